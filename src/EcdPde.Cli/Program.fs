@@ -1,0 +1,44 @@
+/// Entry point of `ecdpde`.
+module EcdPde.Cli.Program
+
+open System
+open Argu
+open Ecd.Core.Objectives
+open Ecd.Core.Optimizers
+open EcdPde.Cli.Arguments
+
+let private listAll () =
+    printfn "functions:"
+
+    for name, description in SyntheticFunctions.Catalogue do
+        printfn "  %-12s %s" name description
+
+    printfn "optimizers and their --set keys:"
+
+    for name in OptimizerCatalog.Names do
+        printfn "  %-8s %s" name (String.Join(", ", OptimizerCatalog.Keys name))
+
+    0
+
+[<EntryPoint>]
+let main argv =
+    let parser =
+        ArgumentParser.Create<Command>(programName = "ecdpde", errorHandler = ProcessExiter())
+
+    try
+        let results = parser.ParseCommandLine(argv)
+
+        match results.GetSubCommand() with
+        | Optimize a -> OptimizeCommand.run a
+        | Reproduce a -> ReproduceCommand.run a
+        | List -> listAll ()
+    with
+    | :? HyperparameterException as e ->
+        eprintfn "error: %s" e.Message
+        2
+    | :? ArgumentException as e ->
+        eprintfn "error: %s" e.Message
+        2
+    | :? IO.InvalidDataException as e ->
+        eprintfn "error: %s" e.Message
+        2
