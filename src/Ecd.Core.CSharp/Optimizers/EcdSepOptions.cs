@@ -15,6 +15,7 @@ public sealed record EcdSepOptions
     public required double Eta { get; init => field = Guard.AtLeast(value, 1.0, "eta"); }
 
     /// <summary>F0, the expected minimum of F (F must stay above it). Default 0.</summary>
+    [HyperparameterKey("F0")]
     public double F0 { get; init => field = Guard.Finite(value, "F0"); }
 
     /// <summary>δE: e^E = V(θ₀)·(s + δE) and |p(0)|² = δE. Default 0.</summary>
@@ -48,8 +49,10 @@ public sealed record EcdSepOptions
     /// Lower F0 automatically when F ≤ F0 (instead of freezing): F0 moves down by <see cref="F0TuningFactor"/>
     /// times the deficit, so that F − F0 becomes (factor − 1)·deficit, and the energy is re-based. Default false.
     /// </summary>
+    [HyperparameterKey("F0Tuning")]
     public bool F0Tuning { get; init; }
 
     /// <summary>Shift factor of F0 auto-tuning. Default 5 (as BBI's v0 tuning).</summary>
+    [HyperparameterKey("F0TuningFactor")]
     public double F0TuningFactor { get; init => field = Guard.AtLeast(value, 1.5, "F0TuningFactor"); } = 5.0;
 }

@@ -19,9 +19,9 @@ public static class HyperparameterBinder
         ["wd"] = "WeightDecay",
     };
 
-    /// <summary>The documented keys of <typeparamref name="TOptions"/> (camelCase).</summary>
+    /// <summary>The documented keys of <typeparamref name="TOptions"/> (camelCase, or as given by <see cref="HyperparameterKeyAttribute"/>).</summary>
     public static IReadOnlyList<string> Keys<TOptions>() =>
-        Settable(typeof(TOptions)).Select(p => CamelCase(p.Name)).ToList();
+        Settable(typeof(TOptions)).Select(Key).ToList();
 
     /// <summary>Binds <paramref name="settings"/> onto a fresh <typeparamref name="TOptions"/> with its defaults.</summary>
     /// <exception cref="HyperparameterException">Unknown key, unparsable or invalid value, or a required key missing.</exception>
@@ -38,7 +38,7 @@ public static class HyperparameterBinder
             if (!props.TryGetValue(key, out var prop))
                 throw new HyperparameterException(rawKey, raw,
                     $"is not a hyperparameter of this optimizer; known: {string.Join(", ", Keys<TOptions>())}");
-            object value = Parse(prop.PropertyType, CamelCase(prop.Name), raw);
+            object value = Parse(prop.PropertyType, Key(prop), raw);
             try
             {
                 prop.SetValue(options, value);
@@ -51,7 +51,7 @@ public static class HyperparameterBinder
         }
         foreach (var p in props.Values)
             if (p.GetCustomAttribute<RequiredMemberAttribute>() is not null && !seen.Contains(p.Name))
-                throw new HyperparameterException(CamelCase(p.Name), null, "is required (set it with --set " + CamelCase(p.Name) + "=VALUE)");
+                throw new HyperparameterException(Key(p), null, "is required (set it with --set " + Key(p) + "=VALUE)");
         return options;
     }
 
@@ -67,8 +67,9 @@ public static class HyperparameterBinder
     private static IEnumerable<PropertyInfo> Settable(Type t) =>
         t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.Name != "EqualityContract");
 
-    private static string CamelCase(string name) =>
-        name.Length > 1 && char.IsUpper(name[1]) ? name : char.ToLowerInvariant(name[0]) + name[1..];
+    private static string Key(PropertyInfo p) =>
+        p.GetCustomAttribute<HyperparameterKeyAttribute>()?.Key
+        ?? (p.Name.Length > 1 && char.IsUpper(p.Name[1]) ? p.Name : char.ToLowerInvariant(p.Name[0]) + p.Name[1..]);
 
     private static object Parse(Type type, string name, string raw)
     {
@@ -94,4 +95,12 @@ public static class HyperparameterBinder
         }
         throw new InvalidOperationException($"hyperparameter {name} has unsupported type {type.Name}");
     }
+}
+
+/// <summary>The documented key of a hyperparameter whose name is not the camelCase of its property (e.g. F0).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class HyperparameterKeyAttribute(string key) : Attribute
+{
+    /// <summary>The key.</summary>
+    public string Key { get; } = key;
 }
