@@ -11,9 +11,9 @@ public enum LbfgsExit
     Running,
     /// <summary>max |∇F| fell below <see cref="LbfgsOptions.ToleranceGrad"/>.</summary>
     GradientTolerance,
-    /// <summary>The loss change or the step fell below <see cref="LbfgsOptions.ToleranceChange"/>.</summary>
+    /// <summary>The loss change, the step, or the directional derivative fell below <see cref="LbfgsOptions.ToleranceChange"/>.</summary>
     ChangeTolerance,
-    /// <summary>The search direction was not a descent direction.</summary>
+    /// <summary>Not even −∇F gave a descent direction (a non-finite or inconsistent gradient).</summary>
     NoDescentDirection,
     /// <summary>The line search found no point with sufficient decrease.</summary>
     LineSearchFailed,
@@ -89,8 +89,18 @@ public sealed class Lbfgs<T> : Optimizer<T, LbfgsState<T>, LbfgsOptions>
 
         var d = Direction(s, g);
         double gtd = Vec.Dot<T>(g, d);
+        if (!(gtd < 0))
+        {
+            // The curvature pairs no longer give a descent direction: forget them and use −∇F.
+            s.S.Clear();
+            s.Y.Clear();
+            d = Direction(s, g);
+            gtd = Vec.Dot<T>(g, d);
+            if (!(gtd < 0))
+                return Stop(s, report, LbfgsExit.NoDescentDirection, evals, f, g);
+        }
         if (gtd > -o.ToleranceChange)
-            return Stop(s, report, LbfgsExit.NoDescentDirection, evals, f, g);
+            return Stop(s, report, LbfgsExit.ChangeTolerance, evals, f, g);
 
         double t0 = s.S.Count == 0 && s.Steps == 0 ? Math.Min(1.0, 1.0 / L1(g)) * o.Lr : o.Lr;
         var search = new WolfeSearch(this, objective, s.Theta, d, f, gtd);
