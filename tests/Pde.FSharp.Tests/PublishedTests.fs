@@ -1,0 +1,77 @@
+/// The published synthetic experiments (De Luca & Silverstein 2022; the ECDSep paper), at test size.
+module Pde.FSharp.Tests.PublishedTests
+
+open Xunit
+open Ecd.Core.Objectives
+open Pde.FSharp.Studies
+
+[<Fact>]
+let ``Ackley b = 0.02: BBI finds the global minimum from most starts, GDM essentially never`` () =
+    // Authors: BBI 83/100 with up to five tries per start, GDM 0/100 (ackley.ipynb); full protocol, ~5 s.
+    let bbi = Published.ackley (Published.ackleyPaper "bbi" Published.ackleyBbi)
+
+    let gdm =
+        Published.ackley
+            { Published.ackleyPaper "gdm" Published.ackleyGdm with
+                Tries = 1 }
+
+    Assert.InRange(bbi.Successes, 70, 100)
+    Assert.InRange(gdm.Successes, 0, 5)
+    Assert.True(bbi.FirstTrySuccesses < bbi.Successes, "extra tries (new bounce seeds) should rescue some starts")
+
+[<Fact>]
+let ``the Ackley study is deterministic for a seed`` () =
+    let study =
+        { Published.ackleyPaper "bbi" Published.ackleyBbi with
+            Starts = 12
+            Tries = 2
+            Steps = 3000L }
+
+    Assert.Equal<int[]>((Published.ackley study).TriesUsed, (Published.ackley study).TriesUsed)
+    Assert.Equal<float[]>((Published.ackley study).BestLoss, (Published.ackley study).BestLoss)
+
+[<Fact>]
+let ``two basins: the ratio of runs approaches the authors' measurement, below the volume formula`` () =
+    // Authors: 1.72 measured over 2000 runs against 1.93 predicted. Test size: 600 runs (≈1.5 s).
+    let o = Published.twoBasin 600 25_000L 7UL
+    Assert.Equal(1.926, o.Predicted, 2)
+    Assert.Equal(0, o.Unresolved)
+    let lo, hi = o.RatioInterval
+    Assert.True(lo < 1.72 && 1.72 < hi, sprintf "ratio %.3f, 95%% interval [%.3f, %.3f] excludes 1.72" o.Ratio lo hi)
+    Assert.InRange(o.Ratio, 1.3, 2.3)
+
+[<Fact>]
+let ``Zakharov: ECDSep below 1e-25 within a few hundred steps, BBI at 1e-22 in 4000-5000`` () =
+    let ecd = Published.zakharov "ecdsep" Published.zakharovEcdSep 600L 1UL
+    let bbi = Published.zakharov "bbi" Published.zakharovBbi 6000L 1UL
+    let step t (o: Published.ZakharovOutcome) = o.FirstBelow |> List.find (fst >> (=) t) |> snd
+
+    Assert.True(
+        (match step 1e-25 ecd with
+         | Some s -> s < 400L
+         | None -> false)
+    )
+
+    Assert.True(
+        (match step 1e-20 bbi with
+         | Some s -> s > 3000L && s < 5000L
+         | None -> false)
+    )
+
+[<Fact>]
+let ``ECDSep energy drift slope is 2 (leapfrog)`` () =
+    let pts =
+        Published.ecdSepDrift (Quadratic<float>(2, 4.0)) [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 [ 0.04; 0.02; 0.01; 0.005 ]
+
+    Assert.InRange(Published.logLogSlope pts, 1.9, 2.1)
+
+[<Fact>]
+let ``study inputs are checked`` () =
+    Assert.Throws<System.ArgumentException>(fun () ->
+        Published.ackley
+            { Published.ackleyPaper "bbi" Published.ackleyBbi with
+                Starts = 0 }
+        |> ignore)
+    |> ignore
+
+    Assert.Throws<System.ArgumentException>(fun () -> Published.twoBasin 0 10L 1UL |> ignore) |> ignore
