@@ -31,7 +31,8 @@ type OptimizeArgs =
             | Seed _ -> "seed of every random draw (default 0)."
             | Precision _ -> "float64 (default) or float32."
             | Trace _ -> "write a CSV trace (step,loss,energy,…; step 0 = the start)."
-            | Checkpoint _ -> "save the optimizer state to this file (atomically) every --checkpoint-every steps and at the end."
+            | Checkpoint _ ->
+                "save the optimizer state to this file (atomically) every --checkpoint-every steps and at the end."
             | Checkpoint_Every _ -> "checkpoint interval in steps (default 10000)."
             | Resume -> "continue from the --checkpoint file if it exists (bit-identical continuation)."
             | Quiet -> "no progress lines on stderr."
@@ -65,5 +66,6 @@ type Command =
         member a.Usage =
             match a with
             | Optimize _ -> "run one optimizer on a synthetic function."
-            | Reproduce _ -> "reproduce the published synthetic experiments (Ackley, Zakharov, two basins, energy drift)."
+            | Reproduce _ ->
+                "reproduce the published synthetic experiments (Ackley, Zakharov, two basins, energy drift)."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -24,22 +24,27 @@ let request (args: ParseResults<OptimizeArgs>) : Optimize.OptimizeRequest =
         | "float" -> Optimize.Float32
         | other -> invalidArg "precision" (sprintf "--precision must be float64 or float32 (got '%s')" other)
 
-    { Optimizer = args.GetResult Optimizer
-      Settings =
-        args.GetResults Set
-        |> List.map (fun s ->
-            let kv = HyperparameterBinder.ParsePair s
-            kv.Key, kv.Value)
-      Function = args.GetResult Function
-      Dim = args.GetResult(Dim, 2)
-      X0 = args.GetResult(OptimizeArgs.X0, "1").Split(',') |> Array.map (parseFloat "--x0") |> List.ofArray
-      Steps = args.GetResult(Steps, 1000L)
-      Seed = args.GetResult(OptimizeArgs.Seed, 0UL)
-      Precision = precision
-      Trace = args.TryGetResult Trace
-      Checkpoint = args.TryGetResult Checkpoint
-      CheckpointEvery = args.GetResult(Checkpoint_Every, 10_000L)
-      Resume = args.Contains Resume }
+    {
+        Optimizer = args.GetResult Optimizer
+        Settings =
+            args.GetResults Set
+            |> List.map (fun s ->
+                let kv = HyperparameterBinder.ParsePair s
+                kv.Key, kv.Value)
+        Function = args.GetResult Function
+        Dim = args.GetResult(Dim, 2)
+        X0 =
+            args.GetResult(OptimizeArgs.X0, "1").Split(',')
+            |> Array.map (parseFloat "--x0")
+            |> List.ofArray
+        Steps = args.GetResult(Steps, 1000L)
+        Seed = args.GetResult(OptimizeArgs.Seed, 0UL)
+        Precision = precision
+        Trace = args.TryGetResult Trace
+        Checkpoint = args.TryGetResult Checkpoint
+        CheckpointEvery = args.GetResult(Checkpoint_Every, 10_000L)
+        Resume = args.Contains Resume
+    }
 
 /// Runs the command; returns the process exit code.
 let run (args: ParseResults<OptimizeArgs>) =
@@ -52,8 +57,18 @@ let run (args: ParseResults<OptimizeArgs>) =
             Optimize.progressPrinter Console.Error req.Steps (TimeSpan.FromSeconds 2.0)
 
     let o = Optimize.run req progress
-    let num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
-    printfn "optimizer %s on %s (dim %d, %O), seed %d" req.Optimizer req.Function req.Dim req.Precision req.Seed
+
+    let num (x: float) =
+        x.ToString("R", CultureInfo.InvariantCulture)
+
+    printfn
+        "optimizer %s on %s (dim %d, %O), seed %d"
+        req.Optimizer
+        req.Function
+        req.Dim
+        req.Precision
+        req.Seed
+
     printfn "steps taken %d, bounces %d, end %O" o.StepsTaken o.Bounces o.End
     printfn "best loss %s" (num o.BestLoss)
     printfn "final energy %s (drift %s)" (num o.Final.Energy) (num o.Final.EnergyDrift)

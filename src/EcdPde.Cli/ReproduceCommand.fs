@@ -10,7 +10,8 @@ open Ecd.Core.Objectives
 open Pde.FSharp.Studies
 open EcdPde.Cli.Arguments
 
-let private g (x: float) = x.ToString("0.###e+00", Globalization.CultureInfo.InvariantCulture)
+let private g (x: float) =
+    x.ToString("0.###e+00", Globalization.CultureInfo.InvariantCulture)
 
 let private ackleySection (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
     let seed = args.GetResult(Seed, 2022UL)
@@ -19,13 +20,22 @@ let private ackleySection (args: ParseResults<ReproduceArgs>) (md: StringBuilder
         { Published.ackleyPaper name settings with
             Starts = args.GetResult(Starts, 100)
             Tries = tries
-            Seed = seed }
+            Seed = seed
+        }
 
-    let bbi = Published.ackley (study "bbi" Published.ackleyBbi (args.GetResult(Tries, 5)))
+    let bbi =
+        Published.ackley (study "bbi" Published.ackleyBbi (args.GetResult(Tries, 5)))
+
     let gdm = Published.ackley (study "gdm" Published.ackleyGdm 1)
 
-    md.AppendLine("## Ackley (b = 0.02, n = 2), success = best loss < 5e-4 within 30 000 steps, float32\n") |> ignore
-    md.AppendLine("| optimizer | starts | tries per start | successes | first-try successes | paper | seconds |") |> ignore
+    md.AppendLine("## Ackley (b = 0.02, n = 2), success = best loss < 5e-4 within 30 000 steps, float32\n")
+    |> ignore
+
+    md.AppendLine(
+        "| optimizer | starts | tries per start | successes | first-try successes | paper | seconds |"
+    )
+    |> ignore
+
     md.AppendLine("|---|---|---|---|---|---|---|") |> ignore
 
     for o, paper in [ bbi, "83/100 (5 tries), ≈90% in the paper"; gdm, "0/100" ] do
@@ -42,50 +52,88 @@ let private ackleySection (args: ParseResults<ReproduceArgs>) (md: StringBuilder
         )
         |> ignore
 
-    [ for o in [ bbi; gdm ] ->
-          {| optimizer = o.Study.Optimizer
-             starts = o.Study.Starts
-             tries = o.Study.Tries
-             successes = o.Successes
-             firstTrySuccesses = o.FirstTrySuccesses
-             seconds = o.Seconds |} ]
+    [
+        for o in [ bbi; gdm ] ->
+            {|
+                optimizer = o.Study.Optimizer
+                starts = o.Study.Starts
+                tries = o.Study.Tries
+                successes = o.Successes
+                firstTrySuccesses = o.FirstTrySuccesses
+                seconds = o.Seconds
+            |}
+    ]
     |> box
 
 let private zakharovSection (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
     let seed = args.GetResult(Seed, 2022UL)
 
     let runs =
-        [ Published.zakharov "bbi" Published.zakharovBbi 10_000L seed
-          Published.zakharov "ecdsep" Published.zakharovEcdSep 1_000L seed
-          Published.zakharov "gdm" Published.zakharovGdm 10_000L seed
-          Published.zakharov "lbfgs" [] 1_000L seed ]
+        [
+            Published.zakharov "bbi" Published.zakharovBbi 10_000L seed
+            Published.zakharov "ecdsep" Published.zakharovEcdSep 1_000L seed
+            Published.zakharov "gdm" Published.zakharovGdm 10_000L seed
+            Published.zakharov "lbfgs" [] 1_000L seed
+        ]
 
     md.AppendLine("\n## Zakharov (n = 10, start all ones), float64\n") |> ignore
-    md.AppendLine("| optimizer | steps | best loss | first step < 1e-20 | < 1e-22 | < 1e-25 |") |> ignore
+
+    md.AppendLine("| optimizer | steps | best loss | first step < 1e-20 | < 1e-22 | < 1e-25 |")
+    |> ignore
+
     md.AppendLine("|---|---|---|---|---|---|") |> ignore
 
     let show =
         function
-        | Some (s: int64) -> string s
+        | Some(s: int64) -> string s
         | None -> "never"
 
     for r in runs do
         let f = r.FirstBelow |> List.map snd
-        md.AppendLine(sprintf "| %s | %d | %s | %s | %s | %s |" r.Optimizer r.Steps (g r.BestLoss) (show f[0]) (show f[1]) (show f[2]))
+
+        md.AppendLine(
+            sprintf
+                "| %s | %d | %s | %s | %s | %s |"
+                r.Optimizer
+                r.Steps
+                (g r.BestLoss)
+                (show f[0])
+                (show f[1])
+                (show f[2])
+        )
         |> ignore
 
-    [ for r in runs ->
-          {| optimizer = r.Optimizer
-             steps = r.Steps
-             bestLoss = r.BestLoss
-             firstBelow = r.FirstBelow |> List.map (fun (t, s) -> {| threshold = t; step = Option.toNullable s |}) |} ]
+    [
+        for r in runs ->
+            {|
+                optimizer = r.Optimizer
+                steps = r.Steps
+                bestLoss = r.BestLoss
+                firstBelow =
+                    r.FirstBelow
+                    |> List.map (fun (t, s) ->
+                        {|
+                            threshold = t
+                            step = Option.toNullable s
+                        |})
+            |}
+    ]
     |> box
 
 let private twoBasinSection (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
-    let o = Published.twoBasin (args.GetResult(Runs, 2000)) 25_000L (args.GetResult(Seed, 2022UL))
+    let o =
+        Published.twoBasin (args.GetResult(Runs, 2000)) 25_000L (args.GetResult(Seed, 2022UL))
+
     let lo, hi = o.RatioInterval
-    md.AppendLine("\n## Two basins: ratio of BBI runs ending in basin 1 vs basin 2\n") |> ignore
-    md.AppendLine("| runs | basin 1 | basin 2 | unresolved | ratio | 95% interval | volume formula | authors measured |") |> ignore
+
+    md.AppendLine("\n## Two basins: ratio of BBI runs ending in basin 1 vs basin 2\n")
+    |> ignore
+
+    md.AppendLine(
+        "| runs | basin 1 | basin 2 | unresolved | ratio | 95% interval | volume formula | authors measured |"
+    )
+    |> ignore
+
     md.AppendLine("|---|---|---|---|---|---|---|---|") |> ignore
 
     md.AppendLine(
@@ -103,22 +151,27 @@ let private twoBasinSection (args: ParseResults<ReproduceArgs>) (md: StringBuild
     |> ignore
 
     box
-        {| runs = o.Runs
-           basin1 = o.Basin1
-           basin2 = o.Basin2
-           unresolved = o.Unresolved
-           ratio = o.Ratio
-           ratioLow = lo
-           ratioHigh = hi
-           predicted = o.Predicted
-           seconds = o.Seconds |}
+        {|
+            runs = o.Runs
+            basin1 = o.Basin1
+            basin2 = o.Basin2
+            unresolved = o.Unresolved
+            ratio = o.Ratio
+            ratioLow = lo
+            ratioHigh = hi
+            predicted = o.Predicted
+            seconds = o.Seconds
+        |}
 
 let private driftSection (md: StringBuilder) =
     let f = Quadratic<float>(2, 4.0)
     let dts = [ 0.04; 0.02; 0.01; 0.005 ]
     let pts = Published.ecdSepDrift f [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 dts
     let slope = Published.logLogSlope pts
-    md.AppendLine("\n## ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2\n") |> ignore
+
+    md.AppendLine("\n## ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2\n")
+    |> ignore
+
     md.AppendLine("| Δt | max \\|E − E0\\| |") |> ignore
     md.AppendLine("|---|---|") |> ignore
 
@@ -128,8 +181,10 @@ let private driftSection (md: StringBuilder) =
     md.AppendLine(sprintf "\nlog-log slope %.3f (leapfrog: 2)" slope) |> ignore
 
     box
-        {| points = pts |> List.map (fun (dt, e) -> {| dt = dt; maxDrift = e |})
-           slope = slope |}
+        {|
+            points = pts |> List.map (fun (dt, e) -> {| dt = dt; maxDrift = e |})
+            slope = slope
+        |}
 
 /// Runs the command; returns the exit code.
 let run (args: ParseResults<ReproduceArgs>) =
@@ -140,22 +195,27 @@ let run (args: ParseResults<ReproduceArgs>) =
         match which with
         | "all" -> known
         | w when List.contains w known -> [ w ]
-        | w -> invalidArg "experiment" (sprintf "unknown experiment '%s'; known: %s, all" w (String.Join(", ", known)))
+        | w ->
+            invalidArg
+                "experiment"
+                (sprintf "unknown experiment '%s'; known: %s, all" w (String.Join(", ", known)))
 
     let md = StringBuilder("# Reproduction of the published synthetic experiments\n\n")
 
     let results =
-        [ for name in selected ->
-              eprintfn "running %s …" name
+        [
+            for name in selected ->
+                eprintfn "running %s …" name
 
-              let r =
-                  match name with
-                  | "ackley" -> ackleySection args md
-                  | "zakharov" -> zakharovSection args md
-                  | "two-basin" -> twoBasinSection args md
-                  | _ -> driftSection md
+                let r =
+                    match name with
+                    | "ackley" -> ackleySection args md
+                    | "zakharov" -> zakharovSection args md
+                    | "two-basin" -> twoBasinSection args md
+                    | _ -> driftSection md
 
-              name, r ]
+                name, r
+        ]
         |> dict
 
     let out = args.GetResult(Out, Path.Combine("out", "reproduce"))

@@ -9,7 +9,10 @@ open Xunit
 
 let private ecdpde (args: string list) =
     let dll = Path.Combine(AppContext.BaseDirectory, "ecdpde.dll")
-    let psi = ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+
+    let psi =
+        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+
     psi.ArgumentList.Add dll
 
     for a in args do
@@ -26,23 +29,47 @@ let private ecdpde (args: string list) =
     p.ExitCode, out.Result, err.Result
 
 let private tempDir () =
-    let d = Path.Combine(Path.GetTempPath(), "ecdpde-tests-" + Guid.NewGuid().ToString("N"))
+    let d =
+        Path.Combine(Path.GetTempPath(), "ecdpde-tests-" + Guid.NewGuid().ToString("N"))
+
     Directory.CreateDirectory d |> ignore
     d
 
 let private lastLine (text: string) =
-    text.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.last |> fun s -> s.Trim()
+    text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+    |> Array.last
+    |> fun s -> s.Trim()
 
 let private bbiAckley =
-    [ "optimize"; "--optimizer"; "bbi"; "--function"; "ackley002"; "--dim"; "2"; "--x0"; "-4,3" ]
-    @ ([ "lr=0.009649484068918336"; "deltaEn=2"; "v0=1e-4"; "threshold0=20"; "threshold=100"; "nFixedBounces=4" ]
+    [
+        "optimize"
+        "--optimizer"
+        "bbi"
+        "--function"
+        "ackley002"
+        "--dim"
+        "2"
+        "--x0"
+        "-4,3"
+    ]
+    @ ([
+        "lr=0.009649484068918336"
+        "deltaEn=2"
+        "v0=1e-4"
+        "threshold0=20"
+        "threshold=100"
+        "nFixedBounces=4"
+       ]
        |> List.collect (fun s -> [ "--set"; s ]))
 
 [<Fact>]
 let ``optimize writes a trace with one row per step and prints the final loss last`` () =
     let dir = tempDir ()
     let trace = Path.Combine(dir, "t.csv")
-    let code, out, err = ecdpde (bbiAckley @ [ "--steps"; "500"; "--seed"; "3"; "--trace"; trace ])
+
+    let code, out, err =
+        ecdpde (bbiAckley @ [ "--steps"; "500"; "--seed"; "3"; "--trace"; trace ])
+
     Assert.True((code = 0), err)
     let final = Double.Parse(lastLine out, CultureInfo.InvariantCulture)
     let lines = File.ReadAllLines trace
@@ -63,11 +90,24 @@ let ``a resumed run continues exactly where an uninterrupted one would be`` () =
     let straight = Path.Combine(dir, "straight.csv")
     let resumed = Path.Combine(dir, "resumed.csv")
     let ckpt = Path.Combine(dir, "state.json")
-    let code, outA, _ = ecdpde (bbiAckley @ [ "--steps"; "400"; "--seed"; "5"; "--trace"; straight ])
+
+    let code, outA, _ =
+        ecdpde (bbiAckley @ [ "--steps"; "400"; "--seed"; "5"; "--trace"; straight ])
+
     Assert.Equal(0, code)
 
     let common =
-        bbiAckley @ [ "--seed"; "5"; "--trace"; resumed; "--checkpoint"; ckpt; "--checkpoint-every"; "50" ]
+        bbiAckley
+        @ [
+            "--seed"
+            "5"
+            "--trace"
+            resumed
+            "--checkpoint"
+            ckpt
+            "--checkpoint-every"
+            "50"
+        ]
 
     let code1, _, _ = ecdpde (common @ [ "--steps"; "170" ])
     Assert.Equal(0, code1)
@@ -80,14 +120,26 @@ let ``a resumed run continues exactly where an uninterrupted one would be`` () =
 [<Fact>]
 let ``float32 runs and every optimizer is reachable`` () =
     for opt, sets in
-        [ "ecdsep", [ "lr=0.01"; "eta=1.2" ]
-          "gdm", [ "lr=0.0005" ]
-          "adam", [ "lr=0.01" ]
-          "adamw", []
-          "lbfgs", [] ] do
+        [
+            "ecdsep", [ "lr=0.01"; "eta=1.2" ]
+            "gdm", [ "lr=0.0005" ]
+            "adam", [ "lr=0.01" ]
+            "adamw", []
+            "lbfgs", []
+        ] do
         let code, out, err =
             ecdpde (
-                [ "optimize"; "--optimizer"; opt; "--function"; "rosenbrock"; "--dim"; "3"; "--x0"; "0.5" ]
+                [
+                    "optimize"
+                    "--optimizer"
+                    opt
+                    "--function"
+                    "rosenbrock"
+                    "--dim"
+                    "3"
+                    "--x0"
+                    "0.5"
+                ]
                 @ (sets |> List.collect (fun s -> [ "--set"; s ]))
                 @ [ "--steps"; "50"; "--precision"; "float32" ]
             )
@@ -102,8 +154,23 @@ let ``a diverging run stops with exit code 3 and keeps a finite checkpoint`` () 
 
     let code, _, err =
         ecdpde
-            [ "optimize"; "--optimizer"; "gdm"; "--function"; "rosenbrock"; "--dim"; "3"; "--x0"; "0.5"
-              "--set"; "lr=0.01"; "--steps"; "200"; "--checkpoint"; ckpt ]
+            [
+                "optimize"
+                "--optimizer"
+                "gdm"
+                "--function"
+                "rosenbrock"
+                "--dim"
+                "3"
+                "--x0"
+                "0.5"
+                "--set"
+                "lr=0.01"
+                "--steps"
+                "200"
+                "--checkpoint"
+                ckpt
+            ]
 
     Assert.Equal(3, code)
     Assert.Contains("NaN", err)
@@ -114,7 +181,10 @@ let ``a diverging run stops with exit code 3 and keeps a finite checkpoint`` () 
 [<Fact>]
 let ``bad input gives a clear error naming the problem`` () =
     let run extra =
-        ecdpde ([ "optimize"; "--optimizer"; "bbi"; "--function"; "ackley"; "--steps"; "10" ] @ extra)
+        ecdpde (
+            [ "optimize"; "--optimizer"; "bbi"; "--function"; "ackley"; "--steps"; "10" ]
+            @ extra
+        )
 
     let code, _, err = run [ "--set"; "lr=-1" ]
     Assert.Equal(2, code)

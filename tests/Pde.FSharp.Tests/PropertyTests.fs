@@ -21,14 +21,24 @@ let ``a bounce keeps |π| and re-draws the direction`` () =
         let f = Rosenbrock<float>(3)
 
         let opt =
-            OptimizerCatalog.Create<float>("bbi", [ Collections.Generic.KeyValuePair("lr", "0.0001"); Collections.Generic.KeyValuePair("threshold0", "1"); Collections.Generic.KeyValuePair("deltaEn", "1") ])
+            OptimizerCatalog.Create<float>(
+                "bbi",
+                [
+                    Collections.Generic.KeyValuePair("lr", "0.0001")
+                    Collections.Generic.KeyValuePair("threshold0", "1")
+                    Collections.Generic.KeyValuePair("deltaEn", "1")
+                ]
+            )
 
         let s = opt.Init(ReadOnlySpan [| 0.5; -0.3; 0.2 |], seed) :?> BbiState<float>
         opt.Step(s, f) |> ignore // move (sets π)
         let before = Array.copy s.Momentum
         let r = opt.Step(s, f) // fixed bounce (T0 = 1)
         let n2 (v: float[]) = v |> Array.sumBy (fun x -> x * x)
-        r.Status = StepStatus.Bounced && abs (n2 before - n2 s.Momentum) < 1e-12 * n2 before && before <> s.Momentum
+
+        r.Status = StepStatus.Bounced
+        && abs (n2 before - n2 s.Momentum) < 1e-12 * n2 before
+        && before <> s.Momentum
 
     Check.One(config, Prop.forAll (Arb.fromGen (Gen.choose (0, Int32.MaxValue) |> Gen.map uint64)) prop)
 
@@ -71,7 +81,9 @@ let ``save then load continues bit-identically for any seed and split point`` ()
 let ``any positive finite lr binds exactly and any non-positive one is refused`` () =
     let prop (x: float) =
         let text = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
-        let bind () = HyperparameterBinder.Bind<GdmOptions>([ Collections.Generic.KeyValuePair("lr", text) ])
+
+        let bind () =
+            HyperparameterBinder.Bind<GdmOptions>([ Collections.Generic.KeyValuePair("lr", text) ])
 
         if Double.IsFinite x && x > 0.0 then
             (bind ()).Lr = x
@@ -101,9 +113,14 @@ let ``synthetic gradients agree with central differences at random points`` () =
                 xp[i] <- xp[i] + h
                 xm[i] <- xm[i] - h
                 let tmp = Array.zeroCreate x.Length
-                let fd = (f.Evaluate(ReadOnlySpan xp, Span tmp) - f.Evaluate(ReadOnlySpan xm, Span tmp)) / (2.0 * h)
+
+                let fd =
+                    (f.Evaluate(ReadOnlySpan xp, Span tmp) - f.Evaluate(ReadOnlySpan xm, Span tmp))
+                    / (2.0 * h)
                 // Ackley's √ term has a kink at the origin: skip points within 1e-3 of it.
-                let nearKink = name.StartsWith "ackley" && (x |> Array.sumBy (fun v -> v * v)) < 1e-6
+                let nearKink =
+                    name.StartsWith "ackley" && (x |> Array.sumBy (fun v -> v * v)) < 1e-6
+
                 nearKink || abs (fd - g[i]) <= 1e-4 * max 1.0 (abs fd)))
 
     Check.One(config, Prop.forAll (Arb.fromGen (finiteVector 3)) prop)
@@ -113,7 +130,8 @@ let ``uniform draws lie in [0, 1) and normals are finite for any seed`` () =
     let prop (seed: uint64) =
         let r = Xoshiro256.FromSeed seed
 
-        Seq.init 1000 (fun _ -> r.NextDouble()) |> Seq.forall (fun u -> u >= 0.0 && u < 1.0)
+        Seq.init 1000 (fun _ -> r.NextDouble())
+        |> Seq.forall (fun u -> u >= 0.0 && u < 1.0)
         && Seq.init 1000 (fun _ -> r.NextNormal()) |> Seq.forall Double.IsFinite
 
     Check.One(config, Prop.forAll (Arb.fromGen (Gen.choose (0, Int32.MaxValue) |> Gen.map uint64)) prop)

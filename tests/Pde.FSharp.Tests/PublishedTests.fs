@@ -13,11 +13,16 @@ let ``Ackley b = 0.02: BBI finds the global minimum from most starts, GDM essent
     let gdm =
         Published.ackley
             { Published.ackleyPaper "gdm" Published.ackleyGdm with
-                Tries = 1 }
+                Tries = 1
+            }
 
     Assert.InRange(bbi.Successes, 70, 100)
     Assert.InRange(gdm.Successes, 0, 5)
-    Assert.True(bbi.FirstTrySuccesses < bbi.Successes, "extra tries (new bounce seeds) should rescue some starts")
+
+    Assert.True(
+        bbi.FirstTrySuccesses < bbi.Successes,
+        "extra tries (new bounce seeds) should rescue some starts"
+    )
 
 [<Fact>]
 let ``the Ackley study is deterministic for a seed`` () =
@@ -25,7 +30,8 @@ let ``the Ackley study is deterministic for a seed`` () =
         { Published.ackleyPaper "bbi" Published.ackleyBbi with
             Starts = 12
             Tries = 2
-            Steps = 3000L }
+            Steps = 3000L
+        }
 
     Assert.Equal<int[]>((Published.ackley study).TriesUsed, (Published.ackley study).TriesUsed)
     Assert.Equal<float[]>((Published.ackley study).BestLoss, (Published.ackley study).BestLoss)
@@ -37,14 +43,21 @@ let ``two basins: the ratio of runs approaches the authors' measurement, below t
     Assert.Equal(1.926, o.Predicted, 2)
     Assert.Equal(0, o.Unresolved)
     let lo, hi = o.RatioInterval
-    Assert.True(lo < 1.72 && 1.72 < hi, sprintf "ratio %.3f, 95%% interval [%.3f, %.3f] excludes 1.72" o.Ratio lo hi)
+
+    Assert.True(
+        lo < 1.72 && 1.72 < hi,
+        sprintf "ratio %.3f, 95%% interval [%.3f, %.3f] excludes 1.72" o.Ratio lo hi
+    )
+
     Assert.InRange(o.Ratio, 1.3, 2.3)
 
 [<Fact>]
 let ``Zakharov: ECDSep below 1e-25 within a few hundred steps, BBI at 1e-22 in 4000-5000`` () =
     let ecd = Published.zakharov "ecdsep" Published.zakharovEcdSep 600L 1UL
     let bbi = Published.zakharov "bbi" Published.zakharovBbi 6000L 1UL
-    let step t (o: Published.ZakharovOutcome) = o.FirstBelow |> List.find (fst >> (=) t) |> snd
+
+    let step t (o: Published.ZakharovOutcome) =
+        o.FirstBelow |> List.find (fst >> (=) t) |> snd
 
     Assert.True(
         (match step 1e-25 ecd with
@@ -61,7 +74,14 @@ let ``Zakharov: ECDSep below 1e-25 within a few hundred steps, BBI at 1e-22 in 4
 [<Fact>]
 let ``ECDSep energy drift slope is 2 (leapfrog)`` () =
     let pts =
-        Published.ecdSepDrift (Quadratic<float>(2, 4.0)) [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 [ 0.04; 0.02; 0.01; 0.005 ]
+        Published.ecdSepDrift
+            (Quadratic<float>(2, 4.0))
+            [| 1.0; 0.5 |]
+            1.0
+            -1.0
+            1.0
+            2.0
+            [ 0.04; 0.02; 0.01; 0.005 ]
 
     Assert.InRange(Published.logLogSlope pts, 1.9, 2.1)
 
@@ -70,8 +90,10 @@ let ``study inputs are checked`` () =
     Assert.Throws<System.ArgumentException>(fun () ->
         Published.ackley
             { Published.ackleyPaper "bbi" Published.ackleyBbi with
-                Starts = 0 }
+                Starts = 0
+            }
         |> ignore)
     |> ignore
 
-    Assert.Throws<System.ArgumentException>(fun () -> Published.twoBasin 0 10L 1UL |> ignore) |> ignore
+    Assert.Throws<System.ArgumentException>(fun () -> Published.twoBasin 0 10L 1UL |> ignore)
+    |> ignore

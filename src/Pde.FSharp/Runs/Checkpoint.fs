@@ -8,6 +8,7 @@ open Ecd.Core.Optimizers
 /// Saves `state` to `path` (write to a temporary file beside it, then rename over the old one).
 let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (path: string) =
     let full = Path.GetFullPath path
+
     match Path.GetDirectoryName full with
     | null -> ()
     | dir -> Directory.CreateDirectory dir |> ignore

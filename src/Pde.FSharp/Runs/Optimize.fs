@@ -47,13 +47,15 @@ type OptimizeRequest =
 
 /// Result of a run.
 type OptimizeOutcome =
-    { FinalLoss: float
-      BestLoss: float
-      StepsTaken: int64
-      Bounces: int64
-      End: RunEnd
-      FinalTheta: float[]
-      Final: StepReport }
+    {
+        FinalLoss: float
+        BestLoss: float
+        StepsTaken: int64
+        Bounces: int64
+        End: RunEnd
+        FinalTheta: float[]
+        Final: StepReport
+    }
 
 /// Expands --x0 to the dimension (one value is repeated); errors name the problem.
 let startingPoint (dim: int) (x0: float list) =
@@ -63,10 +65,17 @@ let startingPoint (dim: int) (x0: float list) =
     match x0 with
     | [ v ] -> Array.create dim v
     | vs when vs.Length = dim -> Array.ofList vs
-    | vs -> invalidArg "x0" (sprintf "--x0 has %d values; give one value or exactly --dim = %d values" vs.Length dim)
+    | vs ->
+        invalidArg
+            "x0"
+            (sprintf "--x0 has %d values; give one value or exactly --dim = %d values" vs.Length dim)
 
 let private runTyped<'T
-    when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+    when 'T: unmanaged
+    and 'T: struct
+    and 'T: (new: unit -> 'T)
+    and 'T :> ValueType
+    and 'T :> Numerics.IFloatingPointIeee754<'T>>
     (req: OptimizeRequest)
     (x0: 'T[])
     (toFloat: 'T -> float)
@@ -88,7 +97,9 @@ let private runTyped<'T
         | None -> optimizer.Init(ReadOnlySpan x0, req.Seed)
 
     if state.Theta.Length <> req.Dim then
-        invalidArg "dim" (sprintf "the checkpoint holds %d parameters but --dim is %d" state.Theta.Length req.Dim)
+        invalidArg
+            "dim"
+            (sprintf "the checkpoint holds %d parameters but --dim is %d" state.Theta.Length req.Dim)
 
     match req.Trace, resumed with
     | Some t, Some s -> Trace.truncateFrom t s.Steps
@@ -100,7 +111,8 @@ let private runTyped<'T
     use _closeTrace =
         { new IDisposable with
             member _.Dispose() =
-                trace |> Option.iter (fun t -> (t :> IDisposable).Dispose()) }
+                trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
+        }
 
     let checkpoint () =
         req.Checkpoint
@@ -118,19 +130,23 @@ let private runTyped<'T
             checkpoint ()
 
     let remaining = max 0L (req.Steps - state.Steps)
-    let result = OptimizationRun.Execute(optimizer, objective, state, remaining, observe)
+
+    let result =
+        OptimizationRun.Execute(optimizer, objective, state, remaining, observe)
 
     trace |> Option.iter (fun t -> t.Write result.Final)
 
     checkpoint ()
 
-    { FinalLoss = result.Final.Loss
-      BestLoss = result.BestLoss
-      StepsTaken = result.StepsTaken
-      Bounces = result.Bounces
-      End = result.End
-      FinalTheta = state.Theta |> Array.map toFloat
-      Final = result.Final }
+    {
+        FinalLoss = result.Final.Loss
+        BestLoss = result.BestLoss
+        StepsTaken = result.StepsTaken
+        Bounces = result.Bounces
+        End = result.End
+        FinalTheta = state.Theta |> Array.map toFloat
+        Final = result.Final
+    }
 
 /// Runs the request. `progress` sees every step's report.
 let run (req: OptimizeRequest) (progress: StepReport -> unit) =
@@ -157,6 +173,10 @@ let progressPrinter (out: IO.TextWriter) (total: int64) (interval: TimeSpan) =
 
         if now - last >= interval then
             let rate = float (r.Step - lastStep) / (now - last).TotalSeconds
-            out.WriteLine(sprintf "step %d/%d  loss %.6g  energy %.6g  %.0f steps/s" r.Step total r.Loss r.Energy rate)
+
+            out.WriteLine(
+                sprintf "step %d/%d  loss %.6g  energy %.6g  %.0f steps/s" r.Step total r.Loss r.Energy rate
+            )
+
             last <- now
             lastStep <- r.Step

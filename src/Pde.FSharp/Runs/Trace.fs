@@ -8,19 +8,22 @@ open Ecd.Core.Optimizers
 
 /// Column names, in order. The first three (step, loss, energy) are the stable interface other tools read.
 let columns =
-    [ "step"
-      "loss"
-      "energy"
-      "energy_drift"
-      "potential"
-      "kinetic"
-      "momentum_norm"
-      "gradient_norm"
-      "status"
-      "events"
-      "evaluations" ]
+    [
+        "step"
+        "loss"
+        "energy"
+        "energy_drift"
+        "potential"
+        "kinetic"
+        "momentum_norm"
+        "gradient_norm"
+        "status"
+        "events"
+        "evaluations"
+    ]
 
-let private num (x: float) = x.ToString("R", CultureInfo.InvariantCulture)
+let private num (x: float) =
+    x.ToString("R", CultureInfo.InvariantCulture)
 
 /// One CSV row for a step report.
 let row (r: StepReport) =
@@ -32,17 +35,19 @@ let row (r: StepReport) =
 
     String.Join(
         ",",
-        [ string r.Step
-          num r.Loss
-          num r.Energy
-          num r.EnergyDrift
-          num r.Potential
-          num r.Kinetic
-          num r.MomentumNorm
-          num r.GradientNorm
-          string r.Status
-          events
-          string r.Evaluations ]
+        [
+            string r.Step
+            num r.Loss
+            num r.Energy
+            num r.EnergyDrift
+            num r.Potential
+            num r.Kinetic
+            num r.MomentumNorm
+            num r.GradientNorm
+            string r.Status
+            events
+            string r.Evaluations
+        ]
     )
 
 /// A CSV trace file being written. Rows are flushed every `flushEvery` rows and on dispose,

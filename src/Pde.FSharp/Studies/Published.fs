@@ -14,25 +14,29 @@ let private pairs (settings: (string * string) list) =
 
 /// BBI on Ackley (b = 0.02), tuned by the authors with hyperopt (synthetic/bbi-param-ackley.txt).
 let ackleyBbi =
-    [ "lr", "0.009649484068918336"
-      "deltaEn", "2.0"
-      "v0", "0.0001"
-      "threshold0", "20"
-      "threshold", "100"
-      "nFixedBounces", "4"
-      "consEn", "true" ]
+    [
+        "lr", "0.009649484068918336"
+        "deltaEn", "2.0"
+        "v0", "0.0001"
+        "threshold0", "20"
+        "threshold", "100"
+        "nFixedBounces", "4"
+        "consEn", "true"
+    ]
 
 /// GDM on Ackley (b = 0.02), tuned by the authors (synthetic/sgd-param-ackley.txt).
 let ackleyGdm = [ "lr", "0.1992562204241242"; "momentum", "0.5633869657709932" ]
 
 /// BBI on Zakharov without bounces (synthetic/bbi-param-zakharov.txt).
 let zakharovBbi =
-    [ "lr", "0.0026036721489343054"
-      "deltaEn", "0.0"
-      "v0", "1e-22"
-      "threshold0", "1e20"
-      "threshold", "1e25"
-      "nFixedBounces", "0" ]
+    [
+        "lr", "0.0026036721489343054"
+        "deltaEn", "0.0"
+        "v0", "1e-22"
+        "threshold0", "1e20"
+        "threshold", "1e25"
+        "nFixedBounces", "0"
+    ]
 
 /// GDM on Zakharov (synthetic/sgd-param-zakharov.txt).
 let zakharovGdm = [ "lr", "1.8026609877941198e-06"; "momentum", "0.99722657760598" ]
@@ -43,13 +47,15 @@ let zakharovEcdSep =
 
 /// BBI settings of the two-basin volume-formula test (synthetic/multi_basin.ipynb).
 let twoBasinBbi =
-    [ "lr", "0.01"
-      "threshold0", "20"
-      "threshold", "750"
-      "v0", "0.001"
-      "nFixedBounces", "1"
-      "deltaEn", "0"
-      "consEn", "true" ]
+    [
+        "lr", "0.01"
+        "threshold0", "20"
+        "threshold", "750"
+        "v0", "0.001"
+        "nFixedBounces", "1"
+        "deltaEn", "0"
+        "consEn", "true"
+    ]
 
 // ---------------------------------------------------------------------------------------------
 // Ackley success rate
@@ -57,37 +63,43 @@ let twoBasinBbi =
 /// The Ackley success-rate protocol: starts uniform in [−4, 4]ⁿ, each start tried up to `Tries` times
 /// (different bounce seeds), success when the best loss seen falls below `Tolerance`.
 type AckleyStudy =
-    { Optimizer: string
-      Settings: (string * string) list
-      Dim: int
-      B: float
-      Starts: int
-      Tries: int
-      Steps: int64
-      Tolerance: float
-      Seed: uint64 }
+    {
+        Optimizer: string
+        Settings: (string * string) list
+        Dim: int
+        B: float
+        Starts: int
+        Tries: int
+        Steps: int64
+        Tolerance: float
+        Seed: uint64
+    }
 
 /// The authors' protocol (ackley.ipynb): n = 2, b = 0.02, 100 starts, 5 tries, 30 000 steps, success below 5e-4.
 let ackleyPaper optimizer settings =
-    { Optimizer = optimizer
-      Settings = settings
-      Dim = 2
-      B = 0.02
-      Starts = 100
-      Tries = 5
-      Steps = 30_000L
-      Tolerance = 5e-4
-      Seed = 2022UL }
+    {
+        Optimizer = optimizer
+        Settings = settings
+        Dim = 2
+        B = 0.02
+        Starts = 100
+        Tries = 5
+        Steps = 30_000L
+        Tolerance = 5e-4
+        Seed = 2022UL
+    }
 
 /// Outcome of an Ackley study: per start, the number of tries used (0 = never succeeded) and the best loss.
 type AckleyOutcome =
-    { Study: AckleyStudy
-      Successes: int
-      /// Successes on the first try only.
-      FirstTrySuccesses: int
-      TriesUsed: int[]
-      BestLoss: float[]
-      Seconds: float }
+    {
+        Study: AckleyStudy
+        Successes: int
+        /// Successes on the first try only.
+        FirstTrySuccesses: int
+        TriesUsed: int[]
+        BestLoss: float[]
+        Seconds: float
+    }
 
 /// Runs the study in float32 (the authors' PyTorch default), starts in parallel; deterministic for a seed.
 let ackley (study: AckleyStudy) =
@@ -99,11 +111,15 @@ let ackley (study: AckleyStudy) =
 
     let clock = Stopwatch.StartNew()
     let f = Ackley<float32>(study.Dim, b = study.B)
-    let optimizer = OptimizerCatalog.Create<float32>(study.Optimizer, pairs study.Settings)
+
+    let optimizer =
+        OptimizerCatalog.Create<float32>(study.Optimizer, pairs study.Settings)
+
     let starts = Xoshiro256.FromSeed study.Seed
 
     let x0s =
-        Array.init study.Starts (fun _ -> Array.init study.Dim (fun _ -> float32 (starts.NextUniform(-4.0, 4.0))))
+        Array.init study.Starts (fun _ ->
+            Array.init study.Dim (fun _ -> float32 (starts.NextUniform(-4.0, 4.0))))
 
     let outcome =
         x0s
@@ -113,11 +129,19 @@ let ackley (study: AckleyStudy) =
             let mutable t = 0
 
             while used = 0 && t < study.Tries do
-                let seed = Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(study.Seed, uint64 i), uint64 t)
+                let seed =
+                    Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(study.Seed, uint64 i), uint64 t)
+
                 let state = optimizer.Init(ReadOnlySpan x0, seed)
 
                 let r =
-                    OptimizationRun.Execute(optimizer, f, state, study.Steps, stopWhen = fun r -> r.Loss < study.Tolerance)
+                    OptimizationRun.Execute(
+                        optimizer,
+                        f,
+                        state,
+                        study.Steps,
+                        stopWhen = fun r -> r.Loss < study.Tolerance
+                    )
 
                 best <- min best r.BestLoss
                 t <- t + 1
@@ -127,24 +151,28 @@ let ackley (study: AckleyStudy) =
 
             used, best)
 
-    { Study = study
-      Successes = outcome |> Array.filter (fun (u, _) -> u > 0) |> Array.length
-      FirstTrySuccesses = outcome |> Array.filter (fun (u, _) -> u = 1) |> Array.length
-      TriesUsed = Array.map fst outcome
-      BestLoss = Array.map snd outcome
-      Seconds = clock.Elapsed.TotalSeconds }
+    {
+        Study = study
+        Successes = outcome |> Array.filter (fun (u, _) -> u > 0) |> Array.length
+        FirstTrySuccesses = outcome |> Array.filter (fun (u, _) -> u = 1) |> Array.length
+        TriesUsed = Array.map fst outcome
+        BestLoss = Array.map snd outcome
+        Seconds = clock.Elapsed.TotalSeconds
+    }
 
 // ---------------------------------------------------------------------------------------------
 // Zakharov
 
 /// One optimizer's run on Zakharov (n = 10, start all ones) in float64.
 type ZakharovOutcome =
-    { Optimizer: string
-      Steps: int64
-      BestLoss: float
-      /// First step whose loss is below 1e-20, 1e-22 and 1e-25 (None = never).
-      FirstBelow: (float * int64 option) list
-      Seconds: float }
+    {
+        Optimizer: string
+        Steps: int64
+        BestLoss: float
+        /// First step whose loss is below 1e-20, 1e-22 and 1e-25 (None = never).
+        FirstBelow: (float * int64 option) list
+        Seconds: float
+    }
 
 /// Runs `optimizer` with `settings` on Zakharov for `steps` steps.
 let zakharov (optimizer: string) (settings: (string * string) list) (steps: int64) (seed: uint64) =
@@ -162,17 +190,19 @@ let zakharov (optimizer: string) (settings: (string * string) list) (steps: int6
 
     let r = OptimizationRun.Execute(opt, f, state, steps, observe)
 
-    { Optimizer = optimizer
-      Steps = steps
-      BestLoss = r.BestLoss
-      FirstBelow =
-        thresholds
-        |> List.map (fun t ->
-            t,
-            (match first.TryGetValue t with
-             | true, s -> Some s
-             | _ -> None))
-      Seconds = clock.Elapsed.TotalSeconds }
+    {
+        Optimizer = optimizer
+        Steps = steps
+        BestLoss = r.BestLoss
+        FirstBelow =
+            thresholds
+            |> List.map (fun t ->
+                t,
+                (match first.TryGetValue t with
+                 | true, s -> Some s
+                 | _ -> None))
+        Seconds = clock.Elapsed.TotalSeconds
+    }
 
 // ---------------------------------------------------------------------------------------------
 // Two basins and the volume formula
@@ -209,17 +239,19 @@ let hessian (f: IObjective<float>) (x: float[]) =
 
 /// Outcome of the two-basin study.
 type TwoBasinOutcome =
-    { Runs: int
-      Basin1: int
-      Basin2: int
-      /// Runs that reached neither basin within the step budget.
-      Unresolved: int
-      Ratio: float
-      /// 95% interval of the ratio (from the Wilson interval of the basin-1 fraction).
-      RatioInterval: float * float
-      /// The volume formula's prediction √(det H₂ / det H₁).
-      Predicted: float
-      Seconds: float }
+    {
+        Runs: int
+        Basin1: int
+        Basin2: int
+        /// Runs that reached neither basin within the step budget.
+        Unresolved: int
+        Ratio: float
+        /// 95% interval of the ratio (from the Wilson interval of the basin-1 fraction).
+        RatioInterval: float * float
+        /// The volume formula's prediction √(det H₂ / det H₁).
+        Predicted: float
+        Seconds: float
+    }
 
 /// The volume-formula test (multi_basin.ipynb): every run starts at (10, −10) with BBI (seeded bounces) and stops
 /// when it enters the unit ellipse |√λ·(θ − cᵢ)| &lt; 1 of either basin (λ the Hessian eigenvalue there).
@@ -245,15 +277,19 @@ let twoBasin (runs: int) (maxSteps: int64) (seed: uint64) =
     let ends =
         Array.init runs id
         |> Array.Parallel.map (fun i ->
-            let state = optimizer.Init(ReadOnlySpan [| 10.0; -10.0 |], Xoshiro256.DeriveSeed(seed, uint64 i))
+            let state =
+                optimizer.Init(ReadOnlySpan [| 10.0; -10.0 |], Xoshiro256.DeriveSeed(seed, uint64 i))
+
             let mutable k = 0L
             let mutable basin = 0
 
             while basin = 0 && k < maxSteps do
                 optimizer.Step(state, f) |> ignore
 
-                if inside TwoBasin<float>.Center1 lam1 state.Theta then basin <- 1
-                elif inside TwoBasin<float>.Center2 lam2 state.Theta then basin <- 2
+                if inside TwoBasin<float>.Center1 lam1 state.Theta then
+                    basin <- 1
+                elif inside TwoBasin<float>.Center2 lam2 state.Theta then
+                    basin <- 2
 
                 k <- k + 1L
 
@@ -270,14 +306,16 @@ let twoBasin (runs: int) (maxSteps: int64) (seed: uint64) =
             let a, b = wilson n1 (n1 + n2)
             toRatio a, toRatio b
 
-    { Runs = runs
-      Basin1 = n1
-      Basin2 = n2
-      Unresolved = runs - n1 - n2
-      Ratio = float n1 / float n2
-      RatioInterval = lo, hi
-      Predicted = predicted
-      Seconds = clock.Elapsed.TotalSeconds }
+    {
+        Runs = runs
+        Basin1 = n1
+        Basin2 = n2
+        Unresolved = runs - n1 - n2
+        Ratio = float n1 / float n2
+        RatioInterval = lo, hi
+        Predicted = predicted
+        Seconds = clock.Elapsed.TotalSeconds
+    }
 
 // ---------------------------------------------------------------------------------------------
 // Energy drift of the leapfrog
@@ -297,13 +335,21 @@ let ecdSepDrift
     dts
     |> List.map (fun dt ->
         let opt =
-            EcdSep<float>(EcdSepOptions(Lr = dt, Eta = eta, F0 = f0, DeltaEn = deltaEn, ConsEn = false, Nu = 0.0))
+            EcdSep<float>(
+                EcdSepOptions(Lr = dt, Eta = eta, F0 = f0, DeltaEn = deltaEn, ConsEn = false, Nu = 0.0)
+            )
 
         let state = opt.Init(ReadOnlySpan x0, 0UL)
         let steps = int64 (Math.Round(horizon / dt))
         let mutable worst = 0.0
 
-        OptimizationRun.Execute(opt, objective, state, steps, fun r -> worst <- max worst (abs r.EnergyDrift))
+        OptimizationRun.Execute(
+            opt,
+            objective,
+            state,
+            steps,
+            fun r -> worst <- max worst (abs r.EnergyDrift)
+        )
         |> ignore
 
         dt, worst)
