@@ -1,0 +1,266 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Ecd.Core.Engine;
+
+/// <summary>
+/// The two matrix products of the engine, on row-major matrices, register-blocked and SIMD:
+/// <list type="bullet">
+/// <item><see cref="MultiplyNN{T}"/>: C = A·B (or C += A·B), used for layer outputs and input adjoints;</item>
+/// <item><see cref="AccumulateNT{T}"/>: G += Z·Hᵀ, used for weight gradients (dot products along rows).</item>
+/// </list>
+/// Results are bit-identical for a given register width: every sum runs in a fixed order.
+/// </summary>
+public static class Gemm
+{
+    private const int MR = 8;
+
+    /// <summary>C[m×n] (+)= A[m×k]·B[k×n]; leading dimensions are row strides.</summary>
+    public static void MultiplyNN<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckNN(a.Length, lda, b.Length, ldb, c.Length, ldc, m, n, k);
+        switch (SimdSelect.Resolve(width))
+        {
+            case SimdWidth.Bits512:
+                NN<T, V512<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                break;
+            case SimdWidth.Bits256:
+                NN<T, V256<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                break;
+            default:
+                NN<T, VScalar<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                break;
+        }
+    }
+
+    /// <summary>G[m×p] += Z[m×n]·H[p×n]ᵀ (each entry a dot product of a row of Z with a row of H).</summary>
+    public static void AccumulateNT<T>(SimdWidth width, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> h, int ldh,
+        Span<T> g, int ldg, int m, int p, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckNN(z.Length, ldz, h.Length, ldh, g.Length, ldg, m, p, 0);
+        if ((m > 0 && z.Length < (m - 1) * ldz + n) || (p > 0 && h.Length < (p - 1) * ldh + n))
+            throw new ArgumentException("a matrix is shorter than its dimensions");
+        switch (SimdSelect.Resolve(width))
+        {
+            case SimdWidth.Bits512:
+                NT<T, V512<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
+                break;
+            case SimdWidth.Bits256:
+                NT<T, V256<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
+                break;
+            default:
+                NT<T, VScalar<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
+                break;
+        }
+    }
+
+    private static void CheckNN(int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int m, int n, int k)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentOutOfRangeException(nameof(m), "matrix dimensions must be non-negative");
+        if ((m > 0 && k > 0 && aLen < (m - 1) * lda + k) || (k > 0 && n > 0 && bLen < (k - 1) * ldb + n) || (m > 0 && cLen < (m - 1) * ldc + n))
+            throw new ArgumentException("a matrix is shorter than its dimensions");
+    }
+
+    private static void NN<T, V>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
+        ref T cr = ref MemoryMarshal.GetReference(c);
+        int nr = 2 * V.Count;
+        int n0 = 0;
+        for (; n0 + nr <= n; n0 += nr)
+        {
+            int m0 = 0;
+            for (; m0 + MR <= m; m0 += MR)
+                Kernel8x2<T, V>(ref Unsafe.Add(ref ar, m0 * lda), lda, ref Unsafe.Add(ref br, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, k, acc);
+            for (; m0 < m; m0++)
+                Kernel1x2<T, V>(ref Unsafe.Add(ref ar, m0 * lda), ref Unsafe.Add(ref br, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), k, acc);
+        }
+        for (int i = 0; i < m; i++)
+            for (int j = n0; j < n; j++)
+            {
+                T s = acc ? Unsafe.Add(ref cr, i * ldc + j) : T.Zero;
+                for (int q = 0; q < k; q++)
+                    s = T.FusedMultiplyAdd(Unsafe.Add(ref ar, i * lda + q), Unsafe.Add(ref br, q * ldb + j), s);
+                Unsafe.Add(ref cr, i * ldc + j) = s;
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        int w = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero, c30 = V.Zero, c31 = V.Zero;
+        V c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero, c60 = V.Zero, c61 = V.Zero, c70 = V.Zero, c71 = V.Zero;
+        ref T a1 = ref Unsafe.Add(ref a, lda);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        ref T a6 = ref Unsafe.Add(ref a, 6 * lda);
+        ref T a7 = ref Unsafe.Add(ref a, 7 * lda);
+        nuint off = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        {
+            V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
+            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
+            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
+            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
+            x = V.Broadcast(Unsafe.Add(ref a3, q));
+            c30 = V.Fma(x, b0, c30); c31 = V.Fma(x, b1, c31);
+            x = V.Broadcast(Unsafe.Add(ref a4, q));
+            c40 = V.Fma(x, b0, c40); c41 = V.Fma(x, b1, c41);
+            x = V.Broadcast(Unsafe.Add(ref a5, q));
+            c50 = V.Fma(x, b0, c50); c51 = V.Fma(x, b1, c51);
+            x = V.Broadcast(Unsafe.Add(ref a6, q));
+            c60 = V.Fma(x, b0, c60); c61 = V.Fma(x, b1, c61);
+            x = V.Broadcast(Unsafe.Add(ref a7, q));
+            c70 = V.Fma(x, b0, c70); c71 = V.Fma(x, b1, c71);
+        }
+        StorePair<T, V>(ref c, 0, c00, c01, acc);
+        StorePair<T, V>(ref c, ldc, c10, c11, acc);
+        StorePair<T, V>(ref c, 2 * ldc, c20, c21, acc);
+        StorePair<T, V>(ref c, 3 * ldc, c30, c31, acc);
+        StorePair<T, V>(ref c, 4 * ldc, c40, c41, acc);
+        StorePair<T, V>(ref c, 5 * ldc, c50, c51, acc);
+        StorePair<T, V>(ref c, 6 * ldc, c60, c61, acc);
+        StorePair<T, V>(ref c, 7 * ldc, c70, c71, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x2<T, V>(ref T a, ref T b, int ldb, ref T c, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        int w = V.Count;
+        V c0 = V.Zero, c1 = V.Zero;
+        nuint off = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        {
+            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            c0 = V.Fma(x, V.Load(ref b, off), c0);
+            c1 = V.Fma(x, V.Load(ref b, off + (nuint)w), c1);
+        }
+        StorePair<T, V>(ref c, 0, c0, c1, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair<T, V>(ref T c, int offset, V v0, V v1, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        nuint o = (nuint)offset, o1 = o + (nuint)V.Count;
+        if (acc)
+        {
+            v0 = V.Add(v0, V.Load(ref c, o));
+            v1 = V.Add(v1, V.Load(ref c, o1));
+        }
+        V.Store(v0, ref c, o);
+        V.Store(v1, ref c, o1);
+    }
+
+    private static void NT<T, V>(ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> h, int ldh, Span<T> g, int ldg, int m, int p, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        ref T hr = ref MemoryMarshal.GetReference(h);
+        ref T gr = ref MemoryMarshal.GetReference(g);
+        int w = V.Count;
+        int nv = n / w * w;
+        int i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4)
+        {
+            int j0 = 0;
+            for (; j0 + 4 <= p; j0 += 4)
+                Kernel4x4<T, V>(ref zr, ldz, ref hr, ldh, ref gr, ldg, i0, j0, nv, n);
+            for (; j0 < p; j0++)
+                for (int i = i0; i < i0 + 4; i++)
+                    Unsafe.Add(ref gr, i * ldg + j0) += Dot<T, V>(ref Unsafe.Add(ref zr, i * ldz), ref Unsafe.Add(ref hr, j0 * ldh), nv, n);
+        }
+        for (; i0 < m; i0++)
+            for (int j = 0; j < p; j++)
+                Unsafe.Add(ref gr, i0 * ldg + j) += Dot<T, V>(ref Unsafe.Add(ref zr, i0 * ldz), ref Unsafe.Add(ref hr, j * ldh), nv, n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dot<T, V>(ref T x, ref T y, int nv, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        V s = V.Zero;
+        for (int q = 0; q < nv; q += V.Count)
+            s = V.Fma(V.Load(ref x, (nuint)q), V.Load(ref y, (nuint)q), s);
+        T t = V.Sum(s);
+        for (int q = nv; q < n; q++)
+            t = T.FusedMultiplyAdd(Unsafe.Add(ref x, q), Unsafe.Add(ref y, q), t);
+        return t;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x4<T, V>(ref T z, int ldz, ref T h, int ldh, ref T g, int ldg, int i0, int j0, int nv, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        ref T z0 = ref Unsafe.Add(ref z, i0 * ldz);
+        ref T z1 = ref Unsafe.Add(ref z0, ldz);
+        ref T z2 = ref Unsafe.Add(ref z0, 2 * ldz);
+        ref T z3 = ref Unsafe.Add(ref z0, 3 * ldz);
+        ref T h0 = ref Unsafe.Add(ref h, j0 * ldh);
+        ref T h1 = ref Unsafe.Add(ref h0, ldh);
+        ref T h2 = ref Unsafe.Add(ref h0, 2 * ldh);
+        ref T h3 = ref Unsafe.Add(ref h0, 3 * ldh);
+        V s00 = V.Zero, s01 = V.Zero, s02 = V.Zero, s03 = V.Zero, s10 = V.Zero, s11 = V.Zero, s12 = V.Zero, s13 = V.Zero;
+        V s20 = V.Zero, s21 = V.Zero, s22 = V.Zero, s23 = V.Zero, s30 = V.Zero, s31 = V.Zero, s32 = V.Zero, s33 = V.Zero;
+        for (int q = 0; q < nv; q += V.Count)
+        {
+            nuint o = (nuint)q;
+            V y0 = V.Load(ref h0, o), y1 = V.Load(ref h1, o), y2 = V.Load(ref h2, o), y3 = V.Load(ref h3, o);
+            V x = V.Load(ref z0, o);
+            s00 = V.Fma(x, y0, s00); s01 = V.Fma(x, y1, s01); s02 = V.Fma(x, y2, s02); s03 = V.Fma(x, y3, s03);
+            x = V.Load(ref z1, o);
+            s10 = V.Fma(x, y0, s10); s11 = V.Fma(x, y1, s11); s12 = V.Fma(x, y2, s12); s13 = V.Fma(x, y3, s13);
+            x = V.Load(ref z2, o);
+            s20 = V.Fma(x, y0, s20); s21 = V.Fma(x, y1, s21); s22 = V.Fma(x, y2, s22); s23 = V.Fma(x, y3, s23);
+            x = V.Load(ref z3, o);
+            s30 = V.Fma(x, y0, s30); s31 = V.Fma(x, y1, s31); s32 = V.Fma(x, y2, s32); s33 = V.Fma(x, y3, s33);
+        }
+        ref T g0 = ref Unsafe.Add(ref g, i0 * ldg + j0);
+        Put(ref g0, 0, V.Sum(s00), V.Sum(s01), V.Sum(s02), V.Sum(s03));
+        Put(ref g0, ldg, V.Sum(s10), V.Sum(s11), V.Sum(s12), V.Sum(s13));
+        Put(ref g0, 2 * ldg, V.Sum(s20), V.Sum(s21), V.Sum(s22), V.Sum(s23));
+        Put(ref g0, 3 * ldg, V.Sum(s30), V.Sum(s31), V.Sum(s32), V.Sum(s33));
+        if (nv < n)
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                {
+                    T t = T.Zero;
+                    for (int q = nv; q < n; q++)
+                        t = T.FusedMultiplyAdd(Unsafe.Add(ref z, (i0 + i) * ldz + q), Unsafe.Add(ref h, (j0 + j) * ldh + q), t);
+                    Unsafe.Add(ref g, (i0 + i) * ldg + j0 + j) += t;
+                }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<T>(ref T row, int offset, T a, T b, T c, T d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T r = ref Unsafe.Add(ref row, offset);
+        r += a;
+        Unsafe.Add(ref r, 1) += b;
+        Unsafe.Add(ref r, 2) += c;
+        Unsafe.Add(ref r, 3) += d;
+    }
+}

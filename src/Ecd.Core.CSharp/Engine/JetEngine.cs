@@ -1,0 +1,437 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Ecd.Core.Engine;
+
+/// <summary>
+/// Taylor-mode evaluation of a network on a batch of points: one forward pass propagates, for every unit, the
+/// value and the requested derivative channels (∂_j, the collapsed Laplacian, individual ∂_i∂_j); one reverse
+/// sweep turns the loss's sensitivities to those output channels into the exact gradient with respect to θ.
+/// <para>
+/// Points are processed in blocks; a block's activations are stored as rows [unit][channel·B + point] so that
+/// every layer is one matrix product W·H over all channels at once. Blocks are shared statically among the
+/// workers; each worker accumulates its own gradient and the partial gradients are added in worker order, so
+/// results are bit-identical for a fixed thread count. After the first call with a given number of points,
+/// passes allocate nothing.
+/// </para>
+/// </summary>
+public sealed class JetEngine<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Network<T> _net;
+    private readonly WorkerPool _pool;
+    private readonly bool _ownsPool;
+    private readonly SimdWidth _width;
+    private readonly int _d, _b, _c, _cb, _firstTrainable;
+    private readonly int[] _zRows;
+    private readonly T[] _theta;
+    private readonly T[] _wT;
+    private readonly int[] _wTOffset;
+    private readonly T[][] _zBar, _aBar, _hBar, _grad;
+    private readonly Action<int> _forwardJob, _backwardJob;
+    private T[] _points = [];
+    private T[][] _z = [], _a = [];
+    private T[] _h0 = [];
+    private int _n, _blocks, _capacityBlocks;
+    private Jets<T>? _out, _sens;
+    private bool _forwardDone;
+
+    /// <summary>An engine for <paramref name="network"/> computing the channels of <paramref name="request"/>.</summary>
+    public JetEngine(Network<T> network, JetRequest request, EngineOptions? options = null, WorkerPool? pool = null)
+    {
+        _net = network ?? throw new ArgumentNullException(nameof(network));
+        options ??= new EngineOptions();
+        if (options.BlockSize < 32 || options.BlockSize % 32 != 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BlockSize, "block size must be a positive multiple of 32");
+        Channels = new ChannelLayout(network.InputDimension, request);
+        _width = SimdSelect.Resolve(options.Width);
+        _pool = pool ?? new WorkerPool(options.Threads);
+        _ownsPool = pool is null;
+        _d = network.InputDimension;
+        _b = options.BlockSize;
+        _c = Channels.Count;
+        _cb = _c * _b;
+        var layers = network.Layers;
+        _firstTrainable = layers[0].Kind == LayerKind.Fourier ? 1 : 0;
+        _zRows = layers.Select(l => l.Kind == LayerKind.Fourier ? l.Out / 2 : l.Out).ToArray();
+        _theta = new T[network.ParameterCount];
+        _wTOffset = new int[layers.Count];
+        int wt = 0;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            _wTOffset[l] = wt;
+            if (l > _firstTrainable)
+                wt += layers[l].In * layers[l].Out;
+        }
+        _wT = new T[wt];
+        int rows = network.MaxWidth;
+        _zBar = new T[_pool.Threads][];
+        _aBar = new T[_pool.Threads][];
+        _hBar = new T[_pool.Threads][];
+        _grad = new T[_pool.Threads][];
+        for (int w = 0; w < _pool.Threads; w++)
+        {
+            _zBar[w] = new T[rows * _cb];
+            _aBar[w] = new T[rows * _cb];
+            _hBar[w] = new T[rows * _cb];
+            _grad[w] = new T[network.ParameterCount];
+        }
+        _forwardJob = ForwardJob;
+        _backwardJob = BackwardJob;
+    }
+
+    /// <summary>The output channels this engine computes.</summary>
+    public ChannelLayout Channels { get; }
+
+    /// <summary>Number of worker threads.</summary>
+    public int Threads => _pool.Threads;
+
+    /// <summary>Storage for this engine's output jets (or sensitivities) at <paramref name="points"/> points.</summary>
+    public Jets<T> NewJets(int points) => new(Channels, _net.Outputs, points);
+
+    /// <summary>
+    /// Evaluates the network and its requested derivatives at <paramref name="points"/> (N × d, row-major) into
+    /// <paramref name="jets"/>, and keeps what <see cref="Backward"/> needs.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> theta, ReadOnlySpan<T> points, Jets<T> jets)
+    {
+        if (theta.Length != _net.ParameterCount)
+            throw new ArgumentException($"θ has length {theta.Length}; the network has {_net.ParameterCount} parameters", nameof(theta));
+        if (points.Length == 0 || points.Length % _d != 0)
+            throw new ArgumentException($"points must hold N × {_d} coordinates (got {points.Length} values)", nameof(points));
+        int n = points.Length / _d;
+        CheckJets(jets, n, nameof(jets));
+        theta.CopyTo(_theta);
+        EnsureCapacity(n);
+        points.CopyTo(_points);
+        _out = jets;
+        _pool.Run(_forwardJob);
+        _out = null;
+        _forwardDone = true;
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="gradient"/> the gradient of L with respect to θ, given ∂L/∂(every output channel at every
+    /// point) in <paramref name="sensitivities"/>, at the θ and points of the last <see cref="Forward"/>.
+    /// </summary>
+    public void Backward(Jets<T> sensitivities, Span<T> gradient)
+    {
+        if (!_forwardDone)
+            throw new InvalidOperationException("Backward needs a Forward pass first");
+        if (gradient.Length != _net.ParameterCount)
+            throw new ArgumentException($"the gradient has length {gradient.Length}; the network has {_net.ParameterCount} parameters", nameof(gradient));
+        CheckJets(sensitivities, _n, nameof(sensitivities));
+        PackTransposes();
+        foreach (var g in _grad)
+            Array.Clear(g);
+        _sens = sensitivities;
+        _pool.Run(_backwardJob);
+        _sens = null;
+        for (int w = 0; w < _grad.Length; w++)
+        {
+            var g = _grad[w];
+            for (int i = 0; i < gradient.Length; i++)
+                gradient[i] += g[i];
+        }
+    }
+
+    private void CheckJets(Jets<T> jets, int n, string name)
+    {
+        ArgumentNullException.ThrowIfNull(jets, name);
+        if (jets.Points != n || jets.Outputs != _net.Outputs || jets.Channels.Count != _c)
+            throw new ArgumentException(
+                $"{name} holds {jets.Outputs} outputs × {jets.Channels.Count} channels × {jets.Points} points; expected {_net.Outputs} × {_c} × {n}", name);
+    }
+
+    private void EnsureCapacity(int n)
+    {
+        _n = n;
+        _blocks = (n + _b - 1) / _b;
+        if (_points.Length != n * _d)
+            _points = new T[n * _d];
+        if (_blocks <= _capacityBlocks)
+            return;
+        var layers = _net.Layers;
+        _z = new T[layers.Count][];
+        _a = new T[layers.Count][];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            _z[l] = new T[_blocks * _zRows[l] * _cb];
+            _a[l] = layers[l].Kind == LayerKind.Output ? [] : new T[_blocks * layers[l].Out * _cb];
+        }
+        _h0 = new T[_blocks * _d * _cb];
+        _capacityBlocks = _blocks;
+    }
+
+    private void PackTransposes()
+    {
+        var layers = _net.Layers;
+        for (int l = _firstTrainable + 1; l < layers.Count; l++)
+        {
+            var L = layers[l];
+            var w = _theta.AsSpan(L.WeightOffset, L.In * L.Out);
+            var t = _wT.AsSpan(_wTOffset[l], L.In * L.Out);
+            for (int o = 0; o < L.Out; o++)
+                for (int i = 0; i < L.In; i++)
+                    t[i * L.Out + o] = w[o * L.In + i];
+        }
+    }
+
+    private void ForwardJob(int w)
+    {
+        var (s, e) = _pool.Share(w, _blocks);
+        for (int b = s; b < e; b++)
+            switch (_width)
+            {
+                case SimdWidth.Bits512: ForwardBlock<V512<T>>(b); break;
+                case SimdWidth.Bits256: ForwardBlock<V256<T>>(b); break;
+                default: ForwardBlock<VScalar<T>>(b); break;
+            }
+    }
+
+    private void BackwardJob(int w)
+    {
+        var (s, e) = _pool.Share(w, _blocks);
+        for (int b = s; b < e; b++)
+            switch (_width)
+            {
+                case SimdWidth.Bits512: BackwardBlock<V512<T>>(b, w); break;
+                case SimdWidth.Bits256: BackwardBlock<V256<T>>(b, w); break;
+                default: BackwardBlock<VScalar<T>>(b, w); break;
+            }
+    }
+
+    private Span<T> H0(int b) => _h0.AsSpan(b * _d * _cb, _d * _cb);
+    private Span<T> Z(int l, int b) => _z[l].AsSpan(b * _zRows[l] * _cb, _zRows[l] * _cb);
+    private Span<T> A(int l, int b) => _a[l].AsSpan(b * _net.Layers[l].Out * _cb, _net.Layers[l].Out * _cb);
+
+    private void ForwardBlock<V>(int b)
+        where V : unmanaged, ISimd<V, T>
+    {
+        int p0 = b * _b, valid = Math.Min(_b, _n - p0);
+        var h0 = H0(b);
+        h0.Clear();
+        for (int i = 0; i < _d; i++)
+        {
+            var row = h0.Slice(i * _cb, _cb);
+            for (int p = 0; p < valid; p++)
+                row[p] = _points[(p0 + p) * _d + i];
+            if (Channels.FirstDerivatives > 0)
+                row.Slice((1 + i) * _b, _b).Fill(T.One);
+        }
+        ReadOnlySpan<T> hin = h0;
+        var layers = _net.Layers;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var L = layers[l];
+            var z = Z(l, b);
+            if (L.Kind == LayerKind.Fourier)
+            {
+                int count = _zRows[l];
+                Gemm.MultiplyNN(_width, _net.FourierMatrix, _d, hin, _cb, z, _cb, count, _cb, _d, accumulate: false);
+                var a = A(l, b);
+                for (int o = 0; o < count; o++)
+                {
+                    ActivationForward<V>(Activation.Sin, z.Slice(o * _cb, _cb), a.Slice(o * _cb, _cb));
+                    ActivationForward<V>(Activation.Cos, z.Slice(o * _cb, _cb), a.Slice((count + o) * _cb, _cb));
+                }
+                hin = a;
+                continue;
+            }
+            Gemm.MultiplyNN(_width, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, hin, _cb, z, _cb, L.Out, _cb, L.In, accumulate: false);
+            for (int o = 0; o < L.Out; o++)
+            {
+                T bias = _theta[L.BiasOffset + o];
+                var seg = z.Slice(o * _cb, _b);
+                for (int p = 0; p < seg.Length; p++)
+                    seg[p] += bias;
+            }
+            if (L.Kind == LayerKind.Output)
+            {
+                var jets = _out!;
+                for (int o = 0; o < L.Out; o++)
+                    for (int c = 0; c < _c; c++)
+                        z.Slice(o * _cb + c * _b, valid).CopyTo(jets.Channel(o, c).Slice(p0, valid));
+                break;
+            }
+            var act = A(l, b);
+            for (int o = 0; o < L.Out; o++)
+                ActivationForward<V>(L.Activation, z.Slice(o * _cb, _cb), act.Slice(o * _cb, _cb));
+            if (L.Kind == LayerKind.Residual)
+                AddInPlace<V>(act, hin);
+            hin = act;
+        }
+    }
+
+    private void BackwardBlock<V>(int b, int w)
+        where V : unmanaged, ISimd<V, T>
+    {
+        int p0 = b * _b, valid = Math.Min(_b, _n - p0);
+        var layers = _net.Layers;
+        var grad = _grad[w];
+        var zBar = _zBar[w].AsSpan();
+        var aBar = _aBar[w].AsSpan();
+        var hBar = _hBar[w].AsSpan();
+        int last = layers.Count - 1;
+        var sens = _sens!;
+        {
+            var zb = zBar[..(layers[last].Out * _cb)];
+            zb.Clear();
+            for (int o = 0; o < layers[last].Out; o++)
+                for (int c = 0; c < _c; c++)
+                    sens.Channel(o, c).Slice(p0, valid).CopyTo(zb.Slice(o * _cb + c * _b, valid));
+        }
+        for (int l = last; l >= _firstTrainable; l--)
+        {
+            var L = layers[l];
+            var z = Z(l, b);
+            ReadOnlySpan<T> hin = l == 0 ? H0(b) : A(l - 1, b);
+            var zb = zBar[..(L.Out * _cb)];
+            if (L.Kind != LayerKind.Output)
+                for (int o = 0; o < L.Out; o++)
+                    ActivationBackward<V>(L.Activation, aBar.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb), zb.Slice(o * _cb, _cb));
+            Gemm.AccumulateNT<T>(_width, zb, _cb, hin, _cb, grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
+            for (int o = 0; o < L.Out; o++)
+            {
+                var seg = zb.Slice(o * _cb, _b);
+                T s = T.Zero;
+                for (int p = 0; p < seg.Length; p++)
+                    s += seg[p];
+                grad[L.BiasOffset + o] += s;
+            }
+            if (l == _firstTrainable)
+                break;
+            var hb = hBar[..(L.In * _cb)];
+            Gemm.MultiplyNN<T>(_width, _wT.AsSpan(_wTOffset[l], L.In * L.Out), L.Out, zb, _cb, hb, _cb, L.In, _cb, L.Out, accumulate: false);
+            if (L.Kind == LayerKind.Residual)
+                AddInPlace<V>(hb, aBar[..(L.Out * _cb)]);
+            var swap = aBar;
+            aBar = hBar;
+            hBar = swap;
+        }
+    }
+
+    private static void AddInPlace<V>(Span<T> x, ReadOnlySpan<T> y)
+        where V : unmanaged, ISimd<V, T>
+    {
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        for (; i + V.Count <= x.Length; i += V.Count)
+            V.Store(V.Add(V.Load(ref xr, (nuint)i), V.Load(ref yr, (nuint)i)), ref xr, (nuint)i);
+        for (; i < x.Length; i++)
+            x[i] += y[i];
+    }
+
+    /// <summary>One unit's row: the jet of σ(z) from the jet of z (all channels, one block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ActivationForward<V>(Activation act, ReadOnlySpan<T> z, Span<T> a)
+        where V : unmanaged, ISimd<V, T>
+    {
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
+        var second = Channels.Second;
+        int ss = Channels.SecondStart;
+        Span<V> zj = stackalloc V[3];
+        for (int p = 0; p < b; p += V.Count)
+        {
+            nuint o = (nuint)p;
+            ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order, out var s0, out var s1, out var s2, out _);
+            V.Store(s0, ref ar, o);
+            if (order == 0)
+                continue;
+            V sq = V.Zero;
+            for (int j = 0; j < d; j++)
+            {
+                nuint oj = o + (nuint)((1 + j) * b);
+                zj[j] = V.Load(ref zr, oj);
+                V.Store(V.Multiply(s1, zj[j]), ref ar, oj);
+                sq = V.Fma(zj[j], zj[j], sq);
+            }
+            if (order < 2)
+                continue;
+            if (lap >= 0)
+            {
+                nuint ol = o + (nuint)(lap * b);
+                V.Store(V.Fma(s2, sq, V.Multiply(s1, V.Load(ref zr, ol))), ref ar, ol);
+            }
+            for (int k = 0; k < second.Length; k++)
+            {
+                nuint os = o + (nuint)((ss + k) * b);
+                var (i, j) = second[k];
+                V.Store(V.Fma(s2, V.Multiply(zj[i], zj[j]), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
+            }
+        }
+    }
+
+    /// <summary>One unit's row: z̄ (all channels) from ā and the stored jet of z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ActivationBackward<V>(Activation act, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, Span<T> zBar)
+        where V : unmanaged, ISimd<V, T>
+    {
+        ref T abr = ref MemoryMarshal.GetReference(aBar);
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        ref T zbr = ref MemoryMarshal.GetReference(zBar);
+        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
+        var second = Channels.Second;
+        int ss = Channels.SecondStart;
+        Span<V> zj = stackalloc V[3];
+        Span<V> zbj = stackalloc V[3];
+        V two = V.Broadcast(T.One + T.One);
+        for (int p = 0; p < b; p += V.Count)
+        {
+            nuint o = (nuint)p;
+            ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out var s1, out var s2, out var s3);
+            V zb0 = V.Multiply(V.Load(ref abr, o), s1);
+            if (order >= 1)
+            {
+                V sq = V.Zero;
+                for (int j = 0; j < d; j++)
+                {
+                    nuint oj = o + (nuint)((1 + j) * b);
+                    zj[j] = V.Load(ref zr, oj);
+                    V ab = V.Load(ref abr, oj);
+                    zbj[j] = V.Multiply(ab, s1);
+                    zb0 = V.Fma(V.Multiply(ab, s2), zj[j], zb0);
+                    sq = V.Fma(zj[j], zj[j], sq);
+                }
+                if (order >= 2)
+                {
+                    if (lap >= 0)
+                    {
+                        nuint ol = o + (nuint)(lap * b);
+                        V ab = V.Load(ref abr, ol);
+                        V.Store(V.Multiply(ab, s1), ref zbr, ol);
+                        zb0 = V.Fma(ab, V.Fma(s3, sq, V.Multiply(s2, V.Load(ref zr, ol))), zb0);
+                        V k2 = V.Multiply(V.Multiply(ab, s2), two);
+                        for (int j = 0; j < d; j++)
+                            zbj[j] = V.Fma(k2, zj[j], zbj[j]);
+                    }
+                    for (int k = 0; k < second.Length; k++)
+                    {
+                        nuint os = o + (nuint)((ss + k) * b);
+                        var (i, j) = second[k];
+                        V ab = V.Load(ref abr, os);
+                        V.Store(V.Multiply(ab, s1), ref zbr, os);
+                        zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zj[i], zj[j]), V.Multiply(s2, V.Load(ref zr, os))), zb0);
+                        V k2 = V.Multiply(ab, s2);
+                        zbj[i] = V.Fma(k2, zj[j], zbj[i]);
+                        zbj[j] = V.Fma(k2, zj[i], zbj[j]);
+                    }
+                }
+                for (int j = 0; j < d; j++)
+                    V.Store(zbj[j], ref zbr, o + (nuint)((1 + j) * b));
+            }
+            V.Store(zb0, ref zbr, o);
+        }
+    }
+
+    /// <summary>Stops the worker threads (if this engine created them).</summary>
+    public void Dispose()
+    {
+        if (_ownsPool)
+            _pool.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using Ecd.Core.Engine;
+using Ecd.Core.Randomness;
+
+namespace Ecd.Core.Tests.Engine;
+
+public class GemmTests
+{
+    public static IEnumerable<object[]> Shapes() =>
+        from w in new[] { SimdWidth.Bits512, SimdWidth.Bits256, SimdWidth.Scalar }
+        from s in new[] { (1, 32, 7), (8, 64, 64), (13, 96, 5), (200, 64, 200), (3, 40, 2), (9, 33, 17) }
+        select new object[] { w, s.Item1, s.Item2, s.Item3 };
+
+    private static double[] Random(int n, ulong seed)
+    {
+        var r = Xoshiro256.FromSeed(seed);
+        return Enumerable.Range(0, n).Select(_ => r.NextUniform(-1, 1)).ToArray();
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void MultiplyNN_matches_the_naive_product(SimdWidth width, int m, int n, int k)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var c = Random(m * n, 3);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = c[i * n + j];
+                for (int q = 0; q < k; q++)
+                    s += a[i * k + q] * b[q * n + j];
+                expected[i * n + j] = s;
+            }
+        Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, accumulate: true);
+        for (int i = 0; i < c.Length; i++)
+            Assert.Equal(expected[i], c[i], 1e-12);
+        Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, accumulate: false);
+        for (int i = 0; i < m; i++)
+            Assert.Equal(expected[i * n] - Random(m * n, 3)[i * n], c[i * n], 1e-12);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void AccumulateNT_matches_the_naive_product(SimdWidth width, int m, int n, int p)
+    {
+        var z = Random(m * n, 4);
+        var h = Random(p * n, 5);
+        var g = Random(m * p, 6);
+        var expected = (double[])g.Clone();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < p; j++)
+                for (int q = 0; q < n; q++)
+                    expected[i * p + j] += z[i * n + q] * h[j * n + q];
+        Gemm.AccumulateNT<double>(width, z, n, h, n, g, p, m, p, n);
+        for (int i = 0; i < g.Length; i++)
+            Assert.Equal(expected[i], g[i], 1e-12);
+    }
+
+    [Fact]
+    public void Short_buffers_are_rejected()
+    {
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyNN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.AccumulateNT<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2));
+    }
+}
