@@ -52,6 +52,34 @@ internal static class ActivationRules
         }
     }
 
+    /// <summary>True when σ′, σ″, σ‴ are polynomials in σ (so the reverse sweep needs no transcendental).</summary>
+    public static bool DerivativesFromValue(Activation a) => a is Activation.Tanh or Activation.Sigmoid;
+
+    /// <summary>σ′, σ″, σ‴ from the value s = σ(z), for <see cref="DerivativesFromValue"/> activations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FromValue<T, V>(Activation a, V s, out V s1, out V s2, out V s3)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        V one = V.Broadcast(T.One), two = V.Broadcast(T.One + T.One);
+        if (a == Activation.Tanh)
+        {
+            V t2 = V.Multiply(s, s);
+            V u = V.Subtract(one, t2);
+            s1 = u;
+            s2 = V.Multiply(V.Multiply(V.Broadcast(-(T.One + T.One)), s), u);
+            s3 = V.Multiply(V.Multiply(V.Broadcast(-(T.One + T.One)), u), V.Subtract(one, V.Multiply(V.Broadcast(T.CreateTruncating(3)), t2)));
+        }
+        else
+        {
+            V d = V.Multiply(s, V.Subtract(one, s));
+            s1 = d;
+            s2 = V.Multiply(d, V.Subtract(one, V.Multiply(two, s)));
+            V six = V.Broadcast(T.CreateTruncating(6));
+            s3 = V.Multiply(d, V.Add(V.Subtract(one, V.Multiply(six, s)), V.Multiply(six, V.Multiply(s, s))));
+        }
+    }
+
     /// <summary>Vectorised σ and derivatives up to <paramref name="order"/> (unrequested ones are left zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Eval<T, V>(Activation a, V z, int order, out V s0, out V s1, out V s2, out V s3)

@@ -28,7 +28,8 @@ public sealed class JetEngine<T> : IDisposable
     private readonly T[] _theta;
     private readonly T[] _wT;
     private readonly int[] _wTOffset;
-    private readonly T[][] _zBar, _aBar, _hBar, _grad;
+    private readonly T[][] _grad;
+    private T[][] _zBar = [], _aBar = [], _hBar = [];
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
     private T[][] _z = [], _a = [];
@@ -65,18 +66,9 @@ public sealed class JetEngine<T> : IDisposable
                 wt += layers[l].In * layers[l].Out;
         }
         _wT = new T[wt];
-        int rows = network.MaxWidth;
-        _zBar = new T[_pool.Threads][];
-        _aBar = new T[_pool.Threads][];
-        _hBar = new T[_pool.Threads][];
         _grad = new T[_pool.Threads][];
         for (int w = 0; w < _pool.Threads; w++)
-        {
-            _zBar[w] = new T[rows * _cb];
-            _aBar[w] = new T[rows * _cb];
-            _hBar[w] = new T[rows * _cb];
             _grad[w] = new T[network.ParameterCount];
-        }
         _forwardJob = ForwardJob;
         _backwardJob = BackwardJob;
     }
@@ -161,6 +153,17 @@ public sealed class JetEngine<T> : IDisposable
             _a[l] = layers[l].Kind == LayerKind.Output ? [] : new T[_blocks * layers[l].Out * _cb];
         }
         _h0 = new T[_blocks * _d * _cb];
+        // Reverse-sweep buffers: every worker keeps the adjoints of all its blocks for one layer at a time.
+        int share = (_blocks + _pool.Threads - 1) / _pool.Threads, rows = _net.MaxWidth;
+        _zBar = new T[_pool.Threads][];
+        _aBar = new T[_pool.Threads][];
+        _hBar = new T[_pool.Threads][];
+        for (int w = 0; w < _pool.Threads; w++)
+        {
+            _zBar[w] = new T[share * rows * _cb];
+            _aBar[w] = new T[share * rows * _cb];
+            _hBar[w] = new T[share * rows * _cb];
+        }
         _capacityBlocks = _blocks;
     }
 
@@ -193,13 +196,14 @@ public sealed class JetEngine<T> : IDisposable
     private void BackwardJob(int w)
     {
         var (s, e) = _pool.Share(w, _blocks);
-        for (int b = s; b < e; b++)
-            switch (_width)
-            {
-                case SimdWidth.Bits512: BackwardBlock<V512<T>>(b, w); break;
-                case SimdWidth.Bits256: BackwardBlock<V256<T>>(b, w); break;
-                default: BackwardBlock<VScalar<T>>(b, w); break;
-            }
+        if (e <= s)
+            return;
+        switch (_width)
+        {
+            case SimdWidth.Bits512: BackwardBlocks<V512<T>>(s, e, w); break;
+            case SimdWidth.Bits256: BackwardBlocks<V256<T>>(s, e, w); break;
+            default: BackwardBlocks<VScalar<T>>(s, e, w); break;
+        }
     }
 
     private Span<T> H0(int b) => _h0.AsSpan(b * _d * _cb, _d * _cb);
@@ -264,19 +268,25 @@ public sealed class JetEngine<T> : IDisposable
         }
     }
 
-    private void BackwardBlock<V>(int b, int w)
+    /// <summary>
+    /// The reverse sweep over blocks [s, e), layer by layer: all blocks' adjoints of one layer, then one
+    /// weight-gradient product over all of them (one horizontal reduction per weight), then the input adjoints.
+    /// </summary>
+    private void BackwardBlocks<V>(int s, int e, int w)
         where V : unmanaged, ISimd<V, T>
     {
-        int p0 = b * _b, valid = Math.Min(_b, _n - p0);
         var layers = _net.Layers;
         var grad = _grad[w];
+        int rows = _net.MaxWidth, slot = rows * _cb, nb = e - s;
         var zBar = _zBar[w].AsSpan();
         var aBar = _aBar[w].AsSpan();
         var hBar = _hBar[w].AsSpan();
         int last = layers.Count - 1;
         var sens = _sens!;
+        for (int b = s; b < e; b++)
         {
-            var zb = zBar[..(layers[last].Out * _cb)];
+            int p0 = b * _b, valid = Math.Min(_b, _n - p0);
+            var zb = zBar.Slice((b - s) * slot, layers[last].Out * _cb);
             zb.Clear();
             for (int o = 0; o < layers[last].Out; o++)
                 for (int c = 0; c < _c; c++)
@@ -285,27 +295,42 @@ public sealed class JetEngine<T> : IDisposable
         for (int l = last; l >= _firstTrainable; l--)
         {
             var L = layers[l];
-            var z = Z(l, b);
-            ReadOnlySpan<T> hin = l == 0 ? H0(b) : A(l - 1, b);
-            var zb = zBar[..(L.Out * _cb)];
-            if (L.Kind != LayerKind.Output)
-                for (int o = 0; o < L.Out; o++)
-                    ActivationBackward<V>(L.Activation, aBar.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb), zb.Slice(o * _cb, _cb));
-            Gemm.AccumulateNT<T>(_width, zb, _cb, hin, _cb, grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
-            for (int o = 0; o < L.Out; o++)
+            bool fromValue = L.Kind == LayerKind.Dense && ActivationRules.DerivativesFromValue(L.Activation);
+            for (int b = s; b < e; b++)
             {
-                var seg = zb.Slice(o * _cb, _b);
-                T s = T.Zero;
-                for (int p = 0; p < seg.Length; p++)
-                    s += seg[p];
-                grad[L.BiasOffset + o] += s;
+                var zb = zBar.Slice((b - s) * slot, L.Out * _cb);
+                if (L.Kind != LayerKind.Output)
+                {
+                    var z = Z(l, b);
+                    var ab = aBar.Slice((b - s) * slot, L.Out * _cb);
+                    ReadOnlySpan<T> a = fromValue ? A(l, b) : default;
+                    for (int o = 0; o < L.Out; o++)
+                        ActivationBackward<V>(L.Activation, ab.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb),
+                            fromValue ? a.Slice(o * _cb, _b) : default, zb.Slice(o * _cb, _cb));
+                }
+                for (int o = 0; o < L.Out; o++)
+                {
+                    var seg = zb.Slice(o * _cb, _b);
+                    T sum = T.Zero;
+                    for (int p = 0; p < seg.Length; p++)
+                        sum += seg[p];
+                    grad[L.BiasOffset + o] += sum;
+                }
             }
+            int inRows = l == 0 ? _d : layers[l - 1].Out;
+            ReadOnlySpan<T> hin = l == 0 ? _h0.AsSpan(s * _d * _cb) : _a[l - 1].AsSpan(s * inRows * _cb);
+            Gemm.AccumulateNTBlocks<T>(_width, zBar, _cb, slot, hin, _cb, inRows * _cb, nb,
+                grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
             if (l == _firstTrainable)
                 break;
-            var hb = hBar[..(L.In * _cb)];
-            Gemm.MultiplyNN<T>(_width, _wT.AsSpan(_wTOffset[l], L.In * L.Out), L.Out, zb, _cb, hb, _cb, L.In, _cb, L.Out, accumulate: false);
-            if (L.Kind == LayerKind.Residual)
-                AddInPlace<V>(hb, aBar[..(L.Out * _cb)]);
+            for (int b = s; b < e; b++)
+            {
+                var zb = zBar.Slice((b - s) * slot, L.Out * _cb);
+                var hb = hBar.Slice((b - s) * slot, L.In * _cb);
+                Gemm.MultiplyNN<T>(_width, _wT.AsSpan(_wTOffset[l], L.In * L.Out), L.Out, zb, _cb, hb, _cb, L.In, _cb, L.Out, accumulate: false);
+                if (L.Kind == LayerKind.Residual)
+                    AddInPlace<V>(hb, aBar.Slice((b - s) * slot, L.Out * _cb));
+            }
             var swap = aBar;
             aBar = hBar;
             hBar = swap;
@@ -368,12 +393,14 @@ public sealed class JetEngine<T> : IDisposable
 
     /// <summary>One unit's row: z̄ (all channels) from ā and the stored jet of z.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationBackward<V>(Activation act, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, Span<T> zBar)
+    private void ActivationBackward<V>(Activation act, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, ReadOnlySpan<T> value, Span<T> zBar)
         where V : unmanaged, ISimd<V, T>
     {
         ref T abr = ref MemoryMarshal.GetReference(aBar);
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T zbr = ref MemoryMarshal.GetReference(zBar);
+        ref T vr = ref MemoryMarshal.GetReference(value);
+        bool fromValue = !value.IsEmpty;
         int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
         var second = Channels.Second;
         int ss = Channels.SecondStart;
@@ -383,7 +410,11 @@ public sealed class JetEngine<T> : IDisposable
         for (int p = 0; p < b; p += V.Count)
         {
             nuint o = (nuint)p;
-            ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out var s1, out var s2, out var s3);
+            V s1, s2, s3;
+            if (fromValue)
+                ActivationRules.FromValue<T, V>(act, V.Load(ref vr, o), out s1, out s2, out s3);
+            else
+                ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out s1, out s2, out s3);
             V zb0 = V.Multiply(V.Load(ref abr, o), s1);
             if (order >= 1)
             {

@@ -61,7 +61,7 @@ internal struct V512<T> : ISimd<V512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512<T> Abs(V512<T> a) => new() { V = Vector512.Abs(a.V) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V512<T> Exp(V512<T> a) => new() { V = typeof(T) == typeof(float) ? Vector512.Exp(a.V.As<T, float>()).As<float, T>() : Vector512.Exp(a.V.As<T, double>()).As<double, T>() };
+    public static V512<T> Exp(V512<T> a) => new() { V = typeof(T) == typeof(float) ? FastExp.Exp(a.V.As<T, float>()).As<float, T>() : FastExp.Exp(a.V.As<T, double>()).As<double, T>() };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512<T> Log(V512<T> a) => new() { V = typeof(T) == typeof(float) ? Vector512.Log(a.V.As<T, float>()).As<float, T>() : Vector512.Log(a.V.As<T, double>()).As<double, T>() };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -110,7 +110,7 @@ internal struct V256<T> : ISimd<V256<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256<T> Abs(V256<T> a) => new() { V = Vector256.Abs(a.V) };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static V256<T> Exp(V256<T> a) => new() { V = typeof(T) == typeof(float) ? Vector256.Exp(a.V.As<T, float>()).As<float, T>() : Vector256.Exp(a.V.As<T, double>()).As<double, T>() };
+    public static V256<T> Exp(V256<T> a) => new() { V = typeof(T) == typeof(float) ? FastExp.Exp(a.V.As<T, float>()).As<float, T>() : FastExp.Exp(a.V.As<T, double>()).As<double, T>() };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256<T> Log(V256<T> a) => new() { V = typeof(T) == typeof(float) ? Vector256.Log(a.V.As<T, float>()).As<float, T>() : Vector256.Log(a.V.As<T, double>()).As<double, T>() };
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,135 @@
+using System.Numerics;
+using Ecd.Core.Engine;
+using Ecd.Core.Objectives;
+using Ecd.Core.Randomness;
+
+namespace EcdPde.Bench;
+
+/// <summary>A reference PINN configuration of the issue (and of anchors/torch_pinn_bench.py).</summary>
+public sealed record PinnConfig(string Name, NetworkSpec Spec, int Interior, int Boundary)
+{
+    public static PinnConfig Get(string name) => name switch
+    {
+        "small" => new("small", NetworkSpec.Mlp(2, [64, 64, 64], 1, Activation.Tanh), 4096, 512),
+        "paper" => new("paper", NetworkSpec.ResidualNet(2, 200, 3, 1, Activation.Sigmoid), 10_000, 1_000),
+        _ => throw new ArgumentException($"unknown config '{name}' (small or paper)"),
+    };
+}
+
+/// <summary>
+/// The benchmark loss: interior residual r = −Δu + u² − 1, loss mean(r²) + 100·mean((u − 0.5)²) on the boundary
+/// points, points uniform in [−1, 1]². Value, gradient and Laplacian channels on the interior, values on the boundary.
+/// </summary>
+public sealed class PinnObjective<T> : IObjective<T>, IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly JetEngine<T> _interior, _boundary;
+    private readonly WorkerPool _pool;
+    private readonly T[] _xi, _xb;
+    private readonly Jets<T> _ji, _si, _jb, _sb;
+
+    public PinnObjective(PinnConfig config, int threads, ulong seed, int blockSize = 64)
+    {
+        Network = new Network<T>(config.Spec, seed);
+        _pool = new WorkerPool(threads);
+        var options = new EngineOptions { Threads = threads, BlockSize = blockSize };
+        _interior = new JetEngine<T>(Network, JetRequest.WithLaplacian, options, _pool);
+        _boundary = new JetEngine<T>(Network, JetRequest.ValueOnly, options, _pool);
+        var r = Xoshiro256.FromSeed(seed + 1);
+        _xi = Enumerable.Range(0, 2 * config.Interior).Select(_ => T.CreateTruncating(r.NextUniform(-1, 1))).ToArray();
+        _xb = Enumerable.Range(0, 2 * config.Boundary).Select(_ => T.CreateTruncating(r.NextUniform(-1, 1))).ToArray();
+        _ji = _interior.NewJets(config.Interior);
+        _si = _interior.NewJets(config.Interior);
+        _jb = _boundary.NewJets(config.Boundary);
+        _sb = _boundary.NewJets(config.Boundary);
+        Config = config;
+    }
+
+    public PinnConfig Config { get; }
+    public Network<T> Network { get; }
+    public int Dimension => Network.ParameterCount;
+
+    /// <summary>Floating-point operations of the matrix products of one evaluation (forward and reverse).</summary>
+    public double MatrixFlops
+    {
+        get
+        {
+            double f = 0;
+            foreach (var (n, c) in new[] { (Config.Interior, _interior.Channels.Count), (Config.Boundary, 1) })
+                for (int l = 0; l < Network.Layers.Count; l++)
+                {
+                    var L = Network.Layers[l];
+                    double layer = 2.0 * L.In * L.Out * c * n;
+                    f += layer * (l == 0 ? 2 : 3); // forward, weight gradient, input adjoint (not for the first layer)
+                }
+            return f;
+        }
+    }
+
+    public double Evaluate(ReadOnlySpan<T> theta, Span<T> gradient)
+    {
+        _interior.Forward(theta, _xi, _ji);
+        _boundary.Forward(theta, _xb, _jb);
+        var u = _ji.Value();
+        var lap = _ji.Laplacian();
+        var su = _si.Value();
+        var sl = _si.Laplacian();
+        T n = T.CreateTruncating(u.Length), two = T.CreateTruncating(2), one = T.One;
+        T li = T.Zero;
+        for (int p = 0; p < u.Length; p++)
+        {
+            T r = -lap[p] + u[p] * u[p] - one;
+            li += r * r;
+            su[p] = two * r * two * u[p] / n;
+            sl[p] = -two * r / n;
+        }
+        var ub = _jb.Value();
+        var sb = _sb.Value();
+        T nb = T.CreateTruncating(ub.Length), w = T.CreateTruncating(100);
+        T lb = T.Zero;
+        for (int p = 0; p < ub.Length; p++)
+        {
+            T e = ub[p] - T.CreateTruncating(0.5);
+            lb += e * e;
+            sb[p] = w * two * e / nb;
+        }
+        gradient.Clear();
+        _interior.Backward(_si, gradient);
+        _boundary.Backward(_sb, gradient);
+        return double.CreateTruncating(li / n + w * lb / nb);
+    }
+
+    /// <summary>Median milliseconds of the interior forward pass, the interior reverse sweep, and the boundary pair.</summary>
+    public (double Forward, double Backward, double Boundary) Profile(T[] theta, int repeats)
+    {
+        var g = new T[Dimension];
+        var f = new double[repeats];
+        var b = new double[repeats];
+        var bc = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            _interior.Forward(theta, _xi, _ji);
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            _interior.Backward(_si, g);
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            _boundary.Forward(theta, _xb, _jb);
+            _boundary.Backward(_sb, g);
+            long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+            f[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
+            b[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
+            bc[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
+        }
+        Array.Sort(f);
+        Array.Sort(b);
+        Array.Sort(bc);
+        return (f[repeats / 2], b[repeats / 2], bc[repeats / 2]);
+    }
+
+    public void Dispose()
+    {
+        _interior.Dispose();
+        _boundary.Dispose();
+        _pool.Dispose();
+    }
+}

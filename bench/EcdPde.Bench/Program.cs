@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using BenchmarkDotNet.Running;
+using Ecd.Core.Optimizers;
+using EcdPde.Bench;
+
+// dotnet run -c Release --project bench/EcdPde.Bench -- step --config small|paper --threads T --precision float32|float64 [--steps S]
+// dotnet run -c Release --project bench/EcdPde.Bench -- peak
+// dotnet run -c Release --project bench/EcdPde.Bench -- kernels [BenchmarkDotNet arguments]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+string Arg(string name, string fallback)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+string command = args.Length > 0 ? args[0] : "step";
+switch (command)
+{
+    case "peak":
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            fma_peak_gflops_float32 = Math.Round(Peak.SingleCoreGflops(true), 1),
+            fma_peak_gflops_float64 = Math.Round(Peak.SingleCoreGflops(false), 1),
+            method = "8 independent Vector512 FMA chains, one core, best of 5",
+        }));
+        return 0;
+    case "gemm":
+        {
+            foreach (int width in new[] { 64, 200 })
+                foreach (int cols in new[] { 256, 512, 1024 })
+                {
+                    var r = new Random(1);
+                    var w = Enumerable.Range(0, width * width).Select(_ => (float)r.NextDouble()).ToArray();
+                    var h = Enumerable.Range(0, width * cols).Select(_ => (float)r.NextDouble()).ToArray();
+                    var z = new float[width * cols];
+                    var g = new float[width * width];
+                    double flops = 2.0 * width * width * cols;
+                    double nn = Time(() => Ecd.Core.Engine.Gemm.MultiplyNN<float>(Ecd.Core.Engine.SimdWidth.Auto, w, width, h, cols, z, cols, width, cols, width, false));
+                    double nt = Time(() => Ecd.Core.Engine.Gemm.AccumulateNT<float>(Ecd.Core.Engine.SimdWidth.Auto, h, cols, h, cols, g, width, width, width, cols));
+                    Console.WriteLine($"width {width} cols {cols}: NN {flops / nn / 1e9:F1} GFLOP/s, NT {flops / nt / 1e9:F1} GFLOP/s");
+                }
+            return 0;
+        }
+    case "profile":
+        {
+            var config = PinnConfig.Get(Arg("--config", "small"));
+            using var objective = new PinnObjective<float>(config, int.Parse(Arg("--threads", "1")), 0, int.Parse(Arg("--block", "64")));
+            var theta = objective.Network.NewParameters(1);
+            var g = new float[objective.Dimension];
+            objective.Evaluate(theta, g);
+            var (f, b, bc) = objective.Profile(theta, 20);
+            Console.WriteLine($"{config.Name}: interior forward {f:F2} ms, interior backward {b:F2} ms, boundary {bc:F2} ms");
+            return 0;
+        }
+    case "kernels":
+        BenchmarkSwitcher.FromTypes([typeof(KernelBenchmarks)]).Run(args[1..]);
+        return 0;
+    case "step":
+        {
+            var config = PinnConfig.Get(Arg("--config", "small"));
+            int threads = int.Parse(Arg("--threads", "1"));
+            string precision = Arg("--precision", "float32");
+            int steps = int.Parse(Arg("--steps", config.Name == "small" ? "40" : "10"));
+            int block = int.Parse(Arg("--block", "64"));
+            var result = precision switch
+            {
+                "float32" => Step<float>(config, threads, steps, block),
+                "float64" => Step<double>(config, threads, steps, block),
+                _ => throw new ArgumentException($"--precision must be float32 or float64 (got {precision})"),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(result with { precision = precision }));
+            return 0;
+        }
+    default:
+        Console.Error.WriteLine($"unknown command '{command}' (step, peak, kernels)");
+        return 2;
+}
+
+static double Time(Action a)
+{
+    for (int i = 0; i < 200; i++)
+        a();
+    double best = double.MaxValue;
+    for (int rep = 0; rep < 20; rep++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 100; i++)
+            a();
+        best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds / 100);
+    }
+    return best;
+}
+
+static StepResult Step<T>(PinnConfig config, int threads, int steps, int block)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    using var objective = new PinnObjective<T>(config, threads, 0, block);
+    // The same step as the PyTorch script: loss, exact gradient, SGD with momentum 0.9, lr 1e-6.
+    var optimizer = new Gdm<T>(new GdmOptions { Lr = 1e-6, Momentum = 0.9 });
+    var state = optimizer.Init(objective.Network.NewParameters(1), 0);
+    for (int i = 0; i < 3; i++)
+        optimizer.Step(state, objective);
+    var times = new double[steps];
+    long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
+    for (int i = 0; i < steps; i++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        optimizer.Step(state, objective);
+        times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+    }
+    long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
+    Array.Sort(times);
+    double median = times[steps / 2];
+    return new StepResult(config.Name, "", threads, objective.Dimension, config.Interior, config.Boundary,
+        Math.Round(median, 3), Math.Round(objective.MatrixFlops / (median / 1e3) / 1e9, 1), alloc / steps,
+        Math.Round(objective.MatrixFlops / 1e9, 3));
+}
+
+internal sealed record StepResult(string config, string precision, int threads, int @params, int n_int, int n_bc,
+    double ms_per_step, double gflops, long alloc_bytes_per_step, double gflop_per_step);
