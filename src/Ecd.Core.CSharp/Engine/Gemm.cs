@@ -184,6 +184,9 @@ public static class Gemm
         V.Store(v1, ref c, o1);
     }
 
+    /// <summary>Bytes of H (one chunk of blocks) kept hot in the core's L2 while every tile of G sweeps over it.</summary>
+    private const int ChunkBytes = 640 * 1024;
+
     private static void NT<T, V>(ReadOnlySpan<T> z, int ldz, int zs, ReadOnlySpan<T> h, int ldh, int hs, int blocks,
         Span<T> g, int ldg, int m, int p, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -193,19 +196,26 @@ public static class Gemm
         ref T hr = ref MemoryMarshal.GetReference(h);
         ref T gr = ref MemoryMarshal.GetReference(g);
         int nv = n / V.Count * V.Count;
-        int i0 = 0;
-        for (; i0 + 4 <= m; i0 += 4)
+        int chunk = Math.Max(1, ChunkBytes / Math.Max(1, p * n * Unsafe.SizeOf<T>()));
+        for (int b0 = 0; b0 < blocks; b0 += chunk)
         {
-            int j0 = 0;
-            for (; j0 + 4 <= p; j0 += 4)
-                Kernel4x4<T, V>(ref zr, ldz, zs, ref hr, ldh, hs, blocks, ref gr, ldg, i0, j0, nv, n);
-            for (; j0 < p; j0++)
-                for (int i = i0; i < i0 + 4; i++)
-                    Unsafe.Add(ref gr, i * ldg + j0) += Dot<T, V>(ref Unsafe.Add(ref zr, i * ldz), zs, ref Unsafe.Add(ref hr, j0 * ldh), hs, blocks, nv, n);
+            int nb = Math.Min(chunk, blocks - b0);
+            ref T zc = ref Unsafe.Add(ref zr, b0 * zs);
+            ref T hc = ref Unsafe.Add(ref hr, b0 * hs);
+            int i0 = 0;
+            for (; i0 + 4 <= m; i0 += 4)
+            {
+                int j0 = 0;
+                for (; j0 + 4 <= p; j0 += 4)
+                    Kernel4x4<T, V>(ref zc, ldz, zs, ref hc, ldh, hs, nb, ref gr, ldg, i0, j0, nv, n);
+                for (; j0 < p; j0++)
+                    for (int i = i0; i < i0 + 4; i++)
+                        Unsafe.Add(ref gr, i * ldg + j0) += Dot<T, V>(ref Unsafe.Add(ref zc, i * ldz), zs, ref Unsafe.Add(ref hc, j0 * ldh), hs, nb, nv, n);
+            }
+            for (; i0 < m; i0++)
+                for (int j = 0; j < p; j++)
+                    Unsafe.Add(ref gr, i0 * ldg + j) += Dot<T, V>(ref Unsafe.Add(ref zc, i0 * ldz), zs, ref Unsafe.Add(ref hc, j * ldh), hs, nb, nv, n);
         }
-        for (; i0 < m; i0++)
-            for (int j = 0; j < p; j++)
-                Unsafe.Add(ref gr, i0 * ldg + j) += Dot<T, V>(ref Unsafe.Add(ref zr, i0 * ldz), zs, ref Unsafe.Add(ref hr, j * ldh), hs, blocks, nv, n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

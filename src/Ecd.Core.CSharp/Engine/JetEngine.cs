@@ -295,7 +295,7 @@ public sealed class JetEngine<T> : IDisposable
         for (int l = last; l >= _firstTrainable; l--)
         {
             var L = layers[l];
-            bool fromValue = L.Kind == LayerKind.Dense && ActivationRules.DerivativesFromValue(L.Activation);
+            bool fromValue = ActivationRules.DerivativesFromValue(L.Activation);
             for (int b = s; b < e; b++)
             {
                 var zb = zBar.Slice((b - s) * slot, L.Out * _cb);
@@ -303,10 +303,9 @@ public sealed class JetEngine<T> : IDisposable
                 {
                     var z = Z(l, b);
                     var ab = aBar.Slice((b - s) * slot, L.Out * _cb);
-                    ReadOnlySpan<T> a = fromValue ? A(l, b) : default;
                     for (int o = 0; o < L.Out; o++)
                         ActivationBackward<V>(L.Activation, ab.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb),
-                            fromValue ? a.Slice(o * _cb, _b) : default, zb.Slice(o * _cb, _cb));
+                            fromValue ? z.Slice(o * _cb, _b) : default, zb.Slice(o * _cb, _cb));
                 }
                 for (int o = 0; o < L.Out; o++)
                 {
@@ -349,12 +348,16 @@ public sealed class JetEngine<T> : IDisposable
             x[i] += y[i];
     }
 
-    /// <summary>One unit's row: the jet of σ(z) from the jet of z (all channels, one block).</summary>
+    /// <summary>
+    /// One unit's row: the jet of σ(z) from the jet of z (all channels, one block). For tanh and sigmoid the value
+    /// channel of z is overwritten by σ(z₀), from which the reverse sweep gets the derivatives without an exp.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationForward<V>(Activation act, ReadOnlySpan<T> z, Span<T> a)
+    private void ActivationForward<V>(Activation act, Span<T> z, Span<T> a)
         where V : unmanaged, ISimd<V, T>
     {
         ref T zr = ref MemoryMarshal.GetReference(z);
+        bool keepValue = ActivationRules.DerivativesFromValue(act);
         ref T ar = ref MemoryMarshal.GetReference(a);
         int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
         var second = Channels.Second;
@@ -365,6 +368,8 @@ public sealed class JetEngine<T> : IDisposable
             nuint o = (nuint)p;
             ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order, out var s0, out var s1, out var s2, out _);
             V.Store(s0, ref ar, o);
+            if (keepValue)
+                V.Store(s0, ref zr, o); // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀)
             if (order == 0)
                 continue;
             V sq = V.Zero;
