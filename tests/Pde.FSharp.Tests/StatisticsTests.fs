@@ -2,6 +2,7 @@ module Pde.FSharp.Tests.StatisticsTests
 
 open Xunit
 open Pde.FSharp.Studies
+open Pde.FSharp.Statistics
 
 [<Fact>]
 let ``Wilson interval matches hand-computed values`` () =
@@ -16,7 +17,7 @@ let ``Wilson interval matches hand-computed values`` () =
 [<Fact>]
 let ``log-log slope recovers a known exponent`` () =
     let pts = [ for x in [ 0.1; 0.2; 0.4; 0.8 ] -> x, 3.0 * x ** 2.5 ]
-    Assert.Equal(2.5, Published.logLogSlope pts, 10)
+    Assert.Equal(2.5, Regression.logLogSlope pts, 10)
 
 [<Fact>]
 let ``Hessian by differences of the analytic gradient is right on a quadratic`` () =
