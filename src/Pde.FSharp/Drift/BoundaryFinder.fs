@@ -37,7 +37,7 @@ let defaults =
     }
 
 let private r (x: float) =
-    x.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    x.ToString("R", Globalization.CultureInfo.InvariantCulture).Replace("E", "e")
 
 /// Checks the settings; errors name the parameter and the value.
 let validate (s: Settings) =
@@ -218,16 +218,35 @@ let find (settings: Settings) (sample: float -> float[]) =
                 |> List.pairwise
                 |> List.exists (fun (a, b) -> a.Sign * b.Sign < 0)
 
-            let significant = trials |> Seq.filter _.Significant |> Seq.length
+            let significant = trials |> Seq.filter _.Significant |> List.ofSeq
+
+            let which =
+                match significant |> List.map _.Label |> List.distinct with
+                | [] ->
+                    sprintf
+                        "none of the %d trials has a significant sign (|mean| ≥ %g·SE)"
+                        trials.Count
+                        settings.Significance
+                | [ label ] ->
+                    sprintf
+                        "%d of %d trials have a significant sign (|mean| ≥ %g·SE), all %s"
+                        significant.Length
+                        trials.Count
+                        settings.Significance
+                        label
+                | _ ->
+                    sprintf
+                        "%d of %d trials have a significant sign (|mean| ≥ %g·SE), but no two of opposite sign are adjacent among them"
+                        significant.Length
+                        trials.Count
+                        settings.Significance
 
             NoFlip(
                 sprintf
-                    "no statistically significant sign flip in [%s, %s]: %d of %d trials have a significant sign (|mean| ≥ %g·SE)%s"
+                    "no statistically significant sign flip in [%s, %s]: %s%s"
                     (r settings.DtLo)
                     (r settings.DtHi)
-                    significant
-                    trials.Count
-                    settings.Significance
+                    which
                     (if raw then
                          "; the raw signs do change, but within the noise: more seeds or steps may resolve it"
                      else
@@ -253,7 +272,11 @@ let find (settings: Settings) (sample: float -> float[]) =
                 else
                     let t = evaluate Bisection mid
 
-                    if not t.Significant then
+                    if t.Mean = 0.0 && t.StandardError = 0.0 then
+                        // Identical runs with exactly zero mean drift: dt* is this dt.
+                        lo <- t
+                        hi <- t
+                    elif not t.Significant then
                         stop <-
                             Some(
                                 sprintf
