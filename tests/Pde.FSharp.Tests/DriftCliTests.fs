@@ -198,3 +198,46 @@ let ``bad drift input exits with code 2 and names the parameter and the value`` 
     fails [ "find"; "--dt"; "0.01" ] [ "--dt does not apply to drift find" ]
     fails [ "trace"; "--method"; "adam" ] [ "'adam'" ]
     fails [ "sweep" ] [ "'sweep'" ]
+
+[<Fact>]
+let ``a diverging run ends with exit code 3 and says where`` () =
+    let dir = tempDir ()
+
+    let code, out, err =
+        ecdpde
+            [
+                "drift"
+                "trace"
+                "--method"
+                "euler"
+                "--dt"
+                "2"
+                "--steps"
+                "3000"
+                "--out"
+                dir
+            ]
+
+    Assert.Equal(3, code)
+    Assert.Contains("Infinity at step", err)
+    Assert.Contains("stopped early", out)
+
+    let code, _, err =
+        ecdpde
+            [
+                "drift"
+                "scaling"
+                "--methods"
+                "euler"
+                "--dts"
+                "2,0.01"
+                "--horizon"
+                "600"
+                "--seeds"
+                "1"
+                "--out"
+                dir
+            ]
+
+    Assert.Equal(3, code)
+    Assert.Contains("dt = 2", err)

@@ -280,10 +280,10 @@ let find (settings: Settings) (sample: float -> float[]) =
                         stop <-
                             Some(
                                 sprintf
-                                    "at dt = %s the mean tail ΔH %.3e ± %.3e (SE) is not significant (|mean| < %g·SE), so the side of dt* cannot be told; more seeds or steps may narrow it"
+                                    "at dt = %s the mean tail ΔH %s ± %s (SE) is not significant (|mean| < %g·SE), so the side of dt* cannot be told; more seeds or steps may narrow it"
                                     (r mid)
-                                    t.Mean
-                                    t.StandardError
+                                    (Pde.FSharp.Reports.Number.sci t.Mean)
+                                    (Pde.FSharp.Reports.Number.sci t.StandardError)
                                     settings.Significance
                             )
                     else if t.Sign = lo.Sign then

@@ -19,7 +19,7 @@ let private interval (f: Regression.LineFit) =
 let slopeRows (o: Outcome) =
     o.Methods
     |> List.map (fun m ->
-        let scheme = if m.Symplectic then "symplectic" else "first-order"
+        let scheme = if m.Symplectic then "symplectic" else "not symplectic"
 
         match m.Fit with
         | Some f ->

@@ -29,7 +29,8 @@ let summary (m: Measurement) =
         "sign of the tail drift",
         (if m.TailMean > 0.0 then "anti-dissipative (ΔH > 0)"
          elif m.TailMean < 0.0 then "dissipative (ΔH < 0)"
-         else "zero")
+         elif m.TailMean = 0.0 then "zero"
+         else "n/a")
     ]
     @ (match m.Stopped with
        | Some why -> [ "stopped early", why ]
