@@ -287,6 +287,15 @@ let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
 
     Scaling.validate settings
 
+    let integrators, optimizers =
+        methods |> List.partition (fun m -> m = Dynamics.Leapfrog || m = Dynamics.Euler)
+
+    if optimizers.IsEmpty && args.Contains DriftArgs.Set then
+        invalidArg "set" "--set applies to bbi and ecdsep, and --methods has neither"
+
+    if integrators.IsEmpty && args.Contains DriftArgs.P0 then
+        invalidArg "p0" "--p0 applies to leapfrog and euler, and --methods has neither"
+
     let dynamics =
         methods
         |> List.map (fun m ->

@@ -241,3 +241,15 @@ let ``a diverging run ends with exit code 3 and says where`` () =
 
     Assert.Equal(3, code)
     Assert.Contains("dt = 2", err)
+
+[<Fact>]
+let ``options that address no chosen method are refused`` () =
+    let code, _, err =
+        ecdpde [ "drift"; "scaling"; "--methods"; "leapfrog"; "--set"; "eta=2" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--set applies to bbi and ecdsep", err)
+
+    let code, _, err = ecdpde [ "drift"; "trace"; "--method"; "bbi"; "--p0"; "0,1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("p0", err)

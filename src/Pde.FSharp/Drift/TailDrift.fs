@@ -112,7 +112,8 @@ let runSeed (seed: uint64) (i: int) =
     Ecd.Core.Randomness.Xoshiro256.DeriveSeed(seed, uint64 i)
 
 /// Runs `seeds` seeded runs at `dt` (in parallel; each run is deterministic for its seed) and returns their
-/// measurements in seed order; raises RunFailed naming dt and the seed when a run ended early.
+/// measurements in seed order; raises RunFailed naming dt and the seed when a run ended early. The runs share the
+/// dynamics' objective, so its Evaluate must be safe to call concurrently (the synthetic functions are).
 let runSeeds
     (dynamics: IEnergyDynamics)
     (p: Protocol)
