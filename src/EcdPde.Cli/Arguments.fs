@@ -56,10 +56,77 @@ type ReproduceArgs =
             | Seed _ -> "seed (default 2022)."
             | Out _ -> "output folder for results.json and results.md (default out/reproduce)."
 
+/// `ecdpde drift trace|find|scaling …`: one union for the three modes; each option says where it applies.
+[<RequireQualifiedAccess>]
+type DriftArgs =
+    | [<MainCommand; Unique>] Mode of mode: string
+    | [<Unique>] Method of name: string
+    | [<Unique>] Methods of names: string
+    | [<Unique>] Function of name: string
+    | [<Unique>] Dim of n: int
+    | [<Unique>] X0 of values: string
+    | [<Unique>] P0 of values: string
+    | [<Unique>] Mass of m: float
+    | Set of key_value: string
+    | [<Unique>] Noise of channel: string
+    | [<Unique>] Sigma of s: float
+    | [<Unique>] Dt of dt: float
+    | [<Unique>] Dt_Lo of dt: float
+    | [<Unique>] Dt_Hi of dt: float
+    | [<Unique>] Dts of values: string
+    | [<Unique>] Steps of n: int64
+    | [<Unique>] Horizon of t: float
+    | [<Unique>] Warmup of n: int64
+    | [<Unique>] Tail of fraction: float
+    | [<Unique>] Seed of k: uint64
+    | [<Unique>] Seeds of n: int
+    | [<Unique>] Tol of dt: float
+    | [<Unique>] Scan of n: int
+    | [<Unique>] Significance of z: float
+    | [<Unique>] Out of dir: string
+    | Quiet
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | DriftArgs.Mode _ ->
+                "trace (watch H(t) and ΔH(t)) | find (the dt* where the tail drift changes sign) | scaling (log-log slope of the drift)."
+            | DriftArgs.Method _ -> "trace, find: leapfrog (default) | euler | bbi | ecdsep."
+            | DriftArgs.Methods _ -> "scaling: comma-separated methods (default leapfrog,euler)."
+            | DriftArgs.Function _ ->
+                "the potential U of leapfrog/euler and the objective of bbi/ecdsep (default quadratic: ½|x|², the toy oscillator)."
+            | DriftArgs.Dim _ -> "number of coordinates (default 2)."
+            | DriftArgs.X0 _ -> "start x (θ for the optimizers): one value or V1,V2,… (default 1,0)."
+            | DriftArgs.P0 _ -> "start p for leapfrog/euler: one value or V1,V2,… (default 0,1)."
+            | DriftArgs.Mass _ -> "mass m of H = |p|²/2m + U(x) for leapfrog/euler (default 0.35)."
+            | DriftArgs.Set _ ->
+                "bbi/ecdsep hyperparameter, e.g. --set eta=1.2 (repeatable; drift defaults: consEn=false, no bounces; lr is Δt)."
+            | DriftArgs.Noise _ ->
+                "none (default) | gradient (√Δt·σ·ξ added to each gradient) | momentum (√Δt·σ·ξ added to p after each step)."
+            | DriftArgs.Sigma _ -> "noise intensity σ (needed with --noise gradient|momentum)."
+            | DriftArgs.Dt _ -> "trace: the step size (default 0.0025)."
+            | DriftArgs.Dt_Lo _ -> "find: lower end of the bracket (default 0.0022)."
+            | DriftArgs.Dt_Hi _ -> "find: upper end of the bracket (default 0.0028)."
+            | DriftArgs.Dts _ -> "scaling: comma-separated step sizes (default 0.04,0.02,0.01,0.005)."
+            | DriftArgs.Steps _ ->
+                "measured steps per run (default 1000; scaling: fixed steps at every Δt instead of --horizon)."
+            | DriftArgs.Horizon _ -> "scaling: fixed time span T, round(T/Δt) steps per run (default 10)."
+            | DriftArgs.Warmup _ -> "steps before E0 is re-based to H(t) (default 0)."
+            | DriftArgs.Tail _ -> "fraction of the measured steps forming the tail (default 0.2)."
+            | DriftArgs.Seed _ -> "base seed; run i uses a seed derived from it (default 0)."
+            | DriftArgs.Seeds _ -> "find, scaling: runs per step size (default 20 for find, 5 for scaling)."
+            | DriftArgs.Tol _ -> "find: bisect until the bracket is narrower than this (default 1e-5)."
+            | DriftArgs.Scan _ ->
+                "find: interior points scanned when the ends do not bracket a flip (default 8)."
+            | DriftArgs.Significance _ -> "find: a sign is significant when |mean| ≥ z·SE (default 2)."
+            | DriftArgs.Out _ -> "output folder for CSV, JSON and the HTML report (default out/drift/<mode>)."
+            | DriftArgs.Quiet -> "no progress lines on stderr."
+
 /// Top level.
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Drift of ParseResults<DriftArgs>
     | [<CliPrefix(CliPrefix.None)>] List
 
     interface IArgParserTemplate with
@@ -68,4 +135,6 @@ type Command =
             | Optimize _ -> "run one optimizer on a synthetic function."
             | Reproduce _ ->
                 "reproduce the published synthetic experiments (Ackley, Zakharov, two basins, energy drift)."
+            | Drift _ ->
+                "energy-drift analyzer: trace H(t), find the dt* where the tail drift flips sign, fit the drift scaling."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -31,6 +31,7 @@ let main argv =
         match results.GetSubCommand() with
         | Optimize a -> OptimizeCommand.run a
         | Reproduce a -> ReproduceCommand.run a
+        | Drift a -> DriftCommand.run (List.ofArray argv) a
         | List -> listAll ()
     with
     | :? HyperparameterException as e ->

@@ -167,7 +167,7 @@ let private driftSection (md: StringBuilder) =
     let f = Quadratic<float>(2, 4.0)
     let dts = [ 0.04; 0.02; 0.01; 0.005 ]
     let pts = Published.ecdSepDrift f [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 dts
-    let slope = Published.logLogSlope pts
+    let slope = Pde.FSharp.Statistics.Regression.logLogSlope pts
 
     md.AppendLine("\n## ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2\n")
     |> ignore

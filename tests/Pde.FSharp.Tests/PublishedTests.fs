@@ -4,6 +4,7 @@ module Pde.FSharp.Tests.PublishedTests
 open Xunit
 open Ecd.Core.Objectives
 open Pde.FSharp.Studies
+open Pde.FSharp.Statistics
 
 [<Fact>]
 let ``Ackley b = 0.02: BBI finds the global minimum from most starts, GDM essentially never`` () =
@@ -83,7 +84,7 @@ let ``ECDSep energy drift slope is 2 (leapfrog)`` () =
             2.0
             [ 0.04; 0.02; 0.01; 0.005 ]
 
-    Assert.InRange(Published.logLogSlope pts, 1.9, 2.1)
+    Assert.InRange(Regression.logLogSlope pts, 1.9, 2.1)
 
 [<Fact>]
 let ``study inputs are checked`` () =

@@ -1,7 +1,9 @@
 module Pde.FSharp.Tests.StatisticsTests
 
+open System
 open Xunit
 open Pde.FSharp.Studies
+open Pde.FSharp.Statistics
 
 [<Fact>]
 let ``Wilson interval matches hand-computed values`` () =
@@ -16,7 +18,7 @@ let ``Wilson interval matches hand-computed values`` () =
 [<Fact>]
 let ``log-log slope recovers a known exponent`` () =
     let pts = [ for x in [ 0.1; 0.2; 0.4; 0.8 ] -> x, 3.0 * x ** 2.5 ]
-    Assert.Equal(2.5, Published.logLogSlope pts, 10)
+    Assert.Equal(2.5, Regression.logLogSlope pts, 10)
 
 [<Fact>]
 let ``Hessian by differences of the analytic gradient is right on a quadratic`` () =
@@ -25,3 +27,50 @@ let ``Hessian by differences of the analytic gradient is right on a quadratic`` 
     Assert.Equal(1.0, h[0][0], 6)
     Assert.Equal(9.0, h[1][1], 6)
     Assert.Equal(0.0, h[0][1], 6)
+
+[<Fact>]
+let ``line fit matches a hand computation, with the t interval`` () =
+    // x = 1…5, y = 1.1, 1.9, 3.2, 3.9, 5.1: slope 1, intercept 0.04, SE √(0.036/3/10) = 0.04899, t(0.975; 3) = 3.18245.
+    let f =
+        Regression.fitLine 0.95 [| 1.0; 2.0; 3.0; 4.0; 5.0 |] [| 1.1; 1.9; 3.2; 3.9; 5.1 |]
+
+    Assert.Equal(1.0, f.Slope, 12)
+    Assert.Equal(0.04, f.Intercept, 12)
+    Assert.Equal(0.0489897948556636, f.SlopeStandardError, 12)
+    Assert.Equal(0.8440926083649591, fst f.SlopeInterval, 10)
+    Assert.Equal(1.1559073916350404, snd f.SlopeInterval, 10)
+    Assert.Equal(0.9928514694201748, f.RSquared, 12)
+    Assert.Equal(3, f.DegreesOfFreedom)
+
+[<Fact>]
+let ``t quantiles are the textbook ones`` () =
+    Assert.Equal(4.302652729749464, Regression.tQuantile 0.95 2, 9)
+    Assert.Equal(2.2281388519862744, Regression.tQuantile 0.95 10, 9)
+    Assert.Equal(1.959963984540054, Regression.tQuantile 0.95 10_000_000, 4)
+
+[<Fact>]
+let ``line fit rejects what it cannot fit`` () =
+    let e =
+        Assert.Throws<System.ArgumentException>(fun () ->
+            Regression.fitLine 0.95 [| 1.0; 1.0 |] [| 2.0; 3.0 |] |> ignore)
+
+    Assert.Contains("distinct", e.Message)
+
+    let e =
+        Assert.Throws<System.ArgumentException>(fun () ->
+            Regression.fitLogLog 0.95 [ 0.1, 1.0; 0.2, 0.0 ] |> ignore)
+
+    Assert.Contains("y = 0", e.Message)
+
+    Assert.Throws<System.ArgumentException>(fun () ->
+        Regression.fitLine 1.0 [| 1.0; 2.0 |] [| 2.0; 3.0 |] |> ignore)
+    |> ignore
+
+[<Fact>]
+let ``summaries: identical values have exactly zero spread, medians of odd and even counts`` () =
+    Assert.Equal(0.0, Summary.standardError (Array.create 7 0.1))
+    Assert.Equal(2.0, Summary.median [| 3.0; 1.0; 2.0 |])
+    Assert.Equal(2.5, Summary.median [| 4.0; 1.0; 3.0; 2.0 |])
+    Assert.True(Double.IsNaN(Summary.standardError [| 1.0 |]))
+    // s = √(Σ(x − 2.5)²/3) = √(5/3); SE = s/2.
+    Assert.Equal(sqrt (5.0 / 3.0) / 2.0, Summary.standardError [| 1.0; 2.0; 3.0; 4.0 |], 14)

@@ -353,12 +353,3 @@ let ecdSepDrift
         |> ignore
 
         dt, worst)
-
-/// Ordinary least-squares slope of log y against log x.
-let logLogSlope (points: (float * float) list) =
-    let xs = points |> List.map (fst >> log)
-    let ys = points |> List.map (snd >> log)
-    let mx, my = List.average xs, List.average ys
-    let sxy = List.map2 (fun x y -> (x - mx) * (y - my)) xs ys |> List.sum
-    let sxx = xs |> List.sumBy (fun x -> (x - mx) ** 2.0)
-    sxy / sxx

@@ -1,0 +1,369 @@
+/// `ecdpde drift trace|find|scaling`: the energy-drift analyzer on the command line. Prints a table, writes
+/// CSV + JSON + a self-contained HTML report into --out.
+module EcdPde.Cli.DriftCommand
+
+open System
+open System.Diagnostics
+open System.Globalization
+open Argu
+open Ecd.Core.Drift
+open Ecd.Core.Optimizers
+open Pde.FSharp.Drift
+open Pde.FSharp.Reports
+open EcdPde.Cli.Arguments
+
+let private parseFloat (what: string) (s: string) =
+    match Double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture) with
+    | true, v -> v
+    | _ -> invalidArg what (sprintf "%s: '%s' is not a number" what s)
+
+let private floats (what: string) (s: string) =
+    s.Split(',', StringSplitOptions.RemoveEmptyEntries)
+    |> Array.map (parseFloat what)
+    |> List.ofArray
+
+/// The options each mode accepts (the others are rejected with a message naming them).
+let private applies (mode: string) (a: DriftArgs) =
+    match a with
+    | DriftArgs.Mode _
+    | DriftArgs.Function _
+    | DriftArgs.Dim _
+    | DriftArgs.X0 _
+    | DriftArgs.P0 _
+    | DriftArgs.Mass _
+    | DriftArgs.Set _
+    | DriftArgs.Noise _
+    | DriftArgs.Sigma _
+    | DriftArgs.Warmup _
+    | DriftArgs.Tail _
+    | DriftArgs.Seed _
+    | DriftArgs.Out _
+    | DriftArgs.Steps _
+    | DriftArgs.Quiet -> true
+    | DriftArgs.Method _ -> mode = "trace" || mode = "find"
+    | DriftArgs.Dt _ -> mode = "trace"
+    | DriftArgs.Dt_Lo _
+    | DriftArgs.Dt_Hi _
+    | DriftArgs.Tol _
+    | DriftArgs.Scan _
+    | DriftArgs.Significance _ -> mode = "find"
+    | DriftArgs.Seeds _ -> mode = "find" || mode = "scaling"
+    | DriftArgs.Methods _
+    | DriftArgs.Dts _
+    | DriftArgs.Horizon _ -> mode = "scaling"
+
+let private noiseOf (args: ParseResults<DriftArgs>) =
+    let sigma = args.GetResult(DriftArgs.Sigma, 0.0)
+
+    let channel =
+        match args.GetResult(DriftArgs.Noise, "none").Trim().ToLowerInvariant() with
+        | "none" -> NoiseChannel.None
+        | "gradient" -> NoiseChannel.Gradient
+        | "momentum" -> NoiseChannel.Momentum
+        | other ->
+            invalidArg "noise" (sprintf "--noise '%s' is not known; use none, gradient or momentum" other)
+
+    if not (Double.IsFinite sigma && sigma >= 0.0) then
+        invalidArg "sigma" (sprintf "--sigma = %s must be a finite number ≥ 0" (Number.exact sigma))
+
+    if channel = NoiseChannel.None && sigma > 0.0 then
+        invalidArg
+            "sigma"
+            (sprintf
+                "--sigma = %s has no effect with --noise none; choose --noise gradient or momentum"
+                (Number.exact sigma))
+
+    if channel <> NoiseChannel.None && sigma = 0.0 then
+        invalidArg "sigma" (sprintf "--noise %O needs --sigma > 0 (got 0)" channel)
+
+    NoiseOptions.On(channel, sigma)
+
+let private specOf (args: ParseResults<DriftArgs>) (m: Dynamics.Method) : Dynamics.Spec =
+    {
+        Method = m
+        Function = args.GetResult(DriftArgs.Function, "quadratic")
+        Dim = args.GetResult(DriftArgs.Dim, 2)
+        X0 =
+            args.TryGetResult DriftArgs.X0
+            |> Option.map (floats "--x0")
+            |> Option.defaultValue []
+        P0 =
+            args.TryGetResult DriftArgs.P0
+            |> Option.map (floats "--p0")
+            |> Option.defaultValue []
+        Mass = args.GetResult(DriftArgs.Mass, SeparableHamiltonian.DefaultMass)
+        Settings =
+            args.GetResults DriftArgs.Set
+            |> List.map (fun s ->
+                let kv = HyperparameterBinder.ParsePair s
+                kv.Key, kv.Value)
+    }
+
+let private protocolOf (args: ParseResults<DriftArgs>) : TailDrift.Protocol =
+    let p: TailDrift.Protocol =
+        {
+            Steps = args.GetResult(DriftArgs.Steps, 1000L)
+            Warmup = args.GetResult(DriftArgs.Warmup, 0L)
+            TailFraction = args.GetResult(DriftArgs.Tail, 0.2)
+        }
+
+    TailDrift.validate p
+    p
+
+let private commonContext (argv: string list) (noise: NoiseOptions) (args: ParseResults<DriftArgs>) =
+    [
+        "command", "ecdpde " + String.Join(" ", argv)
+        "noise", ReportFiles.describeNoise noise
+        "base seed", string (args.GetResult(DriftArgs.Seed, 0UL))
+    ]
+
+let private progress (args: ParseResults<DriftArgs>) =
+    if args.Contains DriftArgs.Quiet then
+        ignore
+    else
+        eprintfn "%s"
+
+let private finish (dir: string) (files: string list) =
+    printfn ""
+    printfn "results written to %s (%s)" (IO.Path.GetFullPath dir) (String.Join(", ", files))
+    0
+
+let private trace (argv: string list) (args: ParseResults<DriftArgs>) =
+    let m = Dynamics.parseMethod (args.GetResult(DriftArgs.Method, "leapfrog"))
+    let noise = noiseOf args
+    let p = protocolOf args
+    let dt = args.GetResult(DriftArgs.Dt, 0.0025)
+
+    if not (Double.IsFinite dt && dt > 0.0) then
+        invalidArg "dt" (sprintf "--dt = %s must be a finite number > 0" (Number.exact dt))
+
+    let dyn = Dynamics.build (specOf args m)
+    let seed = args.GetResult(DriftArgs.Seed, 0UL)
+    let measured = TailDrift.run dyn p noise dt seed
+
+    let context =
+        commonContext argv noise args
+        @ [
+            "dynamics", dyn.Description
+            "dt", Number.exact dt
+            "seed of the run", string seed
+        ]
+
+    printfn "%s" dyn.Description
+    printfn "noise: %s, seed %d" (ReportFiles.describeNoise noise) seed
+    printfn "%s" (TraceReport.table measured)
+    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "trace"))
+    ReportFiles.write dir "trace.csv" (TraceReport.csv measured) |> ignore
+
+    ReportFiles.write dir "trace.json" (TraceReport.json context dyn.Description measured)
+    |> ignore
+
+    ReportFiles.write dir "trace.html" (TraceReport.html context dyn.Description measured)
+    |> ignore
+
+    match measured.Stopped with
+    | Some why ->
+        eprintfn "warning: the run ended early: %s" why
+        finish dir [ "trace.csv"; "trace.json"; "trace.html" ] |> ignore
+        3
+    | None -> finish dir [ "trace.csv"; "trace.json"; "trace.html" ]
+
+let private find (argv: string list) (args: ParseResults<DriftArgs>) =
+    let m = Dynamics.parseMethod (args.GetResult(DriftArgs.Method, "leapfrog"))
+    let noise = noiseOf args
+    let p = protocolOf args
+
+    let settings: BoundaryFinder.Settings =
+        {
+            DtLo = args.GetResult(DriftArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
+            DtHi = args.GetResult(DriftArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
+            Seeds = args.GetResult(DriftArgs.Seeds, BoundaryFinder.defaults.Seeds)
+            Tolerance = args.GetResult(DriftArgs.Tol, BoundaryFinder.defaults.Tolerance)
+            ScanPoints = args.GetResult(DriftArgs.Scan, BoundaryFinder.defaults.ScanPoints)
+            Significance = args.GetResult(DriftArgs.Significance, BoundaryFinder.defaults.Significance)
+        }
+
+    BoundaryFinder.validate settings
+    let dyn = Dynamics.build (specOf args m)
+    let seed = args.GetResult(DriftArgs.Seed, 0UL)
+    let say = progress args
+    let clock = Stopwatch.StartNew()
+    let mutable count = 0
+
+    let sample dt =
+        let values =
+            TailDrift.runSeeds dyn p noise seed settings.Seeds dt |> Array.map _.TailMean
+
+        count <- count + 1
+
+        say (
+            sprintf
+                "trial %d: dt = %s, mean tail ΔH = %s (%.1f s)"
+                count
+                (Number.exact dt)
+                (Number.sci (Array.average values))
+                clock.Elapsed.TotalSeconds
+        )
+
+        values
+
+    let outcome = BoundaryFinder.find settings sample
+
+    let exampleDts =
+        match outcome.Verdict with
+        | BoundaryFinder.Found(_, lo, hi)
+        | BoundaryFinder.Unresolved(lo, hi, _) -> [ lo; hi ]
+        | BoundaryFinder.NoFlip _ -> [ settings.DtLo; settings.DtHi ]
+
+    let examples =
+        exampleDts
+        |> List.map (fun dt -> TailDrift.run dyn p noise dt (TailDrift.runSeed seed 0))
+
+    let context =
+        commonContext argv noise args
+        @ [
+            "dynamics", dyn.Description
+            "bracket", sprintf "[%s, %s]" (Number.exact settings.DtLo) (Number.exact settings.DtHi)
+            "steps per run (warm-up + measured)", sprintf "%d + %d" p.Warmup p.Steps
+            "tail", sprintf "last %g of the measured steps" p.TailFraction
+            "seeds per trial", string settings.Seeds
+            "tolerance", Number.exact settings.Tolerance
+            "significance", sprintf "|mean| ≥ %g·SE" settings.Significance
+        ]
+
+    printfn "%s" dyn.Description
+
+    printfn
+        "noise: %s; %d seeds per trial; %d + %d steps per run"
+        (ReportFiles.describeNoise noise)
+        settings.Seeds
+        p.Warmup
+        p.Steps
+
+    printfn "%s" (FinderReport.table outcome)
+    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "find"))
+    ReportFiles.write dir "trials.csv" (FinderReport.csv outcome) |> ignore
+
+    ReportFiles.write dir "find.json" (FinderReport.json context dyn.Description outcome)
+    |> ignore
+
+    ReportFiles.write dir "find.html" (FinderReport.html context dyn.Description outcome examples)
+    |> ignore
+
+    finish dir [ "trials.csv"; "find.json"; "find.html" ]
+
+let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
+    let noise = noiseOf args
+
+    let methods =
+        args.GetResult(DriftArgs.Methods, "leapfrog,euler").Split(',', StringSplitOptions.RemoveEmptyEntries)
+        |> Array.map Dynamics.parseMethod
+        |> List.ofArray
+        |> List.distinct
+
+    if methods.IsEmpty then
+        invalidArg "methods" "--methods is empty: give at least one of leapfrog, euler, bbi, ecdsep"
+
+    let settings: Scaling.Settings =
+        {
+            Dts =
+                args.TryGetResult DriftArgs.Dts
+                |> Option.map (floats "--dts")
+                |> Option.defaultValue Scaling.defaults.Dts
+            Seeds = args.GetResult(DriftArgs.Seeds, Scaling.defaults.Seeds)
+            Length =
+                match args.TryGetResult DriftArgs.Steps, args.TryGetResult DriftArgs.Horizon with
+                | Some _, Some _ ->
+                    invalidArg
+                        "steps"
+                        "give either --steps (fixed steps) or --horizon (fixed time span), not both"
+                | Some n, None -> Scaling.FixedSteps n
+                | None, Some t -> Scaling.Horizon t
+                | None, None -> Scaling.defaults.Length
+            Warmup = args.GetResult(DriftArgs.Warmup, 0L)
+            TailFraction = args.GetResult(DriftArgs.Tail, 0.2)
+            Confidence = Scaling.defaults.Confidence
+        }
+
+    Scaling.validate settings
+
+    let integrators, optimizers =
+        methods |> List.partition (fun m -> m = Dynamics.Leapfrog || m = Dynamics.Euler)
+
+    if optimizers.IsEmpty && args.Contains DriftArgs.Set then
+        invalidArg "set" "--set applies to bbi and ecdsep, and --methods has neither"
+
+    if integrators.IsEmpty && args.Contains DriftArgs.P0 then
+        invalidArg "p0" "--p0 applies to leapfrog and euler, and --methods has neither"
+
+    let dynamics =
+        methods
+        |> List.map (fun m ->
+            let spec = specOf args m
+            // --set and --p0 address only some methods; give each method the parts that apply to it.
+            match m with
+            | Dynamics.Leapfrog
+            | Dynamics.Euler -> Dynamics.build { spec with Settings = [] }
+            | _ -> Dynamics.build { spec with P0 = [] })
+
+    let seed = args.GetResult(DriftArgs.Seed, 0UL)
+    let clock = Stopwatch.StartNew()
+    let outcome = Scaling.run settings noise seed dynamics
+
+    progress
+        args
+        (sprintf "%d runs in %.1f s" (outcome.Methods |> List.sumBy _.Runs.Length) clock.Elapsed.TotalSeconds)
+
+    let context =
+        commonContext argv noise args
+        @ [
+            "methods", String.Join(", ", methods |> List.map string)
+            "step sizes", String.Join(", ", settings.Dts |> List.map Number.exact)
+            "run length",
+            (match settings.Length with
+             | Scaling.FixedSteps n -> sprintf "%d steps at every Δt" n
+             | Scaling.Horizon t -> sprintf "time span %s: round(T/Δt) steps" (Number.exact t))
+            "warm-up steps", string settings.Warmup
+            "tail", sprintf "last %g of the measured steps" settings.TailFraction
+            "seeds per step size", string settings.Seeds
+        ]
+
+    for d in dynamics do
+        printfn "%s" d.Description
+
+    printfn "noise: %s; %d seeds per step size" (ReportFiles.describeNoise noise) settings.Seeds
+    printfn "%s" (ScalingReport.table outcome)
+    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "scaling"))
+    ReportFiles.write dir "runs.csv" (ScalingReport.csv outcome) |> ignore
+
+    ReportFiles.write dir "scaling.json" (ScalingReport.json context outcome)
+    |> ignore
+
+    ReportFiles.write dir "scaling.html" (ScalingReport.html context outcome)
+    |> ignore
+
+    finish dir [ "runs.csv"; "scaling.json"; "scaling.html" ]
+
+/// Runs the command; returns the exit code (2 for bad input, 3 when a run ended early).
+let run (argv: string list) (args: ParseResults<DriftArgs>) =
+    let mode = args.GetResult(DriftArgs.Mode, "").Trim().ToLowerInvariant()
+
+    if not (List.contains mode [ "trace"; "find"; "scaling" ]) then
+        invalidArg
+            "mode"
+            (sprintf "drift mode '%s' is not known; use drift trace, drift find or drift scaling" mode)
+
+    match args.GetAllResults() |> List.tryFind (applies mode >> not) with
+    | Some a ->
+        let name = (args.Parser.GetArgumentCaseInfo a).Name.Value
+        invalidArg "mode" (sprintf "%s does not apply to drift %s" name mode)
+    | None -> ()
+
+    try
+        match mode with
+        | "trace" -> trace argv args
+        | "find" -> find argv args
+        | _ -> scaling argv args
+    with TailDrift.RunFailed why ->
+        eprintfn "error: %s" why
+        3
