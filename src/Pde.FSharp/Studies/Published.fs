@@ -207,19 +207,6 @@ let zakharov (optimizer: string) (settings: (string * string) list) (steps: int6
 // ---------------------------------------------------------------------------------------------
 // Two basins and the volume formula
 
-/// Wilson score interval (95%) for a binomial proportion k/n.
-let wilson (k: int) (n: int) =
-    if n <= 0 then
-        invalidArg "n" "the Wilson interval needs n ≥ 1"
-
-    let z = 1.959963984540054
-    let n' = float n
-    let p = float k / n'
-    let denom = 1.0 + z * z / n'
-    let centre = (p + z * z / (2.0 * n')) / denom
-    let half = z / denom * sqrt (p * (1.0 - p) / n' + z * z / (4.0 * n' * n'))
-    max 0.0 (centre - half), min 1.0 (centre + half)
-
 /// Hessian of a 2-D objective at a point by central differences of its analytic gradient.
 let hessian (f: IObjective<float>) (x: float[]) =
     let h = 1e-5
@@ -303,7 +290,7 @@ let twoBasin (runs: int) (maxSteps: int64) (seed: uint64) =
         if n1 + n2 = 0 then
             nan, nan
         else
-            let a, b = wilson n1 (n1 + n2)
+            let a, b = Pde.FSharp.Statistics.Proportion.wilson n1 (n1 + n2)
             toRatio a, toRatio b
 
     {
