@@ -122,11 +122,26 @@ type DriftArgs =
             | DriftArgs.Out _ -> "output folder for CSV, JSON and the HTML report (default out/drift/<mode>)."
             | DriftArgs.Quiet -> "no progress lines on stderr."
 
+/// `ecdpde compare …`
+[<RequireQualifiedAccess>]
+type CompareArgs =
+    | [<MainCommand; Unique>] Study of name_or_file: string
+    | [<Unique>] Out of dir: string
+    | [<Unique>] Parallel of n: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Study _ -> "a built-in study (ackley, zakharov) or a study file (JSON, see docs/studies.md)."
+            | Out _ -> "output folder (default out/compare/<study>); a rerun there skips finished cells."
+            | Parallel _ -> "cells at a time (default: all cores)."
+
 /// Top level.
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Drift of ParseResults<DriftArgs>
+    | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
     | [<CliPrefix(CliPrefix.None)>] List
 
     interface IArgParserTemplate with
@@ -137,4 +152,6 @@ type Command =
                 "reproduce the published synthetic experiments (Ackley, Zakharov, two basins, energy drift)."
             | Drift _ ->
                 "energy-drift analyzer: trace H(t), find the dt* where the tail drift flips sign, fit the drift scaling."
+            | Compare _ ->
+                "comparative study: problems × solvers × starts × seeds, success rates with intervals, costs, profiles."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -32,6 +32,7 @@ let main argv =
         | Optimize a -> OptimizeCommand.run a
         | Reproduce a -> ReproduceCommand.run a
         | Drift a -> DriftCommand.run (List.ofArray argv) a
+        | Compare a -> CompareCommand.run a
         | List -> listAll ()
     with
     | :? HyperparameterException as e ->

@@ -214,3 +214,28 @@ let ``reproduce drift writes results`` () =
     Assert.Contains("log-log slope", out)
     Assert.True(File.Exists(Path.Combine(dir, "results.json")))
     Assert.True(File.Exists(Path.Combine(dir, "results.md")))
+
+[<Fact>]
+let ``compare runs a study file, skips finished cells on a rerun, and names a bad study`` () =
+    let dir = tempDir ()
+    let study = Path.Combine(dir, "study.json")
+
+    File.WriteAllText(
+        study,
+        """{ "name": "cli-study", "seeds": 2, "steps": 300,
+             "problems": [ { "name": "q", "function": "quadratic", "dim": 2, "starts": { "fixed": [1] }, "target": 1e-6 } ],
+             "solvers": [ { "label": "lbfgs", "stages": [ { "optimizer": "lbfgs" } ] } ] }"""
+    )
+
+    let out = Path.Combine(dir, "out")
+    let code, stdout, err = ecdpde [ "compare"; study; "--out"; out ]
+    Assert.True((code = 0), err)
+    Assert.Contains("2 cells (2 run now)", stdout)
+    Assert.True(File.Exists(Path.Combine(out, "summary.md")))
+    Assert.True(File.Exists(Path.Combine(out, "cells.csv")))
+    let code2, stdout2, _ = ecdpde [ "compare"; study; "--out"; out ]
+    Assert.Equal(0, code2)
+    Assert.Contains("2 cells (0 run now)", stdout2)
+    let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
+    Assert.Equal(2, code3)
+    Assert.Contains("missing.json", err3)

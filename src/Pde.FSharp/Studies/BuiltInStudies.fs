@@ -1,0 +1,201 @@
+/// Studies shipped with EcdPde, reproducing the authors' synthetic comparisons (hyperparameters from gbdl/BBI),
+/// and the reader of study files.
+module Pde.FSharp.Studies.BuiltInStudies
+
+open System
+open System.IO
+open System.Text.Json
+open Pde.FSharp.Studies.Study
+
+let private stage optimizer settings =
+    {
+        Optimizer = optimizer
+        Settings = settings
+        Share = 1.0
+    }
+
+/// Ackley b = 0.02, n = 2: BBI vs GDM from 100 uniform starts in [−4, 4]², 30 000 steps, success below 5e-4;
+/// five bounce seeds per start for BBI (the authors' "up to five tries"), float32 as in their runs.
+let ackley =
+    {
+        Name = "ackley"
+        Problems =
+            [
+                {
+                    Name = "ackley-b0.02"
+                    Function = "ackley002"
+                    Dim = 2
+                    Starts = Uniform(-4.0, 4.0, 100)
+                    Target = 5e-4
+                }
+            ]
+        Solvers =
+            [
+                {
+                    Label = "bbi"
+                    Stages = [ stage "bbi" Published.ackleyBbi ]
+                }
+                {
+                    Label = "gdm"
+                    Stages = [ stage "gdm" Published.ackleyGdm ]
+                }
+            ]
+        Seeds = 5
+        Steps = 30_000L
+        WallSeconds = None
+        Precision = "float32"
+        Seed = 2022UL
+    }
+
+/// Zakharov n = 10 from all ones: how low each solver gets in 10 000 steps (target 1e-30, which nobody reaches:
+/// the table's best-loss column is the figure of merit), BBI, ECDSep, GDM with the authors' settings, Adam and
+/// Adam → L-BFGS with common defaults.
+let zakharov =
+    {
+        Name = "zakharov"
+        Problems =
+            [
+                {
+                    Name = "zakharov-10"
+                    Function = "zakharov"
+                    Dim = 10
+                    Starts = Fixed [ 1.0 ]
+                    Target = 1e-30
+                }
+            ]
+        Solvers =
+            [
+                {
+                    Label = "bbi"
+                    Stages = [ stage "bbi" Published.zakharovBbi ]
+                }
+                {
+                    Label = "ecdsep"
+                    Stages = [ stage "ecdsep" Published.zakharovEcdSep ]
+                }
+                {
+                    Label = "gdm"
+                    Stages = [ stage "gdm" Published.zakharovGdm ]
+                }
+                {
+                    Label = "adam"
+                    Stages = [ stage "adam" [ "lr", "0.01" ] ]
+                }
+                {
+                    Label = "adam-lbfgs"
+                    Stages =
+                        [
+                            {
+                                Optimizer = "adam"
+                                Settings = [ "lr", "0.01" ]
+                                Share = 0.5
+                            }
+                            {
+                                Optimizer = "lbfgs"
+                                Settings = [ "toleranceGrad", "0"; "toleranceChange", "0" ]
+                                Share = 0.5
+                            }
+                        ]
+                }
+            ]
+        Seeds = 1
+        Steps = 10_000L
+        WallSeconds = None
+        Precision = "float64"
+        Seed = 2022UL
+    }
+
+/// Built-in studies by name.
+let all = [ ackley; zakharov ]
+
+/// Reads a study file (JSON; see docs/studies.md for the format). Errors name the missing or bad field.
+let read (path: string) =
+    if not (File.Exists path) then
+        invalidArg
+            "study"
+            (sprintf
+                "no built-in study and no file named '%s' (built-in: %s)"
+                path
+                (String.Join(", ", all |> List.map (fun s -> s.Name))))
+
+    use doc = JsonDocument.Parse(File.ReadAllText path)
+    let root = doc.RootElement
+
+    let req (e: JsonElement) (name: string) =
+        match e.TryGetProperty name with
+        | true, v -> v
+        | _ -> invalidArg "study" (sprintf "%s: field '%s' is missing" path name)
+
+    let str (e: JsonElement) name =
+        (req e name).GetString() |> Option.ofObj |> Option.defaultValue ""
+
+    let settings (e: JsonElement) =
+        match e.TryGetProperty "settings" with
+        | true, s -> [ for p in s.EnumerateObject() -> p.Name, p.Value.ToString() ]
+        | _ -> []
+
+    {
+        Name = str root "name"
+        Problems =
+            [
+                for p in (req root "problems").EnumerateArray() ->
+                    let starts = req p "starts"
+
+                    {
+                        Name = str p "name"
+                        Function = str p "function"
+                        Dim = (req p "dim").GetInt32()
+                        Starts =
+                            match starts.TryGetProperty "fixed", starts.TryGetProperty "uniform" with
+                            | (true, f), _ -> Fixed [ for v in f.EnumerateArray() -> v.GetDouble() ]
+                            | _, (true, u) ->
+                                let a = [ for v in u.EnumerateArray() -> v.GetDouble() ]
+
+                                if a.Length <> 3 then
+                                    invalidArg "study" (sprintf "%s: 'uniform' needs [lo, hi, count]" path)
+
+                                Uniform(a[0], a[1], int a[2])
+                            | _ -> invalidArg "study" (sprintf "%s: 'starts' needs 'fixed' or 'uniform'" path)
+                        Target = (req p "target").GetDouble()
+                    }
+            ]
+        Solvers =
+            [
+                for s in (req root "solvers").EnumerateArray() ->
+                    {
+                        Label = str s "label"
+                        Stages =
+                            [
+                                for st in (req s "stages").EnumerateArray() ->
+                                    {
+                                        Optimizer = str st "optimizer"
+                                        Settings = settings st
+                                        Share =
+                                            match st.TryGetProperty "share" with
+                                            | true, v -> v.GetDouble()
+                                            | _ -> 1.0
+                                    }
+                            ]
+                    }
+            ]
+        Seeds = (req root "seeds").GetInt32()
+        Steps = (req root "steps").GetInt64()
+        WallSeconds =
+            match root.TryGetProperty "wallSeconds" with
+            | true, v -> Some(v.GetDouble())
+            | _ -> None
+        Precision =
+            match root.TryGetProperty "precision" with
+            | true, v -> v.GetString() |> Option.ofObj |> Option.defaultValue "float64"
+            | _ -> "float64"
+        Seed =
+            match root.TryGetProperty "seed" with
+            | true, v -> v.GetUInt64()
+            | _ -> 0UL
+    }
+
+/// A built-in study by name, or a study file.
+let resolve (nameOrPath: string) =
+    match all |> List.tryFind (fun s -> s.Name = nameOrPath.ToLowerInvariant()) with
+    | Some s -> s
+    | None -> read nameOrPath
