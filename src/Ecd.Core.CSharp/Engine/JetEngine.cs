@@ -362,7 +362,6 @@ public sealed class JetEngine<T> : IDisposable
         int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
         var second = Channels.Second;
         int ss = Channels.SecondStart;
-        Span<V> zj = stackalloc V[3];
         for (int p = 0; p < b; p += V.Count)
         {
             nuint o = (nuint)p;
@@ -372,13 +371,21 @@ public sealed class JetEngine<T> : IDisposable
                 V.Store(s0, ref zr, o); // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀)
             if (order == 0)
                 continue;
-            V sq = V.Zero;
-            for (int j = 0; j < d; j++)
+            // d ≤ 3: the first-derivative channels live in registers.
+            V z1 = V.Load(ref zr, o + (nuint)b), z2 = default, z3 = default;
+            V.Store(V.Multiply(s1, z1), ref ar, o + (nuint)b);
+            V sq = V.Multiply(z1, z1);
+            if (d >= 2)
             {
-                nuint oj = o + (nuint)((1 + j) * b);
-                zj[j] = V.Load(ref zr, oj);
-                V.Store(V.Multiply(s1, zj[j]), ref ar, oj);
-                sq = V.Fma(zj[j], zj[j], sq);
+                z2 = V.Load(ref zr, o + (nuint)(2 * b));
+                V.Store(V.Multiply(s1, z2), ref ar, o + (nuint)(2 * b));
+                sq = V.Fma(z2, z2, sq);
+            }
+            if (d >= 3)
+            {
+                z3 = V.Load(ref zr, o + (nuint)(3 * b));
+                V.Store(V.Multiply(s1, z3), ref ar, o + (nuint)(3 * b));
+                sq = V.Fma(z3, z3, sq);
             }
             if (order < 2)
                 continue;
@@ -391,10 +398,13 @@ public sealed class JetEngine<T> : IDisposable
             {
                 nuint os = o + (nuint)((ss + k) * b);
                 var (i, j) = second[k];
-                V.Store(V.Fma(s2, V.Multiply(zj[i], zj[j]), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
+                V.Store(V.Fma(s2, V.Multiply(Pick(i, z1, z2, z3), Pick(j, z1, z2, z3)), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Pick<V>(int i, V a, V b, V c) => i == 0 ? a : i == 1 ? b : c;
 
     /// <summary>One unit's row: z̄ (all channels) from ā and the stored jet of z.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -409,8 +419,6 @@ public sealed class JetEngine<T> : IDisposable
         int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
         var second = Channels.Second;
         int ss = Channels.SecondStart;
-        Span<V> zj = stackalloc V[3];
-        Span<V> zbj = stackalloc V[3];
         V two = V.Broadcast(T.One + T.One);
         for (int p = 0; p < b; p += V.Count)
         {
@@ -423,15 +431,28 @@ public sealed class JetEngine<T> : IDisposable
             V zb0 = V.Multiply(V.Load(ref abr, o), s1);
             if (order >= 1)
             {
-                V sq = V.Zero;
-                for (int j = 0; j < d; j++)
+                // d ≤ 3: channels and their adjoints in registers.
+                nuint o1 = o + (nuint)b, o2 = o + (nuint)(2 * b), o3 = o + (nuint)(3 * b);
+                V z1 = V.Load(ref zr, o1), z2 = default, z3 = default;
+                V ab1 = V.Load(ref abr, o1);
+                V zb1 = V.Multiply(ab1, s1), zb2 = default, zb3 = default;
+                zb0 = V.Fma(V.Multiply(ab1, s2), z1, zb0);
+                V sq = V.Multiply(z1, z1);
+                if (d >= 2)
                 {
-                    nuint oj = o + (nuint)((1 + j) * b);
-                    zj[j] = V.Load(ref zr, oj);
-                    V ab = V.Load(ref abr, oj);
-                    zbj[j] = V.Multiply(ab, s1);
-                    zb0 = V.Fma(V.Multiply(ab, s2), zj[j], zb0);
-                    sq = V.Fma(zj[j], zj[j], sq);
+                    z2 = V.Load(ref zr, o2);
+                    V ab2 = V.Load(ref abr, o2);
+                    zb2 = V.Multiply(ab2, s1);
+                    zb0 = V.Fma(V.Multiply(ab2, s2), z2, zb0);
+                    sq = V.Fma(z2, z2, sq);
+                }
+                if (d >= 3)
+                {
+                    z3 = V.Load(ref zr, o3);
+                    V ab3 = V.Load(ref abr, o3);
+                    zb3 = V.Multiply(ab3, s1);
+                    zb0 = V.Fma(V.Multiply(ab3, s2), z3, zb0);
+                    sq = V.Fma(z3, z3, sq);
                 }
                 if (order >= 2)
                 {
@@ -442,23 +463,30 @@ public sealed class JetEngine<T> : IDisposable
                         V.Store(V.Multiply(ab, s1), ref zbr, ol);
                         zb0 = V.Fma(ab, V.Fma(s3, sq, V.Multiply(s2, V.Load(ref zr, ol))), zb0);
                         V k2 = V.Multiply(V.Multiply(ab, s2), two);
-                        for (int j = 0; j < d; j++)
-                            zbj[j] = V.Fma(k2, zj[j], zbj[j]);
+                        zb1 = V.Fma(k2, z1, zb1);
+                        zb2 = V.Fma(k2, z2, zb2);
+                        zb3 = V.Fma(k2, z3, zb3);
                     }
                     for (int k = 0; k < second.Length; k++)
                     {
                         nuint os = o + (nuint)((ss + k) * b);
                         var (i, j) = second[k];
+                        V zi = Pick(i, z1, z2, z3), zjv = Pick(j, z1, z2, z3);
                         V ab = V.Load(ref abr, os);
                         V.Store(V.Multiply(ab, s1), ref zbr, os);
-                        zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zj[i], zj[j]), V.Multiply(s2, V.Load(ref zr, os))), zb0);
+                        zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zi, zjv), V.Multiply(s2, V.Load(ref zr, os))), zb0);
                         V k2 = V.Multiply(ab, s2);
-                        zbj[i] = V.Fma(k2, zj[j], zbj[i]);
-                        zbj[j] = V.Fma(k2, zj[i], zbj[j]);
+                        // ∂(zᵢ zⱼ) adds k2·zⱼ to z̄ᵢ and k2·zᵢ to z̄ⱼ (both to z̄ᵢ when i = j)
+                        V addI = V.Multiply(k2, zjv), addJ = V.Multiply(k2, zi);
+                        if (i == 0) zb1 = V.Add(zb1, addI); else if (i == 1) zb2 = V.Add(zb2, addI); else zb3 = V.Add(zb3, addI);
+                        if (j == 0) zb1 = V.Add(zb1, addJ); else if (j == 1) zb2 = V.Add(zb2, addJ); else zb3 = V.Add(zb3, addJ);
                     }
                 }
-                for (int j = 0; j < d; j++)
-                    V.Store(zbj[j], ref zbr, o + (nuint)((1 + j) * b));
+                V.Store(zb1, ref zbr, o1);
+                if (d >= 2)
+                    V.Store(zb2, ref zbr, o2);
+                if (d >= 3)
+                    V.Store(zb3, ref zbr, o3);
             }
             V.Store(zb0, ref zbr, o);
         }
