@@ -122,9 +122,6 @@ module Domain =
         let scale =
             vs |> Array.map (fun (a, b) -> max (abs a) (abs b)) |> Array.max |> max 1.0
 
-        if abs (signedArea2 vs) <= 1e-12 * scale * scale then
-            fail "degenerate domain: the polygon has zero area"
-
         for i in 0 .. n - 1 do
             for j in i + 2 .. n - 1 do
                 if not (i = 0 && j = n - 1) then
@@ -132,6 +129,9 @@ module Domain =
                         fail (
                             sprintf "degenerate domain: the polygon is not simple (edges %d and %d cross)" i j
                         )
+
+        if abs (signedArea2 vs) <= 1e-12 * scale * scale then
+            fail "degenerate domain: the polygon has zero area"
 
         Polygon vertices
 
