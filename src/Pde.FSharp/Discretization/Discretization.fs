@@ -155,10 +155,15 @@ module Discretize =
                     | OnBoundary _ -> true
                     | _ -> false
 
+                let lowered = lowering.Lower(c.Name, c.Residual, onBoundary)
+
                 {
                     Name = c.Name
                     Condition = c
-                    Residual = lowering.Lower(c.Name, c.Residual, onBoundary)
+                    Residual =
+                        match c.Placement with
+                        | Observations _ -> Node.sub lowered Node.Observed
+                        | _ -> lowered
                     Set = setOf c
                 })
             |> Array.ofList

@@ -23,7 +23,8 @@ type Condition =
     {
         /// Name in logs, breakdowns and error messages.
         Name: string
-        /// The residual r; the term is Weight · mean(r²).
+        /// The residual r; the term is Weight · mean(r²). For data, the observed expression (r = it − the observed
+        /// value at each point).
         Residual: Expr
         /// Where r is evaluated.
         Placement: Placement
