@@ -255,3 +255,9 @@ module Sampling =
             Points = chosen |> Array.collect fst
             Normals = chosen |> Array.collect snd
         }
+
+    /// About `n` points of a regular grid in the interior of `domain`, one array per point (for evaluating and
+    /// measuring a trained model).
+    let grid (domain: Domain) (n: int) : float[][] =
+        let s = interior domain Grid n 0UL "the evaluation grid"
+        Array.init s.Count s.Point

@@ -31,8 +31,11 @@ module Stage =
     /// Adam with learning rate lr (other settings at PyTorch's defaults).
     let adam (lr: float) (steps: int64) = create "adam" [ "lr", text lr ] steps
 
-    /// L-BFGS with PyTorch's defaults (strong-Wolfe line search, history 100).
-    let lbfgs (steps: int64) = create "lbfgs" [] steps
+    /// L-BFGS (strong-Wolfe line search, history 100) that uses its whole step budget: toleranceChange = 0 and
+    /// toleranceGrad = 0 (as DeepXDE runs it for PINNs; the core's PyTorch defaults 1e-9 and 1e-7 stop a PINN
+    /// run early). It still stops when the line search fails. Restore them with Stage.set.
+    let lbfgs (steps: int64) =
+        create "lbfgs" [ "toleranceChange", "0"; "toleranceGrad", "0" ] steps
 
     /// BBI with the given settings (lr, v0, deltaEn, threshold0, threshold, nFixedBounces, …).
     let bbi (settings: (string * string) list) (steps: int64) = create "bbi" settings steps

@@ -26,15 +26,10 @@ let CoefficientTolerance = 0.02
 
 let private u = field "u"
 
-let private lbfgs steps =
-    Stage.lbfgs steps
-    |> Stage.set "toleranceChange" "0"
-    |> Stage.set "toleranceGrad" "0"
-
 let private options width adam lbfgsSteps =
     { TrainingOptions.defaults with
         Network = Architecture.mlp [ width; width ] Activation.Tanh
-        Stages = [ Stage.adam 2e-3 adam; lbfgs lbfgsSteps ]
+        Stages = [ Stage.adam 2e-3 adam; Stage.lbfgs lbfgsSteps ]
         Seed = 1UL
         Threads = 1
     }

@@ -64,6 +64,4 @@ let gradientPair (f: IObjective<float>) (theta: float[]) (seed: uint64) =
     analytic, directionalDifference f theta v 1e-4
 
 /// Points of a grid in a domain, as arrays.
-let gridPoints (domain: Domain) (n: int) =
-    let s = Sampling.interior domain Grid n 0UL "test grid"
-    Array.init s.Count s.Point
+let gridPoints (domain: Domain) (n: int) = Sampling.grid domain n
