@@ -128,7 +128,7 @@ let ``resampling every K steps is deterministic, changes the points, and resumes
 
     let fixedPoints =
         Train.run
-            { options (tempDir ()) with
+            { options "" with
                 RunDirectory = None
             }
             (Discretize.run small poisson)
