@@ -127,11 +127,7 @@ let ``resampling every K steps is deterministic, changes the points, and resumes
     let resampled = resumesExactly d options [ 0, 13L ] 18
 
     let fixedPoints =
-        Train.run
-            { options "" with
-                RunDirectory = None
-            }
-            (Discretize.run small poisson)
+        Train.run { options "" with RunDirectory = None } (Discretize.run small poisson)
 
     Assert.NotEqual<float[]>(fixedPoints.Model.Weights, resampled.Model.Weights)
     let again = Discretize.resample 3UL d
