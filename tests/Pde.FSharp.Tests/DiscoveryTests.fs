@@ -228,3 +228,59 @@ let ``bad ensemble settings are refused`` () =
 
     Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.0 [] |> ignore)
     |> ignore
+
+[<Fact>]
+let ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor``
+    ()
+    =
+    let net =
+        Ecd.Core.Engine.Network<float>(
+            Ecd.Core.Engine.NetworkSpec.Mlp(2, [| 5 |], 1, Ecd.Core.Engine.Activation.Tanh),
+            0UL
+        )
+
+    let theta = net.NewParameters 3UL
+    let r = Ecd.Core.Randomness.Xoshiro256.FromSeed 4UL
+    let points = Array.init 40 (fun _ -> r.NextUniform(-1.0, 1.0))
+
+    let known =
+        [
+            Array.init 20 (fun _ -> r.NextNormal())
+            Array.init 20 (fun _ -> 0.3 * r.NextNormal())
+        ]
+
+    let inner = Quadratic<float>(net.ParameterCount, 3.0)
+
+    use deflated =
+        new Deflation.DeflatedObjective(inner, net, points, known, 2.0, 1.0, 0, None)
+
+    let f = deflated :> IObjective<float>
+    let g = Array.zeroCreate net.ParameterCount
+    let value = f.Evaluate(ReadOnlySpan theta, Span g)
+
+    let plain =
+        inner.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate net.ParameterCount))
+
+    let m = deflated.Factor(ReadOnlySpan theta)
+    Assert.True(m > 1.0)
+    Assert.Equal(m * plain, value, 10)
+    let h = 1e-6
+
+    for q in 0 .. net.ParameterCount - 1 do
+        let tp = Array.copy theta
+        let tm = Array.copy theta
+        tp[q] <- tp[q] + h
+        tm[q] <- tm[q] - h
+        let scratch = Array.zeroCreate net.ParameterCount
+
+        let fd =
+            (f.Evaluate(ReadOnlySpan tp, Span scratch)
+             - f.Evaluate(ReadOnlySpan tm, Span scratch))
+            / (2.0 * h)
+
+        Assert.True(abs (fd - g[q]) <= 1e-6 * max 1.0 (abs fd), sprintf "θ[%d]: %g vs %g" q g[q] fd)
+
+    Assert.Throws<ArgumentException>(fun () ->
+        new Deflation.DeflatedObjective(inner, net, points, [ [| 1.0 |] ], 2.0, 1.0, 0, None)
+        |> ignore)
+    |> ignore

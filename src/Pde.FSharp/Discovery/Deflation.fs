@@ -1,0 +1,126 @@
+/// Deflation of a physics-informed loss (Farrell, Birkisson & Funke 2015, applied to PINNs): once solutions
+/// u₁…u_m are known, train on L_defl(θ) = L(θ)·Π_i (‖u_θ − u_i‖^−p + σ), with ‖·‖² the mean square over a set of
+/// points, so that a known solution is no longer a minimum and training from the same start ends elsewhere.
+/// Defaults as in defcon: p = 2, σ = 1.
+module Pde.FSharp.Discovery.Deflation
+
+open System
+open Ecd.Core.Engine
+open Ecd.Core.Objectives
+
+/// A deflated objective: `inner` (θ ↦ L, ∇L, with the network weights first in θ), the network, the points
+/// (N × d) where the distance to the known solutions is measured, and the known solutions' values there
+/// (output `output` of the network).
+type DeflatedObjective
+    (
+        inner: IObjective<float>,
+        network: Network<float>,
+        points: float[],
+        known: float[] list,
+        power: float,
+        shift: float,
+        output: int,
+        pool: WorkerPool option
+    ) =
+    let d = network.InputDimension
+    let n = points.Length / d
+
+    do
+        if points.Length = 0 || points.Length % d <> 0 then
+            invalidArg
+                "points"
+                (sprintf "points must hold N × %d coordinates (got %d values)" d points.Length)
+
+        if known |> List.exists (fun k -> k.Length <> n) then
+            invalidArg "known" (sprintf "every known solution needs one value per point (%d)" n)
+
+        if not (power > 0.0) || not (shift >= 0.0) then
+            invalidArg "power" (sprintf "deflation needs power > 0 and shift ≥ 0 (got %g, %g)" power shift)
+
+        if output < 0 || output >= network.Outputs then
+            invalidArg "output" (sprintf "the network has %d outputs (got output %d)" network.Outputs output)
+
+    let ownPool = pool.IsNone
+    let workers = defaultArg pool (new WorkerPool(1))
+
+    let engine =
+        new JetEngine<float>(network, JetRequest.ValueOnly, EngineOptions(Threads = workers.Threads), workers)
+
+    let jets = engine.NewJets n
+    let sens = engine.NewJets n
+
+    /// The deflation factor M at θ (1 without known solutions).
+    member _.Factor(theta: ReadOnlySpan<float>) =
+        if known.IsEmpty then
+            1.0
+        else
+            engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
+            let u = jets.Value(output).ToArray()
+
+            known
+            |> List.fold
+                (fun m k ->
+                    let mutable s = 0.0
+
+                    for p in 0 .. n - 1 do
+                        s <- s + (u[p] - k[p]) * (u[p] - k[p])
+
+                    m * ((s / float n) ** (-power / 2.0) + shift))
+                1.0
+
+    interface IObjective<float> with
+        member _.Dimension = inner.Dimension
+
+        member _.Evaluate(theta, gradient) =
+            let l = inner.Evaluate(theta, gradient)
+
+            if known.IsEmpty || not (Double.IsFinite l) then
+                l
+            else
+                engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
+                let u = jets.Value(output).ToArray()
+                // M = Π tᵢ, tᵢ = (d²ᵢ)^(−p/2) + σ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ
+                let terms =
+                    known
+                    |> List.map (fun k ->
+                        let mutable s = 0.0
+
+                        for p in 0 .. n - 1 do
+                            s <- s + (u[p] - k[p]) * (u[p] - k[p])
+
+                        let d2 = s / float n
+                        d2, d2 ** (-power / 2.0) + shift)
+
+                let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
+                sens.Clear()
+                let s = sens.Value(output)
+
+                for p in 0 .. n - 1 do
+                    let mutable dlog = 0.0
+
+                    List.iter2
+                        (fun (d2, t) (k: float[]) ->
+                            dlog <-
+                                dlog
+                                + (-power / 2.0)
+                                  * d2 ** (-power / 2.0 - 1.0)
+                                  * (2.0 / float n)
+                                  * (u[p] - k[p])
+                                  / t)
+                        terms
+                        known
+
+                    s[p] <- l * m * dlog
+
+                for i in 0 .. gradient.Length - 1 do
+                    gradient[i] <- m * gradient[i]
+
+                engine.Backward(sens, gradient.Slice(0, network.ParameterCount))
+                m * l
+
+    interface IDisposable with
+        member _.Dispose() =
+            (engine :> IDisposable).Dispose()
+
+            if ownPool then
+                workers.Dispose()
