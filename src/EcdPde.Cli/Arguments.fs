@@ -122,6 +122,43 @@ type DriftArgs =
             | DriftArgs.Out _ -> "output folder for CSV, JSON and the HTML report (default out/drift/<mode>)."
             | DriftArgs.Quiet -> "no progress lines on stderr."
 
+/// `ecdpde discover …`
+[<RequireQualifiedAccess>]
+type DiscoverArgs =
+    | [<MainCommand; Unique>] Example of name: string
+    | [<Unique>] Runs of n: int
+    | [<Unique>] Steps of s: int64
+    | [<Unique>] Optimizer of name: string
+    | Set of key_value: string
+    | [<Unique>] Seed of k: uint64
+    | [<Unique>] Threads of t: int
+    | [<Unique>] Out of dir: string
+    | [<Unique>] K of k: float
+    | [<Unique>] Lambda of lambda: float
+    | [<Unique>] Deflation_Rounds of n: int
+    | [<Unique>] Deflation_Runs of n: int
+    | Quiet
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Example _ ->
+                "paper-pde (−Δu + u² = f_k on the unit disk) or bratu (Δu + λe^u = 0 on the unit square)."
+            | Runs _ -> "runs of the first ensemble: same initialization, different bounce seeds (default 2)."
+            | Steps _ -> "steps per run (default 4000)."
+            | Optimizer _ -> "optimizer (default bbi with lr 0.002, δE 1, T0 200, N_b 10, T1 2000)."
+            | Set _ -> "optimizer hyperparameter key=value (repeatable; replaces the default settings)."
+            | Seed _ -> "seed of the initialization and of every bounce (default 0)."
+            | Threads _ -> "cores to use (default all)."
+            | Out _ ->
+                "output folder (default out/discover/<example>); rerunning there reads finished runs back."
+            | K _ -> "paper-pde: k (default 2; the paper's full size is 20)."
+            | Lambda _ -> "bratu: λ (default 6)."
+            | Deflation_Rounds _ ->
+                "rounds of deflated runs after the first ensemble (default 2; stops early when one finds nothing new)."
+            | Deflation_Runs _ -> "runs per deflation round (default 1)."
+            | Quiet -> "no progress lines."
+
 /// `ecdpde compare …`
 [<RequireQualifiedAccess>]
 type CompareArgs =
@@ -142,6 +179,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Drift of ParseResults<DriftArgs>
     | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
+    | [<CliPrefix(CliPrefix.None)>] Discover of ParseResults<DiscoverArgs>
     | [<CliPrefix(CliPrefix.None)>] List
 
     interface IArgParserTemplate with
@@ -154,4 +192,6 @@ type Command =
                 "energy-drift analyzer: trace H(t), find the dt* where the tail drift flips sign, fit the drift scaling."
             | Compare _ ->
                 "comparative study: problems × solvers × starts × seeds, success rates with intervals, costs, profiles."
+            | Discover _ ->
+                "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -33,6 +33,7 @@ let main argv =
         | Reproduce a -> ReproduceCommand.run a
         | Drift a -> DriftCommand.run (List.ofArray argv) a
         | Compare a -> CompareCommand.run a
+        | Discover a -> DiscoverCommand.run a
         | List -> listAll ()
     with
     | :? HyperparameterException as e ->

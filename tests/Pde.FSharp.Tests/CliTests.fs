@@ -239,3 +239,18 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
     let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
     Assert.Equal(2, code3)
     Assert.Contains("missing.json", err3)
+
+[<Fact>]
+let ``discover names a bad example or parameter`` () =
+    let code, _, err = ecdpde [ "discover"; "poisson-thing" ]
+    Assert.Equal(2, code)
+    Assert.Contains("poisson-thing", err)
+    let code, _, err = ecdpde [ "discover"; "paper-pde"; "--k"; "-1" ]
+    Assert.Equal(2, code)
+    Assert.Contains("k", err)
+
+    let code, _, err =
+        ecdpde [ "discover"; "bratu"; "--optimizer"; "bbi"; "--set"; "lr=-2" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("lr", err)

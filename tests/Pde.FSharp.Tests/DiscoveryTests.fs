@@ -284,3 +284,46 @@ let ``the deflated objective's gradient matches central differences and it multi
         new Deflation.DeflatedObjective(inner, net, points, [ [| 1.0 |] ], 2.0, 1.0, 0, None)
         |> ignore)
     |> ignore
+
+[<Fact>]
+let ``discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back``
+    ()
+    =
+    let dir =
+        Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
+
+    let example = Examples.paperPde 2.0
+    let optimizer, settings = Workflow.defaultOptimizer
+
+    let s: Workflow.Settings =
+        {
+            Runs = 1
+            Steps = 3000L
+            Optimizer = optimizer
+            OptimizerSettings = settings
+            Seed = 0UL
+            Threads = 0
+            OutDir = dir
+            DeflationRounds = 1
+            DeflationRuns = 1
+            Threshold = 0.1
+        }
+
+    let outcome = Workflow.run example s ignore
+    Assert.Equal(2, outcome.Found.Length)
+    // each distinct solution is within 5% (relative L2 on the grid) of a different classical radial solution
+    let checks = outcome.Found |> List.map (fun f -> f.Classical)
+    Assert.All(checks, fun (_, d) -> Assert.True(d < 0.05, sprintf "relative distance %g" d))
+    Assert.Equal(2, checks |> List.map fst |> List.distinct |> List.length)
+    Assert.Equal<int list>([ 0; 1 ], outcome.Found |> List.map (fun f -> f.Round) |> List.sort)
+    use doc = JsonDocument.Parse(File.ReadAllText outcome.Path)
+    Assert.Equal("paper-pde", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
+    Assert.Equal(2, doc.RootElement.GetProperty("solutions").GetArrayLength())
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let again = Workflow.run example s ignore
+    Assert.Equal(outcome.Found.Length, again.Found.Length)
+
+    Assert.True(
+        clock.Elapsed.TotalSeconds < 20.0,
+        "the rerun should read the finished runs back, not train again"
+    )

@@ -189,6 +189,11 @@ let private runOne
         trace.Write result.Final
         trace.Flush()
         Checkpoint.save optimizer state statePath
+
+        match box objective with
+        | :? IDisposable as d -> d.Dispose()
+        | _ -> ()
+
         let m = problem.Measure state.Theta
 
         let c =

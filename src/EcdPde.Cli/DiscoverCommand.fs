@@ -1,0 +1,139 @@
+/// `ecdpde discover`: distinct solutions of a nonlinear PDE from one initialization, with a live progress display.
+module EcdPde.Cli.DiscoverCommand
+
+open System
+open System.IO
+open Argu
+open Ecd.Core.Optimizers
+open Pde.FSharp.Discovery
+open Pde.FSharp.Reports
+open EcdPde.Cli.Arguments
+
+/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
+let run (args: ParseResults<DiscoverArgs>) =
+    let example =
+        Examples.byName
+            (args.GetResult(DiscoverArgs.Example, "paper-pde"))
+            (args.TryGetResult DiscoverArgs.K)
+            (args.TryGetResult DiscoverArgs.Lambda)
+
+    let defaultOptimizer, defaultSettings = Workflow.defaultOptimizer
+    let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaultOptimizer)
+
+    let settings =
+        match args.GetResults DiscoverArgs.Set with
+        | [] when optimizer = defaultOptimizer -> defaultSettings
+        | [] -> []
+        | sets ->
+            sets
+            |> List.map (fun s ->
+                let kv = HyperparameterBinder.ParsePair s
+                kv.Key, kv.Value)
+
+    // a bad optimizer or hyperparameter fails here, before any run
+    OptimizerCatalog.Create<float>(optimizer, settings |> List.map Collections.Generic.KeyValuePair)
+    |> ignore
+
+    let s: Workflow.Settings =
+        {
+            Runs = args.GetResult(DiscoverArgs.Runs, 2)
+            Steps = args.GetResult(DiscoverArgs.Steps, 4000L)
+            Optimizer = optimizer
+            OptimizerSettings = settings
+            Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
+            Threads = args.GetResult(DiscoverArgs.Threads, 0)
+            OutDir = args.GetResult(DiscoverArgs.Out, Path.Combine("out", "discover", example.Name))
+            DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, 2)
+            DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, 1)
+            Threshold = 0.1
+        }
+
+    if s.Steps < 1L then
+        invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
+
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let mutable last = TimeSpan.Zero
+    let mutable lastSteps = 0L
+    let mutable steps = 0L
+
+    let progress (p: Workflow.Progress) =
+        steps <- steps + 1L
+
+        if
+            not (args.Contains DiscoverArgs.Quiet)
+            && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0
+        then
+            let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
+            last <- clock.Elapsed
+            lastSteps <- steps
+
+            eprintfn
+                "round %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
+                p.Round
+                p.Ensemble.RunsDone
+                p.Ensemble.RunsTotal
+                p.Ensemble.Run
+                p.Ensemble.Report.Step
+                p.Ensemble.Report.Loss
+                p.Ensemble.Report.Energy
+                rate
+
+    let parameters =
+        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
+
+    eprintfn
+        "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
+        example.Name
+        parameters
+        s.Runs
+        s.Steps
+        s.Optimizer
+        s.DeflationRounds
+
+    let outcome = Workflow.run example s progress
+
+    let rows =
+        outcome.Found
+        |> List.mapi (fun i f ->
+            let sol = f.Solution
+            let _, _, centre = sol.Representative.Probes.Head
+
+            [
+                string (i + 1)
+                string sol.Members.Length
+                string f.Round
+                Number.short centre
+                Number.short sol.MaxAbs
+                Number.short sol.Representative.ResidualL2
+                Number.short sol.Representative.BoundaryMax
+                fst f.Classical
+                Number.short (snd f.Classical)
+            ])
+
+    printfn
+        "%s"
+        (TextTable.render
+            [
+                "solution"
+                "runs"
+                "round"
+                "u(centre)"
+                "max |u|"
+                "residual L2"
+                "boundary max"
+                "classical check"
+                "rel. distance"
+            ]
+            rows)
+
+    for c, reason in outcome.Rejected do
+        printfn "run %d not a solution: %s" c.Run reason
+
+    printfn
+        "%d distinct solution(s), %d unconverged run(s), %.0f s; results in %s"
+        outcome.Found.Length
+        outcome.Rejected.Length
+        clock.Elapsed.TotalSeconds
+        outcome.Path
+
+    if outcome.Found.IsEmpty then 1 else 0
