@@ -7,7 +7,8 @@ open System.Globalization
 open System.IO
 open Xunit
 
-let private ecdpde (args: string list) =
+/// Runs `ecdpde` (the built CLI beside the tests) and returns exit code, stdout and stderr.
+let ecdpde (args: string list) =
     let dll = Path.Combine(AppContext.BaseDirectory, "ecdpde.dll")
 
     let psi =
@@ -28,7 +29,8 @@ let private ecdpde (args: string list) =
     p.WaitForExit()
     p.ExitCode, out.Result, err.Result
 
-let private tempDir () =
+/// A fresh temporary folder.
+let tempDir () =
     let d =
         Path.Combine(Path.GetTempPath(), "ecdpde-tests-" + Guid.NewGuid().ToString("N"))
 

@@ -8,31 +8,8 @@ open System.IO
 open System.Text.Json
 open Xunit
 
-let private ecdpde (args: string list) =
-    let psi =
-        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
-
-    psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ecdpde.dll"))
-
-    for a in args do
-        psi.ArgumentList.Add a
-
-    use p =
-        match Process.Start psi with
-        | null -> failwith "could not start dotnet"
-        | p -> p
-
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    p.WaitForExit()
-    p.ExitCode, out.Result, err.Result
-
-let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-drift-" + Guid.NewGuid().ToString("N"))
-
-    Directory.CreateDirectory d |> ignore
-    d
+let private ecdpde = CliTests.ecdpde
+let private tempDir = CliTests.tempDir
 
 [<Fact>]
 let ``drift trace prints the summary and writes csv, json and a self-contained html`` () =
