@@ -159,6 +159,16 @@ type DiscoverArgs =
             | Deflation_Runs _ -> "runs per deflation round (default 1)."
             | Quiet -> "no progress lines."
 
+/// `ecdpde report …`
+[<RequireQualifiedAccess>]
+type ReportArgs =
+    | [<MainCommand; Unique; Mandatory>] Folder of dir: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Folder _ -> "an `ecdpde discover` output folder; writes FOLDER/report.html."
+
 /// `ecdpde compare …`
 [<RequireQualifiedAccess>]
 type CompareArgs =
@@ -180,6 +190,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Drift of ParseResults<DriftArgs>
     | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
     | [<CliPrefix(CliPrefix.None)>] Discover of ParseResults<DiscoverArgs>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] List
 
     interface IArgParserTemplate with
@@ -194,4 +205,6 @@ type Command =
                 "comparative study: problems × solvers × starts × seeds, success rates with intervals, costs, profiles."
             | Discover _ ->
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
+            | Report _ ->
+                "write report.html (solutions, heatmaps, classical checks, loss and energy curves) for a discover folder."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -129,6 +129,8 @@ let run (args: ParseResults<DiscoverArgs>) =
     for c, reason in outcome.Rejected do
         printfn "run %d not a solution: %s" c.Run reason
 
+    let report = DiscoveryReport.write s.OutDir
+
     printfn
         "%d distinct solution(s), %d unconverged run(s), %.0f s; results in %s"
         outcome.Found.Length
@@ -136,4 +138,5 @@ let run (args: ParseResults<DiscoverArgs>) =
         clock.Elapsed.TotalSeconds
         outcome.Path
 
+    printfn "report: %s (open it in a browser; it works offline)" (Path.GetFullPath report)
     if outcome.Found.IsEmpty then 1 else 0

@@ -34,6 +34,10 @@ let main argv =
         | Drift a -> DriftCommand.run (List.ofArray argv) a
         | Compare a -> CompareCommand.run a
         | Discover a -> DiscoverCommand.run a
+        | Report a ->
+            let path = Pde.FSharp.Reports.DiscoveryReport.write (a.GetResult ReportArgs.Folder)
+            printfn "report written to %s" (IO.Path.GetFullPath path)
+            0
         | List -> listAll ()
     with
     | :? HyperparameterException as e ->

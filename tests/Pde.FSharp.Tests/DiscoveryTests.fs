@@ -319,6 +319,13 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     use doc = JsonDocument.Parse(File.ReadAllText outcome.Path)
     Assert.Equal("paper-pde", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
     Assert.Equal(2, doc.RootElement.GetProperty("solutions").GetArrayLength())
+    // the report: both solutions' heatmaps, the table, every run's curves, nothing external
+    let html = File.ReadAllText(Pde.FSharp.Reports.DiscoveryReport.write dir)
+    Assert.Contains("solution 2", html)
+    Assert.Contains("radial solution u(0) = -9.29", html)
+    Assert.Equal(4, html.Split("<svg").Length - 1) // two heatmaps, loss and energy
+    Assert.DoesNotContain("<script", html)
+    Assert.DoesNotContain("http://cdn", html)
     let clock = Diagnostics.Stopwatch.StartNew()
     let again = Workflow.run example s ignore
     Assert.Equal(outcome.Found.Length, again.Found.Length)

@@ -242,6 +242,12 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 c["relative_l2_distance"] <- JsonValue.Create(snd f.Classical)
                 o["classical_check"] <- c
                 o["first_found_in_round"] <- JsonValue.Create f.Round
+
+                o["field"] <-
+                    JsonArray(
+                        f.Solution.Representative.Values
+                        |> Array.map (fun v -> JsonValue.Create v :> JsonNode)
+                    )
             | _ -> ())
     | _ -> ()
 
@@ -258,6 +264,14 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
     doc["settings"] <- settingsNode
+
+    doc["grid"] <-
+        JsonArray(
+            example.Grid
+            |> Array.map (fun p ->
+                JsonArray(p |> Array.map (fun c -> JsonValue.Create c :> JsonNode)) :> JsonNode)
+        )
+
     let path = SolutionsJson.write s.OutDir doc
 
     {

@@ -181,3 +181,41 @@ let render (size: int) (f: Field) =
     label (bx + 20.0) (top + plot) "start" (Number.short lo)
     label (bx + 20.0) (top + 10.0) "start" (Number.short hi)
     b.Append("</svg>").ToString()
+
+/// A heatmap from values at the points of a regular lattice lying in the domain (cells off the domain stay NaN):
+/// the lattice spacing is the smallest gap between distinct coordinates.
+let ofLattice (title: string) (points: (float * float)[]) (values: float[]) =
+    if points.Length = 0 || points.Length <> values.Length then
+        invalidArg
+            "points"
+            (sprintf "need one value per point (got %d points, %d values)" points.Length values.Length)
+
+    let spacing (cs: float[]) =
+        let u = cs |> Array.distinct |> Array.sort
+
+        let gaps =
+            Array.init (max 0 (u.Length - 1)) (fun i -> u[i + 1] - u[i])
+            |> Array.filter (fun g -> g > 1e-12)
+
+        if gaps.Length = 0 then 1.0 else Array.min gaps
+
+    let xs, ys = Array.map fst points, Array.map snd points
+    let hx, hy = spacing xs, spacing ys
+    let x0, y0 = Array.min xs, Array.min ys
+    let nx = int (Math.Round((Array.max xs - x0) / hx)) + 1
+    let ny = int (Math.Round((Array.max ys - y0) / hy)) + 1
+    let grid = Array.init ny (fun _ -> Array.create nx nan)
+
+    for k in 0 .. points.Length - 1 do
+        let i = int (Math.Round((xs[k] - x0) / hx))
+        let j = int (Math.Round((ys[k] - y0) / hy))
+        grid[j][i] <- values[k]
+
+    {
+        Title = title
+        XMin = x0 - hx / 2.0
+        XMax = x0 + (float nx - 0.5) * hx
+        YMin = y0 - hy / 2.0
+        YMax = y0 + (float ny - 0.5) * hy
+        Values = grid
+    }
