@@ -35,9 +35,52 @@ type Example =
         Classical: unit -> (string * float[]) list
     }
 
-let private grid (domain: Domain) (n: int) (area: float) =
-    let g = Sampling.grid domain n
-    g, Array.create g.Length (area / float g.Length)
+/// The shape both examples share: one field u, the equation residual(u) = 0 in the domain, u = g on the whole
+/// boundary (weight 100), a tanh 32-32-32 network, 1000 interior and 200 boundary points, a 2000-point evaluation
+/// grid, and gates residual L² ≤ 1.5, boundary error ≤ 0.1.
+let private dirichletExample
+    (name: string)
+    (parameters: (string * float) list)
+    (domain: Domain)
+    (area: float)
+    (residualOf: Expr -> Expr)
+    (boundaryValue: float)
+    (probes: (float * float) list)
+    (classical: float[][] -> unit -> (string * float[]) list)
+    =
+    let u = field "u"
+    let residual = residualOf u
+    let g = Sampling.grid domain 2000
+
+    {
+        Name = name
+        Parameters = parameters
+        Problem =
+            Problem.create domain [ u ]
+            |> Problem.equation residual
+            |> Problem.add (
+                Condition.dirichlet Boundary.all u (num boundaryValue)
+                |> Condition.weighted 100.0
+            )
+        Residual = residual
+        Field = u
+        BoundaryValue = boundaryValue
+        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
+        Points =
+            { PointSettings.defaults with
+                Interior = 1000
+                Boundary = 200
+            }
+        Grid = g
+        Weights = Array.create g.Length (area / float g.Length)
+        Probes = probes
+        Gates =
+            {
+                MaxResidualL2 = 1.5
+                MaxBoundary = 0.1
+            }
+        Classical = classical g
+    }
 
 /// −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle: the manufactured solution sin²(k r²) and (for the
 /// k tried here) a second, bowl-shaped radial solution. Classical check: every radial solution with u(0) in
@@ -46,7 +89,6 @@ let paperPde (k: float) =
     if not (k > 0.0) then
         invalidArg "k" (sprintf "k must be > 0 (got %g)" k)
 
-    let u = field "u"
     let r2 = x * x + y * y
 
     let f =
@@ -54,54 +96,28 @@ let paperPde (k: float) =
          - 32.0 * k * sin (2.0 * k * r2))
         / 8.0
 
-    let residual = -laplacian u + u * u - f
-    let domain = Domain.disk (0.0, 0.0) 1.0
-    let g, w = grid domain 2000 Math.PI
+    dirichletExample
+        "paper-pde"
+        [ "k", k ]
+        (Domain.disk (0.0, 0.0) 1.0)
+        Math.PI
+        (fun u -> -laplacian u + u * u - f)
+        (sin k ** 2.0)
+        [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
+        (fun g () ->
+            let n = 800
+            let system, _ = RadialPaperPde.system k n
 
-    {
-        Name = "paper-pde"
-        Parameters = [ "k", k ]
-        Problem =
-            Problem.create domain [ u ]
-            |> Problem.equation residual
-            |> Problem.add (
-                Condition.dirichlet Boundary.all u (num (sin k ** 2.0))
-                |> Condition.weighted 100.0
-            )
-        Residual = residual
-        Field = u
-        BoundaryValue = sin k ** 2.0
-        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
-        Points =
-            { PointSettings.defaults with
-                Interior = 1000
-                Boundary = 200
-            }
-        Grid = g
-        Weights = w
-        Probes = [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
-        Gates =
-            {
-                MaxResidualL2 = 1.5
-                MaxBoundary = 0.1
-            }
-        Classical =
-            fun () ->
-                let n = 800
-                let system, _ = RadialPaperPde.system k n
+            RadialPaperPde.shootingRoots k (max 4000 (int (1000.0 * k))) -30.0 30.0 600
+            |> List.map (fun a ->
+                let shot = RadialPaperPde.shotProfile k n a
 
-                RadialPaperPde.shootingRoots k (max 4000 (int (1000.0 * k))) -30.0 30.0 600
-                |> List.map (fun a ->
-                    let shot = RadialPaperPde.shotProfile k n a
+                let fd =
+                    (Newton.solve Newton.NewtonOptions.Default [] system shot[0 .. n - 1]).Solution
 
-                    let fd =
-                        (Newton.solve Newton.NewtonOptions.Default [] system shot[0 .. n - 1]).Solution
-
-                    sprintf "radial solution u(0) = %.4f" fd[0],
-                    g
-                    |> Array.map (fun p ->
-                        RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1]))))
-    }
+                sprintf "radial solution u(0) = %.4f" fd[0],
+                g
+                |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1])))))
 
 /// 2-D Bratu Δu + λe^u = 0 on the unit square, u = 0 on the boundary (two solutions for 0 < λ < 6.808).
 /// Classical check: finite differences (63 × 63) + deflated Newton from u = 0.
@@ -109,51 +125,28 @@ let bratu (lambda: float) =
     if not (lambda > 0.0) then
         invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
 
-    let u = field "u"
-    let residual = laplacian u + lambda * exp u
-    let domain = Domain.unitSquare
-    let g, w = grid domain 2000 1.0
+    dirichletExample
+        "bratu"
+        [ "lambda", lambda ]
+        Domain.unitSquare
+        1.0
+        (fun u -> laplacian u + lambda * exp u)
+        0.0
+        [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
+        (fun g () ->
+            let n = 63
 
-    {
-        Name = "bratu"
-        Parameters = [ "lambda", lambda ]
-        Problem =
-            Problem.create domain [ u ]
-            |> Problem.equation residual
-            |> Problem.add (Condition.dirichlet Boundary.all u (num 0.0) |> Condition.weighted 100.0)
-        Residual = residual
-        Field = u
-        BoundaryValue = 0.0
-        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
-        Points =
-            { PointSettings.defaults with
-                Interior = 1000
-                Boundary = 200
-            }
-        Grid = g
-        Weights = w
-        Probes = [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
-        Gates =
-            {
-                MaxResidualL2 = 1.5
-                MaxBoundary = 0.1
-            }
-        Classical =
-            fun () ->
-                let n = 63
+            let found, _ =
+                Newton.deflate
+                    Newton.NewtonOptions.Default
+                    4
+                    (Bratu.system2D lambda n)
+                    [ Array.zeroCreate (n * n) ]
 
-                let found, _ =
-                    Newton.deflate
-                        Newton.NewtonOptions.Default
-                        4
-                        (Bratu.system2D lambda n)
-                        [ Array.zeroCreate (n * n) ]
-
-                found
-                |> List.map (fun s ->
-                    sprintf "finite differences, max u = %.4f" (Array.max s),
-                    g |> Array.map (fun p -> Bratu.interpolate2D n s p[0] p[1]))
-    }
+            found
+            |> List.map (fun s ->
+                sprintf "finite differences, max u = %.4f" (Array.max s),
+                g |> Array.map (fun p -> Bratu.interpolate2D n s p[0] p[1])))
 
 /// The examples by name.
 let byName (name: string) (k: float option) (lambda: float option) =
