@@ -49,24 +49,31 @@ type DeflatedObjective
     let jets = engine.NewJets n
     let sens = engine.NewJets n
 
+    /// The network's values u at the points, and for every known solution (d²ᵢ, tᵢ) with d²ᵢ the mean square of
+    /// u − uᵢ and tᵢ = (d²ᵢ)^(−p/2) + σ, so that M = Π tᵢ.
+    let termsAt (theta: ReadOnlySpan<float>) =
+        engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
+        let u = jets.Value(output).ToArray()
+
+        let terms =
+            known
+            |> List.map (fun k ->
+                let mutable s = 0.0
+
+                for p in 0 .. n - 1 do
+                    s <- s + (u[p] - k[p]) * (u[p] - k[p])
+
+                let d2 = s / float n
+                d2, d2 ** (-power / 2.0) + shift)
+
+        u, terms
+
     /// The deflation factor M at θ (1 without known solutions).
     member _.Factor(theta: ReadOnlySpan<float>) =
         if known.IsEmpty then
             1.0
         else
-            engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
-            let u = jets.Value(output).ToArray()
-
-            known
-            |> List.fold
-                (fun m k ->
-                    let mutable s = 0.0
-
-                    for p in 0 .. n - 1 do
-                        s <- s + (u[p] - k[p]) * (u[p] - k[p])
-
-                    m * ((s / float n) ** (-power / 2.0) + shift))
-                1.0
+            snd (termsAt theta) |> List.fold (fun m (_, t) -> m * t) 1.0
 
     interface IObjective<float> with
         member _.Dimension = inner.Dimension
@@ -77,20 +84,8 @@ type DeflatedObjective
             if known.IsEmpty || not (Double.IsFinite l) then
                 l
             else
-                engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
-                let u = jets.Value(output).ToArray()
-                // M = Π tᵢ, tᵢ = (d²ᵢ)^(−p/2) + σ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ
-                let terms =
-                    known
-                    |> List.map (fun k ->
-                        let mutable s = 0.0
-
-                        for p in 0 .. n - 1 do
-                            s <- s + (u[p] - k[p]) * (u[p] - k[p])
-
-                        let d2 = s / float n
-                        d2, d2 ** (-power / 2.0) + shift)
-
+                // M = Π tᵢ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ
+                let u, terms = termsAt theta
                 let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
                 sens.Clear()
                 let s = sens.Value(output)

@@ -46,14 +46,9 @@ let judge (gates: QualityGates) (c: Candidate) =
     else
         Accepted
 
-/// Weighted L² norm on the evaluation grid.
+/// Weighted L² norm on the evaluation grid (the classical solvers' discrete L² norm).
 let normL2 (weights: float[]) (v: float[]) =
-    let mutable s = 0.0
-
-    for i in 0 .. v.Length - 1 do
-        s <- s + weights[i] * v[i] * v[i]
-
-    sqrt s
+    Pde.FSharp.Classical.Newton.norm weights v
 
 /// Relative L² distance ‖a − b‖ / max(‖a‖, ‖b‖, floor): 0 for equal fields, up to 2 for opposite ones.
 let relativeDistance (weights: float[]) (floor: float) (a: float[]) (b: float[]) =
