@@ -137,6 +137,7 @@ type DiscoverArgs =
     | [<Unique>] Lambda of lambda: float
     | [<Unique>] Deflation_Rounds of n: int
     | [<Unique>] Deflation_Runs of n: int
+    | Restarts
     | Quiet
 
     interface IArgParserTemplate with
@@ -157,6 +158,7 @@ type DiscoverArgs =
             | Deflation_Rounds _ ->
                 "rounds of deflated runs after the first ensemble (default 2; stops early when one finds nothing new)."
             | Deflation_Runs _ -> "runs per deflation round (default 1)."
+            | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
             | Quiet -> "no progress lines."
 
 /// `ecdpde report …`

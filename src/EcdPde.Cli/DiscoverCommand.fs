@@ -41,6 +41,11 @@ let run (args: ParseResults<DiscoverArgs>) =
             Optimizer = optimizer
             OptimizerSettings = settings
             Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
+            Initialization =
+                if args.Contains DiscoverArgs.Restarts then
+                    Workflow.PerRun
+                else
+                    Workflow.Shared
             Threads = args.GetResult(DiscoverArgs.Threads, 0)
             OutDir = args.GetResult(DiscoverArgs.Out, Path.Combine("out", "discover", example.Name))
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, 2)

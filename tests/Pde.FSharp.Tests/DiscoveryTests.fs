@@ -112,7 +112,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
     {
         Name = "two-basin"
         Parameters = []
-        InitialTheta = [| 10.0; -10.0 |]
+        InitialTheta = fun _ -> [| 10.0; -10.0 |]
         Objective = fun () -> f
         Measure =
             fun theta ->
@@ -302,6 +302,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
             Optimizer = optimizer
             OptimizerSettings = settings
             Seed = 0UL
+            Initialization = Workflow.Shared
             Threads = 0
             OutDir = dir
             DeflationRounds = 1

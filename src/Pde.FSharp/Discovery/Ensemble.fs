@@ -29,8 +29,8 @@ type EnsembleProblem =
     {
         Name: string
         Parameters: (string * float) list
-        /// The shared starting point of every run.
-        InitialTheta: float[]
+        /// The starting point of run i (the same θ for every run in the paper's protocol).
+        InitialTheta: int -> float[]
         /// A fresh objective for one run (runs execute in parallel, so each gets its own).
         Objective: unit -> IObjective<float>
         /// Measures a trained θ on the evaluation grid.
@@ -171,7 +171,7 @@ let private runOne
                 Trace.truncateFrom tracePath st.Steps
                 st
             else
-                optimizer.Init(ReadOnlySpan problem.InitialTheta, seed)
+                optimizer.Init(ReadOnlySpan(problem.InitialTheta i), seed)
 
         use trace = new Trace.TraceWriter(tracePath, File.Exists statePath)
 

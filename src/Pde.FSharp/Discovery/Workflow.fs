@@ -28,6 +28,13 @@ let defaultOptimizer =
         "threshold", "2000"
     ]
 
+/// Where the runs start.
+type Initialization =
+    /// Every run from the same network initialization (the paper's protocol: only the bounces differ).
+    | Shared
+    /// Every run from its own initialization (random restarts).
+    | PerRun
+
 /// How to discover.
 type Settings =
     {
@@ -35,8 +42,9 @@ type Settings =
         Steps: int64
         Optimizer: string
         OptimizerSettings: (string * string) list
-        /// Seed of the shared initialization and (derived) of every run's bounces.
+        /// Seed of the initialization(s) and (derived) of every run's bounces.
         Seed: uint64
+        Initialization: Initialization
         /// Cores to use (0 = all).
         Threads: int
         OutDir: string
@@ -150,7 +158,14 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             {
                 Name = example.Name
                 Parameters = example.Parameters
-                InitialTheta = theta0
+                InitialTheta =
+                    match s.Initialization with
+                    | Shared -> fun _ -> theta0
+                    | PerRun ->
+                        fun i ->
+                            network.NewParameters(
+                                Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i)
+                            )
                 Objective =
                     fun () ->
                         let pool = new WorkerPool(engineThreads)
@@ -260,6 +275,14 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     settingsNode["runs"] <- JsonValue.Create s.Runs
     settingsNode["steps"] <- JsonValue.Create s.Steps
     settingsNode["seed"] <- JsonValue.Create s.Seed
+
+    settingsNode["initialization"] <-
+        JsonValue.Create(
+            match s.Initialization with
+            | Shared -> "shared"
+            | PerRun -> "per-run"
+        )
+
     settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
