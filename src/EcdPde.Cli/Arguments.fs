@@ -130,11 +130,15 @@ type DiscoverArgs =
     | [<Unique>] Steps of s: int64
     | [<Unique>] Optimizer of name: string
     | Set of key_value: string
+    | [<Unique>] Deflation_Optimizer of name: string
+    | Deflation_Set of key_value: string
+    | [<Unique>] Polish_Steps of s: int64
     | [<Unique>] Seed of k: uint64
     | [<Unique>] Threads of t: int
     | [<Unique>] Out of dir: string
     | [<Unique>] K of k: float
     | [<Unique>] Lambda of lambda: float
+    | [<Unique>] Epsilon of epsilon: float
     | [<Unique>] Deflation_Rounds of n: int
     | [<Unique>] Deflation_Runs of n: int
     | Restarts
@@ -144,20 +148,28 @@ type DiscoverArgs =
         member a.Usage =
             match a with
             | Example _ ->
-                "paper-pde (−Δu + u² = f_k on the unit disk) or bratu (Δu + λe^u = 0 on the unit square)."
-            | Runs _ -> "runs of the first ensemble: same initialization, different bounce seeds (default 2)."
-            | Steps _ -> "steps per run (default 4000)."
-            | Optimizer _ -> "optimizer (default bbi with lr 0.002, δE 1, T0 200, N_b 10, T1 2000)."
+                "paper-pde (−Δu + u² = f_k on the unit disk), bratu (Δu + λe^u = 0 on the unit square) or allen-cahn (ε²Δu + u − u³ = 0 on the unit square)."
+            | Runs _ ->
+                "runs of the first ensemble: same initialization, different bounce seeds (default: the example's, 2–4)."
+            | Steps _ -> "steps per run (default: the example's, 4000–6000)."
+            | Optimizer _ ->
+                "optimizer (default bbi with δE 1, T0 200, N_b 10, T1 2000 and the example's lr: 0.002, bratu 0.005)."
             | Set _ -> "optimizer hyperparameter key=value (repeatable; replaces the default settings)."
+            | Deflation_Optimizer _ -> "optimizer of the deflated rounds (default adam with lr 0.001)."
+            | Deflation_Set _ -> "deflation optimizer hyperparameter key=value (repeatable)."
+            | Polish_Steps _ ->
+                "steps on the plain loss after each deflated run, so that minima made by the deflation slide back (default: a quarter of --steps)."
             | Seed _ -> "seed of the initialization and of every bounce (default 0)."
             | Threads _ -> "cores to use (default all)."
             | Out _ ->
                 "output folder (default out/discover/<example>); rerunning there reads finished runs back."
             | K _ -> "paper-pde: k (default 2; the paper's full size is 20)."
             | Lambda _ -> "bratu: λ (default 6)."
+            | Epsilon _ -> "allen-cahn: ε (default 0.15: three solutions; below 0.142 more)."
             | Deflation_Rounds _ ->
-                "rounds of deflated runs after the first ensemble (default 2; stops early when one finds nothing new)."
-            | Deflation_Runs _ -> "runs per deflation round (default 1)."
+                "rounds of deflated runs after the first ensemble (default: the example's, 2–3; stops early when one finds nothing new)."
+            | Deflation_Runs _ ->
+                "runs per deflation round: the first from the initialization, the others from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–3)."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
             | Quiet -> "no progress lines."
 

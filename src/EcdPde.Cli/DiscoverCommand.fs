@@ -16,13 +16,14 @@ let run (args: ParseResults<DiscoverArgs>) =
             (args.GetResult(DiscoverArgs.Example, "paper-pde"))
             (args.TryGetResult DiscoverArgs.K)
             (args.TryGetResult DiscoverArgs.Lambda)
+            (args.TryGetResult DiscoverArgs.Epsilon)
 
-    let defaultOptimizer, defaultSettings = Workflow.defaultOptimizer
-    let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaultOptimizer)
+    let defaults = example.Defaults
+    let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
-    let settings =
-        match args.GetResults DiscoverArgs.Set with
-        | [] when optimizer = defaultOptimizer -> defaultSettings
+    let settingsOf (sets: string list) (chosen: string) (defaultName: string) defaultSettings =
+        match sets with
+        | [] when chosen = defaultName -> defaultSettings
         | [] -> []
         | sets ->
             sets
@@ -30,16 +31,37 @@ let run (args: ParseResults<DiscoverArgs>) =
                 let kv = HyperparameterBinder.ParsePair s
                 kv.Key, kv.Value)
 
+    let settings =
+        settingsOf (args.GetResults DiscoverArgs.Set) optimizer defaults.Optimizer defaults.OptimizerSettings
+
+    let deflationOptimizer =
+        args.GetResult(DiscoverArgs.Deflation_Optimizer, defaults.DeflationOptimizer)
+
+    let deflationSettings =
+        settingsOf
+            (args.GetResults DiscoverArgs.Deflation_Set)
+            deflationOptimizer
+            defaults.DeflationOptimizer
+            defaults.DeflationOptimizerSettings
+
     // a bad optimizer or hyperparameter fails here, before any run
-    OptimizerCatalog.Create<float>(optimizer, settings |> List.map Collections.Generic.KeyValuePair)
-    |> ignore
+    for name, values in [ optimizer, settings; deflationOptimizer, deflationSettings ] do
+        OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
+        |> ignore
 
     let s: Workflow.Settings =
         {
-            Runs = args.GetResult(DiscoverArgs.Runs, 2)
-            Steps = args.GetResult(DiscoverArgs.Steps, 4000L)
+            Runs = args.GetResult(DiscoverArgs.Runs, defaults.Runs)
+            Steps = args.GetResult(DiscoverArgs.Steps, defaults.Steps)
             Optimizer = optimizer
             OptimizerSettings = settings
+            DeflationOptimizer = deflationOptimizer
+            DeflationOptimizerSettings = deflationSettings
+            PolishSteps =
+                args.GetResult(
+                    DiscoverArgs.Polish_Steps,
+                    args.GetResult(DiscoverArgs.Steps, defaults.Steps) / 4L
+                )
             Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
@@ -48,13 +70,16 @@ let run (args: ParseResults<DiscoverArgs>) =
                     Workflow.Shared
             Threads = args.GetResult(DiscoverArgs.Threads, 0)
             OutDir = args.GetResult(DiscoverArgs.Out, Path.Combine("out", "discover", example.Name))
-            DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, 2)
-            DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, 1)
+            DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
+            DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
             Threshold = 0.1
         }
 
     if s.Steps < 1L then
         invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
+
+    if s.PolishSteps < 0L then
+        invalidArg "polish-steps" (sprintf "--polish-steps must be ≥ 0 (got %d)" s.PolishSteps)
 
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable last = TimeSpan.Zero

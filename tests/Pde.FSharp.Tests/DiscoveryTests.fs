@@ -22,6 +22,7 @@ let private candidate run (values: float[]) residual boundary =
         BoundaryMax = boundary
         FinalLoss = residual
         Probes = [ 0.0, 0.0, values[0] ]
+        Theta = [||]
     }
 
 let private gates =
@@ -293,7 +294,9 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
         Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
 
     let example = Examples.paperPde 2.0
-    let optimizer, settings = Workflow.defaultOptimizer
+
+    let optimizer, settings =
+        example.Defaults.Optimizer, example.Defaults.OptimizerSettings
 
     let s: Workflow.Settings =
         {
@@ -301,6 +304,9 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
             Steps = 3000L
             Optimizer = optimizer
             OptimizerSettings = settings
+            DeflationOptimizer = example.Defaults.DeflationOptimizer
+            DeflationOptimizerSettings = example.Defaults.DeflationOptimizerSettings
+            PolishSteps = 1000L
             Seed = 0UL
             Initialization = Workflow.Shared
             Threads = 0

@@ -155,8 +155,8 @@ let solve (options: NewtonOptions) (known: float[] list) (system: NonlinearSyste
         Evaluations = evals
     }
 
-/// Deflated continuation from one guess: solve, deflate what was found, solve again from the same guess, until a
-/// solve fails or `maxSolutions` are found. Returns the distinct solutions in the order found and the total cost.
+/// Deflated continuation from each guess in turn: solve, deflate what was found, solve again from the same guess,
+/// until a solve fails (or ends on a known solution, as from a guess that is one) or `maxSolutions` are found. Returns the distinct solutions in the order found and the total cost.
 let deflate (options: NewtonOptions) (maxSolutions: int) (system: NonlinearSystem) (guesses: float[] list) =
     let mutable found: float[] list = []
     let mutable evals = 0
@@ -168,7 +168,14 @@ let deflate (options: NewtonOptions) (maxSolutions: int) (system: NonlinearSyste
             let r = solve options found system guess
             evals <- evals + r.Evaluations
 
-            if r.Converged then
+            let seen =
+                found
+                |> List.exists (fun k ->
+                    norm system.Weights (Array.map2 (-) r.Solution k)
+                    <= 1e-8 * (1.0 + norm system.Weights k))
+
+            // a guess that is itself a known solution does not move (F = 0 there): not a new solution
+            if r.Converged && not seen then
                 found <- found @ [ r.Solution ]
             else
                 go <- false

@@ -71,6 +71,12 @@ let private writeNum (w: Utf8JsonWriter) (name: string) (x: float) =
     else
         w.WriteString(name, string x)
 
+let private writeValue (w: Utf8JsonWriter) (x: float) =
+    if Double.IsFinite x then
+        w.WriteNumberValue x
+    else
+        w.WriteStringValue(string x)
+
 let private readNum (e: JsonElement) =
     match e.ValueKind with
     | JsonValueKind.Number -> e.GetDouble()
@@ -96,10 +102,7 @@ let private saveCandidate (path: string) (c: Candidate) =
         w.WriteStartArray("values")
 
         for v in c.Values do
-            if Double.IsFinite v then
-                w.WriteNumberValue v
-            else
-                w.WriteStringValue(string v)
+            writeValue w v
 
         w.WriteEndArray()
         w.WriteStartArray("probes")
@@ -109,12 +112,14 @@ let private saveCandidate (path: string) (c: Candidate) =
             w.WriteNumberValue x
             w.WriteNumberValue y
 
-            if Double.IsFinite u then
-                w.WriteNumberValue u
-            else
-                w.WriteStringValue(string u)
-
+            writeValue w u
             w.WriteEndArray()
+
+        w.WriteEndArray()
+        w.WriteStartArray("theta")
+
+        for v in c.Theta do
+            writeValue w v
 
         w.WriteEndArray()
         w.WriteEndObject()
@@ -137,6 +142,10 @@ let private loadCandidate (path: string) =
             o.GetProperty("probes").EnumerateArray()
             |> Seq.map (fun p -> readNum p[0], readNum p[1], readNum p[2])
             |> List.ofSeq
+        Theta =
+            match o.TryGetProperty "theta" with
+            | true, t -> t.EnumerateArray() |> Seq.map readNum |> Array.ofSeq
+            | _ -> [||]
     }
 
 /// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
@@ -206,6 +215,7 @@ let private runOne
                 BoundaryMax = m.BoundaryMax
                 FinalLoss = result.Final.Loss
                 Probes = m.Probes
+                Theta = Array.copy state.Theta
             }
 
         saveCandidate resultPath c

@@ -12,6 +12,34 @@ open Pde.FSharp.Discretization
 open Pde.FSharp.Training
 open Pde.FSharp.Classical
 
+/// How an example is discovered unless the user says otherwise (sizes that finish in minutes on 2 cores).
+type Defaults =
+    {
+        /// Runs of the first ensemble (same initialization, different bounce seeds).
+        Runs: int
+        Steps: int64
+        Optimizer: string
+        OptimizerSettings: (string * string) list
+        /// Optimizer of the deflated rounds.
+        DeflationOptimizer: string
+        DeflationOptimizerSettings: (string * string) list
+        DeflationRounds: int
+        /// Runs per deflation round: the first from the initialization, the others from the known solutions with
+        /// scaled amplitude (see Workflow.startAmplitudes).
+        DeflationRuns: int
+    }
+
+/// BBI with the paper's kind of bounce schedule (δE 1, T0 200, N_b 10, T1 2000) at learning rate `lr`.
+let bbi (lr: float) =
+    "bbi",
+    [
+        "lr", string lr
+        "deltaEn", "1"
+        "threshold0", "200"
+        "nFixedBounces", "10"
+        "threshold", "2000"
+    ]
+
 /// A discovery example.
 [<NoEquality; NoComparison>]
 type Example =
@@ -33,20 +61,23 @@ type Example =
         Gates: Solutions.QualityGates
         /// The classical solutions (values on the grid) and a description of each.
         Classical: unit -> (string * float[]) list
+        Defaults: Defaults
     }
 
-/// The shape both examples share: one field u, the equation residual(u) = 0 in the domain, u = g on the whole
+/// The shape the examples share: one field u, the equation residual(u) = 0 in the domain, u = g on the whole
 /// boundary (weight 100), a tanh 32-32-32 network, 1000 interior and 200 boundary points, a 2000-point evaluation
-/// grid, and gates residual L² ≤ 1.5, boundary error ≤ 0.1.
+/// grid, and gates residual L² ≤ `maxResidual`, boundary error ≤ 0.1.
 let private dirichletExample
     (name: string)
     (parameters: (string * float) list)
     (domain: Domain)
     (area: float)
     (residualOf: Expr -> Expr)
+    (maxResidual: float)
     (boundaryValue: float)
     (probes: (float * float) list)
     (classical: float[][] -> unit -> (string * float[]) list)
+    (defaults: Defaults)
     =
     let u = field "u"
     let residual = residualOf u
@@ -76,10 +107,11 @@ let private dirichletExample
         Probes = probes
         Gates =
             {
-                MaxResidualL2 = 1.5
+                MaxResidualL2 = maxResidual
                 MaxBoundary = 0.1
             }
         Classical = classical g
+        Defaults = defaults
     }
 
 /// −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle: the manufactured solution sin²(k r²) and (for the
@@ -102,6 +134,7 @@ let paperPde (k: float) =
         (Domain.disk (0.0, 0.0) 1.0)
         Math.PI
         (fun u -> -laplacian u + u * u - f)
+        1.5
         (sin k ** 2.0)
         [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
         (fun g () ->
@@ -118,6 +151,16 @@ let paperPde (k: float) =
                 sprintf "radial solution u(0) = %.4f" fd[0],
                 g
                 |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1])))))
+        {
+            Runs = 2
+            Steps = 4000L
+            Optimizer = fst (bbi 0.002)
+            OptimizerSettings = snd (bbi 0.002)
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationRounds = 2
+            DeflationRuns = 1
+        }
 
 /// 2-D Bratu Δu + λe^u = 0 on the unit square, u = 0 on the boundary (two solutions for 0 < λ < 6.808).
 /// Classical check: finite differences (63 × 63) + deflated Newton from u = 0.
@@ -131,6 +174,7 @@ let bratu (lambda: float) =
         Domain.unitSquare
         1.0
         (fun u -> laplacian u + lambda * exp u)
+        1.5
         0.0
         [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
         (fun g () ->
@@ -146,12 +190,83 @@ let bratu (lambda: float) =
             found
             |> List.map (fun s ->
                 sprintf "finite differences, max u = %.4f" (Array.max s),
-                g |> Array.map (fun p -> Bratu.interpolate2D n s p[0] p[1])))
+                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
+        {
+            Runs = 2
+            Steps = 6000L
+            Optimizer = fst (bbi 0.005)
+            OptimizerSettings = snd (bbi 0.005)
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationRounds = 2
+            DeflationRuns = 2
+        }
 
-/// The examples by name.
-let byName (name: string) (k: float option) (lambda: float option) =
+/// Allen–Cahn ε²Δu + u − u³ = 0 on the unit square, u = 0 on the boundary: u = 0 and, for ε < 1/(π√2) ≈ 0.225, a
+/// positive and a negative solution ±u₁; below ε = 1/(π√5) ≈ 0.142 also sign-changing ones. Default ε = 0.15: exactly
+/// three. Classical check: finite differences (47 × 47) + deflated Newton from 0 and ±sin(πx)sin(πy),
+/// ±sin(2πx)sin(πy), ±sin(πx)sin(2πy).
+let allenCahn (epsilon: float) =
+    if not (epsilon > 0.0) then
+        invalidArg "epsilon" (sprintf "ε must be > 0 (got %g)" epsilon)
+
+    let e2 = epsilon * epsilon
+
+    dirichletExample
+        "allen-cahn"
+        [ "epsilon", epsilon ]
+        Domain.unitSquare
+        1.0
+        (fun u -> e2 * laplacian u + u - u * u * u)
+        0.05
+        0.0
+        [ 0.5, 0.5; 0.25, 0.25; 0.75, 0.5 ]
+        (fun g () ->
+            let n = 47
+
+            let mode a b c =
+                Array.init (n * n) (fun k ->
+                    let px, py = Semilinear.point n k
+                    c * sin (a * Math.PI * px) * sin (b * Math.PI * py))
+
+            let guesses =
+                Array.zeroCreate (n * n)
+                :: [
+                    for a, b in [ 1.0, 1.0; 2.0, 1.0; 1.0, 2.0 ] do
+                        for c in [ 1.0; -1.0 ] -> mode a b c
+                ]
+
+            let found, _ =
+                Newton.deflate
+                    Newton.NewtonOptions.Default
+                    12
+                    (Semilinear.square (fun u -> (u - u * u * u) / e2) (fun u -> (1.0 - 3.0 * u * u) / e2) n)
+                    guesses
+
+            found
+            |> List.map (fun s ->
+                sprintf "finite differences, u in [%.4f, %.4f]" (Array.min s) (Array.max s),
+                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
+        {
+            Runs = 4
+            Steps = 4000L
+            Optimizer = fst (bbi 0.002)
+            OptimizerSettings = snd (bbi 0.002)
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationRounds = 3
+            DeflationRuns = 3
+        }
+
+/// The examples' names.
+let names = [ "paper-pde"; "bratu"; "allen-cahn" ]
+
+/// The examples by name, with their parameters (k, λ, ε) where given.
+let byName (name: string) (k: float option) (lambda: float option) (epsilon: float option) =
     match name.ToLowerInvariant() with
     | "paper-pde"
     | "paper" -> paperPde (defaultArg k 2.0)
     | "bratu" -> bratu (defaultArg lambda 6.0)
-    | other -> invalidArg "example" (sprintf "unknown example '%s' (known: paper-pde, bratu)" other)
+    | "allen-cahn" -> allenCahn (defaultArg epsilon 0.15)
+    | other ->
+        invalidArg "example" (sprintf "unknown example '%s' (known: %s)" other (String.concat ", " names))

@@ -23,6 +23,8 @@ type Candidate =
         FinalLoss: float
         /// Probe values (x, y, u) for the report.
         Probes: (float * float * float) list
+        /// The trained parameters θ (the saved model; empty when not kept).
+        Theta: float[]
     }
 
 /// Thresholds a run must meet to count as a solution.

@@ -16,18 +16,6 @@ open Pde.FSharp.Training
 open Pde.FSharp.Discovery.Solutions
 open Pde.FSharp.Discovery.Examples
 
-/// BBI with the paper's kind of bounce schedule, tuned for the default-size examples (lr 0.002, δE 1, T0 200,
-/// N_b 10, T1 2000).
-let defaultOptimizer =
-    "bbi",
-    [
-        "lr", "0.002"
-        "deltaEn", "1"
-        "threshold0", "200"
-        "nFixedBounces", "10"
-        "threshold", "2000"
-    ]
-
 /// Where the runs start.
 type Initialization =
     /// Every run from the same network initialization (the paper's protocol: only the bounces differ).
@@ -42,6 +30,11 @@ type Settings =
         Steps: int64
         Optimizer: string
         OptimizerSettings: (string * string) list
+        /// Optimizer of the deflated rounds (a deflated loss is stiff near the known solutions: Adam by default).
+        DeflationOptimizer: string
+        DeflationOptimizerSettings: (string * string) list
+        /// Steps on the plain (undeflated) loss after every deflated run (0 = none).
+        PolishSteps: int64
         /// Seed of the initialization(s) and (derived) of every run's bounces.
         Seed: uint64
         Initialization: Initialization
@@ -91,6 +84,24 @@ type private OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
         member _.Dispose() =
             for d in owned do
                 d.Dispose()
+
+/// Amplitudes of the deflated runs that start from a known solution: run j ≥ 1 of a deflation round starts from the
+/// network of known solution (j − 1) mod m with its output layer multiplied by `startAmplitudes[(j − 1) / m]`
+/// (cycling), as classical deflation restarts Newton from the known solutions. Run 0 starts as the first ensemble.
+let startAmplitudes = [| 2.0; -1.0; 0.5 |]
+
+/// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
+let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
+    let scaled = Array.copy theta
+    let last = network.Layers[network.Layers.Count - 1]
+
+    for i in last.WeightOffset .. last.WeightOffset + last.In * last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    for i in last.BiasOffset .. last.BiasOffset + last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    scaled
 
 /// Runs (or resumes) the discovery of `example`.
 let run (example: Example) (s: Settings) (progress: Progress -> unit) =
@@ -150,7 +161,16 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) example.Probes
         }
 
-    let ensemble (round: int) (runs: int) (known: float[] list) =
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
+    let ensemble
+        (round: int)
+        (dir: string)
+        (runs: int)
+        (start: int -> float[])
+        (deflate: float[] list)
+        (steps: int64)
+        (optimizer: string, settings: (string * string) list)
+        =
         let atOnce = max 1 (min runs cores)
         let engineThreads = max 1 (cores / atOnce)
 
@@ -158,14 +178,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             {
                 Name = example.Name
                 Parameters = example.Parameters
-                InitialTheta =
-                    match s.Initialization with
-                    | Shared -> fun _ -> theta0
-                    | PerRun ->
-                        fun i ->
-                            network.NewParameters(
-                                Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i)
-                            )
+                InitialTheta = start
                 Objective =
                     fun () ->
                         let pool = new WorkerPool(engineThreads)
@@ -176,7 +189,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                                 loss,
                                 network,
                                 gridPoints,
-                                known,
+                                deflate,
                                 2.0,
                                 1.0,
                                 0,
@@ -191,29 +204,81 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
         let settings: Ensemble.EnsembleSettings =
             {
                 Runs = runs
-                Steps = s.Steps
-                Optimizer = s.Optimizer
-                Settings = s.OptimizerSettings
+                Steps = steps
+                Optimizer = optimizer
+                Settings = settings
                 Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
                 Parallel = atOnce
-                OutDir = Path.Combine(s.OutDir, sprintf "round-%d" round)
+                OutDir = Path.Combine(s.OutDir, dir)
                 CheckpointEvery = 1000L
             }
 
         Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
         |> List.map (fun c -> { c with Run = round * 1000 + c.Run })
 
+    let initial (round: int) (i: int) =
+        match s.Initialization with
+        | Shared -> theta0
+        | PerRun ->
+            network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+
+    /// A deflation round: run 0 from the initialization, run j ≥ 1 from a known solution with scaled amplitude;
+    /// then every run is polished on the plain loss, so that a minimum the deflation factor made (not a solution)
+    /// slides back to a known solution instead of being reported.
+    let deflationRound (round: int) (known: Candidate list) =
+        let m = known.Length
+
+        let start i =
+            if i >= 1 && m > 0 && known[(i - 1) % m].Theta.Length = theta0.Length then
+                scaleOutput
+                    network
+                    startAmplitudes[((i - 1) / m) % startAmplitudes.Length]
+                    known[(i - 1) % m].Theta
+            else
+                initial round i
+
+        let deflationOptimizer = s.DeflationOptimizer, s.DeflationOptimizerSettings
+
+        let deflated =
+            ensemble
+                round
+                (sprintf "round-%d" round)
+                s.DeflationRuns
+                start
+                (known |> List.map (fun c -> c.Values))
+                s.Steps
+                deflationOptimizer
+
+        if
+            s.PolishSteps > 0L
+            && deflated |> List.forall (fun c -> c.Theta.Length = theta0.Length)
+        then
+            let byIndex = Array.ofList deflated
+
+            ensemble
+                round
+                (Path.Combine(sprintf "round-%d" round, "polish"))
+                byIndex.Length
+                (fun i -> byIndex[i].Theta)
+                []
+                s.PolishSteps
+                deflationOptimizer
+        else
+            deflated
+
     let classify' cands =
         classify example.Gates example.Weights s.Threshold cands
 
-    let mutable candidates = ensemble 0 s.Runs []
+    let mutable candidates =
+        ensemble 0 "round-0" s.Runs (initial 0) [] s.Steps (s.Optimizer, s.OptimizerSettings)
+
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
     let mutable searching = not solutions.IsEmpty
 
     while searching && round <= s.DeflationRounds do
-        let known = solutions |> List.map (fun x -> x.Representative.Values)
-        candidates <- candidates @ ensemble round s.DeflationRuns known
+        let known = solutions |> List.map (fun x -> x.Representative)
+        candidates <- candidates @ deflationRound round known
         let next, _ = classify' candidates
 
         if next.Length > solutions.Length then
@@ -272,6 +337,14 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     for key, value in s.OptimizerSettings do
         settingsNode[key] <- JsonValue.Create value
 
+    let deflationNode = JsonObject()
+    deflationNode["optimizer"] <- JsonValue.Create s.DeflationOptimizer
+
+    for key, value in s.DeflationOptimizerSettings do
+        deflationNode[key] <- JsonValue.Create value
+
+    settingsNode["deflation_optimizer"] <- deflationNode
+
     settingsNode["runs"] <- JsonValue.Create s.Runs
     settingsNode["steps"] <- JsonValue.Create s.Steps
     settingsNode["seed"] <- JsonValue.Create s.Seed
@@ -283,6 +356,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             | PerRun -> "per-run"
         )
 
+    settingsNode["polish_steps"] <- JsonValue.Create s.PolishSteps
     settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
