@@ -102,6 +102,34 @@ let ofField (f: Heatmap.Field) =
 let ofLattice (title: string) (points: (float * float)[]) (values: float[]) =
     Heatmap.ofLattice title points values |> ofField
 
+/// Keeps every k-th node (the smallest k leaving at most `maxNodes` per side, the last node of each side kept when
+/// the stride lands on it) so that dense lattices give light SVG; masked nodes stay masked.
+let coarsen (maxNodes: int) (s: Surface) =
+    if maxNodes < 2 then
+        invalidArg "maxNodes" (sprintf "a surface needs at least 2 nodes per side (got %d)" maxNodes)
+
+    let ny = s.Values.Length
+    let nx = s.Values[0].Length
+    let kept (n: int) (stride: int) = (n - 1) / stride + 1
+
+    let stride =
+        Seq.initInfinite ((+) 1)
+        |> Seq.find (fun k -> kept nx k <= maxNodes && kept ny k <= maxNodes)
+
+    if stride = 1 then
+        s
+    else
+        let keptX = [| 0..stride .. nx - 1 |]
+        let keptY = [| 0..stride .. ny - 1 |]
+        let hx = (s.XMax - s.XMin) / float (nx - 1)
+        let hy = (s.YMax - s.YMin) / float (ny - 1)
+
+        { s with
+            XMax = s.XMin + hx * float (Array.last keptX)
+            YMax = s.YMin + hy * float (Array.last keptY)
+            Values = keptY |> Array.map (fun j -> keptX |> Array.map (fun i -> s.Values[j][i]))
+        }
+
 /// Replaces the title.
 let withTitle (title: string) (s: Surface) = { s with Title = title }
 
@@ -210,7 +238,7 @@ let render (s: Surface) =
         let ry = mx * sin az + my * cos az
         rx, ry * sin el + mz * cos el, -ry * cos el + mz * sin el
 
-    let left, top, right, bottom = 44.0, 34.0, 96.0, 34.0
+    let left, top, right, bottom = 44.0, 34.0, 100.0, 34.0
     let pw = float s.Width - left - right
     let ph = float s.Height - top - bottom
 
@@ -405,7 +433,7 @@ let render (s: Surface) =
         text (bx - 7.0) (by - 8.0) "end" " font-style=\"italic\"" s.ZLabel
 
     // Colour bar.
-    let bx = float s.Width - right + 30.0
+    let bx = float s.Width - right + 22.0
     let bh = ph * 0.8
     let by = top + (ph - bh) / 2.0
 
