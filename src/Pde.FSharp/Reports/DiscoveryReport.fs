@@ -9,6 +9,7 @@ open System.Globalization
 open System.IO
 open System.Text.Json
 open Pde.FSharp.Runs
+open Pde.FSharp.Reports.JsonRead
 
 let private leaf (path: string) =
     Path.GetFileName(Path.TrimEndingDirectorySeparator path)
@@ -36,36 +37,6 @@ let readTrace (path: string) =
                 | (true, s), (true, l), (true, e) -> Some(s, l, e)
                 | _ -> None)
         |> Array.ofSeq
-
-/// A JSON number, or a number written as a string ("NaN", "Infinity").
-let private number (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Number -> e.GetDouble()
-    | JsonValueKind.String ->
-        match
-            Double.TryParse(
-                e.GetString() |> Option.ofObj |> Option.defaultValue "",
-                NumberStyles.Float,
-                CultureInfo.InvariantCulture
-            )
-        with
-        | true, v -> v
-        | _ -> nan
-    | _ -> nan
-
-let private text (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Number -> Number.short (e.GetDouble())
-    | JsonValueKind.String -> e.GetString() |> Option.ofObj |> Option.defaultValue ""
-    | _ -> e.ToString()
-
-let private property (name: string) (e: JsonElement) =
-    match e.ValueKind, e.TryGetProperty name with
-    | JsonValueKind.Object, (true, v) -> Some v
-    | _ -> None
-
-let private numbers (e: JsonElement) =
-    [| for v in e.EnumerateArray() -> number v |]
 
 /// The classical check as a sentence.
 let private checkSentence (threshold: float option) (s: JsonElement) =
