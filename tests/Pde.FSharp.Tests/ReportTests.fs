@@ -45,7 +45,7 @@ let ``a 2 × 2 surface seen from above is one square quad, exactly`` () =
     Assert.EndsWith("</svg>", svg)
 
 [<Fact>]
-let ``a surface draws one polygon per lattice cell with four corners in the domain`` () =
+let ``a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside`` () =
     let full =
         Surface.sample "square" (0.0, 1.0, 0.0, 1.0) 3 (fun _ _ -> true) (fun x y -> x + y)
         |> Surface.render
@@ -56,28 +56,29 @@ let ``a surface draws one polygon per lattice cell with four corners in the doma
     let n = 21
     let node i = -1.0 + 2.0 * float i / float (n - 1)
 
-    let expected =
+    let cornersInside =
         [
             for j in 0 .. n - 2 do
                 for i in 0 .. n - 2 do
-                    if
-                        inside (node i) (node j)
-                        && inside (node (i + 1)) (node j)
-                        && inside (node i) (node (j + 1))
-                        && inside (node (i + 1)) (node (j + 1))
-                    then
-                        yield ()
+                    yield
+                        [ i, j; i + 1, j; i, j + 1; i + 1, j + 1 ]
+                        |> List.filter (fun (a, c) -> inside (node a) (node c))
+                        |> List.length
         ]
-        |> List.length
+
+    let quads = cornersInside |> List.filter ((=) 4) |> List.length
+    let triangles = cornersInside |> List.filter ((=) 3) |> List.length
 
     let disk =
         Surface.sample "disk" (-1.0, 1.0, -1.0, 1.0) n inside (fun x y -> 1.0 - x * x - y * y)
 
     let svg = Surface.render disk
-    let polygons = cellPolygons svg
-    Assert.True(expected > 200 && expected < (n - 1) * (n - 1))
-    Assert.Equal(expected, polygons.Length)
-    Assert.Equal(expected, (Surface.cells disk).Length)
+    let polygons = cellPolygons svg |> Array.map (fst >> points)
+    Assert.True(quads > 200 && quads < (n - 1) * (n - 1) && triangles > 8)
+    Assert.Equal(quads, polygons |> Array.filter (fun p -> p.Length = 4) |> Array.length)
+    Assert.Equal(triangles, polygons |> Array.filter (fun p -> p.Length = 3) |> Array.length)
+    Assert.Equal(quads + triangles, polygons.Length)
+    Assert.Equal(quads + triangles, (Surface.cells disk).Length)
     Assert.DoesNotContain("NaN", svg)
 
 [<Fact>]

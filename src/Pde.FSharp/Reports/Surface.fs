@@ -181,20 +181,21 @@ let heightRange (s: Surface) =
     let lo, hi = Array.min vs, Array.max vs
     if hi > lo then lo, hi else lo - 0.5, hi + 0.5
 
-/// The cells drawn: (i, j) of every lattice cell whose four corners are finite.
+/// The pieces drawn, as lattice nodes (i, j) in cyclic order: the quadrilateral of every cell whose four corners are
+/// finite, and the triangle of the three finite corners of a cell missing one (so a curved boundary is cut along
+/// the cells' diagonals instead of in steps). Cells with two or more masked corners are dropped.
 let cells (s: Surface) =
     let v = s.Values
 
     [|
         for j in 0 .. v.Length - 2 do
             for i in 0 .. v[0].Length - 2 do
-                if
-                    Double.IsFinite(v[j][i])
-                    && Double.IsFinite(v[j][i + 1])
-                    && Double.IsFinite(v[j + 1][i])
-                    && Double.IsFinite(v[j + 1][i + 1])
-                then
-                    yield i, j
+                let corners =
+                    [| i, j; i + 1, j; i + 1, j + 1; i, j + 1 |]
+                    |> Array.filter (fun (a, c) -> Double.IsFinite(v[c][a]))
+
+                if corners.Length >= 3 then
+                    yield corners
     |]
 
 let private inv = CultureInfo.InvariantCulture
@@ -309,35 +310,33 @@ let render (s: Surface) =
     )
     |> ignore
 
-    // Quads, farthest first.
+    // Quads (and boundary triangles), farthest first.
     let quads =
         cells s
-        |> Array.map (fun (i, j) ->
+        |> Array.map (fun nodes ->
             let corners =
-                [| i, j; i + 1, j; i + 1, j + 1; i, j + 1 |]
-                |> Array.map (fun (a, c) -> screen (nodeX a) (nodeY c) (s.Values[c][a]))
+                nodes |> Array.map (fun (a, c) -> screen (nodeX a) (nodeY c) (s.Values[c][a]))
 
-            let height =
-                (s.Values[j][i]
-                 + s.Values[j][i + 1]
-                 + s.Values[j + 1][i]
-                 + s.Values[j + 1][i + 1])
-                / 4.0
-
+            let height = nodes |> Array.averageBy (fun (a, c) -> s.Values[c][a])
             let depth = corners |> Array.averageBy (fun (_, _, d) -> d)
             depth, height, corners)
         |> Array.sortBy (fun (d, _, _) -> d)
+
+    // each piece is outlined in its own colour so that no background shows through the seams
+    b.Append("<g stroke-width=\"0.4\" stroke-linejoin=\"round\">\n") |> ignore
 
     for _, height, corners in quads do
         let colour = Heatmap.viridis ((height - clo) / (chi - clo))
 
         b.AppendFormat(
             inv,
-            "<polygon points=\"{0}\" fill=\"{1}\" stroke=\"{1}\" stroke-width=\"0.4\" stroke-linejoin=\"round\"/>\n",
+            "<polygon points=\"{0}\" fill=\"{1}\" stroke=\"{1}\"/>\n",
             corners |> Array.map (fun (a, c, _) -> px a + "," + px c) |> String.concat " ",
             colour
         )
         |> ignore
+
+    b.Append("</g>\n") |> ignore
 
     // Axes: ticks and labels along the two floor edges nearest the viewer, offset outwards (perpendicular to the
     // edge, away from the floor's centre); the height axis on the leftmost floor corner (none when seen from above).
