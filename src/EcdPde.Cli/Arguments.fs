@@ -181,7 +181,8 @@ type ReportArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Folder _ -> "an `ecdpde discover` output folder; writes FOLDER/report.html."
+            | Folder _ ->
+                "a run folder (what `ecdpde discover`, `ecdpde drift` or `ecdpde optimize --trace/--checkpoint` wrote; the kind is recognized from its files); writes FOLDER/report.html."
 
 /// `ecdpde compare …`
 [<RequireQualifiedAccess>]
@@ -220,5 +221,5 @@ type Command =
             | Discover _ ->
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
             | Report _ ->
-                "write report.html (solutions, heatmaps, classical checks, loss and energy curves) for a discover folder."
+                "write a self-contained report.html for a discover, drift or optimize output folder (plots, settings, versions)."
             | List -> "list functions, optimizers and their hyperparameters."

@@ -35,8 +35,10 @@ let main argv =
         | Compare a -> CompareCommand.run a
         | Discover a -> DiscoverCommand.run a
         | Report a ->
-            let path = Pde.FSharp.Reports.DiscoveryReport.write (a.GetResult ReportArgs.Folder)
-            printfn "report written to %s" (IO.Path.GetFullPath path)
+            let kind, path =
+                Pde.FSharp.Reports.FolderReport.write (a.GetResult ReportArgs.Folder)
+
+            printfn "%s report written to %s" kind.Name (IO.Path.GetFullPath path)
             0
         | List -> listAll ()
     with

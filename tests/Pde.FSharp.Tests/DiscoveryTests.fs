@@ -330,7 +330,9 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     let html = File.ReadAllText(Pde.FSharp.Reports.DiscoveryReport.write dir)
     Assert.Contains("solution 2", html)
     Assert.Contains("radial solution u(0) = -9.29", html)
-    Assert.Equal(4, html.Split("<svg").Length - 1) // two heatmaps, loss and energy
+    // per solution a heatmap, a residual map and a surface; then loss and energy
+    Assert.Equal(2 * 3 + 2, html.Split("<svg").Length - 1)
+    Assert.Contains("PDE residual, solution 2", html)
     Assert.DoesNotContain("<script", html)
     Assert.DoesNotContain("http://cdn", html)
     let clock = Diagnostics.Stopwatch.StartNew()

@@ -309,6 +309,30 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 Round = firstRun / 1000
             })
 
+    // The PDE residual of a run's final network on the evaluation grid, from the run's last checkpoint (so that
+    // runs read back on a resume have it too); None when the checkpoint is missing.
+    let residualOf (run: int) =
+        let state =
+            Path.Combine(
+                s.OutDir,
+                sprintf "round-%d" (run / 1000),
+                "runs",
+                sprintf "run-%03d" (run % 1000),
+                "state.json"
+            )
+
+        if File.Exists state then
+            let optimizer =
+                Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
+                    s.Optimizer,
+                    s.OptimizerSettings |> List.map Collections.Generic.KeyValuePair
+                )
+
+            let theta = (Pde.FSharp.Runs.Checkpoint.load optimizer state).Theta
+            Some(Model.evaluate (model theta) example.Residual example.Grid)
+        else
+            None
+
     let doc = SolutionsJson.document example.Name example.Parameters solutions rejected
 
     match doc["solutions"] with
@@ -328,6 +352,10 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                         f.Solution.Representative.Values
                         |> Array.map (fun v -> JsonValue.Create v :> JsonNode)
                     )
+
+                residualOf f.Solution.Representative.Run
+                |> Option.iter (fun r ->
+                    o["residual"] <- JsonArray(r |> Array.map (fun v -> JsonValue.Create v :> JsonNode)))
             | _ -> ())
     | _ -> ()
 
@@ -361,6 +389,11 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
     doc["settings"] <- settingsNode
+
+    let tool = JsonObject()
+    tool["version"] <- JsonValue.Create Pde.FSharp.Runs.ToolVersion.informational
+    tool["dotnet"] <- JsonValue.Create Pde.FSharp.Runs.ToolVersion.runtime
+    doc["tool"] <- tool
 
     doc["grid"] <-
         JsonArray(

@@ -124,6 +124,15 @@ let json (context: (string * string) list) (description: string) (o: Outcome) =
             mode = "find"
             dynamics = description
             settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
+            search =
+                {|
+                    dtLo = o.Settings.DtLo
+                    dtHi = o.Settings.DtHi
+                    seeds = o.Settings.Seeds
+                    tolerance = o.Settings.Tolerance
+                    scanPoints = o.Settings.ScanPoints
+                    significance = o.Settings.Significance
+                |}
             verdict =
                 {|
                     kind = kind

@@ -112,6 +112,23 @@ let json (context: (string * string) list) (o: Outcome) =
         {|
             mode = "scaling"
             settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
+            parameters =
+                {|
+                    dts = o.Settings.Dts
+                    seeds = o.Settings.Seeds
+                    fixedSteps =
+                        match o.Settings.Length with
+                        | FixedSteps n -> n
+                        | Horizon _ -> 0L
+                    horizon =
+                        match o.Settings.Length with
+                        | Horizon t -> t
+                        | FixedSteps _ -> nan
+                    warmup = o.Settings.Warmup
+                    tailFraction = o.Settings.TailFraction
+                    noiseChannel = (string o.Noise.Channel).ToLowerInvariant()
+                    sigma = o.Noise.Sigma
+                |}
             noise = ReportFiles.describeNoise o.Noise
             confidence = o.Settings.Confidence
             methods =

@@ -94,7 +94,7 @@ let render (size: int) (f: Field) =
     let left, top = 56.0, 34.0
     let plot = float size
     let cw, ch = plot / float nx, plot / float ny
-    let width = left + plot + 90.0
+    let width = left + plot + 104.0
     let height = top + plot + 40.0
     let b = StringBuilder()
 
@@ -178,8 +178,11 @@ let render (size: int) (f: Field) =
         )
         |> ignore
 
-    label (bx + 20.0) (top + plot) "start" (Number.short lo)
-    label (bx + 20.0) (top + 10.0) "start" (Number.short hi)
+    let bar (v: float) =
+        (if v = 0.0 then 0.0 else v).ToString("G4", inv).Replace("E", "e")
+
+    label (bx + 20.0) (top + plot) "start" (bar lo)
+    label (bx + 20.0) (top + 10.0) "start" (bar hi)
     b.Append("</svg>").ToString()
 
 /// A heatmap from values at the points of a regular lattice lying in the domain (cells off the domain stay NaN):

@@ -58,6 +58,10 @@ let bullets (items: string list) =
 let figure (svg: string) (caption: string) =
     sprintf "<figure>\n%s\n<figcaption>%s</figcaption>\n</figure>\n" svg (escape caption)
 
+/// Figures side by side (wrapping to the next line when the page is narrow).
+let row (figures: string list) =
+    "<div class=\"row\">\n" + String.Join("", figures) + "</div>\n"
+
 let private style =
     """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
@@ -65,7 +69,8 @@ table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px sol
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 figure{margin:1.5em 0}figcaption{font-size:0.85em;color:#555;max-width:760px}
 .verdict{padding:0.6em 1em;border-left:4px solid #1f77b4;background:#f3f8fc}
-.muted{color:#666;font-size:0.85em}"""
+.muted{color:#666;font-size:0.85em}
+.row{display:flex;flex-wrap:wrap;gap:0 1.5em;align-items:flex-start}.row figure{margin:1em 0;width:min-content}"""
 
 /// A complete page; `body` is trusted markup built with the functions above.
 let page (title: string) (body: string list) =

@@ -279,9 +279,18 @@ let render (c: Chart) =
     |> ignore
 
     // Grid and ticks.
-    let xticks = if c.X.Log then logTicks x0 x1 else linearTicks x0 x1
+    // On a log axis spanning less than a factor of ~2.5 the 1-2-5 ticks may leave one label: use linear ones there.
+    let ticksOf log lo hi =
+        if not log then
+            linearTicks lo hi
+        else
+            match logTicks lo hi with
+            | []
+            | [ _ ] -> linearTicks lo hi |> List.filter (fun t -> t > 0.0)
+            | ts -> ts
 
-    let yticks = if c.Y.Log then logTicks y0 y1 else linearTicks y0 y1
+    let xticks = ticksOf c.X.Log x0 x1
+    let yticks = ticksOf c.Y.Log y0 y1
 
     for t in xticks do
         let x = sx t

@@ -148,7 +148,59 @@ let private runTyped<'T
         Final = result.Final
     }
 
-/// Runs the request. `progress` sees every step's report.
+/// Marks a run-settings file (what `ecdpde report` looks for).
+let settingsFormat = "ecdpde-optimize-settings/1"
+
+/// The settings file written beside a trace or checkpoint file: `out/t.csv` → `out/t.settings.json`.
+let settingsPath (file: string) =
+    let full = IO.Path.GetFullPath file
+
+    let dir = IO.Path.GetDirectoryName full |> Option.ofObj |> Option.defaultValue "."
+
+    let stem =
+        IO.Path.GetFileNameWithoutExtension full
+        |> Option.ofObj
+        |> Option.defaultValue "run"
+
+    IO.Path.Combine(dir, stem + ".settings.json")
+
+/// The request as a JSON document (with the tool's and .NET's versions), for reports.
+let settingsJson (req: OptimizeRequest) =
+    let o = Text.Json.Nodes.JsonObject()
+    let set (key: string) (value: Text.Json.Nodes.JsonNode | null) = o[key] <- value
+    set "format" (Text.Json.Nodes.JsonValue.Create settingsFormat)
+    set "command" (Text.Json.Nodes.JsonValue.Create "optimize")
+    set "optimizer" (Text.Json.Nodes.JsonValue.Create req.Optimizer)
+    let h = Text.Json.Nodes.JsonObject()
+
+    for key, value in req.Settings do
+        h[key] <- Text.Json.Nodes.JsonValue.Create value
+
+    set "hyperparameters" h
+    set "function" (Text.Json.Nodes.JsonValue.Create req.Function)
+    set "dim" (Text.Json.Nodes.JsonValue.Create req.Dim)
+
+    set
+        "x0"
+        (Text.Json.Nodes.JsonValue.Create(
+            String.Join(
+                ",",
+                req.X0
+                |> List.map (fun v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture))
+            )
+        ))
+
+    set "steps" (Text.Json.Nodes.JsonValue.Create req.Steps)
+    set "seed" (Text.Json.Nodes.JsonValue.Create req.Seed)
+    set "precision" (Text.Json.Nodes.JsonValue.Create(string req.Precision))
+    set "trace" (Text.Json.Nodes.JsonValue.Create(req.Trace |> Option.defaultValue ""))
+    set "checkpoint" (Text.Json.Nodes.JsonValue.Create(req.Checkpoint |> Option.defaultValue ""))
+    set "tool_version" (Text.Json.Nodes.JsonValue.Create ToolVersion.informational)
+    set "dotnet" (Text.Json.Nodes.JsonValue.Create ToolVersion.runtime)
+    o.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
+
+/// Runs the request. `progress` sees every step's report. With a trace (or else a checkpoint) file, the request is
+/// also written beside it (`settingsPath`).
 let run (req: OptimizeRequest) (progress: StepReport -> unit) =
     if req.Steps < 0L then
         invalidArg "steps" (sprintf "--steps must be ≥ 0 (got %d)" req.Steps)
@@ -157,6 +209,17 @@ let run (req: OptimizeRequest) (progress: StepReport -> unit) =
 
     if x0 |> Array.exists (Double.IsFinite >> not) then
         invalidArg "x0" "--x0 contains NaN or infinite values"
+
+    match req.Trace |> Option.orElse req.Checkpoint with
+    | Some file ->
+        let path = settingsPath file
+
+        IO.Path.GetDirectoryName path
+        |> Option.ofObj
+        |> Option.iter (IO.Directory.CreateDirectory >> ignore)
+
+        IO.File.WriteAllText(path, settingsJson req)
+    | None -> ()
 
     match req.Precision with
     | Float64 -> runTyped<float> req x0 id progress
