@@ -311,25 +311,10 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     // The PDE residual of a run's final network on the evaluation grid, from the run's last checkpoint (so that
     // runs read back on a resume have it too); None when the checkpoint is missing.
-    let residualOf (run: int) =
-        let state =
-            Path.Combine(
-                s.OutDir,
-                sprintf "round-%d" (run / 1000),
-                "runs",
-                sprintf "run-%03d" (run % 1000),
-                "state.json"
-            )
-
-        if File.Exists state then
-            let optimizer =
-                Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
-                    s.Optimizer,
-                    s.OptimizerSettings |> List.map Collections.Generic.KeyValuePair
-                )
-
-            let theta = (Pde.FSharp.Runs.Checkpoint.load optimizer state).Theta
-            Some(Model.evaluate (model theta) example.Residual example.Grid)
+    /// The PDE residual of a run's final network on the grid (for the residual map).
+    let residualOf (c: Candidate) =
+        if c.Theta.Length = theta0.Length then
+            Some(Model.evaluate (model c.Theta) example.Residual example.Grid)
         else
             None
 
@@ -353,7 +338,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                         |> Array.map (fun v -> JsonValue.Create v :> JsonNode)
                     )
 
-                residualOf f.Solution.Representative.Run
+                residualOf f.Solution.Representative
                 |> Option.iter (fun r ->
                     o["residual"] <- JsonArray(r |> Array.map (fun v -> JsonValue.Create v :> JsonNode)))
             | _ -> ())
