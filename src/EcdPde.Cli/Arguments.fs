@@ -142,6 +142,7 @@ type DiscoverArgs =
     | [<Unique>] Deflation_Rounds of n: int
     | [<Unique>] Deflation_Runs of n: int
     | Restarts
+    | Full
     | Quiet
 
     interface IArgParserTemplate with
@@ -170,6 +171,8 @@ type DiscoverArgs =
                 "rounds of deflated runs after the first ensemble (default: the example's, 2–3; stops early when one finds nothing new)."
             | Deflation_Runs _ ->
                 "runs per deflation round: the first from the initialization, the others from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–3)."
+            | Full ->
+                "full size: paper-pde with the BBI paper's network, points, weights and optimizer (k 20, 2 million steps; days on a CPU — set --steps); bratu, allen-cahn with a 64×4 network, 4000 + 800 points, 5× the steps."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
             | Quiet -> "no progress lines."
 

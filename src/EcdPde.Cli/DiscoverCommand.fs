@@ -14,6 +14,10 @@ let run (args: ParseResults<DiscoverArgs>) =
     let example =
         Examples.byName
             (args.GetResult(DiscoverArgs.Example, "paper-pde"))
+            (if args.Contains DiscoverArgs.Full then
+                 Examples.Full
+             else
+                 Examples.Default)
             (args.TryGetResult DiscoverArgs.K)
             (args.TryGetResult DiscoverArgs.Lambda)
             (args.TryGetResult DiscoverArgs.Epsilon)

@@ -231,7 +231,7 @@ let ``bad ensemble settings are refused`` () =
     |> ignore
 
 [<Fact>]
-let ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor``
+let ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared``
     ()
     =
     let net =
@@ -264,7 +264,7 @@ let ``the deflated objective's gradient matches central differences and it multi
 
     let m = deflated.Factor(ReadOnlySpan theta)
     Assert.True(m > 1.0)
-    Assert.Equal(m * plain, value, 10)
+    Assert.Equal(m * m * plain, value, 10)
     let h = 1e-6
 
     for q in 0 .. net.ParameterCount - 1 do
@@ -287,13 +287,40 @@ let ``the deflated objective's gradient matches central differences and it multi
     |> ignore
 
 [<Fact>]
+let ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)`` () =
+    // the inner loss vanishes quadratically at θ = 0, where the network is u = 0 (the known solution): with M·L the
+    // deflated loss would tend to a constant along a line into θ = 0, with M²·L it grows like 1/t²
+    let net =
+        Ecd.Core.Engine.Network<float>(
+            Ecd.Core.Engine.NetworkSpec.Mlp(2, [| 5 |], 1, Ecd.Core.Engine.Activation.Tanh),
+            0UL
+        )
+
+    let r = Ecd.Core.Randomness.Xoshiro256.FromSeed 9UL
+    let points = Array.init 40 (fun _ -> r.NextUniform(-1.0, 1.0))
+    let direction = Array.init net.ParameterCount (fun _ -> r.NextNormal())
+    let inner = Quadratic<float>(net.ParameterCount, 3.0)
+
+    use deflated =
+        new Deflation.DeflatedObjective(inner, net, points, [ Array.zeroCreate 20 ], 2.0, 1.0, 0, None)
+
+    let at t =
+        (deflated :> IObjective<float>)
+            .Evaluate(ReadOnlySpan(direction |> Array.map ((*) t)), Span(Array.zeroCreate net.ParameterCount))
+
+    let values = [ 1e-1; 1e-2; 1e-3; 1e-4 ] |> List.map at
+
+    for a, b in List.pairwise values do
+        Assert.InRange(b / a, 50.0, 200.0)
+
+[<Fact>]
 let ``discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back``
     ()
     =
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
 
-    let example = Examples.paperPde 2.0
+    let example = Examples.paperPde Examples.Default 2.0
 
     let optimizer, settings =
         example.Defaults.Optimizer, example.Defaults.OptimizerSettings

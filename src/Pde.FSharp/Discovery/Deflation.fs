@@ -1,6 +1,8 @@
 /// Deflation of a physics-informed loss (Farrell, Birkisson & Funke 2015, applied to PINNs): once solutions
-/// u₁…u_m are known, train on L_defl(θ) = L(θ)·Π_i (‖u_θ − u_i‖^−p + σ), with ‖·‖² the mean square over a set of
-/// points, so that a known solution is no longer a minimum and training from the same start ends elsewhere.
+/// u₁…u_m are known, the residual is multiplied by M(θ) = Π_i (‖u_θ − u_i‖^−p + σ), with ‖·‖² the mean square over a
+/// set of points; the loss, a mean square of residuals, is therefore multiplied by M², L_defl = M²·L. A known solution
+/// is then no longer a minimum: near it L vanishes like ‖u − u_i‖² while M² grows like ‖u − u_i‖^−2p, so for p = 2
+/// L_defl grows without bound (with M·L instead it would tend to a constant: a flat valley into the known solution).
 /// Defaults as in defcon: p = 2, σ = 1.
 module Pde.FSharp.Discovery.Deflation
 
@@ -68,7 +70,7 @@ type DeflatedObjective
 
         u, terms
 
-    /// The deflation factor M at θ (1 without known solutions).
+    /// The deflation factor M at θ (1 without known solutions); the loss is multiplied by its square.
     member _.Factor(theta: ReadOnlySpan<float>) =
         if known.IsEmpty then
             1.0
@@ -84,7 +86,8 @@ type DeflatedObjective
             if known.IsEmpty || not (Double.IsFinite l) then
                 l
             else
-                // M = Π tᵢ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ
+                // M = Π tᵢ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ;
+                // L_defl = M²·L, so ∇L_defl = M²·∇L + L·M²·2·∇log M
                 let u, terms = termsAt theta
                 let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
                 sens.Clear()
@@ -105,13 +108,13 @@ type DeflatedObjective
                         terms
                         known
 
-                    s[p] <- l * m * dlog
+                    s[p] <- l * m * m * 2.0 * dlog
 
                 for i in 0 .. gradient.Length - 1 do
-                    gradient[i] <- m * gradient[i]
+                    gradient[i] <- m * m * gradient[i]
 
                 engine.Backward(sens, gradient.Slice(0, network.ParameterCount))
-                m * l
+                m * m * l
 
     interface IDisposable with
         member _.Dispose() =

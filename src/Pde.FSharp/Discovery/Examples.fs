@@ -40,6 +40,60 @@ let bbi (lr: float) =
         "threshold", "2000"
     ]
 
+/// The size of an example: the default finishes in minutes on 2 cores; the full size is the published setting
+/// (the BBI paper's network, points and optimizer for its PDE) or a larger network and more points.
+type Size =
+    | Default
+    | Full
+
+/// Network, points and loss weights of one size.
+[<NoEquality; NoComparison>]
+type Scale =
+    {
+        Architecture: Architecture
+        Interior: int
+        Boundary: int
+        BoundaryWeight: float
+        /// L2 regularization λ·Σθ² added to the loss.
+        WeightDecay: float
+        GridPoints: int
+    }
+
+/// Default size: a tanh 32-32-32 MLP, 1000 interior and 200 boundary points, boundary weight 100, no L2,
+/// a 2000-point evaluation grid.
+let defaultScale =
+    {
+        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
+        Interior = 1000
+        Boundary = 200
+        BoundaryWeight = 100.0
+        WeightDecay = 0.0
+        GridPoints = 2000
+    }
+
+/// The BBI paper's size: residual sigmoid network (2→200, three blocks, 200→1), 10 000 interior and 1000 boundary
+/// points, boundary weight 1e5, L2 2e-4·Σθ², a 5000-point evaluation grid.
+let paperScale =
+    {
+        Architecture = Architecture.residual 200 3 Activation.Sigmoid
+        Interior = 10000
+        Boundary = 1000
+        BoundaryWeight = 1e5
+        WeightDecay = 2e-4
+        GridPoints = 5000
+    }
+
+/// A larger generic size: tanh 64-64-64-64, 4000 interior and 800 boundary points, boundary weight 100.
+let largeScale =
+    {
+        Architecture = Architecture.mlp [ 64; 64; 64; 64 ] Activation.Tanh
+        Interior = 4000
+        Boundary = 800
+        BoundaryWeight = 100.0
+        WeightDecay = 0.0
+        GridPoints = 5000
+    }
+
 /// A discovery example.
 [<NoEquality; NoComparison>]
 type Example =
@@ -54,6 +108,8 @@ type Example =
         BoundaryValue: float
         Architecture: Architecture
         Points: PointSettings
+        /// L2 regularization of the loss.
+        WeightDecay: float
         /// Evaluation grid (points in the domain) and its quadrature weights.
         Grid: float[][]
         Weights: float[]
@@ -65,9 +121,9 @@ type Example =
     }
 
 /// The shape the examples share: one field u, the equation residual(u) = 0 in the domain, u = g on the whole
-/// boundary (weight 100), a tanh 32-32-32 network, 1000 interior and 200 boundary points, a 2000-point evaluation
-/// grid, and gates residual L² ≤ `maxResidual`, boundary error ≤ 0.1.
+/// boundary, network, points and weights from `scale`, and gates residual L² ≤ `maxResidual`, boundary error ≤ 0.1.
 let private dirichletExample
+    (scale: Scale)
     (name: string)
     (parameters: (string * float) list)
     (domain: Domain)
@@ -81,7 +137,7 @@ let private dirichletExample
     =
     let u = field "u"
     let residual = residualOf u
-    let g = Sampling.grid domain 2000
+    let g = Sampling.grid domain scale.GridPoints
 
     {
         Name = name
@@ -91,17 +147,18 @@ let private dirichletExample
             |> Problem.equation residual
             |> Problem.add (
                 Condition.dirichlet Boundary.all u (num boundaryValue)
-                |> Condition.weighted 100.0
+                |> Condition.weighted scale.BoundaryWeight
             )
         Residual = residual
         Field = u
         BoundaryValue = boundaryValue
-        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
+        Architecture = scale.Architecture
         Points =
             { PointSettings.defaults with
-                Interior = 1000
-                Boundary = 200
+                Interior = scale.Interior
+                Boundary = scale.Boundary
             }
+        WeightDecay = scale.WeightDecay
         Grid = g
         Weights = Array.create g.Length (area / float g.Length)
         Probes = probes
@@ -117,7 +174,7 @@ let private dirichletExample
 /// −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle: the manufactured solution sin²(k r²) and (for the
 /// k tried here) a second, bowl-shaped radial solution. Classical check: every radial solution with u(0) in
 /// [−30, 30] by shooting, refined by finite differences.
-let paperPde (k: float) =
+let paperPde (size: Size) (k: float) =
     if not (k > 0.0) then
         invalidArg "k" (sprintf "k must be > 0 (got %g)" k)
 
@@ -129,6 +186,7 @@ let paperPde (k: float) =
         / 8.0
 
     dirichletExample
+        (if size = Full then paperScale else defaultScale)
         "paper-pde"
         [ "k", k ]
         (Domain.disk (0.0, 0.0) 1.0)
@@ -151,24 +209,46 @@ let paperPde (k: float) =
                 sprintf "radial solution u(0) = %.4f" fd[0],
                 g
                 |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1])))))
-        {
-            Runs = 2
-            Steps = 4000L
-            Optimizer = fst (bbi 0.002)
-            OptimizerSettings = snd (bbi 0.002)
-            DeflationOptimizer = "adam"
-            DeflationOptimizerSettings = [ "lr", "0.001" ]
-            DeflationRounds = 2
-            DeflationRuns = 1
-        }
+        (match size with
+         | Default ->
+             {
+                 Runs = 2
+                 Steps = 4000L
+                 Optimizer = fst (bbi 0.002)
+                 OptimizerSettings = snd (bbi 0.002)
+                 DeflationOptimizer = "adam"
+                 DeflationOptimizerSettings = [ "lr", "0.001" ]
+                 DeflationRounds = 2
+                 DeflationRuns = 1
+             }
+         | Full ->
+             // the paper: BBI lr 8e-6, T0 200, N_b 10, T1 2000, δE 0, two million steps
+             {
+                 Runs = 4
+                 Steps = 2_000_000L
+                 Optimizer = "bbi"
+                 OptimizerSettings =
+                     [
+                         "lr", "8e-6"
+                         "deltaEn", "0"
+                         "threshold0", "200"
+                         "nFixedBounces", "10"
+                         "threshold", "2000"
+                     ]
+                 DeflationOptimizer = "adam"
+                 DeflationOptimizerSettings = [ "lr", "1e-4" ]
+                 DeflationRounds = 2
+                 DeflationRuns = 2
+             })
 
 /// 2-D Bratu Δu + λe^u = 0 on the unit square, u = 0 on the boundary (two solutions for 0 < λ < 6.808).
 /// Classical check: finite differences (63 × 63) + deflated Newton from u = 0.
-let bratu (lambda: float) =
+let bratu (size: Size) (lambda: float) =
     if not (lambda > 0.0) then
         invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
 
     dirichletExample
+        (if size = Full then largeScale else defaultScale)
         "bratu"
         [ "lambda", lambda ]
         Domain.unitSquare
@@ -193,7 +273,7 @@ let bratu (lambda: float) =
                 g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
         {
             Runs = 2
-            Steps = 6000L
+            Steps = if size = Full then 30000L else 6000L
             Optimizer = fst (bbi 0.005)
             OptimizerSettings = snd (bbi 0.005)
             DeflationOptimizer = "adam"
@@ -206,13 +286,14 @@ let bratu (lambda: float) =
 /// positive and a negative solution ±u₁; below ε = 1/(π√5) ≈ 0.142 also sign-changing ones. Default ε = 0.15: exactly
 /// three. Classical check: finite differences (47 × 47) + deflated Newton from 0 and ±sin(πx)sin(πy),
 /// ±sin(2πx)sin(πy), ±sin(πx)sin(2πy).
-let allenCahn (epsilon: float) =
+let allenCahn (size: Size) (epsilon: float) =
     if not (epsilon > 0.0) then
         invalidArg "epsilon" (sprintf "ε must be > 0 (got %g)" epsilon)
 
     let e2 = epsilon * epsilon
 
     dirichletExample
+        (if size = Full then largeScale else defaultScale)
         "allen-cahn"
         [ "epsilon", epsilon ]
         Domain.unitSquare
@@ -249,7 +330,7 @@ let allenCahn (epsilon: float) =
                 g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
         {
             Runs = 4
-            Steps = 4000L
+            Steps = if size = Full then 20000L else 4000L
             Optimizer = fst (bbi 0.002)
             OptimizerSettings = snd (bbi 0.002)
             DeflationOptimizer = "adam"
@@ -261,12 +342,13 @@ let allenCahn (epsilon: float) =
 /// The examples' names.
 let names = [ "paper-pde"; "bratu"; "allen-cahn" ]
 
-/// The examples by name, with their parameters (k, λ, ε) where given.
-let byName (name: string) (k: float option) (lambda: float option) (epsilon: float option) =
+/// The examples by name and size, with their parameters (k, λ, ε) where given (paper-pde's k: 2 by default, the
+/// paper's 20 at full size).
+let byName (name: string) (size: Size) (k: float option) (lambda: float option) (epsilon: float option) =
     match name.ToLowerInvariant() with
     | "paper-pde"
-    | "paper" -> paperPde (defaultArg k 2.0)
-    | "bratu" -> bratu (defaultArg lambda 6.0)
-    | "allen-cahn" -> allenCahn (defaultArg epsilon 0.15)
+    | "paper" -> paperPde size (defaultArg k (if size = Full then 20.0 else 2.0))
+    | "bratu" -> bratu size (defaultArg lambda 6.0)
+    | "allen-cahn" -> allenCahn size (defaultArg epsilon 0.15)
     | other ->
         invalidArg "example" (sprintf "unknown example '%s' (known: %s)" other (String.concat ", " names))

@@ -182,7 +182,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 Objective =
                     fun () ->
                         let pool = new WorkerPool(engineThreads)
-                        let loss = new PinnLoss<float>(discretization, network, 0.0, Some pool)
+                        let loss = new PinnLoss<float>(discretization, network, example.WeightDecay, Some pool)
 
                         let deflated =
                             new Deflation.DeflatedObjective(

@@ -156,10 +156,14 @@ let render (size: int) (f: Field) =
         )
         |> ignore
 
-    label left (top + plot + 16.0) "start" (Number.short f.XMin)
-    label (left + plot) (top + plot + 16.0) "end" (Number.short f.XMax)
-    label (left - 6.0) (top + plot) "end" (Number.short f.YMin)
-    label (left - 6.0) (top + 10.0) "end" (Number.short f.YMax)
+    // round-off next to zero (a grid corner at 4e-17) is shown as 0
+    let corner (v: float) (span: float) =
+        Number.short (if abs v <= 1e-9 * abs span then 0.0 else v)
+
+    label left (top + plot + 16.0) "start" (corner f.XMin (f.XMax - f.XMin))
+    label (left + plot) (top + plot + 16.0) "end" (corner f.XMax (f.XMax - f.XMin))
+    label (left - 6.0) (top + plot) "end" (corner f.YMin (f.YMax - f.YMin))
+    label (left - 6.0) (top + 10.0) "end" (corner f.YMax (f.YMax - f.YMin))
     label (left + plot / 2.0) (top + plot + 32.0) "middle" "x"
     label (left - 40.0) (top + plot / 2.0) "middle" "y"
     // colour bar
