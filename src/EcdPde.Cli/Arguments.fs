@@ -170,7 +170,7 @@ type DiscoverArgs =
             | Deflation_Rounds _ ->
                 "rounds of deflated runs after the first ensemble (default: the example's, 2–3; stops early when one finds nothing new)."
             | Deflation_Runs _ ->
-                "runs per deflation round: the first from the initialization, the others from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–3)."
+                "runs per deflation round: the first from the initialization, the others from fresh initializations (for known solutions near zero) and from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–4)."
             | Full ->
                 "full size: paper-pde with the BBI paper's network, points, weights and optimizer (k 20, 2 million steps; days on a CPU — set --steps); bratu, allen-cahn with a 64×4 network, 4000 + 800 points, 5× the steps."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."

@@ -49,7 +49,7 @@ let ``gates reject unconverged runs and deduplication groups the rest`` () =
             candidate 6 (Array.map ((*) 0.999) b) 1e-3 1e-4
         ]
 
-    let solutions, rejected = classify gates w 0.05 cs
+    let solutions, rejected = classify gates w 0.05 1e-12 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run))
     Assert.Equal(1, solutions[0].Representative.Run)
@@ -86,7 +86,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
             candidate 1 [| 0.0; 0.0; 0.0; 9.0 |] 1.0 1.0
         ]
 
-    let solutions, rejected = classify gates w 0.05 cs
+    let solutions, rejected = classify gates w 0.05 1e-12 cs
 
     let path =
         SolutionsJson.write dir (SolutionsJson.document "toy" [ "k", 2.0 ] solutions rejected)
@@ -106,6 +106,24 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
     let probe = s.GetProperty("probes").EnumerateArray() |> Seq.head
     Assert.Equal(1.0, probe.GetProperty("u").GetDouble())
     Assert.Equal(1, root.GetProperty("unconverged").GetArrayLength())
+
+[<Fact>]
+let ``fields near the zero solution are compared absolutely below the distance floor`` () =
+    let w = Array.create 4 0.25
+    let zero = Array.zeroCreate 4
+    let small = [| 0.03; -0.02; 0.01; 0.0 |]
+    let large = [| 0.9; 0.8; 0.7; 0.6 |]
+
+    let cs =
+        [ candidate 0 zero 1e-3 1e-4; candidate 1 small 1e-3 1e-4; candidate 2 large 1e-3 1e-4 ]
+
+    // relative to their own tiny norms, 0 and a small field are as far apart as can be
+    Assert.Equal(3, (fst (classify gates w 0.1 1e-12 cs)).Length)
+    // relative to the field's typical magnitude 1 they are the same solution; the large field stays distinct
+    let solutions, _ = classify gates w 0.1 1.0 cs
+    Assert.Equal(2, solutions.Length)
+    Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run))
+    Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.1 0.0 [] |> ignore) |> ignore
 
 let private twoBasin () : Ensemble.EnsembleProblem =
     let f = TwoBasin<float>()
@@ -164,6 +182,7 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
             }
             problem.Weights
             0.1
+            1e-12
             first
 
     Assert.Empty(rejected)
@@ -227,7 +246,7 @@ let ``bad ensemble settings are refused`` () =
         Ensemble.run (twoBasin ()) { settings "x" 0 with Runs = 0 } ignore |> ignore)
     |> ignore
 
-    Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.0 [] |> ignore)
+    Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.0 1e-12 [] |> ignore)
     |> ignore
 
 [<Fact>]

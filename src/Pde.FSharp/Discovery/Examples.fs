@@ -115,6 +115,9 @@ type Example =
         Weights: float[]
         Probes: (float * float) list
         Gates: Solutions.QualityGates
+        /// The field's typical magnitude: relative distances are taken relative to max(‖a‖, ‖b‖, Magnitude), so
+        /// that fields near the zero solution are compared absolutely.
+        Magnitude: float
         /// The classical solutions (values on the grid) and a description of each.
         Classical: unit -> (string * float[]) list
         Defaults: Defaults
@@ -167,6 +170,7 @@ let private dirichletExample
                 MaxResidualL2 = maxResidual
                 MaxBoundary = 0.1
             }
+        Magnitude = 1.0
         Classical = classical g
         Defaults = defaults
     }
@@ -336,7 +340,7 @@ let allenCahn (size: Size) (epsilon: float) =
             DeflationOptimizer = "adam"
             DeflationOptimizerSettings = [ "lr", "0.001" ]
             DeflationRounds = 3
-            DeflationRuns = 3
+            DeflationRuns = 4
         }
 
 /// The examples' names.

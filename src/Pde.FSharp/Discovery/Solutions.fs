@@ -71,12 +71,15 @@ type DistinctSolution =
     }
 
 /// Groups accepted candidates greedily in run order: a candidate joins the first solution whose representative is
-/// within `threshold` relative L² distance, else it founds a new one. Deterministic for a given input order.
-let deduplicate (weights: float[]) (threshold: float) (accepted: Candidate list) =
+/// within `threshold` relative L² distance (relative to max(‖a‖, ‖b‖, `floor`): the floor, the field's typical
+/// magnitude, keeps two small fields near the zero solution from counting as distinct), else it founds a new one.
+/// Deterministic for a given input order.
+let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: Candidate list) =
     if not (threshold > 0.0) then
         invalidArg "threshold" (sprintf "the distinctness threshold must be > 0 (got %g)" threshold)
 
-    let floor = 1e-12
+    if not (floor > 0.0) then
+        invalidArg "floor" (sprintf "the distance floor must be > 0 (got %g)" floor)
 
     let groups =
         accepted
@@ -103,7 +106,13 @@ let deduplicate (weights: float[]) (threshold: float) (accepted: Candidate list)
         })
 
 /// Gates, then deduplication: the distinct solutions (most-found first) and the unconverged runs with reasons.
-let classify (gates: QualityGates) (weights: float[]) (threshold: float) (candidates: Candidate list) =
+let classify
+    (gates: QualityGates)
+    (weights: float[])
+    (threshold: float)
+    (floor: float)
+    (candidates: Candidate list)
+    =
     let judged = candidates |> List.map (fun c -> c, judge gates c)
 
     let accepted =
@@ -117,7 +126,7 @@ let classify (gates: QualityGates) (weights: float[]) (threshold: float) (candid
             | Accepted -> None)
 
     let solutions =
-        deduplicate weights threshold accepted
+        deduplicate weights threshold floor accepted
         |> List.sortBy (fun s -> -s.Members.Length, s.Representative.Run)
 
     solutions, rejected

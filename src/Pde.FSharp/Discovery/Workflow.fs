@@ -85,9 +85,11 @@ type private OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
             for d in owned do
                 d.Dispose()
 
-/// Amplitudes of the deflated runs that start from a known solution: run j ≥ 1 of a deflation round starts from the
-/// network of known solution (j − 1) mod m with its output layer multiplied by `startAmplitudes[(j − 1) / m]`
-/// (cycling), as classical deflation restarts Newton from the known solutions. Run 0 starts as the first ensemble.
+/// Amplitudes of the deflated runs that start from a known solution. Run 0 of a deflation round starts as the first
+/// ensemble; runs j ≥ 1 take, in order, a fresh initialization for every known solution near zero (scaling it would
+/// stay near zero, where the deflation factor explodes), then every other known solution with its output layer
+/// multiplied by 2, then by −1, then by ½ (as classical deflation restarts Newton from the known solutions), then
+/// fresh initializations.
 let startAmplitudes = [| 2.0; -1.0; 0.5 |]
 
 /// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
@@ -228,14 +230,31 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     let deflationRound (round: int) (known: Candidate list) =
         let m = known.Length
 
+        let fresh (i: int) =
+            network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+
+        let nearZero, scalable =
+            known
+            |> List.filter (fun c -> c.Theta.Length = theta0.Length)
+            |> List.partition (fun c -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
+
+        let starts =
+            Array.ofList (
+                (nearZero |> List.map (fun _ -> None))
+                @ [
+                    for a in startAmplitudes do
+                        for c in scalable -> Some(a, c.Theta)
+                ]
+            )
+
         let start i =
-            if i >= 1 && m > 0 && known[(i - 1) % m].Theta.Length = theta0.Length then
-                scaleOutput
-                    network
-                    startAmplitudes[((i - 1) / m) % startAmplitudes.Length]
-                    known[(i - 1) % m].Theta
+            if i = 0 then initial round 0
+            elif i - 1 < starts.Length then
+                match starts[i - 1] with
+                | Some(a, theta) -> scaleOutput network a theta
+                | None -> fresh i
             else
-                initial round i
+                fresh i
 
         let deflationOptimizer = s.DeflationOptimizer, s.DeflationOptimizerSettings
 
@@ -267,7 +286,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             deflated
 
     let classify' cands =
-        classify example.Gates example.Weights s.Threshold cands
+        classify example.Gates example.Weights s.Threshold example.Magnitude cands
 
     let mutable candidates =
         ensemble 0 "round-0" s.Runs (initial 0) [] s.Steps (s.Optimizer, s.OptimizerSettings)
@@ -296,7 +315,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             let check =
                 classical
                 |> List.map (fun (desc, values) ->
-                    desc, relativeDistance example.Weights 1e-12 sol.Representative.Values values)
+                    desc, relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
                 |> List.sortBy snd
                 |> List.tryHead
                 |> Option.defaultValue ("no classical solution", nan)
