@@ -132,6 +132,7 @@ type DiscoverArgs =
     | Set of key_value: string
     | [<Unique>] Deflation_Optimizer of name: string
     | Deflation_Set of key_value: string
+    | [<Unique>] Deflation_Steps of s: int64
     | [<Unique>] Polish_Steps of s: int64
     | [<Unique>] Seed of k: uint64
     | [<Unique>] Threads of t: int
@@ -158,8 +159,9 @@ type DiscoverArgs =
             | Set _ -> "optimizer hyperparameter key=value (repeatable; replaces the default settings)."
             | Deflation_Optimizer _ -> "optimizer of the deflated rounds (default adam with lr 0.001)."
             | Deflation_Set _ -> "deflation optimizer hyperparameter key=value (repeatable)."
+            | Deflation_Steps _ -> "steps of every deflated run (default: the example's)."
             | Polish_Steps _ ->
-                "steps on the plain loss after each deflated run, so that minima made by the deflation slide back (default: a quarter of --steps)."
+                "steps on the plain loss after each deflated run, so that minima made by the deflation slide back (default: the example's; allen-cahn 0)."
             | Seed _ -> "seed of the initialization and of every bounce (default 0)."
             | Threads _ -> "cores to use (default all)."
             | Out _ ->

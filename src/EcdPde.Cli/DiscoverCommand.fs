@@ -61,11 +61,8 @@ let run (args: ParseResults<DiscoverArgs>) =
             OptimizerSettings = settings
             DeflationOptimizer = deflationOptimizer
             DeflationOptimizerSettings = deflationSettings
-            PolishSteps =
-                args.GetResult(
-                    DiscoverArgs.Polish_Steps,
-                    args.GetResult(DiscoverArgs.Steps, defaults.Steps) / 4L
-                )
+            DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
+            PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
             Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
@@ -81,6 +78,9 @@ let run (args: ParseResults<DiscoverArgs>) =
 
     if s.Steps < 1L then
         invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
+
+    if s.DeflationSteps < 1L then
+        invalidArg "deflation-steps" (sprintf "--deflation-steps must be at least 1 (got %d)" s.DeflationSteps)
 
     if s.PolishSteps < 0L then
         invalidArg "polish-steps" (sprintf "--polish-steps must be ≥ 0 (got %d)" s.PolishSteps)

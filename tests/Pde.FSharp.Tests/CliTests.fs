@@ -244,15 +244,16 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
 
 [<Fact>]
 let ``discover names a bad example or parameter`` () =
-    let code, _, err = ecdpde [ "discover"; "poisson-thing" ]
-    Assert.Equal(2, code)
-    Assert.Contains("poisson-thing", err)
-    let code, _, err = ecdpde [ "discover"; "paper-pde"; "--k"; "-1" ]
-    Assert.Equal(2, code)
-    Assert.Contains("k", err)
-
-    let code, _, err =
-        ecdpde [ "discover"; "bratu"; "--optimizer"; "bbi"; "--set"; "lr=-2" ]
-
-    Assert.Equal(2, code)
-    Assert.Contains("lr", err)
+    for args, expected in
+        [
+            [ "discover"; "poisson-thing" ], "poisson-thing"
+            [ "discover"; "poisson-thing" ], "allen-cahn"
+            [ "discover"; "paper-pde"; "--k"; "-1" ], "k"
+            [ "discover"; "bratu"; "--optimizer"; "bbi"; "--set"; "lr=-2" ], "lr"
+            [ "discover"; "allen-cahn"; "--epsilon"; "0" ], "ε must be > 0"
+            [ "discover"; "bratu"; "--deflation-optimizer"; "adam"; "--deflation-set"; "lr=0" ], "lr"
+            [ "discover"; "bratu"; "--polish-steps"; "-5" ], "--polish-steps"
+        ] do
+        let code, _, err = ecdpde args
+        Assert.Equal(2, code)
+        Assert.Contains(expected, err)

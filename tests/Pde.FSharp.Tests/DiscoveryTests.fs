@@ -352,6 +352,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
             OptimizerSettings = settings
             DeflationOptimizer = example.Defaults.DeflationOptimizer
             DeflationOptimizerSettings = example.Defaults.DeflationOptimizerSettings
+            DeflationSteps = 3000L
             PolishSteps = 1000L
             Seed = 0UL
             Initialization = Workflow.Shared

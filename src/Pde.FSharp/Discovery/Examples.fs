@@ -23,6 +23,9 @@ type Defaults =
         /// Optimizer of the deflated rounds.
         DeflationOptimizer: string
         DeflationOptimizerSettings: (string * string) list
+        /// Steps of every deflated run, and of the polish on the plain loss after it.
+        DeflationSteps: int64
+        PolishSteps: int64
         DeflationRounds: int
         /// Runs per deflation round: the first from the initialization, the others from the known solutions with
         /// scaled amplitude (see Workflow.startAmplitudes).
@@ -222,6 +225,8 @@ let paperPde (size: Size) (k: float) =
                  OptimizerSettings = snd (bbi 0.002)
                  DeflationOptimizer = "adam"
                  DeflationOptimizerSettings = [ "lr", "0.001" ]
+                 DeflationSteps = 4000L
+                 PolishSteps = 1000L
                  DeflationRounds = 2
                  DeflationRuns = 1
              }
@@ -241,6 +246,8 @@ let paperPde (size: Size) (k: float) =
                      ]
                  DeflationOptimizer = "adam"
                  DeflationOptimizerSettings = [ "lr", "1e-4" ]
+                 DeflationSteps = 200_000L
+                 PolishSteps = 50_000L
                  DeflationRounds = 2
                  DeflationRuns = 2
              })
@@ -282,6 +289,8 @@ let bratu (size: Size) (lambda: float) =
             OptimizerSettings = snd (bbi 0.005)
             DeflationOptimizer = "adam"
             DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationSteps = if size = Full then 30000L else 6000L
+            PolishSteps = (if size = Full then 30000L else 6000L) / 4L
             DeflationRounds = 2
             DeflationRuns = 2
         }
@@ -303,7 +312,7 @@ let allenCahn (size: Size) (epsilon: float) =
         Domain.unitSquare
         1.0
         (fun u -> e2 * laplacian u + u - u * u * u)
-        0.05
+        0.15
         0.0
         [ 0.5, 0.5; 0.25, 0.25; 0.75, 0.5 ]
         (fun g () ->
@@ -339,6 +348,9 @@ let allenCahn (size: Size) (epsilon: float) =
             OptimizerSettings = snd (bbi 0.002)
             DeflationOptimizer = "adam"
             DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationSteps = if size = Full then 40000L else 10000L
+            // polishing an Allen–Cahn field on the plain loss drifts towards the zero solution (measured); off
+            PolishSteps = 0L
             DeflationRounds = 3
             DeflationRuns = 4
         }

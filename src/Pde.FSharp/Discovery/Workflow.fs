@@ -33,6 +33,8 @@ type Settings =
         /// Optimizer of the deflated rounds (a deflated loss is stiff near the known solutions: Adam by default).
         DeflationOptimizer: string
         DeflationOptimizerSettings: (string * string) list
+        /// Steps of every deflated run.
+        DeflationSteps: int64
         /// Steps on the plain (undeflated) loss after every deflated run (0 = none).
         PolishSteps: int64
         /// Seed of the initialization(s) and (derived) of every run's bounces.
@@ -265,7 +267,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 s.DeflationRuns
                 start
                 (known |> List.map (fun c -> c.Values))
-                s.Steps
+                s.DeflationSteps
                 deflationOptimizer
 
         if
@@ -388,6 +390,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             | PerRun -> "per-run"
         )
 
+    settingsNode["deflation_steps"] <- JsonValue.Create s.DeflationSteps
     settingsNode["polish_steps"] <- JsonValue.Create s.PolishSteps
     settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
