@@ -435,7 +435,7 @@ let private folderName (text: string) =
     String(
         text
         |> Seq.map (fun c ->
-            if Char.IsLetterOrDigit c || c = '-' || c = '.' || c = '+' then
+            if Char.IsLetterOrDigit c || c = '-' || c = '.' || c = '+' || c = '=' then
                 c
             else
                 '_')

@@ -313,21 +313,16 @@ let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int ->
         else
             parallelism
 
-    let missing =
-        cells
-        |> Array.filter (fun (p, solver, si, seed, _) -> not (File.Exists(cellPath dir p solver si seed)))
-        |> Array.length
-
-    // PDE cells share one setup per problem (built only when one of its cells has to run); each cell gets an equal
-    // share of the cores for its engine
+    // PDE cells share one setup per problem (built only when one of its cells has to run); each runs its engine on
+    // one thread, so that its result does not depend on how many cells run at once (the order of floating-point sums
+    // changes with the thread count)
     let setups =
         study.Problems
         |> List.filter isPde
         |> List.map (fun p -> p.Name, lazy (PdeProblem.setup (PdeProblem.example p.Function)))
         |> dict
 
-    let engineThreads =
-        max 1 (Environment.ProcessorCount / max 1 (min atOnce (max 1 missing)))
+    let engineThreads = 1
 
     let mutable ran = 0
     let mutable done' = 0
