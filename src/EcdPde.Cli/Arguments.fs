@@ -188,7 +188,7 @@ type CompareArgs =
                 "output folder (default out/compare/<study>); a rerun there skips finished cells or runs."
             | Parallel _ -> "cells (multi-solution: workflows) at a time (default: all cores)."
             | Full ->
-                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; hours) instead of the default (≈10 min)."
+                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
 
 /// Top level.
 type Command =

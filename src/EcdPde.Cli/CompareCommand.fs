@@ -38,7 +38,7 @@ let private runMultiSolution (args: ParseResults<CompareArgs>) =
 
     let outcome =
         MultiSolution.run settings out (args.GetResult(CompareArgs.Parallel, 0)) (fun line ->
-            eprintfn "[%4.0f s] %s" clock.Elapsed.TotalSeconds line)
+            lock clock (fun () -> eprintfn "[%4.0f s] %s" clock.Elapsed.TotalSeconds line))
 
     File.WriteAllText(
         CompareReport.multiSolutionFile out,
@@ -46,12 +46,11 @@ let private runMultiSolution (args: ParseResults<CompareArgs>) =
     )
 
     File.WriteAllText(Path.Combine(out, "multi-solution.csv"), MultiSolution.csv outcome.Rows)
-    let headers, rows = CompareReport.multiSolutionTable outcome.Rows
-    let md = StringBuilder("# Multi-solution study\n\n")
+    let headers, rows = CompareReport.multiSolutionTable outcome.Classical outcome.Rows
+    let md = StringBuilder("# Multi-solution study\n\nClassical solutions:\n\n")
 
-    for p, names in outcome.Classical do
-        md.AppendLine(sprintf "- %s: classical solutions %s" p (String.Join("; ", names)))
-        |> ignore
+    for line in CompareReport.classicalLines outcome.Classical do
+        md.AppendLine("- " + line) |> ignore
 
     md.AppendLine().Append(TextTable.markdown headers rows) |> ignore
 
@@ -64,6 +63,10 @@ let private runMultiSolution (args: ParseResults<CompareArgs>) =
 
     File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
     let report = CompareReport.write out
+
+    for line in CompareReport.classicalLines outcome.Classical do
+        printfn "%s" line
+
     printfn "%s" (TextTable.render headers rows)
 
     printfn

@@ -519,6 +519,16 @@ let ``the multi-solution chart has a line per PINN strategy and a rule per class
     Assert.Equal(2, count svg "<polyline")
     Assert.Contains("newton (classical): 1", svg)
     Assert.Contains("known: 2", svg)
-    let headers, table = CompareReport.multiSolutionTable rows
+
+    let headers, table =
+        CompareReport.multiSolutionTable
+            [ "p", [ "B-solution"; "A-solution" ] ]
+            (rows
+             |> List.map (fun r ->
+                 { r with
+                     Matched = r.Matched |> List.map (fun m -> m + "-solution")
+                 }))
+
     Assert.Equal(5, table.Length)
-    Assert.Equal("A; B", table[3][headers |> List.findIndex ((=) "which")])
+    // named by their letters in the classical list
+    Assert.Equal("B, A", table[3][headers |> List.findIndex ((=) "which")])

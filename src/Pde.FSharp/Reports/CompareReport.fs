@@ -27,8 +27,11 @@ let private logSpace (lo: float) (hi: float) (n: int) =
     let hi = max hi (lo * 1.0001)
     Array.init n (fun i -> lo * Math.Pow(hi / lo, float i / float (n - 1)))
 
-/// The success-rate table of a study (one row per problem and solver).
+/// The success-rate table of a study (one row per problem and solver; with PDE problems, the classical solutions the
+/// successful cells reached).
 let successTable (study: Study) (results: CellResult list) =
+    let pde = study.Problems |> List.exists isPde
+
     let headers =
         [
             "problem"
@@ -39,9 +42,12 @@ let successTable (study: Study) (results: CellResult list) =
             "starts solved"
             "median steps to target"
             "IQR"
+            "95% CI (median)"
             "median evaluations"
+            "median s"
             "median best loss"
-            "solutions reached"
+            if pde then
+                "solutions reached"
         ]
 
     let rows =
@@ -62,12 +68,23 @@ let successTable (study: Study) (results: CellResult list) =
                     sprintf "%d/%d" s.StartsSolved s.Starts
                     g s.MedianSteps
                     g s.StepsIqr
-                    g s.MedianEvaluations
-                    g s.MedianBestLoss
-                    (if s.Solutions.IsEmpty then
+                    (let lo, hi = s.MedianStepsInterval
+
+                     if Double.IsNaN lo then
                          "–"
                      else
-                         String.Join("; ", s.Solutions |> List.map (fun (name, n) -> sprintf "%s ×%d" name n)))
+                         sprintf "[%s, %s]" (g lo) (g hi))
+                    g s.MedianEvaluations
+                    g s.MedianSeconds
+                    g s.MedianBestLoss
+                    if pde then
+                        (if s.Solutions.IsEmpty then
+                             "–"
+                         else
+                             String.Join(
+                                 "; ",
+                                 s.Solutions |> List.map (fun (name, n) -> sprintf "%s ×%d" name n)
+                             ))
                 ]
         ]
 
@@ -240,8 +257,36 @@ let studyPage (study: Study) (results: CellResult list) =
                          p.Name)
          ])
 
-/// The rows of the multi-solution table (aggregated over seeds).
-let multiSolutionTable (rows: MultiSolution.Row list) =
+/// Letters A, B, … for the classical solutions of each problem, in the order listed.
+let classicalLetters (classical: (string * string list) list) =
+    [
+        for problem, names in classical do
+            for i, name in List.indexed names -> (problem, name), string (char (int 'A' + i % 26))
+    ]
+    |> dict
+
+/// The known solutions with their letters, one line per problem.
+let classicalLines (classical: (string * string list) list) =
+    let letters = classicalLetters classical
+
+    [
+        for problem, names in classical ->
+            sprintf
+                "%s: %s"
+                problem
+                (String.Join("; ", names |> List.map (fun n -> sprintf "%s = %s" letters[(problem, n)] n)))
+    ]
+
+/// The rows of the multi-solution table (aggregated over seeds); the classical solutions found are named by their
+/// letters (see `classicalLines`).
+let multiSolutionTable (classical: (string * string list) list) (rows: MultiSolution.Row list) =
+    let letters = classicalLetters classical
+
+    let letter problem name =
+        match letters.TryGetValue((problem, name)) with
+        | true, l -> l
+        | _ -> name
+
     let headers =
         [
             "problem"
@@ -262,7 +307,7 @@ let multiSolutionTable (rows: MultiSolution.Row list) =
                     a.Problem
                     a.Strategy
                     (match a.BudgetRuns, a.BudgetSteps with
-                     | Some r, Some s -> sprintf "%d runs, %d steps" r s
+                     | Some r, Some s -> sprintf "%d run%s, %d steps" r (if r = 1 then "" else "s") s
                      | _ -> "– (Newton)")
                     sprintf "%g" a.MeanRunsUsed
                     (if a.Seeds > 1 then
@@ -272,9 +317,15 @@ let multiSolutionTable (rows: MultiSolution.Row list) =
                     (if a.AnyMatched.IsEmpty then
                          "none"
                      else
-                         String.Join("; ", a.AnyMatched))
+                         String.Join(", ", a.AnyMatched |> List.map (letter a.Problem)))
                     sprintf "%g" a.MeanDistinct
-                    g a.MeanSeconds
+                    (if Double.IsNaN a.MeanSeconds then
+                         "–"
+                     else
+                         (if a.MeanSeconds < 1.0 then
+                              sprintf "%.2g" a.MeanSeconds
+                          else
+                              sprintf "%.1f" a.MeanSeconds))
                     sprintf "%.0f" a.MeanEvaluations
                 ]
         ]
@@ -347,7 +398,7 @@ let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row l
 
 /// The report of a multi-solution folder.
 let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolution.Row list) =
-    let headers, table = multiSolutionTable rows
+    let headers, table = multiSolutionTable classical rows
 
     Html.page
         "Multi-solution study"
@@ -355,7 +406,7 @@ let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolut
             Html.paragraph
                 "How many distinct solutions each strategy finds per budget. Bounces: one shared initialization, different bounce seeds, no deflation. Bounces+deflation: one run, then rounds of one deflated run until a round finds nothing new. Restarts: an initialization per run, no deflation (BBI, and Adam as the friction baseline). Newton: classical deflated Newton on the finite-difference system from constant guesses. A budget of N runs counts the first N runs of one workflow in the order they ran."
             Html.heading 2 "Known (classical) solutions"
-            Html.bullets [ for p, names in classical -> sprintf "%s: %s" p (String.Join("; ", names)) ]
+            Html.bullets (classicalLines classical)
             Html.heading 2 "Distinct solutions per budget"
             Html.table headers table
             Html.paragraph

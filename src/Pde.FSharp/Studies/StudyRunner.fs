@@ -396,7 +396,12 @@ let summarise (study: Study) (results: CellResult list) =
                     results |> List.filter (fun r -> r.Problem = p.Name && r.Solver = s.Label)
 
                 let wins = cells |> List.filter (fun r -> r.Success)
-                let lo, hi = Proportion.wilson wins.Length cells.Length
+
+                let lo, hi =
+                    if cells.IsEmpty then
+                        nan, nan
+                    else
+                        Proportion.wilson wins.Length cells.Length
 
                 let steps =
                     wins |> List.choose (fun r -> r.StepsToTarget) |> List.map float |> Array.ofList
