@@ -195,13 +195,18 @@ type CompareArgs =
     | [<MainCommand; Unique>] Study of name_or_file: string
     | [<Unique>] Out of dir: string
     | [<Unique>] Parallel of n: int
+    | Full
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Study _ -> "a built-in study (ackley, zakharov) or a study file (JSON, see docs/studies.md)."
-            | Out _ -> "output folder (default out/compare/<study>); a rerun there skips finished cells."
-            | Parallel _ -> "cells at a time (default: all cores)."
+            | Study _ ->
+                "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
+            | Out _ ->
+                "output folder (default out/compare/<study>); a rerun there skips finished cells or runs."
+            | Parallel _ -> "cells (multi-solution: workflows) at a time (default: all cores)."
+            | Full ->
+                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
 
 /// Top level.
 type Command =

@@ -1,4 +1,5 @@
-/// `ecdpde compare`: runs a study (resumable), prints and writes its summary, cells and profiles.
+/// `ecdpde compare`: runs a study (resumable), prints and writes its summary, cells, profiles and report.html; or the
+/// multi-solution study (distinct solutions per budget and discovery strategy).
 module EcdPde.Cli.CompareCommand
 
 open System
@@ -13,11 +14,71 @@ open EcdPde.Cli.Arguments
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
 
-/// Runs the command; returns the exit code.
-let run (args: ParseResults<CompareArgs>) =
-    let study =
-        BuiltInStudies.resolve (args.GetResult(CompareArgs.Study, "ackley"))
-        |> Study.validate
+let private runMultiSolution (args: ParseResults<CompareArgs>) =
+    let settings =
+        if args.Contains CompareArgs.Full then
+            MultiSolution.full
+        else
+            MultiSolution.defaults
+
+    let out =
+        args.GetResult(CompareArgs.Out, Path.Combine("out", "compare", settings.Name))
+
+    Directory.CreateDirectory out |> ignore
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    eprintfn
+        "multi-solution study (%s size): %d problem(s), %d strategies, budgets of %s runs, %d seed(s); folder %s"
+        (if args.Contains CompareArgs.Full then "full" else "default")
+        settings.Problems.Length
+        settings.Strategies.Length
+        (String.Join(", ", settings.Budgets))
+        settings.Seeds
+        (Path.GetFullPath out)
+
+    let outcome =
+        MultiSolution.run settings out (args.GetResult(CompareArgs.Parallel, 0)) (fun line ->
+            lock clock (fun () -> eprintfn "[%4.0f s] %s" clock.Elapsed.TotalSeconds line))
+
+    File.WriteAllText(
+        CompareReport.multiSolutionFile out,
+        (MultiSolution.toJson outcome).ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
+    )
+
+    File.WriteAllText(Path.Combine(out, "multi-solution.csv"), MultiSolution.csv outcome.Rows)
+    let headers, rows = CompareReport.multiSolutionTable outcome.Classical outcome.Rows
+    let md = StringBuilder("# Multi-solution study\n\nClassical solutions:\n\n")
+
+    for line in CompareReport.classicalLines outcome.Classical do
+        md.AppendLine("- " + line) |> ignore
+
+    md.AppendLine().Append(TextTable.markdown headers rows) |> ignore
+
+    md.AppendLine(
+        sprintf
+            "\n%.0f s in all (workflows read back from the folder cost nothing; the seconds column is the runs' own time)."
+            outcome.Seconds
+    )
+    |> ignore
+
+    File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
+    let report = CompareReport.write out
+
+    for line in CompareReport.classicalLines outcome.Classical do
+        printfn "%s" line
+
+    printfn "%s" (TextTable.render headers rows)
+
+    printfn
+        "%.0f s; results in %s; report: %s"
+        outcome.Seconds
+        (Path.GetFullPath out)
+        (Path.GetFullPath report)
+
+    0
+
+let private runStudy (args: ParseResults<CompareArgs>) (name: string) =
+    let study = BuiltInStudies.resolve name |> Study.validate
 
     let out =
         args.GetResult(CompareArgs.Out, Path.Combine("out", "compare", study.Name))
@@ -30,50 +91,27 @@ let run (args: ParseResults<CompareArgs>) =
             lastPrint <- clock.Elapsed
             eprintfn "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds
 
+    Directory.CreateDirectory out |> ignore
+    BuiltInStudies.write study (CompareReport.studyFile out)
+
     let results, ran =
         StudyRunner.run study out (args.GetResult(CompareArgs.Parallel, 0)) progress
 
-    let summary = StudyRunner.summarise study results
+    let headers, rows = CompareReport.successTable study results
 
-    let headers =
-        [
-            "problem"
-            "solver"
-            "success"
-            "95% interval"
-            "starts solved"
-            "median steps"
-            "IQR"
-            "95% CI (median)"
-            "median evals"
-            "median s"
-            "median best loss"
-        ]
+    let deterministic =
+        study.Solvers
+        |> List.filter Study.isDeterministic
+        |> List.map (fun s -> s.Label)
 
-    let rows =
-        [
-            for s in summary ->
-                let lo, hi = s.MedianStepsInterval
+    let note =
+        if deterministic.IsEmpty then
+            ""
+        else
+            sprintf
+                "Deterministic solvers (%s) ran once per start: their other seeds would repeat the same run.\n"
+                (String.Join(", ", deterministic))
 
-                [
-                    s.Problem
-                    s.Solver
-                    sprintf "%d/%d" s.Successes s.Cells
-                    sprintf "[%.2f, %.2f]" s.SuccessLow s.SuccessHigh
-                    sprintf "%d/%d" s.StartsSolved s.Starts
-                    g s.MedianSteps
-                    g s.StepsIqr
-                    (if Double.IsNaN lo then
-                         "–"
-                     else
-                         sprintf "[%s, %s]" (g lo) (g hi))
-                    g s.MedianEvaluations
-                    g s.MedianSeconds
-                    g s.MedianBestLoss
-                ]
-        ]
-
-    Directory.CreateDirectory out |> ignore
     let md = StringBuilder()
     md.AppendLine(sprintf "# Study %s\n" study.Name) |> ignore
 
@@ -88,13 +126,16 @@ let run (args: ParseResults<CompareArgs>) =
     )
     |> ignore
 
+    if note <> "" then
+        md.AppendLine(note) |> ignore
+
     md.Append(TextTable.markdown headers rows) |> ignore
     File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
 
     // every cell as CSV
     let csv =
         StringBuilder(
-            "problem,solver,start,seed,success,steps_to_target,evaluations_to_target,seconds_to_target,best_loss,final_loss,steps,evaluations,seconds\n"
+            "problem,solver,start,seed,success,steps_to_target,evaluations_to_target,seconds_to_target,best_loss,final_loss,steps,evaluations,seconds,solution,distance\n"
         )
 
     let opt (o: 'a option) =
@@ -118,61 +159,29 @@ let run (args: ParseResults<CompareArgs>) =
                     string r.Steps
                     string r.Evaluations
                     Number.exact r.Seconds
+                    r.Solution |> Option.map (fun s -> "\"" + s + "\"") |> Option.defaultValue ""
+                    opt (r.Distance |> Option.map Number.exact)
                 ]
             )
         )
         |> ignore
 
     File.WriteAllText(Path.Combine(out, "cells.csv"), csv.ToString())
-
-    // performance profile (cost: median evaluations to the target, failures +∞)
-    let costs = StudyRunner.profileCosts study results
-    let finite = costs |> Array.collect id |> Array.filter Double.IsFinite
-
-    let figures =
-        if finite.Length > 0 then
-            let best = costs |> Array.map (fun row -> Array.min row)
-
-            let maxRatio =
-                Array.map2
-                    (fun (row: float[]) b ->
-                        row
-                        |> Array.filter Double.IsFinite
-                        |> Array.map (fun c -> c / b)
-                        |> Array.fold max 1.0)
-                    costs
-                    best
-                |> Array.max
-
-            let taus =
-                Array.init 60 (fun i -> Math.Pow(max 2.0 (maxRatio * 1.5), float i / 59.0))
-
-            let rho = Pde.FSharp.Statistics.Profiles.performance costs taus
-
-            let chart =
-                Svg.chart
-                    (sprintf "Performance profile, study %s" study.Name)
-                    "τ (cost / best cost)"
-                    "fraction of problems"
-                    (study.Solvers
-                     |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip taus rho[i])))
-
-            [
-                Html.figure
-                    (Svg.render
-                        { chart with
-                            X = { chart.X with Log = true }
-                        })
-                    "Dolan–Moré performance profile; cost = median evaluations to the target over all cells, a failed cell counting as +∞."
-            ]
-        else
-            []
-
-    File.WriteAllText(
-        Path.Combine(out, "summary.html"),
-        Html.page (sprintf "Study %s" study.Name) ([ Html.table headers rows ] @ figures)
-    )
-
+    let report = CompareReport.write out
     printfn "%s" (TextTable.render headers rows)
+
+    if note <> "" then
+        printf "%s" note
+
     printfn "%d cells (%d run now); results in %s" results.Length ran (Path.GetFullPath out)
+    printfn "report: %s" (Path.GetFullPath report)
     0
+
+/// Runs the command; returns the exit code.
+let run (args: ParseResults<CompareArgs>) =
+    let name = args.GetResult(CompareArgs.Study, "ackley")
+
+    if name.ToLowerInvariant() = MultiSolution.defaults.Name then
+        runMultiSolution args
+    else
+        runStudy args name

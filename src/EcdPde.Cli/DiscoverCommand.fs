@@ -80,7 +80,9 @@ let run (args: ParseResults<DiscoverArgs>) =
         invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
 
     if s.DeflationSteps < 1L then
-        invalidArg "deflation-steps" (sprintf "--deflation-steps must be at least 1 (got %d)" s.DeflationSteps)
+        invalidArg
+            "deflation-steps"
+            (sprintf "--deflation-steps must be at least 1 (got %d)" s.DeflationSteps)
 
     if s.PolishSteps < 0L then
         invalidArg "polish-steps" (sprintf "--polish-steps must be ≥ 0 (got %d)" s.PolishSteps)

@@ -115,7 +115,11 @@ let ``fields near the zero solution are compared absolutely below the distance f
     let large = [| 0.9; 0.8; 0.7; 0.6 |]
 
     let cs =
-        [ candidate 0 zero 1e-3 1e-4; candidate 1 small 1e-3 1e-4; candidate 2 large 1e-3 1e-4 ]
+        [
+            candidate 0 zero 1e-3 1e-4
+            candidate 1 small 1e-3 1e-4
+            candidate 2 large 1e-3 1e-4
+        ]
 
     // relative to their own tiny norms, 0 and a small field are as far apart as can be
     Assert.Equal(3, (fst (classify gates w 0.1 1e-12 cs)).Length)
@@ -123,7 +127,9 @@ let ``fields near the zero solution are compared absolutely below the distance f
     let solutions, _ = classify gates w 0.1 1.0 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run))
-    Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.1 0.0 [] |> ignore) |> ignore
+
+    Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.1 0.0 [] |> ignore)
+    |> ignore
 
 let private twoBasin () : Ensemble.EnsembleProblem =
     let f = TwoBasin<float>()
@@ -306,7 +312,9 @@ let ``the deflated objective's gradient matches central differences and it multi
     |> ignore
 
 [<Fact>]
-let ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)`` () =
+let ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)``
+    ()
+    =
     // the inner loss vanishes quadratically at θ = 0, where the network is u = 0 (the known solution): with M·L the
     // deflated loss would tend to a constant along a line into θ = 0, with M²·L it grows like 1/t²
     let net =

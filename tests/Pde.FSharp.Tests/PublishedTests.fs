@@ -6,36 +6,60 @@ open Ecd.Core.Objectives
 open Pde.FSharp.Studies
 open Pde.FSharp.Statistics
 
+let private temp () =
+    System.IO.Path.Combine(
+        System.IO.Path.GetTempPath(),
+        "ecdpde-published-" + System.Guid.NewGuid().ToString("N")
+    )
+
+/// The built-in Ackley study with `starts` starts, `tries` bounce seeds per start and `steps` steps.
+let private ackley starts tries steps =
+    { BuiltInStudies.ackley with
+        Problems =
+            BuiltInStudies.ackley.Problems
+            |> List.map (fun p ->
+                { p with
+                    Starts = Study.Uniform(-4.0, 4.0, starts)
+                })
+        Seeds = tries
+        Steps = steps
+    }
+
+let private startsSolved (results: StudyRunner.CellResult list) solver =
+    results
+    |> List.filter (fun r -> r.Solver = solver && r.Success)
+    |> List.map (fun r -> r.Start)
+    |> List.distinct
+    |> List.length
+
 [<Fact>]
 let ``Ackley b = 0.02: BBI finds the global minimum from most starts, GDM essentially never`` () =
-    // Authors: BBI 83/100 with up to five tries per start, GDM 0/100 (ackley.ipynb); full protocol, ~5 s.
-    let bbi = Published.ackley (Published.ackleyPaper "bbi" Published.ackleyBbi)
+    // Authors: BBI 83/100 with up to five tries per start, GDM 0/100 (ackley.ipynb); 30 of the 100 starts, ~5 s.
+    let results, _ = StudyRunner.run (ackley 30 5 30_000L) (temp ()) 0 (fun _ _ -> ())
+    let bbi = startsSolved results "bbi"
+    Assert.InRange(bbi, 20, 30)
+    Assert.InRange(startsSolved results "gdm", 0, 2)
+    // GDM is deterministic: one run per start
+    Assert.Equal(30, results |> List.filter (fun r -> r.Solver = "gdm") |> List.length)
 
-    let gdm =
-        Published.ackley
-            { Published.ackleyPaper "gdm" Published.ackleyGdm with
-                Tries = 1
-            }
+    let firstTry =
+        results
+        |> List.filter (fun r -> r.Solver = "bbi" && r.SeedIndex = 0 && r.Success)
+        |> List.length
 
-    Assert.InRange(bbi.Successes, 70, 100)
-    Assert.InRange(gdm.Successes, 0, 5)
-
-    Assert.True(
-        bbi.FirstTrySuccesses < bbi.Successes,
-        "extra tries (new bounce seeds) should rescue some starts"
-    )
+    Assert.True(firstTry < bbi, "extra tries (new bounce seeds) should rescue some starts")
 
 [<Fact>]
 let ``the Ackley study is deterministic for a seed`` () =
-    let study =
-        { Published.ackleyPaper "bbi" Published.ackleyBbi with
-            Starts = 12
-            Tries = 2
-            Steps = 3000L
-        }
+    let study = ackley 12 2 3000L
 
-    Assert.Equal<int[]>((Published.ackley study).TriesUsed, (Published.ackley study).TriesUsed)
-    Assert.Equal<float[]>((Published.ackley study).BestLoss, (Published.ackley study).BestLoss)
+    let untimed (rs: StudyRunner.CellResult list) =
+        rs
+        |> List.map (fun r -> r.Problem, r.Solver, r.Start, r.SeedIndex, r.Success, r.BestLoss)
+
+    let a, _ = StudyRunner.run study (temp ()) 0 (fun _ _ -> ())
+    let b, _ = StudyRunner.run study (temp ()) 0 (fun _ _ -> ())
+    Assert.Equal<_ list>(untimed a, untimed b)
 
 [<Fact>]
 let ``two basins: the ratio of runs approaches the authors' measurement, below the volume formula`` () =
@@ -88,12 +112,7 @@ let ``ECDSep energy drift slope is 2 (leapfrog)`` () =
 
 [<Fact>]
 let ``study inputs are checked`` () =
-    Assert.Throws<System.ArgumentException>(fun () ->
-        Published.ackley
-            { Published.ackleyPaper "bbi" Published.ackleyBbi with
-                Starts = 0
-            }
-        |> ignore)
+    Assert.Throws<System.ArgumentException>(fun () -> Study.validate (ackley 0 5 100L) |> ignore)
     |> ignore
 
     Assert.Throws<System.ArgumentException>(fun () -> Published.twoBasin 0 10L 1UL |> ignore)

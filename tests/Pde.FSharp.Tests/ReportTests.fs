@@ -266,25 +266,25 @@ let ``an unrecognized or missing folder is an error naming it and what was expec
 [<Fact>]
 let ``other folder kinds plug in through the list of kinds`` () =
     let dir = fresh None
-    File.WriteAllText(Path.Combine(dir, "study.json"), "{}")
+    File.WriteAllText(Path.Combine(dir, "custom.json"), "{}")
 
-    let study: FolderReport.FolderKind =
+    let custom: FolderReport.FolderKind =
         {
-            Name = "study"
-            Expects = "study.json"
-            Recognizes = fun d -> File.Exists(Path.Combine(d, "study.json"))
+            Name = "custom"
+            Expects = "custom.json"
+            Recognizes = fun d -> File.Exists(Path.Combine(d, "custom.json"))
             Write =
                 fun d ->
                     let p = Path.Combine(d, "report.html")
-                    File.WriteAllText(p, Html.page "study" [])
+                    File.WriteAllText(p, Html.page "custom" [])
                     p
         }
 
     Assert.Throws<ArgumentException>(fun () -> FolderReport.write dir |> ignore)
     |> ignore
 
-    let kind, path = FolderReport.writeWith (FolderReport.kinds @ [ study ]) dir
-    Assert.Equal("study", kind.Name)
+    let kind, path = FolderReport.writeWith (FolderReport.kinds @ [ custom ]) dir
+    Assert.Equal("custom", kind.Name)
     Assert.True(File.Exists path)
 
 [<Fact>]

@@ -71,9 +71,9 @@ let private temp () =
 let ``a study runs every cell once; a rerun skips the finished cells and reads the same results`` () =
     let dir = temp ()
     let first, ran = StudyRunner.run tiny dir 2 (fun _ _ -> ())
-    // 3 starts × 2 seeds + 1 start × 2 seeds, for 2 solvers
-    Assert.Equal(16, first.Length)
-    Assert.Equal(16, ran)
+    // 3 starts + 1 start, for 2 solvers; both are deterministic (GDM, Adam → L-BFGS), so one seed per start
+    Assert.Equal(8, first.Length)
+    Assert.Equal(8, ran)
     File.Delete(Directory.GetFiles(Path.Combine(dir, "cells")) |> Array.head)
     let again, ranAgain = StudyRunner.run tiny dir 2 (fun _ _ -> ())
     Assert.Equal(1, ranAgain)
@@ -97,11 +97,12 @@ let ``summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does
         summary |> List.find (fun x -> x.Problem = p && x.Solver = s)
 
     let quadLbfgs = find "quad" "adam-lbfgs"
-    Assert.Equal(6, quadLbfgs.Successes)
+    // deterministic: one run per start
+    Assert.Equal(3, quadLbfgs.Successes)
     Assert.Equal(3, quadLbfgs.StartsSolved)
     let lo, hi = quadLbfgs.SuccessLow, quadLbfgs.SuccessHigh
-    Assert.True(lo > 0.5 && hi = 1.0)
-    Assert.Equal(2, (find "rosen" "adam-lbfgs").Successes)
+    Assert.True(lo > 0.4 && hi = 1.0)
+    Assert.Equal(1, (find "rosen" "adam-lbfgs").Successes)
     Assert.Equal(0, (find "rosen" "gdm").Successes)
     Assert.True(Double.IsNaN((find "rosen" "gdm").MedianSteps))
     let costs = StudyRunner.profileCosts tiny results

@@ -186,7 +186,9 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 Objective =
                     fun () ->
                         let pool = new WorkerPool(engineThreads)
-                        let loss = new PinnLoss<float>(discretization, network, example.WeightDecay, Some pool)
+
+                        let loss =
+                            new PinnLoss<float>(discretization, network, example.WeightDecay, Some pool)
 
                         let deflated =
                             new Deflation.DeflatedObjective(
@@ -250,7 +252,8 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             )
 
         let start i =
-            if i = 0 then initial round 0
+            if i = 0 then
+                initial round 0
             elif i - 1 < starts.Length then
                 match starts[i - 1] with
                 | Some(a, theta) -> scaleOutput network a theta
@@ -317,7 +320,8 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             let check =
                 classical
                 |> List.map (fun (desc, values) ->
-                    desc, relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
+                    desc,
+                    relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
                 |> List.sortBy snd
                 |> List.tryHead
                 |> Option.defaultValue ("no classical solution", nan)

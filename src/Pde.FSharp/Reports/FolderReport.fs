@@ -38,6 +38,18 @@ let drift =
         Write = DriftFolderReport.write
     }
 
+/// `ecdpde compare` output: study.json (with cells/) or multi-solution.json.
+let comparison =
+    {
+        Name = "comparative study"
+        Expects = "study.json or multi-solution.json (from `ecdpde compare`)"
+        Recognizes =
+            fun dir ->
+                File.Exists(CompareReport.studyFile dir)
+                || File.Exists(CompareReport.multiSolutionFile dir)
+        Write = CompareReport.write
+    }
+
 /// `ecdpde optimize` output (and single discovery runs): trace CSVs and checkpoints.
 let optimization =
     {
@@ -49,7 +61,7 @@ let optimization =
     }
 
 /// The kinds `ecdpde report` knows, most specific first.
-let kinds = [ discovery; drift; optimization ]
+let kinds = [ discovery; comparison; drift; optimization ]
 
 /// The first kind in `kinds` that recognizes `dir`.
 let detect (kinds: FolderKind list) (dir: string) =

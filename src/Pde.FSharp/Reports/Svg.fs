@@ -25,6 +25,9 @@ type Mark =
     | VRule of label: string * color: string * x: float
     /// A shaded band between x0 and x1.
     | VBand of label: string * color: string * x0: float * x1: float
+    /// A shaded band between two curves: (x, lower y, upper y), e.g. an interquartile range around a median line
+    /// (broken at non-finite values).
+    | Band of label: string * color: string * points: (float * float * float)[]
 
 /// A chart.
 type Chart =
@@ -155,6 +158,7 @@ let private xs (m: Mark) =
     | ErrorBars(_, _, p) -> p |> Seq.map (fun (x, _, _) -> x)
     | VRule(_, _, x) -> Seq.singleton x
     | VBand(_, _, a, b) -> seq [ a; b ]
+    | Band(_, _, p) -> p |> Seq.map (fun (x, _, _) -> x)
     | HRule _ -> Seq.empty
 
 let private ys (m: Mark) =
@@ -164,6 +168,7 @@ let private ys (m: Mark) =
     | Dots(_, _, p) -> p |> Seq.map snd
     | ErrorBars(_, _, p) -> p |> Seq.collect (fun (_, y, h) -> [ y; y - h; y + h ])
     | HRule(_, _, y) -> Seq.singleton y
+    | Band(_, _, p) -> p |> Seq.collect (fun (_, lo, hi) -> [ lo; hi ])
     | VRule _
     | VBand _ -> Seq.empty
 
@@ -193,7 +198,8 @@ let render (c: Chart) =
             | ErrorBars(l, col, _)
             | HRule(l, col, _)
             | VRule(l, col, _)
-            | VBand(l, col, _, _) when not (String.IsNullOrEmpty l) -> Some(l, col, m)
+            | VBand(l, col, _, _)
+            | Band(l, col, _) when not (String.IsNullOrEmpty l) -> Some(l, col, m)
             | _ -> None)
 
     let itemWidth (label: string) = 30.0 + 6.6 * float label.Length
@@ -407,6 +413,34 @@ let render (c: Chart) =
                 e color
             )
             |> ignore
+        | Band(_, color, p) ->
+            // one polygon per run of usable points: along the lower curve, back along the upper one
+            let runs =
+                Collections.Generic.List<Collections.Generic.List<float * float * float>>()
+
+            let mutable current = Collections.Generic.List<float * float * float>()
+
+            for x, lo, hi in p do
+                if okX x && okY lo && okY hi then
+                    current.Add((sx x, sy lo, sy hi))
+                elif current.Count > 0 then
+                    runs.Add current
+                    current <- Collections.Generic.List<float * float * float>()
+
+            if current.Count > 0 then
+                runs.Add current
+
+            for run in runs do
+                let lower = run |> Seq.map (fun (x, lo, _) -> px x + "," + px lo)
+                let upper = run |> Seq.rev |> Seq.map (fun (x, _, hi) -> px x + "," + px hi)
+
+                b.AppendFormat(
+                    inv,
+                    "<polygon fill=\"{0}\" fill-opacity=\"0.18\" stroke=\"none\" points=\"{1}\"/>\n",
+                    e color,
+                    String.Join(" ", Seq.append lower upper)
+                )
+                |> ignore
         | _ -> ()
 
     for m in c.Marks do
@@ -483,7 +517,8 @@ let render (c: Chart) =
                     (px (lx + 10.0))
                     (px (y - 4.0))
                     (e col)
-            | VBand _ ->
+            | VBand _
+            | Band _ ->
                 sprintf
                     "<rect x=\"%s\" y=\"%s\" width=\"14\" height=\"9\" fill=\"%s\" fill-opacity=\"0.3\"/>"
                     (px (lx + 3.0))

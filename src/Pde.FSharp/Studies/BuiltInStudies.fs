@@ -105,8 +105,53 @@ let zakharov =
         Seed = 2022UL
     }
 
-/// Built-in studies by name.
-let all = [ ackley; zakharov ]
+/// PINN training on the discovery examples as study problems: the paper's PDE (k = 2) and Bratu (λ = 6), two network
+/// initializations each, 6000 steps; success = a classical solution reached (relative L² distance ≤ 0.1, gates
+/// passing). Solvers: BBI with `ecdpde discover`'s settings (two bounce seeds), Adam (lr 0.003), Adam → L-BFGS.
+let pinn =
+    {
+        Name = "pinn"
+        Problems =
+            [
+                pdeProblem "paper-pde-k2" "pde:paper-pde:k=2" 2 0.1
+                pdeProblem "bratu-6" "pde:bratu:lambda=6" 2 0.1
+            ]
+        Solvers =
+            [
+                {
+                    Label = "bbi"
+                    Stages = [ stage "bbi" (snd (Pde.FSharp.Discovery.Examples.bbi 0.002)) ]
+                }
+                {
+                    Label = "adam"
+                    Stages = [ stage "adam" [ "lr", "0.003" ] ]
+                }
+                {
+                    Label = "adam-lbfgs"
+                    Stages =
+                        [
+                            {
+                                Optimizer = "adam"
+                                Settings = [ "lr", "0.003" ]
+                                Share = 0.5
+                            }
+                            {
+                                Optimizer = "lbfgs"
+                                Settings = [ "toleranceGrad", "0"; "toleranceChange", "0" ]
+                                Share = 0.5
+                            }
+                        ]
+                }
+            ]
+        Seeds = 2
+        Steps = 6000L
+        WallSeconds = None
+        Precision = "float64"
+        Seed = 2022UL
+    }
+
+/// Built-in studies by name (the multi-solution study, which is not a grid of cells, is `MultiSolution`).
+let all = [ ackley; zakharov; pinn ]
 
 /// Reads a study file (JSON; see docs/studies.md for the format). Errors name the missing or bad field.
 let read (path: string) =
@@ -116,7 +161,7 @@ let read (path: string) =
             (sprintf
                 "no built-in study and no file named '%s' (built-in: %s)"
                 path
-                (String.Join(", ", all |> List.map (fun s -> s.Name))))
+                (String.Join(", ", (all |> List.map (fun s -> s.Name)) @ [ "multi-solution" ])))
 
     use doc = JsonDocument.Parse(File.ReadAllText path)
     let root = doc.RootElement
@@ -141,12 +186,20 @@ let read (path: string) =
                 for p in (req root "problems").EnumerateArray() ->
                     let starts = req p "starts"
 
+                    let func = str p "function"
+
                     {
                         Name = str p "name"
-                        Function = str p "function"
-                        Dim = (req p "dim").GetInt32()
+                        Function = func
+                        Dim =
+                            match p.TryGetProperty "dim" with
+                            | true, v -> v.GetInt32()
+                            | _ when PdeProblem.isPde func -> 0
+                            | _ -> (req p "dim").GetInt32()
                         Starts =
                             match starts.TryGetProperty "fixed", starts.TryGetProperty "uniform" with
+                            | _ when fst (starts.TryGetProperty "initializations") ->
+                                Initializations((starts.GetProperty "initializations").GetInt32())
                             | (true, f), _ -> Fixed [ for v in f.EnumerateArray() -> v.GetDouble() ]
                             | _, (true, u) ->
                                 let a = [ for v in u.EnumerateArray() -> v.GetDouble() ]
@@ -155,7 +208,10 @@ let read (path: string) =
                                     invalidArg "study" (sprintf "%s: 'uniform' needs [lo, hi, count]" path)
 
                                 Uniform(a[0], a[1], int a[2])
-                            | _ -> invalidArg "study" (sprintf "%s: 'starts' needs 'fixed' or 'uniform'" path)
+                            | _ ->
+                                invalidArg
+                                    "study"
+                                    (sprintf "%s: 'starts' needs 'fixed', 'uniform' or 'initializations'" path)
                         Target = (req p "target").GetDouble()
                     }
             ]
@@ -193,6 +249,77 @@ let read (path: string) =
             | true, v -> v.GetUInt64()
             | _ -> 0UL
     }
+
+/// Writes a study as a study file (the format `read` reads back).
+let write (study: Study) (path: string) =
+    let options = JsonWriterOptions(Indented = true)
+    use stream = File.Create path
+    use w = new Utf8JsonWriter(stream, options)
+    w.WriteStartObject()
+    w.WriteString("name", study.Name)
+    w.WriteNumber("seeds", study.Seeds)
+    w.WriteNumber("steps", study.Steps)
+    w.WriteString("precision", study.Precision)
+    w.WriteNumber("seed", study.Seed)
+
+    match study.WallSeconds with
+    | Some s -> w.WriteNumber("wallSeconds", s)
+    | None -> ()
+
+    w.WriteStartArray("problems")
+
+    for p in study.Problems do
+        w.WriteStartObject()
+        w.WriteString("name", p.Name)
+        w.WriteString("function", p.Function)
+        w.WriteNumber("dim", p.Dim)
+        w.WriteStartObject("starts")
+
+        match p.Starts with
+        | Fixed xs ->
+            w.WriteStartArray("fixed")
+
+            for x in xs do
+                w.WriteNumberValue x
+
+            w.WriteEndArray()
+        | Uniform(lo, hi, count) ->
+            w.WriteStartArray("uniform")
+            w.WriteNumberValue lo
+            w.WriteNumberValue hi
+            w.WriteNumberValue count
+            w.WriteEndArray()
+        | Initializations n -> w.WriteNumber("initializations", n)
+
+        w.WriteEndObject()
+        w.WriteNumber("target", p.Target)
+        w.WriteEndObject()
+
+    w.WriteEndArray()
+    w.WriteStartArray("solvers")
+
+    for s in study.Solvers do
+        w.WriteStartObject()
+        w.WriteString("label", s.Label)
+        w.WriteStartArray("stages")
+
+        for st in s.Stages do
+            w.WriteStartObject()
+            w.WriteString("optimizer", st.Optimizer)
+            w.WriteStartObject("settings")
+
+            for k, v in st.Settings do
+                w.WriteString(k, v)
+
+            w.WriteEndObject()
+            w.WriteNumber("share", st.Share)
+            w.WriteEndObject()
+
+        w.WriteEndArray()
+        w.WriteEndObject()
+
+    w.WriteEndArray()
+    w.WriteEndObject()
 
 /// A built-in study by name, or a study file.
 let resolve (nameOrPath: string) =

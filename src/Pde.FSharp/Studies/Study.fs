@@ -23,15 +23,23 @@ type Starts =
     | Fixed of float list
     /// `Count` starts uniform in [Lo, Hi]ⁿ from the study seed.
     | Uniform of lo: float * hi: float * count: int
+    /// `Count` network initializations drawn from the study seed (the starts of a PDE problem).
+    | Initializations of count: int
 
-/// A problem: a synthetic function of the core (PDE problems join once the PDE language provides objectives).
+/// A problem: a synthetic function of the core, or a PDE discovery example (`pde:paper-pde:k=2`,
+/// `pde:bratu:lambda=6`) whose objective is its PINN loss.
 type Problem =
     {
         Name: string
+        /// A synthetic function (`ecdpde list`) or `pde:NAME[:key=value]` (see PdeProblem).
         Function: string
+        /// Number of variables of a synthetic function (ignored for a PDE example: its network fixes it).
         Dim: int
+        /// Fixed or Uniform points for a synthetic function, Initializations for a PDE example.
         Starts: Starts
-        /// Success: the best loss seen falls below this.
+        /// Success. Synthetic: the best loss seen falls below this. PDE example: the trained field passes the
+        /// example's quality gates and its relative L² distance to one of the example's classical solutions is at
+        /// most this (checked every few steps, see StudyRunner).
         Target: float
     }
 
@@ -52,6 +60,33 @@ type Study =
         /// Seed of the starts and of every run.
         Seed: uint64
     }
+
+/// A PDE problem: the example `func` (`pde:NAME[:key=value]`) from `initializations` network initializations,
+/// success within relative L² distance `tolerance` of a classical solution.
+let pdeProblem (name: string) (func: string) (initializations: int) (tolerance: float) =
+    {
+        Name = name
+        Function = func
+        Dim = 0
+        Starts = Initializations initializations
+        Target = tolerance
+    }
+
+/// Optimizers that draw no random numbers: from the same start they give the same run for every seed.
+let deterministicOptimizers = [ "gdm"; "adam"; "adamw"; "lbfgs" ]
+
+/// True when every stage of the solver uses a deterministic optimizer (then one run per start suffices).
+let isDeterministic (solver: Solver) =
+    solver.Stages
+    |> List.forall (fun st -> List.contains (st.Optimizer.Trim().ToLowerInvariant()) deterministicOptimizers)
+
+/// Seeds run per start for a solver: the study's seeds, or one for a deterministic solver (its other seeds would
+/// repeat the same run).
+let seedsFor (s: Study) (solver: Solver) =
+    if isDeterministic solver then 1 else s.Seeds
+
+/// True when the problem is a PDE example.
+let isPde (p: Problem) = PdeProblem.isPde p.Function
 
 /// The checks a study must pass before anything runs; errors name the problem.
 let validate (s: Study) =
@@ -110,11 +145,57 @@ let validate (s: Study) =
                 sprintf "solver '%s': stage shares must be positive and sum to 1 (sum %g)" solver.Label total
             )
 
+    match
+        s.Problems
+        |> List.countBy (fun p -> p.Name)
+        |> List.tryFind (fun (_, n) -> n > 1)
+    with
+    | Some(name, _) -> fail (sprintf "two problems are named '%s'" name)
+    | None -> ()
+
     for p in s.Problems do
-        Ecd.Core.Objectives.SyntheticFunctions.Create<float>(p.Function, p.Dim)
-        |> ignore
+        if isPde p then
+            try
+                PdeProblem.example p.Function |> ignore
+            with :? ArgumentException as e ->
+                fail (sprintf "problem '%s': %s" p.Name e.Message)
+
+            if s.Precision <> "float64" then
+                fail (
+                    sprintf
+                        "problem '%s': PDE examples run in float64 (the study asks for %s)"
+                        p.Name
+                        s.Precision
+                )
+
+            match p.Starts with
+            | Initializations n when n >= 1 -> ()
+            | Initializations n ->
+                fail (sprintf "problem '%s': needs at least 1 initialization (got %d)" p.Name n)
+            | _ ->
+                fail (
+                    sprintf
+                        "problem '%s': a PDE example starts from network initializations ({ \"initializations\": N }), not from points"
+                        p.Name
+                )
+
+            if not (p.Target > 0.0) then
+                fail (sprintf "problem '%s': the distance tolerance must be > 0 (got %g)" p.Name p.Target)
+        else
+            try
+                Ecd.Core.Objectives.SyntheticFunctions.Create<float>(p.Function, p.Dim)
+                |> ignore
+            with :? ArgumentException as e ->
+                fail (
+                    sprintf
+                        "problem '%s': %s (or a PDE example: pde:paper-pde:k=2, pde:bratu:lambda=6)"
+                        p.Name
+                        e.Message
+                )
 
         match p.Starts with
+        | Initializations _ when not (isPde p) ->
+            fail (sprintf "problem '%s': network initializations are the starts of PDE examples only" p.Name)
         | Fixed xs when xs.Length <> 1 && xs.Length <> p.Dim ->
             fail (sprintf "problem '%s': a fixed start needs 1 or %d values (got %d)" p.Name p.Dim xs.Length)
         | Uniform(lo, hi, count) when not (lo < hi) || count < 1 ->
@@ -142,9 +223,18 @@ let stableHash (text: string) =
 
     h
 
-/// The starting points of a problem (deterministic for the study seed).
+/// Number of starts of a problem.
+let startCount (p: Problem) =
+    match p.Starts with
+    | Fixed _ -> 1
+    | Uniform(_, _, count)
+    | Initializations count -> count
+
+/// The starting points of a problem (deterministic for the study seed); a PDE problem's starts are initialization
+/// indices, given here as empty points.
 let startPoints (s: Study) (p: Problem) =
     match p.Starts with
+    | Initializations count -> Array.init count (fun _ -> [||])
     | Fixed [ v ] -> [| Array.create p.Dim v |]
     | Fixed xs -> [| Array.ofList xs |]
     | Uniform(lo, hi, count) ->
