@@ -379,12 +379,12 @@ let ``bad multi-solution settings are refused`` () =
             Problems =
                 [
                     {
-                        Function = "pde:allen-cahn"
+                        Function = "pde:helmholtz"
                         StepsPerRun = 10L
                     }
                 ]
         }
-        "allen-cahn"
+        "helmholtz"
 
     check
         { MultiSolution.defaults with

@@ -77,14 +77,7 @@ let private writeValue (w: Utf8JsonWriter) (x: float) =
     else
         w.WriteStringValue(string x)
 
-let private readNum (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Number -> e.GetDouble()
-    | _ ->
-        Double.Parse(
-            e.GetString() |> Option.ofObj |> Option.defaultValue "NaN",
-            Globalization.CultureInfo.InvariantCulture
-        )
+let private readNum = Pde.FSharp.Reports.JsonRead.number
 
 let private saveCandidate (path: string) (c: Candidate) =
     let tmp = path + ".tmp"

@@ -148,12 +148,26 @@ let validate (s: Settings) =
 
     for st in s.Strategies do
         match st.Strategy with
-        | Restarts(optimizer, settings) ->
+        | Restarts(optimizer, settings) when not settings.IsEmpty ->
             Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
                 optimizer,
                 settings |> List.map Collections.Generic.KeyValuePair
             )
             |> ignore
+        | Restarts(optimizer, _) ->
+            // no settings: the example's defaults, which exist only for the example's own optimizer
+            for p in s.Problems do
+                let e = PdeProblem.example p.Function
+
+                if optimizer <> e.Defaults.Optimizer then
+                    fail (
+                        sprintf
+                            "strategy '%s': %s has default settings for %s only; give %s its settings"
+                            st.Label
+                            p.Function
+                            e.Defaults.Optimizer
+                            optimizer
+                    )
         | ClassicalNewton [] ->
             fail (sprintf "strategy '%s': deflated Newton needs at least one guess" st.Label)
         | _ -> ()
@@ -759,14 +773,7 @@ let toJson (o: Outcome) =
     root["seconds"] <- num o.Seconds
     root
 
-let private readNum (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Number -> e.GetDouble()
-    | _ ->
-        Double.Parse(
-            e.GetString() |> Option.ofObj |> Option.defaultValue "NaN",
-            Globalization.CultureInfo.InvariantCulture
-        )
+let private readNum = Pde.FSharp.Reports.JsonRead.number
 
 let private text (e: JsonElement) =
     e.GetString() |> Option.ofObj |> Option.defaultValue ""
