@@ -63,6 +63,7 @@ let run (args: ParseResults<DiscoverArgs>) =
             DeflationOptimizerSettings = deflationSettings
             DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
             PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
+            PolishOptimizer = Examples.polishOptimizer
             Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then

@@ -164,3 +164,28 @@ let ``deflation does not return to a known solution`` () =
 
     Assert.Throws<ArgumentException>(fun () -> RadialPaperPde.shootingRoots 2.0 100 1.0 0.0 10 |> ignore)
     |> ignore
+
+[<Fact>]
+let ``Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice`` () =
+    let n, e2 = 23, 0.15 * 0.15
+
+    let system =
+        Semilinear.square (fun u -> (u - u * u * u) / e2) (fun u -> (1.0 - 3.0 * u * u) / e2) n
+
+    let mode c =
+        Array.init (n * n) (fun k ->
+            let x, y = Semilinear.point n k
+            c * sin (Math.PI * x) * sin (Math.PI * y))
+
+    // the zero guess twice: a guess that is a known solution does not move and is not counted again
+    let zero = Array.zeroCreate (n * n)
+
+    let found, _ =
+        Newton.deflate Newton.NewtonOptions.Default 10 system [ zero; zero; mode 1.0; mode -1.0 ]
+
+    Assert.Equal(3, found.Length)
+    Assert.Equal(0.0, found[0] |> Array.map abs |> Array.max)
+    let peak = Array.max found[1]
+    Assert.InRange(peak, 0.85, 0.95) // 0.906 on the 47² grid
+    // the third is the mirror image of the second (the equation is odd in u)
+    Assert.All(Array.zip found[1] found[2], fun (a, b) -> Assert.Equal(-a, b, 6))

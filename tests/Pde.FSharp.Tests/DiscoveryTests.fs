@@ -361,7 +361,8 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
             DeflationOptimizer = example.Defaults.DeflationOptimizer
             DeflationOptimizerSettings = example.Defaults.DeflationOptimizerSettings
             DeflationSteps = 3000L
-            PolishSteps = 1000L
+            PolishSteps = 200L
+            PolishOptimizer = Examples.polishOptimizer
             Seed = 0UL
             Initialization = Workflow.Shared
             Threads = 0

@@ -23,7 +23,8 @@ type Defaults =
         /// Optimizer of the deflated rounds.
         DeflationOptimizer: string
         DeflationOptimizerSettings: (string * string) list
-        /// Steps of every deflated run, and of the polish on the plain loss after it.
+        /// Steps of every deflated run, and of the polish on the plain loss after it (L-BFGS: monotone, so a true
+        /// solution is refined and a minimum made by the deflation slides to the nearest true one).
         DeflationSteps: int64
         PolishSteps: int64
         DeflationRounds: int
@@ -96,6 +97,9 @@ let largeScale =
         WeightDecay = 0.0
         GridPoints = 5000
     }
+
+/// The optimizer that polishes deflated runs on the plain loss: L-BFGS without stopping tolerances.
+let polishOptimizer = "lbfgs", [ "toleranceChange", "0"; "toleranceGrad", "0" ]
 
 /// A discovery example.
 [<NoEquality; NoComparison>]
@@ -226,7 +230,7 @@ let paperPde (size: Size) (k: float) =
                  DeflationOptimizer = "adam"
                  DeflationOptimizerSettings = [ "lr", "0.001" ]
                  DeflationSteps = 4000L
-                 PolishSteps = 1000L
+                 PolishSteps = 300L
                  DeflationRounds = 2
                  DeflationRuns = 1
              }
@@ -247,7 +251,7 @@ let paperPde (size: Size) (k: float) =
                  DeflationOptimizer = "adam"
                  DeflationOptimizerSettings = [ "lr", "1e-4" ]
                  DeflationSteps = 200_000L
-                 PolishSteps = 50_000L
+                 PolishSteps = 2000L
                  DeflationRounds = 2
                  DeflationRuns = 2
              })
@@ -290,7 +294,7 @@ let bratu (size: Size) (lambda: float) =
             DeflationOptimizer = "adam"
             DeflationOptimizerSettings = [ "lr", "0.001" ]
             DeflationSteps = if size = Full then 30000L else 6000L
-            PolishSteps = (if size = Full then 30000L else 6000L) / 4L
+            PolishSteps = if size = Full then 1000L else 300L
             DeflationRounds = 2
             DeflationRuns = 2
         }

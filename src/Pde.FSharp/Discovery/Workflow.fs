@@ -35,8 +35,9 @@ type Settings =
         DeflationOptimizerSettings: (string * string) list
         /// Steps of every deflated run.
         DeflationSteps: int64
-        /// Steps on the plain (undeflated) loss after every deflated run (0 = none).
+        /// Steps on the plain (undeflated) loss after every deflated run (0 = none), with this optimizer.
         PolishSteps: int64
+        PolishOptimizer: string * (string * string) list
         /// Seed of the initialization(s) and (derived) of every run's bounces.
         Seed: uint64
         Initialization: Initialization
@@ -286,7 +287,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 (fun i -> byIndex[i].Theta)
                 []
                 s.PolishSteps
-                deflationOptimizer
+                s.PolishOptimizer
         else
             deflated
 
@@ -396,6 +397,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     settingsNode["deflation_steps"] <- JsonValue.Create s.DeflationSteps
     settingsNode["polish_steps"] <- JsonValue.Create s.PolishSteps
+    settingsNode["polish_optimizer"] <- JsonValue.Create(fst s.PolishOptimizer)
     settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
