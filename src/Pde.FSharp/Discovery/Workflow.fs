@@ -223,20 +223,19 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
         Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
         |> List.map (fun c -> { c with Run = round * 1000 + c.Run })
 
+    /// A fresh initialization for run i of a round (seeded).
+    let fresh (round: int) (i: int) =
+        network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+
     let initial (round: int) (i: int) =
         match s.Initialization with
         | Shared -> theta0
-        | PerRun ->
-            network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+        | PerRun -> fresh round i
 
-    /// A deflation round: run 0 from the initialization, run j ≥ 1 from a known solution with scaled amplitude;
-    /// then every run is polished on the plain loss, so that a minimum the deflation factor made (not a solution)
-    /// slides back to a known solution instead of being reported.
+    /// A deflation round: run 0 from the initialization, the others as `startAmplitudes` says; then every run is
+    /// polished on the plain loss, so that a minimum the deflation factor made (not a solution) slides back to a
+    /// known solution instead of being reported.
     let deflationRound (round: int) (known: Candidate list) =
-        let m = known.Length
-
-        let fresh (i: int) =
-            network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
 
         let nearZero, scalable =
             known
@@ -258,9 +257,9 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             elif i - 1 < starts.Length then
                 match starts[i - 1] with
                 | Some(a, theta) -> scaleOutput network a theta
-                | None -> fresh i
+                | None -> fresh round i
             else
-                fresh i
+                fresh round i
 
         let deflationOptimizer = s.DeflationOptimizer, s.DeflationOptimizerSettings
 
