@@ -382,6 +382,17 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     use doc = JsonDocument.Parse(File.ReadAllText outcome.Path)
     Assert.Equal("paper-pde", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
     Assert.Equal(2, doc.RootElement.GetProperty("solutions").GetArrayLength())
+    // how every run started: the bounce run from the shared initialization, the deflated one from it too
+    let startsOf (i: int) =
+        let solution = doc.RootElement.GetProperty("solutions").[i]
+
+        [
+            for d in solution.GetProperty("run_starts").EnumerateArray() ->
+                d.GetString() |> Option.ofObj |> Option.defaultValue ""
+        ]
+
+    Assert.Contains("bounces, from the shared initialization", startsOf 0 @ startsOf 1)
+    Assert.Contains("deflated, from the initialization", startsOf 0 @ startsOf 1)
     // the report: both solutions' heatmaps, the table, every run's curves, nothing external
     let html = File.ReadAllText(Pde.FSharp.Reports.DiscoveryReport.write dir)
     Assert.Contains("solution 2", html)

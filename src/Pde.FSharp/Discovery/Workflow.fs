@@ -235,6 +235,8 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     /// A deflation round: run 0 from the initialization, the others as `startAmplitudes` says; then every run is
     /// polished on the plain loss, so that a minimum the deflation factor made (not a solution) slides back to a
     /// known solution instead of being reported.
+    let starts = Collections.Generic.Dictionary<int, string>()
+
     let deflationRound (round: int) (known: Candidate list) =
 
         let nearZero, scalable =
@@ -242,24 +244,31 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             |> List.filter (fun c -> c.Theta.Length = theta0.Length)
             |> List.partition (fun c -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
 
-        let starts =
+        let plan =
             Array.ofList (
                 (nearZero |> List.map (fun _ -> None))
                 @ [
                     for a in startAmplitudes do
-                        for c in scalable -> Some(a, c.Theta)
+                        for j, c in List.indexed known do
+                            if scalable |> List.exists (fun x -> obj.ReferenceEquals(x, c)) then
+                                Some(a, j + 1, c.Theta)
                 ]
             )
 
-        let start i =
+        let startOf i =
             if i = 0 then
-                initial round 0
-            elif i - 1 < starts.Length then
-                match starts[i - 1] with
-                | Some(a, theta) -> scaleOutput network a theta
-                | None -> fresh round i
+                "the initialization", (fun () -> initial round 0)
+            elif i - 1 < plan.Length then
+                match plan[i - 1] with
+                | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> scaleOutput network a theta)
+                | None -> "a fresh initialization", (fun () -> fresh round i)
             else
-                fresh round i
+                "a fresh initialization", (fun () -> fresh round i)
+
+        for i in 0 .. s.DeflationRuns - 1 do
+            starts[round * 1000 + i] <- sprintf "deflated, from %s" (fst (startOf i))
+
+        let start i = (snd (startOf i)) ()
 
         let deflationOptimizer = s.DeflationOptimizer, s.DeflationOptimizerSettings
 
@@ -292,6 +301,12 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     let classify' cands =
         classify example.Gates example.Weights s.Threshold example.Magnitude cands
+
+    for i in 0 .. s.Runs - 1 do
+        starts[i] <-
+            match s.Initialization with
+            | Shared -> "bounces, from the shared initialization"
+            | PerRun -> "bounces, from its own initialization"
 
     let mutable candidates =
         ensemble 0 "round-0" s.Runs (initial 0) [] s.Steps (s.Optimizer, s.OptimizerSettings)
@@ -356,6 +371,17 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 c["relative_l2_distance"] <- JsonValue.Create(snd f.Classical)
                 o["classical_check"] <- c
                 o["first_found_in_round"] <- JsonValue.Create f.Round
+
+                let runStarts = JsonArray()
+
+                for c in f.Solution.Members do
+                    runStarts.Add(
+                        match starts.TryGetValue c.Run with
+                        | true, d -> d
+                        | _ -> "unknown"
+                    )
+
+                o["run_starts"] <- runStarts
 
                 o["field"] <-
                     JsonArray(

@@ -191,9 +191,17 @@ let write (dir: string) =
             sprintf
                 "Found by %s run(s) (ids %s), first in round %s; representative run %s: residual L² %s, max |residual| %s, max boundary error %s, final loss %s."
                 (stat "runs" s)
-                (match property "run_ids" s with
-                 | Some ids -> String.Join(", ", [ for r in ids.EnumerateArray() -> text r ])
-                 | None -> "–")
+                (match property "run_ids" s, property "run_starts" s with
+                 | Some ids, Some starts when ids.GetArrayLength() = starts.GetArrayLength() ->
+                     String.Join(
+                         ", ",
+                         Seq.map2
+                             (fun (r: JsonElement) (d: JsonElement) -> sprintf "%s: %s" (text r) (text d))
+                             (ids.EnumerateArray())
+                             (starts.EnumerateArray())
+                     )
+                 | Some ids, _ -> String.Join(", ", [ for r in ids.EnumerateArray() -> text r ])
+                 | None, _ -> "–")
                 (stat "first_found_in_round" s)
                 (stat "representative_run" s)
                 (stat "residual_l2" s)
