@@ -404,7 +404,7 @@ let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolut
         "Multi-solution study"
         ([
             Html.paragraph
-                "How many distinct solutions each strategy finds per budget. Bounces: one shared initialization, different bounce seeds, no deflation. Bounces+deflation: one run, then rounds of one deflated run until a round finds nothing new. Restarts: an initialization per run, no deflation (BBI, and Adam as the friction baseline). Newton: classical deflated Newton on the finite-difference system from constant guesses. A budget of N runs counts the first N runs of one workflow in the order they ran."
+                "How many distinct solutions each strategy finds per budget. Bounces: one shared initialization, different bounce seeds, no deflation. Bounces+deflation: one run, then rounds of deflated runs as in ecdpde discover (from the initialization, fresh initializations and the known solutions scaled; each polished with L-BFGS) until a round finds nothing new. Restarts: an initialization per run, no deflation (BBI, and Adam as the friction baseline). Newton: classical deflated Newton on the finite-difference system from constant guesses. A budget of N runs counts the first N runs of one workflow in the order they ran."
             Html.heading 2 "Known (classical) solutions"
             Html.bullets (classicalLines classical)
             Html.heading 2 "Distinct solutions per budget"

@@ -21,7 +21,7 @@ open Pde.FSharp.Discovery.Solutions
 type Strategy =
     /// One shared initialization, `budget` runs with different bounce seeds, no deflation (the BBI paper's protocol).
     | Bounces
-    /// One run from the shared initialization, then rounds of one deflated run (every solution found so far deflated)
+    /// One run from the shared initialization, then rounds of deflated runs as in `discover` (every solution found so far deflated)
     /// until a round finds nothing new or the budget is spent.
     | BouncesDeflation
     /// Random restarts: every run from its own initialization with the given optimizer, no deflation.
