@@ -11,16 +11,24 @@ open EcdPde.Cli.Arguments
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
 let run (args: ParseResults<DiscoverArgs>) =
+    let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
+
     let example =
-        Examples.byName
-            (args.GetResult(DiscoverArgs.Example, "paper-pde"))
-            (if args.Contains DiscoverArgs.Full then
-                 Examples.Full
-             else
-                 Examples.Default)
-            (args.TryGetResult DiscoverArgs.K)
-            (args.TryGetResult DiscoverArgs.Lambda)
-            (args.TryGetResult DiscoverArgs.Epsilon)
+        if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
+            ScriptExample.load name
+        else
+            let size =
+                if args.Contains DiscoverArgs.Full then
+                    Examples.Full
+                else
+                    Examples.Default
+
+            Examples.byName
+                name
+                size
+                (args.TryGetResult DiscoverArgs.K)
+                (args.TryGetResult DiscoverArgs.Lambda)
+                (args.TryGetResult DiscoverArgs.Epsilon)
 
     let defaults = example.Defaults
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)

@@ -5,6 +5,7 @@ open System
 open System.Diagnostics
 open System.Globalization
 open System.IO
+open System.Text.Json
 open Xunit
 
 /// Runs `ecdpde` (the built CLI beside the tests) and returns exit code, stdout and stderr.
@@ -244,6 +245,47 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
     let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
     Assert.Equal(2, code3)
     Assert.Contains("missing.json", err3)
+
+[<Fact>]
+let ``discover takes a problem from an F# script, and names what is wrong with a bad one`` () =
+    let script =
+        Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "examples", "discover-script.fsx"))
+
+    let out = tempDir ()
+
+    let code, stdout, err =
+        ecdpde
+            [
+                "discover"
+                script
+                "--runs"
+                "1"
+                "--steps"
+                "5"
+                "--deflation-rounds"
+                "0"
+                "--out"
+                out
+            ]
+
+    // 5 steps are not a solution (exit 1), but the script's problem ran and was written down
+    Assert.True((code = 1), err)
+    Assert.Contains("bratu-script", stdout + err)
+    use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "solutions.json")))
+    Assert.Equal("bratu-script", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
+
+    let bad = Path.Combine(tempDir (), "bad.fsx")
+    File.WriteAllText(bad, "let notAnExample = 1\n")
+    let code, _, err = ecdpde [ "discover"; bad ]
+    Assert.Equal(2, code)
+    Assert.Contains("must define `let example", err)
+    File.WriteAllText(bad, "let example = undefinedThing\n")
+    let code, _, err = ecdpde [ "discover"; bad ]
+    Assert.Equal(2, code)
+    Assert.Contains("undefinedThing", err)
+    let code, _, err = ecdpde [ "discover"; Path.Combine(out, "missing.fsx") ]
+    Assert.Equal(2, code)
+    Assert.Contains("does not exist", err)
 
 [<Fact>]
 let ``discover names a bad example or parameter`` () =

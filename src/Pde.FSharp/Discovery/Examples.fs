@@ -130,9 +130,11 @@ type Example =
         Defaults: Defaults
     }
 
-/// The shape the examples share: one field u, the equation residual(u) = 0 in the domain, u = g on the whole
-/// boundary, network, points and weights from `scale`, and gates residual L² ≤ `maxResidual`, boundary error ≤ 0.1.
-let private dirichletExample
+/// The shape the examples share (and a builder for scripts, `ecdpde discover my-problem.fsx`): one field u, the
+/// equation residual(u) = 0 in the domain, u = g on the whole boundary, network, points and weights from `scale`,
+/// gates residual L² ≤ `maxResidual` and boundary error ≤ 0.1, probes, the classical solutions on the evaluation grid
+/// (a function of the grid) and the discovery defaults.
+let dirichlet
     (scale: Scale)
     (name: string)
     (parameters: (string * float) list)
@@ -196,7 +198,7 @@ let paperPde (size: Size) (k: float) =
          - 32.0 * k * sin (2.0 * k * r2))
         / 8.0
 
-    dirichletExample
+    dirichlet
         (if size = Full then paperScale else defaultScale)
         "paper-pde"
         [ "k", k ]
@@ -262,7 +264,7 @@ let bratu (size: Size) (lambda: float) =
     if not (lambda > 0.0) then
         invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
 
-    dirichletExample
+    dirichlet
         (if size = Full then largeScale else defaultScale)
         "bratu"
         [ "lambda", lambda ]
@@ -309,7 +311,7 @@ let allenCahn (size: Size) (epsilon: float) =
 
     let e2 = epsilon * epsilon
 
-    dirichletExample
+    dirichlet
         (if size = Full then largeScale else defaultScale)
         "allen-cahn"
         [ "epsilon", epsilon ]

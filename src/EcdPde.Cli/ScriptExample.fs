@@ -1,0 +1,93 @@
+/// A discovery example written as an F# script: `ecdpde discover my-problem.fsx` evaluates the script in-process
+/// (F# Interactive from FSharp.Compiler.Service, with Ecd.Core and Pde.FSharp referenced) and takes its binding
+/// `example` (an `Examples.Example`, e.g. built with `Examples.dirichlet`).
+module EcdPde.Cli.ScriptExample
+
+open System
+open System.IO
+open FSharp.Compiler.Interactive.Shell
+open Pde.FSharp.Discovery
+
+/// Evaluates the script at `path` and returns its `example`; errors name the script and what is wrong.
+let load (path: string) : Examples.Example =
+    let full = Path.GetFullPath path
+
+    if not (File.Exists full) then
+        invalidArg "example" (sprintf "the script %s does not exist" full)
+
+    let output = new StringWriter()
+    let errors = new StringWriter()
+    let config = FsiEvaluationSession.GetDefaultConfiguration()
+
+    use session =
+        FsiEvaluationSession.Create(
+            config,
+            [| "fsi"; "--noninteractive"; "--nologo"; "--quiet" |],
+            new StringReader(""),
+            output,
+            errors,
+            collectible = false
+        )
+
+    let fail (what: string) (diagnostics: FSharp.Compiler.Diagnostics.FSharpDiagnostic[]) =
+        let messages =
+            diagnostics
+            |> Array.filter (fun d -> d.Severity = FSharp.Compiler.Diagnostics.FSharpDiagnosticSeverity.Error)
+            |> Array.map (fun d ->
+                sprintf "  %s(%d,%d): %s" (Path.GetFileName d.FileName) d.StartLine d.StartColumn d.Message)
+
+        invalidArg "example" (sprintf "the script %s %s:\n%s" full what (String.Join("\n", messages)))
+
+    // the script sees the same Ecd.Core and Pde.FSharp assemblies as this process
+    for assembly in
+        [
+            typeof<Ecd.Core.Engine.Activation>.Assembly
+            typeof<Examples.Example>.Assembly
+        ] do
+        let result, diagnostics =
+            session.EvalInteractionNonThrowing(sprintf "#r @\"%s\"" assembly.Location)
+
+        match result with
+        | Choice2Of2 _ -> fail "could not reference the toolkit" diagnostics
+        | Choice1Of2 _ -> ()
+
+    let result, diagnostics = session.EvalScriptNonThrowing full
+
+    match result with
+    | Choice2Of2 _ -> fail "does not compile or run" diagnostics
+    | Choice1Of2 _ -> ()
+
+    // a script's bindings live in a module named after the file (first letter upper case)
+    let fileName =
+        Path.GetFileNameWithoutExtension full
+        |> Option.ofObj
+        |> Option.defaultValue "Script"
+
+    let moduleName = string (Char.ToUpperInvariant fileName[0]) + fileName.Substring 1
+
+    let value =
+        [ sprintf "``%s``.example" moduleName; "example" ]
+        |> List.tryPick (fun expression ->
+            match session.EvalExpressionNonThrowing expression with
+            | Choice1Of2(Some v), _ -> Some v
+            | _ -> None)
+
+    match value with
+    | Some value ->
+        match value.ReflectionValue with
+        | :? Examples.Example as e -> e
+        | other ->
+            invalidArg
+                "example"
+                (sprintf
+                    "the script %s binds `example` to a %s; it must be a Pde.FSharp.Discovery.Examples.Example"
+                    full
+                    (match other with
+                     | null -> "null"
+                     | o -> o.GetType().Name))
+    | None ->
+        invalidArg
+            "example"
+            (sprintf
+                "the script %s must define `let example = ...` (a Pde.FSharp.Discovery.Examples.Example)"
+                full)
