@@ -374,3 +374,38 @@ let byName (name: string) (size: Size) (k: float option) (lambda: float option) 
     | "allen-cahn" -> allenCahn size (defaultArg epsilon 0.15)
     | other ->
         invalidArg "example" (sprintf "unknown example '%s' (known: %s)" other (String.concat ", " names))
+
+/// The points of the boundary sets of a discretization (where the boundary gate is measured).
+let boundaryPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
+/// The model of network weights θ for an example.
+let model (e: Example) (spec: NetworkSpec) (theta: float[]) =
+    {
+        Problem = e.Problem
+        Network = spec
+        NetworkSeed = 0UL
+        Weights = theta
+        Parameters = []
+    }
+
+/// What the gates and the deduplication look at, for weights θ: the field on the evaluation grid, the residual's L²
+/// norm and maximum there, the largest boundary error at `boundary`, and the probes.
+let measure (e: Example) (spec: NetworkSpec) (boundary: float[][]) (theta: float[]) : Ensemble.Measurement =
+    let m = model e spec theta
+    let values = Model.evaluate m e.Field e.Grid
+    let residual = Model.evaluate m e.Residual e.Grid
+    let onBoundary = Model.evaluate m e.Field boundary
+
+    let probes =
+        Model.evaluate m e.Field (e.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
+
+    {
+        Values = values
+        ResidualL2 = Solutions.normL2 e.Weights residual
+        ResidualMax = residual |> Array.fold (fun a v -> max a (abs v)) 0.0
+        BoundaryMax = onBoundary |> Array.fold (fun a v -> max a (abs (v - e.BoundaryValue))) 0.0
+        Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) e.Probes
+    }

@@ -128,43 +128,11 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     let theta0 = network.NewParameters s.Seed
     let discretization = Discretize.run example.Points example.Problem
 
-    let boundary =
-        discretization.Sets
-        |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
-        |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
-
+    let boundary = boundaryPoints discretization
     let gridPoints = example.Grid |> Array.collect id
 
-    let model theta =
-        {
-            Problem = example.Problem
-            Network = spec
-            NetworkSeed = 0UL
-            Weights = theta
-            Parameters = []
-        }
-
-    let measure (theta: float[]) : Ensemble.Measurement =
-        let m = model theta
-        let values = Model.evaluate m example.Field example.Grid
-        let residual = Model.evaluate m example.Residual example.Grid
-        let onBoundary = Model.evaluate m example.Field boundary
-
-        let probes =
-            Model.evaluate
-                m
-                example.Field
-                (example.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
-
-        {
-            Values = values
-            ResidualL2 = normL2 example.Weights residual
-            ResidualMax = residual |> Array.fold (fun a v -> max a (abs v)) 0.0
-            BoundaryMax =
-                onBoundary
-                |> Array.fold (fun a v -> max a (abs (v - example.BoundaryValue))) 0.0
-            Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) example.Probes
-        }
+    let model = model example spec
+    let measure = measure example spec boundary
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
     let ensemble

@@ -94,10 +94,7 @@ let setup (e: Example) =
         Spec = spec
         Network = Network<float>(spec, 0UL)
         Discretization = discretization
-        Boundary =
-            discretization.Sets
-            |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
-            |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+        Boundary = Examples.boundaryPoints discretization
         Classical = lazy (e.Classical())
     }
 
@@ -110,7 +107,10 @@ let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: in
 /// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
 type PinnObjective(s: Setup, threads: int) =
     let pool = new WorkerPool(max 1 threads)
-    let loss = new PinnLoss<float>(s.Discretization, s.Network, 0.0, Some pool)
+
+    let loss =
+        new PinnLoss<float>(s.Discretization, s.Network, s.Example.WeightDecay, Some pool)
+
     let inner = loss :> Ecd.Core.Objectives.IObjective<float>
 
     interface Ecd.Core.Objectives.IObjective<float> with
@@ -138,48 +138,32 @@ type Assessment =
 let assess (s: Setup) (theta: float[]) =
     let e = s.Example
 
-    let model =
-        {
-            Problem = e.Problem
-            Network = s.Spec
-            NetworkSeed = 0UL
-            Weights = theta
-            Parameters = []
-        }
-
-    let values = Model.evaluate model e.Field e.Grid
-    let residual = Model.evaluate model e.Residual e.Grid
-    let onBoundary = Model.evaluate model e.Field s.Boundary
-
-    let boundaryMax =
-        onBoundary |> Array.fold (fun a v -> max a (abs (v - e.BoundaryValue))) 0.0
-
-    let residualL2 = Solutions.normL2 e.Weights residual
+    let m = Examples.measure e s.Spec s.Boundary theta
 
     let candidate: Solutions.Candidate =
         {
             Run = 0
             Seed = 0UL
-            Values = values
-            ResidualL2 = residualL2
-            ResidualMax = residual |> Array.fold (fun a v -> max a (abs v)) 0.0
-            BoundaryMax = boundaryMax
+            Values = m.Values
+            ResidualL2 = m.ResidualL2
+            ResidualMax = m.ResidualMax
+            BoundaryMax = m.BoundaryMax
             FinalLoss = nan
-            Probes = []
+            Probes = m.Probes
             Theta = theta
         }
 
     let nearest, distance =
         s.Classical.Force()
-        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights 1e-12 values v)
+        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights e.Magnitude m.Values v)
         |> List.sortBy snd
         |> List.tryHead
         |> Option.defaultValue ("no classical solution", nan)
 
     {
         GatesPass = Solutions.judge e.Gates candidate = Solutions.Accepted
-        ResidualL2 = residualL2
-        BoundaryMax = boundaryMax
+        ResidualL2 = m.ResidualL2
+        BoundaryMax = m.BoundaryMax
         Nearest = nearest
         Distance = distance
     }
