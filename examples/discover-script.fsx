@@ -26,7 +26,7 @@ let example =
         [ 0.5, 0.5; 0.25, 0.25 ]
         (fun grid () ->
             let n = 47
-            let system = Semilinear.square (fun u -> lambda * exp u) (fun u -> lambda * exp u) n
+            let system = Bratu.system2D lambda n
 
             let found, _ =
                 Newton.deflate Newton.NewtonOptions.Default 4 system [ Array.zeroCreate (n * n) ]

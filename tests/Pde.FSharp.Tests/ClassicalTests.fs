@@ -167,15 +167,9 @@ let ``deflation does not return to a known solution`` () =
 
 [<Fact>]
 let ``Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice`` () =
-    let n, e2 = 23, 0.15 * 0.15
-
-    let system =
-        Semilinear.square (fun u -> (u - u * u * u) / e2) (fun u -> (1.0 - 3.0 * u * u) / e2) n
-
-    let mode c =
-        Array.init (n * n) (fun k ->
-            let x, y = Semilinear.point n k
-            c * sin (Math.PI * x) * sin (Math.PI * y))
+    let n = 23
+    let system = Semilinear.allenCahn 0.15 n
+    let mode = Semilinear.sineMode n 1.0 1.0
 
     // the zero guess twice: a guess that is a known solution does not move and is not counted again
     let zero = Array.zeroCreate (n * n)

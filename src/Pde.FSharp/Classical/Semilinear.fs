@@ -82,3 +82,14 @@ let interpolate (n: int) (u: float[]) (x: float) (y: float) =
     + tx * (1.0 - ty) * value (i0 + 1) j0
     + (1.0 - tx) * ty * value i0 (j0 + 1)
     + tx * ty * value (i0 + 1) (j0 + 1)
+
+/// Allen–Cahn ε²Δu + u − u³ = 0 (g(u) = (u − u³)/ε²) on n × n interior points.
+let allenCahn (epsilon: float) (n: int) =
+    let e2 = epsilon * epsilon
+    square (fun u -> (u - u * u * u) / e2) (fun u -> (1.0 - 3.0 * u * u) / e2) n
+
+/// The sine mode c·sin(aπx)·sin(bπy) on the n × n interior points (an initial guess for Newton).
+let sineMode (n: int) (a: float) (b: float) (c: float) =
+    Array.init (n * n) (fun k ->
+        let x, y = point n k
+        c * sin (a * Math.PI * x) * sin (b * Math.PI * y))

@@ -65,17 +65,16 @@ type Progress =
 let private runDir (s: EnsembleSettings) (i: int) =
     Path.Combine(s.OutDir, "runs", sprintf "run-%03d" i)
 
-let private writeNum (w: Utf8JsonWriter) (name: string) (x: float) =
-    if Double.IsFinite x then
-        w.WriteNumber(name, x)
-    else
-        w.WriteString(name, string x)
-
+/// A number, or its text ("NaN", "Infinity") where JSON has no number for it.
 let private writeValue (w: Utf8JsonWriter) (x: float) =
     if Double.IsFinite x then
         w.WriteNumberValue x
     else
         w.WriteStringValue(string x)
+
+let private writeNum (w: Utf8JsonWriter) (name: string) (x: float) =
+    w.WritePropertyName name
+    writeValue w x
 
 let private readNum = Pde.FSharp.Reports.JsonRead.number
 

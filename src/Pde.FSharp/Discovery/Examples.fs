@@ -324,24 +324,15 @@ let allenCahn (size: Size) (epsilon: float) =
         (fun g () ->
             let n = 47
 
-            let mode a b c =
-                Array.init (n * n) (fun k ->
-                    let px, py = Semilinear.point n k
-                    c * sin (a * Math.PI * px) * sin (b * Math.PI * py))
-
             let guesses =
                 Array.zeroCreate (n * n)
                 :: [
                     for a, b in [ 1.0, 1.0; 2.0, 1.0; 1.0, 2.0 ] do
-                        for c in [ 1.0; -1.0 ] -> mode a b c
+                        for c in [ 1.0; -1.0 ] -> Semilinear.sineMode n a b c
                 ]
 
             let found, _ =
-                Newton.deflate
-                    Newton.NewtonOptions.Default
-                    12
-                    (Semilinear.square (fun u -> (u - u * u * u) / e2) (fun u -> (1.0 - 3.0 * u * u) / e2) n)
-                    guesses
+                Newton.deflate Newton.NewtonOptions.Default 12 (Semilinear.allenCahn epsilon n) guesses
 
             found
             |> List.map (fun s ->

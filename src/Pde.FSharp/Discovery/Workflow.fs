@@ -200,26 +200,26 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
         | Shared -> theta0
         | PerRun -> fresh round i
 
+    /// How every run started (by run id), for solutions.json.
+    let starts = Collections.Generic.Dictionary<int, string>()
+
     /// A deflation round: run 0 from the initialization, the others as `startAmplitudes` says; then every run is
     /// polished on the plain loss, so that a minimum the deflation factor made (not a solution) slides back to a
     /// known solution instead of being reported.
-    let starts = Collections.Generic.Dictionary<int, string>()
-
     let deflationRound (round: int) (known: Candidate list) =
-
+        // known solutions with kept weights, numbered from 1 as in solutions.json
         let nearZero, scalable =
             known
-            |> List.filter (fun c -> c.Theta.Length = theta0.Length)
-            |> List.partition (fun c -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
+            |> List.indexed
+            |> List.filter (fun (_, c) -> c.Theta.Length = theta0.Length)
+            |> List.partition (fun (_, c) -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
 
         let plan =
             Array.ofList (
                 (nearZero |> List.map (fun _ -> None))
                 @ [
                     for a in startAmplitudes do
-                        for j, c in List.indexed known do
-                            if scalable |> List.exists (fun x -> obj.ReferenceEquals(x, c)) then
-                                Some(a, j + 1, c.Theta)
+                        for j, c in scalable -> Some(a, j + 1, c.Theta)
                 ]
             )
 
@@ -317,9 +317,8 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 Round = firstRun / 1000
             })
 
-    // The PDE residual of a run's final network on the evaluation grid, from the run's last checkpoint (so that
-    // runs read back on a resume have it too); None when the checkpoint is missing.
-    /// The PDE residual of a run's final network on the grid (for the residual map).
+    /// The PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
+    /// kept (result files written before they were).
     let residualOf (c: Candidate) =
         if c.Theta.Length = theta0.Length then
             Some(Model.evaluate (model c.Theta) example.Residual example.Grid)
@@ -369,13 +368,16 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     for key, value in s.OptimizerSettings do
         settingsNode[key] <- JsonValue.Create value
 
-    let deflationNode = JsonObject()
-    deflationNode["optimizer"] <- JsonValue.Create s.DeflationOptimizer
+    let optimizerNode (name: string) (settings: (string * string) list) =
+        let node = JsonObject()
+        node["optimizer"] <- JsonValue.Create name
 
-    for key, value in s.DeflationOptimizerSettings do
-        deflationNode[key] <- JsonValue.Create value
+        for key, value in settings do
+            node[key] <- JsonValue.Create value
 
-    settingsNode["deflation_optimizer"] <- deflationNode
+        node
+
+    settingsNode["deflation_optimizer"] <- optimizerNode s.DeflationOptimizer s.DeflationOptimizerSettings
 
     settingsNode["runs"] <- JsonValue.Create s.Runs
     settingsNode["steps"] <- JsonValue.Create s.Steps
@@ -390,7 +392,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     settingsNode["deflation_steps"] <- JsonValue.Create s.DeflationSteps
     settingsNode["polish_steps"] <- JsonValue.Create s.PolishSteps
-    settingsNode["polish_optimizer"] <- JsonValue.Create(fst s.PolishOptimizer)
+    settingsNode["polish_optimizer"] <- optimizerNode (fst s.PolishOptimizer) (snd s.PolishOptimizer)
     settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
     settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
     settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
