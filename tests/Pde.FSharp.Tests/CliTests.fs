@@ -248,8 +248,17 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
 
 [<Fact>]
 let ``discover takes a problem from an F# script, and names what is wrong with a bad one`` () =
+    // The repository root is found from the test binaries (a CI build maps __SOURCE_DIRECTORY__ to /_/).
+    let rec repoRoot (dir: string) =
+        if File.Exists(Path.Combine(dir, "EcdPde.sln")) then
+            dir
+        else
+            match Path.GetDirectoryName dir with
+            | null -> failwith "EcdPde.sln not found above the test binaries"
+            | parent -> repoRoot parent
+
     let script =
-        Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "examples", "discover-script.fsx"))
+        Path.Combine(repoRoot AppContext.BaseDirectory, "examples", "discover-script.fsx")
 
     let out = tempDir ()
 
