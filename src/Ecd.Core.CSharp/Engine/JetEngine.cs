@@ -29,7 +29,10 @@ public sealed class JetEngine<T> : IDisposable
     private readonly T[] _wT;
     private readonly int[] _wTOffset;
     private readonly T[][] _grad;
-    private T[][] _zBar = [], _aBar = [], _hBar = [];
+    // Weight gradients of the layers done as outer products on Hᵀ, per worker, rows padded to _gwStride[l].
+    private readonly T[][] _gradW;
+    private readonly int[] _gwOffset, _gwStride;
+    private readonly T[][] _zBar, _aBar, _hBar, _hT;
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
     private T[][] _z = [], _a = [];
@@ -69,9 +72,39 @@ public sealed class JetEngine<T> : IDisposable
         _grad = new T[_pool.Threads][];
         for (int w = 0; w < _pool.Threads; w++)
             _grad[w] = new T[network.ParameterCount];
+        // Layers with at least OuterMinInputs inputs get their weight gradient as Z̄·(Hᵀ) with H transposed per block;
+        // narrow ones (a 2-D input layer) as dot products.
+        _gwOffset = new int[layers.Count];
+        _gwStride = new int[layers.Count];
+        int gw = 0;
+        for (int l = _firstTrainable; l < layers.Count; l++)
+        {
+            _gwOffset[l] = gw;
+            _gwStride[l] = layers[l].In >= OuterMinInputs ? PadWidth(layers[l].In) : 0;
+            gw += layers[l].Out * _gwStride[l];
+        }
+        int rows = network.MaxWidth;
+        _gradW = new T[_pool.Threads][];
+        _zBar = new T[_pool.Threads][];
+        _aBar = new T[_pool.Threads][];
+        _hBar = new T[_pool.Threads][];
+        _hT = new T[_pool.Threads][];
+        for (int w = 0; w < _pool.Threads; w++)
+        {
+            _gradW[w] = new T[gw];
+            _zBar[w] = new T[rows * _cb];
+            _aBar[w] = new T[rows * _cb];
+            _hBar[w] = new T[rows * _cb];
+            _hT[w] = new T[_cb * PadWidth(rows)];
+        }
         _forwardJob = ForwardJob;
         _backwardJob = BackwardJob;
     }
+
+    private const int OuterMinInputs = 16;
+
+    /// <summary>A row length rounded up to whole 512-bit registers of float (16), so that Hᵀ rows fill SIMD registers.</summary>
+    private static int PadWidth(int n) => (n + 15) / 16 * 16;
 
     /// <summary>The output channels this engine computes.</summary>
     public ChannelLayout Channels { get; }
@@ -117,14 +150,31 @@ public sealed class JetEngine<T> : IDisposable
         PackTransposes();
         foreach (var g in _grad)
             Array.Clear(g);
+        foreach (var g in _gradW)
+            Array.Clear(g);
         _sens = sensitivities;
         _pool.Run(_backwardJob);
         _sens = null;
+        var layers = _net.Layers;
         for (int w = 0; w < _grad.Length; w++)
         {
             var g = _grad[w];
             for (int i = 0; i < gradient.Length; i++)
                 gradient[i] += g[i];
+            var gw = _gradW[w];
+            for (int l = _firstTrainable; l < layers.Count; l++)
+            {
+                int stride = _gwStride[l], n = layers[l].In;
+                if (stride == 0)
+                    continue;
+                for (int o = 0; o < layers[l].Out; o++)
+                {
+                    var src = gw.AsSpan(_gwOffset[l] + o * stride, n);
+                    var dst = gradient.Slice(layers[l].WeightOffset + o * n, n);
+                    for (int i = 0; i < n; i++)
+                        dst[i] += src[i];
+                }
+            }
         }
     }
 
@@ -153,17 +203,6 @@ public sealed class JetEngine<T> : IDisposable
             _a[l] = layers[l].Kind == LayerKind.Output ? [] : new T[_blocks * layers[l].Out * _cb];
         }
         _h0 = new T[_blocks * _d * _cb];
-        // Reverse-sweep buffers: every worker keeps the adjoints of all its blocks for one layer at a time.
-        int share = (_blocks + _pool.Threads - 1) / _pool.Threads, rows = _net.MaxWidth;
-        _zBar = new T[_pool.Threads][];
-        _aBar = new T[_pool.Threads][];
-        _hBar = new T[_pool.Threads][];
-        for (int w = 0; w < _pool.Threads; w++)
-        {
-            _zBar[w] = new T[share * rows * _cb];
-            _aBar[w] = new T[share * rows * _cb];
-            _hBar[w] = new T[share * rows * _cb];
-        }
         _capacityBlocks = _blocks;
     }
 
@@ -237,31 +276,31 @@ public sealed class JetEngine<T> : IDisposable
                 var a = A(l, b);
                 for (int o = 0; o < count; o++)
                 {
-                    ActivationForward<V>(Activation.Sin, z.Slice(o * _cb, _cb), a.Slice(o * _cb, _cb));
-                    ActivationForward<V>(Activation.Cos, z.Slice(o * _cb, _cb), a.Slice((count + o) * _cb, _cb));
+                    ActivationForward<V>(Activation.Sin, T.Zero, z.Slice(o * _cb, _cb), a.Slice(o * _cb, _cb));
+                    ActivationForward<V>(Activation.Cos, T.Zero, z.Slice(o * _cb, _cb), a.Slice((count + o) * _cb, _cb));
                 }
                 hin = a;
                 continue;
             }
             Gemm.MultiplyNN(_width, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, hin, _cb, z, _cb, L.Out, _cb, L.In, accumulate: false);
-            for (int o = 0; o < L.Out; o++)
-            {
-                T bias = _theta[L.BiasOffset + o];
-                var seg = z.Slice(o * _cb, _b);
-                for (int p = 0; p < seg.Length; p++)
-                    seg[p] += bias;
-            }
             if (L.Kind == LayerKind.Output)
             {
                 var jets = _out!;
                 for (int o = 0; o < L.Out; o++)
-                    for (int c = 0; c < _c; c++)
+                {
+                    T bias = _theta[L.BiasOffset + o];
+                    var value = jets.Channel(o, 0).Slice(p0, valid);
+                    var zv = z.Slice(o * _cb, valid);
+                    for (int p = 0; p < valid; p++)
+                        value[p] = zv[p] + bias;
+                    for (int c = 1; c < _c; c++)
                         z.Slice(o * _cb + c * _b, valid).CopyTo(jets.Channel(o, c).Slice(p0, valid));
+                }
                 break;
             }
             var act = A(l, b);
             for (int o = 0; o < L.Out; o++)
-                ActivationForward<V>(L.Activation, z.Slice(o * _cb, _cb), act.Slice(o * _cb, _cb));
+                ActivationForward<V>(L.Activation, _theta[L.BiasOffset + o], z.Slice(o * _cb, _cb), act.Slice(o * _cb, _cb));
             if (L.Kind == LayerKind.Residual)
                 AddInPlace<V>(act, hin);
             hin = act;
@@ -269,71 +308,79 @@ public sealed class JetEngine<T> : IDisposable
     }
 
     /// <summary>
-    /// The reverse sweep over blocks [s, e), layer by layer: all blocks' adjoints of one layer, then one
-    /// weight-gradient product over all of them (one horizontal reduction per weight), then the input adjoints.
+    /// The reverse sweep over blocks [s, e), one block at a time through all layers, so that a block's adjoints
+    /// stay in cache: activation adjoints, bias sums, the weight gradient (outer products on Hᵀ, or dot products
+    /// for a narrow input layer), then the input adjoints Wᵀ·Z̄.
     /// </summary>
     private void BackwardBlocks<V>(int s, int e, int w)
         where V : unmanaged, ISimd<V, T>
     {
         var layers = _net.Layers;
         var grad = _grad[w];
-        int rows = _net.MaxWidth, slot = rows * _cb, nb = e - s;
-        var zBar = _zBar[w].AsSpan();
-        var aBar = _aBar[w].AsSpan();
-        var hBar = _hBar[w].AsSpan();
+        var gradW = _gradW[w];
+        var zb0 = _zBar[w];
+        var hT = _hT[w];
         int last = layers.Count - 1;
         var sens = _sens!;
         for (int b = s; b < e; b++)
         {
             int p0 = b * _b, valid = Math.Min(_b, _n - p0);
-            var zb = zBar.Slice((b - s) * slot, layers[last].Out * _cb);
+            Span<T> aBar = _aBar[w], hBar = _hBar[w];
+            var zb = zb0.AsSpan(0, layers[last].Out * _cb);
             zb.Clear();
             for (int o = 0; o < layers[last].Out; o++)
                 for (int c = 0; c < _c; c++)
                     sens.Channel(o, c).Slice(p0, valid).CopyTo(zb.Slice(o * _cb + c * _b, valid));
-        }
-        for (int l = last; l >= _firstTrainable; l--)
-        {
-            var L = layers[l];
-            bool fromValue = ActivationRules.DerivativesFromValue(L.Activation);
-            for (int b = s; b < e; b++)
+            for (int l = last; l >= _firstTrainable; l--)
             {
-                var zb = zBar.Slice((b - s) * slot, L.Out * _cb);
+                var L = layers[l];
+                zb = zb0.AsSpan(0, L.Out * _cb);
                 if (L.Kind != LayerKind.Output)
                 {
+                    bool fromValue = ActivationRules.DerivativesFromValue(L.Activation);
                     var z = Z(l, b);
-                    var ab = aBar.Slice((b - s) * slot, L.Out * _cb);
                     for (int o = 0; o < L.Out; o++)
-                        ActivationBackward<V>(L.Activation, ab.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb),
+                        ActivationBackward<V>(L.Activation, aBar.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb),
                             fromValue ? z.Slice(o * _cb, _b) : default, zb.Slice(o * _cb, _cb));
                 }
                 for (int o = 0; o < L.Out; o++)
+                    grad[L.BiasOffset + o] += SumRow<V>(zb.Slice(o * _cb, _b));
+                ReadOnlySpan<T> hin = l == 0 ? H0(b) : A(l - 1, b);
+                int stride = _gwStride[l];
+                if (stride > 0)
                 {
-                    var seg = zb.Slice(o * _cb, _b);
-                    T sum = T.Zero;
-                    for (int p = 0; p < seg.Length; p++)
-                        sum += seg[p];
-                    grad[L.BiasOffset + o] += sum;
+                    Transpose.Run(hin, _cb, hT, stride, L.In, _cb);
+                    Gemm.MultiplyNN<T>(_width, zb, _cb, hT, stride, gradW.AsSpan(_gwOffset[l], L.Out * stride), stride,
+                        L.Out, stride, _cb, accumulate: true);
                 }
-            }
-            int inRows = l == 0 ? _d : layers[l - 1].Out;
-            ReadOnlySpan<T> hin = l == 0 ? _h0.AsSpan(s * _d * _cb) : _a[l - 1].AsSpan(s * inRows * _cb);
-            Gemm.AccumulateNTBlocks<T>(_width, zBar, _cb, slot, hin, _cb, inRows * _cb, nb,
-                grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
-            if (l == _firstTrainable)
-                break;
-            for (int b = s; b < e; b++)
-            {
-                var zb = zBar.Slice((b - s) * slot, L.Out * _cb);
-                var hb = hBar.Slice((b - s) * slot, L.In * _cb);
+                else
+                    Gemm.AccumulateNT<T>(_width, zb, _cb, hin, _cb, grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
+                if (l == _firstTrainable)
+                    break;
+                var hb = hBar.Slice(0, L.In * _cb);
                 Gemm.MultiplyNN<T>(_width, _wT.AsSpan(_wTOffset[l], L.In * L.Out), L.Out, zb, _cb, hb, _cb, L.In, _cb, L.Out, accumulate: false);
                 if (L.Kind == LayerKind.Residual)
-                    AddInPlace<V>(hb, aBar.Slice((b - s) * slot, L.Out * _cb));
+                    AddInPlace<V>(hb, aBar.Slice(0, L.Out * _cb));
+                var swap = aBar;
+                aBar = hBar;
+                hBar = swap;
             }
-            var swap = aBar;
-            aBar = hBar;
-            hBar = swap;
         }
+    }
+
+    /// <summary>Σ x (one value channel row of a block: B is a multiple of 32, so whole registers).</summary>
+    private static T SumRow<V>(ReadOnlySpan<T> x)
+        where V : unmanaged, ISimd<V, T>
+    {
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        V acc = V.Zero;
+        int i = 0;
+        for (; i + V.Count <= x.Length; i += V.Count)
+            acc = V.Add(acc, V.Load(ref xr, (nuint)i));
+        T sum = V.Sum(acc);
+        for (; i < x.Length; i++)
+            sum += x[i];
+        return sum;
     }
 
     private static void AddInPlace<V>(Span<T> x, ReadOnlySpan<T> y)
@@ -349,11 +396,12 @@ public sealed class JetEngine<T> : IDisposable
     }
 
     /// <summary>
-    /// One unit's row: the jet of σ(z) from the jet of z (all channels, one block). For tanh and sigmoid the value
-    /// channel of z is overwritten by σ(z₀), from which the reverse sweep gets the derivatives without an exp.
+    /// One unit's row: the jet of σ(z) from the jet of z (all channels, one block), with the unit's bias added to the
+    /// value channel. For tanh and sigmoid the value channel of z is overwritten by σ(z₀ + bias), from which the
+    /// reverse sweep gets the derivatives without an exp; for the others by z₀ + bias.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationForward<V>(Activation act, Span<T> z, Span<T> a)
+    private void ActivationForward<V>(Activation act, T bias, Span<T> z, Span<T> a)
         where V : unmanaged, ISimd<V, T>
     {
         ref T zr = ref MemoryMarshal.GetReference(z);
@@ -362,13 +410,15 @@ public sealed class JetEngine<T> : IDisposable
         int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
         var second = Channels.Second;
         int ss = Channels.SecondStart;
+        V vb = V.Broadcast(bias);
         for (int p = 0; p < b; p += V.Count)
         {
             nuint o = (nuint)p;
-            ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order, out var s0, out var s1, out var s2, out _);
+            V z0 = V.Add(V.Load(ref zr, o), vb);
+            ActivationRules.Eval<T, V>(act, z0, order, out var s0, out var s1, out var s2, out _);
             V.Store(s0, ref ar, o);
-            if (keepValue)
-                V.Store(s0, ref zr, o); // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀)
+            // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀) for tanh and sigmoid, from z₀ for the others
+            V.Store(keepValue ? s0 : z0, ref zr, o);
             if (order == 0)
                 continue;
             // d ≤ 3: the first-derivative channels live in registers.

@@ -7,7 +7,7 @@ public class GemmTests
 {
     public static IEnumerable<object[]> Shapes() =>
         from w in new[] { SimdWidth.Bits512, SimdWidth.Bits256, SimdWidth.Scalar }
-        from s in new[] { (1, 32, 7), (8, 64, 64), (13, 96, 5), (200, 64, 200), (3, 40, 2), (9, 33, 17) }
+        from s in new[] { (1, 32, 7), (8, 64, 64), (13, 96, 5), (200, 64, 200), (3, 40, 2), (9, 33, 17), (16, 200, 300), (9, 24, 129), (8, 0, 3), (4, 16, 0) }
         select new object[] { w, s.Item1, s.Item2, s.Item3 };
 
     private static double[] Random(int n, ulong seed)
@@ -35,8 +35,31 @@ public class GemmTests
         for (int i = 0; i < c.Length; i++)
             Assert.Equal(expected[i], c[i], 1e-12);
         Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, accumulate: false);
-        for (int i = 0; i < m; i++)
-            Assert.Equal(expected[i * n] - Random(m * n, 3)[i * n], c[i * n], 1e-12);
+        var c0 = Random(m * n, 3);
+        for (int i = 0; i < c.Length; i++)
+            Assert.Equal(expected[i] - c0[i], c[i], 1e-12);
+    }
+
+    [Theory]
+    [InlineData(SimdWidth.Bits512)]
+    [InlineData(SimdWidth.Bits256)]
+    [InlineData(SimdWidth.Scalar)]
+    public void MultiplyNN_in_float_matches_the_double_product_on_a_padded_weight_gradient_shape(SimdWidth width)
+    {
+        // The weight gradient of a width-200 layer: Z̄ (200 × 256) · Hᵀ (256 × 208, rows padded to whole registers).
+        const int m = 200, n = 208, k = 256;
+        var a = Random(m * k, 7);
+        var b = Random(k * n, 8);
+        var c = new float[m * n];
+        Gemm.MultiplyNN<float>(width, a.Select(x => (float)x).ToArray(), k, b.Select(x => (float)x).ToArray(), n, c, n, m, n, k, accumulate: false);
+        for (int i = 0; i < m; i += 7)
+            for (int j = 0; j < n; j++)
+            {
+                double s = 0;
+                for (int q = 0; q < k; q++)
+                    s += a[i * k + q] * b[q * n + j];
+                Assert.Equal(s, c[i * n + j], 2e-4 * Math.Sqrt(k));
+            }
     }
 
     [Theory, MemberData(nameof(Shapes))]

@@ -240,15 +240,25 @@ public class JetEngineTests
         var j = e.NewJets(256);
         var s = e.NewJets(256);
         var g = new float[net.ParameterCount];
-        e.Forward(theta, x, j);
-        e.Backward(s, g);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int k = 0; k < 5; k++)
+        // Warm up past the runtime's tiering thresholds, whose one-time transitions may allocate on this thread; then
+        // a window of passes that allocates nothing. An engine allocating per pass would allocate in every window.
+        for (int k = 0; k < 50; k++)
         {
             e.Forward(theta, x, j);
             e.Backward(s, g);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int k = 0; k < 5; k++)
+            {
+                e.Forward(theta, x, j);
+                e.Backward(s, g);
+            }
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
     }
 
     [Fact]
