@@ -278,6 +278,7 @@ let ``other folder kinds plug in through the list of kinds`` () =
                     let p = Path.Combine(d, "report.html")
                     File.WriteAllText(p, Html.page "custom" [])
                     p
+            WriteFigures = None
         }
 
     Assert.Throws<ArgumentException>(fun () -> FolderReport.write dir |> ignore)

@@ -78,6 +78,20 @@ let document
     root["unconverged"] <- un
     root
 
+/// The collocation points of the loss: {"interior": [[x, y], …], "boundary": [[x, y], …]} (every coordinate of each
+/// point), for the report's figure of them.
+let collocation (interior: float[][]) (boundary: float[][]) =
+    let points (ps: float[][]) =
+        JsonArray(
+            ps
+            |> Array.map (fun p -> JsonArray(p |> Array.map (fun c -> num c)) :> JsonNode)
+        )
+
+    let o = JsonObject()
+    o["interior"] <- points interior
+    o["boundary"] <- points boundary
+    o
+
 /// Writes `solutions.json` into `dir` (atomically) and returns its path.
 let write (dir: string) (doc: JsonObject) =
     Directory.CreateDirectory dir |> ignore
