@@ -288,6 +288,6 @@ let ``a whole discovery report renders in chromium with every figure in the DOM`
     Assert.True((code = 0), err)
     let html = File.ReadAllText report
     Assert.Equal(html.Split("<svg").Length - 1, dom.Split("<svg").Length - 1)
-    Assert.Equal(8, dom.Split("<svg").Length - 1)
+    Assert.Equal(9, dom.Split("<svg").Length - 1)
     Assert.DoesNotContain("<script", dom)
     Assert.Contains("&lt;script&gt;alert(\"p\")&lt;/script&gt;", dom) // the title, as text
