@@ -1,5 +1,5 @@
 /// `solutions.json`: the problem, its distinct solutions (runs, residual and boundary statistics, norms, probes) and
-/// the runs that did not converge.
+/// the runs that did not converge; the collocation points (`collocation`).
 module Pde.FSharp.Discovery.SolutionsJson
 
 open System.IO
