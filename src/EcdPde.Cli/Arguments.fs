@@ -182,12 +182,15 @@ type DiscoverArgs =
 [<RequireQualifiedAccess>]
 type ReportArgs =
     | [<MainCommand; Unique; Mandatory>] Folder of dir: string
+    | Figures
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Folder _ ->
                 "a run folder (what `ecdpde discover`, `ecdpde drift` or `ecdpde optimize --trace/--checkpoint` wrote; the kind is recognized from its files); writes FOLDER/report.html."
+            | Figures ->
+                "also write the figures as standalone SVG files into FOLDER/figures (discovery folders: per solution heatmap, residual, surface; collocation points; loss; energy; all solutions in one grid)."
 
 /// `ecdpde compare …`
 [<RequireQualifiedAccess>]

@@ -35,10 +35,21 @@ let main argv =
         | Compare a -> CompareCommand.run a
         | Discover a -> DiscoverCommand.run a
         | Report a ->
-            let kind, path =
-                Pde.FSharp.Reports.FolderReport.write (a.GetResult ReportArgs.Folder)
+            let dir = a.GetResult ReportArgs.Folder
 
+            // the figures first: a folder without standalone figures fails before anything is written
+            let figures =
+                if a.Contains ReportArgs.Figures then
+                    snd (Pde.FSharp.Reports.FolderReport.writeFigures dir)
+                else
+                    []
+
+            let kind, path = Pde.FSharp.Reports.FolderReport.write dir
             printfn "%s report written to %s" kind.Name (IO.Path.GetFullPath path)
+
+            for f in figures do
+                printfn "figure: %s" (IO.Path.GetFullPath f)
+
             0
         | List -> listAll ()
     with

@@ -280,6 +280,90 @@ let ``a surface alone renders in chromium`` () =
     screenshot (pageWith "surface" surface) 900 600 |> assertDrawn "surface"
 
 [<Fact>]
+let ``a diverging heatmap with contours alone renders in chromium`` () =
+    let map =
+        Heatmap.sample "residual <r>" (-1.0, 1.0, -1.0, 1.0) 40 (fun x y -> x * x + y * y <= 1.0) (fun x y ->
+            sin (3.0 * x) * cos (2.0 * y))
+        |> Heatmap.withColorScale Diverging
+        |> Heatmap.withContours 5
+        |> Heatmap.render 300
+
+    screenshot (pageWith "diverging" map) 900 600 |> assertDrawn "diverging heatmap"
+
+[<Fact>]
+let ``a chart with modifiers alone renders in chromium`` () =
+    let chart =
+        Svg.chart
+            ""
+            ""
+            ""
+            [
+                Svg.Line(
+                    "E(t) <&>",
+                    Svg.color 1,
+                    Array.init 200 (fun k -> float k, 1.0 + 0.1 * sin (0.1 * float k))
+                )
+            ]
+        |> Svg.withTitle "energy <E(t)>"
+        |> Svg.withXLabel "step"
+        |> Svg.withYLabel "E"
+        |> Svg.withYLog true
+        |> Svg.withXRange 0.0 150.0
+        |> Svg.withSize 600 300
+        |> Svg.addMark (Svg.HRule("E₀", "#444444", 1.0))
+        |> Svg.render
+
+    screenshot (pageWith "modified" chart) 900 600
+    |> assertDrawn "chart with modifiers"
+
+[<Fact>]
+let ``a collocation scatter alone renders in chromium`` () =
+    let interior =
+        Array.init 500 (fun k ->
+            let r, t = sqrt (float k / 500.0), 2.399963 * float k
+            r * cos t, r * sin t)
+
+    let boundary =
+        Array.init 80 (fun k ->
+            let t = 2.0 * Math.PI * float k / 80.0
+            cos t, sin t)
+
+    let scatter =
+        Scatter.collocation "collocation <points>" interior boundary |> Svg.render
+
+    screenshot (pageWith "scatter" scatter) 900 700
+    |> assertDrawn "collocation scatter"
+
+[<Fact>]
+let ``a subplot grid of every figure kind renders in chromium as one image`` () =
+    let disk x y = x * x + y * y <= 1.0
+
+    let figures =
+        [
+            Heatmap.sample "u" (-1.0, 1.0, -1.0, 1.0) 30 disk (fun x y -> x * y)
+            |> Heatmap.withContours 4
+            |> Heatmap.render 200
+            Surface.sample "u" (-1.0, 1.0, -1.0, 1.0) 21 disk (fun x y -> x * y)
+            |> Surface.render
+            Svg.chart "loss" "step" "loss" [ Svg.Line("run", Svg.color 0, [| 1.0, 1.0; 100.0, 1e-3 |]) ]
+            |> Svg.logLog
+            |> Svg.withSize 400 260
+            |> Svg.render
+            Scatter.collocation "points" [| 0.0, 0.0; 0.5, 0.2 |] [| 1.0, 0.0; 0.0, 1.0 |]
+            |> Svg.render
+        ]
+
+    let grid = Subplots.grid 2 "all <kinds> & co" figures
+    // the grid alone, as the standalone image a document would include
+    let dir = fresh None
+    let path = Path.Combine(dir, "grid.svg")
+    File.WriteAllText(path, grid)
+    screenshot path 1100 1000 |> assertDrawn "subplot grid"
+    let code, dom, err = runChromium [ "--dump-dom" ] (pageWith "grid" grid)
+    Assert.True((code = 0), err)
+    Assert.Equal(5, dom.Split("<svg").Length - 1)
+
+[<Fact>]
 let ``a whole discovery report renders in chromium with every figure in the DOM`` () =
     let dir = discovery "browser <&>" hostile true
     let report = DiscoveryReport.write dir
@@ -288,6 +372,6 @@ let ``a whole discovery report renders in chromium with every figure in the DOM`
     Assert.True((code = 0), err)
     let html = File.ReadAllText report
     Assert.Equal(html.Split("<svg").Length - 1, dom.Split("<svg").Length - 1)
-    Assert.Equal(8, dom.Split("<svg").Length - 1)
+    Assert.Equal(9, dom.Split("<svg").Length - 1)
     Assert.DoesNotContain("<script", dom)
     Assert.Contains("&lt;script&gt;alert(\"p\")&lt;/script&gt;", dom) // the title, as text

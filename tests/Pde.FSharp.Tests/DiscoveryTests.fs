@@ -393,12 +393,28 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
 
     Assert.Contains("bounces, from the shared initialization", startsOf 0 @ startsOf 1)
     Assert.Contains("deflated, from the initialization", startsOf 0 @ startsOf 1)
+    // the collocation points of the loss: as many as the example asks for, inside the unit disk and on its circle
+    let collocation = doc.RootElement.GetProperty "collocation"
+
+    let radii (key: string) =
+        [
+            for p in collocation.GetProperty(key).EnumerateArray() ->
+                let x, y = p[0].GetDouble(), p[1].GetDouble()
+                sqrt (x * x + y * y)
+        ]
+
+    Assert.Equal(example.Points.Interior, (radii "interior").Length)
+    Assert.Equal(example.Points.Boundary, (radii "boundary").Length)
+    Assert.All(radii "interior", fun r -> Assert.True(r < 1.0, sprintf "interior point at r = %g" r))
+    Assert.All(radii "boundary", fun r -> Assert.Equal(1.0, r, 9))
     // the report: both solutions' heatmaps, the table, every run's curves, nothing external
     let html = File.ReadAllText(Pde.FSharp.Reports.DiscoveryReport.write dir)
     Assert.Contains("solution 2", html)
     Assert.Contains("radial solution u(0) = -9.29", html)
-    // per solution a heatmap, a residual map and a surface; then loss and energy
-    Assert.Equal(2 * 3 + 2, html.Split("<svg").Length - 1)
+    // the collocation points; per solution a heatmap, a residual map and a surface; then loss and energy
+    Assert.Equal(1 + 2 * 3 + 2, html.Split("<svg").Length - 1)
+    Assert.Contains(">interior (1000)</text>", html)
+    Assert.Contains(">boundary (200)</text>", html)
     Assert.Contains("PDE residual, solution 2", html)
     Assert.DoesNotContain("<script", html)
     Assert.DoesNotContain("http://cdn", html)

@@ -56,9 +56,17 @@ let private traceCsv (path: string) (steps: int) (loss0: float) (rate: float) =
 
     File.WriteAllLines(path, header :: rows)
 
+/// The boundary collocation points of the discovery folder: 40 points on the unit circle.
+let circlePoints =
+    Array.init 40 (fun k ->
+        let t = 2.0 * Math.PI * float k / 40.0
+        cos t, sin t)
+
 /// A discovery folder named `folderName` (inside a fresh parent) for a problem called `problem`: two solutions on
-/// the disk lattice (with residuals when `withResidual`), one unconverged run, three run traces.
-let discovery (folderName: string) (problem: string) (withResidual: bool) =
+/// the disk lattice, one unconverged run, three run traces; `current` gives the current format (residuals, and the
+/// collocation points: the disk lattice inside, `circlePoints` on the boundary), otherwise a folder written before
+/// they were recorded.
+let discovery (folderName: string) (problem: string) (current: bool) =
     let dir = fresh (Some folderName)
     let root = JsonObject()
     let p = JsonObject()
@@ -93,7 +101,7 @@ let discovery (folderName: string) (problem: string) (withResidual: bool) =
         o["first_found_in_round"] <- JsonValue.Create k
         o["field"] <- array (diskLattice |> Seq.map f)
 
-        if withResidual then
+        if current then
             o["residual"] <-
                 array (diskLattice |> Seq.map (fun (x, y) -> 0.01 * sin (5.0 * x) * cos (3.0 * y)))
 
@@ -124,6 +132,18 @@ let discovery (folderName: string) (problem: string) (withResidual: bool) =
             diskLattice
             |> Array.map (fun (x, y) -> JsonArray(JsonValue.Create x, JsonValue.Create y) :> JsonNode)
         )
+
+    if current then
+        let pairs (ps: (float * float)[]) =
+            JsonArray(
+                ps
+                |> Array.map (fun (x, y) -> JsonArray(JsonValue.Create x, JsonValue.Create y) :> JsonNode)
+            )
+
+        let c = JsonObject()
+        c["interior"] <- pairs diskLattice
+        c["boundary"] <- pairs circlePoints
+        root["collocation"] <- c
 
     File.WriteAllText(Path.Combine(dir, "solutions.json"), root.ToJsonString())
 

@@ -168,9 +168,9 @@ let ``the discovery report escapes the problem, parameters, settings, check text
     Assert.Contains("bbi&lt;b&gt;&amp;&quot;", html)
     Assert.Contains("radial &lt;u(0)&gt; &amp; &quot;1&quot;", html)
     Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", html)
-    // per solution a heatmap, a residual map and a surface; loss and energy
-    Assert.Equal(2 * 3 + 2, count "<svg" html)
-    Assert.Equal(2, count "PDE residual, solution" html)
+    // the collocation points; per solution a heatmap, a residual map and a surface; loss and energy
+    Assert.Equal(1 + 2 * 3 + 2, count "<svg" html)
+    Assert.Equal(2, count ">PDE residual, solution" html) // the residual maps' titles
     Assert.Contains("9.9.9+test", html) // the version of the run
     Assert.Contains(Pde.FSharp.Runs.ToolVersion.informational, html) // and of the report
     Assert.Contains("it matches (below the distinctness threshold 0.1)", html)
@@ -278,6 +278,7 @@ let ``other folder kinds plug in through the list of kinds`` () =
                     let p = Path.Combine(d, "report.html")
                     File.WriteAllText(p, Html.page "custom" [])
                     p
+            WriteFigures = None
         }
 
     Assert.Throws<ArgumentException>(fun () -> FolderReport.write dir |> ignore)

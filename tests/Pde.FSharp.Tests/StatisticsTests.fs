@@ -139,7 +139,7 @@ let ``heatmaps mask points outside the domain, scale colours to the finite range
     Assert.DoesNotContain("<k>", svg)
     let cells = svg.Split("<rect").Length - 1
     let finite = f.Values |> Array.sumBy (Array.filter Double.IsFinite >> Array.length)
-    // one rect per finite cell, the frame, and 50 colour-bar steps
-    Assert.Equal(finite + 1 + 50, cells)
+    // the white background, one rect per finite cell, the frame, and 50 colour-bar steps
+    Assert.Equal(1 + finite + 1 + 50, cells)
     Assert.Equal("#440154", Pde.FSharp.Reports.Heatmap.viridis 0.0)
     Assert.Equal("#fde725", Pde.FSharp.Reports.Heatmap.viridis 1.0)

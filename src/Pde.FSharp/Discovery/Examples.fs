@@ -372,6 +372,12 @@ let boundaryPoints (discretization: Discretization) =
     |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
     |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
 
+/// The interior collocation points of a discretization (the sets with neither normals nor observed values).
+let interiorPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length = 0 && set.Observed.Length = 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
 /// The model of network weights θ for an example.
 let model (e: Example) (spec: NetworkSpec) (theta: float[]) =
     {

@@ -1,5 +1,5 @@
 /// `solutions.json`: the problem, its distinct solutions (runs, residual and boundary statistics, norms, probes) and
-/// the runs that did not converge.
+/// the runs that did not converge; the collocation points (`collocation`).
 module Pde.FSharp.Discovery.SolutionsJson
 
 open System.IO
@@ -77,6 +77,20 @@ let document
     root["solutions"] <- sols
     root["unconverged"] <- un
     root
+
+/// The collocation points of the loss: {"interior": [[x, y], …], "boundary": [[x, y], …]} (every coordinate of each
+/// point), for the report's figure of them.
+let collocation (interior: float[][]) (boundary: float[][]) =
+    let points (ps: float[][]) =
+        JsonArray(
+            ps
+            |> Array.map (fun p -> JsonArray(p |> Array.map (fun c -> num c)) :> JsonNode)
+        )
+
+    let o = JsonObject()
+    o["interior"] <- points interior
+    o["boundary"] <- points boundary
+    o
 
 /// Writes `solutions.json` into `dir` (atomically) and returns its path.
 let write (dir: string) (doc: JsonObject) =

@@ -1,7 +1,8 @@
 /// The discovery workflow: an ensemble of trainings from one initialization with different bounce seeds, then
 /// rounds of deflated trainings (every solution found so far deflated) until a round finds nothing new; quality
 /// gates and deduplication on an evaluation grid; an independent classical check of every distinct solution;
-/// `solutions.json`, per-run traces, checkpoints and results on disk. Resumable: finished runs are read back.
+/// `solutions.json` (with the evaluation grid and the collocation points), per-run traces, checkpoints and results on
+/// disk. Resumable: finished runs are read back.
 module Pde.FSharp.Discovery.Workflow
 
 open System
@@ -409,6 +410,8 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
             |> Array.map (fun p ->
                 JsonArray(p |> Array.map (fun c -> JsonValue.Create c :> JsonNode)) :> JsonNode)
         )
+
+    doc["collocation"] <- SolutionsJson.collocation (interiorPoints discretization) boundary
 
     let path = SolutionsJson.write s.OutDir doc
 

@@ -113,18 +113,14 @@ let performanceChart (study: Study) (results: CellResult list) =
         let taus = logSpace 1.0 (max 2.0 (maxRatio * 1.5)) 120
         let rho = Profiles.performance costs taus
 
-        let chart =
-            Svg.chart
-                (sprintf "Performance profile, study %s" study.Name)
-                "τ (evaluations to the target / best solver's)"
-                "fraction of instances"
-                (study.Solvers
-                 |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip taus rho[i])))
-
-        Some
-            { chart with
-                X = { chart.X with Log = true }
-            }
+        Svg.chart
+            (sprintf "Performance profile, study %s" study.Name)
+            "τ (evaluations to the target / best solver's)"
+            "fraction of instances"
+            (study.Solvers
+             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip taus rho[i])))
+        |> Svg.withXLog true
+        |> Some
 
 /// The Moré–Wild data profile over the instances (problem, start, seed): the fraction solved within κ gradient
 /// evaluations, per solver; None when no solver reached any target.
@@ -144,18 +140,14 @@ let dataChart (study: Study) (results: CellResult list) =
         // dimension 0: κ counts gradient evaluations, not simplex gradients
         let d = Profiles.data costs (Array.zeroCreate costs.Length) kappas
 
-        let chart =
-            Svg.chart
-                (sprintf "Data profile, study %s" study.Name)
-                "κ (gradient evaluations)"
-                "fraction of instances solved"
-                (study.Solvers
-                 |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip kappas d[i])))
-
-        Some
-            { chart with
-                X = { chart.X with Log = true }
-            }
+        Svg.chart
+            (sprintf "Data profile, study %s" study.Name)
+            "κ (gradient evaluations)"
+            "fraction of instances solved"
+            (study.Solvers
+             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip kappas d[i])))
+        |> Svg.withXLog true
+        |> Some
 
 /// Best loss against steps on one problem: per solver the median over its cells and the interquartile band.
 let convergenceChart (study: Study) (results: CellResult list) (problem: Problem) =
@@ -183,21 +175,17 @@ let convergenceChart (study: Study) (results: CellResult list) (problem: Problem
             |> List.filter (fun r -> r.Problem = problem.Name)
             |> List.forall (fun r -> r.BestLoss > 0.0)
 
-        let chart =
-            Svg.chart
-                (sprintf "Convergence on %s" problem.Name)
-                "steps"
-                "best loss so far"
-                ((if isPde problem then
-                      []
-                  else
-                      [ Svg.HRule("target", "#888888", problem.Target) ])
-                 @ marks)
-
-        Some
-            { chart with
-                Y = { chart.Y with Log = positive }
-            }
+        Svg.chart
+            (sprintf "Convergence on %s" problem.Name)
+            "steps"
+            "best loss so far"
+            ((if isPde problem then
+                  []
+              else
+                  [ Svg.HRule("target", "#888888", problem.Target) ])
+             @ marks)
+        |> Svg.withYLog positive
+        |> Some
 
 /// The report of a study folder.
 let studyPage (study: Study) (results: CellResult list) =
@@ -379,22 +367,18 @@ let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row l
                 a.MeanMatched + 0.02 * float (j + 1)
             ))
 
-    let chart =
-        Svg.chart
-            (sprintf "Distinct solutions found, %s" problem)
-            "budget (training steps = runs × steps per run)"
-            "classical solutions found"
-            (lines
-             @ classical
-             @ [
-                 Svg.HRule(sprintf "known: %d" known, "#444444", float known)
-                 // keeps 0 on the axis
-                 Svg.HRule("", "#ffffff", 0.0)
-             ])
-
-    { chart with
-        X = { chart.X with Log = true }
-    }
+    Svg.chart
+        (sprintf "Distinct solutions found, %s" problem)
+        "budget (training steps = runs × steps per run)"
+        "classical solutions found"
+        (lines
+         @ classical
+         @ [
+             Svg.HRule(sprintf "known: %d" known, "#444444", float known)
+             // keeps 0 on the axis
+             Svg.HRule("", "#ffffff", 0.0)
+         ])
+    |> Svg.withXLog true
 
 /// The report of a multi-solution folder.
 let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolution.Row list) =

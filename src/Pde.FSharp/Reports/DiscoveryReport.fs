@@ -1,7 +1,8 @@
 /// `report.html` for a discovery folder (what `ecdpde discover` wrote): the problem, the run settings and the tool's
-/// version, the table of distinct solutions, then for every solution its classical check, a heatmap, the PDE residual
-/// on the evaluation grid and a 3D surface; the runs that were not solutions; the loss and energy curves of every
-/// run coloured by the solution it reached (grey: not a solution). Self-contained: inline SVG, no scripts.
+/// version, the collocation points, the table of distinct solutions, then for every solution its classical check, a
+/// heatmap with iso-lines, the PDE residual on the evaluation grid (diverging scale) and a 3D surface; the runs that
+/// were not solutions; the loss and energy curves of every run coloured by the solution it reached (grey: not a
+/// solution). Self-contained: inline SVG, no scripts. `writeFigures` writes the same figures as standalone SVG files.
 module Pde.FSharp.Reports.DiscoveryReport
 
 open System
@@ -115,8 +116,8 @@ let private traces (dir: string) =
             | _ -> ()
     ]
 
-/// Builds the report of the discovery folder `dir` and writes `dir/report.html`; returns its path.
-let write (dir: string) =
+/// The root of `dir/solutions.json` (an error naming the folder when there is none).
+let private readSolutions (dir: string) =
     let solutionsPath = Path.Combine(dir, "solutions.json")
 
     if not (File.Exists solutionsPath) then
@@ -125,7 +126,99 @@ let write (dir: string) =
             (sprintf "'%s' holds no solutions.json (is it an `ecdpde discover` output folder?)" dir)
 
     use doc = JsonDocument.Parse(File.ReadAllText solutionsPath)
-    let root = doc.RootElement
+    doc.RootElement.Clone()
+
+/// The evaluation grid's points (empty when not recorded).
+let private gridOf (root: JsonElement) =
+    match property "grid" root with
+    | Some g -> [| for p in g.EnumerateArray() -> number (p[0]), number (p[1]) |]
+    | None -> [||]
+
+/// The values of `key` (field, residual) of a solution on the grid, when stored, one per grid point and not all NaN.
+let private gridValues (grid: (float * float)[]) (key: string) (s: JsonElement) =
+    match property key s with
+    | Some f when grid.Length > 0 ->
+        let values = numbers f
+
+        if values.Length = grid.Length && values |> Array.exists Double.IsFinite then
+            Some values
+        else
+            None
+    | _ -> None
+
+/// The interior and boundary collocation points (2-D ones only), when solutions.json records them.
+let collocationPoints (root: JsonElement) =
+    let points (key: string) (c: JsonElement) =
+        property key c
+        |> Option.map (fun a ->
+            [ for p in a.EnumerateArray() -> [| for v in p.EnumerateArray() -> number v |] ])
+
+    match property "collocation" root with
+    | Some c ->
+        match points "interior" c, points "boundary" c with
+        | Some interior, Some boundary when
+            not (interior.IsEmpty && boundary.IsEmpty)
+            && (interior @ boundary) |> List.forall (fun p -> p.Length = 2)
+            ->
+            let pairs (ps: float[] list) =
+                ps |> List.map (fun p -> p[0], p[1]) |> Array.ofList
+
+            Some(pairs interior, pairs boundary)
+        | _ -> None
+    | None -> None
+
+/// The heatmap of solution k (viridis, 7 iso-lines).
+let private fieldMap (grid: (float * float)[]) (k: int) (values: float[]) =
+    Heatmap.ofLattice (sprintf "solution %d" k) grid values
+    |> Heatmap.withContours 7
+    |> Heatmap.render 300
+
+/// The PDE residual of solution k (diverging scale: white at zero, blue negative, red positive).
+let private residualMap (grid: (float * float)[]) (k: int) (values: float[]) =
+    Heatmap.ofLattice (sprintf "PDE residual, solution %d" k) grid values
+    |> Heatmap.withColorScale Diverging
+    |> Heatmap.render 300
+
+/// Solution k as a 3D surface.
+let private surfaceOf (grid: (float * float)[]) (k: int) (values: float[]) =
+    Surface.ofLattice (sprintf "solution %d" k) grid values
+    |> Surface.coarsen 61
+    |> Surface.render
+
+/// The loss (log scale) and energy charts of every run's trace under `dir`, coloured by the solution the run reached.
+let private trainingCharts (dir: string) (solutions: JsonElement list) =
+    // every run's trace, coloured by the solution whose run ids contain it
+    let owner =
+        solutions
+        |> List.mapi (fun i s ->
+            match property "run_ids" s with
+            | Some ids -> [ for r in ids.EnumerateArray() -> r.GetInt32(), i ]
+            | None -> [])
+        |> List.concat
+        |> Map.ofList
+
+    let runs = traces dir
+
+    let curve (pick: float * float * float -> float) (title: string) (yLabel: string) (log: bool) =
+        let marks =
+            runs
+            |> List.map (fun (id, t) ->
+                let colour, label =
+                    match owner.TryFind id with
+                    | Some i -> Svg.color i, sprintf "run %d → solution %d" id (i + 1)
+                    | None -> "#999999", sprintf "run %d (not a solution)" id
+
+                Svg.Line(label, colour, t |> Array.map (fun r -> (let s, _, _ = r in s), pick r)))
+
+        Svg.chart title "step" yLabel marks |> Svg.withYLog log |> Svg.render
+
+    runs.Length,
+    curve (fun (_, l, _) -> l) "Loss of every run" "loss" true,
+    curve (fun (_, _, e) -> e) "Energy of every run" "energy" false
+
+/// Builds the report of the discovery folder `dir` and writes `dir/report.html`; returns its path.
+let write (dir: string) =
+    let root = readSolutions dir
     let problem = root.GetProperty "problem"
     let name = property "name" problem |> Option.map text |> Option.defaultValue "?"
 
@@ -142,10 +235,7 @@ let write (dir: string) =
         |> Option.map number
         |> Option.filter Double.IsFinite
 
-    let grid =
-        match property "grid" root with
-        | Some g -> [| for p in g.EnumerateArray() -> number (p[0]), number (p[1]) |]
-        | None -> [||]
+    let grid = gridOf root
 
     let solutions = [ for s in root.GetProperty("solutions").EnumerateArray() -> s ]
 
@@ -173,17 +263,6 @@ let write (dir: string) =
                 check
             ])
 
-    let gridValues (key: string) (s: JsonElement) =
-        match property key s with
-        | Some f when grid.Length > 0 ->
-            let values = numbers f
-
-            if values.Length = grid.Length && values |> Array.exists Double.IsFinite then
-                Some values
-            else
-                None
-        | _ -> None
-
     let solutionSection (i: int) (s: JsonElement) =
         let k = i + 1
 
@@ -209,24 +288,26 @@ let write (dir: string) =
                 (stat "boundary_max" s)
                 (stat "final_loss" s)
 
-        let field = gridValues "field" s
-        let residual = gridValues "residual" s
+        let field = gridValues grid "field" s
+        let residual = gridValues grid "residual" s
 
         let maps =
             [
                 match field with
                 | Some values ->
                     Html.figure
-                        (Heatmap.ofLattice (sprintf "solution %d" k) grid values |> Heatmap.render 300)
-                        (sprintf "Solution %d on the evaluation grid (%d points)." k grid.Length)
+                        (fieldMap grid k values)
+                        (sprintf
+                            "Solution %d on the evaluation grid (%d points), with 7 iso-lines evenly spaced in its range."
+                            k
+                            grid.Length)
                 | None -> ()
                 match residual with
                 | Some values ->
                     Html.figure
-                        (Heatmap.ofLattice (sprintf "PDE residual, solution %d" k) grid values
-                         |> Heatmap.render 300)
+                        (residualMap grid k values)
                         (sprintf
-                            "The PDE residual of solution %d at the evaluation points (signed; zero for an exact solution)."
+                            "The PDE residual of solution %d at the evaluation points (signed, zero for an exact solution: white at zero, blue below, red above)."
                             k)
                 | None -> ()
             ]
@@ -244,9 +325,7 @@ let write (dir: string) =
             (match field with
              | Some values ->
                  Html.figure
-                     (Surface.ofLattice (sprintf "solution %d" k) grid values
-                      |> Surface.coarsen 61
-                      |> Surface.render)
+                     (surfaceOf grid k values)
                      (sprintf
                          "Solution %d as a surface over the domain (height and colour: u; cells outside the domain dropped)."
                          k)
@@ -273,31 +352,21 @@ let write (dir: string) =
             ]
         | _ -> []
 
-    // every run's trace, coloured by the solution whose run ids contain it
-    let owner =
-        solutions
-        |> List.mapi (fun i s ->
-            match property "run_ids" s with
-            | Some ids -> [ for r in ids.EnumerateArray() -> r.GetInt32(), i ]
-            | None -> [])
-        |> List.concat
-        |> Map.ofList
+    let runCount, lossChart, energyChart = trainingCharts dir solutions
 
-    let runs = traces dir
-
-    let curve (pick: float * float * float -> float) (title: string) (yLabel: string) (log: bool) =
-        let marks =
-            runs
-            |> List.map (fun (id, t) ->
-                let colour, label =
-                    match owner.TryFind id with
-                    | Some i -> Svg.color i, sprintf "run %d → solution %d" id (i + 1)
-                    | None -> "#999999", sprintf "run %d (not a solution)" id
-
-                Svg.Line(label, colour, t |> Array.map (fun r -> (let s, _, _ = r in s), pick r)))
-
-        let c = Svg.chart title "step" yLabel marks
-        Svg.render { c with Y = { c.Y with Log = log } }
+    let collocation =
+        match collocationPoints root with
+        | Some(interior, boundary) ->
+            [
+                Html.heading 2 "Collocation points"
+                Html.figure
+                    (Scatter.collocation "Collocation points" interior boundary |> Svg.render)
+                    (sprintf
+                        "The %d interior and %d boundary points where the loss evaluates the equation and the boundary condition (the same for every run)."
+                        interior.Length
+                        boundary.Length)
+            ]
+        | None -> []
 
     let body =
         [
@@ -306,10 +375,13 @@ let write (dir: string) =
                 sprintf
                     "Folder: %s (solutions.json and %d run trace(s)). This page needs no network: everything is inline."
                     (leaf (Path.GetFullPath dir))
-                    runs.Length
+                    runCount
             )
             Html.heading 2 "Run settings"
             settingsTable root
+        ]
+        @ collocation
+        @ [
             Html.heading 2 "Distinct solutions"
             Html.table
                 [
@@ -326,14 +398,79 @@ let write (dir: string) =
         @ unconverged
         @ [
             Html.heading 2 "Training"
+            Html.figure lossChart "Loss per step (log scale), coloured by the solution the run reached."
             Html.figure
-                (curve (fun (_, l, _) -> l) "Loss of every run" "loss" true)
-                "Loss per step (log scale), coloured by the solution the run reached."
-            Html.figure
-                (curve (fun (_, _, e) -> e) "Energy of every run" "energy" false)
+                energyChart
                 "Energy E per step (BBI/ECDSep: the conserved quantity; Adam, L-BFGS: the loss)."
         ]
 
     let path = Path.Combine(dir, "report.html")
     File.WriteAllText(path, Html.page (sprintf "Discovery: %s" name) body)
     path
+
+/// Writes the figures of the discovery folder `dir` as standalone SVG files into `dir/figures` (created): per
+/// solution k `solution-k.svg` (heatmap), `residual-k.svg` and `surface-k.svg` when their values are stored,
+/// `collocation.svg` when the points are, `loss.svg` and `energy.svg`, and `solutions.svg`: every solution's figures
+/// in one grid (a row per solution) under the problem's name. Returns the paths written, in that order.
+let writeFigures (dir: string) =
+    let root = readSolutions dir
+
+    let name =
+        property "name" (root.GetProperty "problem")
+        |> Option.map text
+        |> Option.defaultValue "?"
+
+    let grid = gridOf root
+    let solutions = [ for s in root.GetProperty("solutions").EnumerateArray() -> s ]
+    let out = Path.Combine(dir, "figures")
+    Directory.CreateDirectory out |> ignore
+
+    let perSolution =
+        solutions
+        |> List.mapi (fun i s ->
+            let k = i + 1
+
+            [
+                match gridValues grid "field" s with
+                | Some v -> sprintf "solution-%d.svg" k, fieldMap grid k v
+                | None -> ()
+                match gridValues grid "residual" s with
+                | Some v -> sprintf "residual-%d.svg" k, residualMap grid k v
+                | None -> ()
+                match gridValues grid "field" s with
+                | Some v -> sprintf "surface-%d.svg" k, surfaceOf grid k v
+                | None -> ()
+            ])
+
+    let _, loss, energy = trainingCharts dir solutions
+
+    let overview =
+        match perSolution |> List.filter (List.isEmpty >> not) with
+        | [] -> []
+        | rows ->
+            [
+                "solutions.svg",
+                Subplots.grid
+                    1
+                    (sprintf "Discovery: %s" name)
+                    (rows
+                     |> List.map (fun figures -> Subplots.grid figures.Length "" (List.map snd figures)))
+            ]
+
+    let files =
+        List.concat perSolution
+        @ (match collocationPoints root with
+           | Some(interior, boundary) ->
+               [
+                   "collocation.svg", Scatter.collocation "Collocation points" interior boundary |> Svg.render
+               ]
+           | None -> [])
+        @ [ "loss.svg", loss; "energy.svg", energy ]
+        @ overview
+
+    [
+        for file, svg in files ->
+            let path = Path.Combine(out, file)
+            File.WriteAllText(path, svg + "\n")
+            path
+    ]

@@ -18,6 +18,9 @@ type FolderKind =
         Recognizes: string -> bool
         /// Writes the folder's report.html and returns its path.
         Write: string -> string
+        /// Writes the folder's figures as standalone SVG files (into FOLDER/figures) and returns their paths; None
+        /// for kinds without standalone figures.
+        WriteFigures: (string -> string list) option
     }
 
 /// `ecdpde discover` output: solutions.json.
@@ -27,6 +30,7 @@ let discovery =
         Expects = "solutions.json (from `ecdpde discover`)"
         Recognizes = fun dir -> File.Exists(Path.Combine(dir, "solutions.json"))
         Write = DiscoveryReport.write
+        WriteFigures = Some DiscoveryReport.writeFigures
     }
 
 /// `ecdpde drift trace|find|scaling` output: trace.json, find.json or scaling.json.
@@ -36,6 +40,7 @@ let drift =
         Expects = "trace.json, find.json or scaling.json (from `ecdpde drift`)"
         Recognizes = DriftFolderReport.recognizes
         Write = DriftFolderReport.write
+        WriteFigures = None
     }
 
 /// `ecdpde compare` output: study.json (with cells/) or multi-solution.json.
@@ -48,6 +53,7 @@ let comparison =
                 File.Exists(CompareReport.studyFile dir)
                 || File.Exists(CompareReport.multiSolutionFile dir)
         Write = CompareReport.write
+        WriteFigures = None
     }
 
 /// `ecdpde optimize` output (and single discovery runs): trace CSVs and checkpoints.
@@ -58,6 +64,7 @@ let optimization =
             "a trace CSV whose header starts with step,loss,energy or an optimizer checkpoint (from `ecdpde optimize --trace/--checkpoint`)"
         Recognizes = OptimizeReport.recognizes
         Write = OptimizeReport.write
+        WriteFigures = None
     }
 
 /// The kinds `ecdpde report` knows, most specific first.
@@ -67,14 +74,13 @@ let kinds = [ discovery; comparison; drift; optimization ]
 let detect (kinds: FolderKind list) (dir: string) =
     kinds |> List.tryFind (fun k -> k.Recognizes dir)
 
-/// Writes the report of `dir` with the first kind that recognizes it; returns the kind and the report's path.
-/// Errors name the folder and what was expected.
-let writeWith (kinds: FolderKind list) (dir: string) =
+/// The first kind in `kinds` that recognizes `dir`; errors name the folder and what was expected.
+let private recognize (kinds: FolderKind list) (dir: string) =
     if not (Directory.Exists dir) then
         invalidArg "dir" (sprintf "the folder '%s' does not exist" dir)
 
     match detect kinds dir with
-    | Some kind -> kind, kind.Write dir
+    | Some kind -> kind
     | None ->
         invalidArg
             "dir"
@@ -83,5 +89,24 @@ let writeWith (kinds: FolderKind list) (dir: string) =
                 dir
                 (String.Join("; ", kinds |> List.map _.Expects)))
 
+/// Writes the report of `dir` with the first kind that recognizes it; returns the kind and the report's path.
+/// Errors name the folder and what was expected.
+let writeWith (kinds: FolderKind list) (dir: string) =
+    let kind = recognize kinds dir
+    kind, kind.Write dir
+
 /// Writes the report of `dir` with the built-in kinds.
 let write (dir: string) = writeWith kinds dir
+
+/// Writes the standalone figures of `dir` (recognized as `write` does) into `dir/figures`; returns the kind and the
+/// paths. An error names the folder's kind when it has no standalone figures.
+let writeFigures (dir: string) =
+    match recognize kinds dir with
+    | { WriteFigures = Some figures } as kind -> kind, figures dir
+    | kind ->
+        invalidArg
+            "dir"
+            (sprintf
+                "'%s' is a %s folder: only discovery folders (solutions.json) have standalone figures so far"
+                dir
+                kind.Name)

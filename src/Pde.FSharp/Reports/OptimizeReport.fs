@@ -203,8 +203,7 @@ let write (dir: string) =
             rows |> Array.forall (fun r -> not (Double.IsFinite(pick r)) || pick r > 0.0))
 
     let chart (title: string) (yLabel: string) (pick: Row -> float) (log: bool) =
-        let c = Svg.chart title "step" yLabel (series pick)
-        Svg.render { c with Y = { c.Y with Log = log } }
+        Svg.chart title "step" yLabel (series pick) |> Svg.withYLog log |> Svg.render
 
     let energyLog = allPositive _.Energy
 

@@ -1,8 +1,8 @@
 /// Fields on a 2D domain as 3D surface plots drawn as inline SVG: the field sampled on a lattice of nodes, every
 /// lattice cell a quadrilateral lifted to its height, projected orthographically from an azimuth and an elevation
-/// and painted back to front (painter's algorithm) with a viridis colour by height. Cells with a corner outside the
-/// domain (NaN) are dropped, so non-rectangular domains (a disk) keep their shape. Axes with their ranges, labels,
-/// a title and a colour bar; all text is escaped; no scripts.
+/// and painted back to front (painter's algorithm), coloured by height (viridis, or a diverging scale). Cells with a
+/// corner outside the domain (NaN) are dropped, so non-rectangular domains (a disk) keep their shape. Axes with their
+/// ranges, labels, a title and a colour bar; all text is escaped; no scripts.
 module Pde.FSharp.Reports.Surface
 
 open System
@@ -26,7 +26,10 @@ type Surface =
         Azimuth: float
         /// Height of the viewpoint above the domain's plane, in degrees (90: seen from straight above).
         Elevation: float
-        /// The heights mapped to the two ends of the colour scale (None: the range of the finite values).
+        /// How heights are coloured.
+        Scale: ColorScale
+        /// The heights mapped to the two ends of the colour scale (None: the scale's default for the finite heights,
+        /// see ColorScale.defaultRange).
         ColorRange: (float * float) option
         Width: int
         Height: int
@@ -64,6 +67,7 @@ let ofGrid (title: string) (xmin: float, xmax: float, ymin: float, ymax: float) 
         Values = values
         Azimuth = -50.0
         Elevation = 30.0
+        Scale = Viridis
         ColorRange = None
         Width = 480
         Height = 400
@@ -154,6 +158,9 @@ let withView (azimuth: float) (elevation: float) (s: Surface) =
         Elevation = elevation
     }
 
+/// Sets the colour scale (Diverging for signed fields: white at zero unless a colour range is fixed).
+let withColorScale (scale: ColorScale) (s: Surface) = { s with Scale = scale }
+
 /// Fixes the heights at the two ends of the colour scale (heights outside are clamped), e.g. to compare surfaces.
 let withColorRange (lo: float) (hi: float) (s: Surface) =
     if not (Double.IsFinite lo && Double.IsFinite hi && hi > lo) then
@@ -219,7 +226,11 @@ let private ticks (lo: float) (hi: float) =
 /// Renders the surface as an <svg> element.
 let render (s: Surface) =
     let zlo, zhi = heightRange s
-    let clo, chi = s.ColorRange |> Option.defaultValue (zlo, zhi)
+
+    let clo, chi =
+        s.ColorRange
+        |> Option.defaultWith (fun () -> ColorScale.defaultRange s.Scale (zlo, zhi))
+
     let ny = s.Values.Length
     let nx = s.Values[0].Length
     let xc, yc = (s.XMin + s.XMax) / 2.0, (s.YMin + s.YMax) / 2.0
@@ -326,7 +337,7 @@ let render (s: Surface) =
     b.Append("<g stroke-width=\"0.4\" stroke-linejoin=\"round\">\n") |> ignore
 
     for _, height, corners in quads do
-        let colour = Heatmap.viridis ((height - clo) / (chi - clo))
+        let colour = ColorScale.color s.Scale ((height - clo) / (chi - clo))
 
         b.AppendFormat(
             inv,
@@ -445,7 +456,7 @@ let render (s: Surface) =
             px bx,
             px (by + bh - (t + 1.0 / 49.0) * bh),
             px (bh / 49.0 + 0.5),
-            Heatmap.viridis t
+            ColorScale.color s.Scale t
         )
         |> ignore
 

@@ -1,13 +1,19 @@
 /// A small chart renderer that draws inline SVG itself (no scripts, no external resources): lines, dots,
-/// error bars, reference lines and shaded bands on linear or logarithmic axes. All text is escaped.
+/// error bars, reference lines and shaded bands on linear or logarithmic axes. All text is escaped. A Chart is an
+/// immutable figure value: build it with `chart`, change it with the pipeable `with…` modifiers, draw it with `render`.
 module Pde.FSharp.Reports.Svg
 
 open System
 open System.Globalization
 open System.Text
 
-/// An axis: its label and whether it is logarithmic (base 10 ticks).
-type Axis = { Label: string; Log: bool }
+/// An axis: its label, whether it is logarithmic (base 10 ticks) and its range (None: the data's, padded by 4%).
+type Axis =
+    {
+        Label: string
+        Log: bool
+        Range: (float * float) option
+    }
 
 /// Something drawn in the plot area; labelled marks appear in the legend.
 type Mark =
@@ -36,27 +42,97 @@ type Chart =
         X: Axis
         Y: Axis
         Marks: Mark list
+        /// Width of the SVG in pixels.
         Width: int
+        /// Height of the SVG in pixels without the legend (each legend row adds 18).
         Height: int
+        /// A unit of x as long as a unit of y on the screen (spatial plots): the axis with the smaller extent per
+        /// pixel is widened about its centre. Linear axes only.
+        EqualAspect: bool
+        /// Radius of the dots of Dots marks, in pixels.
+        DotRadius: float
     }
 
 /// A 760 × 340 chart with linear axes.
 let chart (title: string) (xLabel: string) (yLabel: string) (marks: Mark list) =
     {
         Title = title
-        X = { Label = xLabel; Log = false }
-        Y = { Label = yLabel; Log = false }
+        X =
+            {
+                Label = xLabel
+                Log = false
+                Range = None
+            }
+        Y =
+            {
+                Label = yLabel
+                Log = false
+                Range = None
+            }
         Marks = marks
         Width = 760
         Height = 340
+        EqualAspect = false
+        DotRadius = 3.0
     }
 
+/// Replaces the title.
+let withTitle (title: string) (c: Chart) = { c with Title = title }
+
+/// Replaces the x-axis label.
+let withXLabel (label: string) (c: Chart) = { c with X.Label = label }
+
+/// Replaces the y-axis label.
+let withYLabel (label: string) (c: Chart) = { c with Y.Label = label }
+
+/// Makes the x axis logarithmic (true) or linear (false).
+let withXLog (log: bool) (c: Chart) = { c with X.Log = log }
+
+/// Makes the y axis logarithmic (true) or linear (false).
+let withYLog (log: bool) (c: Chart) = { c with Y.Log = log }
+
 /// Both axes logarithmic.
-let logLog (c: Chart) =
+let logLog (c: Chart) = c |> withXLog true |> withYLog true
+
+let private checkRange (axis: string) (lo: float) (hi: float) =
+    if not (Double.IsFinite lo && Double.IsFinite hi && hi > lo) then
+        invalidArg "range" (sprintf "the %s range needs finite lo < hi (got %g, %g)" axis lo hi)
+
+/// Fixes the x range (no padding; marks outside are clipped). On a log axis it must be positive.
+let withXRange (lo: float) (hi: float) (c: Chart) =
+    checkRange "x" lo hi
+    { c with X.Range = Some(lo, hi) }
+
+/// Fixes the y range (no padding; marks outside are clipped). On a log axis it must be positive.
+let withYRange (lo: float) (hi: float) (c: Chart) =
+    checkRange "y" lo hi
+    { c with Y.Range = Some(lo, hi) }
+
+/// Sets the size of the SVG in pixels (the legend's rows add to the height).
+let withSize (width: int) (height: int) (c: Chart) =
+    if width < 200 || height < 150 then
+        invalidArg "size" (sprintf "a chart needs at least 200 × 150 pixels (got %d × %d)" width height)
+
     { c with
-        X = { c.X with Log = true }
-        Y = { c.Y with Log = true }
+        Width = width
+        Height = height
     }
+
+/// Replaces the marks.
+let withMarks (marks: Mark list) (c: Chart) = { c with Marks = marks }
+
+/// Adds a mark, drawn after (over) the others.
+let addMark (mark: Mark) (c: Chart) = { c with Marks = c.Marks @ [ mark ] }
+
+/// Equal aspect ratio (for spatial plots such as points on a domain).
+let withEqualAspect (c: Chart) = { c with EqualAspect = true }
+
+/// Sets the radius of dots in pixels.
+let withDotRadius (radius: float) (c: Chart) =
+    if not (radius > 0.0 && Double.IsFinite radius) then
+        invalidArg "radius" (sprintf "the dot radius must be positive (got %g)" radius)
+
+    { c with DotRadius = radius }
 
 /// A colour-blind-friendly palette, cycled by index.
 let palette =
@@ -228,8 +304,38 @@ let render (c: Chart) =
     let bottom = 52.0 + 18.0 * float rows
     let h = float c.Height + 18.0 * float rows
     let ph = h - top - bottom
-    let x0, x1 = range c.X.Log (c.Marks |> Seq.collect xs)
-    let y0, y1 = range c.Y.Log (c.Marks |> Seq.collect ys)
+
+    let axisRange (name: string) (a: Axis) (values: float seq) =
+        match a.Range with
+        | Some(lo, _) when a.Log && lo <= 0.0 ->
+            invalidArg
+                "range"
+                (sprintf
+                    "the %s axis of chart '%s' is logarithmic: its range must be positive (got lo %g)"
+                    name
+                    c.Title
+                    lo)
+        | Some r -> r
+        | None -> range a.Log values
+
+    let x0, x1 = axisRange "x" c.X (c.Marks |> Seq.collect xs)
+    let y0, y1 = axisRange "y" c.Y (c.Marks |> Seq.collect ys)
+
+    let x0, x1, y0, y1 =
+        if not c.EqualAspect then
+            x0, x1, y0, y1
+        elif c.X.Log || c.Y.Log then
+            invalidArg "EqualAspect" (sprintf "chart '%s': equal aspect needs linear axes" c.Title)
+        else
+            // widen the axis with the smaller extent per pixel about its centre
+            let ux, uy = (x1 - x0) / pw, (y1 - y0) / ph
+
+            if ux > uy then
+                let m, half = (y0 + y1) / 2.0, ux * ph / 2.0
+                x0, x1, m - half, m + half
+            else
+                let m, half = (x0 + x1) / 2.0, uy * pw / 2.0
+                m - half, m + half, y0, y1
 
     let scale log (a: float) (b: float) (v: float) =
         if log then
@@ -246,7 +352,11 @@ let render (c: Chart) =
     let okY = usable c.Y.Log
     let e = Html.escape
     let b = StringBuilder()
-    let id = "clip" + stableId (c.Title + "\u0000" + c.X.Label + "\u0000" + c.Y.Label)
+    // the clip rectangle is part of the identifier: charts sharing a page (or a subplot grid) share an id only when
+    // they clip to the same rectangle
+    let id =
+        "clip"
+        + stableId (String.Join("\u0000", [ c.Title; c.X.Label; c.Y.Label; px left; px top; px pw; px ph ]))
 
     b.AppendFormat(
         inv,
@@ -452,9 +562,10 @@ let render (c: Chart) =
                 if okX x && okY y then
                     b.AppendFormat(
                         inv,
-                        "<circle cx=\"{0}\" cy=\"{1}\" r=\"3\" fill=\"{2}\"/>\n",
+                        "<circle cx=\"{0}\" cy=\"{1}\" r=\"{2}\" fill=\"{3}\"/>\n",
                         px (sx x),
                         px (sy y),
+                        px c.DotRadius,
                         e color
                     )
                     |> ignore
