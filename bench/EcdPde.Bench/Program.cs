@@ -24,7 +24,7 @@ switch (command)
         {
             fma_peak_gflops_float32 = Math.Round(Peak.SingleCoreGflops(true), 1),
             fma_peak_gflops_float64 = Math.Round(Peak.SingleCoreGflops(false), 1),
-            method = "12 independent Vector512 FMA accumulation chains in registers, one core, best of 7",
+            method = Peak.Method,
         }));
         return 0;
     case "gemm":

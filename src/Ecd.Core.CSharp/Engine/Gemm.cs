@@ -85,6 +85,16 @@ public static class Gemm
     /// </summary>
     private const int KC = 128;
 
+    /// <summary>Each thread's buffer for one packed panel of B: KC rows × two registers (at most 2 × 16 floats).</summary>
+    private static class PackBuffer<T>
+        where T : unmanaged
+    {
+        [ThreadStatic]
+        private static T[]? t_panel;
+
+        public static T[] Panel => t_panel ??= new T[KC * 32];
+    }
+
     private static void NN<T, V>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
@@ -93,6 +103,9 @@ public static class Gemm
         ref T br = ref MemoryMarshal.GetReference(b);
         ref T cr = ref MemoryMarshal.GetReference(c);
         int nr = 2 * V.Count;
+        // 32 registers (AVX-512) hold an 8 × 2 tile of accumulators; with 16 (AVX2, scalar) a 6 × 2 tile fits without
+        // spilling (12 accumulators, two registers of B and a broadcast).
+        bool wide = V.Count * Unsafe.SizeOf<T>() == 64;
         int vectorColumns = n / nr * nr;
         bool one = vectorColumns + V.Count <= n;
         for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KC)
@@ -103,11 +116,34 @@ public static class Gemm
             ref T bk = ref Unsafe.Add(ref br, k0 * ldb);
             for (int n0 = 0; n0 < vectorColumns; n0 += nr)
             {
+                // The panel of B (kc rows × nr columns) is copied into a contiguous buffer when enough row tiles use it:
+                // rows of B a power of two apart (ldb = 256 floats) would fall into a few L1 sets and evict each other.
+                ref T panel = ref Unsafe.Add(ref bk, n0);
+                int ldp = ldb;
+                if (m >= 12)
+                {
+                    panel = ref MemoryMarshal.GetArrayDataReference(PackBuffer<T>.Panel);
+                    for (int q = 0; q < kc; q++)
+                    {
+                        nuint src = (nuint)(q * ldb + n0), dst = (nuint)(q * nr);
+                        V.Store(V.Load(ref bk, src), ref panel, dst);
+                        V.Store(V.Load(ref bk, src + (nuint)V.Count), ref panel, dst + (nuint)V.Count);
+                    }
+                    ldp = nr;
+                }
                 int m0 = 0;
-                for (; m0 + MR <= m; m0 += MR)
-                    Kernel8x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                if (wide)
+                    for (; m0 + MR <= m; m0 += MR)
+                        Kernel8x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                else
+                {
+                    for (; m0 + 6 <= m; m0 += 6)
+                        Kernel6x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                    for (; m0 + 3 <= m; m0 += 3)
+                        Kernel3x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                }
                 for (; m0 < m; m0++)
-                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
             }
             // One register of columns left (e.g. a width of 208 = 6·32 + 16 floats).
             if (one)
@@ -176,6 +212,69 @@ public static class Gemm
         StorePair<T, V>(ref c, 5 * ldc, c50, c51, acc);
         StorePair<T, V>(ref c, 6 * ldc, c60, c61, acc);
         StorePair<T, V>(ref c, 7 * ldc, c70, c71, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        int w = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero;
+        V c30 = V.Zero, c31 = V.Zero, c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero;
+        ref T a1 = ref Unsafe.Add(ref a, lda);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
+        nuint off = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        {
+            V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
+            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
+            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
+            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
+            x = V.Broadcast(Unsafe.Add(ref a3, q));
+            c30 = V.Fma(x, b0, c30); c31 = V.Fma(x, b1, c31);
+            x = V.Broadcast(Unsafe.Add(ref a4, q));
+            c40 = V.Fma(x, b0, c40); c41 = V.Fma(x, b1, c41);
+            x = V.Broadcast(Unsafe.Add(ref a5, q));
+            c50 = V.Fma(x, b0, c50); c51 = V.Fma(x, b1, c51);
+        }
+        StorePair<T, V>(ref c, 0, c00, c01, acc);
+        StorePair<T, V>(ref c, ldc, c10, c11, acc);
+        StorePair<T, V>(ref c, 2 * ldc, c20, c21, acc);
+        StorePair<T, V>(ref c, 3 * ldc, c30, c31, acc);
+        StorePair<T, V>(ref c, 4 * ldc, c40, c41, acc);
+        StorePair<T, V>(ref c, 5 * ldc, c50, c51, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel3x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where V : struct, ISimd<V, T>
+    {
+        int w = V.Count;
+        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero;
+        ref T a1 = ref Unsafe.Add(ref a, lda);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
+        nuint off = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        {
+            V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
+            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
+            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
+            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
+        }
+        StorePair<T, V>(ref c, 0, c00, c01, acc);
+        StorePair<T, V>(ref c, ldc, c10, c11, acc);
+        StorePair<T, V>(ref c, 2 * ldc, c20, c21, acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
