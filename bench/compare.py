@@ -2,14 +2,15 @@
 engine (bench/EcdPde.Bench), same machine, same float type, in one run. Prints a Markdown table.
 
 Usage (from the repository root, after apt-get install -y python3-torch libopenblas0-pthread):
-    /usr/bin/python3 bench/compare.py [--anchor ../shared/anchors/torch_pinn_bench.py] [--configs small,paper]
+    /usr/bin/python3 bench/compare.py [--anchor ../shared/anchors/torch_pinn_bench.py] [--configs small,paper] [--repeats 3]
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, os, statistics, subprocess, sys
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--anchor", default=os.path.join("..", "shared", "anchors", "torch_pinn_bench.py"))
 ap.add_argument("--configs", default="small,paper")
 ap.add_argument("--threads", default="1,2")
+ap.add_argument("--repeats", type=int, default=3)
 args = ap.parse_args()
 cores = os.cpu_count() or 1
 
@@ -25,26 +26,37 @@ def ours(config, threads, precision):
                       "step", "--config", config, "--threads", str(threads), "--precision", precision])[-1]
 
 peak = last_json(["dotnet", "run", "-c", "Release", "--no-build", "--project", "bench/EcdPde.Bench", "--", "peak"])[-1]
+median = statistics.median
 rows = []
 for config in args.configs.split(","):
-    torch = {}
-    for t in [int(x) for x in args.threads.split(",")]:
-        for r in last_json(["/usr/bin/python3", args.anchor, str(t), config]):
-            torch[(r["dtype"], t)] = r["ms_per_step"]
-    for (dtype, t), torch_ms in sorted(torch.items()):
-        o = ours(config, t, dtype)
+    # Repeated rounds, PyTorch and EcdPde alternating, so that both see the same phases of a noisy machine; medians.
+    torch, mine, machine = {}, {}, {}
+    threads = [int(x) for x in args.threads.split(",")]
+    for _ in range(args.repeats):
+        for t in threads:
+            for r in last_json(["/usr/bin/python3", args.anchor, str(t), config]):
+                torch.setdefault((r["dtype"], t), []).append(r["ms_per_step"])
+                mine.setdefault((r["dtype"], t), []).append(ours(config, t, r["dtype"]))
+        for dtype in sorted({d for d, _ in torch}):
+            machine.setdefault(dtype, []).append(ours(config, cores, dtype))
+    for (dtype, t), times in sorted(torch.items()):
+        o = mine[(dtype, t)]
+        ms = median([x["ms_per_step"] for x in o])
+        gflops = o[0]["gflop_per_step"] / (ms / 1e3)
         p = peak["fma_peak_gflops_" + dtype] * t
-        rows.append((config, dtype, t, torch_ms, o["ms_per_step"], torch_ms / o["ms_per_step"], o["gflops"],
-                     100 * o["gflops"] / p, o["alloc_bytes_per_step"]))
+        rows.append((config, dtype, t, median(times), ms, median(times) / ms, gflops, 100 * gflops / p,
+                     max(x["alloc_bytes_per_step"] for x in o)))
     # whole machine: ours on all cores against PyTorch at its best thread count
-    for dtype in sorted({d for d, _ in torch}):
-        best_t, best_ms = min(((t, ms) for (d, t), ms in torch.items() if d == dtype), key=lambda x: x[1])
-        o = ours(config, cores, dtype)
-        rows.append((config + " (machine)", dtype, f"{cores} vs torch {best_t}", best_ms, o["ms_per_step"],
-                     best_ms / o["ms_per_step"], o["gflops"], 100 * o["gflops"] / (peak["fma_peak_gflops_" + dtype] * cores),
-                     o["alloc_bytes_per_step"]))
+    for dtype in sorted(machine):
+        best_t, best_ms = min(((t, median(ms)) for (d, t), ms in torch.items() if d == dtype), key=lambda x: x[1])
+        o = machine[dtype]
+        ms = median([x["ms_per_step"] for x in o])
+        gflops = o[0]["gflop_per_step"] / (ms / 1e3)
+        rows.append((config + " (machine)", dtype, f"{cores} vs torch {best_t}", best_ms, ms, best_ms / ms, gflops,
+                     100 * gflops / (peak["fma_peak_gflops_" + dtype] * cores), max(x["alloc_bytes_per_step"] for x in o)))
 
-print(f"FMA peak per core: {peak['fma_peak_gflops_float32']} GFLOP/s float32, {peak['fma_peak_gflops_float64']} float64 ({peak['method']})\n")
+print(f"FMA peak per core: {peak['fma_peak_gflops_float32']} GFLOP/s float32, {peak['fma_peak_gflops_float64']} float64 ({peak['method']})")
+print(f"Medians of {args.repeats} alternating rounds.\n")
 print("| config | float | threads | PyTorch ms/step | EcdPde ms/step | speed-up | EcdPde GFLOP/s | % of FMA peak | bytes allocated/step |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
