@@ -7,8 +7,10 @@ namespace Ecd.Core.Engine;
 /// <summary>
 /// The two matrix products of the engine, on row-major matrices, register-blocked and SIMD:
 /// <list type="bullet">
-/// <item><see cref="MultiplyNN{T}"/>: C = A·B (or C += A·B), used for layer outputs and input adjoints;</item>
-/// <item><see cref="AccumulateNT{T}"/>: G += Z·Hᵀ, used for weight gradients (dot products along rows).</item>
+/// <item><see cref="MultiplyNN{T}"/>: C = A·B (or C += A·B), used for layer outputs, input adjoints, and weight
+/// gradients Z̄·(Hᵀ) on transposed activations;</item>
+/// <item><see cref="AccumulateNT{T}"/>: G += Z·Hᵀ as dot products along rows, used for the weight gradients of narrow
+/// input layers.</item>
 /// </list>
 /// Results are bit-identical for a given register width: every sum runs in a fixed order.
 /// </summary>
