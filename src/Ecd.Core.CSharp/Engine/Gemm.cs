@@ -42,33 +42,20 @@ public static class Gemm
     public static void AccumulateNT<T>(SimdWidth width, ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> h, int ldh,
         Span<T> g, int ldg, int m, int p, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => AccumulateNTBlocks(width, z, ldz, 0, h, ldh, 0, 1, g, ldg, m, p, n);
-
-    /// <summary>
-    /// G[m×p] += Σ_b Z_b·H_bᵀ over <paramref name="blocks"/> pairs of matrices that start every
-    /// <paramref name="zBlockStride"/> (resp. <paramref name="hBlockStride"/>) elements: one reduction per entry
-    /// over all blocks, so the horizontal sums are paid once.
-    /// </summary>
-    public static void AccumulateNTBlocks<T>(SimdWidth width, ReadOnlySpan<T> z, int ldz, int zBlockStride, ReadOnlySpan<T> h, int ldh,
-        int hBlockStride, int blocks, Span<T> g, int ldg, int m, int p, int n)
-        where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckNN(z.Length, ldz, h.Length, ldh, g.Length, ldg, m, p, 0);
-        if (blocks < 1)
-            throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "need at least one block");
-        if ((m > 0 && z.Length < (blocks - 1) * zBlockStride + (m - 1) * ldz + n)
-            || (p > 0 && h.Length < (blocks - 1) * hBlockStride + (p - 1) * ldh + n))
+        if ((m > 0 && z.Length < (m - 1) * ldz + n) || (p > 0 && h.Length < (p - 1) * ldh + n))
             throw new ArgumentException("a matrix is shorter than its dimensions");
         switch (SimdSelect.Resolve(width))
         {
             case SimdWidth.Bits512:
-                NT<T, V512<T>>(z, ldz, zBlockStride, h, ldh, hBlockStride, blocks, g, ldg, m, p, n);
+                NT<T, V512<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
                 break;
             case SimdWidth.Bits256:
-                NT<T, V256<T>>(z, ldz, zBlockStride, h, ldh, hBlockStride, blocks, g, ldg, m, p, n);
+                NT<T, V256<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
                 break;
             default:
-                NT<T, VScalar<T>>(z, ldz, zBlockStride, h, ldh, hBlockStride, blocks, g, ldg, m, p, n);
+                NT<T, VScalar<T>>(z, ldz, h, ldh, g, ldg, m, p, n);
                 break;
         }
     }
@@ -110,7 +97,15 @@ public static class Gemm
         bool wide = V.Count * Unsafe.SizeOf<T>() == 64;
         int vectorColumns = n / nr * nr;
         bool one = vectorColumns + V.Count <= n;
-        for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KC)
+        if (k == 0)
+        {
+            // An empty sum: C = 0, or C unchanged when accumulating.
+            if (!acc)
+                for (int i = 0; i < m; i++)
+                    c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        for (int k0 = 0; k0 < k; k0 += KC)
         {
             int kc = Math.Min(KC, k - k0);
             bool accPass = acc || k0 > 0;
@@ -156,8 +151,6 @@ public static class Gemm
                 for (; m0 < m; m0++)
                     Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * lda), ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
             }
-            if (k == 0)
-                break;
         }
         int done = one ? vectorColumns + V.Count : vectorColumns;
         for (int i = 0; i < m; i++)
@@ -370,11 +363,7 @@ public static class Gemm
         V.Store(v1, ref c, o1);
     }
 
-    /// <summary>Bytes of H (one chunk of blocks) kept hot in the core's L2 while every tile of G sweeps over it.</summary>
-    private const int ChunkBytes = 640 * 1024;
-
-    private static void NT<T, V>(ReadOnlySpan<T> z, int ldz, int zs, ReadOnlySpan<T> h, int ldh, int hs, int blocks,
-        Span<T> g, int ldg, int m, int p, int n)
+    private static void NT<T, V>(ReadOnlySpan<T> z, int ldz, ReadOnlySpan<T> h, int ldh, Span<T> g, int ldg, int m, int p, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
@@ -382,77 +371,62 @@ public static class Gemm
         ref T hr = ref MemoryMarshal.GetReference(h);
         ref T gr = ref MemoryMarshal.GetReference(g);
         int nv = n / V.Count * V.Count;
-        int chunk = Math.Max(1, ChunkBytes / Math.Max(1, p * n * Unsafe.SizeOf<T>()));
-        for (int b0 = 0; b0 < blocks; b0 += chunk)
+        int i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4)
         {
-            int nb = Math.Min(chunk, blocks - b0);
-            ref T zc = ref Unsafe.Add(ref zr, b0 * zs);
-            ref T hc = ref Unsafe.Add(ref hr, b0 * hs);
-            int i0 = 0;
-            for (; i0 + 4 <= m; i0 += 4)
-            {
-                int j0 = 0;
-                for (; j0 + 4 <= p; j0 += 4)
-                    Kernel4x4<T, V>(ref zc, ldz, zs, ref hc, ldh, hs, nb, ref gr, ldg, i0, j0, nv, n);
-                for (; j0 < p; j0++)
-                    for (int i = i0; i < i0 + 4; i++)
-                        Unsafe.Add(ref gr, i * ldg + j0) += Dot<T, V>(ref Unsafe.Add(ref zc, i * ldz), zs, ref Unsafe.Add(ref hc, j0 * ldh), hs, nb, nv, n);
-            }
-            for (; i0 < m; i0++)
-                for (int j = 0; j < p; j++)
-                    Unsafe.Add(ref gr, i0 * ldg + j) += Dot<T, V>(ref Unsafe.Add(ref zc, i0 * ldz), zs, ref Unsafe.Add(ref hc, j * ldh), hs, nb, nv, n);
+            int j0 = 0;
+            for (; j0 + 4 <= p; j0 += 4)
+                Kernel4x4<T, V>(ref zr, ldz, ref hr, ldh, ref gr, ldg, i0, j0, nv, n);
+            for (; j0 < p; j0++)
+                for (int i = i0; i < i0 + 4; i++)
+                    Unsafe.Add(ref gr, i * ldg + j0) += Dot<T, V>(ref Unsafe.Add(ref zr, i * ldz), ref Unsafe.Add(ref hr, j0 * ldh), nv, n);
         }
+        for (; i0 < m; i0++)
+            for (int j = 0; j < p; j++)
+                Unsafe.Add(ref gr, i0 * ldg + j) += Dot<T, V>(ref Unsafe.Add(ref zr, i0 * ldz), ref Unsafe.Add(ref hr, j * ldh), nv, n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Dot<T, V>(ref T x, int xs, ref T y, int ys, int blocks, int nv, int n)
+    private static T Dot<T, V>(ref T x, ref T y, int nv, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         V s = V.Zero;
         T t = T.Zero;
-        for (int b = 0; b < blocks; b++)
-        {
-            ref T xb = ref Unsafe.Add(ref x, b * xs);
-            ref T yb = ref Unsafe.Add(ref y, b * ys);
-            for (int q = 0; q < nv; q += V.Count)
-                s = V.Fma(V.Load(ref xb, (nuint)q), V.Load(ref yb, (nuint)q), s);
-            for (int q = nv; q < n; q++)
-                t = T.FusedMultiplyAdd(Unsafe.Add(ref xb, q), Unsafe.Add(ref yb, q), t);
-        }
+        for (int q = 0; q < nv; q += V.Count)
+            s = V.Fma(V.Load(ref x, (nuint)q), V.Load(ref y, (nuint)q), s);
+        for (int q = nv; q < n; q++)
+            t = T.FusedMultiplyAdd(Unsafe.Add(ref x, q), Unsafe.Add(ref y, q), t);
         return V.Sum(s) + t;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x4<T, V>(ref T z, int ldz, int zs, ref T h, int ldh, int hs, int blocks, ref T g, int ldg, int i0, int j0, int nv, int n)
+    private static void Kernel4x4<T, V>(ref T z, int ldz, ref T h, int ldh, ref T g, int ldg, int i0, int j0, int nv, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         V s00 = V.Zero, s01 = V.Zero, s02 = V.Zero, s03 = V.Zero, s10 = V.Zero, s11 = V.Zero, s12 = V.Zero, s13 = V.Zero;
         V s20 = V.Zero, s21 = V.Zero, s22 = V.Zero, s23 = V.Zero, s30 = V.Zero, s31 = V.Zero, s32 = V.Zero, s33 = V.Zero;
-        for (int b = 0; b < blocks; b++)
+        ref T z0 = ref Unsafe.Add(ref z, i0 * ldz);
+        ref T z1 = ref Unsafe.Add(ref z0, ldz);
+        ref T z2 = ref Unsafe.Add(ref z0, 2 * ldz);
+        ref T z3 = ref Unsafe.Add(ref z0, 3 * ldz);
+        ref T h0 = ref Unsafe.Add(ref h, j0 * ldh);
+        ref T h1 = ref Unsafe.Add(ref h0, ldh);
+        ref T h2 = ref Unsafe.Add(ref h0, 2 * ldh);
+        ref T h3 = ref Unsafe.Add(ref h0, 3 * ldh);
+        for (int q = 0; q < nv; q += V.Count)
         {
-            ref T z0 = ref Unsafe.Add(ref z, b * zs + i0 * ldz);
-            ref T z1 = ref Unsafe.Add(ref z0, ldz);
-            ref T z2 = ref Unsafe.Add(ref z0, 2 * ldz);
-            ref T z3 = ref Unsafe.Add(ref z0, 3 * ldz);
-            ref T h0 = ref Unsafe.Add(ref h, b * hs + j0 * ldh);
-            ref T h1 = ref Unsafe.Add(ref h0, ldh);
-            ref T h2 = ref Unsafe.Add(ref h0, 2 * ldh);
-            ref T h3 = ref Unsafe.Add(ref h0, 3 * ldh);
-            for (int q = 0; q < nv; q += V.Count)
-            {
-                nuint o = (nuint)q;
-                V y0 = V.Load(ref h0, o), y1 = V.Load(ref h1, o), y2 = V.Load(ref h2, o), y3 = V.Load(ref h3, o);
-                V x = V.Load(ref z0, o);
-                s00 = V.Fma(x, y0, s00); s01 = V.Fma(x, y1, s01); s02 = V.Fma(x, y2, s02); s03 = V.Fma(x, y3, s03);
-                x = V.Load(ref z1, o);
-                s10 = V.Fma(x, y0, s10); s11 = V.Fma(x, y1, s11); s12 = V.Fma(x, y2, s12); s13 = V.Fma(x, y3, s13);
-                x = V.Load(ref z2, o);
-                s20 = V.Fma(x, y0, s20); s21 = V.Fma(x, y1, s21); s22 = V.Fma(x, y2, s22); s23 = V.Fma(x, y3, s23);
-                x = V.Load(ref z3, o);
-                s30 = V.Fma(x, y0, s30); s31 = V.Fma(x, y1, s31); s32 = V.Fma(x, y2, s32); s33 = V.Fma(x, y3, s33);
-            }
+            nuint o = (nuint)q;
+            V y0 = V.Load(ref h0, o), y1 = V.Load(ref h1, o), y2 = V.Load(ref h2, o), y3 = V.Load(ref h3, o);
+            V x = V.Load(ref z0, o);
+            s00 = V.Fma(x, y0, s00); s01 = V.Fma(x, y1, s01); s02 = V.Fma(x, y2, s02); s03 = V.Fma(x, y3, s03);
+            x = V.Load(ref z1, o);
+            s10 = V.Fma(x, y0, s10); s11 = V.Fma(x, y1, s11); s12 = V.Fma(x, y2, s12); s13 = V.Fma(x, y3, s13);
+            x = V.Load(ref z2, o);
+            s20 = V.Fma(x, y0, s20); s21 = V.Fma(x, y1, s21); s22 = V.Fma(x, y2, s22); s23 = V.Fma(x, y3, s23);
+            x = V.Load(ref z3, o);
+            s30 = V.Fma(x, y0, s30); s31 = V.Fma(x, y1, s31); s32 = V.Fma(x, y2, s32); s33 = V.Fma(x, y3, s33);
         }
         ref T g0 = ref Unsafe.Add(ref g, i0 * ldg + j0);
         Put(ref g0, 0, V.Sum(s00), V.Sum(s01), V.Sum(s02), V.Sum(s03));
@@ -464,9 +438,8 @@ public static class Gemm
                 for (int j = 0; j < 4; j++)
                 {
                     T t = T.Zero;
-                    for (int b = 0; b < blocks; b++)
-                        for (int q = nv; q < n; q++)
-                            t = T.FusedMultiplyAdd(Unsafe.Add(ref z, b * zs + (i0 + i) * ldz + q), Unsafe.Add(ref h, b * hs + (j0 + j) * ldh + q), t);
+                    for (int q = nv; q < n; q++)
+                        t = T.FusedMultiplyAdd(Unsafe.Add(ref z, (i0 + i) * ldz + q), Unsafe.Add(ref h, (j0 + j) * ldh + q), t);
                     Unsafe.Add(ref g, (i0 + i) * ldg + j0 + j) += t;
                 }
     }
