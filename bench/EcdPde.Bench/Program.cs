@@ -81,8 +81,6 @@ switch (command)
     case "profile":
         {
             var config = PinnConfig.Get(Arg("--config", "small"));
-            if (Arg("--interior", "") is { Length: > 0 } ni)
-                config = config with { Interior = int.Parse(ni) };
             using var objective = new PinnObjective<float>(config, int.Parse(Arg("--threads", "1")), 0, int.Parse(Arg("--block", "64")));
             var theta = objective.Network.NewParameters(1);
             var g = new float[objective.Dimension];

@@ -35,25 +35,36 @@ type Field =
         Contours: ContourLevels option
     }
 
+/// Checks what every gridded figure (a heatmap, a surface) needs of its values and bounds: rows of one length and
+/// xmin < xmax, ymin < ymax; the errors name the figure's kind and title.
+let checkGrid
+    (kind: string)
+    (title: string)
+    (xmin: float, xmax: float, ymin: float, ymax: float)
+    (values: float[][])
+    =
+    if values |> Array.exists (fun row -> row.Length <> values[0].Length) then
+        invalidArg "values" (sprintf "the rows of %s '%s' have different lengths" kind title)
+
+    if not (xmax > xmin && ymax > ymin) then
+        invalidArg
+            "bounds"
+            (sprintf
+                "%s '%s' needs xmin < xmax and ymin < ymax (got [%g, %g] × [%g, %g])"
+                kind
+                title
+                xmin
+                xmax
+                ymin
+                ymax)
+
 /// A field of `values` (Values[j][i] at the centre of cell (i, j) of a regular grid over the bounds), viridis, axes
 /// labelled x and y, no iso-lines.
 let ofGrid (title: string) (xmin: float, xmax: float, ymin: float, ymax: float) (values: float[][]) =
     if values.Length < 1 || values[0].Length < 1 then
         invalidArg "values" (sprintf "heatmap '%s' has no cell" title)
 
-    if values |> Array.exists (fun row -> row.Length <> values[0].Length) then
-        invalidArg "values" (sprintf "the rows of heatmap '%s' have different lengths" title)
-
-    if not (xmax > xmin && ymax > ymin) then
-        invalidArg
-            "bounds"
-            (sprintf
-                "heatmap '%s' needs xmin < xmax and ymin < ymax (got [%g, %g] × [%g, %g])"
-                title
-                xmin
-                xmax
-                ymin
-                ymax)
+    checkGrid "heatmap" title (xmin, xmax, ymin, ymax) values
 
     {
         Title = title

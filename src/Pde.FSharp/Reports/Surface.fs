@@ -41,19 +41,7 @@ let ofGrid (title: string) (xmin: float, xmax: float, ymin: float, ymax: float) 
     if values.Length < 2 || values[0].Length < 2 then
         invalidArg "values" (sprintf "a surface needs at least 2 × 2 nodes (surface '%s')" title)
 
-    if values |> Array.exists (fun row -> row.Length <> values[0].Length) then
-        invalidArg "values" (sprintf "the rows of surface '%s' have different lengths" title)
-
-    if not (xmax > xmin && ymax > ymin) then
-        invalidArg
-            "bounds"
-            (sprintf
-                "surface '%s' needs xmin < xmax and ymin < ymax (got [%g, %g] × [%g, %g])"
-                title
-                xmin
-                xmax
-                ymin
-                ymax)
+    Heatmap.checkGrid "surface" title (xmin, xmax, ymin, ymax) values
 
     {
         Title = title
