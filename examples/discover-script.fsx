@@ -1,13 +1,12 @@
 // A discovery problem written as a script: `ecdpde discover examples/discover-script.fsx` evaluates this file and
-// takes its `example` (ecdpde references Ecd.Core and Pde.FSharp itself; the #r lines are for editors and for
+// takes its `example` (ecdpde references the toolkit itself; the #load line is for editors and for
 // `dotnet fsi` after `dotnet build -c Release`).
-#r "../src/Pde.FSharp/bin/Release/net10.0/Ecd.Core.dll"
-#r "../src/Pde.FSharp/bin/Release/net10.0/Pde.FSharp.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 
 open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Classical
-open Pde.FSharp.Discovery
+open Pde.Discovery
 
 // Bratu's problem at λ = 5 (two solutions: classical max u 0.557 and 2.846), written out with the builder the
 // built-in examples use: domain, residual, gate, boundary value, probes, the classical check on the grid, defaults.

@@ -6,9 +6,10 @@ open System
 open System.IO
 open System.Text
 open Argu
-open Pde.FSharp.Reports
-open Pde.FSharp.Studies
-open Pde.FSharp.Studies.StudyRunner
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies
+open EcdPde.Studies.StudyRunner
 open EcdPde.Cli.Arguments
 
 let private g (x: float) =

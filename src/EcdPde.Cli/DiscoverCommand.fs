@@ -5,8 +5,9 @@ open System
 open System.IO
 open Argu
 open Ecd.Core.Optimizers
-open Pde.FSharp.Discovery
-open Pde.FSharp.Reports
+open Pde.Discovery
+open EcdPde.Runs
+open EcdPde.Reports
 open EcdPde.Cli.Arguments
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).

@@ -8,8 +8,10 @@ open System.Globalization
 open Argu
 open Ecd.Core.Drift
 open Ecd.Core.Optimizers
-open Pde.FSharp.Drift
-open Pde.FSharp.Reports
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs
+open EcdPde.Reports
 open EcdPde.Cli.Arguments
 
 let private parseFloat (what: string) (s: string) =

@@ -5,7 +5,7 @@ open System
 open System.Globalization
 open Argu
 open Ecd.Core.Optimizers
-open Pde.FSharp.Runs
+open EcdPde.Runs
 open EcdPde.Cli.Arguments
 
 let private parseFloat (what: string) (s: string) =

@@ -40,11 +40,11 @@ let main argv =
             // the figures first: a folder without standalone figures fails before anything is written
             let figures =
                 if a.Contains ReportArgs.Figures then
-                    snd (Pde.FSharp.Reports.FolderReport.writeFigures dir)
+                    snd (EcdPde.Reports.FolderReport.writeFigures dir)
                 else
                     []
 
-            let kind, path = Pde.FSharp.Reports.FolderReport.write dir
+            let kind, path = EcdPde.Reports.FolderReport.write dir
             printfn "%s report written to %s" kind.Name (IO.Path.GetFullPath path)
 
             for f in figures do

@@ -7,7 +7,7 @@ open System.Text
 open System.Text.Json
 open Argu
 open Ecd.Core.Objectives
-open Pde.FSharp.Studies
+open EcdPde.Studies
 open EcdPde.Cli.Arguments
 
 let private g (x: float) =
@@ -197,7 +197,7 @@ let private driftSection (md: StringBuilder) =
     let f = Quadratic<float>(2, 4.0)
     let dts = [ 0.04; 0.02; 0.01; 0.005 ]
     let pts = Published.ecdSepDrift f [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 dts
-    let slope = Pde.FSharp.Statistics.Regression.logLogSlope pts
+    let slope = EcdPde.Runs.Statistics.Regression.logLogSlope pts
 
     md.AppendLine("\n## ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2\n")
     |> ignore

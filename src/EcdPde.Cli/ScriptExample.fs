@@ -6,7 +6,7 @@ module EcdPde.Cli.ScriptExample
 open System
 open System.IO
 open FSharp.Compiler.Interactive.Shell
-open Pde.FSharp.Discovery
+open Pde.Discovery
 
 /// Evaluates the script at `path` and returns its `example`; errors name the script and what is wrong.
 let load (path: string) : Examples.Example =
@@ -80,7 +80,7 @@ let load (path: string) : Examples.Example =
             invalidArg
                 "example"
                 (sprintf
-                    "the script %s binds `example` to a %s; it must be a Pde.FSharp.Discovery.Examples.Example"
+                    "the script %s binds `example` to a %s; it must be a Pde.Discovery.Examples.Example"
                     full
                     (match other with
                      | null -> "null"
@@ -89,5 +89,5 @@ let load (path: string) : Examples.Example =
         invalidArg
             "example"
             (sprintf
-                "the script %s must define `let example = ...` (a Pde.FSharp.Discovery.Examples.Example)"
+                "the script %s must define `let example = ...` (a Pde.Discovery.Examples.Example)"
                 full)

@@ -8,7 +8,8 @@ open System.Diagnostics
 open System.IO
 open System.IO.Compression
 open Xunit
-open Pde.FSharp.Reports
+open EcdPde.Runs
+open EcdPde.Reports
 open Pde.FSharp.Tests.ReportFolders
 
 /// A decoded 8-bit, non-interlaced PNG: Pixels holds Height rows of Width × Channels bytes.

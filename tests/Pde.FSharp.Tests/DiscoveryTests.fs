@@ -9,8 +9,8 @@ open FsCheck
 open FsCheck.FSharp
 open Xunit
 open Ecd.Core.Objectives
-open Pde.FSharp.Discovery
-open Pde.FSharp.Discovery.Solutions
+open Pde.Discovery
+open Pde.Discovery.Solutions
 
 let private candidate run (values: float[]) residual boundary =
     {
@@ -408,7 +408,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     Assert.All(radii "interior", fun r -> Assert.True(r < 1.0, sprintf "interior point at r = %g" r))
     Assert.All(radii "boundary", fun r -> Assert.Equal(1.0, r, 9))
     // the report: both solutions' heatmaps, the table, every run's curves, nothing external
-    let html = File.ReadAllText(Pde.FSharp.Reports.DiscoveryReport.write dir)
+    let html = File.ReadAllText(EcdPde.Reports.DiscoveryReport.write dir)
     Assert.Contains("solution 2", html)
     Assert.Contains("radial solution u(0) = -9.29", html)
     // the collocation points; per solution a heatmap, a residual map and a surface; then loss and energy

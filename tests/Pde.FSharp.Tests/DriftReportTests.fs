@@ -5,8 +5,10 @@ open System
 open System.Text.Json
 open Xunit
 open Ecd.Core.Drift
-open Pde.FSharp.Drift
-open Pde.FSharp.Reports
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs
+open EcdPde.Reports
 
 let private measured () =
     let p: TailDrift.Protocol =

@@ -7,8 +7,9 @@ open FsCheck.FSharp
 open Xunit
 open Ecd.Core.Drift
 open Ecd.Core.Randomness
-open Pde.FSharp.Drift
-open Pde.FSharp.Statistics
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs.Statistics
 
 // ---------------------------------------------------------------------------------------------
 // Tail statistics

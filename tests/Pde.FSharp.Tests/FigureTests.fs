@@ -11,7 +11,8 @@ open System.IO
 open System.Text.RegularExpressions
 open System.Xml.Linq
 open Xunit
-open Pde.FSharp.Reports
+open EcdPde.Runs
+open EcdPde.Reports
 open Pde.FSharp.Tests.ReportFolders
 
 let private count (needle: string) (text: string) = text.Split(needle).Length - 1
@@ -404,7 +405,7 @@ let ``every figure kind escapes user text and is well-formed XML`` () =
 [<Fact>]
 let ``solutions.json records the collocation points`` () =
     let json =
-        Pde.FSharp.Discovery.SolutionsJson.collocation
+        Pde.Discovery.SolutionsJson.collocation
             [| [| 0.0; 0.5 |]; [| -0.25; 0.0 |] |]
             [| [| 1.0; 0.0 |] |]
 

@@ -4,10 +4,11 @@ module Pde.FSharp.Tests.PdeStudyTests
 open System
 open System.IO
 open Xunit
-open Pde.FSharp.Discovery.Solutions
-open Pde.FSharp.Reports
-open Pde.FSharp.Studies
-open Pde.FSharp.Studies.Study
+open Pde.Discovery.Solutions
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies
+open EcdPde.Studies.Study
 
 let private temp () =
     Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
@@ -33,7 +34,7 @@ let private tinyPde =
         Solvers =
             [
                 solver "adam" "adam" [ "lr", "0.003" ]
-                solver "bbi" "bbi" (snd (Pde.FSharp.Discovery.Examples.bbi 0.002))
+                solver "bbi" "bbi" (snd (Pde.Discovery.Examples.bbi 0.002))
             ]
         Seeds = 2
         Steps = 30L

@@ -3,8 +3,8 @@ module Pde.FSharp.Tests.PublishedTests
 
 open Xunit
 open Ecd.Core.Objectives
-open Pde.FSharp.Studies
-open Pde.FSharp.Statistics
+open EcdPde.Studies
+open EcdPde.Runs.Statistics
 
 let private temp () =
     System.IO.Path.Combine(

@@ -8,8 +8,9 @@ open System.IO
 open System.Text.Json
 open System.Text.Json.Nodes
 open Ecd.Core.Drift
-open Pde.FSharp.Drift
-open Pde.FSharp.Runs
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs
 
 /// A fresh temporary folder (with an optional name inside a fresh parent).
 let fresh (name: string option) =

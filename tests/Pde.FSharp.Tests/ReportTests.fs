@@ -8,8 +8,10 @@ open System.Globalization
 open System.IO
 open System.Text.RegularExpressions
 open Xunit
-open Pde.FSharp.Drift
-open Pde.FSharp.Reports
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs
+open EcdPde.Reports
 open Pde.FSharp.Tests.ReportFolders
 
 let private count (needle: string) (text: string) = text.Split(needle).Length - 1
@@ -172,7 +174,7 @@ let ``the discovery report escapes the problem, parameters, settings, check text
     Assert.Equal(1 + 2 * 3 + 2, count "<svg" html)
     Assert.Equal(2, count ">PDE residual, solution" html) // the residual maps' titles
     Assert.Contains("9.9.9+test", html) // the version of the run
-    Assert.Contains(Pde.FSharp.Runs.ToolVersion.informational, html) // and of the report
+    Assert.Contains(EcdPde.Runs.ToolVersion.informational, html) // and of the report
     Assert.Contains("it matches (below the distinctness threshold 0.1)", html)
     // the only URL is the SVG namespace
     Assert.Equal(count "http" html, count "http://www.w3.org/2000/svg" html)

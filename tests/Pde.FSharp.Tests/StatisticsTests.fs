@@ -2,8 +2,8 @@ module Pde.FSharp.Tests.StatisticsTests
 
 open System
 open Xunit
-open Pde.FSharp.Studies
-open Pde.FSharp.Statistics
+open EcdPde.Studies
+open EcdPde.Runs.Statistics
 
 [<Fact>]
 let ``Wilson interval matches hand-computed values`` () =
@@ -128,18 +128,18 @@ let ``heatmaps mask points outside the domain, scale colours to the finite range
     let inside x y = x * x + y * y <= 1.0
 
     let f =
-        Pde.FSharp.Reports.Heatmap.sample "u <k>" (-1.0, 1.0, -1.0, 1.0) 20 inside (fun x y -> x + 2.0 * y)
+        EcdPde.Reports.Heatmap.sample "u <k>" (-1.0, 1.0, -1.0, 1.0) 20 inside (fun x y -> x + 2.0 * y)
     // the corners of the bounding box lie outside the unit disk
     Assert.True(Double.IsNaN(f.Values.[0].[0]))
     Assert.False(Double.IsNaN(f.Values.[10].[10]))
-    let lo, hi = Pde.FSharp.Reports.Heatmap.range f
+    let lo, hi = EcdPde.Reports.Heatmap.range f
     Assert.True(lo > -3.0 && hi < 3.0)
-    let svg = Pde.FSharp.Reports.Heatmap.render 300 f
+    let svg = EcdPde.Reports.Heatmap.render 300 f
     Assert.Contains("u &lt;k&gt;", svg)
     Assert.DoesNotContain("<k>", svg)
     let cells = svg.Split("<rect").Length - 1
     let finite = f.Values |> Array.sumBy (Array.filter Double.IsFinite >> Array.length)
     // the white background, one rect per finite cell, the frame, and 50 colour-bar steps
     Assert.Equal(1 + finite + 1 + 50, cells)
-    Assert.Equal("#440154", Pde.FSharp.Reports.Heatmap.viridis 0.0)
-    Assert.Equal("#fde725", Pde.FSharp.Reports.Heatmap.viridis 1.0)
+    Assert.Equal("#440154", EcdPde.Reports.Heatmap.viridis 0.0)
+    Assert.Equal("#fde725", EcdPde.Reports.Heatmap.viridis 1.0)

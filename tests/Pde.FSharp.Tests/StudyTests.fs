@@ -4,8 +4,8 @@ module Pde.FSharp.Tests.StudyTests
 open System
 open System.IO
 open Xunit
-open Pde.FSharp.Studies
-open Pde.FSharp.Studies.Study
+open EcdPde.Studies
+open EcdPde.Studies.Study
 
 let private tiny =
     {

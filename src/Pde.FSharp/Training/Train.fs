@@ -10,8 +10,8 @@ open Ecd.Core.Running
 open Pde.FSharp.Language
 open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
-open Pde.FSharp.Runs
-open Pde.FSharp.Runs.Optimize
+open EcdPde.Runs
+open EcdPde.Runs.Optimize
 
 /// What a progress callback sees after every optimizer step.
 type Progress =

@@ -14,7 +14,7 @@ open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
-open Pde.FSharp.Runs
+open EcdPde.Runs
 
 /// Two summations of the same numbers in different orders.
 let SumTolerance = 1e-12

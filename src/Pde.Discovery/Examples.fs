@@ -1,0 +1,408 @@
+/// The discovery examples, addressable by short names: the BBI paper's PDE on the unit disk and 2-D Bratu on the
+/// unit square, each written in the PDE language, with an evaluation grid, probes, quality gates and an
+/// independent classical check.
+module Pde.Discovery.Examples
+
+open System
+open Ecd.Core.Engine
+open Pde.FSharp.Language
+open Pde.FSharp.Geometry
+open Pde.FSharp.Problems
+open Pde.FSharp.Discretization
+open Pde.FSharp.Training
+open Pde.FSharp.Classical
+
+/// How an example is discovered unless the user says otherwise (sizes that finish in minutes on 2 cores).
+type Defaults =
+    {
+        /// Runs of the first ensemble (same initialization, different bounce seeds).
+        Runs: int
+        Steps: int64
+        Optimizer: string
+        OptimizerSettings: (string * string) list
+        /// Optimizer of the deflated rounds.
+        DeflationOptimizer: string
+        DeflationOptimizerSettings: (string * string) list
+        /// Steps of every deflated run, and of the polish on the plain loss after it (L-BFGS: monotone, so a true
+        /// solution is refined and a minimum made by the deflation slides to the nearest true one).
+        DeflationSteps: int64
+        PolishSteps: int64
+        DeflationRounds: int
+        /// Runs per deflation round: the first from the initialization, the others from the known solutions with
+        /// scaled amplitude (see Workflow.startAmplitudes).
+        DeflationRuns: int
+    }
+
+/// BBI with the paper's kind of bounce schedule (δE 1, T0 200, N_b 10, T1 2000) at learning rate `lr`.
+let bbi (lr: float) =
+    "bbi",
+    [
+        "lr", string lr
+        "deltaEn", "1"
+        "threshold0", "200"
+        "nFixedBounces", "10"
+        "threshold", "2000"
+    ]
+
+/// The size of an example: the default finishes in minutes on 2 cores; the full size is the published setting
+/// (the BBI paper's network, points and optimizer for its PDE) or a larger network and more points.
+type Size =
+    | Default
+    | Full
+
+/// Network, points and loss weights of one size.
+[<NoEquality; NoComparison>]
+type Scale =
+    {
+        Architecture: Architecture
+        Interior: int
+        Boundary: int
+        BoundaryWeight: float
+        /// L2 regularization λ·Σθ² added to the loss.
+        WeightDecay: float
+        GridPoints: int
+    }
+
+/// Default size: a tanh 32-32-32 MLP, 1000 interior and 200 boundary points, boundary weight 100, no L2,
+/// a 2000-point evaluation grid.
+let defaultScale =
+    {
+        Architecture = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
+        Interior = 1000
+        Boundary = 200
+        BoundaryWeight = 100.0
+        WeightDecay = 0.0
+        GridPoints = 2000
+    }
+
+/// The BBI paper's size: residual sigmoid network (2→200, three blocks, 200→1), 10 000 interior and 1000 boundary
+/// points, boundary weight 1e5, L2 2e-4·Σθ², a 5000-point evaluation grid.
+let paperScale =
+    {
+        Architecture = Architecture.residual 200 3 Activation.Sigmoid
+        Interior = 10000
+        Boundary = 1000
+        BoundaryWeight = 1e5
+        WeightDecay = 2e-4
+        GridPoints = 5000
+    }
+
+/// A larger generic size: tanh 64-64-64-64, 4000 interior and 800 boundary points, boundary weight 100.
+let largeScale =
+    {
+        Architecture = Architecture.mlp [ 64; 64; 64; 64 ] Activation.Tanh
+        Interior = 4000
+        Boundary = 800
+        BoundaryWeight = 100.0
+        WeightDecay = 0.0
+        GridPoints = 5000
+    }
+
+/// The optimizer that polishes deflated runs on the plain loss: L-BFGS without stopping tolerances.
+let polishOptimizer = "lbfgs", [ "toleranceChange", "0"; "toleranceGrad", "0" ]
+
+/// A discovery example.
+[<NoEquality; NoComparison>]
+type Example =
+    {
+        Name: string
+        Parameters: (string * float) list
+        Problem: Problem
+        /// The PDE residual (for the quality gate on the evaluation grid).
+        Residual: Expr
+        /// The field and its boundary value (for the boundary gate).
+        Field: Expr
+        BoundaryValue: float
+        Architecture: Architecture
+        Points: PointSettings
+        /// L2 regularization of the loss.
+        WeightDecay: float
+        /// Evaluation grid (points in the domain) and its quadrature weights.
+        Grid: float[][]
+        Weights: float[]
+        Probes: (float * float) list
+        Gates: Solutions.QualityGates
+        /// The field's typical magnitude: relative distances are taken relative to max(‖a‖, ‖b‖, Magnitude), so
+        /// that fields near the zero solution are compared absolutely.
+        Magnitude: float
+        /// The classical solutions (values on the grid) and a description of each.
+        Classical: unit -> (string * float[]) list
+        Defaults: Defaults
+    }
+
+/// The shape the examples share (and a builder for scripts, `ecdpde discover my-problem.fsx`): one field u, the
+/// equation residual(u) = 0 in the domain, u = g on the whole boundary, network, points and weights from `scale`,
+/// gates residual L² ≤ `maxResidual` and boundary error ≤ 0.1, probes, the classical solutions on the evaluation grid
+/// (a function of the grid) and the discovery defaults.
+let dirichlet
+    (scale: Scale)
+    (name: string)
+    (parameters: (string * float) list)
+    (domain: Domain)
+    (area: float)
+    (residualOf: Expr -> Expr)
+    (maxResidual: float)
+    (boundaryValue: float)
+    (probes: (float * float) list)
+    (classical: float[][] -> unit -> (string * float[]) list)
+    (defaults: Defaults)
+    =
+    let u = field "u"
+    let residual = residualOf u
+    let g = Sampling.grid domain scale.GridPoints
+
+    {
+        Name = name
+        Parameters = parameters
+        Problem =
+            Problem.create domain [ u ]
+            |> Problem.equation residual
+            |> Problem.add (
+                Condition.dirichlet Boundary.all u (num boundaryValue)
+                |> Condition.weighted scale.BoundaryWeight
+            )
+        Residual = residual
+        Field = u
+        BoundaryValue = boundaryValue
+        Architecture = scale.Architecture
+        Points =
+            { PointSettings.defaults with
+                Interior = scale.Interior
+                Boundary = scale.Boundary
+            }
+        WeightDecay = scale.WeightDecay
+        Grid = g
+        Weights = Array.create g.Length (area / float g.Length)
+        Probes = probes
+        Gates =
+            {
+                MaxResidualL2 = maxResidual
+                MaxBoundary = 0.1
+            }
+        Magnitude = 1.0
+        Classical = classical g
+        Defaults = defaults
+    }
+
+/// −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle: the manufactured solution sin²(k r²) and (for the
+/// k tried here) a second, bowl-shaped radial solution. Classical check: every radial solution with u(0) in
+/// [−30, 30] by shooting, refined by finite differences.
+let paperPde (size: Size) (k: float) =
+    if not (k > 0.0) then
+        invalidArg "k" (sprintf "k must be > 0 (got %g)" k)
+
+    let r2 = x * x + y * y
+
+    let f =
+        (3.0 - 4.0 * (1.0 + 16.0 * k * k * r2) * cos (2.0 * k * r2) + cos (4.0 * k * r2)
+         - 32.0 * k * sin (2.0 * k * r2))
+        / 8.0
+
+    dirichlet
+        (if size = Full then paperScale else defaultScale)
+        "paper-pde"
+        [ "k", k ]
+        (Domain.disk (0.0, 0.0) 1.0)
+        Math.PI
+        (fun u -> -laplacian u + u * u - f)
+        1.5
+        (sin k ** 2.0)
+        [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
+        (fun g () ->
+            let n = 800
+            let system, _ = RadialPaperPde.system k n
+
+            RadialPaperPde.shootingRoots k (max 4000 (int (1000.0 * k))) -30.0 30.0 600
+            |> List.map (fun a ->
+                let shot = RadialPaperPde.shotProfile k n a
+
+                let fd =
+                    (Newton.solve Newton.NewtonOptions.Default [] system shot[0 .. n - 1]).Solution
+
+                sprintf "radial solution u(0) = %.4f" fd[0],
+                g
+                |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1])))))
+        (match size with
+         | Default ->
+             {
+                 Runs = 2
+                 Steps = 4000L
+                 Optimizer = fst (bbi 0.002)
+                 OptimizerSettings = snd (bbi 0.002)
+                 DeflationOptimizer = "adam"
+                 DeflationOptimizerSettings = [ "lr", "0.001" ]
+                 DeflationSteps = 4000L
+                 PolishSteps = 300L
+                 DeflationRounds = 2
+                 DeflationRuns = 1
+             }
+         | Full ->
+             // the paper: BBI lr 8e-6, T0 200, N_b 10, T1 2000, δE 0, two million steps
+             {
+                 Runs = 4
+                 Steps = 2_000_000L
+                 Optimizer = "bbi"
+                 OptimizerSettings =
+                     [
+                         "lr", "8e-6"
+                         "deltaEn", "0"
+                         "threshold0", "200"
+                         "nFixedBounces", "10"
+                         "threshold", "2000"
+                     ]
+                 DeflationOptimizer = "adam"
+                 DeflationOptimizerSettings = [ "lr", "1e-4" ]
+                 DeflationSteps = 200_000L
+                 PolishSteps = 2000L
+                 DeflationRounds = 2
+                 DeflationRuns = 2
+             })
+
+/// 2-D Bratu Δu + λe^u = 0 on the unit square, u = 0 on the boundary (two solutions for 0 < λ < 6.808).
+/// Classical check: finite differences (63 × 63) + deflated Newton from u = 0.
+let bratu (size: Size) (lambda: float) =
+    if not (lambda > 0.0) then
+        invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
+
+    dirichlet
+        (if size = Full then largeScale else defaultScale)
+        "bratu"
+        [ "lambda", lambda ]
+        Domain.unitSquare
+        1.0
+        (fun u -> laplacian u + lambda * exp u)
+        1.5
+        0.0
+        [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
+        (fun g () ->
+            let n = 63
+
+            let found, _ =
+                Newton.deflate
+                    Newton.NewtonOptions.Default
+                    4
+                    (Bratu.system2D lambda n)
+                    [ Array.zeroCreate (n * n) ]
+
+            found
+            |> List.map (fun s ->
+                sprintf "finite differences, max u = %.4f" (Array.max s),
+                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
+        {
+            Runs = 2
+            Steps = if size = Full then 30000L else 6000L
+            Optimizer = fst (bbi 0.005)
+            OptimizerSettings = snd (bbi 0.005)
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationSteps = if size = Full then 30000L else 6000L
+            PolishSteps = if size = Full then 1000L else 300L
+            DeflationRounds = 2
+            DeflationRuns = 2
+        }
+
+/// Allen–Cahn ε²Δu + u − u³ = 0 on the unit square, u = 0 on the boundary: u = 0 and, for ε < 1/(π√2) ≈ 0.225, a
+/// positive and a negative solution ±u₁; below ε = 1/(π√5) ≈ 0.142 also sign-changing ones. Default ε = 0.15: exactly
+/// three. Classical check: finite differences (47 × 47) + deflated Newton from 0 and ±sin(πx)sin(πy),
+/// ±sin(2πx)sin(πy), ±sin(πx)sin(2πy).
+let allenCahn (size: Size) (epsilon: float) =
+    if not (epsilon > 0.0) then
+        invalidArg "epsilon" (sprintf "ε must be > 0 (got %g)" epsilon)
+
+    let e2 = epsilon * epsilon
+
+    dirichlet
+        (if size = Full then largeScale else defaultScale)
+        "allen-cahn"
+        [ "epsilon", epsilon ]
+        Domain.unitSquare
+        1.0
+        (fun u -> e2 * laplacian u + u - u * u * u)
+        0.15
+        0.0
+        [ 0.5, 0.5; 0.25, 0.25; 0.75, 0.5 ]
+        (fun g () ->
+            let n = 47
+
+            let guesses =
+                Array.zeroCreate (n * n)
+                :: [
+                    for a, b in [ 1.0, 1.0; 2.0, 1.0; 1.0, 2.0 ] do
+                        for c in [ 1.0; -1.0 ] -> Semilinear.sineMode n a b c
+                ]
+
+            let found, _ =
+                Newton.deflate Newton.NewtonOptions.Default 12 (Semilinear.allenCahn epsilon n) guesses
+
+            found
+            |> List.map (fun s ->
+                sprintf "finite differences, u in [%.4f, %.4f]" (Array.min s) (Array.max s),
+                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
+        {
+            Runs = 4
+            Steps = if size = Full then 20000L else 4000L
+            Optimizer = fst (bbi 0.002)
+            OptimizerSettings = snd (bbi 0.002)
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = [ "lr", "0.001" ]
+            DeflationSteps = if size = Full then 40000L else 10000L
+            // polishing an Allen–Cahn field on the plain loss drifts towards the zero solution (measured); off
+            PolishSteps = 0L
+            DeflationRounds = 3
+            DeflationRuns = 4
+        }
+
+/// The examples' names.
+let names = [ "paper-pde"; "bratu"; "allen-cahn" ]
+
+/// The examples by name and size, with their parameters (k, λ, ε) where given (paper-pde's k: 2 by default, the
+/// paper's 20 at full size).
+let byName (name: string) (size: Size) (k: float option) (lambda: float option) (epsilon: float option) =
+    match name.ToLowerInvariant() with
+    | "paper-pde"
+    | "paper" -> paperPde size (defaultArg k (if size = Full then 20.0 else 2.0))
+    | "bratu" -> bratu size (defaultArg lambda 6.0)
+    | "allen-cahn" -> allenCahn size (defaultArg epsilon 0.15)
+    | other ->
+        invalidArg "example" (sprintf "unknown example '%s' (known: %s)" other (String.concat ", " names))
+
+/// The points of the boundary sets of a discretization (where the boundary gate is measured).
+let boundaryPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
+/// The interior collocation points of a discretization (the sets with neither normals nor observed values).
+let interiorPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length = 0 && set.Observed.Length = 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
+/// The model of network weights θ for an example.
+let model (e: Example) (spec: NetworkSpec) (theta: float[]) =
+    {
+        Problem = e.Problem
+        Network = spec
+        NetworkSeed = 0UL
+        Weights = theta
+        Parameters = []
+    }
+
+/// What the gates and the deduplication look at, for weights θ: the field on the evaluation grid, the residual's L²
+/// norm and maximum there, the largest boundary error at `boundary`, and the probes.
+let measure (e: Example) (spec: NetworkSpec) (boundary: float[][]) (theta: float[]) : Ensemble.Measurement =
+    let m = model e spec theta
+    let values = Model.evaluate m e.Field e.Grid
+    let residual = Model.evaluate m e.Residual e.Grid
+    let onBoundary = Model.evaluate m e.Field boundary
+
+    let probes =
+        Model.evaluate m e.Field (e.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
+
+    {
+        Values = values
+        ResidualL2 = Solutions.normL2 e.Weights residual
+        ResidualMax = residual |> Array.fold (fun a v -> max a (abs v)) 0.0
+        BoundaryMax = onBoundary |> Array.fold (fun a v -> max a (abs (v - e.BoundaryValue))) 0.0
+        Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) e.Probes
+    }
