@@ -173,7 +173,7 @@ let run (args: ParseResults<DiscoverArgs>) =
             rows)
 
     for c, reason in outcome.Rejected do
-        printfn "run %d not a solution: %s" c.Run reason
+        printfn "%s: not a solution: %s" (string c.Run) reason
 
     let report = DiscoveryReport.write s.OutDir
 

@@ -7,20 +7,7 @@ open Ecd.Core.Optimizers
 
 /// Saves `state` to `path` (write to a temporary file beside it, then rename over the old one).
 let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (path: string) =
-    let full = Path.GetFullPath path
-
-    match Path.GetDirectoryName full with
-    | null -> ()
-    | dir -> Directory.CreateDirectory dir |> ignore
-
-    let tmp = full + ".tmp"
-
-    do
-        use stream = File.Create tmp
-        optimizer.Save(state, stream)
-        stream.Flush(true)
-
-    File.Move(tmp, full, true)
+    AtomicFile.write path (fun stream -> optimizer.Save(state, stream))
 
 /// Loads a state saved by `save` for the same optimizer and precision.
 let load (optimizer: IOptimizer<'T>) (path: string) : OptimizerState<'T> =

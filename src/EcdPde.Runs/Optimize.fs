@@ -6,6 +6,7 @@ open System.Diagnostics
 open Ecd.Core.Objectives
 open Ecd.Core.Optimizers
 open Ecd.Core.Running
+open EcdPde.Runs
 
 /// Floating-point precision of θ and of the function's arithmetic.
 type Precision =
@@ -86,57 +87,26 @@ let private runTyped<'T
     let optimizer =
         OptimizerCatalog.Create<'T>(req.Optimizer, req.Settings |> List.map Collections.Generic.KeyValuePair)
 
-    let resumed =
-        match req.Checkpoint with
-        | Some path when req.Resume && IO.File.Exists path -> Some(Checkpoint.load optimizer path)
-        | _ -> None
+    let outcome =
+        RunLoop.execute
+            { RunLoop.create optimizer objective x0 req.Seed req.Steps with
+                Files = { Checkpoint = req.Checkpoint; Trace = req.Trace }
+                CheckpointEvery = req.CheckpointEvery
+                Resume = req.Resume
+                CheckResumed =
+                    fun state ->
+                        if state.Theta.Length <> req.Dim then
+                            invalidArg
+                                "dim"
+                                (sprintf
+                                    "the checkpoint holds %d parameters but --dim is %d"
+                                    state.Theta.Length
+                                    req.Dim)
+                OnStep = fun _ r -> progress r
+            }
 
-    let state =
-        match resumed with
-        | Some s -> s
-        | None -> optimizer.Init(ReadOnlySpan x0, req.Seed)
-
-    if state.Theta.Length <> req.Dim then
-        invalidArg
-            "dim"
-            (sprintf "the checkpoint holds %d parameters but --dim is %d" state.Theta.Length req.Dim)
-
-    match req.Trace, resumed with
-    | Some t, Some s -> Trace.truncateFrom t s.Steps
-    | _ -> ()
-
-    let trace =
-        req.Trace |> Option.map (fun p -> new Trace.TraceWriter(p, resumed.IsSome))
-
-    use _closeTrace =
-        { new IDisposable with
-            member _.Dispose() =
-                trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
-        }
-
-    let checkpoint () =
-        req.Checkpoint
-        |> Option.iter (fun p ->
-            trace |> Option.iter (fun t -> t.Flush())
-
-            Checkpoint.save optimizer state p)
-
-    let observe (r: StepReport) =
-        trace |> Option.iter (fun t -> t.Write r)
-
-        progress r
-
-        if req.CheckpointEvery > 0L && state.Steps % req.CheckpointEvery = 0L then
-            checkpoint ()
-
-    let remaining = max 0L (req.Steps - state.Steps)
-
-    let result =
-        OptimizationRun.Execute(optimizer, objective, state, remaining, observe)
-
-    trace |> Option.iter (fun t -> t.Write result.Final)
-
-    checkpoint ()
+    let result = outcome.Result
+    let state = outcome.State
 
     {
         FinalLoss = result.Final.Loss

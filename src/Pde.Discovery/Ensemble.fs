@@ -47,6 +47,8 @@ type EnsembleSettings =
         Optimizer: string
         Settings: (string * string) list
         Seed: uint64
+        /// The discovery round these runs belong to (their RunId's round).
+        Round: int
         /// Runs at a time (default: the number of cores).
         Parallel: int
         OutDir: string
@@ -58,87 +60,13 @@ type Progress =
     {
         RunsDone: int
         RunsTotal: int
+        /// The run's index within its round.
         Run: int
         Report: StepReport
     }
 
 let private runDir (s: EnsembleSettings) (i: int) =
     Path.Combine(s.OutDir, "runs", sprintf "run-%03d" i)
-
-/// A number, or its text ("NaN", "Infinity") where JSON has no number for it.
-let private writeValue (w: Utf8JsonWriter) (x: float) =
-    if Double.IsFinite x then
-        w.WriteNumberValue x
-    else
-        w.WriteStringValue(string x)
-
-let private writeNum (w: Utf8JsonWriter) (name: string) (x: float) =
-    w.WritePropertyName name
-    writeValue w x
-
-let private readNum = EcdPde.Runs.JsonRead.number
-
-let private saveCandidate (path: string) (c: Candidate) =
-    let tmp = path + ".tmp"
-
-    do
-        use stream = File.Create tmp
-        use w = new Utf8JsonWriter(stream)
-        w.WriteStartObject()
-        w.WriteNumber("run", c.Run)
-        w.WriteNumber("seed", c.Seed)
-        writeNum w "residual_l2" c.ResidualL2
-        writeNum w "residual_max" c.ResidualMax
-        writeNum w "boundary_max" c.BoundaryMax
-        writeNum w "final_loss" c.FinalLoss
-        w.WriteStartArray("values")
-
-        for v in c.Values do
-            writeValue w v
-
-        w.WriteEndArray()
-        w.WriteStartArray("probes")
-
-        for x, y, u in c.Probes do
-            w.WriteStartArray()
-            w.WriteNumberValue x
-            w.WriteNumberValue y
-
-            writeValue w u
-            w.WriteEndArray()
-
-        w.WriteEndArray()
-        w.WriteStartArray("theta")
-
-        for v in c.Theta do
-            writeValue w v
-
-        w.WriteEndArray()
-        w.WriteEndObject()
-
-    File.Move(tmp, path, true)
-
-let private loadCandidate (path: string) =
-    use doc = JsonDocument.Parse(File.ReadAllText path)
-    let o = doc.RootElement
-
-    {
-        Run = o.GetProperty("run").GetInt32()
-        Seed = o.GetProperty("seed").GetUInt64()
-        ResidualL2 = readNum (o.GetProperty "residual_l2")
-        ResidualMax = readNum (o.GetProperty "residual_max")
-        BoundaryMax = readNum (o.GetProperty "boundary_max")
-        FinalLoss = readNum (o.GetProperty "final_loss")
-        Values = o.GetProperty("values").EnumerateArray() |> Seq.map readNum |> Array.ofSeq
-        Probes =
-            o.GetProperty("probes").EnumerateArray()
-            |> Seq.map (fun p -> readNum p[0], readNum p[1], readNum p[2])
-            |> List.ofSeq
-        Theta =
-            match o.TryGetProperty "theta" with
-            | true, t -> t.EnumerateArray() |> Seq.map readNum |> Array.ofSeq
-            | _ -> [||]
-    }
 
 /// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
 let private runOne
@@ -152,7 +80,7 @@ let private runOne
     let resultPath = Path.Combine(dir, "result.json")
 
     if File.Exists resultPath then
-        loadCandidate resultPath
+        RunResultFile.read resultPath
     else
         let seed = Xoshiro256.DeriveSeed(s.Seed, uint64 i)
 
@@ -163,33 +91,21 @@ let private runOne
             )
 
         let objective = problem.Objective()
-        let statePath = Path.Combine(dir, "state.json")
-        let tracePath = Path.Combine(dir, "trace.csv")
 
-        let state =
-            if File.Exists statePath then
-                let st = Checkpoint.load optimizer statePath
-                Trace.truncateFrom tracePath st.Steps
-                st
-            else
-                optimizer.Init(ReadOnlySpan(problem.InitialTheta i), seed)
+        let outcome =
+            RunLoop.execute
+                { RunLoop.create optimizer objective (problem.InitialTheta i) seed s.Steps with
+                    Files =
+                        {
+                            Checkpoint = Some(Path.Combine(dir, "state.json"))
+                            Trace = Some(Path.Combine(dir, "trace.csv"))
+                        }
+                    CheckpointEvery = s.CheckpointEvery
+                    OnStep = fun _ r -> progress i r
+                }
 
-        use trace = new Trace.TraceWriter(tracePath, File.Exists statePath)
-
-        let observe (r: StepReport) =
-            trace.Write r
-            progress i r
-
-            if s.CheckpointEvery > 0L && state.Steps % s.CheckpointEvery = 0L then
-                trace.Flush()
-                Checkpoint.save optimizer state statePath
-
-        let result =
-            OptimizationRun.Execute(optimizer, objective, state, max 0L (s.Steps - state.Steps), observe)
-
-        trace.Write result.Final
-        trace.Flush()
-        Checkpoint.save optimizer state statePath
+        let state = outcome.State
+        let result = outcome.Result
 
         match box objective with
         | :? IDisposable as d -> d.Dispose()
@@ -199,7 +115,7 @@ let private runOne
 
         let c =
             {
-                Run = i
+                Run = { Round = s.Round; Index = i }
                 Seed = seed
                 Values = m.Values
                 ResidualL2 = m.ResidualL2
@@ -210,7 +126,7 @@ let private runOne
                 Theta = Array.copy state.Theta
             }
 
-        saveCandidate resultPath c
+        RunResultFile.write resultPath c
         c
 
 /// Runs (or resumes) the whole ensemble; returns the candidates in run order.

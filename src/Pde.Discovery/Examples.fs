@@ -378,20 +378,26 @@ let interiorPoints (discretization: Discretization) =
     |> Array.filter (fun set -> set.Samples.Normals.Length = 0 && set.Observed.Length = 0)
     |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
 
-/// The model of network weights θ for an example.
-let model (e: Example) (spec: NetworkSpec) (theta: float[]) =
+/// The model of network weights θ for an example (its network's fixed random parts drawn from `networkSeed`).
+let model (e: Example) (spec: NetworkSpec) (networkSeed: uint64) (theta: float[]) =
     {
         Problem = e.Problem
         Network = spec
-        NetworkSeed = 0UL
+        NetworkSeed = networkSeed
         Weights = theta
         Parameters = []
     }
 
 /// What the gates and the deduplication look at, for weights θ: the field on the evaluation grid, the residual's L²
 /// norm and maximum there, the largest boundary error at `boundary`, and the probes.
-let measure (e: Example) (spec: NetworkSpec) (boundary: float[][]) (theta: float[]) : Ensemble.Measurement =
-    let m = model e spec theta
+let measure
+    (e: Example)
+    (spec: NetworkSpec)
+    (networkSeed: uint64)
+    (boundary: float[][])
+    (theta: float[])
+    : Ensemble.Measurement =
+    let m = model e spec networkSeed theta
     let values = Model.evaluate m e.Field e.Grid
     let residual = Model.evaluate m e.Residual e.Grid
     let onBoundary = Model.evaluate m e.Field boundary

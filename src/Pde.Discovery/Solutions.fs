@@ -4,11 +4,22 @@ module Pde.Discovery.Solutions
 
 open System
 
+/// A run of a discovery: its round (0 = the first ensemble, k = the k-th deflation round) and its index within the
+/// round. Ordered by round, then index (the order runs were made in).
+type RunId =
+    {
+        Round: int
+        Index: int
+    }
+
+    /// "round 1, run 2".
+    override r.ToString() = sprintf "round %d, run %d" r.Round r.Index
+
 /// What one finished run left behind, measured on the problem's evaluation grid.
 type Candidate =
     {
-        /// Run index within the ensemble.
-        Run: int
+        /// Which run it was.
+        Run: RunId
         /// The run's seed.
         Seed: uint64
         /// Field values on the evaluation grid (several fields concatenated).

@@ -7,7 +7,6 @@ module Pde.Discovery.Workflow
 
 open System
 open System.IO
-open System.Text.Json.Nodes
 open Ecd.Core.Engine
 open Ecd.Core.Objectives
 open Ecd.Core.Randomness
@@ -109,70 +108,104 @@ let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
 
     scaled
 
-/// Runs (or resumes) the discovery of `example`.
-let run (example: Example) (s: Settings) (progress: Progress -> unit) =
-    if s.Runs < 1 then
-        invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
+/// The folder of round `round` within an output folder.
+let roundFolder (round: int) = sprintf "round-%d" round
 
-    if s.DeflationRounds < 0 || s.DeflationRuns < 1 then
-        invalidArg "deflation" "deflation rounds must be ≥ 0 and runs per round ≥ 1"
+/// Every run folder of a discovery output folder `dir` with its run id, in run order: round R's runs are
+/// `round-R/runs/run-III` (the folders the workflow writes; polish phases are not runs of their own).
+let runFolders (dir: string) : (RunId * string) list =
+    let indexAfter (prefix: string) (path: string) =
+        let name =
+            Path.GetFileName(Path.TrimEndingDirectorySeparator path)
+            |> Option.ofObj
+            |> Option.defaultValue ""
 
+        if name.StartsWith prefix then
+            match Int32.TryParse(name.Substring prefix.Length, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) with
+            | true, v -> Some v
+            | _ -> None
+        else
+            None
+
+    if not (Directory.Exists dir) then
+        []
+    else
+        [
+            for roundDir in Directory.GetDirectories(dir, "round-*") do
+                match indexAfter "round-" roundDir with
+                | Some round when Directory.Exists(Path.Combine(roundDir, "runs")) ->
+                    for runDir in Directory.GetDirectories(Path.Combine(roundDir, "runs"), "run-*") do
+                        match indexAfter "run-" runDir with
+                        | Some index -> yield { Round = round; Index = index }, runDir
+                        | None -> ()
+                | _ -> ()
+        ]
+        |> List.sortBy fst
+
+/// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
+/// started (for solutions.json).
+type private Search(example: Example, s: Settings, progress: Progress -> unit) =
     let cores =
         if s.Threads <= 0 then
             Environment.ProcessorCount
         else
             s.Threads
 
-    let d = example.Problem.Scope.Coordinates.Length
-    let spec = Architecture.spec d example.Problem.Fields.Length example.Architecture
-    let network = Network<float>(spec, 0UL)
-    let theta0 = network.NewParameters s.Seed
+    let spec = Objective.spec example.Problem example.Architecture
+    let network = Objective.network<float> spec s.Seed
+    let theta0 = Objective.start network example.Problem s.Seed
     let discretization = Discretize.run example.Points example.Problem
-
     let boundary = boundaryPoints discretization
     let gridPoints = example.Grid |> Array.collect id
+    let measure = measure example spec s.Seed boundary
+    let starts = Collections.Generic.Dictionary<RunId, string>()
 
-    let model = model example spec
-    let measure = measure example spec boundary
+    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
+    let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
+        let pool = new WorkerPool(engineThreads)
+        let loss = Objective.loss discretization network example.WeightDecay (Some pool)
+
+        let deflated =
+            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, 0, Some pool)
+
+        new OwnedObjective(deflated, [ deflated; loss; pool ])
+
+    member _.Theta0 = theta0
+    member _.Network = network
+    member _.Discretization = discretization
+    member _.Boundary = boundary
+
+    /// The model of trained weights θ.
+    member _.Model(theta: float[]) = model example spec s.Seed theta
+
+    /// How run `id` started.
+    member _.Started(id: RunId) =
+        match starts.TryGetValue id with
+        | true, d -> d
+        | _ -> "unknown"
+
+    /// Records how run `id` started.
+    member _.Start(id: RunId, description: string) = starts[id] <- description
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
-    let ensemble
-        (round: int)
-        (dir: string)
-        (runs: int)
-        (start: int -> float[])
-        (deflate: float[] list)
-        (steps: int64)
-        (optimizer: string, settings: (string * string) list)
-        =
+    member _.Ensemble
+        (
+            round: int,
+            dir: string,
+            runs: int,
+            start: int -> float[],
+            deflate: float[] list,
+            steps: int64,
+            (optimizer: string, settings: (string * string) list)
+        ) =
         let atOnce = max 1 (min runs cores)
-        let engineThreads = max 1 (cores / atOnce)
 
         let problem: Ensemble.EnsembleProblem =
             {
                 Name = example.Name
                 Parameters = example.Parameters
                 InitialTheta = start
-                Objective =
-                    fun () ->
-                        let pool = new WorkerPool(engineThreads)
-
-                        let loss =
-                            new PinnLoss<float>(discretization, network, example.WeightDecay, Some pool)
-
-                        let deflated =
-                            new Deflation.DeflatedObjective(
-                                loss,
-                                network,
-                                gridPoints,
-                                deflate,
-                                2.0,
-                                1.0,
-                                0,
-                                Some pool
-                            )
-
-                        new OwnedObjective(deflated, [ deflated; loss; pool ])
+                Objective = objective (max 1 (cores / atOnce)) deflate
                 Measure = measure
                 Weights = example.Weights
             }
@@ -185,100 +218,105 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
                 Settings = settings
                 Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
                 Parallel = atOnce
+                Round = round
                 OutDir = Path.Combine(s.OutDir, dir)
                 CheckpointEvery = 1000L
             }
 
         Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
-        |> List.map (fun c -> { c with Run = round * 1000 + c.Run })
 
     /// A fresh initialization for run i of a round (seeded).
-    let fresh (round: int) (i: int) =
-        network.NewParameters(Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+    member _.Fresh(round: int, i: int) =
+        Objective.start network example.Problem (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
 
-    let initial (round: int) (i: int) =
+    /// The start of run i of a round without deflation: the shared initialization or its own.
+    member this.Initial (round: int) (i: int) =
         match s.Initialization with
         | Shared -> theta0
-        | PerRun -> fresh round i
+        | PerRun -> this.Fresh(round, i)
 
-    /// How every run started (by run id), for solutions.json.
-    let starts = Collections.Generic.Dictionary<int, string>()
+/// The starts of a deflation round's runs: run 0 from the initialization, the others as `startAmplitudes` says.
+/// Returns, per run, its description and its θ.
+let private deflationStarts (search: Search) (example: Example) (round: int) (known: Candidate list) =
+    // known solutions with kept weights, numbered from 1 as in solutions.json
+    let nearZero, scalable =
+        known
+        |> List.indexed
+        |> List.filter (fun (_, c) -> c.Theta.Length = search.Theta0.Length)
+        |> List.partition (fun (_, c) -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
 
-    /// A deflation round: run 0 from the initialization, the others as `startAmplitudes` says; then every run is
-    /// polished on the plain loss, so that a minimum the deflation factor made (not a solution) slides back to a
-    /// known solution instead of being reported.
-    let deflationRound (round: int) (known: Candidate list) =
-        // known solutions with kept weights, numbered from 1 as in solutions.json
-        let nearZero, scalable =
-            known
-            |> List.indexed
-            |> List.filter (fun (_, c) -> c.Theta.Length = theta0.Length)
-            |> List.partition (fun (_, c) -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
+    let plan =
+        Array.ofList (
+            (nearZero |> List.map (fun _ -> None))
+            @ [
+                for a in startAmplitudes do
+                    for j, c in scalable -> Some(a, j + 1, c.Theta)
+            ]
+        )
 
-        let plan =
-            Array.ofList (
-                (nearZero |> List.map (fun _ -> None))
-                @ [
-                    for a in startAmplitudes do
-                        for j, c in scalable -> Some(a, j + 1, c.Theta)
-                ]
-            )
-
-        let startOf i =
-            if i = 0 then
-                "the initialization", (fun () -> initial round 0)
-            elif i - 1 < plan.Length then
-                match plan[i - 1] with
-                | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> scaleOutput network a theta)
-                | None -> "a fresh initialization", (fun () -> fresh round i)
-            else
-                "a fresh initialization", (fun () -> fresh round i)
-
-        for i in 0 .. s.DeflationRuns - 1 do
-            starts[round * 1000 + i] <- sprintf "deflated, from %s" (fst (startOf i))
-
-        let start i = (snd (startOf i)) ()
-
-        let deflationOptimizer = s.DeflationOptimizer, s.DeflationOptimizerSettings
-
-        let deflated =
-            ensemble
-                round
-                (sprintf "round-%d" round)
-                s.DeflationRuns
-                start
-                (known |> List.map (fun c -> c.Values))
-                s.DeflationSteps
-                deflationOptimizer
-
-        if
-            s.PolishSteps > 0L
-            && deflated |> List.forall (fun c -> c.Theta.Length = theta0.Length)
-        then
-            let byIndex = Array.ofList deflated
-
-            ensemble
-                round
-                (Path.Combine(sprintf "round-%d" round, "polish"))
-                byIndex.Length
-                (fun i -> byIndex[i].Theta)
-                []
-                s.PolishSteps
-                s.PolishOptimizer
+    fun (i: int) ->
+        if i = 0 then
+            "the initialization", (fun () -> search.Initial round 0)
+        elif i - 1 < plan.Length then
+            match plan[i - 1] with
+            | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> scaleOutput search.Network a theta)
+            | None -> "a fresh initialization", (fun () -> search.Fresh(round, i))
         else
-            deflated
+            "a fresh initialization", (fun () -> search.Fresh(round, i))
 
+/// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
+/// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
+/// of being reported.
+let private deflationRound (search: Search) (example: Example) (s: Settings) (round: int) (known: Candidate list) =
+    let startOf = deflationStarts search example round known
+
+    for i in 0 .. s.DeflationRuns - 1 do
+        search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
+
+    let deflated =
+        search.Ensemble(
+            round,
+            roundFolder round,
+            s.DeflationRuns,
+            (fun i -> (snd (startOf i)) ()),
+            known |> List.map (fun c -> c.Values),
+            s.DeflationSteps,
+            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
+        )
+
+    if
+        s.PolishSteps > 0L
+        && deflated |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
+    then
+        let byIndex = Array.ofList deflated
+
+        search.Ensemble(
+            round,
+            Path.Combine(roundFolder round, "polish"),
+            byIndex.Length,
+            (fun i -> byIndex[i].Theta),
+            [],
+            s.PolishSteps,
+            s.PolishOptimizer
+        )
+    else
+        deflated
+
+/// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate.
+let private searchAll (search: Search) (example: Example) (s: Settings) =
     let classify' cands =
         classify example.Gates example.Weights s.Threshold example.Magnitude cands
 
     for i in 0 .. s.Runs - 1 do
-        starts[i] <-
+        search.Start(
+            { Round = 0; Index = i },
             match s.Initialization with
             | Shared -> "bounces, from the shared initialization"
             | PerRun -> "bounces, from its own initialization"
+        )
 
     let mutable candidates =
-        ensemble 0 "round-0" s.Runs (initial 0) [] s.Steps (s.Optimizer, s.OptimizerSettings)
+        search.Ensemble(0, roundFolder 0, s.Runs, search.Initial 0, [], s.Steps, (s.Optimizer, s.OptimizerSettings))
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
@@ -286,7 +324,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     while searching && round <= s.DeflationRounds do
         let known = solutions |> List.map (fun x -> x.Representative)
-        candidates <- candidates @ deflationRound round known
+        candidates <- candidates @ deflationRound search example s round known
         let next, _ = classify' candidates
 
         if next.Length > solutions.Length then
@@ -295,125 +333,104 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
         else
             searching <- false
 
-    let solutions, rejected = classify' candidates
+    candidates
+
+/// Every distinct solution with its nearest classical solution and the round it was first found in.
+let private checkAll (example: Example) (solutions: DistinctSolution list) =
     let classical = example.Classical()
 
-    let found =
-        solutions
-        |> List.map (fun sol ->
-            let check =
-                classical
-                |> List.map (fun (desc, values) ->
-                    desc,
-                    relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
-                |> List.sortBy snd
-                |> List.tryHead
-                |> Option.defaultValue ("no classical solution", nan)
+    solutions
+    |> List.map (fun sol ->
+        let check =
+            classical
+            |> List.map (fun (desc, values) ->
+                desc, relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
+            |> List.sortBy snd
+            |> List.tryHead
+            |> Option.defaultValue ("no classical solution", nan)
 
-            let firstRun = sol.Members |> List.map (fun c -> c.Run) |> List.min
+        {
+            Solution = sol
+            Classical = check
+            Round = (sol.Members |> List.map (fun c -> c.Run) |> List.min).Round
+        })
 
-            {
-                Solution = sol
-                Classical = check
-                Round = firstRun / 1000
-            })
-
-    /// The PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
-    /// kept (result files written before they were).
-    let residualOf (c: Candidate) =
-        if c.Theta.Length = theta0.Length then
-            Some(Model.evaluate (model c.Theta) example.Residual example.Grid)
-        else
-            None
-
-    let doc = SolutionsJson.document example.Name example.Parameters solutions rejected
-
-    match doc["solutions"] with
-    | :? JsonArray as arr ->
-        found
-        |> List.iteri (fun i f ->
-            match arr[i] with
-            | :? JsonObject as o ->
-                let c = JsonObject()
-                c["nearest"] <- JsonValue.Create(fst f.Classical)
-                c["relative_l2_distance"] <- JsonValue.Create(snd f.Classical)
-                o["classical_check"] <- c
-                o["first_found_in_round"] <- JsonValue.Create f.Round
-
-                let runStarts = JsonArray()
-
-                for c in f.Solution.Members do
-                    runStarts.Add(
-                        match starts.TryGetValue c.Run with
-                        | true, d -> d
-                        | _ -> "unknown"
-                    )
-
-                o["run_starts"] <- runStarts
-
-                o["field"] <-
-                    JsonArray(
-                        f.Solution.Representative.Values
-                        |> Array.map (fun v -> JsonValue.Create v :> JsonNode)
-                    )
-
-                residualOf f.Solution.Representative
-                |> Option.iter (fun r ->
-                    o["residual"] <- JsonArray(r |> Array.map (fun v -> JsonValue.Create v :> JsonNode)))
-            | _ -> ())
-    | _ -> ()
-
-    let settingsNode = JsonObject()
-    settingsNode["optimizer"] <- JsonValue.Create s.Optimizer
-
-    for key, value in s.OptimizerSettings do
-        settingsNode[key] <- JsonValue.Create value
-
-    let optimizerNode (name: string) (settings: (string * string) list) =
-        let node = JsonObject()
-        node["optimizer"] <- JsonValue.Create name
-
-        for key, value in settings do
-            node[key] <- JsonValue.Create value
-
-        node
-
-    settingsNode["deflation_optimizer"] <- optimizerNode s.DeflationOptimizer s.DeflationOptimizerSettings
-
-    settingsNode["runs"] <- JsonValue.Create s.Runs
-    settingsNode["steps"] <- JsonValue.Create s.Steps
-    settingsNode["seed"] <- JsonValue.Create s.Seed
-
-    settingsNode["initialization"] <-
-        JsonValue.Create(
+/// The search settings as recorded in solutions.json.
+let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
+    {
+        Optimizer = SolutionsFile.optimizer s.Optimizer s.OptimizerSettings
+        DeflationOptimizer = SolutionsFile.optimizer s.DeflationOptimizer s.DeflationOptimizerSettings
+        PolishOptimizer = SolutionsFile.optimizer (fst s.PolishOptimizer) (snd s.PolishOptimizer)
+        Runs = s.Runs
+        Steps = s.Steps
+        Seed = s.Seed
+        Initialization =
             match s.Initialization with
             | Shared -> "shared"
             | PerRun -> "per-run"
-        )
+        DeflationRounds = s.DeflationRounds
+        DeflationRuns = s.DeflationRuns
+        DeflationSteps = s.DeflationSteps
+        PolishSteps = s.PolishSteps
+        DistinctThreshold = s.Threshold
+    }
 
-    settingsNode["deflation_steps"] <- JsonValue.Create s.DeflationSteps
-    settingsNode["polish_steps"] <- JsonValue.Create s.PolishSteps
-    settingsNode["polish_optimizer"] <- optimizerNode (fst s.PolishOptimizer) (snd s.PolishOptimizer)
-    settingsNode["deflation_rounds"] <- JsonValue.Create s.DeflationRounds
-    settingsNode["deflation_runs"] <- JsonValue.Create s.DeflationRuns
-    settingsNode["distinct_threshold"] <- JsonValue.Create s.Threshold
-    doc["settings"] <- settingsNode
+/// solutions.json of a finished search.
+let private solutionsFile (search: Search) (example: Example) (s: Settings) (found: Found list) rejected =
+    // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
+    // kept (result files written before they were)
+    let residualOf (c: Candidate) =
+        if c.Theta.Length = search.Theta0.Length then
+            Some(Model.evaluate (search.Model c.Theta) example.Residual example.Grid)
+        else
+            None
 
-    let tool = JsonObject()
-    tool["version"] <- JsonValue.Create EcdPde.Runs.ToolVersion.informational
-    tool["dotnet"] <- JsonValue.Create EcdPde.Runs.ToolVersion.runtime
-    doc["tool"] <- tool
+    let file: SolutionsFile.Solutions =
+        {
+            Format = SolutionsFile.format
+            Problem =
+                {
+                    Name = example.Name
+                    Parameters = Map.ofList example.Parameters
+                }
+            Settings = settingsRecord s
+            Tool = SolutionsFile.tool ()
+            Solutions =
+                found
+                |> List.map (fun f ->
+                    SolutionsFile.solution
+                        f.Classical
+                        f.Round
+                        search.Started
+                        (residualOf f.Solution.Representative)
+                        f.Solution)
+            Unconverged = rejected |> List.map SolutionsFile.unconverged
+            Grid = example.Grid
+            Collocation =
+                {
+                    Interior = interiorPoints search.Discretization
+                    Boundary = search.Boundary
+                }
+        }
 
-    doc["grid"] <-
-        JsonArray(
-            example.Grid
-            |> Array.map (fun p ->
-                JsonArray(p |> Array.map (fun c -> JsonValue.Create c :> JsonNode)) :> JsonNode)
-        )
+    file
 
-    doc["collocation"] <- SolutionsJson.collocation (interiorPoints discretization) boundary
+/// Runs (or resumes) the discovery of `example`.
+let run (example: Example) (s: Settings) (progress: Progress -> unit) =
+    if s.Runs < 1 then
+        invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
 
-    let path = SolutionsJson.write s.OutDir doc
+    if s.DeflationRounds < 0 || s.DeflationRuns < 1 then
+        invalidArg "deflation" "deflation rounds must be ≥ 0 and runs per round ≥ 1"
+
+    let search = Search(example, s, progress)
+    let candidates = searchAll search example s
+
+    let solutions, rejected =
+        classify example.Gates example.Weights s.Threshold example.Magnitude candidates
+
+    let found = checkAll example solutions
+    let path = SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
 
     {
         Found = found

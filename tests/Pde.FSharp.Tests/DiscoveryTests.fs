@@ -12,9 +12,9 @@ open Ecd.Core.Objectives
 open Pde.Discovery
 open Pde.Discovery.Solutions
 
-let private candidate run (values: float[]) residual boundary =
+let private candidate (run: int) (values: float[]) residual boundary =
     {
-        Run = run
+        Run = { Round = 0; Index = run }
         Seed = uint64 run
         Values = values
         ResidualL2 = residual
@@ -51,10 +51,10 @@ let ``gates reject unconverged runs and deduplication groups the rest`` () =
 
     let solutions, rejected = classify gates w 0.05 1e-12 cs
     Assert.Equal(2, solutions.Length)
-    Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run))
-    Assert.Equal(1, solutions[0].Representative.Run)
-    Assert.Equal<int list>([ 2; 6 ], solutions[1].Members |> List.map (fun c -> c.Run))
-    Assert.Equal<int list>([ 3; 4; 5 ], rejected |> List.map (fun (c, _) -> c.Run))
+    Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
+    Assert.Equal(1, solutions[0].Representative.Run.Index)
+    Assert.Equal<int list>([ 2; 6 ], solutions[1].Members |> List.map (fun c -> c.Run.Index))
+    Assert.Equal<int list>([ 3; 4; 5 ], rejected |> List.map (fun (c, _) -> c.Run.Index))
     Assert.Contains("residual", snd rejected[0])
     Assert.Contains("boundary", snd rejected[1])
     Assert.Equal(4.004, solutions[0].MaxAbs, 9)
@@ -88,13 +88,44 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
 
     let solutions, rejected = classify gates w 0.05 1e-12 cs
 
-    let path =
-        SolutionsJson.write dir (SolutionsJson.document "toy" [ "k", 2.0 ] solutions rejected)
+    let file: SolutionsFile.Solutions =
+        {
+            Format = SolutionsFile.format
+            Problem = { Name = "toy"; Parameters = Map.ofList [ "k", 2.0 ] }
+            Settings =
+                {
+                    Optimizer = SolutionsFile.optimizer "bbi" [ "lr", "0.01" ]
+                    DeflationOptimizer = SolutionsFile.optimizer "adam" []
+                    PolishOptimizer = SolutionsFile.optimizer "lbfgs" []
+                    Runs = 2
+                    Steps = 10L
+                    Seed = 0UL
+                    Initialization = "shared"
+                    DeflationRounds = 0
+                    DeflationRuns = 1
+                    DeflationSteps = 0L
+                    PolishSteps = 0L
+                    DistinctThreshold = 0.05
+                }
+            Tool = SolutionsFile.tool ()
+            Solutions =
+                solutions
+                |> List.map (SolutionsFile.solution ("none", nan) 0 (fun _ -> "bounces") None)
+            Unconverged = rejected |> List.map SolutionsFile.unconverged
+            Grid = [||]
+            Collocation = { Interior = [||]; Boundary = [||] }
+        }
 
+    let path = SolutionsFile.write dir file
+    // the typed reader gives back what was written
+    let back = SolutionsFile.read path
+    Assert.Equal<RunId list>(file.Solutions[0].RunIds, back.Solutions[0].RunIds)
+    Assert.True(Double.IsNaN back.Solutions[0].ClassicalCheck.RelativeL2Distance)
     use doc = JsonDocument.Parse(File.ReadAllText path)
     let root = doc.RootElement
     Assert.Equal("toy", root.GetProperty("problem").GetProperty("name").GetString())
-    Assert.Equal(2.0, root.GetProperty("problem").GetProperty("k").GetDouble())
+    Assert.Equal(2.0, root.GetProperty("problem").GetProperty("parameters").GetProperty("k").GetDouble())
+    Assert.Equal(SolutionsFile.format, root.GetProperty("format").GetString())
     let s = root.GetProperty("solutions").EnumerateArray() |> Seq.head
 
     for key in [ "runs"; "residual_l2"; "boundary_max"; "max_abs"; "probes" ] do
@@ -126,7 +157,7 @@ let ``fields near the zero solution are compared absolutely below the distance f
     // relative to the field's typical magnitude 1 they are the same solution; the large field stays distinct
     let solutions, _ = classify gates w 0.1 1.0 cs
     Assert.Equal(2, solutions.Length)
-    Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run))
+    Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
 
     Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.1 0.0 [] |> ignore)
     |> ignore
@@ -167,6 +198,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
                 "nFixedBounces", "1"
             ]
         Seed = 11UL
+        Round = 0
         Parallel = 2
         OutDir = dir
         CheckpointEvery = 5_000L

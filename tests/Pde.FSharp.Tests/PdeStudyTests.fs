@@ -196,9 +196,9 @@ let private gates =
         MaxBoundary = 0.1
     }
 
-let private candidate run (values: float[]) residual : Candidate =
+let private candidate (round, index) (values: float[]) residual : Candidate =
     {
-        Run = run
+        Run = { Round = round; Index = index }
         Seed = 0UL
         Values = values
         ResidualL2 = residual
@@ -217,20 +217,20 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
 
     let candidates =
         [
-            // given out of order: the tally sorts by run id (round × 1000 + index)
-            candidate 1000 (near solB) 0.4 // deflation round 1: the second solution
-            candidate 0 (near solA) 0.3
-            candidate 1 solA 0.2 // the same solution again
-            candidate 2000 [| 3.0; 0.0; 0.0; 0.0 |] 0.5 // a distinct field that is no classical solution
-            candidate 3000 solB 5.0 // fails the residual gate
+            // given out of order: the tally sorts by run id (round, then index)
+            candidate (1, 0) (near solB) 0.4 // deflation round 1: the second solution
+            candidate (0, 0) (near solA) 0.3
+            candidate (0, 1) solA 0.2 // the same solution again
+            candidate (2, 0) [| 3.0; 0.0; 0.0; 0.0 |] 0.5 // a distinct field that is no classical solution
+            candidate (3, 0) solB 5.0 // fails the residual gate
         ]
 
     let costs =
-        [ 0; 1; 1000; 2000 ]
-        |> List.map (fun r ->
-            r,
+        [ 0, 0; 0, 1; 1, 0; 2, 0 ]
+        |> List.map (fun (round, index) ->
+            { Round = round; Index = index },
             ({
-                Run = r
+                Run = { Round = round; Index = index }
                 Seconds = 2.0
                 Evaluations = 101L
             }

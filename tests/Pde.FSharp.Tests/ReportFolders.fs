@@ -11,6 +11,7 @@ open Ecd.Core.Drift
 open EcdPde.Studies.Drift
 open EcdPde.Reports.Drift
 open EcdPde.Runs
+open Pde.Discovery
 
 /// A fresh temporary folder (with an optional name inside a fresh parent).
 let fresh (name: string option) =
@@ -39,9 +40,6 @@ let diskLattice =
                     yield x, y
     |]
 
-let private array (values: float seq) =
-    JsonArray(values |> Seq.map (fun v -> JsonValue.Create v :> JsonNode) |> Array.ofSeq)
-
 let private traceCsv (path: string) (steps: int) (loss0: float) (rate: float) =
     Directory.CreateDirectory(Path.GetDirectoryName(path) |> Option.ofObj |> Option.defaultValue ".")
     |> ignore
@@ -69,84 +67,90 @@ let circlePoints =
 /// they were recorded.
 let discovery (folderName: string) (problem: string) (current: bool) =
     let dir = fresh (Some folderName)
-    let root = JsonObject()
-    let p = JsonObject()
-    p["name"] <- JsonValue.Create problem
-    p["k<&>"] <- JsonValue.Create 2.0
-    root["problem"] <- p
+    let run (round, index) : Pde.Discovery.Solutions.RunId = { Round = round; Index = index }
 
     let fields =
         [
-            (fun (x: float, y: float) -> (sin (2.0 * (x * x + y * y))) ** 2.0), [ 0; 1 ]
-            (fun (x, y) -> -9.0 * (1.0 - (x * x + y * y))), [ 1000 ]
+            (fun (x: float, y: float) -> (sin (2.0 * (x * x + y * y))) ** 2.0), [ 0, 0; 0, 1 ]
+            (fun (x, y) -> -9.0 * (1.0 - (x * x + y * y))), [ 1, 0 ]
         ]
 
-    let sols = JsonArray()
+    let solution k (f: float * float -> float, runs) : SolutionsFile.SolutionRecord =
+        {
+            Runs = List.length runs
+            RunIds = runs |> List.map run
+            RunStarts = runs |> List.map (fun _ -> "bounces, from the shared initialization")
+            RepresentativeRun = run (List.head runs)
+            FirstFoundInRound = k
+            ResidualL2 = 0.5 + float k
+            ResidualMax = 2.0 + float k
+            BoundaryMax = 0.02
+            MaxAbs = 1.0 + 8.0 * float k
+            L2Norm = 1.2
+            FinalLoss = 0.09
+            Probes = []
+            ClassicalCheck =
+                {
+                    Nearest = sprintf "radial <u(0)> & \"%d\"" k
+                    RelativeL2Distance = 0.004
+                }
+            Field = diskLattice |> Array.map f
+            Residual =
+                if current then
+                    Some(diskLattice |> Array.map (fun (x, y) -> 0.01 * sin (5.0 * x) * cos (3.0 * y)))
+                else
+                    None
+        }
 
-    for k, (f, runs) in List.indexed fields do
-        let o = JsonObject()
-        o["runs"] <- JsonValue.Create runs.Length
-        o["run_ids"] <- JsonArray(runs |> List.map (fun r -> JsonValue.Create r :> JsonNode) |> Array.ofList)
-        o["representative_run"] <- JsonValue.Create runs.Head
-        o["residual_l2"] <- JsonValue.Create(0.5 + float k)
-        o["residual_max"] <- JsonValue.Create(2.0 + float k)
-        o["boundary_max"] <- JsonValue.Create 0.02
-        o["max_abs"] <- JsonValue.Create(1.0 + 8.0 * float k)
-        o["l2_norm"] <- JsonValue.Create 1.2
-        o["final_loss"] <- JsonValue.Create 0.09
-        o["probes"] <- JsonArray()
-        let c = JsonObject()
-        c["nearest"] <- JsonValue.Create(sprintf "radial <u(0)> & \"%d\"" k)
-        c["relative_l2_distance"] <- JsonValue.Create 0.004
-        o["classical_check"] <- c
-        o["first_found_in_round"] <- JsonValue.Create k
-        o["field"] <- array (diskLattice |> Seq.map f)
+    let pairs (ps: (float * float)[]) = ps |> Array.map (fun (x, y) -> [| x; y |])
 
-        if current then
-            o["residual"] <-
-                array (diskLattice |> Seq.map (fun (x, y) -> 0.01 * sin (5.0 * x) * cos (3.0 * y)))
+    let file: SolutionsFile.Solutions =
+        {
+            Format = SolutionsFile.format
+            Problem =
+                {
+                    Name = problem
+                    Parameters = Map.ofList [ "k<&>", 2.0 ]
+                }
+            Settings =
+                {
+                    Optimizer = SolutionsFile.optimizer "bbi<b>&\"" [ "lr", "0.002" ]
+                    DeflationOptimizer = SolutionsFile.optimizer "adam" [ "lr", "0.001" ]
+                    PolishOptimizer = SolutionsFile.optimizer "lbfgs" []
+                    Runs = 2
+                    Steps = 400L
+                    Seed = 0UL
+                    Initialization = "shared"
+                    DeflationRounds = 2
+                    DeflationRuns = 1
+                    DeflationSteps = 400L
+                    PolishSteps = 0L
+                    DistinctThreshold = 0.1
+                }
+            Tool = { Version = "9.9.9+test"; Dotnet = ".NET test" }
+            Solutions = fields |> List.mapi solution
+            Unconverged =
+                [
+                    {
+                        Run = run (2, 0)
+                        Reason = "<img src=x onerror=alert(1)>"
+                        ResidualL2 = 3.6
+                        BoundaryMax = 0.2
+                        FinalLoss = 37.0
+                    }
+                ]
+            Grid = pairs diskLattice
+            Collocation =
+                if current then
+                    {
+                        Interior = pairs diskLattice
+                        Boundary = pairs circlePoints
+                    }
+                else
+                    { Interior = [||]; Boundary = [||] }
+        }
 
-        sols.Add o
-
-    root["solutions"] <- sols
-    let un = JsonObject()
-    un["run"] <- JsonValue.Create 2000
-    un["reason"] <- JsonValue.Create "<img src=x onerror=alert(1)>"
-    un["residual_l2"] <- JsonValue.Create 3.6
-    un["boundary_max"] <- JsonValue.Create 0.2
-    un["final_loss"] <- JsonValue.Create 37.0
-    root["unconverged"] <- JsonArray(un)
-    let s = JsonObject()
-    s["optimizer"] <- JsonValue.Create "bbi<b>&\""
-    s["lr"] <- JsonValue.Create "0.002"
-    s["seed"] <- JsonValue.Create 0
-    s["initialization"] <- JsonValue.Create "shared"
-    s["distinct_threshold"] <- JsonValue.Create 0.1
-    root["settings"] <- s
-    let tool = JsonObject()
-    tool["version"] <- JsonValue.Create "9.9.9+test"
-    tool["dotnet"] <- JsonValue.Create ".NET test"
-    root["tool"] <- tool
-
-    root["grid"] <-
-        JsonArray(
-            diskLattice
-            |> Array.map (fun (x, y) -> JsonArray(JsonValue.Create x, JsonValue.Create y) :> JsonNode)
-        )
-
-    if current then
-        let pairs (ps: (float * float)[]) =
-            JsonArray(
-                ps
-                |> Array.map (fun (x, y) -> JsonArray(JsonValue.Create x, JsonValue.Create y) :> JsonNode)
-            )
-
-        let c = JsonObject()
-        c["interior"] <- pairs diskLattice
-        c["boundary"] <- pairs circlePoints
-        root["collocation"] <- c
-
-    File.WriteAllText(Path.Combine(dir, "solutions.json"), root.ToJsonString())
+    SolutionsFile.write dir file |> ignore
 
     for round, run, loss0 in [ 0, 0, 300.0; 0, 1, 280.0; 1, 0, 900.0; 2, 0, 50.0 ] do
         traceCsv

@@ -8,115 +8,88 @@ module EcdPde.Reports.DiscoveryReport
 open System
 open System.Globalization
 open System.IO
-open System.Text.Json
 open EcdPde.Runs
-open EcdPde.Runs.JsonRead
+open Pde.Discovery
+open Pde.Discovery.Solutions
+open Pde.Discovery.SolutionsFile
 
 let private leaf (path: string) =
     Path.GetFileName(Path.TrimEndingDirectorySeparator path)
     |> Option.ofObj
     |> Option.defaultValue path
 
-/// (step, loss, energy) rows of a trace CSV (the first three columns); unreadable rows are skipped.
+/// (step, loss, energy) rows of a trace CSV (Trace.read; lines that are not rows are skipped); empty when the run
+/// has no trace yet.
 let readTrace (path: string) =
     if not (File.Exists path) then
         [||]
     else
-        File.ReadLines path
-        |> Seq.skip 1
-        |> Seq.choose (fun line ->
-            let c = line.Split(',')
-
-            if c.Length < 3 then
-                None
-            else
-                match
-                    Double.TryParse(c[0], NumberStyles.Float, CultureInfo.InvariantCulture),
-                    Double.TryParse(c[1], NumberStyles.Float, CultureInfo.InvariantCulture),
-                    Double.TryParse(c[2], NumberStyles.Float, CultureInfo.InvariantCulture)
-                with
-                | (true, s), (true, l), (true, e) -> Some(s, l, e)
-                | _ -> None)
-        |> Array.ofSeq
+        (Trace.read path).Rows |> Array.map (fun r -> float r.Step, r.Loss, r.Energy)
 
 /// The classical check as a sentence.
-let private checkSentence (threshold: float option) (s: JsonElement) =
-    match property "classical_check" s with
-    | None -> "No classical check is recorded for this solution."
-    | Some c ->
-        let nearest =
-            property "nearest" c
-            |> Option.map text
-            |> Option.defaultValue "no classical solution"
+let private checkSentence (threshold: float option) (s: SolutionRecord) =
+    let nearest = s.ClassicalCheck.Nearest
+    let d = s.ClassicalCheck.RelativeL2Distance
 
-        let d =
-            property "relative_l2_distance" c
-            |> Option.map number
-            |> Option.defaultValue nan
+    if Double.IsNaN d then
+        sprintf "Classical check: %s to compare with." nearest
+    else
+        let verdict =
+            match threshold with
+            | Some t when d < t -> sprintf "it matches (below the distinctness threshold %s)" (Number.short t)
+            | Some t ->
+                sprintf
+                    "no classical solution lies within the distinctness threshold %s: a solution the classical solver does not know, or an inaccurate one"
+                    (Number.short t)
+            | None -> "no threshold is recorded to judge it"
 
-        if Double.IsNaN d then
-            sprintf "Classical check: %s to compare with." nearest
-        else
-            let verdict =
-                match threshold with
-                | Some t when d < t ->
-                    sprintf "it matches (below the distinctness threshold %s)" (Number.short t)
-                | Some t ->
-                    sprintf
-                        "no classical solution lies within the distinctness threshold %s: a solution the classical solver does not know, or an inaccurate one"
-                        (Number.short t)
-                | None -> "no threshold is recorded to judge it"
+        sprintf
+            "Classical check: the nearest classical solution is “%s”, at relative L² distance %s on the evaluation grid; %s."
+            nearest
+            (Number.short d)
+            verdict
 
-            sprintf
-                "Classical check: the nearest classical solution is “%s”, at relative L² distance %s on the evaluation grid; %s."
-                nearest
-                (Number.short d)
-                verdict
+/// An optimizer and its settings as text.
+let private optimizerText (o: OptimizerRecord) =
+    if o.Settings.IsEmpty then
+        o.Optimizer
+    else
+        sprintf
+            "%s (%s)"
+            o.Optimizer
+            (String.Join(", ", o.Settings |> Map.toList |> List.map (fun (k, v) -> k + " = " + v)))
 
 /// The run-settings table: every recorded setting, then the versions of the tool that ran and of this report's.
-let private settingsTable (root: JsonElement) =
-    let recorded =
-        match property "settings" root with
-        | Some s -> [ for p in s.EnumerateObject() -> [ p.Name; text p.Value ] ]
-        | None -> [ [ "settings"; "not recorded" ] ]
-
-    let tool (name: string) =
-        property "tool" root
-        |> Option.bind (property name)
-        |> Option.map text
-        |> Option.defaultValue "not recorded"
+let private settingsTable (file: Solutions) =
+    let st = file.Settings
 
     Html.table
         [ "setting"; "value" ]
-        (recorded
-         @ [
-             [ "EcdPde version of the run"; tool "version" ]
-             [ ".NET of the run"; tool "dotnet" ]
-             [ "EcdPde version of this report"; ToolVersion.informational ]
-             [ ".NET of this report"; ToolVersion.runtime ]
-         ])
+        [
+            [ "optimizer"; optimizerText st.Optimizer ]
+            [ "runs"; string st.Runs ]
+            [ "steps"; string st.Steps ]
+            [ "seed"; string st.Seed ]
+            [ "initialization"; st.Initialization ]
+            [ "deflation rounds"; string st.DeflationRounds ]
+            [ "deflation runs"; string st.DeflationRuns ]
+            [ "deflation steps"; string st.DeflationSteps ]
+            [ "deflation optimizer"; optimizerText st.DeflationOptimizer ]
+            [ "polish steps"; string st.PolishSteps ]
+            [ "polish optimizer"; optimizerText st.PolishOptimizer ]
+            [ "distinct threshold"; Number.short st.DistinctThreshold ]
+            [ "EcdPde version of the run"; file.Tool.Version ]
+            [ ".NET of the run"; file.Tool.Dotnet ]
+            [ "EcdPde version of this report"; ToolVersion.informational ]
+            [ ".NET of this report"; ToolVersion.runtime ]
+        ]
 
-/// Every run's trace under `dir` (round-R/runs/run-III/trace.csv) with its run id R·1000 + III, in order.
+/// Every run's trace under `dir` with its run id, in run order.
 let private traces (dir: string) =
-    let indexAfter (prefix: string) (path: string) =
-        let name = leaf path
+    Workflow.runFolders dir
+    |> List.map (fun (id, folder) -> id, readTrace (Path.Combine(folder, "trace.csv")))
 
-        match Int32.TryParse(name.Substring(min name.Length prefix.Length)) with
-        | true, v when name.StartsWith prefix -> Some v
-        | _ -> None
-
-    [
-        for roundDir in Directory.GetDirectories(dir, "round-*") |> Array.sort do
-            match indexAfter "round-" roundDir with
-            | Some round when Directory.Exists(Path.Combine(roundDir, "runs")) ->
-                for runDir in Directory.GetDirectories(Path.Combine(roundDir, "runs"), "run-*") |> Array.sort do
-                    match indexAfter "run-" runDir with
-                    | Some index -> yield round * 1000 + index, readTrace (Path.Combine(runDir, "trace.csv"))
-                    | None -> ()
-            | _ -> ()
-    ]
-
-/// The root of `dir/solutions.json` (an error naming the folder when there is none).
+/// `dir/solutions.json` (an error naming the folder when there is none).
 let private readSolutions (dir: string) =
     let solutionsPath = Path.Combine(dir, "solutions.json")
 
@@ -125,47 +98,28 @@ let private readSolutions (dir: string) =
             "dir"
             (sprintf "'%s' holds no solutions.json (is it an `ecdpde discover` output folder?)" dir)
 
-    use doc = JsonDocument.Parse(File.ReadAllText solutionsPath)
-    doc.RootElement.Clone()
+    SolutionsFile.read solutionsPath
 
-/// The evaluation grid's points (empty when not recorded).
-let private gridOf (root: JsonElement) =
-    match property "grid" root with
-    | Some g -> [| for p in g.EnumerateArray() -> number (p[0]), number (p[1]) |]
-    | None -> [||]
+/// The evaluation grid's points.
+let private gridOf (file: Solutions) =
+    file.Grid |> Array.map (fun p -> p[0], p[1])
 
-/// The values of `key` (field, residual) of a solution on the grid, when stored, one per grid point and not all NaN.
-let private gridValues (grid: (float * float)[]) (key: string) (s: JsonElement) =
-    match property key s with
-    | Some f when grid.Length > 0 ->
-        let values = numbers f
-
-        if values.Length = grid.Length && values |> Array.exists Double.IsFinite then
-            Some values
-        else
-            None
+/// Values on the grid (field, residual) when stored, one per grid point and not all NaN.
+let private gridValues (grid: (float * float)[]) (values: float[] option) =
+    match values with
+    | Some v when grid.Length > 0 && v.Length = grid.Length && v |> Array.exists Double.IsFinite -> Some v
     | _ -> None
 
 /// The interior and boundary collocation points (2-D ones only), when solutions.json records them.
-let collocationPoints (root: JsonElement) =
-    let points (key: string) (c: JsonElement) =
-        property key c
-        |> Option.map (fun a ->
-            [ for p in a.EnumerateArray() -> [| for v in p.EnumerateArray() -> number v |] ])
+let collocationPoints (file: Solutions) =
+    let c = file.Collocation
+    let all = Array.append c.Interior c.Boundary
 
-    match property "collocation" root with
-    | Some c ->
-        match points "interior" c, points "boundary" c with
-        | Some interior, Some boundary when
-            not (interior.IsEmpty && boundary.IsEmpty)
-            && (interior @ boundary) |> List.forall (fun p -> p.Length = 2)
-            ->
-            let pairs (ps: float[] list) =
-                ps |> List.map (fun p -> p[0], p[1]) |> Array.ofList
-
-            Some(pairs interior, pairs boundary)
-        | _ -> None
-    | None -> None
+    if all.Length > 0 && all |> Array.forall (fun p -> p.Length = 2) then
+        let pairs (ps: float[][]) = ps |> Array.map (fun p -> p[0], p[1])
+        Some(pairs c.Interior, pairs c.Boundary)
+    else
+        None
 
 /// The heatmap of solution k (viridis, 7 iso-lines).
 let private fieldMap (grid: (float * float)[]) (k: int) (values: float[]) =
@@ -186,14 +140,11 @@ let private surfaceOf (grid: (float * float)[]) (k: int) (values: float[]) =
     |> Surface.render
 
 /// The loss (log scale) and energy charts of every run's trace under `dir`, coloured by the solution the run reached.
-let private trainingCharts (dir: string) (solutions: JsonElement list) =
+let private trainingCharts (dir: string) (solutions: SolutionRecord list) =
     // every run's trace, coloured by the solution whose run ids contain it
     let owner =
         solutions
-        |> List.mapi (fun i s ->
-            match property "run_ids" s with
-            | Some ids -> [ for r in ids.EnumerateArray() -> r.GetInt32(), i ]
-            | None -> [])
+        |> List.mapi (fun i s -> s.RunIds |> List.map (fun r -> r, i))
         |> List.concat
         |> Map.ofList
 
@@ -205,8 +156,8 @@ let private trainingCharts (dir: string) (solutions: JsonElement list) =
             |> List.map (fun (id, t) ->
                 let colour, label =
                     match owner.TryFind id with
-                    | Some i -> Svg.color i, sprintf "run %d → solution %d" id (i + 1)
-                    | None -> "#999999", sprintf "run %d (not a solution)" id
+                    | Some i -> Svg.color i, sprintf "%O → solution %d" id (i + 1)
+                    | None -> "#999999", sprintf "%O (not a solution)" id
 
                 Svg.Line(label, colour, t |> Array.map (fun r -> (let s, _, _ = r in s), pick r)))
 
@@ -218,78 +169,50 @@ let private trainingCharts (dir: string) (solutions: JsonElement list) =
 
 /// Builds the report of the discovery folder `dir` and writes `dir/report.html`; returns its path.
 let write (dir: string) =
-    let root = readSolutions dir
-    let problem = root.GetProperty "problem"
-    let name = property "name" problem |> Option.map text |> Option.defaultValue "?"
+    let file = readSolutions dir
+    let name = file.Problem.Name
 
     let parameters =
-        [
-            for p in problem.EnumerateObject() do
-                if p.Name <> "name" then
-                    yield sprintf "%s = %s" p.Name (text p.Value)
-        ]
+        file.Problem.Parameters
+        |> Map.toList
+        |> List.map (fun (k, v) -> sprintf "%s = %s" k (Number.short v))
 
-    let threshold =
-        property "settings" root
-        |> Option.bind (property "distinct_threshold")
-        |> Option.map number
-        |> Option.filter Double.IsFinite
-
-    let grid = gridOf root
-
-    let solutions = [ for s in root.GetProperty("solutions").EnumerateArray() -> s ]
-
-    let stat (key: string) (s: JsonElement) =
-        property key s |> Option.map text |> Option.defaultValue "–"
+    let threshold = Some file.Settings.DistinctThreshold |> Option.filter Double.IsFinite
+    let grid = gridOf file
+    let solutions = file.Solutions
 
     let rows =
         solutions
         |> List.mapi (fun i s ->
-            let check =
-                match property "classical_check" s with
-                | Some c ->
-                    sprintf
-                        "%s (rel. distance %s)"
-                        (property "nearest" c |> Option.map text |> Option.defaultValue "")
-                        (property "relative_l2_distance" c |> Option.map text |> Option.defaultValue "–")
-                | None -> "–"
-
             [
                 string (i + 1)
-                stat "runs" s
-                stat "residual_l2" s
-                stat "boundary_max" s
-                stat "max_abs" s
-                check
+                string s.Runs
+                Number.short s.ResidualL2
+                Number.short s.BoundaryMax
+                Number.short s.MaxAbs
+                sprintf
+                    "%s (rel. distance %s)"
+                    s.ClassicalCheck.Nearest
+                    (Number.short s.ClassicalCheck.RelativeL2Distance)
             ])
 
-    let solutionSection (i: int) (s: JsonElement) =
+    let solutionSection (i: int) (s: SolutionRecord) =
         let k = i + 1
 
         let about =
             sprintf
-                "Found by %s run(s) (ids %s), first in round %s; representative run %s: residual L² %s, max |residual| %s, max boundary error %s, final loss %s."
-                (stat "runs" s)
-                (match property "run_ids" s, property "run_starts" s with
-                 | Some ids, Some starts when ids.GetArrayLength() = starts.GetArrayLength() ->
-                     String.Join(
-                         ", ",
-                         Seq.map2
-                             (fun (r: JsonElement) (d: JsonElement) -> sprintf "%s: %s" (text r) (text d))
-                             (ids.EnumerateArray())
-                             (starts.EnumerateArray())
-                     )
-                 | Some ids, _ -> String.Join(", ", [ for r in ids.EnumerateArray() -> text r ])
-                 | None, _ -> "–")
-                (stat "first_found_in_round" s)
-                (stat "representative_run" s)
-                (stat "residual_l2" s)
-                (stat "residual_max" s)
-                (stat "boundary_max" s)
-                (stat "final_loss" s)
+                "Found by %d run(s) (%s), first in round %d; representative run: %O; residual L² %s, max |residual| %s, max boundary error %s, final loss %s."
+                s.Runs
+                (String.Join(", ", List.map2 (fun (r: RunId) (d: string) -> sprintf "%O: %s" r d) s.RunIds s.RunStarts))
+                s.FirstFoundInRound
+                s.RepresentativeRun
+                (Number.short s.ResidualL2)
+                (Number.short s.ResidualMax)
+                (Number.short s.BoundaryMax)
+                (Number.short s.FinalLoss)
 
-        let field = gridValues grid "field" s
-        let residual = gridValues grid "residual" s
+        let field = gridValues grid (Some s.Field)
+        let residual = gridValues grid s.Residual
 
         let maps =
             [
@@ -333,29 +256,29 @@ let write (dir: string) =
         ]
 
     let unconverged =
-        match property "unconverged" root with
-        | Some u when u.GetArrayLength() > 0 ->
+        match file.Unconverged with
+        | [] -> []
+        | u ->
             [
                 Html.heading 2 "Runs that did not give a solution"
                 Html.table
                     [ "run"; "reason"; "residual L2"; "boundary max"; "final loss" ]
                     [
-                        for r in u.EnumerateArray() ->
+                        for r in u ->
                             [
-                                stat "run" r
-                                stat "reason" r
-                                stat "residual_l2" r
-                                stat "boundary_max" r
-                                stat "final_loss" r
+                                string r.Run
+                                r.Reason
+                                Number.short r.ResidualL2
+                                Number.short r.BoundaryMax
+                                Number.short r.FinalLoss
                             ]
                     ]
             ]
-        | _ -> []
 
     let runCount, lossChart, energyChart = trainingCharts dir solutions
 
     let collocation =
-        match collocationPoints root with
+        match collocationPoints file with
         | Some(interior, boundary) ->
             [
                 Html.heading 2 "Collocation points"
@@ -378,7 +301,7 @@ let write (dir: string) =
                     runCount
             )
             Html.heading 2 "Run settings"
-            settingsTable root
+            settingsTable file
         ]
         @ collocation
         @ [
@@ -413,15 +336,10 @@ let write (dir: string) =
 /// `collocation.svg` when the points are, `loss.svg` and `energy.svg`, and `solutions.svg`: every solution's figures
 /// in one grid (a row per solution) under the problem's name. Returns the paths written, in that order.
 let writeFigures (dir: string) =
-    let root = readSolutions dir
-
-    let name =
-        property "name" (root.GetProperty "problem")
-        |> Option.map text
-        |> Option.defaultValue "?"
-
-    let grid = gridOf root
-    let solutions = [ for s in root.GetProperty("solutions").EnumerateArray() -> s ]
+    let file = readSolutions dir
+    let name = file.Problem.Name
+    let grid = gridOf file
+    let solutions = file.Solutions
     let out = Path.Combine(dir, "figures")
     Directory.CreateDirectory out |> ignore
 
@@ -431,13 +349,13 @@ let writeFigures (dir: string) =
             let k = i + 1
 
             [
-                match gridValues grid "field" s with
+                match gridValues grid (Some s.Field) with
                 | Some v -> sprintf "solution-%d.svg" k, fieldMap grid k v
                 | None -> ()
-                match gridValues grid "residual" s with
+                match gridValues grid s.Residual with
                 | Some v -> sprintf "residual-%d.svg" k, residualMap grid k v
                 | None -> ()
-                match gridValues grid "field" s with
+                match gridValues grid (Some s.Field) with
                 | Some v -> sprintf "surface-%d.svg" k, surfaceOf grid k v
                 | None -> ()
             ])
@@ -459,7 +377,7 @@ let writeFigures (dir: string) =
 
     let files =
         List.concat perSolution
-        @ (match collocationPoints root with
+        @ (match collocationPoints file with
            | Some(interior, boundary) ->
                [
                    "collocation.svg", Scatter.collocation "Collocation points" interior boundary |> Svg.render

@@ -185,8 +185,8 @@ let validate (s: Settings) =
 /// The cost of one training run as measured while it ran.
 type RunCost =
     {
-        /// Workflow run id: round × 1000 + index.
-        Run: int
+        /// The workflow run.
+        Run: RunId
         Seconds: float
         Evaluations: int64
     }
@@ -234,7 +234,7 @@ let tally
     (matchTolerance: float)
     (classical: (string * float[]) list)
     (stepsPerRun: int64)
-    (costs: Map<int, RunCost>)
+    (costs: Map<RunId, RunCost>)
     (candidates: Candidate list)
     (budget: int)
     =
@@ -280,41 +280,29 @@ let tally
 
 let private costsPath (dir: string) = Path.Combine(dir, "run-costs.json")
 
+/// The format tag of run-costs.json.
+let runCostsFormat = "ecdpde-run-costs/1"
+
+/// run-costs.json: the measured cost of every run of a strategy's workflow.
+type RunCostsFile = { Format: string; Runs: RunCost list }
+
 let private readCosts (dir: string) =
     let path = costsPath dir
 
     if File.Exists path then
-        use doc = JsonDocument.Parse(File.ReadAllText path)
-
-        [
-            for e in doc.RootElement.EnumerateArray() ->
-                let r =
-                    {
-                        Run = e.GetProperty("run").GetInt32()
-                        Seconds = e.GetProperty("seconds").GetDouble()
-                        Evaluations = e.GetProperty("evaluations").GetInt64()
-                    }
-
-                r.Run, r
-        ]
+        (EcdPde.Runs.JsonFile.read<RunCostsFile> runCostsFormat path).Runs
+        |> List.map (fun r -> r.Run, r)
         |> Map.ofList
     else
         Map.empty
 
-let private writeCosts (dir: string) (costs: Map<int, RunCost>) =
-    Directory.CreateDirectory dir |> ignore
-    let arr = JsonArray()
-
-    for KeyValue(_, c) in costs do
-        let o = JsonObject()
-        o["run"] <- JsonValue.Create c.Run
-        o["seconds"] <- JsonValue.Create c.Seconds
-        o["evaluations"] <- JsonValue.Create c.Evaluations
-        arr.Add o
-
-    let tmp = costsPath dir + ".tmp"
-    File.WriteAllText(tmp, arr.ToJsonString())
-    File.Move(tmp, costsPath dir, true)
+let private writeCosts (dir: string) (costs: Map<RunId, RunCost>) =
+    EcdPde.Runs.JsonFile.write
+        (costsPath dir)
+        {
+            Format = runCostsFormat
+            Runs = costs |> Map.toList |> List.map snd
+        }
 
 /// The workflow settings of a PINN strategy at the largest budget.
 let workflowSettings
@@ -371,7 +359,7 @@ let workflowSettings
 let runWorkflow (example: Example) (ws: Workflow.Settings) =
     let mutable costs = readCosts ws.OutDir
     let clock = Stopwatch.StartNew()
-    let mutable current: (int * float * int64) option = None
+    let mutable current: (RunId * float * int64) option = None
 
     let close (now: float) =
         match current with
@@ -399,7 +387,7 @@ let runWorkflow (example: Example) (ws: Workflow.Settings) =
         | None -> ()
 
     let progress (p: Workflow.Progress) =
-        let id = p.Round * 1000 + p.Ensemble.Run
+        let id = { Round = p.Round; Index = p.Ensemble.Run }
         let now = clock.Elapsed.TotalSeconds
 
         match current with
@@ -528,7 +516,7 @@ let run (settings: Settings) (dir: string) (parallelism: int) (progress: string 
             parallelism
 
     let finished =
-        ConcurrentBag<ProblemSpec * Example * StrategySpec * int * (Candidate list * Map<int, RunCost>)>()
+        ConcurrentBag<ProblemSpec * Example * StrategySpec * int * (Candidate list * Map<RunId, RunCost>)>()
 
     let mutable done' = 0
 

@@ -85,14 +85,13 @@ type Setup =
 
 /// Builds the setup of a PDE example.
 let setup (e: Example) =
-    let d = e.Problem.Scope.Coordinates.Length
-    let spec = Architecture.spec d e.Problem.Fields.Length e.Architecture
+    let spec = Objective.spec e.Problem e.Architecture
     let discretization = Discretize.run e.Points e.Problem
 
     {
         Example = e
         Spec = spec
-        Network = Network<float>(spec, 0UL)
+        Network = Objective.network<float> spec 0UL
         Discretization = discretization
         Boundary = Examples.boundaryPoints discretization
         Classical = lazy (e.Classical())
@@ -100,16 +99,14 @@ let setup (e: Example) =
 
 /// The network initialization of start `start` (deterministic for the study seed and the problem's name).
 let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: int) =
-    s.Network.NewParameters(
-        Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start)
-    )
+    Objective.start s.Network s.Example.Problem (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
 
 /// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
 type PinnObjective(s: Setup, threads: int) =
     let pool = new WorkerPool(max 1 threads)
 
     let loss =
-        new PinnLoss<float>(s.Discretization, s.Network, s.Example.WeightDecay, Some pool)
+        Objective.loss s.Discretization s.Network s.Example.WeightDecay (Some pool)
 
     let inner = loss :> Ecd.Core.Objectives.IObjective<float>
 
@@ -138,11 +135,11 @@ type Assessment =
 let assess (s: Setup) (theta: float[]) =
     let e = s.Example
 
-    let m = Examples.measure e s.Spec s.Boundary theta
+    let m = Examples.measure e s.Spec 0UL s.Boundary theta
 
     let candidate: Solutions.Candidate =
         {
-            Run = 0
+            Run = { Round = 0; Index = 0 }
             Seed = 0UL
             Values = m.Values
             ResidualL2 = m.ResidualL2

@@ -10,6 +10,7 @@ open System.Text.Json
 open Ecd.Core.Objectives
 open Ecd.Core.Optimizers
 open Ecd.Core.Randomness
+open EcdPde.Runs
 open EcdPde.Runs.Statistics
 open EcdPde.Studies.Study
 
@@ -124,15 +125,9 @@ let private optimize<'T
                     stage.Settings |> List.map Collections.Generic.KeyValuePair
                 )
 
-            let state =
-                optimizer.Init(ReadOnlySpan theta, Xoshiro256.DeriveSeed(cellSeed, uint64 si))
-
             let budget = int64 (Math.Round(stage.Share * float study.Steps))
-            let mutable k = 0L
 
-            while not stop && k < budget do
-                let r = optimizer.Step(state, f)
-                k <- k + 1L
+            let onStep (state: OptimizerState<'T>) (r: StepReport) =
                 steps <- steps + 1L
                 evals <- evals + int64 r.Evaluations
                 final <- r.Loss
@@ -159,6 +154,14 @@ let private optimize<'T
                 then
                     stop <- true
 
+            let outcome =
+                RunLoop.execute
+                    { RunLoop.create optimizer f theta (Xoshiro256.DeriveSeed(cellSeed, uint64 si)) budget with
+                        OnStep = onStep
+                        StopWhen = fun _ -> stop
+                    }
+
+            let state = outcome.State
             theta <- state.Theta)
 
     if steps > 0L && (history.Count = 0 || history[history.Count - 1].Step <> steps) then
@@ -263,12 +266,7 @@ let private jsonOptions =
     )
 
 let private save (path: string) (r: CellResult) =
-    Directory.CreateDirectory(Path.GetDirectoryName path |> Option.ofObj |> Option.defaultValue ".")
-    |> ignore
-
-    let tmp = path + ".tmp"
-    File.WriteAllText(tmp, JsonSerializer.Serialize(r, jsonOptions))
-    File.Move(tmp, path, true)
+    AtomicFile.writeText path (JsonSerializer.Serialize(r, jsonOptions))
 
 let private load (path: string) : CellResult =
     match

@@ -163,17 +163,6 @@ module Train =
         let clock = Stopwatch.StartNew()
         let problem = d.Problem
 
-        let spec =
-            Architecture.spec problem.Scope.Coordinates.Length problem.Fields.Length o.Network
-
-        let networkSeed = Xoshiro256.DeriveSeed(o.Seed, 1UL)
-
-        let network =
-            try
-                Network<'T>(spec, networkSeed)
-            with :? ArgumentException as e ->
-                raise (ProblemError(sprintf "network: %s" e.Message))
-
         let optimizers =
             o.Stages
             |> List.mapi (fun k s ->
@@ -187,13 +176,11 @@ module Train =
                     raise (ProblemError(sprintf "stage %d (%s): %s" k s.Optimizer e.Message))
                 | :? ArgumentException as e -> raise (ProblemError(sprintf "stage %d: %s" k e.Message)))
 
-        let initial =
-            Array.append
-                (network.NewParameters(Xoshiro256.DeriveSeed(o.Seed, 2UL)))
-                (problem.Parameters |> List.map (snd >> Numeric.ofFloat<'T>) |> Array.ofList)
-
-        use pool = new WorkerPool(o.Threads)
-        use loss = new PinnLoss<'T>(d, network, o.WeightDecay, Some pool)
+        use objective = Objective.build<'T> d o.Network o.WeightDecay o.Threads o.Seed
+        let loss = objective.Loss
+        let spec = objective.Spec
+        let networkSeed = objective.Seed
+        let initial = objective.Start
         let mutable theta = initial
         let mutable outcome = Completed
         let results = Collections.Generic.List<StageResult>()
@@ -203,75 +190,24 @@ module Train =
                 let stageClock = Stopwatch.StartNew()
                 let name = optimizer.Name
 
-                let file suffix =
-                    o.RunDirectory
-                    |> Option.map (fun dir -> Path.Combine(dir, sprintf "stage-%d-%s.%s" k name suffix))
+                let files =
+                    match o.RunDirectory with
+                    | Some dir -> RunLoop.RunFiles.inFolder dir (sprintf "stage-%d-%s" k name)
+                    | None -> RunLoop.RunFiles.none
 
-                let checkpointPath = file "checkpoint.json"
-                let tracePath = file "trace.csv"
-
-                let resumed =
-                    match checkpointPath with
-                    | Some p when o.Resume && File.Exists p -> Some(Checkpoint.load optimizer p)
-                    | _ -> None
-
-                let state =
-                    match resumed with
-                    | Some s ->
-                        if s.Theta.Length <> loss.Dimension then
-                            raise (
-                                ProblemError(
-                                    sprintf
-                                        "the checkpoint %s holds %d parameters; this problem and network need %d"
-                                        checkpointPath.Value
-                                        s.Theta.Length
-                                        loss.Dimension
-                                )
+                let checkResumed (s: OptimizerState<'T>) =
+                    if s.Theta.Length <> loss.Dimension then
+                        raise (
+                            ProblemError(
+                                sprintf
+                                    "the checkpoint %s holds %d parameters; this problem and network need %d"
+                                    files.Checkpoint.Value
+                                    s.Theta.Length
+                                    loss.Dimension
                             )
+                        )
 
-                        s
-                    | None ->
-                        optimizer.Init(ReadOnlySpan theta, Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
-
-                loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
-
-                match tracePath, resumed with
-                | Some t, Some s -> Trace.truncateFrom t s.Steps
-                | _ -> ()
-
-                let trace =
-                    tracePath |> Option.map (fun p -> new Trace.TraceWriter(p, resumed.IsSome))
-
-                use _closeTrace =
-                    { new IDisposable with
-                        member _.Dispose() =
-                            trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
-                    }
-
-                let mutable lastSaved = resumed |> Option.map (fun s -> s.Steps)
-
-                let save (s: OptimizerState<'T>) =
-                    checkpointPath
-                    |> Option.iter (fun p ->
-                        trace |> Option.iter (fun t -> t.Flush())
-                        Checkpoint.save optimizer s p
-                        lastSaved <- Some s.Steps)
-
-                // θ_k is known finite once step k has evaluated it: keep the last such point and save a checkpoint
-                // only after its point has been evaluated finite.
-                let mutable good = Array.copy state.Theta
-                let mutable candidate = Array.copy state.Theta
-                let mutable pending: OptimizerState<'T> option = None
-
-                let observe (r: StepReport) =
-                    trace |> Option.iter (fun t -> t.Write r)
-
-                    if r.Status <> StepStatus.NonFinite then
-                        good <- candidate
-                        pending |> Option.iter save
-                        pending <- None
-                        candidate <- Array.copy state.Theta
-
+                let onStep (state: OptimizerState<'T>) (r: StepReport) =
                     o.OnStep
                         {
                             Stage = k
@@ -281,28 +217,30 @@ module Train =
                         }
 
                     if r.Status <> StepStatus.NonFinite then
-                        if
-                            o.CheckpointEvery > 0L
-                            && state.Steps % o.CheckpointEvery = 0L
-                            && checkpointPath.IsSome
-                        then
-                            pending <- Some(optimizer.Copy state)
-
                         match d.Settings.ResampleEvery with
                         | Some every when state.Steps % int64 every = 0L ->
                             loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
                         | _ -> ()
 
-                let remaining = max 0L (stage.Steps - state.Steps)
-                let run = OptimizationRun.Execute(optimizer, loss, state, remaining, observe)
+                let run =
+                    RunLoop.execute
+                        { RunLoop.create optimizer loss theta (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k)) stage.Steps with
+                            Files = files
+                            CheckpointEvery = o.CheckpointEvery
+                            Resume = o.Resume
+                            CheckResumed = checkResumed
+                            OnStart = fun state -> loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
+                            OnStep = onStep
+                        }
 
-                let diverged = run.End = RunEnd.NonFinite || run.Final.Status = StepStatus.NonFinite
+                let state = run.State
+                let diverged = run.Diverged
 
                 if diverged then
                     let where = loss.Diagnose(ReadOnlySpan state.Theta)
 
                     let kept =
-                        match checkpointPath, lastSaved with
+                        match files.Checkpoint, run.LastSaved with
                         | Some p, Some s -> sprintf "the last good checkpoint (step %d) is kept in %s" s p
                         | Some _, None -> "no checkpoint had been written in this stage"
                         | None, _ -> "no run directory, so no checkpoint"
@@ -318,20 +256,16 @@ module Train =
                                 kept
                         )
 
-                    theta <- good
-                else
-                    trace |> Option.iter (fun t -> t.Write run.Final)
-                    save state
-                    theta <- Array.copy state.Theta
+                theta <- Array.copy run.LastFinite
 
                 results.Add
                     {
                         Stage = k
                         Optimizer = name
                         Steps = state.Steps
-                        Resumed = resumed.IsSome
-                        FinalLoss = if diverged then nan else run.Final.Loss
-                        End = if diverged then RunEnd.NonFinite else run.End
+                        Resumed = run.Resumed
+                        FinalLoss = if diverged then nan else run.Result.Final.Loss
+                        End = if diverged then RunEnd.NonFinite else run.Result.End
                         Seconds = stageClock.Elapsed.TotalSeconds
                     }
 
