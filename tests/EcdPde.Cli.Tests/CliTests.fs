@@ -30,6 +30,7 @@ let ecdpde (args: string list) =
     let err = p.StandardError.ReadToEndAsync()
     p.WaitForExit()
     p.ExitCode, out.Result, err.Result
+
 /// A fresh temporary folder.
 let tempDir () =
     let d =
@@ -37,10 +38,12 @@ let tempDir () =
 
     Directory.CreateDirectory d |> ignore
     d
+
 let private lastLine (text: string) =
     text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
     |> Array.last
     |> fun s -> s.Trim()
+
 let private bbiAckley =
     [
         "optimize"
@@ -62,6 +65,7 @@ let private bbiAckley =
         "nFixedBounces=4"
        ]
        |> List.collect (fun s -> [ "--set"; s ]))
+
 let ``optimize writes a trace with one row per step and prints the final loss last`` () =
     let dir = tempDir ()
     let trace = Path.Combine(dir, "t.csv")
@@ -82,6 +86,7 @@ let ``optimize writes a trace with one row per step and prints the final loss la
     let f = Ecd.Core.Objectives.Ackley<float>(2, b = 0.02)
     let f0 = f.Evaluate(ReadOnlySpan [| -4.0; 3.0 |], Span(Array.zeroCreate 2))
     Assert.Equal(f0, Double.Parse(lines[1].Split(',')[1], CultureInfo.InvariantCulture), 12)
+
 let ``a resumed run continues exactly where an uninterrupted one would be`` () =
     let dir = tempDir ()
     let straight = Path.Combine(dir, "straight.csv")
@@ -113,6 +118,7 @@ let ``a resumed run continues exactly where an uninterrupted one would be`` () =
     Assert.Equal(0, code2)
     Assert.Equal(lastLine outA, lastLine outB)
     Assert.Equal<string[]>(File.ReadAllLines straight, File.ReadAllLines resumed)
+
 let ``float32 runs and every optimizer is reachable`` () =
     for opt, sets in
         [
@@ -141,6 +147,7 @@ let ``float32 runs and every optimizer is reachable`` () =
 
         Assert.True((code = 0), opt + ": " + err)
         Assert.True(Double.IsFinite(Double.Parse(lastLine out, CultureInfo.InvariantCulture)))
+
 let ``a diverging run stops with exit code 3 and keeps a finite checkpoint`` () =
     let dir = tempDir ()
     let ckpt = Path.Combine(dir, "state.json")
@@ -170,6 +177,7 @@ let ``a diverging run stops with exit code 3 and keeps a finite checkpoint`` () 
     let text = File.ReadAllText ckpt
     Assert.DoesNotContain("NaN", text)
     Assert.DoesNotContain("Infinity", text)
+
 let ``bad input gives a clear error naming the problem`` () =
     let run extra =
         ecdpde (
@@ -196,6 +204,7 @@ let ``bad input gives a clear error naming the problem`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("ackly", err)
+
 let ``reproduce drift writes results`` () =
     let dir = tempDir ()
     let code, out, err = ecdpde [ "reproduce"; "drift"; "--out"; dir ]
@@ -203,6 +212,7 @@ let ``reproduce drift writes results`` () =
     Assert.Contains("log-log slope", out)
     Assert.True(File.Exists(Path.Combine(dir, "results.json")))
     Assert.True(File.Exists(Path.Combine(dir, "results.md")))
+
 let ``compare runs a study file, skips finished cells on a rerun, and names a bad study`` () =
     let dir = tempDir ()
     let study = Path.Combine(dir, "study.json")
@@ -229,6 +239,7 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
     let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
     Assert.Equal(2, code3)
     Assert.Contains("missing.json", err3)
+
 let ``discover takes a problem from an F# script, and names what is wrong with a bad one`` () =
     // The repository root is found from the test binaries (a CI build maps __SOURCE_DIRECTORY__ to /_/).
     let rec repoRoot (dir: string) =
@@ -277,6 +288,7 @@ let ``discover takes a problem from an F# script, and names what is wrong with a
     let code, _, err = ecdpde [ "discover"; Path.Combine(out, "missing.fsx") ]
     Assert.Equal(2, code)
     Assert.Contains("does not exist", err)
+
 let ``discover names a bad example or parameter`` () =
     for args, expected in
         [
@@ -305,14 +317,28 @@ let tests =
     testList
         "CliTests"
         [
-            testCase "optimize writes a trace with one row per step and prints the final loss last" ``optimize writes a trace with one row per step and prints the final loss last``
-            testCase "a resumed run continues exactly where an uninterrupted one would be" ``a resumed run continues exactly where an uninterrupted one would be``
-            testCase "float32 runs and every optimizer is reachable" ``float32 runs and every optimizer is reachable``
-            testCase "a diverging run stops with exit code 3 and keeps a finite checkpoint" ``a diverging run stops with exit code 3 and keeps a finite checkpoint``
-            testCase "bad input gives a clear error naming the problem" ``bad input gives a clear error naming the problem``
+            testCase
+                "optimize writes a trace with one row per step and prints the final loss last"
+                ``optimize writes a trace with one row per step and prints the final loss last``
+            testCase
+                "a resumed run continues exactly where an uninterrupted one would be"
+                ``a resumed run continues exactly where an uninterrupted one would be``
+            testCase
+                "float32 runs and every optimizer is reachable"
+                ``float32 runs and every optimizer is reachable``
+            testCase
+                "a diverging run stops with exit code 3 and keeps a finite checkpoint"
+                ``a diverging run stops with exit code 3 and keeps a finite checkpoint``
+            testCase
+                "bad input gives a clear error naming the problem"
+                ``bad input gives a clear error naming the problem``
             testCase "reproduce drift writes results" ``reproduce drift writes results``
-            testCase "compare runs a study file, skips finished cells on a rerun, and names a bad study" ``compare runs a study file, skips finished cells on a rerun, and names a bad study``
-            testCase "discover takes a problem from an F# script, and names what is wrong with a bad one" ``discover takes a problem from an F# script, and names what is wrong with a bad one``
+            testCase
+                "compare runs a study file, skips finished cells on a rerun, and names a bad study"
+                ``compare runs a study file, skips finished cells on a rerun, and names a bad study``
+            testCase
+                "discover takes a problem from an F# script, and names what is wrong with a bad one"
+                ``discover takes a problem from an F# script, and names what is wrong with a bad one``
             testCase "discover names a bad example or parameter" ``discover names a bad example or parameter``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.CliTests"

@@ -11,6 +11,7 @@ open Expecto
 
 let private ecdpde = CliTests.ecdpde
 let private tempDir = CliTests.tempDir
+
 let ``drift trace prints the summary and writes csv, json and a self-contained html`` () =
     let dir = tempDir ()
 
@@ -46,6 +47,7 @@ let ``drift trace prints the summary and writes csv, json and a self-contained h
     let html = File.ReadAllText(Path.Combine(dir, "trace.html"))
     Assert.Equal(2, html.Split("<svg").Length - 1)
     Assert.DoesNotContain("<script", html)
+
 let ``drift find reports the dt* of the toy system and is reproducible`` () =
     let dir1, dir2 = tempDir (), tempDir ()
 
@@ -84,6 +86,7 @@ let ``drift find reports the dt* of the toy system and is reproducible`` () =
     let html = File.ReadAllText(Path.Combine(dir1, "find.html"))
     Assert.Contains("Bisection path", html)
     Assert.Equal(4, html.Split("<svg").Length - 1) // trials, path, two example runs
+
 let ``drift find says when the sign is not significant`` () =
     let dir = tempDir ()
 
@@ -108,6 +111,7 @@ let ``drift find says when the sign is not significant`` () =
     Assert.True((code = 0), err)
     Assert.Contains("not found", out)
     Assert.Contains("no statistically significant sign flip", out)
+
 let ``drift scaling fits slope 2 for leapfrog and about 1 for euler`` () =
     let dir = tempDir ()
 
@@ -143,6 +147,7 @@ let ``drift scaling fits slope 2 for leapfrog and about 1 for euler`` () =
     let runs = File.ReadAllLines(Path.Combine(dir, "runs.csv"))
     Assert.Equal(1 + 3 * 3 * 2, runs.Length)
     Assert.True(File.Exists(Path.Combine(dir, "scaling.html")))
+
 let ``bad drift input exits with code 2 and names the parameter and the value`` () =
     let fails (args: string list) (needles: string list) =
         let code, _, err = ecdpde ("drift" :: args)
@@ -166,6 +171,7 @@ let ``bad drift input exits with code 2 and names the parameter and the value`` 
     fails [ "find"; "--dt"; "0.01" ] [ "--dt does not apply to drift find" ]
     fails [ "trace"; "--method"; "adam" ] [ "'adam'" ]
     fails [ "sweep" ] [ "'sweep'" ]
+
 let ``a diverging run ends with exit code 3 and says where`` () =
     let dir = tempDir ()
 
@@ -207,6 +213,7 @@ let ``a diverging run ends with exit code 3 and says where`` () =
 
     Assert.Equal(3, code)
     Assert.Contains("dt = 2", err)
+
 let ``options that address no chosen method are refused`` () =
     let code, _, err =
         ecdpde [ "drift"; "scaling"; "--methods"; "leapfrog"; "--set"; "eta=2" ]
@@ -223,12 +230,26 @@ let tests =
     testList
         "DriftCliTests"
         [
-            testCase "drift trace prints the summary and writes csv, json and a self-contained html" ``drift trace prints the summary and writes csv, json and a self-contained html``
-            testCase "drift find reports the dt* of the toy system and is reproducible" ``drift find reports the dt* of the toy system and is reproducible``
-            testCase "drift find says when the sign is not significant" ``drift find says when the sign is not significant``
-            testCase "drift scaling fits slope 2 for leapfrog and about 1 for euler" ``drift scaling fits slope 2 for leapfrog and about 1 for euler``
-            testCase "bad drift input exits with code 2 and names the parameter and the value" ``bad drift input exits with code 2 and names the parameter and the value``
-            testCase "a diverging run ends with exit code 3 and says where" ``a diverging run ends with exit code 3 and says where``
-            testCase "options that address no chosen method are refused" ``options that address no chosen method are refused``
+            testCase
+                "drift trace prints the summary and writes csv, json and a self-contained html"
+                ``drift trace prints the summary and writes csv, json and a self-contained html``
+            testCase
+                "drift find reports the dt* of the toy system and is reproducible"
+                ``drift find reports the dt* of the toy system and is reproducible``
+            testCase
+                "drift find says when the sign is not significant"
+                ``drift find says when the sign is not significant``
+            testCase
+                "drift scaling fits slope 2 for leapfrog and about 1 for euler"
+                ``drift scaling fits slope 2 for leapfrog and about 1 for euler``
+            testCase
+                "bad drift input exits with code 2 and names the parameter and the value"
+                ``bad drift input exits with code 2 and names the parameter and the value``
+            testCase
+                "a diverging run ends with exit code 3 and says where"
+                ``a diverging run ends with exit code 3 and says where``
+            testCase
+                "options that address no chosen method are refused"
+                ``options that address no chosen method are refused``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.DriftCliTests"

@@ -13,6 +13,7 @@ open EcdPde.Reports
 open EcdPde.Reports.Tests.ReportFolders
 
 let private count (needle: string) (text: string) = text.Split(needle).Length - 1
+
 let ``ecdpde report --figures writes every figure of a discovery folder as a standalone SVG`` () =
     let dir = discovery "figures <&>" hostile true
     let code, out, err = CliTests.ecdpde [ "report"; dir; "--figures" ]
@@ -60,6 +61,7 @@ let ``ecdpde report --figures writes every figure of a discovery folder as a sta
     Assert.Equal(2, code2)
     Assert.Contains("optimization runs", err2)
     Assert.False(File.Exists(Path.Combine(runs, "report.html")))
+
 let ``ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one`` () =
     let empty = fresh None
     let code, _, err = CliTests.ecdpde [ "report"; empty ]
@@ -78,7 +80,11 @@ let tests =
     testList
         "ReportCliTests"
         [
-            testCase "ecdpde report --figures writes every figure of a discovery folder as a standalone SVG" ``ecdpde report --figures writes every figure of a discovery folder as a standalone SVG``
-            testCase "ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one" ``ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one``
+            testCase
+                "ecdpde report --figures writes every figure of a discovery folder as a standalone SVG"
+                ``ecdpde report --figures writes every figure of a discovery folder as a standalone SVG``
+            testCase
+                "ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one"
+                ``ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.ReportCliTests"

@@ -21,6 +21,7 @@ type Png =
         Channels: int
         Pixels: byte[]
     }
+
 /// Decodes a PNG (8-bit grey, grey + alpha, RGB or RGBA; no interlacing), checking the signature and the filters.
 let decodePng (bytes: byte[]) =
     let signature = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
@@ -120,6 +121,7 @@ let decodePng (bytes: byte[]) =
         Channels = channels
         Pixels = pixels
     }
+
 /// Share of pixels that differ from the most common colour (the background), and the number of distinct colours.
 let inkAndColours (png: Png) =
     let colours = Collections.Generic.Dictionary<int64, int>()
@@ -138,6 +140,7 @@ let inkAndColours (png: Png) =
     let background = colours.Values |> Seq.max
     let total = png.Width * png.Height
     float (total - background) / float total, colours.Count
+
 /// The chromium executable on PATH; fails the test with instructions when there is none.
 let chromium () =
     let path =
@@ -151,6 +154,7 @@ let chromium () =
     |> Option.defaultWith (fun () ->
         failwith
             "chromium is not on PATH: the browser tests need headless Chromium (Debian: apt-get install -y chromium; .ci/run installs it)")
+
 /// Runs headless Chromium on a file with extra arguments; returns (exit code, stdout, stderr).
 let runChromium (args: string list) (file: string) =
     let profile = fresh None
@@ -189,10 +193,12 @@ let runChromium (args: string list) (file: string) =
 
     p.WaitForExit()
     p.ExitCode, out.Result, err.Result
+
 /// Console messages and script errors in Chromium's log.
 let consoleLines (stderr: string) =
     stderr.Split('\n')
     |> Array.filter (fun l -> l.Contains ":CONSOLE" || l.Contains "Uncaught")
+
 /// Screenshots `file` at width × height; returns the decoded PNG and Chromium's console lines.
 let screenshot (file: string) (width: int) (height: int) =
     let png =
@@ -206,16 +212,19 @@ let screenshot (file: string) (width: int) (height: int) =
     let bytes = File.ReadAllBytes png
     File.Delete png
     decodePng bytes, consoleLines err
+
 let private pageWith (name: string) (figure: string) =
     let dir = fresh None
     let path = Path.Combine(dir, name + ".html")
     File.WriteAllText(path, Html.page name [ Html.figure figure (name + " <alone> & escaped") ])
     path
+
 let private assertDrawn (what: string) (png: Png, console: string[]) =
     let ink, colours = inkAndColours png
     Assert.True(ink > 0.01, sprintf "%s: only %.4f of the pixels differ from the background" what ink)
     Assert.True(colours > 8, sprintf "%s: only %d colours" what colours)
     Assert.True(console.Length = 0, sprintf "%s: console output:\n%s" what (String.Join("\n", console)))
+
 let ``the png decoder and the console check see what they should`` () =
     // a page that draws nothing and throws: blank screenshot, the error logged
     let dir = fresh None
@@ -233,6 +242,7 @@ let ``the png decoder and the console check see what they should`` () =
     Assert.Equal(0.0, ink)
     Assert.Equal(1, colours)
     Assert.Contains(console, fun l -> l.Contains "Uncaught Error: boom")
+
 let ``a line chart alone renders in chromium`` () =
     let chart =
         Svg.chart
@@ -246,6 +256,7 @@ let ``a line chart alone renders in chromium`` () =
         |> Svg.render
 
     screenshot (pageWith "chart" chart) 900 600 |> assertDrawn "line chart"
+
 let ``a heatmap alone renders in chromium`` () =
     let map =
         Heatmap.sample "u <k>" (-1.0, 1.0, -1.0, 1.0) 40 (fun x y -> x * x + y * y <= 1.0) (fun x y ->
@@ -253,6 +264,7 @@ let ``a heatmap alone renders in chromium`` () =
         |> Heatmap.render 300
 
     screenshot (pageWith "heatmap" map) 900 600 |> assertDrawn "heatmap"
+
 let ``a surface alone renders in chromium`` () =
     let surface =
         Surface.sample
@@ -264,6 +276,7 @@ let ``a surface alone renders in chromium`` () =
         |> Surface.render
 
     screenshot (pageWith "surface" surface) 900 600 |> assertDrawn "surface"
+
 let ``a diverging heatmap with contours alone renders in chromium`` () =
     let map =
         Heatmap.sample "residual <r>" (-1.0, 1.0, -1.0, 1.0) 40 (fun x y -> x * x + y * y <= 1.0) (fun x y ->
@@ -273,6 +286,7 @@ let ``a diverging heatmap with contours alone renders in chromium`` () =
         |> Heatmap.render 300
 
     screenshot (pageWith "diverging" map) 900 600 |> assertDrawn "diverging heatmap"
+
 let ``a chart with modifiers alone renders in chromium`` () =
     let chart =
         Svg.chart
@@ -297,6 +311,7 @@ let ``a chart with modifiers alone renders in chromium`` () =
 
     screenshot (pageWith "modified" chart) 900 600
     |> assertDrawn "chart with modifiers"
+
 let ``a collocation scatter alone renders in chromium`` () =
     let interior =
         Array.init 500 (fun k ->
@@ -313,6 +328,7 @@ let ``a collocation scatter alone renders in chromium`` () =
 
     screenshot (pageWith "scatter" scatter) 900 700
     |> assertDrawn "collocation scatter"
+
 let ``a subplot grid of every figure kind renders in chromium as one image`` () =
     let disk x y = x * x + y * y <= 1.0
 
@@ -340,6 +356,7 @@ let ``a subplot grid of every figure kind renders in chromium as one image`` () 
     let code, dom, err = runChromium [ "--dump-dom" ] (pageWith "grid" grid)
     Assert.True((code = 0), err)
     Assert.Equal(5, dom.Split("<svg").Length - 1)
+
 let ``a whole discovery report renders in chromium with every figure in the DOM`` () =
     let dir = discovery "browser <&>" hostile true
     let report = DiscoveryReport.write dir
@@ -357,14 +374,26 @@ let tests =
     testList
         "BrowserTests"
         [
-            testCase "the png decoder and the console check see what they should" ``the png decoder and the console check see what they should``
+            testCase
+                "the png decoder and the console check see what they should"
+                ``the png decoder and the console check see what they should``
             testCase "a line chart alone renders in chromium" ``a line chart alone renders in chromium``
             testCase "a heatmap alone renders in chromium" ``a heatmap alone renders in chromium``
             testCase "a surface alone renders in chromium" ``a surface alone renders in chromium``
-            testCase "a diverging heatmap with contours alone renders in chromium" ``a diverging heatmap with contours alone renders in chromium``
-            testCase "a chart with modifiers alone renders in chromium" ``a chart with modifiers alone renders in chromium``
-            testCase "a collocation scatter alone renders in chromium" ``a collocation scatter alone renders in chromium``
-            testCase "a subplot grid of every figure kind renders in chromium as one image" ``a subplot grid of every figure kind renders in chromium as one image``
-            testCase "a whole discovery report renders in chromium with every figure in the DOM" ``a whole discovery report renders in chromium with every figure in the DOM``
+            testCase
+                "a diverging heatmap with contours alone renders in chromium"
+                ``a diverging heatmap with contours alone renders in chromium``
+            testCase
+                "a chart with modifiers alone renders in chromium"
+                ``a chart with modifiers alone renders in chromium``
+            testCase
+                "a collocation scatter alone renders in chromium"
+                ``a collocation scatter alone renders in chromium``
+            testCase
+                "a subplot grid of every figure kind renders in chromium as one image"
+                ``a subplot grid of every figure kind renders in chromium as one image``
+            testCase
+                "a whole discovery report renders in chromium with every figure in the DOM"
+                ``a whole discovery report renders in chromium with every figure in the DOM``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.BrowserTests"

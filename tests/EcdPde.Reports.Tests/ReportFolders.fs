@@ -24,8 +24,10 @@ let fresh (name: string option) =
 
     Directory.CreateDirectory dir |> ignore
     dir
+
 /// Text with every character HTML escaping must handle.
 let hostile = "<script>alert(\"p\")</script> & 'co'"
+
 /// The lattice points of spacing 0.1 (cell centres of a 20 × 20 grid on [−1, 1]²) inside the unit disk.
 let diskLattice =
     [|
@@ -36,8 +38,10 @@ let diskLattice =
                 if x * x + y * y <= 1.0 then
                     yield x, y
     |]
+
 let private array (values: float seq) =
     JsonArray(values |> Seq.map (fun v -> JsonValue.Create v :> JsonNode) |> Array.ofSeq)
+
 let private traceCsv (path: string) (steps: int) (loss0: float) (rate: float) =
     Directory.CreateDirectory(Path.GetDirectoryName(path) |> Option.ofObj |> Option.defaultValue ".")
     |> ignore
@@ -52,11 +56,13 @@ let private traceCsv (path: string) (steps: int) (loss0: float) (rate: float) =
         ]
 
     File.WriteAllLines(path, header :: rows)
+
 /// The boundary collocation points of the discovery folder: 40 points on the unit circle.
 let circlePoints =
     Array.init 40 (fun k ->
         let t = 2.0 * Math.PI * float k / 40.0
         cos t, sin t)
+
 /// A discovery folder named `folderName` (inside a fresh parent) for a problem called `problem`: two solutions on
 /// the disk lattice, one unconverged run, three run traces; `current` gives the current format (residuals, and the
 /// collocation points: the disk lattice inside, `circlePoints` on the boundary), otherwise a folder written before
@@ -150,6 +156,7 @@ let discovery (folderName: string) (problem: string) (current: bool) =
             (if round = 2 then 0.001 else 0.02)
 
     dir
+
 /// An optimization folder: Adam and BBI on Ackley (b = 0.02), 300 steps each, traces + settings files, a checkpoint
 /// for the BBI run; the Adam trace's file name is `adamName`.
 let optimization (adamName: string) =
@@ -196,6 +203,7 @@ let optimization (adamName: string) =
     |> ignore
 
     dir
+
 /// A measured drift trace (the toy dynamics, 400 + 50 steps, momentum noise).
 let driftMeasurement () =
     let p: TailDrift.Protocol =
@@ -206,6 +214,7 @@ let driftMeasurement () =
         }
 
     TailDrift.run (Dynamics.build Dynamics.toy) p (NoiseOptions.On(NoiseChannel.Momentum, 0.1)) 0.01 3UL
+
 /// A finder outcome with a found boundary (synthetic per-seed values).
 let finderOutcome () =
     BoundaryFinder.find
@@ -213,6 +222,7 @@ let finderOutcome () =
             Seeds = 3
         }
         (fun dt -> [| dt - 0.00251; dt - 0.00251 + 1e-9; dt - 0.00251 - 1e-9 |])
+
 /// A scaling outcome of the toy dynamics over a time span of 1.
 let scalingOutcome () =
     Scaling.run

@@ -11,9 +11,14 @@ open Ecd.Core.Objectives
 open Ecd.Core.Optimizers
 open Ecd.Core.Randomness
 
-let private config = { FsCheckConfig.defaultConfig with maxTest = 60 }
+let private config =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 60
+    }
+
 let private finiteVector n =
     Gen.arrayOfLength n (Gen.choose (-4000, 4000) |> Gen.map (fun i -> float i / 1000.0))
+
 let ``a bounce keeps |π| and re-draws the direction`` () =
     let prop (seed: uint64) =
         let f = Rosenbrock<float>(3)
@@ -39,6 +44,7 @@ let ``a bounce keeps |π| and re-draws the direction`` () =
         && before <> s.Momentum
 
     Prop.forAll (Arb.fromGen (Gen.choose (0, Int32.MaxValue) |> Gen.map uint64)) prop
+
 let ``save then load continues bit-identically for any seed and split point`` () =
     let prop (seed: uint64, split: int) =
         let settings =
@@ -72,6 +78,7 @@ let ``save then load continues bit-identically for any seed and split point`` ()
         Gen.zip (Gen.choose (0, Int32.MaxValue) |> Gen.map uint64) (Gen.choose (0, 40))
 
     Prop.forAll (Arb.fromGen gen) prop
+
 let ``any positive finite lr binds exactly and any non-positive one is refused`` () =
     let prop (x: float) =
         let text = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
@@ -89,6 +96,7 @@ let ``any positive finite lr binds exactly and any non-positive one is refused``
                 e.Name = "lr"
 
     Prop.forAll (ArbMap.defaults |> ArbMap.arbitrary<float>) prop
+
 let ``synthetic gradients agree with central differences at random points`` () =
     let prop (x: float[]) =
         [ "ackley"; "ackley002"; "zakharov"; "rosenbrock"; "rastrigin"; "quadratic" ]
@@ -116,6 +124,7 @@ let ``synthetic gradients agree with central differences at random points`` () =
                 nearKink || abs (fd - g[i]) <= 1e-4 * max 1.0 (abs fd)))
 
     Prop.forAll (Arb.fromGen (finiteVector 3)) prop
+
 let ``uniform draws lie in [0, 1) and normals are finite for any seed`` () =
     let prop (seed: uint64) =
         let r = Xoshiro256.FromSeed seed
@@ -131,10 +140,25 @@ let tests =
     testList
         "PropertyTests"
         [
-            testPropertyWithConfig (config) "a bounce keeps |π| and re-draws the direction" (``a bounce keeps |π| and re-draws the direction`` ())
-            testPropertyWithConfig (config) "save then load continues bit-identically for any seed and split point" (``save then load continues bit-identically for any seed and split point`` ())
-            testPropertyWithConfig ({ config with maxTest = 300 }) "any positive finite lr binds exactly and any non-positive one is refused" (``any positive finite lr binds exactly and any non-positive one is refused`` ())
-            testPropertyWithConfig (config) "synthetic gradients agree with central differences at random points" (``synthetic gradients agree with central differences at random points`` ())
-            testPropertyWithConfig (config) "uniform draws lie in [0, 1) and normals are finite for any seed" (``uniform draws lie in [0, 1) and normals are finite for any seed`` ())
+            testPropertyWithConfig
+                (config)
+                "a bounce keeps |π| and re-draws the direction"
+                (``a bounce keeps |π| and re-draws the direction`` ())
+            testPropertyWithConfig
+                (config)
+                "save then load continues bit-identically for any seed and split point"
+                (``save then load continues bit-identically for any seed and split point`` ())
+            testPropertyWithConfig
+                ({ config with maxTest = 300 })
+                "any positive finite lr binds exactly and any non-positive one is refused"
+                (``any positive finite lr binds exactly and any non-positive one is refused`` ())
+            testPropertyWithConfig
+                (config)
+                "synthetic gradients agree with central differences at random points"
+                (``synthetic gradients agree with central differences at random points`` ())
+            testPropertyWithConfig
+                (config)
+                "uniform draws lie in [0, 1) and normals are finite for any seed"
+                (``uniform draws lie in [0, 1) and normals are finite for any seed`` ())
         ]
     |> testSequencedGroup "EcdPde.Runs.Tests.PropertyTests"

@@ -25,12 +25,15 @@ let private candidate run (values: float[]) residual boundary =
         Probes = [ 0.0, 0.0, values[0] ]
         Theta = [||]
     }
+
 let private gates =
     {
         MaxResidualL2 = 1e-2
         MaxBoundary = 1e-2
     }
+
 let private w = Array.create 4 0.25
+
 let ``gates reject unconverged runs and deduplication groups the rest`` () =
     let a = [| 1.0; 2.0; 3.0; 4.0 |]
     let b = [| -1.0; 0.0; 1.0; 0.0 |]
@@ -55,6 +58,7 @@ let ``gates reject unconverged runs and deduplication groups the rest`` () =
     Assert.Contains("residual", snd rejected[0])
     Assert.Contains("boundary", snd rejected[1])
     Assert.Equal(4.004, solutions[0].MaxAbs, 9)
+
 let ``relative distance is symmetric, zero on equal fields and at most 2`` () =
     let gen =
         Gen.arrayOfLength 4 (Gen.choose (-1000, 1000) |> Gen.map (fun i -> float i / 100.0))
@@ -67,6 +71,7 @@ let ``relative distance is symmetric, zero on equal fields and at most 2`` () =
         && d <= 2.0 + 1e-12
 
     Prop.forAll (Arb.fromGen (Gen.zip gen gen)) prop
+
 let ``solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs``
     ()
     =
@@ -99,6 +104,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
     let probe = s.GetProperty("probes").EnumerateArray() |> Seq.head
     Assert.Equal(1.0, probe.GetProperty("u").GetDouble())
     Assert.Equal(1, root.GetProperty("unconverged").GetArrayLength())
+
 let ``fields near the zero solution are compared absolutely below the distance floor`` () =
     let w = Array.create 4 0.25
     let zero = Array.zeroCreate 4
@@ -121,6 +127,7 @@ let ``fields near the zero solution are compared absolutely below the distance f
 
     Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.1 0.0 [] |> ignore)
     |> ignore
+
 let private twoBasin () : Ensemble.EnsembleProblem =
     let f = TwoBasin<float>()
 
@@ -142,6 +149,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                 }
         Weights = [| 1.0; 1.0 |]
     }
+
 let private settings dir runs : Ensemble.EnsembleSettings =
     {
         Runs = runs
@@ -160,6 +168,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
         OutDir = dir
         CheckpointEvery = 5_000L
     }
+
 let ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing`` () =
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-ens-" + Guid.NewGuid().ToString("N"))
@@ -203,6 +212,7 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
     let again = Ensemble.run counting (settings dir 12) ignore
     Assert.Equal(0, calls)
     Assert.Equal<float[] list>(first |> List.map (fun c -> c.Values), again |> List.map (fun c -> c.Values))
+
 let ``an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does`` () =
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-ens-" + Guid.NewGuid().ToString("N"))
@@ -230,6 +240,7 @@ let ``an interrupted run resumes from its checkpoint and ends exactly where an u
     Assert.Equal<float[]>(straight[1].Values, resumed[1].Values)
     let trace = File.ReadAllLines(Path.Combine(run1, "trace.csv"))
     Assert.Equal(20_002, trace.Length) // header + steps 0…20 000
+
 let ``bad ensemble settings are refused`` () =
     Assert.Throws<ArgumentException>(fun () ->
         Ensemble.run (twoBasin ()) { settings "x" 0 with Runs = 0 } ignore |> ignore)
@@ -237,6 +248,7 @@ let ``bad ensemble settings are refused`` () =
 
     Assert.Throws<ArgumentException>(fun () -> deduplicate w 0.0 1e-12 [] |> ignore)
     |> ignore
+
 let ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared``
     ()
     =
@@ -291,6 +303,7 @@ let ``the deflated objective's gradient matches central differences and it multi
         new Deflation.DeflatedObjective(inner, net, points, [ [| 1.0 |] ], 2.0, 1.0, 0, None)
         |> ignore)
     |> ignore
+
 let ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)``
     ()
     =
@@ -318,11 +331,10 @@ let ``a deflated loss grows without bound towards a known solution (the loss is 
 
     for a, b in List.pairwise values do
         Assert.InRange(b / a, 50.0, 200.0)
+
 let ``solutions.json records the collocation points`` () =
     let json =
-        Pde.Discovery.SolutionsJson.collocation
-            [| [| 0.0; 0.5 |]; [| -0.25; 0.0 |] |]
-            [| [| 1.0; 0.0 |] |]
+        Pde.Discovery.SolutionsJson.collocation [| [| 0.0; 0.5 |]; [| -0.25; 0.0 |] |] [| [| 1.0; 0.0 |] |]
 
     Assert.Equal("{\"interior\":[[0,0.5],[-0.25,0]],\"boundary\":[[1,0]]}", json.ToJsonString())
 
@@ -331,15 +343,36 @@ let tests =
     testList
         "DiscoveryTests"
         [
-            testCase "gates reject unconverged runs and deduplication groups the rest" ``gates reject unconverged runs and deduplication groups the rest``
-            testPropertyWithConfig ({ FsCheckConfig.defaultConfig with maxTest = 200 }) "relative distance is symmetric, zero on equal fields and at most 2" (``relative distance is symmetric, zero on equal fields and at most 2`` ())
-            testCase "solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs" ``solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs``
-            testCase "fields near the zero solution are compared absolutely below the distance floor" ``fields near the zero solution are compared absolutely below the distance floor``
-            testCase "an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing" ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing``
-            testCase "an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does" ``an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does``
+            testCase
+                "gates reject unconverged runs and deduplication groups the rest"
+                ``gates reject unconverged runs and deduplication groups the rest``
+            testPropertyWithConfig
+                ({ FsCheckConfig.defaultConfig with
+                    maxTest = 200
+                })
+                "relative distance is symmetric, zero on equal fields and at most 2"
+                (``relative distance is symmetric, zero on equal fields and at most 2`` ())
+            testCase
+                "solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs"
+                ``solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs``
+            testCase
+                "fields near the zero solution are compared absolutely below the distance floor"
+                ``fields near the zero solution are compared absolutely below the distance floor``
+            testCase
+                "an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing"
+                ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing``
+            testCase
+                "an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does"
+                ``an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does``
             testCase "bad ensemble settings are refused" ``bad ensemble settings are refused``
-            testCase "the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared" ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared``
-            testCase "a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)" ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)``
-            testCase "solutions.json records the collocation points" ``solutions.json records the collocation points``
+            testCase
+                "the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared"
+                ``the deflated objective's gradient matches central differences and it multiplies the loss by the factor squared``
+            testCase
+                "a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)"
+                ``a deflated loss grows without bound towards a known solution (the loss is multiplied by M squared)``
+            testCase
+                "solutions.json records the collocation points"
+                ``solutions.json records the collocation points``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.DiscoveryTests"

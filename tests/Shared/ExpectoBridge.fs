@@ -63,11 +63,11 @@ let expecto (test: ExpectoTest) =
 
     match summary.result with
     | Passed -> ()
-    | Ignored reason -> raise (Sdk.XunitException(sprintf "%s is marked pending or skipped: %s" test.Name reason))
+    | Ignored reason ->
+        raise (Sdk.XunitException(sprintf "%s is marked pending or skipped: %s" test.Name reason))
     | Failed message -> raise (Sdk.XunitException message)
     | Error e -> ExceptionDispatchInfo.Capture(e).Throw()
 
 /// `dotnet run --project tests/<project> -- [Expecto options]` runs the same tests under Expecto's runner.
 [<EntryPoint>]
-let main argv =
-    runTestsInAssemblyWithCLIArgs [] argv
+let main argv = runTestsInAssemblyWithCLIArgs [] argv

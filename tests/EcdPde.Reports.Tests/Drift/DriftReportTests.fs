@@ -20,9 +20,12 @@ let private measured () =
         }
 
     TailDrift.run (Dynamics.build Dynamics.toy) p (NoiseOptions.On(NoiseChannel.Momentum, 0.1)) 0.01 3UL
+
 let private hostile = "<script>alert('x')</script> & \"quotes\""
+
 let ``html escaping covers the five special characters`` () =
     Assert.Equal("&lt;a href=&quot;x&quot;&gt;&amp;&#39;", Html.escape "<a href=\"x\">&'")
+
 let ``reports escape user text and load nothing from outside`` () =
     let m = measured ()
     let context = [ "command", hostile ]
@@ -58,6 +61,7 @@ let ``reports escape user text and load nothing from outside`` () =
         Assert.Equal(page.Split("http").Length - 1, page.Split("http://www.w3.org/2000/svg").Length - 1)
         Assert.Contains("<svg", page)
         Assert.StartsWith("<!DOCTYPE html>", page)
+
 let ``the trace csv has one row per step and the tail marked`` () =
     let m = measured ()
     let lines = (TraceReport.csv m).TrimEnd('\n').Split('\n')
@@ -67,6 +71,7 @@ let ``the trace csv has one row per step and the tail marked`` () =
     Assert.StartsWith("50,0.5,measure,", lines[51])
     Assert.EndsWith(",0", lines[51]) // ΔH = 0 at the re-based E0
     Assert.Equal(80, lines |> Array.filter (fun l -> l.Contains ",tail,") |> Array.length)
+
 let ``finder csv and json carry every trial and the verdict`` () =
     let o =
         BoundaryFinder.find
@@ -84,6 +89,7 @@ let ``finder csv and json carry every trial and the verdict`` () =
     Assert.InRange(v.GetProperty("estimate").GetDouble(), 0.00251 - 1e-5, 0.00251 + 1e-5)
     Assert.Equal(o.Trials.Length, doc.RootElement.GetProperty("trials").GetArrayLength())
     Assert.Equal(3, doc.RootElement.GetProperty("trials").[0].GetProperty("runs").GetArrayLength())
+
 let ``svg ticks are round numbers`` () =
     Assert.Equal<float list>([ 0.0; 0.2; 0.4; 0.6; 0.8; 1.0 ], Svg.linearTicks 0.0 1.0)
     Assert.Equal<float list>([ -2e-6; 0.0; 2e-6; 4e-6 ], Svg.linearTicks -2.5e-6 4.1e-6)
@@ -91,6 +97,7 @@ let ``svg ticks are round numbers`` () =
     Assert.Equal<float list>([ 1e-6; 1e-5; 1e-4; 1e-3; 1e-2 ], Svg.logTicks 5e-7 0.03)
     Assert.Equal("1e-5", Svg.tickLabel 1e-5)
     Assert.Equal("0.0025", Svg.tickLabel 0.0025)
+
 let ``a long series is thinned to the pixel grid but keeps its extremes`` () =
     let n = 200_000
 
@@ -115,11 +122,21 @@ let tests =
     testList
         "DriftReportTests"
         [
-            testCase "html escaping covers the five special characters" ``html escaping covers the five special characters``
-            testCase "reports escape user text and load nothing from outside" ``reports escape user text and load nothing from outside``
-            testCase "the trace csv has one row per step and the tail marked" ``the trace csv has one row per step and the tail marked``
-            testCase "finder csv and json carry every trial and the verdict" ``finder csv and json carry every trial and the verdict``
+            testCase
+                "html escaping covers the five special characters"
+                ``html escaping covers the five special characters``
+            testCase
+                "reports escape user text and load nothing from outside"
+                ``reports escape user text and load nothing from outside``
+            testCase
+                "the trace csv has one row per step and the tail marked"
+                ``the trace csv has one row per step and the tail marked``
+            testCase
+                "finder csv and json carry every trial and the verdict"
+                ``finder csv and json carry every trial and the verdict``
             testCase "svg ticks are round numbers" ``svg ticks are round numbers``
-            testCase "a long series is thinned to the pixel grid but keeps its extremes" ``a long series is thinned to the pixel grid but keeps its extremes``
+            testCase
+                "a long series is thinned to the pixel grid but keeps its extremes"
+                ``a long series is thinned to the pixel grid but keeps its extremes``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.DriftReportTests"

@@ -17,8 +17,10 @@ open EcdPde.Reports
 open EcdPde.Reports.Tests.ReportFolders
 
 let private count (needle: string) (text: string) = text.Split(needle).Length - 1
+
 let private parse (s: string) =
     Double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)
+
 /// The centres of the circles of radius `r` and colour `fill`, in drawing order.
 let private circles (r: string) (fill: string) (svg: string) =
     Regex.Matches(
@@ -27,10 +29,12 @@ let private circles (r: string) (fill: string) (svg: string) =
     )
     |> Seq.map (fun m -> parse m.Groups[1].Value, parse m.Groups[2].Value)
     |> Array.ofSeq
+
 /// A 302 × 200 chart (plot area 200 × 114 at (82, 34) with one legend row) of one line from (0, y0) to (10, y1).
 let private small (y0: float) (y1: float) =
     Svg.chart "small" "x" "y" [ Svg.Line("run", Svg.color 0, [| 0.0, y0; 10.0, y1 |]) ]
     |> Svg.withSize 302 200
+
 let ``chart modifiers set the title, labels and size, and an explicit range is drawn exactly`` () =
     let svg =
         small 0.0 100.0
@@ -74,6 +78,7 @@ let ``chart modifiers set the title, labels and size, and an explicit range is d
 
     // without the range the data range is padded by 4%
     Assert.DoesNotContain("points=\"82,148 282,34\"", small 0.0 100.0 |> Svg.render)
+
 let ``a log axis with an explicit range has one tick per decade at the right heights`` () =
     let svg =
         small 1e-3 10.0
@@ -93,6 +98,7 @@ let ``a log axis with an explicit range has one tick per decade at the right hei
     Assert.True(both.X.Log && both.Y.Log)
     Assert.False((both |> Svg.withYLog false).Y.Log)
     Assert.True((both |> Svg.withYLog false).X.Log)
+
 let ``chart modifiers check their arguments`` () =
     let c = small 1.0 2.0
 
@@ -112,6 +118,7 @@ let ``chart modifiers check their arguments`` () =
 
     Assert.Throws<ArgumentException>(fun () -> c |> Svg.logLog |> Svg.withEqualAspect |> Svg.render |> ignore)
     |> ignore
+
 let ``marks are replaced and added in order`` () =
     let line k =
         Svg.Line(sprintf "line %d" k, Svg.color k, [| 0.0, float k; 1.0, float k + 1.0 |])
@@ -122,6 +129,7 @@ let ``marks are replaced and added in order`` () =
     Assert.Equal(2, count "<polyline" svg)
     Assert.True(svg.IndexOf(Svg.color 1) < svg.IndexOf(Svg.color 2))
     Assert.DoesNotContain(">run</text>", svg)
+
 let ``colour scales give their anchor colours`` () =
     Assert.Equal("#440154", ColorScale.viridis 0.0)
     Assert.Equal("#21908d", ColorScale.viridis 0.5)
@@ -135,6 +143,7 @@ let ``colour scales give their anchor colours`` () =
     Assert.Equal("#2166ac", ColorScale.color Diverging nan)
     Assert.Equal<float * float>((-3.0, 3.0), ColorScale.defaultRange Diverging (-1.0, 3.0))
     Assert.Equal<float * float>((-1.0, 3.0), ColorScale.defaultRange Viridis (-1.0, 3.0))
+
 /// The fill colour of each drawn cell of a heatmap (rects of the cell size `w`), in drawing order.
 let private cellFills (svg: string) =
     Regex.Matches(
@@ -143,6 +152,7 @@ let private cellFills (svg: string) =
     )
     |> Seq.map (fun m -> m.Groups[1].Value)
     |> List.ofSeq
+
 let ``a diverging heatmap is white at zero by default, and a fixed colour range is honoured`` () =
     // 2 × 2 cells of 100 pixels; rows drawn from the top: [0.5; 1], then [-1; 0]
     let f =
@@ -170,6 +180,7 @@ let ``a diverging heatmap is white at zero by default, and a fixed colour range 
 
     Assert.Throws<ArgumentException>(fun () -> Heatmap.withContours -1 f |> ignore)
     |> ignore
+
 let ``the iso-line of f = x at 0.5 on the unit square is the vertical segment x = 0.5`` () =
     // 4 × 4 cells: centres at 0.125, 0.375, 0.625, 0.875; the contour runs between the centres
     let f =
@@ -201,6 +212,7 @@ let ``the iso-line of f = x at 0.5 on the unit square is the vertical segment x 
 
     Assert.Equal<Contour.Segment list>([ (0.5, 0.125), (0.5, 0.375) ], Heatmap.contour 0.5 masked)
     Assert.Equal(0, count "class=\"contour\"" (Heatmap.render 200 (Heatmap.withContours 0 f)))
+
 let ``marching squares resolves saddles by the cell mean and follows a circle`` () =
     // corners a = (0, 0) and c = (1, 1) above 0.5, b and d below; the mean 0.5 counts as above: a and c are joined
     let saddle =
@@ -223,6 +235,7 @@ let ``marching squares resolves saddles by the cell mean and follows a circle`` 
     let gaps = List.pairwise angles |> List.map (fun (a, b) -> b - a)
     Assert.True(List.max gaps < 0.15, sprintf "largest angular gap %g" (List.max gaps))
     Assert.True(circle.Length >= 32)
+
 let ``heatmaps keep the aspect ratio of the domain and escape their text`` () =
     let svg =
         Heatmap.sample "wide" (0.0, 2.0, 0.0, 1.0) 4 (fun _ _ -> true) (fun x y -> x + y)
@@ -240,6 +253,7 @@ let ``heatmaps keep the aspect ratio of the domain and escape their text`` () =
     Assert.Contains(">x&lt;1&gt;</text>", svg)
     Assert.Contains(">y&amp;</text>", svg)
     Assert.DoesNotContain("<wide>", svg)
+
 let ``a collocation scatter draws one dot per point in its group's colour, with a legend`` () =
     let interior = [| 0.0, 0.0; 0.5, 0.5; -0.5, 0.25 |]
     let boundary = [| 1.0, 0.0; -1.0, 0.0 |]
@@ -252,6 +266,7 @@ let ``a collocation scatter draws one dot per point in its group's colour, with 
     Assert.Contains(">boundary (2)</text>", svg)
     // boundary dots are drawn after (over) the interior ones
     Assert.True(svg.IndexOf("fill=\"#d62728\"") > svg.LastIndexOf("r=\"1.6\" fill=\"#1f77b4\""))
+
 let ``a scatter chart has an equal aspect ratio, thins large groups and escapes its labels`` () =
     let svg =
         Scatter.chart "<t>" "x & 1" "y" [ "p <q>", "#000000", [| 0.0, 0.0; 2.0, 0.0; 0.0, 1.0 |] ]
@@ -279,6 +294,7 @@ let ``a scatter chart has an equal aspect ratio, thins large groups and escapes 
         Assert.Equal("interior (10000; 1 in 3 shown)", label)
         Assert.Equal(3334, points.Length)
     | other -> failwithf "unexpected marks %A" other
+
 let ``subplots place their figures at the computed offsets under an escaped title`` () =
     let box (w: int) (h: int) =
         sprintf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\"><rect/></svg>" w h
@@ -327,6 +343,7 @@ let ``subplots place their figures at the computed offsets under an escaped titl
 
     Assert.Throws<ArgumentException>(fun () -> Subplots.grid 1 "" [ "<svg viewBox=\"0 0 1 1\"/>" ] |> ignore)
     |> ignore
+
 /// Every figure kind with hostile text, rendered.
 let private hostileFigures () =
     let disk x y = x * x + y * y <= 1.0
@@ -359,6 +376,7 @@ let private hostileFigures () =
         scatter
         Subplots.grid 2 hostile [ heatmap; surface; chart; scatter ]
     ]
+
 let ``every figure kind escapes user text and is well-formed XML`` () =
     for svg in hostileFigures () do
         Assert.DoesNotContain("<script", svg)
@@ -371,6 +389,7 @@ let ``every figure kind escapes user text and is well-formed XML`` () =
 
     // the grid nests the four figures
     Assert.Equal(5, count "<svg" (List.last (hostileFigures ())))
+
 let ``the discovery report shows the collocation points and the residual on the diverging scale`` () =
     let dir = discovery "points" "paper-pde" true
     let html = File.ReadAllText(DiscoveryReport.write dir)
@@ -398,6 +417,7 @@ let ``the discovery report shows the collocation points and the residual on the 
         File.ReadAllText(DiscoveryReport.write (discovery "old" "paper-pde" false))
 
     Assert.DoesNotContain("Collocation points", old)
+
 let ``heatmaps mask points outside the domain, scale colours to the finite range and escape the title`` () =
     let inside x y = x * x + y * y <= 1.0
 
@@ -423,20 +443,44 @@ let tests =
     testList
         "FigureTests"
         [
-            testCase "chart modifiers set the title, labels and size, and an explicit range is drawn exactly" ``chart modifiers set the title, labels and size, and an explicit range is drawn exactly``
-            testCase "a log axis with an explicit range has one tick per decade at the right heights" ``a log axis with an explicit range has one tick per decade at the right heights``
+            testCase
+                "chart modifiers set the title, labels and size, and an explicit range is drawn exactly"
+                ``chart modifiers set the title, labels and size, and an explicit range is drawn exactly``
+            testCase
+                "a log axis with an explicit range has one tick per decade at the right heights"
+                ``a log axis with an explicit range has one tick per decade at the right heights``
             testCase "chart modifiers check their arguments" ``chart modifiers check their arguments``
             testCase "marks are replaced and added in order" ``marks are replaced and added in order``
             testCase "colour scales give their anchor colours" ``colour scales give their anchor colours``
-            testCase "a diverging heatmap is white at zero by default, and a fixed colour range is honoured" ``a diverging heatmap is white at zero by default, and a fixed colour range is honoured``
-            testCase "the iso-line of f = x at 0.5 on the unit square is the vertical segment x = 0.5" ``the iso-line of f = x at 0.5 on the unit square is the vertical segment x = 0.5``
-            testCase "marching squares resolves saddles by the cell mean and follows a circle" ``marching squares resolves saddles by the cell mean and follows a circle``
-            testCase "heatmaps keep the aspect ratio of the domain and escape their text" ``heatmaps keep the aspect ratio of the domain and escape their text``
-            testCase "a collocation scatter draws one dot per point in its group's colour, with a legend" ``a collocation scatter draws one dot per point in its group's colour, with a legend``
-            testCase "a scatter chart has an equal aspect ratio, thins large groups and escapes its labels" ``a scatter chart has an equal aspect ratio, thins large groups and escapes its labels``
-            testCase "subplots place their figures at the computed offsets under an escaped title" ``subplots place their figures at the computed offsets under an escaped title``
-            testCase "every figure kind escapes user text and is well-formed XML" ``every figure kind escapes user text and is well-formed XML``
-            testCase "the discovery report shows the collocation points and the residual on the diverging scale" ``the discovery report shows the collocation points and the residual on the diverging scale``
-            testCase "heatmaps mask points outside the domain, scale colours to the finite range and escape the title" ``heatmaps mask points outside the domain, scale colours to the finite range and escape the title``
+            testCase
+                "a diverging heatmap is white at zero by default, and a fixed colour range is honoured"
+                ``a diverging heatmap is white at zero by default, and a fixed colour range is honoured``
+            testCase
+                "the iso-line of f = x at 0.5 on the unit square is the vertical segment x = 0.5"
+                ``the iso-line of f = x at 0.5 on the unit square is the vertical segment x = 0.5``
+            testCase
+                "marching squares resolves saddles by the cell mean and follows a circle"
+                ``marching squares resolves saddles by the cell mean and follows a circle``
+            testCase
+                "heatmaps keep the aspect ratio of the domain and escape their text"
+                ``heatmaps keep the aspect ratio of the domain and escape their text``
+            testCase
+                "a collocation scatter draws one dot per point in its group's colour, with a legend"
+                ``a collocation scatter draws one dot per point in its group's colour, with a legend``
+            testCase
+                "a scatter chart has an equal aspect ratio, thins large groups and escapes its labels"
+                ``a scatter chart has an equal aspect ratio, thins large groups and escapes its labels``
+            testCase
+                "subplots place their figures at the computed offsets under an escaped title"
+                ``subplots place their figures at the computed offsets under an escaped title``
+            testCase
+                "every figure kind escapes user text and is well-formed XML"
+                ``every figure kind escapes user text and is well-formed XML``
+            testCase
+                "the discovery report shows the collocation points and the residual on the diverging scale"
+                ``the discovery report shows the collocation points and the residual on the diverging scale``
+            testCase
+                "heatmaps mask points outside the domain, scale colours to the finite range and escape the title"
+                ``heatmaps mask points outside the domain, scale colours to the finite range and escape the title``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.FigureTests"

@@ -14,16 +14,19 @@ open EcdPde.Reports
 open EcdPde.Reports.Tests.ReportFolders
 
 let private count (needle: string) (text: string) = text.Split(needle).Length - 1
+
 /// The fill colours of the drawn cells (every polygon but the floor), in drawing order.
 let private cellPolygons (svg: string) =
     Regex.Matches(svg, "<polygon points=\"([^\"]*)\" fill=\"(#[0-9a-f]{6})\"")
     |> Seq.map (fun m -> m.Groups[1].Value, m.Groups[2].Value)
     |> Array.ofSeq
+
 let private points (attribute: string) =
     attribute.Split(' ')
     |> Array.map (fun xy ->
         let c = xy.Split(',')
         Double.Parse(c[0], CultureInfo.InvariantCulture), Double.Parse(c[1], CultureInfo.InvariantCulture))
+
 let ``a 2 × 2 surface seen from above is one square quad, exactly`` () =
     let svg =
         Surface.ofGrid "top" (0.0, 1.0, 0.0, 1.0) [| [| 0.0; 1.0 |]; [| 2.0; 3.0 |] |]
@@ -40,6 +43,7 @@ let ``a 2 × 2 surface seen from above is one square quad, exactly`` () =
     Assert.Equal(1, count "class=\"floor\"" svg)
     Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"480\" height=\"400\"", svg)
     Assert.EndsWith("</svg>", svg)
+
 let ``a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside`` () =
     let full =
         Surface.sample "square" (0.0, 1.0, 0.0, 1.0) 3 (fun _ _ -> true) (fun x y -> x + y)
@@ -75,6 +79,7 @@ let ``a surface draws a quad per cell inside the domain and a triangle per cell 
     Assert.Equal(quads + triangles, polygons.Length)
     Assert.Equal(quads + triangles, (Surface.cells disk).Length)
     Assert.DoesNotContain("NaN", svg)
+
 let ``surface quads are painted back to front`` () =
     // a flat field seen from the front (azimuth 0): farther cells lie higher on the screen (smaller SVG y)
     let svg =
@@ -89,6 +94,7 @@ let ``surface quads are painted back to front`` () =
 
     for k in 1 .. meanY.Length - 1 do
         Assert.True(meanY[k] >= meanY[k - 1] - 1e-9, sprintf "cell %d drawn after a nearer one" k)
+
 let ``surface text is escaped and the modifiers are checked`` () =
     let s =
         Surface.sample "u" (0.0, 1.0, 0.0, 1.0) 4 (fun _ _ -> true) (fun x y -> x * y)
@@ -113,6 +119,7 @@ let ``surface text is escaped and the modifiers are checked`` () =
         |> Surface.render
         |> ignore)
     |> ignore
+
 let ``a fixed colour range sets the colour bar and the cell colours`` () =
     let s =
         Surface.ofGrid "c" (0.0, 1.0, 0.0, 1.0) [| [| 0.0; 0.0 |]; [| 0.0; 0.0 |] |]
@@ -122,6 +129,7 @@ let ``a fixed colour range sets the colour bar and the cell colours`` () =
     Assert.Equal("#21908d", snd (cellPolygons svg).[0]) // 0 is the middle of [−1, 1]
     Assert.Contains(">-1</text>", svg)
     Assert.Contains(">1</text>", svg)
+
 let ``coarsening keeps at most the requested nodes per side and the mask`` () =
     let inside x y = x * x + y * y <= 1.0
 
@@ -141,11 +149,21 @@ let tests =
     testList
         "SurfaceTests"
         [
-            testCase "a 2 × 2 surface seen from above is one square quad, exactly" ``a 2 × 2 surface seen from above is one square quad, exactly``
-            testCase "a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside" ``a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside``
+            testCase
+                "a 2 × 2 surface seen from above is one square quad, exactly"
+                ``a 2 × 2 surface seen from above is one square quad, exactly``
+            testCase
+                "a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside"
+                ``a surface draws a quad per cell inside the domain and a triangle per cell with one corner outside``
             testCase "surface quads are painted back to front" ``surface quads are painted back to front``
-            testCase "surface text is escaped and the modifiers are checked" ``surface text is escaped and the modifiers are checked``
-            testCase "a fixed colour range sets the colour bar and the cell colours" ``a fixed colour range sets the colour bar and the cell colours``
-            testCase "coarsening keeps at most the requested nodes per side and the mask" ``coarsening keeps at most the requested nodes per side and the mask``
+            testCase
+                "surface text is escaped and the modifiers are checked"
+                ``surface text is escaped and the modifiers are checked``
+            testCase
+                "a fixed colour range sets the colour bar and the cell colours"
+                ``a fixed colour range sets the colour bar and the cell colours``
+            testCase
+                "coarsening keeps at most the requested nodes per side and the mask"
+                ``coarsening keeps at most the requested nodes per side and the mask``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.SurfaceTests"

@@ -13,6 +13,20 @@ open EcdPde.Studies.Study
 
 let private temp () =
     Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
+
+let private solver label optimizer settings =
+    {
+        Label = label
+        Stages =
+            [
+                {
+                    Optimizer = optimizer
+                    Settings = settings
+                    Share = 1.0
+                }
+            ]
+    }
+
 let ``the multi-solution study runs on a tiny setting, resumes, and its JSON reads back`` () =
     let settings =
         { MultiSolution.defaults with
@@ -82,6 +96,7 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
     let html = File.ReadAllText(CompareReport.write dir)
     Assert.Contains("Distinct solutions found, paper-pde k=2", html)
     Assert.Contains("newton-sweep (classical): 2", html)
+
 let private synthetic =
     {
         Name = "plots"
@@ -106,8 +121,10 @@ let private synthetic =
         Precision = "float64"
         Seed = 11UL
     }
+
 let private count (text: string) (what: string) =
     (text.Length - text.Replace(what, "").Length) / what.Length
+
 let ``the study report draws profiles, convergence bands and the success table`` () =
     let dir = temp ()
     Directory.CreateDirectory dir |> ignore
@@ -129,6 +146,7 @@ let ``the study report draws profiles, convergence bands and the success table``
 
     Assert.Throws<InvalidDataException>(fun () -> CompareReport.write empty |> ignore)
     |> ignore
+
 let ``a band is a polygon along the lower curve and back along the upper one, broken at gaps`` () =
     let svg =
         Svg.render (
@@ -148,6 +166,7 @@ let ``a band is a polygon along the lower curve and back along the upper one, br
     Assert.Equal(2, count svg "<polygon")
     Assert.Contains("fill-opacity=\"0.18\"", svg)
     Assert.Contains(">IQR</text>", svg)
+
 let ``the multi-solution chart has a line per PINN strategy and a rule per classical one`` () =
     let row strategy budget matched : MultiSolution.Row =
         {
@@ -197,9 +216,17 @@ let tests =
     testList
         "CompareReportTests"
         [
-            testCase "the multi-solution study runs on a tiny setting, resumes, and its JSON reads back" ``the multi-solution study runs on a tiny setting, resumes, and its JSON reads back``
-            testCase "the study report draws profiles, convergence bands and the success table" ``the study report draws profiles, convergence bands and the success table``
-            testCase "a band is a polygon along the lower curve and back along the upper one, broken at gaps" ``a band is a polygon along the lower curve and back along the upper one, broken at gaps``
-            testCase "the multi-solution chart has a line per PINN strategy and a rule per classical one" ``the multi-solution chart has a line per PINN strategy and a rule per classical one``
+            testCase
+                "the multi-solution study runs on a tiny setting, resumes, and its JSON reads back"
+                ``the multi-solution study runs on a tiny setting, resumes, and its JSON reads back``
+            testCase
+                "the study report draws profiles, convergence bands and the success table"
+                ``the study report draws profiles, convergence bands and the success table``
+            testCase
+                "a band is a polygon along the lower curve and back along the upper one, broken at gaps"
+                ``a band is a polygon along the lower curve and back along the upper one, broken at gaps``
+            testCase
+                "the multi-solution chart has a line per PINN strategy and a rule per classical one"
+                ``the multi-solution chart has a line per PINN strategy and a rule per classical one``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.CompareReportTests"

@@ -4,8 +4,6 @@ module EcdPde.Reports.Tests.DiscoveryReportTests
 open System
 open System.IO
 open System.Text.Json
-open FsCheck
-open FsCheck.FSharp
 open Xunit
 open Expecto
 open Ecd.Core.Objectives
@@ -103,6 +101,8 @@ let tests =
     testList
         "DiscoveryReportTests"
         [
-            testCase "discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back" ``discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back``
+            testCase
+                "discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back"
+                ``discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.DiscoveryReportTests"

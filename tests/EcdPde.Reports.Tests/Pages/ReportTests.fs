@@ -15,6 +15,8 @@ open EcdPde.Runs
 open EcdPde.Reports
 open EcdPde.Reports.Tests.ReportFolders
 
+let private count (needle: string) (text: string) = text.Split(needle).Length - 1
+
 let ``the discovery report escapes the problem, parameters, settings, check texts and the folder name`` () =
     let dir = discovery "run <&> \"q\" 'a'" hostile true
     let html = File.ReadAllText(DiscoveryReport.write dir)
@@ -41,11 +43,13 @@ let ``the discovery report escapes the problem, parameters, settings, check text
     Assert.Contains("it matches (below the distinctness threshold 0.1)", html)
     // the only URL is the SVG namespace
     Assert.Equal(count "http" html, count "http://www.w3.org/2000/svg" html)
+
 let ``a discovery folder without residuals says so instead of drawing them`` () =
     let dir = discovery "old" "paper-pde" false
     let html = File.ReadAllText(DiscoveryReport.write dir)
     Assert.Equal(2 * 2 + 2, count "<svg" html)
     Assert.Equal(2, count "No residual values are stored" html)
+
 let ``the optimization report shows every trace, its settings and the checkpoint, escaping file names`` () =
     let dir = optimization "adam <1> & \"x\".csv"
     Assert.True(File.Exists(Path.Combine(dir, "adam <1> & \"x\".settings.json")))
@@ -60,6 +64,7 @@ let ``the optimization report shows every trace, its settings and the checkpoint
     Assert.Equal(3, count "<svg" html) // loss, energy, |energy drift|
     // the loss axis is logarithmic: its ticks are 1-2-5 multiples or, on a short range, round linear values
     Assert.Contains("Loss F(θ) per step (log scale)", html)
+
 let ``drift folders read back from their JSON give the drift writers' pages`` () =
     let m = driftMeasurement ()
     let finder = finderOutcome ()
@@ -93,6 +98,7 @@ let ``drift folders read back from their JSON give the drift writers' pages`` ()
     Assert.Contains("Energy drift trace", both)
     Assert.Contains("Energy drift scaling", both)
     Assert.Equal(1, count "<html" both)
+
 let ``an unrecognized or missing folder is an error naming it and what was expected`` () =
     let empty = fresh None
     File.WriteAllText(Path.Combine(empty, "notes.csv"), "a,b\n1,2\n")
@@ -119,6 +125,7 @@ let ``an unrecognized or missing folder is an error naming it and what was expec
 
     Assert.Contains(missing, e2.Message)
     Assert.Contains("does not exist", e2.Message)
+
 let ``other folder kinds plug in through the list of kinds`` () =
     let dir = fresh None
     File.WriteAllText(Path.Combine(dir, "custom.json"), "{}")
@@ -148,11 +155,23 @@ let tests =
     testList
         "ReportTests"
         [
-            testCase "the discovery report escapes the problem, parameters, settings, check texts and the folder name" ``the discovery report escapes the problem, parameters, settings, check texts and the folder name``
-            testCase "a discovery folder without residuals says so instead of drawing them" ``a discovery folder without residuals says so instead of drawing them``
-            testCase "the optimization report shows every trace, its settings and the checkpoint, escaping file names" ``the optimization report shows every trace, its settings and the checkpoint, escaping file names``
-            testCase "drift folders read back from their JSON give the drift writers' pages" ``drift folders read back from their JSON give the drift writers' pages``
-            testCase "an unrecognized or missing folder is an error naming it and what was expected" ``an unrecognized or missing folder is an error naming it and what was expected``
-            testCase "other folder kinds plug in through the list of kinds" ``other folder kinds plug in through the list of kinds``
+            testCase
+                "the discovery report escapes the problem, parameters, settings, check texts and the folder name"
+                ``the discovery report escapes the problem, parameters, settings, check texts and the folder name``
+            testCase
+                "a discovery folder without residuals says so instead of drawing them"
+                ``a discovery folder without residuals says so instead of drawing them``
+            testCase
+                "the optimization report shows every trace, its settings and the checkpoint, escaping file names"
+                ``the optimization report shows every trace, its settings and the checkpoint, escaping file names``
+            testCase
+                "drift folders read back from their JSON give the drift writers' pages"
+                ``drift folders read back from their JSON give the drift writers' pages``
+            testCase
+                "an unrecognized or missing folder is an error naming it and what was expected"
+                ``an unrecognized or missing folder is an error naming it and what was expected``
+            testCase
+                "other folder kinds plug in through the list of kinds"
+                ``other folder kinds plug in through the list of kinds``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.ReportTests"

@@ -13,9 +13,11 @@ let ``Wilson interval matches hand-computed values`` () =
     let lo0, hi0 = Proportion.wilson 0 20
     Assert.Equal(0.0, lo0, 12)
     Assert.Equal(0.16113, hi0, 4)
+
 let ``log-log slope recovers a known exponent`` () =
     let pts = [ for x in [ 0.1; 0.2; 0.4; 0.8 ] -> x, 3.0 * x ** 2.5 ]
     Assert.Equal(2.5, Regression.logLogSlope pts, 10)
+
 let ``line fit matches a hand computation, with the t interval`` () =
     // x = 1…5, y = 1.1, 1.9, 3.2, 3.9, 5.1: slope 1, intercept 0.04, SE √(0.036/3/10) = 0.04899, t(0.975; 3) = 3.18245.
     let f =
@@ -28,10 +30,12 @@ let ``line fit matches a hand computation, with the t interval`` () =
     Assert.Equal(1.1559073916350404, snd f.SlopeInterval, 10)
     Assert.Equal(0.9928514694201748, f.RSquared, 12)
     Assert.Equal(3, f.DegreesOfFreedom)
+
 let ``t quantiles are the textbook ones`` () =
     Assert.Equal(4.302652729749464, Regression.tQuantile 0.95 2, 9)
     Assert.Equal(2.2281388519862744, Regression.tQuantile 0.95 10, 9)
     Assert.Equal(1.959963984540054, Regression.tQuantile 0.95 10_000_000, 4)
+
 let ``line fit rejects what it cannot fit`` () =
     let e =
         Assert.Throws<System.ArgumentException>(fun () ->
@@ -48,6 +52,7 @@ let ``line fit rejects what it cannot fit`` () =
     Assert.Throws<System.ArgumentException>(fun () ->
         Regression.fitLine 1.0 [| 1.0; 2.0 |] [| 2.0; 3.0 |] |> ignore)
     |> ignore
+
 let ``summaries: identical values have exactly zero spread, medians of odd and even counts`` () =
     Assert.Equal(0.0, Summary.standardError (Array.create 7 0.1))
     Assert.Equal(2.0, Summary.median [| 3.0; 1.0; 2.0 |])
@@ -55,6 +60,7 @@ let ``summaries: identical values have exactly zero spread, medians of odd and e
     Assert.True(Double.IsNaN(Summary.standardError [| 1.0 |]))
     // s = √(Σ(x − 2.5)²/3) = √(5/3); SE = s/2.
     Assert.Equal(sqrt (5.0 / 3.0) / 2.0, Summary.standardError [| 1.0; 2.0; 3.0; 4.0 |], 14)
+
 let ``quantiles follow R's type 7 and the IQR is Q3 − Q1`` () =
     let xs = [| 7.0; 1.0; 3.0; 5.0; 9.0 |]
     Assert.Equal(5.0, Bootstrap.quantile 0.5 xs)
@@ -66,6 +72,7 @@ let ``quantiles follow R's type 7 and the IQR is Q3 − Q1`` () =
 
     Assert.Throws<ArgumentException>(fun () -> Bootstrap.quantile 1.5 xs |> ignore)
     |> ignore
+
 let ``the bootstrap interval of the median is seeded, brackets the median and narrows with more data`` () =
     let r = Ecd.Core.Randomness.Xoshiro256.FromSeed 4UL
     let small = Array.init 15 (fun _ -> 100.0 + 10.0 * r.NextNormal())
@@ -78,6 +85,7 @@ let ``the bootstrap interval of the median is seeded, brackets the median and na
     Assert.True(hi2 - lo2 < hi - lo)
     // the true median 100 is inside the large-sample interval (≈ ±1.6)
     Assert.True(lo2 < 100.0 && 100.0 < hi2, sprintf "[%g, %g]" lo2 hi2)
+
 let ``performance profiles on a toy table`` () =
     // problems × solvers (A, B); B fails on the last problem
     let costs = [| [| 10.0; 20.0 |]; [| 30.0; 15.0 |]; [| 5.0; infinity |] |]
@@ -89,6 +97,7 @@ let ``performance profiles on a toy table`` () =
 
     Assert.Throws<ArgumentException>(fun () -> Profiles.performance [| [| 0.0 |] |] [| 1.0 |] |> ignore)
     |> ignore
+
 let ``data profiles count problems solved within κ simplex gradients`` () =
     let evals = [| [| 30.0; 90.0 |]; [| 12.0; infinity |] |]
     let d = Profiles.data evals [| 2; 3 |] [| 5.0; 10.0; 40.0 |]
@@ -101,15 +110,27 @@ let tests =
     testList
         "StatisticsTests"
         [
-            testCase "Wilson interval matches hand-computed values" ``Wilson interval matches hand-computed values``
+            testCase
+                "Wilson interval matches hand-computed values"
+                ``Wilson interval matches hand-computed values``
             testCase "log-log slope recovers a known exponent" ``log-log slope recovers a known exponent``
-            testCase "line fit matches a hand computation, with the t interval" ``line fit matches a hand computation, with the t interval``
+            testCase
+                "line fit matches a hand computation, with the t interval"
+                ``line fit matches a hand computation, with the t interval``
             testCase "t quantiles are the textbook ones" ``t quantiles are the textbook ones``
             testCase "line fit rejects what it cannot fit" ``line fit rejects what it cannot fit``
-            testCase "summaries: identical values have exactly zero spread, medians of odd and even counts" ``summaries: identical values have exactly zero spread, medians of odd and even counts``
-            testCase "quantiles follow R's type 7 and the IQR is Q3 − Q1" ``quantiles follow R's type 7 and the IQR is Q3 − Q1``
-            testCase "the bootstrap interval of the median is seeded, brackets the median and narrows with more data" ``the bootstrap interval of the median is seeded, brackets the median and narrows with more data``
+            testCase
+                "summaries: identical values have exactly zero spread, medians of odd and even counts"
+                ``summaries: identical values have exactly zero spread, medians of odd and even counts``
+            testCase
+                "quantiles follow R's type 7 and the IQR is Q3 − Q1"
+                ``quantiles follow R's type 7 and the IQR is Q3 − Q1``
+            testCase
+                "the bootstrap interval of the median is seeded, brackets the median and narrows with more data"
+                ``the bootstrap interval of the median is seeded, brackets the median and narrows with more data``
             testCase "performance profiles on a toy table" ``performance profiles on a toy table``
-            testCase "data profiles count problems solved within κ simplex gradients" ``data profiles count problems solved within κ simplex gradients``
+            testCase
+                "data profiles count problems solved within κ simplex gradients"
+                ``data profiles count problems solved within κ simplex gradients``
         ]
     |> testSequencedGroup "EcdPde.Runs.Tests.StatisticsTests"

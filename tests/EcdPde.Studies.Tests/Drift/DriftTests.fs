@@ -37,6 +37,7 @@ let ``the tail is the last fraction of the measured steps, relative to E0 after 
     let cut = TailDrift.measure p 0.1 7UL (EnergyTrace([| 1.0; 2.0; 3.0 |], "diverged"))
     Assert.True(Double.IsNaN cut.TailMean)
     Assert.Equal(Some "diverged", cut.Stopped)
+
 let ``protocol checks name the parameter and the value`` () =
     let bad (p: TailDrift.Protocol) (needle: string) =
         let e = Assert.Throws<ArgumentException>(fun () -> TailDrift.validate p)
@@ -56,7 +57,9 @@ let private planted (dtStar: float) (c: float) (s: float) (seeds: int) (dt: floa
         Xoshiro256.FromSeed(Xoshiro256.DeriveSeed(uint64 (BitConverter.DoubleToInt64Bits dt), 17UL))
 
     Array.init seeds (fun _ -> c * (dt - dtStar) + s * rng.NextNormal())
+
 let private settings = BoundaryFinder.defaults
+
 let ``the finder recovers a planted sign flip`` () =
     let dtStar = 0.002471
 
@@ -81,6 +84,7 @@ let ``the finder recovers a planted sign flip`` () =
 
     Assert.Equal("dissipative", o.Trials[0].Label)
     Assert.Equal("anti-dissipative", o.Trials[1].Label)
+
 let ``when the ends agree in sign the finder scans the interior and bisects the first flip`` () =
     // (dt − a)(dt − b) > 0 at both ends, negative between a and b.
     let a, b = 0.00241, 0.00259
@@ -106,6 +110,7 @@ let ``when the ends agree in sign the finder scans the interior and bisects the 
 
     Assert.Contains(o.Notes, fun n -> n.Contains "flips 2 times")
     Assert.Contains(o.Notes, fun n -> n.Contains "identical")
+
 let ``a flip hidden in the noise is reported as not significant, never as a dt*`` () =
     // The planted flip moves the mean by at most 3e-4 while the standard error is 1e-2/√20 ≈ 2.2e-3.
     for seedShift in 0..9 do
@@ -116,6 +121,7 @@ let ``a flip hidden in the noise is reported as not significant, never as a dt*`
         | BoundaryFinder.Found _ -> failwithf "reported a dt* from noise: %A" o.Verdict
         | BoundaryFinder.NoFlip why -> Assert.Contains("no statistically significant sign flip", why)
         | BoundaryFinder.Unresolved(_, _, why) -> Assert.Contains("not significant", why)
+
 let ``a bisection that reaches the noise stops with the significant bracket`` () =
     let dtStar = 0.00253
     let o = BoundaryFinder.find settings (planted dtStar 1.0 2e-4 settings.Seeds)
@@ -129,6 +135,7 @@ let ``a bisection that reaches the noise stops with the significant bracket`` ()
         Assert.False(last.Significant)
         Assert.InRange(last.Dt, lo, hi)
     | v -> failwithf "expected Unresolved, got %A" v
+
 let ``noise-free planted flips are found anywhere in the bracket`` () =
     let prop (k: int, up: bool) =
         let dtStar = settings.DtLo + (float k / 1000.0) * (settings.DtHi - settings.DtLo)
@@ -141,6 +148,7 @@ let ``noise-free planted flips are found anywhere in the bracket`` () =
         | _ -> false
 
     Prop.forAll (Arb.fromGen (Gen.zip (Gen.choose (5, 995)) (Gen.elements [ true; false ]))) prop
+
 /// The leapfrog on the oscillator conserves H̃ = H − Δt²|x|²/(8m) exactly, and x_n = x₀cos nθ + B sin nθ with
 /// cos θ = 1 − Δt²/(2m): an independent closed form of the mean tail ΔH after a warm-up.
 let private closedFormTailMean (m: float) (warmup: int) (steps: int) (tail: int) (dt: float) =
@@ -158,6 +166,7 @@ let private closedFormTailMean (m: float) (warmup: int) (steps: int) (tail: int)
         dt * dt / (8.0 * m) * (r2 n - r2 warmup)
 
     [ warmup + steps - tail + 1 .. warmup + steps ] |> List.averageBy dH
+
 let ``on the real toy system the finder lands on the closed-form dt*`` () =
     // No noise, warm-up 200, 1000 measured steps: the mean tail ΔH changes sign inside [0.0012, 0.0016].
     let f = closedFormTailMean 0.35 200 1000 200
@@ -195,6 +204,7 @@ let ``on the real toy system the finder lands on the closed-form dt*`` () =
     | BoundaryFinder.Found(est, _, _) ->
         Assert.True(abs (est - exact) < 1e-7, sprintf "found %g, closed form %g" est exact)
     | v -> failwithf "expected Found, got %A" v
+
 let ``bad brackets, zero seeds and non-positive tolerances give clear errors`` () =
     let bad (s: BoundaryFinder.Settings) (needles: string list) =
         let e =
@@ -239,6 +249,7 @@ let private runPoints (dts: float list) (perDt: int) (make: float -> int -> floa
                     TailMean = nan
                 }
     ]
+
 let ``the slope fit recovers a known exponent and its interval covers it at the stated rate`` () =
     // y = 3·dt^2.5·e^(0.2ξ): the 95% interval should contain 2.5 in about 95% of replicates, and shrink like 1/√n.
     let dts = [ 0.04; 0.02; 0.01; 0.005 ]
@@ -273,6 +284,7 @@ let ``the slope fit recovers a known exponent and its interval covers it at the 
     let exact, _, _ = Scaling.fit 0.95 (runPoints dts 1 (fun dt _ -> 0.7 * dt ** 1.5))
     Assert.Equal(1.5, exact.Value.Slope, 12)
     Assert.True(width exact.Value < 1e-10)
+
 let ``identical runs count once and zero drifts are excluded from the fit`` () =
     let runs =
         runPoints [ 0.02; 0.01 ] 3 (fun dt i -> if dt = 0.01 && i = 2 then 0.0 else dt * dt)
@@ -281,6 +293,7 @@ let ``identical runs count once and zero drifts are excluded from the fit`` () =
     Assert.Equal(2, points.Length)
     Assert.Equal(1, excluded)
     Assert.Equal(2.0, fit.Value.Slope, 12)
+
 let ``real dynamics: leapfrog drifts like dt squared and explicit Euler like dt over a fixed time span`` () =
     let s =
         { Scaling.defaults with
@@ -309,6 +322,7 @@ let ``real dynamics: leapfrog drifts like dt squared and explicit Euler like dt 
     Assert.InRange((slope "euler").Slope, 0.99, 1.05)
     Assert.Equal(4, (slope "leapfrog").Points) // the two identical seeds count once
     Assert.Equal(2500L, (o.Methods.Head.Runs |> List.find (fun r -> r.Dt = 0.002)).Steps)
+
 let ``scaling and dynamics inputs are checked`` () =
     let bad (f: unit -> unit) (needle: string) =
         let e = Assert.ThrowsAny<ArgumentException>(f)
@@ -360,6 +374,7 @@ let ``scaling and dynamics inputs are checked`` () =
                 }
             |> ignore)
         "eta = 0.5"
+
 let ``optimizer dynamics take the drift defaults and any objective`` () =
     let d =
         Dynamics.build
@@ -379,6 +394,7 @@ let ``optimizer dynamics take the drift defaults and any objective`` () =
         m.Energy,
         (TailDrift.run d TailDrift.defaultProtocol NoiseOptions.Off 0.001 0UL).Energy
     )
+
 let ``any IObjective plugs in, as a PINN loss will`` () =
     // A hand-written objective (F = Σ cosh xᵢ) stands in for a loss the core does not know by name.
     let objective =
@@ -418,20 +434,49 @@ let tests =
     testList
         "DriftTests"
         [
-            testCase "the tail is the last fraction of the measured steps, relative to E0 after the warm-up" ``the tail is the last fraction of the measured steps, relative to E0 after the warm-up``
-            testCase "protocol checks name the parameter and the value" ``protocol checks name the parameter and the value``
+            testCase
+                "the tail is the last fraction of the measured steps, relative to E0 after the warm-up"
+                ``the tail is the last fraction of the measured steps, relative to E0 after the warm-up``
+            testCase
+                "protocol checks name the parameter and the value"
+                ``protocol checks name the parameter and the value``
             testCase "the finder recovers a planted sign flip" ``the finder recovers a planted sign flip``
-            testCase "when the ends agree in sign the finder scans the interior and bisects the first flip" ``when the ends agree in sign the finder scans the interior and bisects the first flip``
-            testCase "a flip hidden in the noise is reported as not significant, never as a dt*" ``a flip hidden in the noise is reported as not significant, never as a dt*``
-            testCase "a bisection that reaches the noise stops with the significant bracket" ``a bisection that reaches the noise stops with the significant bracket``
-            testPropertyWithConfig ({ FsCheckConfig.defaultConfig with maxTest = 60 }) "noise-free planted flips are found anywhere in the bracket" (``noise-free planted flips are found anywhere in the bracket`` ())
-            testCase "on the real toy system the finder lands on the closed-form dt*" ``on the real toy system the finder lands on the closed-form dt*``
-            testCase "bad brackets, zero seeds and non-positive tolerances give clear errors" ``bad brackets, zero seeds and non-positive tolerances give clear errors``
-            testCase "the slope fit recovers a known exponent and its interval covers it at the stated rate" ``the slope fit recovers a known exponent and its interval covers it at the stated rate``
-            testCase "identical runs count once and zero drifts are excluded from the fit" ``identical runs count once and zero drifts are excluded from the fit``
-            testCase "real dynamics: leapfrog drifts like dt squared and explicit Euler like dt over a fixed time span" ``real dynamics: leapfrog drifts like dt squared and explicit Euler like dt over a fixed time span``
+            testCase
+                "when the ends agree in sign the finder scans the interior and bisects the first flip"
+                ``when the ends agree in sign the finder scans the interior and bisects the first flip``
+            testCase
+                "a flip hidden in the noise is reported as not significant, never as a dt*"
+                ``a flip hidden in the noise is reported as not significant, never as a dt*``
+            testCase
+                "a bisection that reaches the noise stops with the significant bracket"
+                ``a bisection that reaches the noise stops with the significant bracket``
+            testPropertyWithConfig
+                ({ FsCheckConfig.defaultConfig with
+                    maxTest = 60
+                })
+                "noise-free planted flips are found anywhere in the bracket"
+                (``noise-free planted flips are found anywhere in the bracket`` ())
+            testCase
+                "on the real toy system the finder lands on the closed-form dt*"
+                ``on the real toy system the finder lands on the closed-form dt*``
+            testCase
+                "bad brackets, zero seeds and non-positive tolerances give clear errors"
+                ``bad brackets, zero seeds and non-positive tolerances give clear errors``
+            testCase
+                "the slope fit recovers a known exponent and its interval covers it at the stated rate"
+                ``the slope fit recovers a known exponent and its interval covers it at the stated rate``
+            testCase
+                "identical runs count once and zero drifts are excluded from the fit"
+                ``identical runs count once and zero drifts are excluded from the fit``
+            testCase
+                "real dynamics: leapfrog drifts like dt squared and explicit Euler like dt over a fixed time span"
+                ``real dynamics: leapfrog drifts like dt squared and explicit Euler like dt over a fixed time span``
             testCase "scaling and dynamics inputs are checked" ``scaling and dynamics inputs are checked``
-            testCase "optimizer dynamics take the drift defaults and any objective" ``optimizer dynamics take the drift defaults and any objective``
-            testCase "any IObjective plugs in, as a PINN loss will" ``any IObjective plugs in, as a PINN loss will``
+            testCase
+                "optimizer dynamics take the drift defaults and any objective"
+                ``optimizer dynamics take the drift defaults and any objective``
+            testCase
+                "any IObjective plugs in, as a PINN loss will"
+                ``any IObjective plugs in, as a PINN loss will``
         ]
     |> testSequencedGroup "EcdPde.Studies.Tests.DriftTests"

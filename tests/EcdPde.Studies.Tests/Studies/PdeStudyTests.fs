@@ -12,6 +12,7 @@ open EcdPde.Studies.Study
 
 let private temp () =
     Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
+
 let private solver label optimizer settings =
     {
         Label = label
@@ -24,6 +25,7 @@ let private solver label optimizer settings =
                 }
             ]
     }
+
 /// The paper's PDE (k = 2) from one initialization, Adam (deterministic) and BBI with two seeds, 30 steps.
 let private tinyPde =
     {
@@ -40,11 +42,13 @@ let private tinyPde =
         Precision = "float64"
         Seed = 3UL
     }
+
 let private untimed (r: StudyRunner.CellResult) =
     { r with
         Seconds = 0.0
         SecondsToTarget = r.SecondsToTarget |> Option.map (fun _ -> 0.0)
     }
+
 let ``a PDE study cell on a tiny budget runs, records its history and distance, and resumes`` () =
     let dir = temp ()
     let first, ran = StudyRunner.run tinyPde dir 2 (fun _ _ -> ())
@@ -79,6 +83,7 @@ let ``a PDE study cell on a tiny budget runs, records its history and distance, 
     let third, ranThird = StudyRunner.run tinyPde dir 2 (fun _ _ -> ())
     Assert.Equal(1, ranThird)
     Assert.Equal<StudyRunner.CellResult list>(List.map untimed first, List.map untimed third)
+
 let ``success on a PDE problem needs the gates and the distance`` () =
     let a: PdeProblem.Assessment =
         {
@@ -93,6 +98,7 @@ let ``success on a PDE problem needs the gates and the distance`` () =
     Assert.False(PdeProblem.reached 0.01 a)
     Assert.False(PdeProblem.reached 0.1 { a with GatesPass = false })
     Assert.False(PdeProblem.reached 0.1 { a with Distance = nan })
+
 let ``invalid PDE problems give clear errors`` () =
     let check (p: Problem) (precision: string) (texts: string list) =
         let e =
@@ -163,6 +169,7 @@ let ``invalid PDE problems give clear errors`` () =
             validate { tinyPde with Problems = [ ok; ok ] } |> ignore)
 
     Assert.Contains("two problems are named 'paper'", e.Message)
+
 let ``a study with a PDE problem survives the study file round trip`` () =
     let path = temp () + ".json"
     BuiltInStudies.write tinyPde path
@@ -177,11 +184,13 @@ let private weights = Array.create 4 0.25
 let private solA = [| 1.0; 1.0; 1.0; 1.0 |]
 let private solB = [| -5.0; -5.0; -5.0; -5.0 |]
 let private classical = [ "A", solA; "B", solB ]
+
 let private gates =
     {
         MaxResidualL2 = 1.0
         MaxBoundary = 0.1
     }
+
 let private candidate run (values: float[]) residual : Candidate =
     {
         Run = run
@@ -194,6 +203,7 @@ let private candidate run (values: float[]) residual : Candidate =
         Probes = []
         Theta = [||]
     }
+
 let ``multi-solution bookkeeping: a budget counts the first runs, matches them to the classical solutions and sums their costs``
     ()
     =
@@ -267,6 +277,7 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
     Assert.Equal(1, agg.MinMatched)
     Assert.Equal(2, agg.MaxMatched)
     Assert.Equal<string list>([ "A"; "B" ], agg.AnyMatched)
+
 let ``bad multi-solution settings are refused`` () =
     let check s (text: string) =
         let e =
@@ -336,8 +347,7 @@ let private synthetic =
         Precision = "float64"
         Seed = 11UL
     }
-let private count (text: string) (what: string) =
-    (text.Length - text.Replace(what, "").Length) / what.Length
+
 let ``instance costs: a deterministic solver's run stands for every seed of its start`` () =
     let results, _ = StudyRunner.run synthetic (temp ()) 2 (fun _ _ -> ())
     // gdm: 3 starts × 1; bbi: 3 starts × 2
@@ -362,12 +372,22 @@ let tests =
     testList
         "PdeStudyTests"
         [
-            testCase "a PDE study cell on a tiny budget runs, records its history and distance, and resumes" ``a PDE study cell on a tiny budget runs, records its history and distance, and resumes``
-            testCase "success on a PDE problem needs the gates and the distance" ``success on a PDE problem needs the gates and the distance``
+            testCase
+                "a PDE study cell on a tiny budget runs, records its history and distance, and resumes"
+                ``a PDE study cell on a tiny budget runs, records its history and distance, and resumes``
+            testCase
+                "success on a PDE problem needs the gates and the distance"
+                ``success on a PDE problem needs the gates and the distance``
             testCase "invalid PDE problems give clear errors" ``invalid PDE problems give clear errors``
-            testCase "a study with a PDE problem survives the study file round trip" ``a study with a PDE problem survives the study file round trip``
-            testCase "multi-solution bookkeeping: a budget counts the first runs, matches them to the classical solutions and sums their costs" ``multi-solution bookkeeping: a budget counts the first runs, matches them to the classical solutions and sums their costs``
+            testCase
+                "a study with a PDE problem survives the study file round trip"
+                ``a study with a PDE problem survives the study file round trip``
+            testCase
+                "multi-solution bookkeeping: a budget counts the first runs, matches them to the classical solutions and sums their costs"
+                ``multi-solution bookkeeping: a budget counts the first runs, matches them to the classical solutions and sums their costs``
             testCase "bad multi-solution settings are refused" ``bad multi-solution settings are refused``
-            testCase "instance costs: a deterministic solver's run stands for every seed of its start" ``instance costs: a deterministic solver's run stands for every seed of its start``
+            testCase
+                "instance costs: a deterministic solver's run stands for every seed of its start"
+                ``instance costs: a deterministic solver's run stands for every seed of its start``
         ]
     |> testSequencedGroup "EcdPde.Studies.Tests.PdeStudyTests"

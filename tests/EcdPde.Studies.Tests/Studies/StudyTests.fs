@@ -64,8 +64,10 @@ let private tiny =
         Precision = "float64"
         Seed = 5UL
     }
+
 let private temp () =
     Path.Combine(Path.GetTempPath(), "ecdpde-study-" + Guid.NewGuid().ToString("N"))
+
 let ``a study runs every cell once; a rerun skips the finished cells and reads the same results`` () =
     let dir = temp ()
     let first, ran = StudyRunner.run tiny dir 2 (fun _ _ -> ())
@@ -83,6 +85,7 @@ let ``a study runs every cell once; a rerun skips the finished cells and reads t
         }
 
     Assert.Equal<StudyRunner.CellResult list>(List.map untimed first, List.map untimed again)
+
 let ``summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does not reach Rosenbrock's target``
     ()
     =
@@ -103,6 +106,7 @@ let ``summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does
     Assert.True(Double.IsNaN((find "rosen" "gdm").MedianSteps))
     let costs = StudyRunner.profileCosts tiny results
     Assert.True(Double.IsPositiveInfinity(costs.[1].[0])) // gdm on Rosenbrock never reaches the target
+
 let ``invalid studies give clear errors`` () =
     let check (s: Study) (text: string) =
         let e = Assert.ThrowsAny<ArgumentException>(fun () -> validate s |> ignore)
@@ -172,6 +176,7 @@ let ``invalid studies give clear errors`` () =
             }
         |> ignore)
     |> ignore
+
 let ``a study file reads back into the same study`` () =
     let path = temp () + ".json"
 
@@ -197,9 +202,15 @@ let tests =
     testList
         "StudyTests"
         [
-            testCase "a study runs every cell once; a rerun skips the finished cells and reads the same results" ``a study runs every cell once; a rerun skips the finished cells and reads the same results``
-            testCase "summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does not reach Rosenbrock's target" ``summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does not reach Rosenbrock's target``
+            testCase
+                "a study runs every cell once; a rerun skips the finished cells and reads the same results"
+                ``a study runs every cell once; a rerun skips the finished cells and reads the same results``
+            testCase
+                "summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does not reach Rosenbrock's target"
+                ``summaries: L-BFGS solves the quadratic and Rosenbrock, small-step GDM does not reach Rosenbrock's target``
             testCase "invalid studies give clear errors" ``invalid studies give clear errors``
-            testCase "a study file reads back into the same study" ``a study file reads back into the same study``
+            testCase
+                "a study file reads back into the same study"
+                ``a study file reads back into the same study``
         ]
     |> testSequencedGroup "EcdPde.Studies.Tests.StudyTests"

@@ -8,6 +8,7 @@ open MathNet.Numerics.LinearAlgebra
 open Pde.FSharp.Classical
 
 let private options = Newton.NewtonOptions.Default
+
 let ``banded LU with pivoting agrees with MathNet's dense LU`` () =
     let r = Random(3)
 
@@ -32,6 +33,7 @@ let ``banded LU with pivoting agrees with MathNet's dense LU`` () =
                 abs (expected[i] - x[i]) <= 1e-9 * max 1.0 (abs expected[i]),
                 sprintf "x[%d] = %g, MathNet %g" i x[i] expected[i]
             )
+
 let ``banded matrix errors are clear`` () =
     Assert.Throws<ArgumentException>(fun () -> BandedMatrix(0, 1, 1) |> ignore)
     |> ignore
@@ -39,6 +41,7 @@ let ``banded matrix errors are clear`` () =
     let m = BandedMatrix(3, 1, 1)
     Assert.Throws<ArgumentException>(fun () -> m[0, 2] <- 1.0) |> ignore
     Assert.Throws<ArithmeticException>(fun () -> m.Factor()) |> ignore
+
 let ``1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7514, each matches the closed form``
     ()
     =
@@ -62,6 +65,7 @@ let ``1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7
 
         // second-order finite differences, h = 1/401: error ≈ h²·max|u⁗|/12
         Assert.True(err < 2e-4, sprintf "θ = %g: max error %g" theta err)
+
 let ``1-D Bratu has no solution above the fold λc ≈ 3.5138`` () =
     Assert.Empty(Bratu.closedFormThetas 3.6)
     Assert.Equal(2, (Bratu.closedFormThetas 3.5).Length)
@@ -70,6 +74,7 @@ let ``1-D Bratu has no solution above the fold λc ≈ 3.5138`` () =
         Newton.deflate options 3 (Bratu.system1D 3.6 100) [ Array.zeroCreate 100 ]
 
     Assert.Empty(found)
+
 let ``2-D Bratu at λ = 6: two solutions, second-order convergent`` () =
     let maxes n =
         let found, _ =
@@ -89,6 +94,7 @@ let ``2-D Bratu at λ = 6: two solutions, second-order convergent`` () =
 
     Assert.InRange(fine[0], 0.78, 0.82)
     Assert.InRange(fine[1], 2.1, 2.4)
+
 let ``2-D Bratu: the upper solution grows as λ decreases`` () =
     let upper lambda =
         // (on a 15 × 15 grid, deflation from u = 0 misses the upper solution at λ = 1; 31 × 31 finds it)
@@ -100,6 +106,7 @@ let ``2-D Bratu: the upper solution grows as λ decreases`` () =
 
     Assert.True(upper 1.0 > upper 3.0)
     Assert.True(upper 3.0 > upper 6.0)
+
 let ``radial paper PDE: finite differences converge to sin²(kr²) at second order`` () =
     let error n =
         let system, r = RadialPaperPde.system 2.0 n
@@ -111,6 +118,7 @@ let ``radial paper PDE: finite differences converge to sin²(kr²) at second ord
     let e1, e2 = error 100, error 200
     Assert.InRange(e1 / e2, 3.5, 4.5)
     Assert.True(e2 < 1e-4)
+
 let ``radial paper PDE: shooting and finite differences find the same two solutions`` () =
     for k, second in [ 2.0, -9.2977; 20.0, -10.2258 ] do
         let roots = RadialPaperPde.shootingRoots k 20000 -30.0 30.0 600
@@ -133,6 +141,7 @@ let ``radial paper PDE: shooting and finite differences find the same two soluti
                 Array.map2 (fun x y -> abs (x - y)) fd.Solution shot[0 .. n - 1] |> Array.max
 
             Assert.True(diff < 2e-4, sprintf "k = %g, u(0) = %g: FD and shooting differ by %g" k a diff)
+
 let ``deflation does not return to a known solution`` () =
     let system, r = RadialPaperPde.system 2.0 200
     let guess = r |> Array.map (RadialPaperPde.manufactured 2.0)
@@ -147,6 +156,7 @@ let ``deflation does not return to a known solution`` () =
 
     Assert.Throws<ArgumentException>(fun () -> RadialPaperPde.shootingRoots 2.0 100 1.0 0.0 10 |> ignore)
     |> ignore
+
 let ``Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice`` () =
     let n = 23
     let system = Semilinear.allenCahn 0.15 n
@@ -170,15 +180,33 @@ let tests =
     testList
         "ClassicalTests"
         [
-            testCase "banded LU with pivoting agrees with MathNet's dense LU" ``banded LU with pivoting agrees with MathNet's dense LU``
+            testCase
+                "banded LU with pivoting agrees with MathNet's dense LU"
+                ``banded LU with pivoting agrees with MathNet's dense LU``
             testCase "banded matrix errors are clear" ``banded matrix errors are clear``
-            testCase "1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7514, each matches the closed form" ``1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7514, each matches the closed form``
-            testCase "1-D Bratu has no solution above the fold λc ≈ 3.5138" ``1-D Bratu has no solution above the fold λc ≈ 3.5138``
-            testCase "2-D Bratu at λ = 6: two solutions, second-order convergent" ``2-D Bratu at λ = 6: two solutions, second-order convergent``
-            testCase "2-D Bratu: the upper solution grows as λ decreases" ``2-D Bratu: the upper solution grows as λ decreases``
-            testCase "radial paper PDE: finite differences converge to sin²(kr²) at second order" ``radial paper PDE: finite differences converge to sin²(kr²) at second order``
-            testCase "radial paper PDE: shooting and finite differences find the same two solutions" ``radial paper PDE: shooting and finite differences find the same two solutions``
-            testCase "deflation does not return to a known solution" ``deflation does not return to a known solution``
-            testCase "Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice" ``Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice``
+            testCase
+                "1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7514, each matches the closed form"
+                ``1-D Bratu at λ = 2: deflation finds both solutions, ‖u1 − u2‖ = 1.7514, each matches the closed form``
+            testCase
+                "1-D Bratu has no solution above the fold λc ≈ 3.5138"
+                ``1-D Bratu has no solution above the fold λc ≈ 3.5138``
+            testCase
+                "2-D Bratu at λ = 6: two solutions, second-order convergent"
+                ``2-D Bratu at λ = 6: two solutions, second-order convergent``
+            testCase
+                "2-D Bratu: the upper solution grows as λ decreases"
+                ``2-D Bratu: the upper solution grows as λ decreases``
+            testCase
+                "radial paper PDE: finite differences converge to sin²(kr²) at second order"
+                ``radial paper PDE: finite differences converge to sin²(kr²) at second order``
+            testCase
+                "radial paper PDE: shooting and finite differences find the same two solutions"
+                ``radial paper PDE: shooting and finite differences find the same two solutions``
+            testCase
+                "deflation does not return to a known solution"
+                ``deflation does not return to a known solution``
+            testCase
+                "Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice"
+                ``Allen–Cahn at ε = 0.15: deflated Newton finds 0 and ±u₁ and no solution twice``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.ClassicalTests"

@@ -13,9 +13,12 @@ let NormalProbe = 1e-6
 /// |n| = 1 to rounding.
 let UnitTolerance = 1e-12
 let private points (s: Samples) = Array.init s.Count s.Point
+
 let private normals (s: Samples) =
     Array.init s.Count (fun i -> s.Normals[i * s.Dimension .. (i + 1) * s.Dimension - 1])
+
 let private along (p: float[]) (n: float[]) (eps: float) = Array.map2 (fun a b -> a + eps * b) p n
+
 /// Every boundary sample has a unit normal with the domain just inside and not just outside.
 let private assertOutward (domain: Domain) (selection: Boundary) =
     let s = Sampling.boundary domain selection Uniform 400 5UL "test"
@@ -34,8 +37,10 @@ let private assertOutward (domain: Domain) (selection: Boundary) =
             Domain.contains domain (along p n NormalProbe),
             sprintf "just outside %A (n = %A) is inside" p n
         )
+
 let private square = Domain.unitSquare
 let private hole = Domain.disk (0.5, 0.5) 0.25
+
 let private shapes =
     [
         "rectangle", Domain.rectangle (-1.0, 2.0) (0.0, 0.5)
@@ -48,12 +53,14 @@ let private shapes =
         "lens", Domain.intersection (Domain.disk (0.0, 0.0) 1.0) (Domain.disk (1.2, 0.0) 0.8)
         "overlapping rectangles", Domain.union square (Domain.rectangle (0.5, 1.5) (0.5, 1.5))
     ]
+
 let ``boundary samples of every shape carry unit outward normals`` () =
     for name, domain in shapes do
         try
             assertOutward domain Boundary.all
         with e ->
             raise (Exception(sprintf "%s: %s" name e.Message, e))
+
 let ``membership of points in shapes and combinations`` () =
     let l = snd shapes[3]
     Assert.True(Domain.contains l [| 0.5; 1.5 |])
@@ -68,6 +75,7 @@ let ``membership of points in shapes and combinations`` () =
     let st = Domain.spaceTime (Domain.interval 0.0 1.0) (0.0, 2.0)
     Assert.True(Domain.contains st [| 0.5; 1.5 |])
     Assert.False(Domain.contains st [| 0.5; 2.5 |])
+
 let ``named parts of a rectangle lie on their edges with the right normals`` () =
     let r = Domain.rectangle (-1.0, 2.0) (0.0, 0.5)
 
@@ -81,6 +89,7 @@ let ``named parts of a rectangle lie on their edges with the right normals`` () 
         let s = Sampling.boundary r (Boundary.part part) Halton 50 1UL part
         Assert.All(points s, (fun p -> Assert.True(onEdge p, sprintf "%s: %A" part p)))
         Assert.All(normals s, (fun n -> Assert.Equal<float[]>(normal, n)))
+
 let ``the hole of a difference has normals pointing into the hole, and a tag selects it`` () =
     let d = Domain.difference square (Domain.tag "hole" hole)
     let s = Sampling.boundary d (Boundary.part "hole") Uniform 200 2UL "hole"
@@ -90,6 +99,7 @@ let ``the hole of a difference has normals pointing into the hole, and a tag sel
         Assert.True(abs (r - 0.25) < 1e-12, sprintf "%A is not on the hole" p)
         // Outward for the domain = towards the hole's centre.
         Assert.True(abs (n[0] + (p[0] - 0.5) / r) < 1e-12 && abs (n[1] + (p[1] - 0.5) / r) < 1e-12)
+
 let ``inner and outer circles of an annulus`` () =
     let a = Domain.annulus (1.0, 1.0) 0.5 2.0
 
@@ -101,6 +111,7 @@ let ``inner and outer circles of an annulus`` () =
             let r = sqrt (dxv * dxv + dyv * dyv)
             Assert.True(abs (r - radius) < 1e-12)
             Assert.True(abs (n[0] - sign * dxv / r) < 1e-12 && abs (n[1] - sign * dyv / r) < 1e-12)
+
 let ``union boundary drops the parts inside the other shape; lengths are sampled in proportion`` () =
     let b = Domain.rectangle (0.5, 1.5) (0.5, 1.5)
     let u = Domain.union square b
@@ -117,6 +128,7 @@ let ``union boundary drops the parts inside the other shape; lengths are sampled
     let fraction = float onBottom / 6000.0
     // Binomial standard deviation √(p(1−p)/n) ≈ 0.0048; allow 4σ.
     Assert.True(abs (fraction - 1.0 / 6.0) < 0.02, sprintf "bottom fraction %g, expected 1/6" fraction)
+
 let ``polygon edges are named and normals do not depend on orientation`` () =
     let ccw = Domain.polygon [ 0.0, 0.0; 1.0, 0.0; 0.0, 1.0 ]
     let cw = Domain.polygon [ 0.0, 0.0; 0.0, 1.0; 1.0, 0.0 ]
@@ -128,6 +140,7 @@ let ``polygon edges are named and normals do not depend on orientation`` () =
         for p, n in Array.zip (points s) (normals s) do
             Assert.True(abs (p[0] + p[1] - 1.0) < 1e-12)
             Assert.True(abs (n[0] - h) < 1e-12 && abs (n[1] - h) < 1e-12, sprintf "n = %A" n)
+
 let ``interval and space-time boundaries`` () =
     let i = Domain.interval -1.0 3.0
     let s = Sampling.boundary i Boundary.all Uniform 1000 1UL "ends"
@@ -148,6 +161,7 @@ let ``interval and space-time boundaries`` () =
         Assert.True(abs (n[0] - p[0]) < 1e-12 && abs (n[1] - p[1]) < 1e-12 && n[2] = 0.0)
 
     assertOutward st Boundary.all
+
 let ``a predicate restricts a selection`` () =
     let s =
         Sampling.boundary
@@ -159,6 +173,7 @@ let ``a predicate restricts a selection`` () =
             "upper half"
 
     Assert.All(points s, (fun p -> Assert.True(p[1] > 0.0)))
+
 let ``samplers are deterministic in the seed, and seeds differ`` () =
     let d = Domain.difference square hole
 
@@ -180,6 +195,7 @@ let ``samplers are deterministic in the seed, and seeds differ`` () =
     Assert.Equal<float[]>(g1.Points, g2.Points)
     // The grid gets within 10% of the requested count.
     Assert.InRange(g1.Count, 450, 550)
+
 let ``Halton points fill a box more evenly than uniform random ones`` () =
     let n = 4096
     let box (p: float[]) = p[0] < 0.5 && p[1] < 0.3
@@ -193,6 +209,7 @@ let ``Halton points fill a box more evenly than uniform random ones`` () =
     for seed in 1UL .. 5UL do
         Assert.InRange(fraction Uniform seed, 0.15 - 0.023, 0.15 + 0.023)
         Assert.InRange(fraction Halton seed, 0.15 - 0.003, 0.15 + 0.003)
+
 let ``degenerate shapes are rejected when built`` () =
     let fails (f: unit -> Domain) (text: string) =
         let e = Assert.Throws<ProblemError>(fun () -> f () |> ignore)
@@ -214,17 +231,33 @@ let tests =
     testList
         "GeometryTests"
         [
-            testCase "boundary samples of every shape carry unit outward normals" ``boundary samples of every shape carry unit outward normals``
-            testCase "membership of points in shapes and combinations" ``membership of points in shapes and combinations``
-            testCase "named parts of a rectangle lie on their edges with the right normals" ``named parts of a rectangle lie on their edges with the right normals``
-            testCase "the hole of a difference has normals pointing into the hole, and a tag selects it" ``the hole of a difference has normals pointing into the hole, and a tag selects it``
+            testCase
+                "boundary samples of every shape carry unit outward normals"
+                ``boundary samples of every shape carry unit outward normals``
+            testCase
+                "membership of points in shapes and combinations"
+                ``membership of points in shapes and combinations``
+            testCase
+                "named parts of a rectangle lie on their edges with the right normals"
+                ``named parts of a rectangle lie on their edges with the right normals``
+            testCase
+                "the hole of a difference has normals pointing into the hole, and a tag selects it"
+                ``the hole of a difference has normals pointing into the hole, and a tag selects it``
             testCase "inner and outer circles of an annulus" ``inner and outer circles of an annulus``
-            testCase "union boundary drops the parts inside the other shape; lengths are sampled in proportion" ``union boundary drops the parts inside the other shape; lengths are sampled in proportion``
-            testCase "polygon edges are named and normals do not depend on orientation" ``polygon edges are named and normals do not depend on orientation``
+            testCase
+                "union boundary drops the parts inside the other shape; lengths are sampled in proportion"
+                ``union boundary drops the parts inside the other shape; lengths are sampled in proportion``
+            testCase
+                "polygon edges are named and normals do not depend on orientation"
+                ``polygon edges are named and normals do not depend on orientation``
             testCase "interval and space-time boundaries" ``interval and space-time boundaries``
             testCase "a predicate restricts a selection" ``a predicate restricts a selection``
-            testCase "samplers are deterministic in the seed, and seeds differ" ``samplers are deterministic in the seed, and seeds differ``
-            testCase "Halton points fill a box more evenly than uniform random ones" ``Halton points fill a box more evenly than uniform random ones``
+            testCase
+                "samplers are deterministic in the seed, and seeds differ"
+                ``samplers are deterministic in the seed, and seeds differ``
+            testCase
+                "Halton points fill a box more evenly than uniform random ones"
+                ``Halton points fill a box more evenly than uniform random ones``
             testCase "degenerate shapes are rejected when built" ``degenerate shapes are rejected when built``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.GeometryTests"

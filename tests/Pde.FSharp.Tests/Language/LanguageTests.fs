@@ -12,6 +12,7 @@ open Pde.FSharp.Discretization
 
 let private u = field "u"
 let private v = field "v"
+
 let private request (problem: Problem) (term: string) =
     let d =
         Discretize.run
@@ -28,7 +29,9 @@ let private request (problem: Problem) (term: string) =
     |> Array.map (fun t -> t.Residual)
     |> Channels.used
     |> Channels.request
+
 let private square fields = Problem.create Domain.unitSquare fields
+
 let ``operators build the tree the formula reads`` () =
     let f = sin (pi * x)
     let e = -laplacian u + u ** 2 - f
@@ -38,6 +41,7 @@ let ``operators build the tree the formula reads`` () =
     Assert.Equal("div(2*grad(u))", string (div (2.0 * grad u)))
     Assert.Equal(Apply(Function.Exp, Field "u"), exp u)
     Assert.Equal(Divide(Number 1.0, Add(Number 1.0, Field "u")), 1 / (1 + u))
+
 let ``a Dirichlet set asks for values only, the Poisson interior for the gradient and the Laplacian`` () =
     let p =
         square [ u ]
@@ -48,6 +52,7 @@ let ``a Dirichlet set asks for values only, the Poisson interior for the gradien
     Assert.True(interior.Gradient && interior.Laplacian && interior.SecondDerivatives.Count = 0)
     let boundary = request p "dirichlet(boundary)"
     Assert.False(boundary.Gradient || boundary.Laplacian)
+
 let ``mixed and individual second derivatives become individual channels, not the Laplacian`` () =
     let p = square [ u; v ] |> Problem.equation (dxy u + dyy v)
     let r = request p "equation"
@@ -57,6 +62,7 @@ let ``mixed and individual second derivatives become individual channels, not th
         [ 0, 1; 1, 1 ],
         r.SecondDerivatives |> Seq.map (fun (struct (i, j)) -> i, j) |> List.ofSeq
     )
+
 let ``a Neumann set asks for first derivatives; a space-time Laplacian uses ∂²/∂x² without t`` () =
     let p =
         square [ u ] |> Problem.equation u |> Problem.neumann Boundary.all u (num 0.0)
@@ -75,6 +81,7 @@ let ``a Neumann set asks for first derivatives; a space-time Laplacian uses ∂�
         [ 0, 0 ],
         h.SecondDerivatives |> Seq.map (fun (struct (i, j)) -> i, j) |> List.ofSeq
     )
+
 let ``through a hard constraint the product rule reaches the raw output's channels`` () =
     let p =
         square [ u ]
@@ -97,10 +104,20 @@ let tests =
     testList
         "LanguageTests"
         [
-            testCase "operators build the tree the formula reads" ``operators build the tree the formula reads``
-            testCase "a Dirichlet set asks for values only, the Poisson interior for the gradient and the Laplacian" ``a Dirichlet set asks for values only, the Poisson interior for the gradient and the Laplacian``
-            testCase "mixed and individual second derivatives become individual channels, not the Laplacian" ``mixed and individual second derivatives become individual channels, not the Laplacian``
-            testCase "a Neumann set asks for first derivatives; a space-time Laplacian uses ∂²/∂x² without t" ``a Neumann set asks for first derivatives; a space-time Laplacian uses ∂²/∂x² without t``
-            testCase "through a hard constraint the product rule reaches the raw output's channels" ``through a hard constraint the product rule reaches the raw output's channels``
+            testCase
+                "operators build the tree the formula reads"
+                ``operators build the tree the formula reads``
+            testCase
+                "a Dirichlet set asks for values only, the Poisson interior for the gradient and the Laplacian"
+                ``a Dirichlet set asks for values only, the Poisson interior for the gradient and the Laplacian``
+            testCase
+                "mixed and individual second derivatives become individual channels, not the Laplacian"
+                ``mixed and individual second derivatives become individual channels, not the Laplacian``
+            testCase
+                "a Neumann set asks for first derivatives; a space-time Laplacian uses ∂²/∂x² without t"
+                ``a Neumann set asks for first derivatives; a space-time Laplacian uses ∂²/∂x² without t``
+            testCase
+                "through a hard constraint the product rule reaches the raw output's channels"
+                ``through a hard constraint the product rule reaches the raw output's channels``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.LanguageTests"

@@ -25,12 +25,15 @@ let IdentityTolerance = 1e-10
 /// Rounding error of a difference quotient in float64: ≈ ε·|f|/h^k for step h and order k (a factor 1000 over
 /// ε = 2.2e-16 covers the few function values a stencil combines).
 let RoundingFactor = 1000.0 * 2.2e-16
+
 let private agrees (tolerance: float) (a: float) (b: float) =
     abs (a - b) <= tolerance * (abs a + abs b + 1e-3)
+
 /// Agreement of an exact derivative with a difference quotient of step h and order k of a function of size |f|.
 let private matchesDifference (tolerance: float) (f: float) (hk: float) (exact: float) (difference: float) =
     abs (exact - difference)
     <= tolerance * (abs exact + abs difference + 1e-3) + RoundingFactor * abs f / hk
+
 /// Agreement of an exact derivative with difference quotients at steps h and h/2 (hk: (h/2)^k): within the
 /// tolerance, the rounding error, and the truncation error of the finer quotient, bounded by |D(h) − D(h/2)|
 /// (for a wildly varying generated expression the quotients themselves are inaccurate; a wrong derivative
@@ -44,8 +47,10 @@ let private matchesQuotients
     =
     matchesDifference tolerance f hk exact fine
     || abs (exact - fine) <= abs (coarse - fine)
+
 let private u = field "u"
 let private v = field "v"
+
 let ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and Robin terms matches finite differences``
     ()
     =
@@ -69,6 +74,7 @@ let ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and 
             matchesDifference GradientTolerance f 1e-4 analytic fd,
             sprintf "direction %d: analytic %.12g, FD %.12g" seed analytic fd
         )
+
 let ``gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences``
     ()
     =
@@ -110,6 +116,7 @@ let ``gradients through a hard constraint, a system of two fields, a trainable p
         matchesDifference GradientTolerance f 1e-4 g[theta.Length - 1] fd,
         sprintf "∂F/∂a: %.12g vs FD %.12g" g[theta.Length - 1] fd
     )
+
 let ``a space-time problem (heat equation, spatial Laplacian without t) has exact gradients`` () =
     let problem =
         Problem.create (Domain.spaceTime (Domain.interval 0.0 1.0) (0.0, 0.5)) [ u ]
@@ -126,6 +133,7 @@ let ``a space-time problem (heat equation, spatial Laplacian without t) has exac
         matchesDifference GradientTolerance (value loss theta) 1e-4 analytic fd,
         sprintf "analytic %.12g, FD %.12g" analytic fd
     )
+
 /// Random expressions over u, v, x, y, numbers and the parameter a, with total derivative order ≤ 2 on any path,
 /// functions applied where they are defined (log(1 + e²), e / (1 + e²), …).
 let rec private expression (size: int) (order: int) : Gen<Expr> =
@@ -173,12 +181,19 @@ let rec private expression (size: int) (order: int) : Gen<Expr> =
             ]
             @ derivatives
         )
+
 let private expressions = Gen.sized (fun s -> expression (min s 6) 2) |> Arb.fromGen
-let private config = { FsCheckConfig.defaultConfig with maxTest = 200 }
+
+let private config =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 200
+    }
+
 let private randomProblem (e: Expr) =
     Problem.create Domain.unitSquare [ u; v ]
     |> Problem.parameter "a" 0.8
     |> Problem.equation e
+
 let ``property: the compiled gradient of any generated residual matches finite differences`` () =
     let prop (e: Expr) =
         let problem =
@@ -196,6 +211,7 @@ let ``property: the compiled gradient of any generated residual matches finite d
         |> Prop.label (sprintf "%O: analytic %.12g, FD %.12g" e analytic fd)
 
     Prop.forAll expressions prop
+
 let ``property: first derivatives of any generated expression match central differences in the coordinates``
     ()
     =
@@ -242,6 +258,7 @@ let ``property: first derivatives of any generated expression match central diff
         |> Prop.label (sprintf "%O: dx %A vs %A, dy %A vs %A" e ex fx ey fy)
 
     Prop.forAll first prop
+
 let ``property: the Laplacian of any generated expression equals dxx + dyy, and matches second differences``
     ()
     =
@@ -291,6 +308,7 @@ let ``property: the Laplacian of any generated expression equals dxx + dyy, and 
         )
 
     Prop.forAll base' prop
+
 let ``known functions of the coordinates are differentiated symbolically (closed forms)`` () =
     // No field at all: the symbolic pass alone.
     let problem = Problem.create Domain.unitSquare [ u ] |> Problem.equation u
@@ -339,12 +357,29 @@ let tests =
     testList
         "GradientTests"
         [
-            testCase "the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and Robin terms matches finite differences" ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and Robin terms matches finite differences``
-            testCase "gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences" ``gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences``
-            testCase "a space-time problem (heat equation, spatial Laplacian without t) has exact gradients" ``a space-time problem (heat equation, spatial Laplacian without t) has exact gradients``
-            testPropertyWithConfig (config) "property: the compiled gradient of any generated residual matches finite differences" (``property: the compiled gradient of any generated residual matches finite differences`` ())
-            testPropertyWithConfig (config) "property: first derivatives of any generated expression match central differences in the coordinates" (``property: first derivatives of any generated expression match central differences in the coordinates`` ())
-            testPropertyWithConfig (config) "property: the Laplacian of any generated expression equals dxx + dyy, and matches second differences" (``property: the Laplacian of any generated expression equals dxx + dyy, and matches second differences`` ())
-            testCase "known functions of the coordinates are differentiated symbolically (closed forms)" ``known functions of the coordinates are differentiated symbolically (closed forms)``
+            testCase
+                "the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and Robin terms matches finite differences"
+                ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and Robin terms matches finite differences``
+            testCase
+                "gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences"
+                ``gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences``
+            testCase
+                "a space-time problem (heat equation, spatial Laplacian without t) has exact gradients"
+                ``a space-time problem (heat equation, spatial Laplacian without t) has exact gradients``
+            testPropertyWithConfig
+                (config)
+                "property: the compiled gradient of any generated residual matches finite differences"
+                (``property: the compiled gradient of any generated residual matches finite differences`` ())
+            testPropertyWithConfig
+                (config)
+                "property: first derivatives of any generated expression match central differences in the coordinates"
+                (``property: first derivatives of any generated expression match central differences in the coordinates`` ())
+            testPropertyWithConfig
+                (config)
+                "property: the Laplacian of any generated expression equals dxx + dyy, and matches second differences"
+                (``property: the Laplacian of any generated expression equals dxx + dyy, and matches second differences`` ())
+            testCase
+                "known functions of the coordinates are differentiated symbolically (closed forms)"
+                ``known functions of the coordinates are differentiated symbolically (closed forms)``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.GradientTests"

@@ -14,15 +14,18 @@ open Pde.FSharp.Loss
 open Pde.FSharp.Training
 
 let private u = field "u"
+
 let private poisson =
     Problem.create Domain.unitSquare [ u ]
     |> Problem.equation (-laplacian u - 1.0)
     |> Problem.dirichlet Boundary.all u (num 0.0)
+
 let private points =
     { PointSettings.defaults with
         Interior = 50
         Boundary = 20
     }
+
 /// Discretizing fails with a ProblemError containing every one of the texts.
 let private rejects (texts: string list) (problem: Problem) =
     let e =
@@ -32,16 +35,19 @@ let private rejects (texts: string list) (problem: Problem) =
         Assert.Contains(t, e.Message)
 
     e
+
 let ``an unknown field is named with the declared ones`` () =
     poisson
     |> Problem.equation (laplacian (field "w"))
     |> rejects [ "equation#2"; "unknown field 'w'"; "declared fields: u" ]
     |> ignore
+
 let ``unknown constants and parameters are named`` () =
     poisson
     |> Problem.equation (constant "k" * u - parameter "a")
     |> rejects [ "unknown constant 'k'"; "unknown parameter 'a'"; "2 problems" ]
     |> ignore
+
 let ``a derivative of order three is refused with the field and the order`` () =
     poisson
     |> Problem.equation (dx (laplacian u))
@@ -59,6 +65,7 @@ let ``a derivative of order three is refused with the field and the order`` () =
     |> Problem.equation (laplacian (dy u))
     |> rejects [ "order 3 of field 'u'" ]
     |> ignore
+
 let ``dimension mismatches: coordinates the domain lacks, vectors, data points, networks, evaluation points``
     ()
     =
@@ -104,6 +111,7 @@ let ``dimension mismatches: coordinates the domain lacks, vectors, data points, 
         Assert.Throws<ProblemError>(fun () -> Model.evaluate model u [| [| 0.5 |] |] |> ignore)
 
     Assert.Contains("point 0 has 1 coordinates, the domain has 2", e.Message)
+
 let ``an empty domain is found before training`` () =
     let apart =
         Domain.intersection (Domain.disk (0.0, 0.0) 1.0) (Domain.disk (5.0, 0.0) 1.0)
@@ -112,6 +120,7 @@ let ``an empty domain is found before training`` () =
     |> Problem.equation (laplacian u)
     |> rejects [ "empty or degenerate domain"; "fell inside" ]
     |> ignore
+
 let ``zero points anywhere are refused`` () =
     let e =
         Assert.Throws<ProblemError>(fun () -> Discretize.run { points with Interior = 0 } poisson |> ignore)
@@ -144,6 +153,7 @@ let ``zero points anywhere are refused`` () =
 
     let e = Assert.Throws<ProblemError>(fun () -> Model.evaluate model u [||] |> ignore)
     Assert.Contains("zero points", e.Message)
+
 let ``NaN constants, numbers, parameters, weights and data are refused`` () =
     poisson
     |> Problem.constant "k" nan
@@ -168,6 +178,7 @@ let ``NaN constants, numbers, parameters, weights and data are refused`` () =
     |> Problem.data u [| [| 0.5; 0.5 |] |] [| nan |]
     |> rejects [ "observed value is NaN" ]
     |> ignore
+
 let ``the normal only on the boundary, raw outputs only in transforms, known boundary parts`` () =
     poisson
     |> Problem.equation (dn u)
@@ -194,6 +205,7 @@ let ``the normal only on the boundary, raw outputs only in transforms, known bou
     |> fun p -> p |> Problem.dirichlet (Boundary.part "left") (dx (dn u)) (num 0.0)
     |> rejects [ "the boundary normal cannot be differentiated" ]
     |> ignore
+
 let ``a problem without conditions, without fields, or with a field declared twice`` () =
     Problem.create Domain.unitSquare [ u ] |> rejects [ "no equations" ] |> ignore
 
@@ -209,6 +221,7 @@ let ``a problem without conditions, without fields, or with a field declared twi
         Assert.Throws<ProblemError>(fun () -> Problem.create Domain.unitSquare [ u * 2.0 ] |> ignore)
 
     Assert.Contains("expects fields", e.Message)
+
 let ``training options are checked before anything runs or is written`` () =
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-pde-errors-" + Guid.NewGuid().ToString("N"))
@@ -272,6 +285,7 @@ let ``training options are checked before anything runs or is written`` () =
 
     Assert.Contains("stage 1 uses L-BFGS, which needs fixed points", e.Message)
     Assert.False(Directory.Exists dir, "a refused run must not write anything")
+
 let ``a checkpoint of another network is refused by name`` () =
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-pde-errors-" + Guid.NewGuid().ToString("N"))
@@ -305,16 +319,34 @@ let tests =
     testList
         "ErrorTests"
         [
-            testCase "an unknown field is named with the declared ones" ``an unknown field is named with the declared ones``
-            testCase "unknown constants and parameters are named" ``unknown constants and parameters are named``
-            testCase "a derivative of order three is refused with the field and the order" ``a derivative of order three is refused with the field and the order``
-            testCase "dimension mismatches: coordinates the domain lacks, vectors, data points, networks, evaluation points" ``dimension mismatches: coordinates the domain lacks, vectors, data points, networks, evaluation points``
+            testCase
+                "an unknown field is named with the declared ones"
+                ``an unknown field is named with the declared ones``
+            testCase
+                "unknown constants and parameters are named"
+                ``unknown constants and parameters are named``
+            testCase
+                "a derivative of order three is refused with the field and the order"
+                ``a derivative of order three is refused with the field and the order``
+            testCase
+                "dimension mismatches: coordinates the domain lacks, vectors, data points, networks, evaluation points"
+                ``dimension mismatches: coordinates the domain lacks, vectors, data points, networks, evaluation points``
             testCase "an empty domain is found before training" ``an empty domain is found before training``
             testCase "zero points anywhere are refused" ``zero points anywhere are refused``
-            testCase "NaN constants, numbers, parameters, weights and data are refused" ``NaN constants, numbers, parameters, weights and data are refused``
-            testCase "the normal only on the boundary, raw outputs only in transforms, known boundary parts" ``the normal only on the boundary, raw outputs only in transforms, known boundary parts``
-            testCase "a problem without conditions, without fields, or with a field declared twice" ``a problem without conditions, without fields, or with a field declared twice``
-            testCase "training options are checked before anything runs or is written" ``training options are checked before anything runs or is written``
-            testCase "a checkpoint of another network is refused by name" ``a checkpoint of another network is refused by name``
+            testCase
+                "NaN constants, numbers, parameters, weights and data are refused"
+                ``NaN constants, numbers, parameters, weights and data are refused``
+            testCase
+                "the normal only on the boundary, raw outputs only in transforms, known boundary parts"
+                ``the normal only on the boundary, raw outputs only in transforms, known boundary parts``
+            testCase
+                "a problem without conditions, without fields, or with a field declared twice"
+                ``a problem without conditions, without fields, or with a field declared twice``
+            testCase
+                "training options are checked before anything runs or is written"
+                ``training options are checked before anything runs or is written``
+            testCase
+                "a checkpoint of another network is refused by name"
+                ``a checkpoint of another network is refused by name``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.ErrorTests"

@@ -22,6 +22,7 @@ let BratuTarget = 1e-4
 /// The recovered coefficient of the inverse problem (true 1.5): measured ≈ 1.504.
 let CoefficientTolerance = 0.02
 let private u = field "u"
+
 let private options width adam lbfgsSteps =
     { TrainingOptions.defaults with
         Network = Architecture.mlp [ width; width ] Activation.Tanh
@@ -29,11 +30,13 @@ let private options width adam lbfgsSteps =
         Seed = 1UL
         Threads = 1
     }
+
 let private points interior =
     { PointSettings.defaults with
         Interior = interior
         Boundary = interior / 4
     }
+
 type Solutions(output: ITestOutputHelper) =
     let check (name: string) (target: float) (domain: Domain) (exact: Expr) (r: TrainingResult) =
         let grid = Support.gridPoints domain 4000
@@ -153,19 +156,35 @@ type Solutions(output: ITestOutputHelper) =
 let private output =
     { new ITestOutputHelper with
         member _.WriteLine(message: string) = printfn "%s" message
-        member _.WriteLine(format: string, args: obj array) = printfn "%s" (String.Format(format, args)) }
+
+        member _.WriteLine(format: string, args: obj array) =
+            printfn "%s" (System.String.Format(format, args))
+    }
 
 [<Tests>]
 let tests =
     testList
         "SolveTests"
         [
-            testCase "Poisson with a manufactured solution reaches relative L2 error below 1e-3 (Adam then L-BFGS)" (fun () -> Solutions(output).``Poisson with a manufactured solution reaches relative L2 error below 1e-3 (Adam then L-BFGS)`` ())
-            testCase "Neumann on a disk: −Δu + u = f with ∂u/∂n given, u = e^(x/2) cos y" (fun () -> Solutions(output).``Neumann on a disk: −Δu + u = f with ∂u/∂n given, u = e^(x/2) cos y`` ())
-            testCase "Robin on the outer circle of an annulus, Dirichlet on the inner one" (fun () -> Solutions(output).``Robin on the outer circle of an annulus, Dirichlet on the inner one`` ())
-            testCase "a hard constraint u = x(1−x)y(1−y)·N needs no boundary term" (fun () -> Solutions(output).``a hard constraint u = x(1−x)y(1−y)·N needs no boundary term`` ())
-            testCase "heat equation on a space-time domain: u = e^(−t) sin(πx)" (fun () -> Solutions(output).``heat equation on a space-time domain: u = e^(−t) sin(πx)`` ())
-            testCase "1-D Bratu u'' + e^u = 0 reaches the closed-form lower solution" (fun () -> Solutions(output).``1-D Bratu u'' + e^u = 0 reaches the closed-form lower solution`` ())
-            testCase "inverse problem: the coefficient k of −kΔu = f is recovered from 64 observations" (fun () -> Solutions(output).``inverse problem: the coefficient k of −kΔu = f is recovered from 64 observations`` ())
+            testCase
+                "Poisson with a manufactured solution reaches relative L2 error below 1e-3 (Adam then L-BFGS)"
+                (fun () ->
+                    Solutions(output)
+                        .``Poisson with a manufactured solution reaches relative L2 error below 1e-3 (Adam then L-BFGS)``())
+            testCase "Neumann on a disk: −Δu + u = f with ∂u/∂n given, u = e^(x/2) cos y" (fun () ->
+                Solutions(output).``Neumann on a disk: −Δu + u = f with ∂u/∂n given, u = e^(x/2) cos y``())
+            testCase "Robin on the outer circle of an annulus, Dirichlet on the inner one" (fun () ->
+                Solutions(output).``Robin on the outer circle of an annulus, Dirichlet on the inner one``())
+            testCase "a hard constraint u = x(1−x)y(1−y)·N needs no boundary term" (fun () ->
+                Solutions(output).``a hard constraint u = x(1−x)y(1−y)·N needs no boundary term``())
+            testCase "heat equation on a space-time domain: u = e^(−t) sin(πx)" (fun () ->
+                Solutions(output).``heat equation on a space-time domain: u = e^(−t) sin(πx)``())
+            testCase "1-D Bratu u'' + e^u = 0 reaches the closed-form lower solution" (fun () ->
+                Solutions(output).``1-D Bratu u'' + e^u = 0 reaches the closed-form lower solution``())
+            testCase
+                "inverse problem: the coefficient k of −kΔu = f is recovered from 64 observations"
+                (fun () ->
+                    Solutions(output)
+                        .``inverse problem: the coefficient k of −kΔu = f is recovered from 64 observations``())
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.SolveTests"

@@ -22,15 +22,18 @@ let SumTolerance = 1e-12
 /// float32 against float64 gradients of the same loss at the same θ (relative, in norm).
 let Float32Tolerance = 1e-3
 let private u = field "u"
+
 let private poisson =
     Problem.create Domain.unitSquare [ u ]
     |> Problem.equation (-laplacian u - 2.0 * pi * pi * sin (pi * x) * sin (pi * y))
     |> Problem.dirichlet Boundary.all u (num 0.0)
+
 let private small =
     { PointSettings.defaults with
         Interior = 100
         Boundary = 40
     }
+
 let private tempDir () =
     let d =
         Path.Combine(Path.GetTempPath(), "ecdpde-pde-" + Guid.NewGuid().ToString("N"))
@@ -39,6 +42,7 @@ let private tempDir () =
     d
 
 exception private Crash
+
 let private baseOptions dir =
     { TrainingOptions.defaults with
         Network = Architecture.mlp [ 8; 8 ] Activation.Tanh
@@ -48,6 +52,7 @@ let private baseOptions dir =
         RunDirectory = Some dir
         CheckpointEvery = 10L
     }
+
 let private crashAt (stage: int) (step: int64) (o: TrainingOptions) =
     { o with
         OnStep =
@@ -55,8 +60,10 @@ let private crashAt (stage: int) (step: int64) (o: TrainingOptions) =
                 if p.Stage = stage && p.Report.Step = step then
                     raise Crash
     }
+
 let private files (dir: string) =
     Directory.GetFiles dir |> Array.map (fun f -> (FileInfo f).Name) |> Array.sort
+
 /// Runs straight through, then with crashes at (stage, step) and resumes; the resumed run must take exactly
 /// `stepsAfterLastCrash` steps (it continues from the checkpoint) and end bit-identically.
 let private resumesExactly
@@ -96,12 +103,14 @@ let private resumesExactly
     Directory.Delete(straightDir, true)
     Directory.Delete(crashedDir, true)
     straight
+
 let ``a run crashed in the Adam stage and again in the L-BFGS stage resumes to the bit-identical end`` () =
     let d = Discretize.run small poisson
     // Checkpoints every 10 steps: the last crash (L-BFGS step 12) resumes from step 10, 5 steps remain.
     let r = resumesExactly d baseOptions [ 0, 25L; 1, 12L ] 5
     Assert.Equal<int64 list>([ 40L; 15L ], r.Stages |> List.map (fun s -> s.Steps))
     Assert.Equal(Completed, r.Outcome)
+
 let ``resampling every K steps is deterministic, changes the points, and resumes exactly`` () =
     let d = Discretize.run { small with ResampleEvery = Some 5 } poisson
 
@@ -122,6 +131,7 @@ let ``resampling every K steps is deterministic, changes the points, and resumes
     Assert.NotEqual<float[]>(d.Sets[0].Samples.Points, again.Sets[0].Samples.Points)
     Assert.Equal<float[]>(again.Sets[0].Samples.Points, (Discretize.resample 3UL d).Sets[0].Samples.Points)
     Assert.Equal<float[]>(d.Sets[0].Samples.Points, (Discretize.resample 0UL again).Sets[0].Samples.Points)
+
 let ``a diverging run stops with a diagnostic and keeps the last good checkpoint`` () =
     let dir = tempDir ()
 
@@ -159,6 +169,7 @@ let ``a diverging run stops with a diagnostic and keeps the last good checkpoint
     Assert.All(saved.Theta, (fun v -> Assert.True(Double.IsFinite v)))
     Assert.Equal<float[]>(saved.Theta, Model.theta r.Model)
     Directory.Delete(dir, true)
+
 let ``a NaN at the very first evaluation names the operation`` () =
     let problem =
         Problem.create (Domain.interval 0.0 1.0) [ u ]
@@ -178,6 +189,7 @@ let ``a NaN at the very first evaluation names the operation`` () =
         Assert.Contains("log(-", text)
         Assert.Contains("no run directory", text)
     | Completed -> failwith "the run should have stopped"
+
 let ``the loss breakdown equals an independent computation of every term, and sums to the loss`` () =
     let obs = [| [| 0.2; 0.3 |]; [| 0.6; 0.7 |]; [| 0.9; 0.1 |] |]
     let values = [| 0.5; -0.25; 1.0 |]
@@ -245,6 +257,7 @@ let ``the loss breakdown equals an independent computation of every term, and su
     Assert.Equal(3.0, (terms |> Array.find (fun t -> t.Name = "data(u*u)")).Weight)
     let sum = terms |> Array.sumBy (fun t -> t.Weighted)
     Assert.True(abs (sum - total) <= SumTolerance * total)
+
 let ``progress reports carry the breakdown of the step's own evaluation`` () =
     let mutable checkedSteps = 0
 
@@ -267,6 +280,7 @@ let ``progress reports carry the breakdown of the step's own evaluation`` () =
     let squares = r.Model.Weights |> Array.sumBy (fun v -> v * v)
     Assert.True(abs (penalty.MeanSquare - squares) <= SumTolerance * squares)
     Assert.Equal(1e-3 * penalty.MeanSquare, penalty.Weighted)
+
 let ``float32 training agrees with float64 gradients and reduces the loss`` () =
     let d = Discretize.run small poisson
     let spec = Architecture.spec 2 1 (Architecture.mlp [ 8; 8 ] Activation.Tanh)
@@ -320,12 +334,26 @@ let tests =
     testList
         "TrainingTests"
         [
-            testCase "a run crashed in the Adam stage and again in the L-BFGS stage resumes to the bit-identical end" ``a run crashed in the Adam stage and again in the L-BFGS stage resumes to the bit-identical end``
-            testCase "resampling every K steps is deterministic, changes the points, and resumes exactly" ``resampling every K steps is deterministic, changes the points, and resumes exactly``
-            testCase "a diverging run stops with a diagnostic and keeps the last good checkpoint" ``a diverging run stops with a diagnostic and keeps the last good checkpoint``
-            testCase "a NaN at the very first evaluation names the operation" ``a NaN at the very first evaluation names the operation``
-            testCase "the loss breakdown equals an independent computation of every term, and sums to the loss" ``the loss breakdown equals an independent computation of every term, and sums to the loss``
-            testCase "progress reports carry the breakdown of the step's own evaluation" ``progress reports carry the breakdown of the step's own evaluation``
-            testCase "float32 training agrees with float64 gradients and reduces the loss" ``float32 training agrees with float64 gradients and reduces the loss``
+            testCase
+                "a run crashed in the Adam stage and again in the L-BFGS stage resumes to the bit-identical end"
+                ``a run crashed in the Adam stage and again in the L-BFGS stage resumes to the bit-identical end``
+            testCase
+                "resampling every K steps is deterministic, changes the points, and resumes exactly"
+                ``resampling every K steps is deterministic, changes the points, and resumes exactly``
+            testCase
+                "a diverging run stops with a diagnostic and keeps the last good checkpoint"
+                ``a diverging run stops with a diagnostic and keeps the last good checkpoint``
+            testCase
+                "a NaN at the very first evaluation names the operation"
+                ``a NaN at the very first evaluation names the operation``
+            testCase
+                "the loss breakdown equals an independent computation of every term, and sums to the loss"
+                ``the loss breakdown equals an independent computation of every term, and sums to the loss``
+            testCase
+                "progress reports carry the breakdown of the step's own evaluation"
+                ``progress reports carry the breakdown of the step's own evaluation``
+            testCase
+                "float32 training agrees with float64 gradients and reduces the loss"
+                ``float32 training agrees with float64 gradients and reduces the loss``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.TrainingTests"
