@@ -52,7 +52,7 @@ type OptimizeArgs =
     | [<Mandatory; Unique>] Function of name: string
     | [<Unique>] Dim of n: int
     | [<Unique>] X0 of values: string
-    | Set of key_value: string
+    | Set of ``key=value``: string
     | [<Unique>] Steps of s: int64
     | [<Unique>] Precision of Precision
     | [<Unique>] Trace of file: string
@@ -70,7 +70,8 @@ type OptimizeArgs =
             | Set _ -> "hyperparameter by its documented name, e.g. --set lr=0.01 (repeatable)."
             | Steps _ -> "number of steps, at least 1 (default 1000)."
             | Precision _ -> "float64 (default) or float32."
-            | Trace _ -> "write a CSV trace (step,loss,energy,…; step 0 = the start); default with --out: OUT/trace.csv."
+            | Trace _ ->
+                "write a CSV trace (step,loss,energy,…; step 0 = the start); default with --out: OUT/trace.csv."
             | Checkpoint _ ->
                 "save the optimizer state to this file (atomically) every --checkpoint-every steps and at the end; default with --out: OUT/state.json."
             | Checkpoint_Every _ -> "checkpoint interval in steps, at least 1 (default 10000)."
@@ -138,9 +139,11 @@ type DriftScalingArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Methods _ -> "comma-separated methods out of leapfrog, euler, bbi, ecdsep (default leapfrog,euler)."
+            | Methods _ ->
+                "comma-separated methods out of leapfrog, euler, bbi, ecdsep (default leapfrog,euler)."
             | Dts _ -> "comma-separated step sizes (default 0.04,0.02,0.01,0.005)."
-            | Horizon _ -> "fixed time span T, round(T/Δt) steps per run (default 10; or --steps for fixed steps)."
+            | Horizon _ ->
+                "fixed time span T, round(T/Δt) steps per run (default 10; or --steps for fixed steps)."
             | Seeds _ -> "runs per step size (default 5)."
 
 /// `ecdpde drift trace|find|scaling …`: the modes are subcommands; the options they share are inherited, so they may
@@ -155,7 +158,7 @@ type DriftArgs =
     | [<Inherit; Unique>] X0 of values: string
     | [<Inherit; Unique>] P0 of values: string
     | [<Inherit; Unique>] Mass of m: float
-    | [<Inherit>] Set of key_value: string
+    | [<Inherit>] Set of ``key=value``: string
     | [<Inherit; Unique>] Noise of Noise
     | [<Inherit; Unique>] Sigma of s: float
     | [<Inherit; Unique>] Steps of n: int64
@@ -179,7 +182,8 @@ type DriftArgs =
             | Noise _ ->
                 "none (default) | gradient (√Δt·σ·ξ added to each gradient) | momentum (√Δt·σ·ξ added to p after each step)."
             | Sigma _ -> "noise intensity σ (needed with --noise gradient|momentum)."
-            | Steps _ -> "measured steps per run (default 1000; scaling: fixed steps at every Δt instead of --horizon)."
+            | Steps _ ->
+                "measured steps per run (default 1000; scaling: fixed steps at every Δt instead of --horizon)."
             | Warmup _ -> "steps before E0 is re-based to H(t) (default 0)."
             | Tail _ -> "fraction of the measured steps forming the tail (default 0.2)."
 
@@ -187,13 +191,13 @@ type DriftArgs =
 [<RequireQualifiedAccess>]
 type DiscoverArgs =
     | [<MainCommand; Unique>] Example of name: string
-    | Param of name_value: string
+    | Param of ``name=value``: string
     | [<Unique>] Runs of n: int
     | [<Unique>] Steps of s: int64
     | [<Unique>] Optimizer of name: string
-    | Set of key_value: string
+    | Set of ``key=value``: string
     | [<Unique>] Deflation_Optimizer of name: string
-    | Deflation_Set of key_value: string
+    | Deflation_Set of ``key=value``: string
     | [<Unique>] Deflation_Steps of s: int64
     | [<Unique>] Polish_Steps of s: int64
     | [<Unique>] Deflation_Rounds of n: int
@@ -299,7 +303,8 @@ type Command =
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
             | Report _ ->
                 "write a self-contained report.html for a discover, drift or optimize output folder (plots, settings, versions)."
-            | List _ -> "list functions, optimizers with their --set keys, and examples with their --param names."
+            | List _ ->
+                "list functions, optimizers with their --set keys, and examples with their --param names."
             | Threads _ ->
                 "cores to use, at least 1 (default all): discover (runs at a time), compare (cells or workflows at a time), reproduce ackley (cells at a time)."
             | Out _ ->

@@ -25,7 +25,9 @@ let shared (argv: string list) (results: ParseResults<Command>) =
 
     match threads with
     | Some t when t < 1 ->
-        invalidArg "threads" (sprintf "--threads must be at least 1 (got %d); leave it out to use every core" t)
+        invalidArg
+            "threads"
+            (sprintf "--threads must be at least 1 (got %d); leave it out to use every core" t)
     | _ -> ()
 
     {
@@ -43,7 +45,10 @@ let threadsOrAll (s: Shared) = defaultArg s.Threads 0
 let parseFloat (option: string) (text: string) =
     match Double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture) with
     | true, v -> v
-    | _ -> invalidArg option (sprintf "%s: '%s' is not a number (write decimals with a point, e.g. 0.5)" option text)
+    | _ ->
+        invalidArg
+            option
+            (sprintf "%s: '%s' is not a number (write decimals with a point, e.g. 0.5)" option text)
 
 /// Comma-separated numbers (`1,0.5,-2`).
 let parseFloats (option: string) (text: string) =
@@ -72,7 +77,10 @@ let parameters (items: string list) =
                     invalidArg "param" (sprintf "--param %s is given twice" key)
 
                 m.Add(key, parseFloat (sprintf "--param %s" key) value)
-            | _ -> invalidArg "param" (sprintf "--param '%s' is not of the form name=value (e.g. --param k=5)" item))
+            | _ ->
+                invalidArg
+                    "param"
+                    (sprintf "--param '%s' is not of the form name=value (e.g. --param k=5)" item))
         Map.empty
 
 /// Fails unless `value` ≥ `least`, naming the option.

@@ -25,8 +25,7 @@ let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) 
         else
             MultiSolution.defaults
 
-    let out =
-        defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
+    let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
 
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()
@@ -109,8 +108,7 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
     Directory.CreateDirectory out |> ignore
     BuiltInStudies.write study (CompareReport.studyFile out)
 
-    let results, ran =
-        StudyRunner.run study out (threadsOrAll common) cellsDone
+    let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
 
     let headers, rows = CompareReport.successTable study results
 

@@ -102,10 +102,7 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     let onProgress (p: Workflow.Progress) =
         steps <- steps + 1L
 
-        if
-            not common.Quiet
-            && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0
-        then
+        if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
             let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
             last <- clock.Elapsed
             lastSteps <- steps

@@ -218,7 +218,9 @@ let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: Pars
     let noise = noiseOf args
 
     let methods =
-        mode.GetResult(DriftScalingArgs.Methods, "leapfrog,euler").Split(',', StringSplitOptions.RemoveEmptyEntries)
+        mode
+            .GetResult(DriftScalingArgs.Methods, "leapfrog,euler")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
         |> Array.map Dynamics.parseMethod
         |> List.ofArray
         |> List.distinct

@@ -12,14 +12,15 @@ open EcdPde.Cli.Common
 /// Builds the run request from parsed arguments; errors name the argument.
 let request (common: Shared) (args: ParseResults<OptimizeArgs>) : Optimize.OptimizeRequest =
     refuse "optimize (one run on one core)" common [ "--threads" ]
-    let inOut file = common.Out |> Option.map (fun dir -> Path.Combine(dir, file))
+
+    let inOut file =
+        common.Out |> Option.map (fun dir -> Path.Combine(dir, file))
 
     let trace =
         args.TryGetResult OptimizeArgs.Trace |> Option.orElse (inOut "trace.csv")
 
     let checkpoint =
-        args.TryGetResult OptimizeArgs.Checkpoint
-        |> Option.orElse (inOut "state.json")
+        args.TryGetResult OptimizeArgs.Checkpoint |> Option.orElse (inOut "state.json")
 
     let steps = args.GetResult(OptimizeArgs.Steps, 1000L)
     atLeast "--steps" 1L steps

@@ -20,7 +20,12 @@ let private g (x: float) =
 /// The authors' Ackley protocol, run by the study runner as the built-in `ackley` study (cells stored in
 /// OUT/ackley, so a rerun reads them back): a start counts as solved when one of its tries (bounce seeds) reaches the
 /// target; GDM is deterministic, so it runs once per start.
-let private ackleySection (common: Shared) (args: ParseResults<ReproduceArgs>) (out: string) (md: StringBuilder) =
+let private ackleySection
+    (common: Shared)
+    (args: ParseResults<ReproduceArgs>)
+    (out: string)
+    (md: StringBuilder)
+    =
     let clock = Diagnostics.Stopwatch.StartNew()
     let starts = args.GetResult(ReproduceArgs.Starts, 100)
 

@@ -40,7 +40,11 @@ let load (path: string) : Examples.Example =
         | :? AggregateException as a when a.InnerExceptions.Count = 1 -> innermost a.InnerExceptions[0]
         | e -> e
 
-    let fail (what: string) (diagnostics: FSharp.Compiler.Diagnostics.FSharpDiagnostic[]) (error: exn option) =
+    let fail
+        (what: string)
+        (diagnostics: FSharp.Compiler.Diagnostics.FSharpDiagnostic[])
+        (error: exn option)
+        =
         let messages =
             diagnostics
             |> Array.filter (fun d -> d.Severity = FSharp.Compiler.Diagnostics.FSharpDiagnosticSeverity.Error)
@@ -117,6 +121,4 @@ let load (path: string) : Examples.Example =
     | None ->
         invalidArg
             "example"
-            (sprintf
-                "the script %s must define `let example = ...` (a Pde.Discovery.Examples.Example)"
-                full)
+            (sprintf "the script %s must define `let example = ...` (a Pde.Discovery.Examples.Example)" full)

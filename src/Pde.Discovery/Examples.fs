@@ -441,7 +441,8 @@ let find (name: string) =
 
     match builtIns |> List.tryFind (fun b -> b.Name = key || List.contains key b.Aliases) with
     | Some b -> b
-    | None -> invalidArg "example" (sprintf "unknown example '%s' (known: %s)" name (String.concat ", " names))
+    | None ->
+        invalidArg "example" (sprintf "unknown example '%s' (known: %s)" name (String.concat ", " names))
 
 /// The parameters of a built-in example as text: `k (default 2; full size 20)`, one per parameter, comma-separated.
 let describeParameters (b: BuiltIn) =
