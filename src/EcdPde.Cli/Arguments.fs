@@ -321,4 +321,5 @@ let exitCodes =
     2    bad input: an unknown or invalid option, value, example, script or file; the message names it.
     3    a run stopped early: the loss or gradient became NaN/infinite (the last finite state is kept).
     70   internal error (a bug; please report the message).
-    130  interrupted (SIGINT), 143 terminated (SIGTERM): reserved for signal handling."""
+    130  interrupted (SIGINT); reserved for signal handling.
+    143  terminated (SIGTERM); reserved for signal handling."""
