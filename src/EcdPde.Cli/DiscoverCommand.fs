@@ -9,28 +9,33 @@ open Pde.Discovery
 open EcdPde.Runs
 open EcdPde.Reports
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.Common
+
+/// The example the arguments name: a built-in one with its `--param` values, or a script's.
+let private exampleOf (args: ParseResults<DiscoverArgs>) =
+    let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
+    let parameters = parameters (args.GetResults DiscoverArgs.Param)
+
+    if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
+        if not parameters.IsEmpty then
+            invalidArg "param" "--param applies to the built-in examples; a script sets its own parameters"
+
+        if args.Contains DiscoverArgs.Full then
+            invalidArg "full" "--full applies to the built-in examples; a script sets its own size"
+
+        ScriptExample.load name
+    else
+        let size =
+            if args.Contains DiscoverArgs.Full then
+                Examples.Full
+            else
+                Examples.Default
+
+        Examples.byName name size parameters
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (args: ParseResults<DiscoverArgs>) =
-    let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
-
-    let example =
-        if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
-            ScriptExample.load name
-        else
-            let size =
-                if args.Contains DiscoverArgs.Full then
-                    Examples.Full
-                else
-                    Examples.Default
-
-            Examples.byName
-                name
-                size
-                (args.TryGetResult DiscoverArgs.K)
-                (args.TryGetResult DiscoverArgs.Lambda)
-                (args.TryGetResult DiscoverArgs.Epsilon)
-
+let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let example = exampleOf args
     let defaults = example.Defaults
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
@@ -38,11 +43,7 @@ let run (args: ParseResults<DiscoverArgs>) =
         match sets with
         | [] when chosen = defaultName -> defaultSettings
         | [] -> []
-        | sets ->
-            sets
-            |> List.map (fun s ->
-                let kv = HyperparameterBinder.ParsePair s
-                kv.Key, kv.Value)
+        | sets -> keyValues sets
 
     let settings =
         settingsOf (args.GetResults DiscoverArgs.Set) optimizer defaults.Optimizer defaults.OptimizerSettings
@@ -73,42 +74,35 @@ let run (args: ParseResults<DiscoverArgs>) =
             DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
             PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
             PolishOptimizer = Examples.polishOptimizer
-            Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
+            Seed = defaultArg common.Seed 0UL
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
                     Workflow.PerRun
                 else
                     Workflow.Shared
-            Threads = args.GetResult(DiscoverArgs.Threads, 0)
-            OutDir = args.GetResult(DiscoverArgs.Out, Path.Combine("out", "discover", example.Name))
+            Threads = threadsOrAll common
+            OutDir = defaultArg common.Out (Path.Combine("out", "discover", example.Name))
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
             DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
             Threshold = 0.1
         }
 
-    if s.Steps < 1L then
-        invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
-
-    if s.DeflationSteps < 1L then
-        invalidArg
-            "deflation-steps"
-            (sprintf "--deflation-steps must be at least 1 (got %d)" s.DeflationSteps)
-
-    if s.PolishSteps < 0L then
-        invalidArg "polish-steps" (sprintf "--polish-steps must be ≥ 0 (got %d)" s.PolishSteps)
+    atLeast "--runs" 1L s.Runs
+    atLeast "--steps" 1L s.Steps
+    atLeast "--deflation-steps" 1L s.DeflationSteps
+    atLeast "--polish-steps" 0L s.PolishSteps
+    atLeast "--deflation-rounds" 0L s.DeflationRounds
+    atLeast "--deflation-runs" 1L s.DeflationRuns
 
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable last = TimeSpan.Zero
     let mutable lastSteps = 0L
     let mutable steps = 0L
 
-    let progress (p: Workflow.Progress) =
+    let onProgress (p: Workflow.Progress) =
         steps <- steps + 1L
 
-        if
-            not (args.Contains DiscoverArgs.Quiet)
-            && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0
-        then
+        if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
             let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
             last <- clock.Elapsed
             lastSteps <- steps
@@ -124,19 +118,21 @@ let run (args: ParseResults<DiscoverArgs>) =
                 p.Ensemble.Report.Energy
                 rate
 
-    let parameters =
+    let parameterText =
         String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
 
-    eprintfn
-        "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
-        example.Name
-        parameters
-        s.Runs
-        s.Steps
-        s.Optimizer
-        s.DeflationRounds
+    progress
+        common
+        (sprintf
+            "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
+            example.Name
+            parameterText
+            s.Runs
+            s.Steps
+            s.Optimizer
+            s.DeflationRounds)
 
-    let outcome = Workflow.run example s progress
+    let outcome = Workflow.run example s onProgress
 
     let rows =
         outcome.Found

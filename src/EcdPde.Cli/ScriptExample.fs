@@ -29,14 +29,47 @@ let load (path: string) : Examples.Example =
             collectible = false
         )
 
-    let fail (what: string) (diagnostics: FSharp.Compiler.Diagnostics.FSharpDiagnostic[]) =
+    // the innermost exception that says what went wrong (a script's `failwith` arrives wrapped in reflection's)
+    let rec innermost (e: exn) =
+        match e with
+        | :? Reflection.TargetInvocationException
+        | :? TypeInitializationException ->
+            match e.InnerException with
+            | null -> e
+            | inner -> innermost inner
+        | :? AggregateException as a when a.InnerExceptions.Count = 1 -> innermost a.InnerExceptions[0]
+        | e -> e
+
+    let fail
+        (what: string)
+        (diagnostics: FSharp.Compiler.Diagnostics.FSharpDiagnostic[])
+        (error: exn option)
+        =
         let messages =
             diagnostics
             |> Array.filter (fun d -> d.Severity = FSharp.Compiler.Diagnostics.FSharpDiagnosticSeverity.Error)
             |> Array.map (fun d ->
                 sprintf "  %s(%d,%d): %s" (Path.GetFileName d.FileName) d.StartLine d.StartColumn d.Message)
+            |> List.ofArray
 
-        invalidArg "example" (sprintf "the script %s %s:\n%s" full what (String.Join("\n", messages)))
+        let thrown =
+            match error with
+            | Some e when messages.IsEmpty ->
+                let e = innermost e
+                [ sprintf "  %s: %s" (e.GetType().Name) e.Message ]
+            | _ -> []
+
+        let printed =
+            match errors.ToString().Trim() with
+            | "" -> []
+            | text when messages.IsEmpty && thrown.IsEmpty -> [ "  " + text ]
+            | _ -> []
+
+        raise (
+            ArgumentException(
+                sprintf "the script %s %s:\n%s" full what (String.Join("\n", messages @ thrown @ printed))
+            )
+        )
 
     // the script sees the same Ecd.Core and Pde.FSharp assemblies as this process
     for assembly in
@@ -48,13 +81,13 @@ let load (path: string) : Examples.Example =
             session.EvalInteractionNonThrowing(sprintf "#r @\"%s\"" assembly.Location)
 
         match result with
-        | Choice2Of2 _ -> fail "could not reference the toolkit" diagnostics
+        | Choice2Of2 e -> fail "could not reference the toolkit" diagnostics (Some e)
         | Choice1Of2 _ -> ()
 
     let result, diagnostics = session.EvalScriptNonThrowing full
 
     match result with
-    | Choice2Of2 _ -> fail "does not compile or run" diagnostics
+    | Choice2Of2 e -> fail "does not compile or run" diagnostics (Some e)
     | Choice1Of2 _ -> ()
 
     // a script's bindings live in a module named after the file (first letter upper case)
@@ -88,6 +121,4 @@ let load (path: string) : Examples.Example =
     | None ->
         invalidArg
             "example"
-            (sprintf
-                "the script %s must define `let example = ...` (a Pde.Discovery.Examples.Example)"
-                full)
+            (sprintf "the script %s must define `let example = ...` (a Pde.Discovery.Examples.Example)" full)

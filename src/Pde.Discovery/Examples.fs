@@ -352,19 +352,135 @@ let allenCahn (size: Size) (epsilon: float) =
             DeflationRuns = 4
         }
 
-/// The examples' names.
-let names = [ "paper-pde"; "bratu"; "allen-cahn" ]
+/// A parameter of a built-in example: its name (as given to `--param name=value`), its default (at the default and
+/// at the full size) and what it means.
+type Parameter =
+    {
+        Name: string
+        Default: float
+        /// The default at the full size (`--full`), when it differs.
+        FullDefault: float option
+        Description: string
+    }
 
-/// The examples by name and size, with their parameters (k, λ, ε) where given (paper-pde's k: 2 by default, the
-/// paper's 20 at full size).
-let byName (name: string) (size: Size) (k: float option) (lambda: float option) (epsilon: float option) =
-    match name.ToLowerInvariant() with
-    | "paper-pde"
-    | "paper" -> paperPde size (defaultArg k (if size = Full then 20.0 else 2.0))
-    | "bratu" -> bratu size (defaultArg lambda 6.0)
-    | "allen-cahn" -> allenCahn size (defaultArg epsilon 0.15)
-    | other ->
-        invalidArg "example" (sprintf "unknown example '%s' (known: %s)" other (String.concat ", " names))
+/// The default of a parameter at a size.
+let defaultOf (size: Size) (p: Parameter) =
+    match size with
+    | Full -> defaultArg p.FullDefault p.Default
+    | Default -> p.Default
+
+/// A built-in example: its name, other names it answers to, what it is, its parameters and how it is built from a
+/// size and a value for every parameter. Adding an example here is all the command line needs.
+[<NoEquality; NoComparison>]
+type BuiltIn =
+    {
+        Name: string
+        Aliases: string list
+        Description: string
+        Parameters: Parameter list
+        Build: Size -> Map<string, float> -> Example
+    }
+
+/// The built-in examples.
+let builtIns =
+    [
+        {
+            Name = "paper-pde"
+            Aliases = [ "paper" ]
+            Description = "−Δu + u² = f_k on the unit disk, u = sin²k on the circle (the BBI paper's PDE)"
+            Parameters =
+                [
+                    {
+                        Name = "k"
+                        Default = 2.0
+                        FullDefault = Some 20.0
+                        Description = "k > 0, the frequency of f_k and of the solution sin²(kr²)"
+                    }
+                ]
+            Build = fun size p -> paperPde size p["k"]
+        }
+        {
+            Name = "bratu"
+            Aliases = []
+            Description = "Δu + λe^u = 0 on the unit square, u = 0 on the boundary"
+            Parameters =
+                [
+                    {
+                        Name = "lambda"
+                        Default = 6.0
+                        FullDefault = None
+                        Description = "λ > 0 (two solutions for λ < 6.808)"
+                    }
+                ]
+            Build = fun size p -> bratu size p["lambda"]
+        }
+        {
+            Name = "allen-cahn"
+            Aliases = []
+            Description = "ε²Δu + u − u³ = 0 on the unit square, u = 0 on the boundary"
+            Parameters =
+                [
+                    {
+                        Name = "epsilon"
+                        Default = 0.15
+                        FullDefault = None
+                        Description = "ε > 0 (0.15: three solutions; below 0.142 more)"
+                    }
+                ]
+            Build = fun size p -> allenCahn size p["epsilon"]
+        }
+    ]
+
+/// The examples' names.
+let names = builtIns |> List.map _.Name
+
+/// The built-in example called `name` (or one of its aliases), ignoring case; an unknown name is an error that lists
+/// the known ones.
+let find (name: string) =
+    let key = name.Trim().ToLowerInvariant()
+
+    match builtIns |> List.tryFind (fun b -> b.Name = key || List.contains key b.Aliases) with
+    | Some b -> b
+    | None ->
+        invalidArg "example" (sprintf "unknown example '%s' (known: %s)" name (String.concat ", " names))
+
+/// The parameters of a built-in example as text: `k (default 2; full size 20)`, one per parameter, comma-separated.
+let describeParameters (b: BuiltIn) =
+    match b.Parameters with
+    | [] -> "none"
+    | ps ->
+        ps
+        |> List.map (fun p ->
+            match p.FullDefault with
+            | Some full -> sprintf "%s (default %g; full size %g)" p.Name p.Default full
+            | None -> sprintf "%s (default %g)" p.Name p.Default)
+        |> String.concat ", "
+
+/// The example by name and size, with the given parameter values (by name; the others take their defaults). A name
+/// the example does not have is an error that names the example's parameters.
+let byName (name: string) (size: Size) (parameters: Map<string, float>) =
+    let b = find name
+
+    for KeyValue(key, _) in parameters do
+        if not (b.Parameters |> List.exists (fun p -> p.Name = key)) then
+            invalidArg
+                "param"
+                (sprintf
+                    "example '%s' has no parameter '%s' (its parameters: %s)"
+                    b.Name
+                    key
+                    (describeParameters b))
+
+    let values =
+        b.Parameters
+        |> List.map (fun p ->
+            p.Name,
+            (match parameters.TryFind p.Name with
+             | Some v -> v
+             | None -> defaultOf size p))
+        |> Map.ofList
+
+    b.Build size values
 
 /// The points of the boundary sets of a discretization (where the boundary gate is measured).
 let boundaryPoints (discretization: Discretization) =

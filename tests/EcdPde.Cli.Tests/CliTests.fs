@@ -294,9 +294,9 @@ let ``discover names a bad example or parameter`` () =
         [
             [ "discover"; "poisson-thing" ], "poisson-thing"
             [ "discover"; "poisson-thing" ], "allen-cahn"
-            [ "discover"; "paper-pde"; "--k"; "-1" ], "k"
+            [ "discover"; "paper-pde"; "--param"; "k=-1" ], "k"
             [ "discover"; "bratu"; "--optimizer"; "bbi"; "--set"; "lr=-2" ], "lr"
-            [ "discover"; "allen-cahn"; "--epsilon"; "0" ], "ε must be > 0"
+            [ "discover"; "allen-cahn"; "--param"; "epsilon=0" ], "ε must be > 0"
             [
                 "discover"
                 "bratu"

@@ -168,7 +168,7 @@ let ``bad drift input exits with code 2 and names the parameter and the value`` 
     fails [ "scaling"; "--dts"; "0.01" ] [ "two distinct" ]
     fails [ "trace"; "--sigma"; "0.2" ] [ "--sigma"; "--noise" ]
     fails [ "trace"; "--noise"; "gradient" ] [ "--sigma > 0" ]
-    fails [ "find"; "--dt"; "0.01" ] [ "--dt does not apply to drift find" ]
+    fails [ "find"; "--dt"; "0.01" ] [ "unrecognized argument: '--dt'" ]
     fails [ "trace"; "--method"; "adam" ] [ "'adam'" ]
     fails [ "sweep" ] [ "'sweep'" ]
 

@@ -66,8 +66,10 @@ let example (func: string) : Example =
                     (sprintf "'%s': example '%s' has the parameter '%s' (got '%s')" func name parameter key)
             | _ -> invalidArg "function" (sprintf "'%s': write the parameter as %s=VALUE" func parameter)
 
-    let only p = if parameter = p then value else None
-    Examples.byName name Examples.Default (only "k") (only "lambda") (only "epsilon")
+    Examples.byName
+        name
+        Examples.Default
+        (value |> Option.map (fun v -> parameter, v) |> Option.toList |> Map.ofList)
 
 /// What a study needs of an example, built once per problem and shared by its cells (read-only).
 [<NoEquality; NoComparison>]
