@@ -34,6 +34,3 @@ let median (xs: float[]) =
             s[n / 2]
         else
             0.5 * (s[n / 2 - 1] + s[n / 2])
-
-/// True when every value is finite.
-let allFinite (xs: float[]) = xs |> Array.forall Double.IsFinite
