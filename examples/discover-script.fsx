@@ -34,4 +34,4 @@ let example =
             |> List.map (fun s ->
                 sprintf "finite differences, max u = %.4f" (Array.max s),
                 grid |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
-        (Examples.bratu Examples.Default lambda).Defaults
+        (BuiltInExamples.bratu Examples.Default lambda).Defaults

@@ -210,7 +210,7 @@ type DiscoverArgs =
             match a with
             | Example _ ->
                 "a built-in example ("
-                + String.Join(", ", Pde.Discovery.Examples.names)
+                + String.Join(", ", Pde.Discovery.BuiltInExamples.names)
                 + "; `ecdpde list` shows each with its parameters) or an F# script SCRIPT.fsx that binds `example`."
             | Param _ ->
                 "a parameter of the example, name=value, e.g. --param k=5 (repeatable; paper-pde: k, bratu: lambda, allen-cahn: epsilon)."

@@ -31,7 +31,7 @@ let private exampleOf (args: ParseResults<DiscoverArgs>) =
             else
                 Examples.Default
 
-        Examples.byName name size parameters
+        BuiltInExamples.byName name size parameters
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
 let run (common: Shared) (args: ParseResults<DiscoverArgs>) =

@@ -30,7 +30,7 @@ let private listAll (args: ParseResults<ListArgs>) =
     if all || args.Contains ListArgs.Examples then
         printfn "discovery examples (discover NAME --param name=value; or discover SCRIPT.fsx):"
 
-        for b in Examples.builtIns do
+        for b in BuiltInExamples.builtIns do
             printfn "  %-12s %s" b.Name b.Description
 
             for p in b.Parameters do

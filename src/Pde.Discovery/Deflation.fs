@@ -122,3 +122,35 @@ type DeflatedObjective
 
             if ownPool then
                 workers.Dispose()
+
+/// An objective that disposes what it owns (its loss, deflation factor and worker pool) with itself.
+type OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
+    interface IObjective<float> with
+        member _.Dimension = inner.Dimension
+        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
+
+    interface IDisposable with
+        member _.Dispose() =
+            for d in owned do
+                d.Dispose()
+
+/// Amplitudes of the deflated runs that start from a known solution. Run 0 of a deflation round starts as the first
+/// ensemble; runs j ≥ 1 take, in order, a fresh initialization for every known solution near zero (scaling it would
+/// stay near zero, where the deflation factor explodes), then every other known solution with its output layer
+/// multiplied by 2, then by −1, then by ½ (as classical deflation restarts Newton from the known solutions), then
+/// fresh initializations.
+let startAmplitudes = [| 2.0; -1.0; 0.5 |]
+
+/// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
+let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
+    let scaled = Array.copy theta
+    let last = network.Layers[network.Layers.Count - 1]
+
+    for i in last.WeightOffset .. last.WeightOffset + last.In * last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    for i in last.BiasOffset .. last.BiasOffset + last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    scaled
+

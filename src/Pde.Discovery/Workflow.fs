@@ -78,70 +78,6 @@ type Progress =
         Ensemble: Ensemble.Progress
     }
 
-type private OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
-    interface IObjective<float> with
-        member _.Dimension = inner.Dimension
-        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
-
-    interface IDisposable with
-        member _.Dispose() =
-            for d in owned do
-                d.Dispose()
-
-/// Amplitudes of the deflated runs that start from a known solution. Run 0 of a deflation round starts as the first
-/// ensemble; runs j ≥ 1 take, in order, a fresh initialization for every known solution near zero (scaling it would
-/// stay near zero, where the deflation factor explodes), then every other known solution with its output layer
-/// multiplied by 2, then by −1, then by ½ (as classical deflation restarts Newton from the known solutions), then
-/// fresh initializations.
-let startAmplitudes = [| 2.0; -1.0; 0.5 |]
-
-/// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
-let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
-    let scaled = Array.copy theta
-    let last = network.Layers[network.Layers.Count - 1]
-
-    for i in last.WeightOffset .. last.WeightOffset + last.In * last.Out - 1 do
-        scaled[i] <- factor * scaled[i]
-
-    for i in last.BiasOffset .. last.BiasOffset + last.Out - 1 do
-        scaled[i] <- factor * scaled[i]
-
-    scaled
-
-/// The folder of round `round` within an output folder.
-let roundFolder (round: int) = sprintf "round-%d" round
-
-/// Every run folder of a discovery output folder `dir` with its run id, in run order: round R's runs are
-/// `round-R/runs/run-III` (the folders the workflow writes; polish phases are not runs of their own).
-let runFolders (dir: string) : (RunId * string) list =
-    let indexAfter (prefix: string) (path: string) =
-        let name =
-            Path.GetFileName(Path.TrimEndingDirectorySeparator path)
-            |> Option.ofObj
-            |> Option.defaultValue ""
-
-        if name.StartsWith prefix then
-            match Int32.TryParse(name.Substring prefix.Length, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) with
-            | true, v -> Some v
-            | _ -> None
-        else
-            None
-
-    if not (Directory.Exists dir) then
-        []
-    else
-        [
-            for roundDir in Directory.GetDirectories(dir, "round-*") do
-                match indexAfter "round-" roundDir with
-                | Some round when Directory.Exists(Path.Combine(roundDir, "runs")) ->
-                    for runDir in Directory.GetDirectories(Path.Combine(roundDir, "runs"), "run-*") do
-                        match indexAfter "run-" runDir with
-                        | Some index -> yield { Round = round; Index = index }, runDir
-                        | None -> ()
-                | _ -> ()
-        ]
-        |> List.sortBy fst
-
 /// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
 /// started (for solutions.json).
 type private Search(example: Example, s: Settings, progress: Progress -> unit) =
@@ -168,7 +104,7 @@ type private Search(example: Example, s: Settings, progress: Progress -> unit) =
         let deflated =
             new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, 0, Some pool)
 
-        new OwnedObjective(deflated, [ deflated; loss; pool ])
+        new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
 
     member _.Theta0 = theta0
     member _.Network = network
@@ -235,7 +171,7 @@ type private Search(example: Example, s: Settings, progress: Progress -> unit) =
         | Shared -> theta0
         | PerRun -> this.Fresh(round, i)
 
-/// The starts of a deflation round's runs: run 0 from the initialization, the others as `startAmplitudes` says.
+/// The starts of a deflation round's runs: run 0 from the initialization, the others as `Deflation.startAmplitudes` says.
 /// Returns, per run, its description and its θ.
 let private deflationStarts (search: Search) (example: Example) (round: int) (known: Candidate list) =
     // known solutions with kept weights, numbered from 1 as in solutions.json
@@ -249,7 +185,7 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
         Array.ofList (
             (nearZero |> List.map (fun _ -> None))
             @ [
-                for a in startAmplitudes do
+                for a in Deflation.startAmplitudes do
                     for j, c in scalable -> Some(a, j + 1, c.Theta)
             ]
         )
@@ -259,7 +195,7 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
             "the initialization", (fun () -> search.Initial round 0)
         elif i - 1 < plan.Length then
             match plan[i - 1] with
-            | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> scaleOutput search.Network a theta)
+            | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput search.Network a theta)
             | None -> "a fresh initialization", (fun () -> search.Fresh(round, i))
         else
             "a fresh initialization", (fun () -> search.Fresh(round, i))
@@ -276,7 +212,7 @@ let private deflationRound (search: Search) (example: Example) (s: Settings) (ro
     let deflated =
         search.Ensemble(
             round,
-            roundFolder round,
+            RunFolders.roundFolder round,
             s.DeflationRuns,
             (fun i -> (snd (startOf i)) ()),
             known |> List.map (fun c -> c.Values),
@@ -292,7 +228,7 @@ let private deflationRound (search: Search) (example: Example) (s: Settings) (ro
 
         search.Ensemble(
             round,
-            Path.Combine(roundFolder round, "polish"),
+            Path.Combine(RunFolders.roundFolder round, "polish"),
             byIndex.Length,
             (fun i -> byIndex[i].Theta),
             [],
@@ -316,7 +252,7 @@ let private searchAll (search: Search) (example: Example) (s: Settings) =
         )
 
     let mutable candidates =
-        search.Ensemble(0, roundFolder 0, s.Runs, search.Initial 0, [], s.Steps, (s.Optimizer, s.OptimizerSettings))
+        search.Ensemble(0, RunFolders.roundFolder 0, s.Runs, search.Initial 0, [], s.Steps, (s.Optimizer, s.OptimizerSettings))
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1

@@ -174,7 +174,7 @@ let ``list shows functions, optimizers with their keys and examples with their p
         for key in OptimizerCatalog.Keys name do
             Assert.Contains(key, out)
 
-    for b in Examples.builtIns do
+    for b in BuiltInExamples.builtIns do
         Assert.Contains(b.Name, out)
 
         for p in b.Parameters do
@@ -288,8 +288,8 @@ let ``numbers are culture invariant`` () =
 /// Every built-in example declares its parameters as data; byName takes them by name, fills in the defaults and
 /// refuses a name the example does not have, naming the ones it has.
 let ``examples declare their parameters and byName checks them`` () =
-    for b in Examples.builtIns do
-        let e = Examples.byName b.Name Examples.Default Map.empty
+    for b in BuiltInExamples.builtIns do
+        let e = BuiltInExamples.byName b.Name Examples.Default Map.empty
         Assert.Equal(b.Name, e.Name)
 
         Assert.Equal<(string * float) list>(
@@ -299,22 +299,22 @@ let ``examples declare their parameters and byName checks them`` () =
 
         for p in b.Parameters do
             let given = p.Default * 0.9
-            let e = Examples.byName b.Name Examples.Default (Map [ p.Name, given ])
+            let e = BuiltInExamples.byName b.Name Examples.Default (Map [ p.Name, given ])
             Assert.Equal(given, e.Parameters |> List.find (fun (n, _) -> n = p.Name) |> snd)
 
-    let e = Examples.byName "paper-pde" Examples.Full Map.empty
+    let e = BuiltInExamples.byName "paper-pde" Examples.Full Map.empty
     Assert.Equal<(string * float) list>([ "k", 20.0 ], e.Parameters)
 
     let error =
         Assert.Throws<ArgumentException>(fun () ->
-            Examples.byName "bratu" Examples.Default (Map [ "k", 5.0 ]) |> ignore)
+            BuiltInExamples.byName "bratu" Examples.Default (Map [ "k", 5.0 ]) |> ignore)
 
     Assert.Contains("'k'", error.Message)
     Assert.Contains("lambda", error.Message)
 
     let error =
         Assert.Throws<ArgumentException>(fun () ->
-            Examples.byName "poisson" Examples.Default Map.empty |> ignore)
+            BuiltInExamples.byName "poisson" Examples.Default Map.empty |> ignore)
 
     Assert.Contains("allen-cahn", error.Message)
 

@@ -86,7 +86,7 @@ let private settingsTable (file: Solutions) =
 
 /// Every run's trace under `dir` with its run id, in run order.
 let private traces (dir: string) =
-    Workflow.runFolders dir
+    RunFolders.list dir
     |> List.map (fun (id, folder) -> id, readTrace (Path.Combine(folder, "trace.csv")))
 
 /// `dir/solutions.json` (an error naming the folder when there is none).

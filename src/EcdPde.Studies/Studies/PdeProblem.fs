@@ -66,7 +66,7 @@ let example (func: string) : Example =
                     (sprintf "'%s': example '%s' has the parameter '%s' (got '%s')" func name parameter key)
             | _ -> invalidArg "function" (sprintf "'%s': write the parameter as %s=VALUE" func parameter)
 
-    Examples.byName
+    BuiltInExamples.byName
         name
         Examples.Default
         (value |> Option.map (fun v -> parameter, v) |> Option.toList |> Map.ofList)

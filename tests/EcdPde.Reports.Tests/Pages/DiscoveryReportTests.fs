@@ -16,7 +16,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
 
-    let example = Examples.paperPde Examples.Default 2.0
+    let example = BuiltInExamples.paperPde Examples.Default 2.0
 
     let optimizer, settings =
         example.Defaults.Optimizer, example.Defaults.OptimizerSettings
