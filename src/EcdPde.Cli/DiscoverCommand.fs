@@ -33,9 +33,9 @@ let private exampleOf (args: ParseResults<DiscoverArgs>) =
 
         BuiltInExamples.byName name size parameters
 
-/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
-    let example = exampleOf args
+/// The workflow settings from the arguments and the example's defaults; a bad optimizer, hyperparameter or count
+/// fails here, before any run.
+let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (example: Examples.Example) =
     let defaults = example.Defaults
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
@@ -58,7 +58,6 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
             defaults.DeflationOptimizer
             defaults.DeflationOptimizerSettings
 
-    // a bad optimizer or hyperparameter fails here, before any run
     for name, values in [ optimizer, settings; deflationOptimizer, deflationSettings ] do
         OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
         |> ignore
@@ -93,13 +92,16 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     atLeast "--polish-steps" 0L s.PolishSteps
     atLeast "--deflation-rounds" 0L s.DeflationRounds
     atLeast "--deflation-runs" 1L s.DeflationRuns
+    s
 
+/// A progress line on stderr at most every 2 s (none with --quiet).
+let private progressPrinter (common: Shared) =
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable last = TimeSpan.Zero
     let mutable lastSteps = 0L
     let mutable steps = 0L
 
-    let onProgress (p: Workflow.Progress) =
+    fun (p: Workflow.Progress) ->
         steps <- steps + 1L
 
         if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
@@ -118,22 +120,8 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
                 p.Ensemble.Report.Energy
                 rate
 
-    let parameterText =
-        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
-
-    progress
-        common
-        (sprintf
-            "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
-            example.Name
-            parameterText
-            s.Runs
-            s.Steps
-            s.Optimizer
-            s.DeflationRounds)
-
-    let outcome = Workflow.run example s onProgress
-
+/// The table of distinct solutions and the runs that were not solutions, on stdout.
+let private printOutcome (outcome: Workflow.Outcome) =
     let rows =
         outcome.Found
         |> List.mapi (fun i f ->
@@ -171,6 +159,28 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     for c, reason in outcome.Rejected do
         printfn "%s: not a solution: %s" (string c.Run) reason
 
+/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
+let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let example = exampleOf args
+    let s = settingsOf common args example
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    let parameterText =
+        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
+
+    progress
+        common
+        (sprintf
+            "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
+            example.Name
+            parameterText
+            s.Runs
+            s.Steps
+            s.Optimizer
+            s.DeflationRounds)
+
+    let outcome = Workflow.run example s (progressPrinter common)
+    printOutcome outcome
     let report = DiscoveryReport.write s.OutDir
 
     printfn
