@@ -203,6 +203,7 @@ type DiscoverArgs =
     | [<Unique>] Deflation_Rounds of n: int
     | [<Unique>] Deflation_Runs of n: int
     | Restarts
+    | Force
     | Full
 
     interface IArgParserTemplate with
@@ -232,6 +233,8 @@ type DiscoverArgs =
             | Full ->
                 "full size: paper-pde with the BBI paper's network, points, weights and optimizer (k 20, 2 million steps; days on a CPU — set --steps); bratu, allen-cahn with a 64×4 network, 4000 + 800 points, 5× the steps."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
+            | Force ->
+                "start over when the output folder holds a discovery with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 
 /// `ecdpde report …`
 [<RequireQualifiedAccess>]
@@ -321,5 +324,5 @@ let exitCodes =
     2    bad input: an unknown or invalid option, value, example, script or file; the message names it.
     3    a run stopped early: the loss or gradient became NaN/infinite (the last finite state is kept).
     70   internal error (a bug; please report the message).
-    130  interrupted (SIGINT); reserved for signal handling.
-    143  terminated (SIGTERM); reserved for signal handling."""
+    130  interrupted (SIGINT): every run stopped at a checkpoint; rerun the same command to continue.
+    143  terminated (SIGTERM): the same. A second signal stops at once (the last periodic checkpoints stay)."""

@@ -163,6 +163,11 @@ let private printOutcome (outcome: Workflow.Outcome) =
 let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     let example = exampleOf args
     let s = settingsOf common args example
+
+    if args.Contains DiscoverArgs.Force then
+        FolderIdentity.moveAside s.OutDir
+        |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))
+
     let clock = Diagnostics.Stopwatch.StartNew()
 
     let parameterText =

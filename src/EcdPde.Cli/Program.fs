@@ -4,6 +4,8 @@ module EcdPde.Cli.Program
 
 open System
 open System.Globalization
+open System.Runtime.InteropServices
+open EcdPde.Runs
 open Argu
 open Microsoft.FSharp.Reflection
 open Ecd.Core.Objectives
@@ -114,9 +116,16 @@ let private messageOf (e: exn) =
             a.Message
     | e -> e.Message
 
-/// The exception that says what went wrong (parallel loops wrap it).
-let rec private cause (e: exn) =
+/// The exception that says what went wrong (parallel loops wrap it; an interruption of any of them is the cause).
+let rec private cause (e: exn) : exn =
+    let interrupted (i: exn) =
+        match cause i with
+        | :? Interrupt.RunInterrupted -> true
+        | _ -> false
+
     match e with
+    | :? AggregateException as a when a.InnerExceptions |> Seq.exists interrupted ->
+        a.InnerExceptions |> Seq.find interrupted |> cause
     | :? AggregateException as a when a.InnerExceptions.Count = 1 -> cause a.InnerExceptions[0]
     | :? Reflection.TargetInvocationException ->
         match e.InnerException with
@@ -162,31 +171,66 @@ let private dispatch (argv: string[]) =
         eprintfn "%s" (parser.PrintUsage(message = "error: give a command, e.g. ecdpde list"))
         2
 
+/// The exit code and message of a failure (Arguments.exitCodes).
+let private failure (e: exn) =
+    match e with
+    | :? ArguParseException as p when p.ErrorCode = ErrorCode.HelpText ->
+        printfn "%s\n\n%s" p.Message exitCodes
+        0
+    | :? ArguParseException as p ->
+        eprintfn "%s" p.Message
+        2
+    | e when isBadInput e ->
+        eprintfn "error: %s" (messageOf e)
+        2
+    | e ->
+        eprintfn "internal error (%s): %s" (e.GetType().Name) (messageOf e)
+
+        if Environment.GetEnvironmentVariable "ECDPDE_DEBUG" = "1" then
+            eprintfn "%O" e
+        else
+            eprintfn "(set ECDPDE_DEBUG=1 for the stack trace)"
+
+        70
+
+/// SIGINT (130) and SIGTERM (143): the first asks every run to stop at its next step with a final checkpoint (the
+/// trace flushed, the folder lock released, then the exit code); a second one exits at once.
+let private onSignals () =
+    let handle (exitCode: int) (name: string) (context: PosixSignalContext) =
+        if Interrupt.requested () then
+            eprintfn "%s again: stopping now" name
+            Environment.Exit exitCode
+        else
+            context.Cancel <- true
+
+            eprintfn
+                "%s: finishing the current step of every run and writing its checkpoint (send it again to stop at once)"
+                name
+
+            Interrupt.request exitCode
+
+    [
+        PosixSignalRegistration.Create(PosixSignal.SIGINT, Action<PosixSignalContext>(handle 130 "SIGINT"))
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, Action<PosixSignalContext>(handle 143 "SIGTERM"))
+    ]
+
 [<EntryPoint>]
 let main argv =
     // numbers are read and written the invariant way whatever the machine's culture (0.5, never 0,5)
     CultureInfo.DefaultThreadCurrentCulture <- CultureInfo.InvariantCulture
     CultureInfo.CurrentCulture <- CultureInfo.InvariantCulture
 
+    let signals = onSignals ()
+
     try
-        dispatch argv
-    with e ->
-        match cause e with
-        | :? ArguParseException as p when p.ErrorCode = ErrorCode.HelpText ->
-            printfn "%s\n\n%s" p.Message exitCodes
-            0
-        | :? ArguParseException as p ->
-            eprintfn "%s" p.Message
-            2
-        | e when isBadInput e ->
-            eprintfn "error: %s" (messageOf e)
-            2
-        | e ->
-            eprintfn "internal error (%s): %s" (e.GetType().Name) (messageOf e)
-
-            if Environment.GetEnvironmentVariable "ECDPDE_DEBUG" = "1" then
-                eprintfn "%O" e
-            else
-                eprintfn "(set ECDPDE_DEBUG=1 for the stack trace)"
-
-            70
+        try
+            dispatch argv
+        with e ->
+            match cause e with
+            | :? Interrupt.RunInterrupted as i ->
+                eprintfn "%s" i.Message
+                i.ExitCode
+            | e -> failure e
+    finally
+        for s in signals do
+            s.Dispose()

@@ -90,9 +90,14 @@ let private runTyped<'T
     let outcome =
         RunLoop.execute
             { RunLoop.create optimizer objective x0 req.Seed req.Steps with
-                Files = { Checkpoint = req.Checkpoint; Trace = req.Trace }
+                Files =
+                    {
+                        Checkpoint = req.Checkpoint
+                        Trace = req.Trace
+                    }
                 CheckpointEvery = req.CheckpointEvery
                 Resume = req.Resume
+                Identity = [ "function", req.Function ]
                 CheckResumed =
                     fun state ->
                         if state.Theta.Length <> req.Dim then

@@ -36,7 +36,12 @@ module RunFiles =
 
 /// One run: what to optimize, from where, for how long, and where its files go.
 [<NoEquality; NoComparison>]
-type Run<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
+type Run<'T
+    when 'T: unmanaged
+    and 'T: struct
+    and 'T: (new: unit -> 'T)
+    and 'T :> ValueType
+    and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         Optimizer: IOptimizer<'T>
         Objective: IObjective<'T>
@@ -57,13 +62,22 @@ type Run<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :
         OnStart: OptimizerState<'T> -> unit
         /// Sees every step's report (after its trace row is written), with the state after the step.
         OnStep: OptimizerState<'T> -> StepReport -> unit
-        /// Ends the run early (RunEnd.StopConditionMet) when it returns true, e.g. on a signal.
+        /// Ends the run early (RunEnd.StopConditionMet) when it returns true. (A stop requested through Interrupt
+        /// ends every run anyway, with a checkpoint, and raises Interrupt.RunInterrupted.)
         StopWhen: StepReport -> bool
+        /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
+        /// objective's name): a checkpoint of another identity is refused.
+        Identity: Checkpoint.Identity
     }
 
 /// How a run ended.
 [<NoEquality; NoComparison>]
-type RunOutcome<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
+type RunOutcome<'T
+    when 'T: unmanaged
+    and 'T: struct
+    and 'T: (new: unit -> 'T)
+    and 'T :> ValueType
+    and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         /// The optimizer's state at the end (θ, momenta, counters, generator).
         State: OptimizerState<'T>
@@ -81,7 +95,13 @@ type RunOutcome<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) a
     }
 
 /// A run with no files, no hooks and no checks.
-let create (optimizer: IOptimizer<'T>) (objective: IObjective<'T>) (start: 'T[]) (seed: uint64) (steps: int64) =
+let create
+    (optimizer: IOptimizer<'T>)
+    (objective: IObjective<'T>)
+    (start: 'T[])
+    (seed: uint64)
+    (steps: int64)
+    =
     {
         Optimizer = optimizer
         Objective = objective
@@ -95,21 +115,33 @@ let create (optimizer: IOptimizer<'T>) (objective: IObjective<'T>) (start: 'T[])
         OnStart = ignore
         OnStep = fun _ _ -> ()
         StopWhen = fun _ -> false
+        Identity = []
     }
 
-/// The state a run starts from: its checkpoint when resuming (checked against the request), else a fresh one.
-let private startOf (run: Run<'T>) =
-    let resumed =
-        match run.Files.Checkpoint with
-        | Some path when run.Resume && File.Exists path ->
-            let state = Checkpoint.load run.Optimizer path
-            run.CheckResumed state
-            Some state
-        | _ -> None
+/// The identity of a run: its optimizer and options, seed, starting point, dimension and the caller's part.
+let private identityOf (run: Run<'T>) (fresh: OptimizerState<'T>) =
+    Checkpoint.identityOf
+        run.Optimizer
+        fresh
+        ([
+            "seed", string run.Seed
+            "start", Checkpoint.hashOf run.Start
+            "dimension", string run.Objective.Dimension
+         ]
+         @ run.Identity)
 
-    match resumed with
-    | Some s -> s, true
-    | None -> run.Optimizer.Init(ReadOnlySpan run.Start, run.Seed), false
+/// The state a run starts from — its checkpoint when resuming (checked against the request and the run's identity),
+/// else a fresh one — and the run's identity.
+let private startOf (run: Run<'T>) =
+    let fresh = run.Optimizer.Init(ReadOnlySpan run.Start, run.Seed)
+    let identity = identityOf run fresh
+
+    match run.Files.Checkpoint with
+    | Some path when run.Resume && File.Exists path ->
+        let state = Checkpoint.loadChecked run.Optimizer identity path
+        run.CheckResumed state
+        state, true, identity
+    | _ -> fresh, false, identity
 
 /// Checkpoints confirmed finite: step k reports θ_k, so θ_k is known finite once its report is; a checkpoint taken
 /// at step k is written only after the next report confirms its point.
@@ -119,7 +151,13 @@ type private FiniteCheckpoints<'T
     and 'T: (new: unit -> 'T)
     and 'T :> ValueType
     and 'T :> Numerics.IFloatingPointIeee754<'T>>
-    (run: Run<'T>, state: OptimizerState<'T>, trace: Trace.TraceWriter option, resumed: bool) =
+    (
+        run: Run<'T>,
+        state: OptimizerState<'T>,
+        identity: Checkpoint.Identity,
+        trace: Trace.TraceWriter option,
+        resumed: bool
+    ) =
     let mutable lastSaved = if resumed then Some state.Steps else None
     let mutable good = Array.copy state.Theta
     let mutable candidate = Array.copy state.Theta
@@ -130,7 +168,7 @@ type private FiniteCheckpoints<'T
         run.Files.Checkpoint
         |> Option.iter (fun p ->
             trace |> Option.iter (fun t -> t.Flush())
-            Checkpoint.save run.Optimizer s p
+            Checkpoint.save run.Optimizer s identity p
             lastSaved <- Some s.Steps)
 
     /// Sees a step's report: confirms the previous point, takes a pending checkpoint every CheckpointEvery steps.
@@ -167,9 +205,11 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
         invalidArg "steps" (sprintf "steps must be ≥ 0 (got %d)" run.Steps)
 
     if run.CheckpointEvery < 0L then
-        invalidArg "checkpointEvery" (sprintf "the checkpoint interval must be ≥ 0 (got %d)" run.CheckpointEvery)
+        invalidArg
+            "checkpointEvery"
+            (sprintf "the checkpoint interval must be ≥ 0 (got %d)" run.CheckpointEvery)
 
-    let state, resumed = startOf run
+    let state, resumed, identity = startOf run
     run.OnStart state
 
     match run.Files.Trace with
@@ -185,7 +225,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
                 trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
         }
 
-    let checkpoints = FiniteCheckpoints(run, state, trace, resumed)
+    let checkpoints = FiniteCheckpoints(run, state, identity, trace, resumed)
 
     let observe (r: StepReport) =
         trace |> Option.iter (fun t -> t.Write r)
@@ -199,7 +239,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
             state,
             max 0L (run.Steps - state.Steps),
             Action<StepReport> observe,
-            Func<StepReport, bool> run.StopWhen
+            Func<StepReport, bool>(fun r -> Interrupt.requested () || run.StopWhen r)
         )
 
     let diverged =
@@ -207,6 +247,9 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
 
     trace |> Option.iter (fun t -> t.Write result.Final)
     checkpoints.Finish diverged
+
+    if Interrupt.requested () && not diverged then
+        raise (Interrupt.RunInterrupted(Interrupt.exitCode ()))
 
     {
         State = state

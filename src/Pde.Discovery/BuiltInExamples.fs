@@ -310,4 +310,3 @@ let byName (name: string) (size: Size) (parameters: Map<string, float>) =
         |> Map.ofList
 
     b.Build size values
-

@@ -153,4 +153,3 @@ let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
         scaled[i] <- factor * scaled[i]
 
     scaled
-

@@ -101,6 +101,7 @@ let private runOne
                             Trace = Some(Path.Combine(dir, "trace.csv"))
                         }
                     CheckpointEvery = s.CheckpointEvery
+                    Identity = [ "problem", problem.Name ]
                     OnStep = fun _ r -> progress i r
                 }
 

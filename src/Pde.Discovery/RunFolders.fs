@@ -19,7 +19,13 @@ let list (dir: string) : (RunId * string) list =
             |> Option.defaultValue ""
 
         if name.StartsWith prefix then
-            match Int32.TryParse(name.Substring prefix.Length, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) with
+            match
+                Int32.TryParse(
+                    name.Substring prefix.Length,
+                    Globalization.NumberStyles.None,
+                    Globalization.CultureInfo.InvariantCulture
+                )
+            with
             | true, v -> Some v
             | _ -> None
         else
@@ -39,4 +45,3 @@ let list (dir: string) : (RunId * string) list =
                 | _ -> ()
         ]
         |> List.sortBy fst
-

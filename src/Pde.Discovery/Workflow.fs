@@ -163,7 +163,10 @@ type private Search(example: Example, s: Settings, progress: Progress -> unit) =
 
     /// A fresh initialization for run i of a round (seeded).
     member _.Fresh(round: int, i: int) =
-        Objective.start network example.Problem (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+        Objective.start
+            network
+            example.Problem
+            (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
 
     /// The start of run i of a round without deflation: the shared initialization or its own.
     member this.Initial (round: int) (i: int) =
@@ -195,7 +198,8 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
             "the initialization", (fun () -> search.Initial round 0)
         elif i - 1 < plan.Length then
             match plan[i - 1] with
-            | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput search.Network a theta)
+            | Some(a, j, theta) ->
+                sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput search.Network a theta)
             | None -> "a fresh initialization", (fun () -> search.Fresh(round, i))
         else
             "a fresh initialization", (fun () -> search.Fresh(round, i))
@@ -203,7 +207,13 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
 /// of being reported.
-let private deflationRound (search: Search) (example: Example) (s: Settings) (round: int) (known: Candidate list) =
+let private deflationRound
+    (search: Search)
+    (example: Example)
+    (s: Settings)
+    (round: int)
+    (known: Candidate list)
+    =
     let startOf = deflationStarts search example round known
 
     for i in 0 .. s.DeflationRuns - 1 do
@@ -252,7 +262,15 @@ let private searchAll (search: Search) (example: Example) (s: Settings) =
         )
 
     let mutable candidates =
-        search.Ensemble(0, RunFolders.roundFolder 0, s.Runs, search.Initial 0, [], s.Steps, (s.Optimizer, s.OptimizerSettings))
+        search.Ensemble(
+            0,
+            RunFolders.roundFolder 0,
+            s.Runs,
+            search.Initial 0,
+            [],
+            s.Steps,
+            (s.Optimizer, s.OptimizerSettings)
+        )
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
@@ -351,6 +369,42 @@ let private solutionsFile (search: Search) (example: Example) (s: Settings) (fou
 
     file
 
+/// The format tag of discovery.json, the identity of a discovery folder.
+let folderFormat = "ecdpde-discovery/1"
+
+/// discovery.json: what a rerun in the same folder must match to resume it (problem, parameters, every search
+/// setting, the engine's thread count, which changes the sums, and the starting point θ₀).
+type FolderRecord =
+    {
+        Format: string
+        Problem: SolutionsFile.ProblemRecord
+        Settings: SolutionsFile.SearchSettings
+        /// Cores used (the engine's sums depend on how they are split).
+        Threads: int
+        /// SHA-256 of θ₀ (the network, its initialization and the seed).
+        Start: string
+        /// The collocation settings.
+        Points: string
+    }
+
+let private folderRecord (search: Search) (example: Example) (s: Settings) =
+    {
+        Format = folderFormat
+        Problem =
+            {
+                Name = example.Name
+                Parameters = Map.ofList example.Parameters
+            }
+        Settings = settingsRecord s
+        Threads =
+            (if s.Threads <= 0 then
+                 Environment.ProcessorCount
+             else
+                 s.Threads)
+        Start = EcdPde.Runs.Checkpoint.hashOf search.Theta0
+        Points = sprintf "%A" example.Points
+    }
+
 /// Runs (or resumes) the discovery of `example`.
 let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     if s.Runs < 1 then
@@ -359,14 +413,19 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     if s.DeflationRounds < 0 || s.DeflationRuns < 1 then
         invalidArg "deflation" "deflation rounds must be ≥ 0 and runs per round ≥ 1"
 
+    Directory.CreateDirectory s.OutDir |> ignore
+    use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
     let search = Search(example, s, progress)
+    EcdPde.Runs.FolderIdentity.claim folderFormat s.OutDir "discovery.json" (folderRecord search example s)
     let candidates = searchAll search example s
 
     let solutions, rejected =
         classify example.Gates example.Weights s.Threshold example.Magnitude candidates
 
     let found = checkAll example solutions
-    let path = SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
+
+    let path =
+        SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
 
     {
         Found = found

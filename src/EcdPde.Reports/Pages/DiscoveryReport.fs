@@ -177,7 +177,9 @@ let write (dir: string) =
         |> Map.toList
         |> List.map (fun (k, v) -> sprintf "%s = %s" k (Number.short v))
 
-    let threshold = Some file.Settings.DistinctThreshold |> Option.filter Double.IsFinite
+    let threshold =
+        Some file.Settings.DistinctThreshold |> Option.filter Double.IsFinite
+
     let grid = gridOf file
     let solutions = file.Solutions
 
@@ -203,7 +205,10 @@ let write (dir: string) =
             sprintf
                 "Found by %d run(s) (%s), first in round %d; representative run: %O; residual L² %s, max |residual| %s, max boundary error %s, final loss %s."
                 s.Runs
-                (String.Join(", ", List.map2 (fun (r: RunId) (d: string) -> sprintf "%O: %s" r d) s.RunIds s.RunStarts))
+                (String.Join(
+                    ", ",
+                    List.map2 (fun (r: RunId) (d: string) -> sprintf "%O: %s" r d) s.RunIds s.RunStarts
+                ))
                 s.FirstFoundInRound
                 s.RepresentativeRun
                 (Number.short s.ResidualL2)

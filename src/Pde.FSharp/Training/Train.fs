@@ -163,14 +163,23 @@ module Train =
         o.Stages
         |> List.mapi (fun k s ->
             try
-                OptimizerCatalog.Create<'T>(s.Optimizer, s.Settings |> List.map Collections.Generic.KeyValuePair)
+                OptimizerCatalog.Create<'T>(
+                    s.Optimizer,
+                    s.Settings |> List.map Collections.Generic.KeyValuePair
+                )
             with
             | :? HyperparameterException as e ->
                 raise (ProblemError(sprintf "stage %d (%s): %s" k s.Optimizer e.Message))
             | :? ArgumentException as e -> raise (ProblemError(sprintf "stage %d: %s" k e.Message)))
 
     /// Why stage k stopped at a non-finite loss or gradient, and which checkpoint is kept.
-    let private divergence (k: int) (name: string) (where: string) (files: RunLoop.RunFiles) (run: RunLoop.RunOutcome<'T>) =
+    let private divergence
+        (k: int)
+        (name: string)
+        (where: string)
+        (files: RunLoop.RunFiles)
+        (run: RunLoop.RunOutcome<'T>)
+        =
         let kept =
             match files.Checkpoint, run.LastSaved with
             | Some p, Some s -> sprintf "the last good checkpoint (step %d) is kept in %s" s p
@@ -234,10 +243,16 @@ module Train =
 
         let run =
             RunLoop.execute
-                { RunLoop.create optimizer loss theta (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k)) stage.Steps with
+                { RunLoop.create
+                      optimizer
+                      loss
+                      theta
+                      (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
+                      stage.Steps with
                     Files = files
                     CheckpointEvery = o.CheckpointEvery
                     Resume = o.Resume
+                    Identity = [ "stage", sprintf "%d (%s)" k name ]
                     CheckResumed = checkResumed
                     OnStart = fun state -> loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
                     OnStep = onStep
