@@ -114,13 +114,13 @@ let performanceChart (study: Study) (results: CellResult list) =
         let taus = logSpace 1.0 (max 2.0 (maxRatio * 1.5)) 120
         let rho = Profiles.performance costs taus
 
-        Svg.chart
+        Plot.chart
             (sprintf "Performance profile, study %s" study.Name)
-            "τ (evaluations to the target / best solver's)"
-            "fraction of instances"
+            (Plot.logarithmic "τ (evaluations to the target / best solver's)")
+            (Plot.linear "fraction of instances")
             (study.Solvers
-             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip taus rho[i])))
-        |> Svg.withXLog true
+             |> List.mapi (fun i s -> Plot.curve s.Label (Plot.color i) (Array.zip taus rho[i])))
+        |> Plot.figure
         |> Some
 
 /// The Moré–Wild data profile over the instances (problem, start, seed): the fraction solved within κ gradient
@@ -141,51 +141,62 @@ let dataChart (study: Study) (results: CellResult list) =
         // dimension 0: κ counts gradient evaluations, not simplex gradients
         let d = Profiles.data costs (Array.zeroCreate costs.Length) kappas
 
-        Svg.chart
+        Plot.chart
             (sprintf "Data profile, study %s" study.Name)
-            "κ (gradient evaluations)"
-            "fraction of instances solved"
+            (Plot.logarithmic "κ (gradient evaluations)")
+            (Plot.linear "fraction of instances solved")
             (study.Solvers
-             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip kappas d[i])))
-        |> Svg.withXLog true
+             |> List.mapi (fun i s -> Plot.curve s.Label (Plot.color i) (Array.zip kappas d[i])))
+        |> Plot.figure
         |> Some
 
-/// Best loss against steps on one problem: per solver the median over its cells and the interquartile band.
+/// Best loss against steps on one problem: per solver the median over its cells (a line) and the interquartile band
+/// (shaded, toggling with the line in the legend); the target as a dashed line. None without data.
 let convergenceChart (study: Study) (results: CellResult list) (problem: Problem) =
-    let marks =
+    let perSolver =
         study.Solvers
-        |> List.mapi (fun i s ->
-            let c = convergence study results problem.Name s.Label
+        |> List.mapi (fun i s -> i, s.Label, convergence study results problem.Name s.Label)
+        |> List.filter (fun (_, _, c) -> c.Length > 0)
 
-            if c.Length = 0 then
-                []
-            else
-                let color = Svg.color i
-
-                [
-                    Svg.Band("", color, c |> Array.map (fun (x, _, lo, hi) -> float x, lo, hi))
-                    Svg.Line(s.Label, color, c |> Array.map (fun (x, m, _, _) -> float x, m))
-                ])
-        |> List.concat
-
-    if marks.IsEmpty then
+    if perSolver.IsEmpty then
         None
     else
-        let positive =
-            results
-            |> List.filter (fun r -> r.Problem = problem.Name)
-            |> List.forall (fun r -> r.BestLoss > 0.0)
+        let traces =
+            perSolver
+            |> List.collect (fun (i, label, c) ->
+                let x = c |> Array.map (fun (x, _, _, _) -> float x)
 
-        Svg.chart
-            (sprintf "Convergence on %s" problem.Name)
-            "steps"
-            "best loss so far"
-            ((if isPde problem then
-                  []
-              else
-                  [ Svg.HRule("target", "#888888", problem.Target) ])
-             @ marks)
-        |> Svg.withYLog positive
+                [
+                    Plot.bandTrace
+                        label
+                        (Plot.color i)
+                        x
+                        (c |> Array.map (fun (_, _, lo, _) -> lo))
+                        (c |> Array.map (fun (_, _, _, hi) -> hi))
+                    Plot.curveTrace
+                        { Plot.curve label (Plot.color i) (Array.zip x (c |> Array.map (fun (_, m, _, _) -> m))) with
+                            Group = Some label
+                        }
+                ])
+
+        let values =
+            perSolver |> Seq.collect (fun (_, _, c) -> c |> Seq.collect (fun (_, m, lo, hi) -> [ m; lo; hi ]))
+
+        let y = Plot.autoAxis "best loss so far" values
+
+        { Plot.chart
+              (sprintf "Convergence on %s%s" problem.Name (if y.Log then " (log scale)" else ""))
+              (Plot.linear "steps")
+              y
+              [] with
+            Traces = traces
+            Shapes =
+                if isPde problem then
+                    []
+                else
+                    [ Plot.hLine "target" "#888888" problem.Target ]
+        }
+        |> Plot.figure
         |> Some
 
 /// The report of a study folder.
@@ -215,9 +226,9 @@ let studyPage (study: Study) (results: CellResult list) =
                     (checkEvery study)
         ]
 
-    let figure (chart: Svg.Chart option) caption =
+    let figure (chart: Plotly.NET.GenericChart option) caption =
         chart
-        |> Option.map (fun c -> Html.figure (Svg.render c) caption)
+        |> Option.map (fun c -> Html.figure c caption)
         |> Option.defaultValue (Html.paragraph (caption + " (no data: no solver reached a target)."))
 
     Html.page
@@ -321,65 +332,53 @@ let multiSolutionTable (classical: (string * string list) list) (rows: MultiSolu
 
     headers, table
 
-/// Distinct classical solutions found against the budget (training steps) on one problem, per strategy; the
-/// classical strategies as horizontal lines.
+/// Distinct classical solutions found against the budget (training steps) on one problem, per strategy: the mean
+/// over seeds with error bars spanning the seeds' least and most; the classical strategies and the number of known
+/// solutions as horizontal lines.
 let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row list) =
     let aggs =
         MultiSolution.aggregate (rows |> List.filter (fun r -> r.Problem = problem))
 
     let pinn = aggs |> List.filter (fun a -> a.BudgetSteps.IsSome)
     let labels = pinn |> List.map (fun a -> a.Strategy) |> List.distinct
-    // a small vertical offset per strategy keeps coinciding lines visible
-    let offset i =
-        (float i - float (labels.Length - 1) / 2.0) * 0.03
 
-    let lines =
+    let traces =
         labels
         |> List.mapi (fun i label ->
-            let pts =
-                pinn
-                |> List.filter (fun a -> a.Strategy = label)
-                |> List.map (fun a -> float a.BudgetSteps.Value, a.MeanMatched + offset i)
-                |> Array.ofList
+            let mine = pinn |> List.filter (fun a -> a.Strategy = label)
+            let x = mine |> List.map (fun a -> float a.BudgetSteps.Value) |> Array.ofList
 
-            let spread =
-                pinn
-                |> List.filter (fun a -> a.Strategy = label && a.Seeds > 1)
-                |> List.map (fun a ->
-                    float a.BudgetSteps.Value,
-                    (float a.MinMatched + float a.MaxMatched) / 2.0 + offset i,
-                    (float a.MaxMatched - float a.MinMatched) / 2.0)
-                |> Array.ofList
-
-            [ Svg.Line(label, Svg.color i, pts); Svg.Dots("", Svg.color i, pts) ]
-            @ (if spread.Length > 0 then
-                   [ Svg.ErrorBars("", Svg.color i, spread) ]
-               else
-                   []))
+            [
+                Plot.curveTrace
+                    { Plot.curve label (Plot.color i) (Array.zip x (mine |> List.map _.MeanMatched |> Array.ofList)) with
+                        Style = Plot.LinesAndMarkers
+                        Group = Some label
+                    }
+                if mine |> List.exists (fun a -> a.Seeds > 1) then
+                    Plot.bandTrace
+                        label
+                        (Plot.color i)
+                        x
+                        (mine |> List.map (fun a -> float a.MinMatched) |> Array.ofList)
+                        (mine |> List.map (fun a -> float a.MaxMatched) |> Array.ofList)
+            ])
         |> List.concat
 
     let classical =
         aggs
         |> List.filter (fun a -> a.BudgetSteps.IsNone)
         |> List.mapi (fun j a ->
-            Svg.HRule(
-                sprintf "%s (classical): %g" a.Strategy a.MeanMatched,
-                Svg.color (labels.Length + j),
-                a.MeanMatched + 0.02 * float (j + 1)
-            ))
+            Plot.hLine (sprintf "%s (classical): %g" a.Strategy a.MeanMatched) (Plot.color (labels.Length + j)) a.MeanMatched)
 
-    Svg.chart
-        (sprintf "Distinct solutions found, %s" problem)
-        "budget (training steps = runs × steps per run)"
-        "classical solutions found"
-        (lines
-         @ classical
-         @ [
-             Svg.HRule(sprintf "known: %d" known, "#444444", float known)
-             // keeps 0 on the axis
-             Svg.HRule("", "#ffffff", 0.0)
-         ])
-    |> Svg.withXLog true
+    { Plot.chart
+          (sprintf "Distinct solutions found, %s" problem)
+          (Plot.logarithmic "budget (training steps = runs × steps per run)")
+          (Plot.linear "classical solutions found")
+          [] with
+        Traces = traces
+        Shapes = classical @ [ Plot.hLine (sprintf "known: %d" known) "#444444" (float known) ]
+    }
+    |> Plot.figure
 
 /// The report of a multi-solution folder.
 let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolution.Row list) =
@@ -400,8 +399,8 @@ let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolut
          @ [
              for p, names in classical ->
                  Html.figure
-                     (Svg.render (multiSolutionChart p names.Length rows))
-                     "Classical solutions found against the budget; lines are offset slightly so that coinciding strategies stay visible; error bars span the seeds' least and most; horizontal lines: the classical deflated Newton runs and the number of known solutions."
+                     (multiSolutionChart p names.Length rows)
+                     "Classical solutions found against the budget (log axis), mean over the seeds; the shaded band spans the seeds' least and most; dashed horizontal lines: the classical deflated Newton runs and the number of known solutions. Hover for values; click a strategy in the legend to hide it."
          ])
 
 /// Writes DIR/report.html for a compare folder (a study with study.json and cells/, or the multi-solution study with
