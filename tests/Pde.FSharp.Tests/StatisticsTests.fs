@@ -122,24 +122,3 @@ let ``data profiles count problems solved within κ simplex gradients`` () =
     // problem 1: n+1 = 3 → 10 and 30 gradients; problem 2: n+1 = 4 → 3 and ∞
     Assert.Equal<float[]>([| 0.5; 1.0; 1.0 |], d[0])
     Assert.Equal<float[]>([| 0.0; 0.0; 0.5 |], d[1])
-
-[<Fact>]
-let ``heatmaps mask points outside the domain, scale colours to the finite range and escape the title`` () =
-    let inside x y = x * x + y * y <= 1.0
-
-    let f =
-        EcdPde.Reports.Heatmap.sample "u <k>" (-1.0, 1.0, -1.0, 1.0) 20 inside (fun x y -> x + 2.0 * y)
-    // the corners of the bounding box lie outside the unit disk
-    Assert.True(Double.IsNaN(f.Values.[0].[0]))
-    Assert.False(Double.IsNaN(f.Values.[10].[10]))
-    let lo, hi = EcdPde.Reports.Heatmap.range f
-    Assert.True(lo > -3.0 && hi < 3.0)
-    let svg = EcdPde.Reports.Heatmap.render 300 f
-    Assert.Contains("u &lt;k&gt;", svg)
-    Assert.DoesNotContain("<k>", svg)
-    let cells = svg.Split("<rect").Length - 1
-    let finite = f.Values |> Array.sumBy (Array.filter Double.IsFinite >> Array.length)
-    // the white background, one rect per finite cell, the frame, and 50 colour-bar steps
-    Assert.Equal(1 + finite + 1 + 50, cells)
-    Assert.Equal("#440154", EcdPde.Reports.Heatmap.viridis 0.0)
-    Assert.Equal("#fde725", EcdPde.Reports.Heatmap.viridis 1.0)

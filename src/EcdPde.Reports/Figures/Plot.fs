@@ -298,8 +298,12 @@ let rec private cleanNumbers (node: JsonNode) =
             | c -> cleanNumbers c
     | _ -> ()
 
+/// Writes every character as itself except the HTML-sensitive ones (<, >, &, ', ", +), which become \u escapes.
+let private encoder =
+    Text.Encodings.Web.JavaScriptEncoder.Create(Text.Unicode.UnicodeRanges.All)
+
 /// The figure JSON ({data, layout}) of a chart, safe to embed in a script element: non-finite numbers are null,
-/// and <, >, &, ' are written as \u escapes (no text can close the script element).
+/// and <, >, &, ', " are written as \u escapes (no text can close the script element).
 let json (chart: GenericChart) =
     let node =
         JsonNode.Parse(GenericChart.toFigureJson chart)
@@ -317,7 +321,7 @@ let json (chart: GenericChart) =
         | _ -> ()
     | _ -> ()
 
-    node.ToJsonString(JsonSerializerOptions(WriteIndented = false))
+    node.ToJsonString(JsonSerializerOptions(WriteIndented = false, Encoder = encoder))
 
 /// The figure JSON of a chart as a JsonObject (for tests and tools that inspect traces, axes and ranges).
 let data (chart: GenericChart) =
