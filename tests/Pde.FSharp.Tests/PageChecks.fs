@@ -86,5 +86,8 @@ let assertSelfContained (page: string) =
     if figureCount page > 0 then
         Assert.Equal(1, count "<script id=\"plotly-js\">" page)
 
-    for needle in [ "src="; "href=\"http"; "<link"; "http://"; "https://"; "<img"; "<iframe" ] do
+    for needle in [ "<link"; "http://"; "https://"; "<img"; "<iframe"; "<object"; "<embed" ] do
         Assert.DoesNotContain(needle, rest)
+
+    // no element with a src attribute (escaped text such as "&lt;img src=x" is no element)
+    Assert.False(Regex.IsMatch(rest, "<[A-Za-z][^<>]*\\ssrc="), "an element with a src attribute")
