@@ -77,7 +77,8 @@ let assertSelfContained (page: string) =
         let tail = rest.Substring(m.Index, min 40 (rest.Length - m.Index))
 
         Assert.True(
-            tail.StartsWith "<script>function ecdpdePlot" || tail.StartsWith "<script>ecdpdePlot(",
+            tail.StartsWith "<script>function ecdpdePlot"
+            || tail.StartsWith "<script>ecdpdePlot(",
             sprintf "a script that is not ours: %s" tail
         )
 

@@ -467,8 +467,21 @@ let ``the study report draws profiles, convergence bands and the success table``
     Assert.Equal(3, figures.Length)
     // two solvers: a median line and an interquartile band each in the convergence chart
     let convergence = PageChecks.traces figures[2]
-    Assert.Equal(2, convergence |> List.filter (fun t -> PageChecks.str "fill" t = "toself") |> List.length)
-    Assert.Equal(2, convergence |> List.filter (fun t -> PageChecks.str "fill" t = "") |> List.length)
+
+    Assert.Equal(
+        2,
+        convergence
+        |> List.filter (fun t -> PageChecks.str "fill" t = "toself")
+        |> List.length
+    )
+
+    Assert.Equal(
+        2,
+        convergence
+        |> List.filter (fun t -> PageChecks.str "fill" t = "")
+        |> List.length
+    )
+
     Assert.Equal("log", PageChecks.str "type" ((PageChecks.at [ "layout"; "xaxis" ] (figures[0]))))
 
     let empty = temp ()
@@ -489,7 +502,9 @@ let ``a band is a closed shaded trace along the upper curve and back along the l
 
     Assert.Equal("toself", PageChecks.str "fill" t)
     Assert.Equal("IQR &lt;q&gt;", PageChecks.str "legendgroup" t)
-    let values (key: string) = PageChecks.numbers (PageChecks.at [ key ] t)
+
+    let values (key: string) =
+        PageChecks.numbers (PageChecks.at [ key ] t)
 
     Assert.Equal<float[]>([| 1.0; 2.0; 3.0; 3.0; 2.0; 1.0 |], values "x")
     Assert.Equal<float[]>([| 1.0; 2.0; 3.0; 1.0; 0.5; 0.0 |], values "y")
@@ -522,7 +537,11 @@ let ``the multi-solution chart has a line per PINN strategy and a rule per class
         ]
 
     let fig = Plot.data (CompareReport.multiSolutionChart "p" 2 rows)
-    let lines = PageChecks.traces fig |> List.filter (fun t -> PageChecks.str "mode" t = "lines+markers")
+
+    let lines =
+        PageChecks.traces fig
+        |> List.filter (fun t -> PageChecks.str "mode" t = "lines+markers")
+
     Assert.Equal<string list>([ "bounces"; "deflation" ], lines |> List.map (PageChecks.str "name"))
     Assert.Equal("log", PageChecks.str "type" ((PageChecks.at [ "layout"; "xaxis" ] (fig))))
     let shapes = ((PageChecks.at [ "layout"; "shapes" ] (fig))).ToJsonString()

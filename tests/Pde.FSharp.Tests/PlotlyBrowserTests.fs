@@ -45,7 +45,10 @@ type Seen =
 /// Loads a copy of `page` with the probe in headless, offline Chromium and reads what it recorded.
 let seen (page: string) =
     let html = File.ReadAllText page
-    let copy = Path.Combine(Path.GetDirectoryName(page) |> Option.ofObj |> Option.defaultValue ".", ".probe.html")
+
+    let copy =
+        Path.Combine(Path.GetDirectoryName(page) |> Option.ofObj |> Option.defaultValue ".", ".probe.html")
+
     File.WriteAllText(copy, html.Replace("<head>\n", "<head>\n" + probe))
     let dom = Chromium.dumpDom 20000 copy
     File.Delete copy
@@ -53,10 +56,16 @@ let seen (page: string) =
     let attribute (name: string) =
         let m = Regex.Match(dom, sprintf "<body[^>]* %s=\"([^\"]*)\"" name)
         Assert.True(m.Success, sprintf "the probe recorded no %s (the page did not finish loading)" name)
-        WebUtility.HtmlDecode m.Groups[1].Value |> Option.ofObj |> Option.defaultValue ""
+
+        WebUtility.HtmlDecode m.Groups[1].Value
+        |> Option.ofObj
+        |> Option.defaultValue ""
 
     {
-        Errors = JsonSerializer.Deserialize<string[]>(attribute "data-errors") |> Option.ofObj |> Option.defaultValue [||]
+        Errors =
+            JsonSerializer.Deserialize<string[]>(attribute "data-errors")
+            |> Option.ofObj
+            |> Option.defaultValue [||]
         Plots = int (attribute "data-plots")
         Resources =
             JsonSerializer.Deserialize<string[]>(attribute "data-resources")
@@ -78,7 +87,10 @@ let assertRenders (plots: int) (page: string) =
     let dom = withoutLibrary s.Dom
     Assert.DoesNotContain("<img", dom)
     Assert.DoesNotContain("<script>alert", dom)
-    let png = Path.Combine(Path.GetTempPath(), "ecdpde-shot-" + Guid.NewGuid().ToString("N") + ".png")
+
+    let png =
+        Path.Combine(Path.GetTempPath(), "ecdpde-shot-" + Guid.NewGuid().ToString("N") + ".png")
+
     Chromium.screenshot 1400 1600 png page |> ignore
     let shot = BrowserTests.decodePng (File.ReadAllBytes png)
     File.Delete png
@@ -132,7 +144,15 @@ let ``ecdpde report --figures writes PNG and SVG figures offline`` () =
     Assert.Contains("discovery report written to", out)
 
     let twoD =
-        [ "solution-1"; "residual-1"; "solution-2"; "residual-2"; "collocation"; "loss"; "energy" ]
+        [
+            "solution-1"
+            "residual-1"
+            "solution-2"
+            "residual-2"
+            "collocation"
+            "loss"
+            "energy"
+        ]
 
     let expected =
         (twoD |> List.collect (fun n -> [ n + ".png"; n + ".svg" ]))
@@ -151,7 +171,14 @@ let ``ecdpde report --figures writes PNG and SVG figures offline`` () =
 
         if file.EndsWith ".svg" then
             let doc = XDocument.Parse(File.ReadAllText path)
-            Assert.Equal("svg", doc.Root |> Option.ofObj |> Option.map _.Name.LocalName |> Option.defaultValue "")
+
+            Assert.Equal(
+                "svg",
+                doc.Root
+                |> Option.ofObj
+                |> Option.map _.Name.LocalName
+                |> Option.defaultValue ""
+            )
         else
             let png = BrowserTests.decodePng (File.ReadAllBytes path)
             let ink, _ = BrowserTests.inkAndColours png

@@ -28,7 +28,9 @@ let ``a lattice becomes a grid with NaN outside the domain`` () =
     |> ignore
 
 [<Fact>]
-let ``a heatmap is a filled contour with viridis, a titled colour bar, masked cells as null and equal axes`` () =
+let ``a heatmap is a filled contour with viridis, a titled colour bar, masked cells as null and equal axes``
+    ()
+    =
     let fig = Plot.data (Fields.heatmap 7 disk)
     let t = (traces fig).Head
     Assert.Equal("contour", str "type" t)
@@ -49,7 +51,11 @@ let ``the residual map's colour range is the 1st to 99th percentile, symmetric, 
     // a smooth field in [-1, 1] with three huge cells among ~300: they must not set the colour range
     let values =
         diskLattice
-        |> Array.mapi (fun k (x, y) -> if k = 5 || k = 77 || k = 150 then 1e6 else sin (3.0 * x) * cos (2.0 * y))
+        |> Array.mapi (fun k (x, y) ->
+            if k = 5 || k = 77 || k = 150 then
+                1e6
+            else
+                sin (3.0 * x) * cos (2.0 * y))
 
     let f = Fields.ofLattice "residual" "residual" diskLattice values
     let m, clipped = Fields.robustSymmetricRange (Fields.finite f)
@@ -126,7 +132,9 @@ let ``solutions.json records the collocation points`` () =
     Assert.Equal("{\"interior\":[[0,0.5],[-0.25,0]],\"boundary\":[[1,0]]}", json.ToJsonString())
 
 [<Fact>]
-let ``the discovery report's figures: fields, robust residuals, collocation and every run grouped by solution`` () =
+let ``the discovery report's figures: fields, robust residuals, collocation and every run grouped by solution``
+    ()
+    =
     let dir = discovery "points" "paper-pde" true
     let html = File.ReadAllText(DiscoveryReport.write dir)
     assertSelfContained html
@@ -137,7 +145,17 @@ let ``the discovery report's figures: fields, robust residuals, collocation and 
     let kinds = figs |> List.map (fun f -> str "type" ((traces f).Head))
 
     Assert.Equal<string list>(
-        [ "scatter"; "contour"; "heatmap"; "surface"; "contour"; "heatmap"; "surface"; "scatter"; "scatter" ],
+        [
+            "scatter"
+            "contour"
+            "heatmap"
+            "surface"
+            "contour"
+            "heatmap"
+            "surface"
+            "scatter"
+            "scatter"
+        ],
         kinds
     )
 
@@ -150,7 +168,14 @@ let ``the discovery report's figures: fields, robust residuals, collocation and 
     Assert.Equal("log", str "type" ((at [ "layout"; "yaxis" ] (loss))))
     let runs = traces loss
     Assert.Equal(4, runs.Length)
-    Assert.Equal(4, runs |> List.map (fun t -> str "color" ((at [ "line" ] (t)))) |> List.distinct |> List.length)
+
+    Assert.Equal(
+        4,
+        runs
+        |> List.map (fun t -> str "color" ((at [ "line" ] (t))))
+        |> List.distinct
+        |> List.length
+    )
 
     Assert.Equal<string list>(
         [ "not a solution"; "solution 1"; "solution 1"; "solution 2" ],
@@ -160,7 +185,9 @@ let ``the discovery report's figures: fields, robust residuals, collocation and 
     for t in runs do
         Assert.Equal((str "name" t).Contains "deflated", (str "dash" ((at [ "line" ] (t))) = "dash"))
     // an older folder: no collocation section, no residual maps
-    let old = File.ReadAllText(DiscoveryReport.write (discovery "old" "paper-pde" false))
+    let old =
+        File.ReadAllText(DiscoveryReport.write (discovery "old" "paper-pde" false))
+
     Assert.DoesNotContain("Collocation points", old)
     Assert.Equal(2 * 2 + 2, figureCount old)
     Assert.Equal(2, count "No residual values are stored" old)
@@ -170,5 +197,15 @@ let ``the strategy table says which run found what, from which start, in which r
     let d = DiscoveryData.read (discovery "strategy" "paper-pde" true)
     let rows = DiscoveryReport.strategyRows d
     Assert.Equal<string list>([ "0"; "1"; "1000"; "2000" ], rows |> List.map List.head)
-    Assert.Equal<string list>([ "solution 1"; "solution 1"; "solution 2"; "no solution: <img src=x onerror=alert(1)>" ], rows |> List.map (fun r -> r[4]))
+
+    Assert.Equal<string list>(
+        [
+            "solution 1"
+            "solution 1"
+            "solution 2"
+            "no solution: <img src=x onerror=alert(1)>"
+        ],
+        rows |> List.map (fun r -> r[4])
+    )
+
     Assert.Equal<string list>([ "0"; "0"; "1"; "2" ], rows |> List.map (fun r -> r[1]))

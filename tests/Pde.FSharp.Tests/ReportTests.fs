@@ -43,9 +43,11 @@ let ``the discovery report escapes the problem, parameters, settings, check text
     Assert.Equal(
         2,
         PageChecks.figures html
-        |> List.filter (fun f -> (PageChecks.str "text" (PageChecks.at [ "layout"; "title" ] f)).StartsWith "PDE residual")
+        |> List.filter (fun f ->
+            (PageChecks.str "text" (PageChecks.at [ "layout"; "title" ] f)).StartsWith "PDE residual")
         |> List.length
     )
+
     Assert.Contains("9.9.9+test", html) // the version of the run
     Assert.Contains(EcdPde.Runs.ToolVersion.informational, html) // and of the report
     Assert.Contains("it matches (below the distinctness threshold 0.1)", html)
@@ -73,12 +75,27 @@ let ``the optimization report shows every trace, its settings and the checkpoint
     let figures = PageChecks.figures html
     Assert.Equal(3, figures.Length) // loss, energy, |energy drift|
     // the loss axis is logarithmic exactly when the losses span decades, and the caption says which
-    let lossAxis = PageChecks.str "type" (PageChecks.at [ "layout"; "yaxis" ] figures[0])
-    let losses = PageChecks.traces figures[0] |> Seq.collect (fun t -> PageChecks.numbers (PageChecks.at [ "y" ] t))
+    let lossAxis =
+        PageChecks.str "type" (PageChecks.at [ "layout"; "yaxis" ] figures[0])
+
+    let losses =
+        PageChecks.traces figures[0]
+        |> Seq.collect (fun t -> PageChecks.numbers (PageChecks.at [ "y" ] t))
+
     Assert.Equal((if Plot.spansDecades losses then "log" else "linear"), lossAxis)
-    Assert.Contains((if lossAxis = "log" then "Loss F(θ) per step (log scale" else "Loss F(θ) per step (linear scale"), html)
+
+    Assert.Contains(
+        (if lossAxis = "log" then
+             "Loss F(θ) per step (log scale"
+         else
+             "Loss F(θ) per step (linear scale"),
+        html
+    )
     // one curve per trace, named by its file (escaped for plotly)
-    Assert.Equal("adam &lt;1&gt; &amp; &#34;x&#34;.csv", PageChecks.str "name" ((PageChecks.traces figures[0]).Head))
+    Assert.Equal(
+        "adam &lt;1&gt; &amp; &#34;x&#34;.csv",
+        PageChecks.str "name" ((PageChecks.traces figures[0]).Head)
+    )
 
 [<Fact>]
 let ``drift folders read back from their JSON give the drift writers' pages`` () =

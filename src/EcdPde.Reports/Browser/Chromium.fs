@@ -16,7 +16,10 @@ let executable () =
         |> Option.filter File.Exists
 
     let onPath () =
-        let path = Environment.GetEnvironmentVariable "PATH" |> Option.ofObj |> Option.defaultValue ""
+        let path =
+            Environment.GetEnvironmentVariable "PATH"
+            |> Option.ofObj
+            |> Option.defaultValue ""
 
         [ "chromium"; "chromium-browser"; "google-chrome"; "google-chrome-stable" ]
         |> List.tryPick (fun name ->
@@ -61,11 +64,19 @@ let offlineFlags =
 /// Runs Chromium on a local file with `extra` flags (after the offline ones) in a fresh profile that is deleted
 /// afterwards; returns (exit code, stdout, stderr). Fails after `timeoutSeconds`.
 let run (timeoutSeconds: int) (extra: string list) (file: string) =
-    let profile = Path.Combine(Path.GetTempPath(), "ecdpde-chromium-" + Guid.NewGuid().ToString("N"))
-    Directory.CreateDirectory profile |> ignore
-    let psi = ProcessStartInfo(require (), RedirectStandardOutput = true, RedirectStandardError = true)
+    let profile =
+        Path.Combine(Path.GetTempPath(), "ecdpde-chromium-" + Guid.NewGuid().ToString("N"))
 
-    for a in offlineFlags @ [ "--user-data-dir=" + profile ] @ extra @ [ Uri(Path.GetFullPath file).AbsoluteUri ] do
+    Directory.CreateDirectory profile |> ignore
+
+    let psi =
+        ProcessStartInfo(require (), RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for a in
+        offlineFlags
+        @ [ "--user-data-dir=" + profile ]
+        @ extra
+        @ [ Uri(Path.GetFullPath file).AbsoluteUri ] do
         psi.ArgumentList.Add a
 
     try

@@ -47,12 +47,16 @@ function(e){document.body.setAttribute('data-error',String(e));});});"""
 
 let private checkName (name: string) =
     if not (Regex.IsMatch(name, "^[A-Za-z0-9._-]+$")) then
-        invalidArg "name" (sprintf "a figure file name needs letters, digits, '.', '_' or '-' only (got '%s')" name)
+        invalidArg
+            "name"
+            (sprintf "a figure file name needs letters, digits, '.', '_' or '-' only (got '%s')" name)
 
 /// The export page: plotly.js, then every figure drawn and turned into data URLs.
 let private exportPage (figures: Figure list) =
     let b = StringBuilder("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n")
-    b.Append(Html.scripts ()).Append("<script>").Append(exportScript).Append("</script></head><body>\n") |> ignore
+
+    b.Append(Html.scripts ()).Append("<script>").Append(exportScript).Append("</script></head><body>\n")
+    |> ignore
 
     for f in figures do
         checkName f.Name
@@ -99,7 +103,10 @@ let write (dir: string) (figures: Figure list) =
         failwithf
             "Chromium did not finish the figures%s"
             (if error.Success then
-                 ": " + (Net.WebUtility.HtmlDecode error.Groups[1].Value |> Option.ofObj |> Option.defaultValue "")
+                 ": "
+                 + (Net.WebUtility.HtmlDecode error.Groups[1].Value
+                    |> Option.ofObj
+                    |> Option.defaultValue "")
              else
                  "")
 
@@ -114,7 +121,10 @@ let write (dir: string) (figures: Figure list) =
             let urls =
                 match Net.WebUtility.HtmlDecode m.Groups[1].Value with
                 | null -> [||]
-                | text -> JsonSerializer.Deserialize<string[]> text |> Option.ofObj |> Option.defaultValue [||]
+                | text ->
+                    JsonSerializer.Deserialize<string[]> text
+                    |> Option.ofObj
+                    |> Option.defaultValue [||]
 
             for url, ext in Seq.zip urls [ "png"; "svg" ] do
                 let path = Path.Combine(dir, f.Name + "." + ext)
@@ -127,7 +137,9 @@ let write (dir: string) (figures: Figure list) =
 let overview (title: string) (rows: Figure list list) (png: string) =
     let sizes = rows |> List.map (List.map (fun f -> size f.Chart))
     let width = 24 + (sizes |> List.map (List.sumBy fst) |> List.fold max 0)
-    let height = 56 + (sizes |> List.sumBy (fun r -> r |> List.map snd |> List.fold max 0))
+
+    let height =
+        56 + (sizes |> List.sumBy (fun r -> r |> List.map snd |> List.fold max 0))
 
     let body =
         [

@@ -177,14 +177,21 @@ let trialsChart (o: Outcome) =
 
     let verdictShapes =
         match o.Verdict with
-        | Found(e, lo, hi) -> [ Plot.vBand "final bracket" "#2ca02c" lo hi; Plot.vLine "dt* estimate" "#2ca02c" e ]
+        | Found(e, lo, hi) ->
+            [
+                Plot.vBand "final bracket" "#2ca02c" lo hi
+                Plot.vLine "dt* estimate" "#2ca02c" e
+            ]
         | Unresolved(lo, hi, _) -> [ Plot.vBand "significant bracket" "#9467bd" lo hi ]
         | NoFlip _ -> []
 
     { Plot.chart "Trials: mean tail ΔH ± z·SE" (Plot.linear "dt") (Plot.linear "mean tail ΔH") [] with
         Traces =
             [
-                Plot.errorBarTrace "anti-dissipative" "#d62728" (pick (fun t -> t.Significant && t.Mean > 0.0))
+                Plot.errorBarTrace
+                    "anti-dissipative"
+                    "#d62728"
+                    (pick (fun t -> t.Significant && t.Mean > 0.0))
                 Plot.errorBarTrace "dissipative" "#1f77b4" (pick (fun t -> t.Significant && t.Mean < 0.0))
                 Plot.errorBarTrace "not significant" "#999999" (pick (fun t -> not t.Significant))
             ]

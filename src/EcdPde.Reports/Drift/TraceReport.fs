@@ -99,7 +99,13 @@ let bands (m: Measurement) =
         Plot.vBand "tail" "#ff7f0e" (float m.TailStart * m.Dt) (float (m.Energy.Length - 1) * m.Dt)
     ]
 
-let private timeChart (title: string) (yLabel: string) (curve: Plot.Curve) (rule: Plotly.NET.LayoutObjects.Shape) (m: Measurement) =
+let private timeChart
+    (title: string)
+    (yLabel: string)
+    (curve: Plot.Curve)
+    (rule: Plotly.NET.LayoutObjects.Shape)
+    (m: Measurement)
+    =
     { Plot.chart title (Plot.linear "t") (Plot.linear yLabel) [ curve ] with
         Shapes = bands m @ [ rule ]
     }
@@ -107,7 +113,12 @@ let private timeChart (title: string) (yLabel: string) (curve: Plot.Curve) (rule
 
 /// The H(t) chart.
 let energyChart (m: Measurement) =
-    timeChart "H(t)" "H" (Plot.curve "H(t)" (Plot.color 0) (Array.zip m.Times m.Energy)) (Plot.hLine "E0" "#444444" m.E0) m
+    timeChart
+        "H(t)"
+        "H"
+        (Plot.curve "H(t)" (Plot.color 0) (Array.zip m.Times m.Energy))
+        (Plot.hLine "E0" "#444444" m.E0)
+        m
 
 /// The ΔH(t) chart.
 let driftChart (title: string) (m: Measurement) =

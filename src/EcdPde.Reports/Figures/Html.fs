@@ -107,10 +107,7 @@ let private drawScript =
 
 /// The head scripts of a page with figures: plotly.js (inlined) and the draw function.
 let scripts () =
-    sprintf
-        "<script id=\"plotly-js\">\n%s\n</script>\n<script>%s</script>\n"
-        (snd plotlyJs.Value)
-        drawScript
+    sprintf "<script id=\"plotly-js\">\n%s\n</script>\n<script>%s</script>\n" (snd plotlyJs.Value) drawScript
 
 /// A complete page; `body` is trusted markup built with the functions above.
 let page (title: string) (body: string list) =
@@ -122,7 +119,12 @@ let page (title: string) (body: string list) =
         .Append("</title>\n<style>\n")
         .Append(style)
         .Append("\n</style>\n")
-        .Append(if body |> List.exists (fun part -> part.Contains "ecdpdePlot(") then scripts () else "")
+        .Append(
+            if body |> List.exists (fun part -> part.Contains "ecdpdePlot(") then
+                scripts ()
+            else
+                ""
+        )
         .Append("</head>\n<body>\n")
         .Append(heading 1 title)
     |> ignore

@@ -13,7 +13,12 @@ open Plotly.NET.TraceObjects
 /// Text for plotly's titles, legend names and hover labels. Plotly reads a few HTML tags (<b>, <br>, <a>) and
 /// entities in such text; escaped, the text shows exactly as written and no tag in it is ever interpreted.
 let text (s: string) =
-    s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;")
+    s
+        .Replace("&", "&amp;")
+        .Replace("<", "&lt;")
+        .Replace(">", "&gt;")
+        .Replace("\"", "&#34;")
+        .Replace("'", "&#39;")
 
 /// A colour-blind-friendly palette (Tableau 10), cycled by index.
 let palette =
@@ -85,7 +90,10 @@ let spansDecades (values: float seq) =
 
 /// A logarithmic axis when the values span decades (`spansDecades`), else a linear one.
 let autoAxis (title: string) (values: float seq) =
-    { Title = title; Log = spansDecades values }
+    {
+        Title = title
+        Log = spansDecades values
+    }
 
 let private dash (style: Style) =
     match style with
@@ -240,10 +248,18 @@ let chart (title: string) (x: Axis) (y: Axis) (curves: Curve list) =
 /// An axis object: title, grid, ticks outside, log or linear; `anchoredToX`: a unit as long as a unit of x.
 let axisObject (anchoredToX: bool) (a: Axis) =
     LinearAxis.init (
-        ?ScaleAnchor = (if anchoredToX then Some(StyleParam.ScaleAnchor.X 1) else None),
+        ?ScaleAnchor =
+            (if anchoredToX then
+                 Some(StyleParam.ScaleAnchor.X 1)
+             else
+                 None),
         ?ScaleRatio = (if anchoredToX then Some 1.0 else None),
         Title = Title.init (Text = text a.Title),
-        AxisType = (if a.Log then StyleParam.AxisType.Log else StyleParam.AxisType.Linear),
+        AxisType =
+            (if a.Log then
+                 StyleParam.AxisType.Log
+             else
+                 StyleParam.AxisType.Linear),
         ShowLine = true,
         LineColor = Color.fromString "#444444",
         Mirror = StyleParam.Mirror.True,
@@ -285,7 +301,8 @@ let rec private cleanNumbers (node: JsonNode) =
             match a[i] with
             | :? JsonValue as v when
                 (match v.GetValueKind() with
-                 | JsonValueKind.String -> List.contains (v.GetValue<string>()) [ "NaN"; "Infinity"; "-Infinity" ]
+                 | JsonValueKind.String ->
+                     List.contains (v.GetValue<string>()) [ "NaN"; "Infinity"; "-Infinity" ]
                  | _ -> false)
                 ->
                 a[i] <- null

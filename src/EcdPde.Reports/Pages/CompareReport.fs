@@ -174,13 +174,17 @@ let convergenceChart (study: Study) (results: CellResult list) (problem: Problem
                         (c |> Array.map (fun (_, _, lo, _) -> lo))
                         (c |> Array.map (fun (_, _, _, hi) -> hi))
                     Plot.curveTrace
-                        { Plot.curve label (Plot.color i) (Array.zip x (c |> Array.map (fun (_, m, _, _) -> m))) with
+                        { Plot.curve
+                              label
+                              (Plot.color i)
+                              (Array.zip x (c |> Array.map (fun (_, m, _, _) -> m))) with
                             Group = Some label
                         }
                 ])
 
         let values =
-            perSolver |> Seq.collect (fun (_, _, c) -> c |> Seq.collect (fun (_, m, lo, hi) -> [ m; lo; hi ]))
+            perSolver
+            |> Seq.collect (fun (_, _, c) -> c |> Seq.collect (fun (_, m, lo, hi) -> [ m; lo; hi ]))
 
         let y = Plot.autoAxis "best loss so far" values
 
@@ -350,7 +354,10 @@ let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row l
 
             [
                 Plot.curveTrace
-                    { Plot.curve label (Plot.color i) (Array.zip x (mine |> List.map _.MeanMatched |> Array.ofList)) with
+                    { Plot.curve
+                          label
+                          (Plot.color i)
+                          (Array.zip x (mine |> List.map _.MeanMatched |> Array.ofList)) with
                         Style = Plot.LinesAndMarkers
                         Group = Some label
                     }
@@ -368,7 +375,10 @@ let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row l
         aggs
         |> List.filter (fun a -> a.BudgetSteps.IsNone)
         |> List.mapi (fun j a ->
-            Plot.hLine (sprintf "%s (classical): %g" a.Strategy a.MeanMatched) (Plot.color (labels.Length + j)) a.MeanMatched)
+            Plot.hLine
+                (sprintf "%s (classical): %g" a.Strategy a.MeanMatched)
+                (Plot.color (labels.Length + j))
+                a.MeanMatched)
 
     { Plot.chart
           (sprintf "Distinct solutions found, %s" problem)

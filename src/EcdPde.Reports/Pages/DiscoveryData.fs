@@ -91,7 +91,9 @@ let readTrace (path: string) =
             |> Seq.skip 1
             |> Seq.choose (fun line ->
                 let c = line.Split(',')
-                let parse (s: string) = Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture)
+
+                let parse (s: string) =
+                    Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture)
 
                 if c.Length < 3 then
                     None
@@ -126,7 +128,8 @@ let traces (dir: string) =
         if Directory.Exists folder then
             Directory.GetDirectories(folder, "run-*")
             |> Array.sort
-            |> Array.choose (fun d -> indexAfter "run-" d |> Option.map (fun i -> i, Path.Combine(d, "trace.csv")))
+            |> Array.choose (fun d ->
+                indexAfter "run-" d |> Option.map (fun i -> i, Path.Combine(d, "trace.csv")))
         else
             [||]
 
@@ -191,7 +194,10 @@ let private solution (gridLength: int) (s: JsonElement) =
             property "classical_check" s
             |> Option.map (fun c ->
                 {
-                    Nearest = property "nearest" c |> Option.map text |> Option.defaultValue "no classical solution"
+                    Nearest =
+                        property "nearest" c
+                        |> Option.map text
+                        |> Option.defaultValue "no classical solution"
                     Distance = numberOf "relative_l2_distance" c
                 })
         Field = gridValues gridLength "field" s
@@ -202,7 +208,8 @@ let private solution (gridLength: int) (s: JsonElement) =
 let private collocation (root: JsonElement) =
     let points (key: string) (c: JsonElement) =
         property key c
-        |> Option.map (fun a -> [ for p in a.EnumerateArray() -> [| for v in p.EnumerateArray() -> number v |] ])
+        |> Option.map (fun a ->
+            [ for p in a.EnumerateArray() -> [| for v in p.EnumerateArray() -> number v |] ])
 
     match property "collocation" root with
     | Some c ->
@@ -223,7 +230,9 @@ let read (dir: string) =
     let path = Path.Combine(dir, "solutions.json")
 
     if not (File.Exists path) then
-        invalidArg "dir" (sprintf "'%s' holds no solutions.json (is it an `ecdpde discover` output folder?)" dir)
+        invalidArg
+            "dir"
+            (sprintf "'%s' holds no solutions.json (is it an `ecdpde discover` output folder?)" dir)
 
     use doc = JsonDocument.Parse(File.ReadAllText path)
     let root = doc.RootElement
@@ -240,7 +249,12 @@ let read (dir: string) =
     {
         Folder = leaf (Path.GetFullPath dir)
         Problem = property "name" problem |> Option.map text |> Option.defaultValue "?"
-        Parameters = [ for p in problem.EnumerateObject() do if p.Name <> "name" then yield p.Name, text p.Value ]
+        Parameters =
+            [
+                for p in problem.EnumerateObject() do
+                    if p.Name <> "name" then
+                        yield p.Name, text p.Value
+            ]
         Settings =
             match property "settings" root with
             | Some s -> [ for p in s.EnumerateObject() -> p.Name, text p.Value ]
@@ -254,7 +268,10 @@ let read (dir: string) =
             |> Option.filter Double.IsFinite
         Grid = grid
         Collocation = collocation root
-        Solutions = [ for s in root.GetProperty("solutions").EnumerateArray() -> solution grid.Length s ]
+        Solutions =
+            [
+                for s in root.GetProperty("solutions").EnumerateArray() -> solution grid.Length s
+            ]
         Rejected =
             match property "unconverged" root with
             | Some u ->

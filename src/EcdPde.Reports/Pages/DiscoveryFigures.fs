@@ -36,9 +36,13 @@ let residualFigure (grid: (float * float)[]) (k: int) (values: float[]) =
 let surfaceFigure (grid: (float * float)[]) (k: int) (values: float[]) =
     {
         Name = sprintf "surface-%d" k
-        Chart = Fields.ofLattice (sprintf "solution %d (surface)" k) "u" grid values |> Fields.surface
+        Chart =
+            Fields.ofLattice (sprintf "solution %d (surface)" k) "u" grid values
+            |> Fields.surface
         Caption =
-            sprintf "Solution %d as a surface over the domain (height and colour: u). Drag to rotate, scroll to zoom." k
+            sprintf
+                "Solution %d as a surface over the domain (height and colour: u). Drag to rotate, scroll to zoom."
+                k
         ThreeD = true
     }
 
@@ -90,7 +94,11 @@ let runCurves (solutions: Solution list) (traces: RunTrace list) (pick: Trace ->
             | Some k -> sprintf "solution %d" k
             | None -> "not a solution"
 
-        let phase = if t.Round = 0 then "" else sprintf ", round %d, deflated" t.Round
+        let phase =
+            if t.Round = 0 then
+                ""
+            else
+                sprintf ", round %d, deflated" t.Round
 
         let run =
             { Plot.curve (sprintf "run %d%s" id phase) (Plot.color i) (Array.zip t.Run.Step (pick t.Run)) with
@@ -118,12 +126,20 @@ let runCurves (solutions: Solution list) (traces: RunTrace list) (pick: Trace ->
     |> List.sortBy (fun c -> c.Group)
 
 /// The loss or energy chart of every run (a log axis when the values span decades).
-let trainingFigure (solutions: Solution list) (traces: RunTrace list) (name: string) (pick: Trace -> float[]) =
+let trainingFigure
+    (solutions: Solution list)
+    (traces: RunTrace list)
+    (name: string)
+    (pick: Trace -> float[])
+    =
     let curves = runCurves solutions traces pick
     let y = Plot.autoAxis name (curves |> Seq.collect _.Y)
 
     let title =
-        sprintf "%s of every run%s" (if name = "loss" then "Loss" else "Energy") (if y.Log then " (log scale)" else "")
+        sprintf
+            "%s of every run%s"
+            (if name = "loss" then "Loss" else "Energy")
+            (if y.Log then " (log scale)" else "")
 
     {
         Name = name
@@ -133,6 +149,9 @@ let trainingFigure (solutions: Solution list) (traces: RunTrace list) (name: str
                  "Loss per step of every run, one colour per run, grouped in the legend by the solution it reached (click a group title to hide it). Solid: round 0 (bounces, the plain loss); dashed: deflated runs of later rounds, whose loss is the deflated loss (the plain loss times the deflation factor, so not comparable with the solid curves); dotted: the L-BFGS polish on the plain loss that follows a deflated run."
              else
                  "Energy E per step (BBI/ECDSep: the conserved quantity; Adam, L-BFGS: the loss); colours, groups and line styles as in the loss chart.")
-            + (if y.Log then " Log scale: the values span decades." else " Linear scale.")
+            + (if y.Log then
+                   " Log scale: the values span decades."
+               else
+                   " Linear scale.")
         ThreeD = false
     }

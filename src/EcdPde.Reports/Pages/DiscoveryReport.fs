@@ -23,7 +23,8 @@ let checkSentence (threshold: float option) (s: Solution) =
     | Some c ->
         let verdict =
             match threshold with
-            | Some t when c.Distance < t -> sprintf "it matches (below the distinctness threshold %s)" (Number.short t)
+            | Some t when c.Distance < t ->
+                sprintf "it matches (below the distinctness threshold %s)" (Number.short t)
             | Some t ->
                 sprintf
                     "no classical solution lies within the distinctness threshold %s: a solution the classical solver does not know, or an inaccurate one"
@@ -88,7 +89,10 @@ let strategyRows (d: Discovery) =
             [
                 string id
                 string (id / 1000)
-                (if id / 1000 = 0 then "bounces (plain loss)" else "deflated, then polished")
+                (if id / 1000 = 0 then
+                     "bounces (plain loss)"
+                 else
+                     "deflated, then polished")
                 starts.TryFind id |> Option.defaultValue "–"
                 (match owner.TryFind id, rejected.TryFind id with
                  | Some k, _ -> sprintf "solution %d" k
@@ -100,7 +104,14 @@ let strategyRows (d: Discovery) =
 
 let private solutionsTable (d: Discovery) =
     Html.table
-        [ "solution"; "runs"; "residual L2"; "boundary max"; "max |u|"; "classical check" ]
+        [
+            "solution"
+            "runs"
+            "residual L2"
+            "boundary max"
+            "max |u|"
+            "classical check"
+        ]
         (d.Solutions
          |> List.mapi (fun i s ->
              [
@@ -172,7 +183,10 @@ let page (d: Discovery) =
     let parameters = d.Parameters |> List.map (fun (k, v) -> sprintf "%s = %s" k v)
 
     let training =
-        [ trainingFigure d.Solutions d.Traces "loss" _.Loss; trainingFigure d.Solutions d.Traces "energy" _.Energy ]
+        [
+            trainingFigure d.Solutions d.Traces "loss" _.Loss
+            trainingFigure d.Solutions d.Traces "energy" _.Energy
+        ]
 
     let body =
         [
@@ -219,7 +233,10 @@ let figures (d: Discovery) =
         @ (match d.Collocation with
            | Some(interior, boundary) -> [ collocationFigure interior boundary ]
            | None -> [])
-        @ [ trainingFigure d.Solutions d.Traces "loss" _.Loss; trainingFigure d.Solutions d.Traces "energy" _.Energy ]
+        @ [
+            trainingFigure d.Solutions d.Traces "loss" _.Loss
+            trainingFigure d.Solutions d.Traces "energy" _.Energy
+        ]
 
     all, perSolution |> List.filter (List.isEmpty >> not)
 
@@ -237,4 +254,6 @@ let writeFigures (dir: string) =
     @ (if rows.IsEmpty then
            []
        else
-           [ Images.overview (sprintf "Discovery: %s" d.Problem) rows (Path.Combine(out, "solutions.png")) ])
+           [
+               Images.overview (sprintf "Discovery: %s" d.Problem) rows (Path.Combine(out, "solutions.png"))
+           ])

@@ -154,11 +154,15 @@ let private chartOf (runs: (string * Row[]) list) (title: string) (yLabel: strin
 /// The loss, energy and (when any is recorded) |energy drift| figures with their captions.
 let private lossFigures (runs: (string * Row[]) list) =
     let scale (log: bool) =
-        if log then "log scale: the values span decades" else "linear scale"
+        if log then
+            "log scale: the values span decades"
+        else
+            "linear scale"
 
     let hasDrift =
         runs
-        |> List.exists (fun (_, rows) -> rows |> Array.exists (fun r -> Double.IsFinite r.Drift && r.Drift <> 0.0))
+        |> List.exists (fun (_, rows) ->
+            rows |> Array.exists (fun r -> Double.IsFinite r.Drift && r.Drift <> 0.0))
 
     if runs.IsEmpty then
         [ Html.paragraph "No trace file in this folder: nothing to plot." ]
@@ -167,7 +171,9 @@ let private lossFigures (runs: (string * Row[]) list) =
         let energy, energyLog = chartOf runs "Energy" "energy" _.Energy
 
         [
-            Html.figure loss (sprintf "Loss F(θ) per step (%s). Hover for values; drag to zoom." (scale lossLog))
+            Html.figure
+                loss
+                (sprintf "Loss F(θ) per step (%s). Hover for values; drag to zoom." (scale lossLog))
             Html.figure
                 energy
                 (sprintf
@@ -175,9 +181,14 @@ let private lossFigures (runs: (string * Row[]) list) =
                     (scale energyLog))
             if hasDrift then
                 let drift, driftLog =
-                    chartOf runs "Energy drift" "|E − E0|" (fun r -> if r.Drift = 0.0 then nan else abs r.Drift)
+                    chartOf runs "Energy drift" "|E − E0|" (fun r ->
+                        if r.Drift = 0.0 then nan else abs r.Drift)
 
-                Html.figure drift (sprintf "|energy drift| per step (%s; steps with zero drift are not drawn)." (scale driftLog))
+                Html.figure
+                    drift
+                    (sprintf
+                        "|energy drift| per step (%s; steps with zero drift are not drawn)."
+                        (scale driftLog))
         ]
 
 /// Builds the report of the optimization-run folder `dir` and writes `dir/report.html`; returns its path.
