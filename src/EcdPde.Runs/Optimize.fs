@@ -90,7 +90,11 @@ let private runTyped<'T
     let outcome =
         RunLoop.execute
             { RunLoop.create optimizer objective x0 req.Seed req.Steps with
-                Files = { Checkpoint = req.Checkpoint; Trace = req.Trace }
+                Files =
+                    {
+                        Checkpoint = req.Checkpoint
+                        Trace = req.Trace
+                    }
                 CheckpointEvery = req.CheckpointEvery
                 Resume = req.Resume
                 CheckResumed =

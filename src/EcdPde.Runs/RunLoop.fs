@@ -36,7 +36,12 @@ module RunFiles =
 
 /// One run: what to optimize, from where, for how long, and where its files go.
 [<NoEquality; NoComparison>]
-type Run<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
+type Run<'T
+    when 'T: unmanaged
+    and 'T: struct
+    and 'T: (new: unit -> 'T)
+    and 'T :> ValueType
+    and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         Optimizer: IOptimizer<'T>
         Objective: IObjective<'T>
@@ -63,7 +68,12 @@ type Run<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :
 
 /// How a run ended.
 [<NoEquality; NoComparison>]
-type RunOutcome<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
+type RunOutcome<'T
+    when 'T: unmanaged
+    and 'T: struct
+    and 'T: (new: unit -> 'T)
+    and 'T :> ValueType
+    and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         /// The optimizer's state at the end (θ, momenta, counters, generator).
         State: OptimizerState<'T>
@@ -81,7 +91,13 @@ type RunOutcome<'T when 'T: unmanaged and 'T: struct and 'T: (new: unit -> 'T) a
     }
 
 /// A run with no files, no hooks and no checks.
-let create (optimizer: IOptimizer<'T>) (objective: IObjective<'T>) (start: 'T[]) (seed: uint64) (steps: int64) =
+let create
+    (optimizer: IOptimizer<'T>)
+    (objective: IObjective<'T>)
+    (start: 'T[])
+    (seed: uint64)
+    (steps: int64)
+    =
     {
         Optimizer = optimizer
         Objective = objective
@@ -167,7 +183,9 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
         invalidArg "steps" (sprintf "steps must be ≥ 0 (got %d)" run.Steps)
 
     if run.CheckpointEvery < 0L then
-        invalidArg "checkpointEvery" (sprintf "the checkpoint interval must be ≥ 0 (got %d)" run.CheckpointEvery)
+        invalidArg
+            "checkpointEvery"
+            (sprintf "the checkpoint interval must be ≥ 0 (got %d)" run.CheckpointEvery)
 
     let state, resumed = startOf run
     run.OnStart state

@@ -145,7 +145,9 @@ let read (path: string) : TraceFile =
     let header = String.Join(",", columns)
 
     if lines.Length = 0 || lines[0] <> header then
-        raise (JsonFile.ResultFileException(path, sprintf "is not a trace: its first line is not \"%s\"" header))
+        raise (
+            JsonFile.ResultFileException(path, sprintf "is not a trace: its first line is not \"%s\"" header)
+        )
 
     let float (s: string) =
         match Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture) with
@@ -190,7 +192,9 @@ let read (path: string) : TraceFile =
         match parse lines[i] with
         | Some r -> rows.Add r
         | None when i = lines.Length - 1 ->
-            problems.Add(sprintf "line %d is an incomplete last row (a run interrupted while writing); skipped" (i + 1))
+            problems.Add(
+                sprintf "line %d is an incomplete last row (a run interrupted while writing); skipped" (i + 1)
+            )
         | None -> problems.Add(sprintf "line %d is not a trace row; skipped" (i + 1))
 
     {

@@ -13,7 +13,8 @@ type RunId =
     }
 
     /// "round 1, run 2".
-    override r.ToString() = sprintf "round %d, run %d" r.Round r.Index
+    override r.ToString() =
+        sprintf "round %d, run %d" r.Round r.Index
 
 /// What one finished run left behind, measured on the problem's evaluation grid.
 type Candidate =

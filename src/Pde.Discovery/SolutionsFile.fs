@@ -126,7 +126,13 @@ let optimizer (name: string) (settings: (string * string) list) =
 
 /// The record of a distinct solution: its classical check, the round it was found in, how its runs started and
 /// its residual on the grid.
-let solution (check: string * float) (round: int) (starts: RunId -> string) (residual: float[] option) (s: DistinctSolution) =
+let solution
+    (check: string * float)
+    (round: int)
+    (starts: RunId -> string)
+    (residual: float[] option)
+    (s: DistinctSolution)
+    =
     let r = s.Representative
 
     {

@@ -121,7 +121,13 @@ let runFolders (dir: string) : (RunId * string) list =
             |> Option.defaultValue ""
 
         if name.StartsWith prefix then
-            match Int32.TryParse(name.Substring prefix.Length, Globalization.NumberStyles.None, Globalization.CultureInfo.InvariantCulture) with
+            match
+                Int32.TryParse(
+                    name.Substring prefix.Length,
+                    Globalization.NumberStyles.None,
+                    Globalization.CultureInfo.InvariantCulture
+                )
+            with
             | true, v -> Some v
             | _ -> None
         else
@@ -227,7 +233,10 @@ type private Search(example: Example, s: Settings, progress: Progress -> unit) =
 
     /// A fresh initialization for run i of a round (seeded).
     member _.Fresh(round: int, i: int) =
-        Objective.start network example.Problem (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+        Objective.start
+            network
+            example.Problem
+            (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
 
     /// The start of run i of a round without deflation: the shared initialization or its own.
     member this.Initial (round: int) (i: int) =
@@ -259,7 +268,8 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
             "the initialization", (fun () -> search.Initial round 0)
         elif i - 1 < plan.Length then
             match plan[i - 1] with
-            | Some(a, j, theta) -> sprintf "solution %d × %g" j a, (fun () -> scaleOutput search.Network a theta)
+            | Some(a, j, theta) ->
+                sprintf "solution %d × %g" j a, (fun () -> scaleOutput search.Network a theta)
             | None -> "a fresh initialization", (fun () -> search.Fresh(round, i))
         else
             "a fresh initialization", (fun () -> search.Fresh(round, i))
@@ -267,7 +277,13 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
 /// of being reported.
-let private deflationRound (search: Search) (example: Example) (s: Settings) (round: int) (known: Candidate list) =
+let private deflationRound
+    (search: Search)
+    (example: Example)
+    (s: Settings)
+    (round: int)
+    (known: Candidate list)
+    =
     let startOf = deflationStarts search example round known
 
     for i in 0 .. s.DeflationRuns - 1 do
@@ -316,7 +332,15 @@ let private searchAll (search: Search) (example: Example) (s: Settings) =
         )
 
     let mutable candidates =
-        search.Ensemble(0, roundFolder 0, s.Runs, search.Initial 0, [], s.Steps, (s.Optimizer, s.OptimizerSettings))
+        search.Ensemble(
+            0,
+            roundFolder 0,
+            s.Runs,
+            search.Initial 0,
+            [],
+            s.Steps,
+            (s.Optimizer, s.OptimizerSettings)
+        )
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
@@ -430,7 +454,9 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
         classify example.Gates example.Weights s.Threshold example.Magnitude candidates
 
     let found = checkAll example solutions
-    let path = SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
+
+    let path =
+        SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
 
     {
         Found = found

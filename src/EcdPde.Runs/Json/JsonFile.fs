@@ -35,7 +35,8 @@ let options =
     o
 
 /// The JSON text of a value.
-let serialize (value: 'T) = JsonSerializer.Serialize(value, options)
+let serialize (value: 'T) =
+    JsonSerializer.Serialize(value, options)
 
 /// Writes `value` to `path` atomically.
 let write (path: string) (value: 'T) =
@@ -44,8 +45,7 @@ let write (path: string) (value: 'T) =
 /// The format tag of a JSON text (None when it has none or is not a JSON object); raises JsonException when the
 /// text is not JSON.
 let private formatOf (text: string) =
-    use doc =
-        JsonDocument.Parse(text, JsonDocumentOptions(MaxDepth = options.MaxDepth))
+    use doc = JsonDocument.Parse(text, JsonDocumentOptions(MaxDepth = options.MaxDepth))
 
     let root = doc.RootElement
 
@@ -58,7 +58,8 @@ let private formatOf (text: string) =
 
 /// Parses `text` (from `path`, for messages) as the record type of `format`.
 let parse<'T> (format: string) (path: string) (text: string) : 'T =
-    let fail problem = raise (ResultFileException(path, problem))
+    let fail problem =
+        raise (ResultFileException(path, problem))
 
     let tag =
         try
@@ -77,7 +78,8 @@ let parse<'T> (format: string) (path: string) (text: string) : 'T =
         with
         | :? JsonException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
         | :? NotSupportedException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
-        | :? InvalidOperationException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
+        | :? InvalidOperationException as e ->
+            fail (sprintf "does not match the %s format (%s)" format e.Message)
         | :? ArgumentException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
 
     match value with

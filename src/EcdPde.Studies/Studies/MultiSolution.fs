@@ -387,7 +387,12 @@ let runWorkflow (example: Example) (ws: Workflow.Settings) =
         | None -> ()
 
     let progress (p: Workflow.Progress) =
-        let id = { Round = p.Round; Index = p.Ensemble.Run }
+        let id =
+            {
+                Round = p.Round
+                Index = p.Ensemble.Run
+            }
+
         let now = clock.Elapsed.TotalSeconds
 
         match current with

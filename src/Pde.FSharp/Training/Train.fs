@@ -224,12 +224,18 @@ module Train =
 
                 let run =
                     RunLoop.execute
-                        { RunLoop.create optimizer loss theta (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k)) stage.Steps with
+                        { RunLoop.create
+                              optimizer
+                              loss
+                              theta
+                              (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
+                              stage.Steps with
                             Files = files
                             CheckpointEvery = o.CheckpointEvery
                             Resume = o.Resume
                             CheckResumed = checkResumed
-                            OnStart = fun state -> loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
+                            OnStart =
+                                fun state -> loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
                             OnStep = onStep
                         }
 
