@@ -65,8 +65,7 @@ type Progress =
         Report: StepReport
     }
 
-let private runDir (s: EnsembleSettings) (i: int) =
-    Path.Combine(s.OutDir, "runs", sprintf "run-%03d" i)
+let private runDir (s: EnsembleSettings) (i: int) = RunFolders.runFolder s.OutDir i
 
 /// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
 let private runOne

@@ -9,6 +9,14 @@ open Pde.Discovery.Solutions
 /// The folder of round `round` within an output folder.
 let roundFolder (round: int) = sprintf "round-%d" round
 
+/// The folder of run `index` within an ensemble's folder (`runs/run-III`).
+let runFolder (ensembleFolder: string) (index: int) =
+    Path.Combine(ensembleFolder, "runs", sprintf "run-%03d" index)
+
+/// The folder of the polish phase of run `id` within a discovery folder (`round-R/polish/runs/run-III`).
+let polishFolder (dir: string) (id: RunId) =
+    runFolder (Path.Combine(dir, roundFolder id.Round, "polish")) id.Index
+
 /// Every run folder of a discovery output folder `dir` with its run id, in run order: round R's runs are
 /// `round-R/runs/run-III` (the folders the workflow writes; polish phases are not runs of their own).
 let list (dir: string) : (RunId * string) list =

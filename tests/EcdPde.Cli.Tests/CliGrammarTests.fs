@@ -371,12 +371,22 @@ let tests =
     testList
         "CliGrammarTests"
         [
-            testCase "bad input on every verb exits 2 and names the problem" ``bad input on every verb exits 2 and names the problem``
-            testCase "list shows functions, optimizers with their keys and examples with their parameters" ``list shows functions, optimizers with their keys and examples with their parameters``
-            testCase "help documents the exit codes on every verb" ``help documents the exit codes on every verb``
-            testCase "shared options stand before or after the verb, and optimize --out holds trace and checkpoint" ``shared options stand before or after the verb, and optimize --out holds trace and checkpoint``
+            testCase
+                "bad input on every verb exits 2 and names the problem"
+                ``bad input on every verb exits 2 and names the problem``
+            testCase
+                "list shows functions, optimizers with their keys and examples with their parameters"
+                ``list shows functions, optimizers with their keys and examples with their parameters``
+            testCase
+                "help documents the exit codes on every verb"
+                ``help documents the exit codes on every verb``
+            testCase
+                "shared options stand before or after the verb, and optimize --out holds trace and checkpoint"
+                ``shared options stand before or after the verb, and optimize --out holds trace and checkpoint``
             testCase "numbers are culture invariant" ``numbers are culture invariant``
-            testCase "examples declare their parameters and byName checks them" ``examples declare their parameters and byName checks them``
+            testCase
+                "examples declare their parameters and byName checks them"
+                ``examples declare their parameters and byName checks them``
             testCase "discover passes --param to the example" ``discover passes --param to the example``
             testCase "a script that throws shows its message" ``a script that throws shows its message``
         ]

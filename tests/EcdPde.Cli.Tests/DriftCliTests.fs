@@ -8,6 +8,7 @@ open System.IO
 open System.Text.Json
 open Xunit
 open Expecto
+open EcdPde.Reports.Tests
 
 let private ecdpde = CliTests.ecdpde
 let private tempDir = CliTests.tempDir
@@ -45,8 +46,8 @@ let ``drift trace prints the summary and writes csv, json and a self-contained h
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "trace.json")))
     Assert.Equal(601, doc.RootElement.GetProperty("energy").GetArrayLength())
     let html = File.ReadAllText(Path.Combine(dir, "trace.html"))
-    Assert.Equal(2, html.Split("<svg").Length - 1)
-    Assert.DoesNotContain("<script", html)
+    Assert.Equal(2, PageChecks.figureCount html)
+    PageChecks.assertSelfContained html
 
 let ``drift find reports the dt* of the toy system and is reproducible`` () =
     let dir1, dir2 = tempDir (), tempDir ()
@@ -85,7 +86,7 @@ let ``drift find reports the dt* of the toy system and is reproducible`` () =
 
     let html = File.ReadAllText(Path.Combine(dir1, "find.html"))
     Assert.Contains("Bisection path", html)
-    Assert.Equal(4, html.Split("<svg").Length - 1) // trials, path, two example runs
+    Assert.Equal(4, PageChecks.figureCount html) // trials, path, two example runs
 
 let ``drift find says when the sign is not significant`` () =
     let dir = tempDir ()

@@ -1,6 +1,6 @@
-/// Reports in a real browser: headless Chromium renders each figure alone and a whole discovery report to PNG; the
-/// PNG must not be blank, the page must log no console message or script error, and the DOM Chromium builds must
-/// hold every figure. Needs `chromium` on PATH (Debian package chromium; CI installs it) and fails when it is missing.
+/// Browser test tools: a PNG decoder and ink measure for screenshots, and headless Chromium runs (screenshot, console
+/// lines), checked on a page that draws nothing and throws. The report pages' browser tests are PlotlyBrowserTests.
+/// Needs `chromium` on PATH (Debian package chromium; CI installs it) and fails when it is missing.
 module EcdPde.Reports.Tests.BrowserTests
 
 open System
@@ -213,18 +213,6 @@ let screenshot (file: string) (width: int) (height: int) =
     File.Delete png
     decodePng bytes, consoleLines err
 
-let private pageWith (name: string) (figure: string) =
-    let dir = fresh None
-    let path = Path.Combine(dir, name + ".html")
-    File.WriteAllText(path, Html.page name [ Html.figure figure (name + " <alone> & escaped") ])
-    path
-
-let private assertDrawn (what: string) (png: Png, console: string[]) =
-    let ink, colours = inkAndColours png
-    Assert.True(ink > 0.01, sprintf "%s: only %.4f of the pixels differ from the background" what ink)
-    Assert.True(colours > 8, sprintf "%s: only %d colours" what colours)
-    Assert.True(console.Length = 0, sprintf "%s: console output:\n%s" what (String.Join("\n", console)))
-
 let ``the png decoder and the console check see what they should`` () =
     // a page that draws nothing and throws: blank screenshot, the error logged
     let dir = fresh None
@@ -243,132 +231,6 @@ let ``the png decoder and the console check see what they should`` () =
     Assert.Equal(1, colours)
     Assert.Contains(console, fun l -> l.Contains "Uncaught Error: boom")
 
-let ``a line chart alone renders in chromium`` () =
-    let chart =
-        Svg.chart
-            "loss <&>"
-            "step"
-            "loss"
-            [
-                Svg.Line("run 1", Svg.color 0, Array.init 200 (fun k -> float k, exp (-0.02 * float k)))
-            ]
-        |> Svg.logLog
-        |> Svg.render
-
-    screenshot (pageWith "chart" chart) 900 600 |> assertDrawn "line chart"
-
-let ``a heatmap alone renders in chromium`` () =
-    let map =
-        Heatmap.sample "u <k>" (-1.0, 1.0, -1.0, 1.0) 40 (fun x y -> x * x + y * y <= 1.0) (fun x y ->
-            x + 2.0 * y)
-        |> Heatmap.render 300
-
-    screenshot (pageWith "heatmap" map) 900 600 |> assertDrawn "heatmap"
-
-let ``a surface alone renders in chromium`` () =
-    let surface =
-        Surface.sample
-            "u = sin²(2r²) & <disk>"
-            (-1.0, 1.0, -1.0, 1.0)
-            41
-            (fun x y -> x * x + y * y <= 1.0)
-            (fun x y -> (sin (2.0 * (x * x + y * y))) ** 2.0)
-        |> Surface.render
-
-    screenshot (pageWith "surface" surface) 900 600 |> assertDrawn "surface"
-
-let ``a diverging heatmap with contours alone renders in chromium`` () =
-    let map =
-        Heatmap.sample "residual <r>" (-1.0, 1.0, -1.0, 1.0) 40 (fun x y -> x * x + y * y <= 1.0) (fun x y ->
-            sin (3.0 * x) * cos (2.0 * y))
-        |> Heatmap.withColorScale Diverging
-        |> Heatmap.withContours 5
-        |> Heatmap.render 300
-
-    screenshot (pageWith "diverging" map) 900 600 |> assertDrawn "diverging heatmap"
-
-let ``a chart with modifiers alone renders in chromium`` () =
-    let chart =
-        Svg.chart
-            ""
-            ""
-            ""
-            [
-                Svg.Line(
-                    "E(t) <&>",
-                    Svg.color 1,
-                    Array.init 200 (fun k -> float k, 1.0 + 0.1 * sin (0.1 * float k))
-                )
-            ]
-        |> Svg.withTitle "energy <E(t)>"
-        |> Svg.withXLabel "step"
-        |> Svg.withYLabel "E"
-        |> Svg.withYLog true
-        |> Svg.withXRange 0.0 150.0
-        |> Svg.withSize 600 300
-        |> Svg.addMark (Svg.HRule("E₀", "#444444", 1.0))
-        |> Svg.render
-
-    screenshot (pageWith "modified" chart) 900 600
-    |> assertDrawn "chart with modifiers"
-
-let ``a collocation scatter alone renders in chromium`` () =
-    let interior =
-        Array.init 500 (fun k ->
-            let r, t = sqrt (float k / 500.0), 2.399963 * float k
-            r * cos t, r * sin t)
-
-    let boundary =
-        Array.init 80 (fun k ->
-            let t = 2.0 * Math.PI * float k / 80.0
-            cos t, sin t)
-
-    let scatter =
-        Scatter.collocation "collocation <points>" interior boundary |> Svg.render
-
-    screenshot (pageWith "scatter" scatter) 900 700
-    |> assertDrawn "collocation scatter"
-
-let ``a subplot grid of every figure kind renders in chromium as one image`` () =
-    let disk x y = x * x + y * y <= 1.0
-
-    let figures =
-        [
-            Heatmap.sample "u" (-1.0, 1.0, -1.0, 1.0) 30 disk (fun x y -> x * y)
-            |> Heatmap.withContours 4
-            |> Heatmap.render 200
-            Surface.sample "u" (-1.0, 1.0, -1.0, 1.0) 21 disk (fun x y -> x * y)
-            |> Surface.render
-            Svg.chart "loss" "step" "loss" [ Svg.Line("run", Svg.color 0, [| 1.0, 1.0; 100.0, 1e-3 |]) ]
-            |> Svg.logLog
-            |> Svg.withSize 400 260
-            |> Svg.render
-            Scatter.collocation "points" [| 0.0, 0.0; 0.5, 0.2 |] [| 1.0, 0.0; 0.0, 1.0 |]
-            |> Svg.render
-        ]
-
-    let grid = Subplots.grid 2 "all <kinds> & co" figures
-    // the grid alone, as the standalone image a document would include
-    let dir = fresh None
-    let path = Path.Combine(dir, "grid.svg")
-    File.WriteAllText(path, grid)
-    screenshot path 1100 1000 |> assertDrawn "subplot grid"
-    let code, dom, err = runChromium [ "--dump-dom" ] (pageWith "grid" grid)
-    Assert.True((code = 0), err)
-    Assert.Equal(5, dom.Split("<svg").Length - 1)
-
-let ``a whole discovery report renders in chromium with every figure in the DOM`` () =
-    let dir = discovery "browser <&>" hostile true
-    let report = DiscoveryReport.write dir
-    screenshot report 1200 3000 |> assertDrawn "discovery report"
-    let code, dom, err = runChromium [ "--dump-dom" ] report
-    Assert.True((code = 0), err)
-    let html = File.ReadAllText report
-    Assert.Equal(html.Split("<svg").Length - 1, dom.Split("<svg").Length - 1)
-    Assert.Equal(9, dom.Split("<svg").Length - 1)
-    Assert.DoesNotContain("<script", dom)
-    Assert.Contains("&lt;script&gt;alert(\"p\")&lt;/script&gt;", dom) // the title, as text
-
 [<Tests>]
 let tests =
     testList
@@ -377,23 +239,5 @@ let tests =
             testCase
                 "the png decoder and the console check see what they should"
                 ``the png decoder and the console check see what they should``
-            testCase "a line chart alone renders in chromium" ``a line chart alone renders in chromium``
-            testCase "a heatmap alone renders in chromium" ``a heatmap alone renders in chromium``
-            testCase "a surface alone renders in chromium" ``a surface alone renders in chromium``
-            testCase
-                "a diverging heatmap with contours alone renders in chromium"
-                ``a diverging heatmap with contours alone renders in chromium``
-            testCase
-                "a chart with modifiers alone renders in chromium"
-                ``a chart with modifiers alone renders in chromium``
-            testCase
-                "a collocation scatter alone renders in chromium"
-                ``a collocation scatter alone renders in chromium``
-            testCase
-                "a subplot grid of every figure kind renders in chromium as one image"
-                ``a subplot grid of every figure kind renders in chromium as one image``
-            testCase
-                "a whole discovery report renders in chromium with every figure in the DOM"
-                ``a whole discovery report renders in chromium with every figure in the DOM``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.BrowserTests"

@@ -102,7 +102,8 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                     None
         }
 
-    let pairs (ps: (float * float)[]) = ps |> Array.map (fun (x, y) -> [| x; y |])
+    let pairs (ps: (float * float)[]) =
+        ps |> Array.map (fun (x, y) -> [| x; y |])
 
     let file: SolutionsFile.Solutions =
         {
@@ -127,7 +128,11 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                     PolishSteps = 0L
                     DistinctThreshold = 0.1
                 }
-            Tool = { Version = "9.9.9+test"; Dotnet = ".NET test" }
+            Tool =
+                {
+                    Version = "9.9.9+test"
+                    Dotnet = ".NET test"
+                }
             Solutions = fields |> List.mapi solution
             Unconverged =
                 [

@@ -89,7 +89,11 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
     let file: SolutionsFile.Solutions =
         {
             Format = SolutionsFile.format
-            Problem = { Name = "toy"; Parameters = Map.ofList [ "k", 2.0 ] }
+            Problem =
+                {
+                    Name = "toy"
+                    Parameters = Map.ofList [ "k", 2.0 ]
+                }
             Settings =
                 {
                     Optimizer = SolutionsFile.optimizer "bbi" [ "lr", "0.01" ]

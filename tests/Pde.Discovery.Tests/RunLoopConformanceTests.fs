@@ -138,7 +138,12 @@ let private ensembleCaller =
                     }
                     (fun p -> hook p.Report.Step)
                 |> ignore
-        Files = [ "runs/run-000/trace.csv"; "runs/run-000/state.json"; "runs/run-000/result.json" ]
+        Files =
+            [
+                "runs/run-000/trace.csv"
+                "runs/run-000/state.json"
+                "runs/run-000/result.json"
+            ]
         CrashAt = 95L
     }
 
@@ -146,7 +151,10 @@ let private callers = [ optimizeCaller; trainingCaller; ensembleCaller ]
 
 let private tempDir (name: string) =
     let d =
-        Path.Combine(Path.GetTempPath(), sprintf "ecdpde-conformance-%s-%s" name (Guid.NewGuid().ToString("N")))
+        Path.Combine(
+            Path.GetTempPath(),
+            sprintf "ecdpde-conformance-%s-%s" name (Guid.NewGuid().ToString("N"))
+        )
 
     Directory.CreateDirectory d |> ignore
     d
@@ -194,8 +202,7 @@ let ``every caller of the run loop resumes a crashed run to byte-identical files
 let tests =
     callers
     |> List.map (fun c ->
-        testCase
-            (sprintf "%s: kill and resume is bit-identical" c.Name)
-            (fun () -> ``every caller of the run loop resumes a crashed run to byte-identical files`` c.Name))
+        testCase (sprintf "%s: kill and resume is bit-identical" c.Name) (fun () ->
+            ``every caller of the run loop resumes a crashed run to byte-identical files`` c.Name))
     |> testList "conformance of the run loop's callers"
     |> testSequencedGroup "Pde.Discovery.Tests.RunLoopConformanceTests"

@@ -165,7 +165,7 @@ let json (context: (string * string) list) (description: string) (o: Outcome) =
                     |})
         |}
 
-/// Mean tail ΔH ± z·SE against dt; significant trials coloured by sign, others grey.
+/// Mean tail ΔH ± z·SE against dt; significant trials coloured by sign, others grey; the final bracket as a band.
 let trialsChart (o: Outcome) =
     let z = o.Settings.Significance
 
@@ -175,58 +175,63 @@ let trialsChart (o: Outcome) =
         |> List.map (fun t -> t.Dt, t.Mean, z * t.StandardError)
         |> Array.ofList
 
-    let verdictMarks =
+    let verdictShapes =
         match o.Verdict with
         | Found(e, lo, hi) ->
             [
-                Svg.VBand("final bracket", "#2ca02c", lo, hi)
-                Svg.VRule("dt* estimate", "#2ca02c", e)
+                Plot.vBand "final bracket" "#2ca02c" lo hi
+                Plot.vLine "dt* estimate" "#2ca02c" e
             ]
-        | Unresolved(lo, hi, _) -> [ Svg.VBand("significant bracket", "#9467bd", lo, hi) ]
+        | Unresolved(lo, hi, _) -> [ Plot.vBand "significant bracket" "#9467bd" lo hi ]
         | NoFlip _ -> []
 
-    Svg.chart
-        "Trials: mean tail ΔH ± z·SE"
-        "dt"
-        "mean tail ΔH"
-        (verdictMarks
-         @ [
-             Svg.HRule("0", "#444444", 0.0)
-             Svg.ErrorBars("anti-dissipative", "#d62728", pick (fun t -> t.Significant && t.Mean > 0.0))
-             Svg.ErrorBars("dissipative", "#1f77b4", pick (fun t -> t.Significant && t.Mean < 0.0))
-             Svg.ErrorBars("not significant", "#999999", pick (fun t -> not t.Significant))
-         ])
-    |> Svg.render
+    { Plot.chart "Trials: mean tail ΔH ± z·SE" (Plot.linear "dt") (Plot.linear "mean tail ΔH") [] with
+        Traces =
+            [
+                Plot.errorBarTrace
+                    "anti-dissipative"
+                    "#d62728"
+                    (pick (fun t -> t.Significant && t.Mean > 0.0))
+                Plot.errorBarTrace "dissipative" "#1f77b4" (pick (fun t -> t.Significant && t.Mean < 0.0))
+                Plot.errorBarTrace "not significant" "#999999" (pick (fun t -> not t.Significant))
+            ]
+        Shapes = verdictShapes @ [ Plot.hLine "0" "#444444" 0.0 ]
+    }
+    |> Plot.figure
 
 /// The bisection path: the bracket's ends after each trial from the one that closed the first bracket on, and the dt
-/// each of those trials evaluated. Empty when no bracket was formed.
+/// each of those trials evaluated. None when no bracket was formed.
 let pathChart (o: Outcome) =
     let withBracket =
         o.Trials
         |> List.choose (fun t -> t.BracketAfter |> Option.map (fun (a, b) -> t, a, b))
 
     if withBracket.IsEmpty then
-        ""
+        None
     else
         let arr = Array.ofList withBracket
 
-        Svg.chart
-            "Bisection path"
-            "bisection step (0 = the first bracket)"
-            "dt"
-            [
-                Svg.Line("bracket low", "#1f77b4", arr |> Array.mapi (fun k (_, a, _) -> float k, a))
-                Svg.Line("bracket high", "#d62728", arr |> Array.mapi (fun k (_, _, b) -> float k, b))
-                Svg.Dots(
-                    "midpoint evaluated",
-                    "#444444",
-                    arr |> Array.mapi (fun k (t, _, _) -> float k, t.Dt) |> Array.skip 1
-                )
+        { Plot.chart
+              "Bisection path"
+              (Plot.linear "bisection step (0 = the first bracket)")
+              (Plot.linear "dt")
+              [
+                  Plot.curve "bracket low" "#1f77b4" (arr |> Array.mapi (fun k (_, a, _) -> float k, a))
+                  Plot.curve "bracket high" "#d62728" (arr |> Array.mapi (fun k (_, _, b) -> float k, b))
+                  { Plot.curve
+                        "midpoint evaluated"
+                        "#444444"
+                        (arr |> Array.mapi (fun k (t, _, _) -> float k, t.Dt) |> Array.skip 1) with
+                      Style = Plot.Markers
+                  }
+              ] with
+            Shapes =
                 match o.Verdict with
-                | Found(e, _, _) -> Svg.HRule("dt* estimate", "#2ca02c", e)
-                | _ -> ()
-            ]
-        |> Svg.render
+                | Found(e, _, _) -> [ Plot.hLine "dt* estimate" "#2ca02c" e ]
+                | _ -> []
+        }
+        |> Plot.figure
+        |> Some
 
 /// A self-contained HTML page. `examples` are measured runs (e.g. seed 0 at the final bracket's ends) whose ΔH(t) is drawn.
 let html
@@ -251,10 +256,10 @@ let html
                 (trialsChart o)
                 "Mean tail ΔH per trial with ±z·SE bars. Grey: the sign is not statistically significant."
             (match pathChart o with
-             | "" -> Html.paragraph "No bracket was formed, so there is no bisection path."
-             | svg ->
+             | None -> Html.paragraph "No bracket was formed, so there is no bisection path."
+             | Some chart ->
                  Html.figure
-                     svg
+                     chart
                      "The bracket [low, high] when it was formed (step 0) and after each bisection step, with the midpoint each step evaluated.")
             (if examples.IsEmpty then
                  ""

@@ -179,34 +179,43 @@ let json (context: (string * string) list) (o: Outcome) =
                     |})
         |}
 
-/// Log-log chart: every fitted point per method and its fitted line.
+/// Log-log chart: every fitted point per method (dots) and its fitted line (dashed, its slope and interval in the
+/// legend), toggling together.
 let chart (o: Outcome) =
-    let marks =
+    let curves =
         o.Methods
         |> List.mapi (fun i m ->
-            let col = Svg.color i
+            let col = Plot.color i
             let dts = m.FitPoints |> List.map fst
 
             [
-                Svg.Dots(m.Method, col, Array.ofList m.FitPoints)
+                { Plot.curve m.Method col (Array.ofList m.FitPoints) with
+                    Style = Plot.Markers
+                    Group = Some m.Method
+                }
                 match m.Fit with
                 | Some f when not dts.IsEmpty ->
                     let line =
                         [| List.min dts; List.max dts |]
                         |> Array.map (fun dt -> dt, exp (f.Intercept + f.Slope * log dt))
 
-                    Svg.Dashed(
-                        sprintf "%s fit: slope %s %s" m.Method (Number.decimals 3 f.Slope) (interval f),
-                        col,
-                        line
-                    )
+                    { Plot.curve
+                          (sprintf "%s fit: slope %s %s" m.Method (Number.decimals 3 f.Slope) (interval f))
+                          col
+                          line with
+                        Style = Plot.Dashed
+                        Group = Some m.Method
+                    }
                 | _ -> ()
             ])
         |> List.concat
 
-    Svg.chart "Drift scaling: tail-median |ΔH| against Δt" "Δt" "tail-median |ΔH|" marks
-    |> Svg.logLog
-    |> Svg.render
+    Plot.chart
+        "Drift scaling: tail-median |ΔH| against Δt"
+        (Plot.logarithmic "Δt")
+        (Plot.logarithmic "tail-median |ΔH|")
+        curves
+    |> Plot.figure
 
 /// A self-contained HTML page.
 let html (context: (string * string) list) (o: Outcome) =

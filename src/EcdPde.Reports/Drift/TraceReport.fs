@@ -95,35 +95,39 @@ let json (context: (string * string) list) (description: string) (m: Measurement
 let bands (m: Measurement) =
     [
         if m.Protocol.Warmup > 0L then
-            Svg.VBand("warm-up", "#888888", 0.0, float m.Protocol.Warmup * m.Dt)
-        Svg.VBand("tail", "#ff7f0e", float m.TailStart * m.Dt, float (m.Energy.Length - 1) * m.Dt)
+            Plot.vBand "warm-up" "#888888" 0.0 (float m.Protocol.Warmup * m.Dt)
+        Plot.vBand "tail" "#ff7f0e" (float m.TailStart * m.Dt) (float (m.Energy.Length - 1) * m.Dt)
     ]
+
+let private timeChart
+    (title: string)
+    (yLabel: string)
+    (curve: Plot.Curve)
+    (rule: Plotly.NET.LayoutObjects.Shape)
+    (m: Measurement)
+    =
+    { Plot.chart title (Plot.linear "t") (Plot.linear yLabel) [ curve ] with
+        Shapes = bands m @ [ rule ]
+    }
+    |> Plot.figure
 
 /// The H(t) chart.
 let energyChart (m: Measurement) =
-    Svg.chart
+    timeChart
         "H(t)"
-        "t"
         "H"
-        (bands m
-         @ [
-             Svg.Line("H(t)", Svg.color 0, Array.zip m.Times m.Energy)
-             Svg.HRule("E0", "#444444", m.E0)
-         ])
-    |> Svg.render
+        (Plot.curve "H(t)" (Plot.color 0) (Array.zip m.Times m.Energy))
+        (Plot.hLine "E0" "#444444" m.E0)
+        m
 
 /// The ΔH(t) chart.
 let driftChart (title: string) (m: Measurement) =
-    Svg.chart
+    timeChart
         title
-        "t"
         "ΔH = H − E0"
-        (bands m
-         @ [
-             Svg.Line("ΔH(t)", Svg.color 1, Array.zip m.Times m.DeltaH)
-             Svg.HRule("0", "#444444", 0.0)
-         ])
-    |> Svg.render
+        (Plot.curve "ΔH(t)" (Plot.color 1) (Array.zip m.Times m.DeltaH))
+        (Plot.hLine "0" "#444444" 0.0)
+        m
 
 /// A self-contained HTML page: settings, summary, H(t) and ΔH(t).
 let html (context: (string * string) list) (description: string) (m: Measurement) =

@@ -12,6 +12,7 @@ open EcdPde.Runs.Statistics
 open EcdPde.Studies
 open EcdPde.Studies.Study
 open EcdPde.Studies.StudyRunner
+open EcdPde.Reports.StudyFigures
 
 /// The study definition a compare folder keeps beside its cells.
 let studyFile (dir: string) = Path.Combine(dir, "study.json")
@@ -22,11 +23,6 @@ let multiSolutionFile (dir: string) =
 
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
-
-/// Log-spaced values from lo to hi.
-let private logSpace (lo: float) (hi: float) (n: int) =
-    let hi = max hi (lo * 1.0001)
-    Array.init n (fun i -> lo * Math.Pow(hi / lo, float i / float (n - 1)))
 
 /// The success-rate table of a study (one row per problem and solver; with PDE problems, the classical solutions the
 /// successful cells reached).
@@ -91,103 +87,6 @@ let successTable (study: Study) (results: CellResult list) =
 
     headers, rows
 
-/// The Dolan–Moré performance profile over the instances (problem, start, seed) as a chart, or None when no solver
-/// reached any target.
-let performanceChart (study: Study) (results: CellResult list) =
-    let _, costs = instanceCosts study results
-    let finite = costs |> Array.collect id |> Array.filter Double.IsFinite
-
-    if costs.Length = 0 || finite.Length = 0 then
-        None
-    else
-        let maxRatio =
-            costs
-            |> Array.map (fun row ->
-                let best = Array.min row
-
-                row
-                |> Array.filter Double.IsFinite
-                |> Array.map (fun c -> c / best)
-                |> Array.fold max 1.0)
-            |> Array.max
-
-        let taus = logSpace 1.0 (max 2.0 (maxRatio * 1.5)) 120
-        let rho = Profiles.performance costs taus
-
-        Svg.chart
-            (sprintf "Performance profile, study %s" study.Name)
-            "τ (evaluations to the target / best solver's)"
-            "fraction of instances"
-            (study.Solvers
-             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip taus rho[i])))
-        |> Svg.withXLog true
-        |> Some
-
-/// The Moré–Wild data profile over the instances (problem, start, seed): the fraction solved within κ gradient
-/// evaluations, per solver; None when no solver reached any target.
-let dataChart (study: Study) (results: CellResult list) =
-    let _, costs = instanceCosts study results
-    let finite = costs |> Array.collect id |> Array.filter Double.IsFinite
-
-    if costs.Length = 0 || finite.Length = 0 then
-        None
-    else
-        let most =
-            results
-            |> List.map (fun r -> float r.Evaluations)
-            |> List.fold max (Array.max finite)
-
-        let kappas = logSpace 1.0 (most * 1.2) 160
-        // dimension 0: κ counts gradient evaluations, not simplex gradients
-        let d = Profiles.data costs (Array.zeroCreate costs.Length) kappas
-
-        Svg.chart
-            (sprintf "Data profile, study %s" study.Name)
-            "κ (gradient evaluations)"
-            "fraction of instances solved"
-            (study.Solvers
-             |> List.mapi (fun i s -> Svg.Line(s.Label, Svg.color i, Array.zip kappas d[i])))
-        |> Svg.withXLog true
-        |> Some
-
-/// Best loss against steps on one problem: per solver the median over its cells and the interquartile band.
-let convergenceChart (study: Study) (results: CellResult list) (problem: Problem) =
-    let marks =
-        study.Solvers
-        |> List.mapi (fun i s ->
-            let c = convergence study results problem.Name s.Label
-
-            if c.Length = 0 then
-                []
-            else
-                let color = Svg.color i
-
-                [
-                    Svg.Band("", color, c |> Array.map (fun (x, _, lo, hi) -> float x, lo, hi))
-                    Svg.Line(s.Label, color, c |> Array.map (fun (x, m, _, _) -> float x, m))
-                ])
-        |> List.concat
-
-    if marks.IsEmpty then
-        None
-    else
-        let positive =
-            results
-            |> List.filter (fun r -> r.Problem = problem.Name)
-            |> List.forall (fun r -> r.BestLoss > 0.0)
-
-        Svg.chart
-            (sprintf "Convergence on %s" problem.Name)
-            "steps"
-            "best loss so far"
-            ((if isPde problem then
-                  []
-              else
-                  [ Svg.HRule("target", "#888888", problem.Target) ])
-             @ marks)
-        |> Svg.withYLog positive
-        |> Some
-
 /// The report of a study folder.
 let studyPage (study: Study) (results: CellResult list) =
     let headers, rows = successTable study results
@@ -215,9 +114,9 @@ let studyPage (study: Study) (results: CellResult list) =
                     (checkEvery study)
         ]
 
-    let figure (chart: Svg.Chart option) caption =
+    let figure (chart: Plotly.NET.GenericChart option) caption =
         chart
-        |> Option.map (fun c -> Html.figure (Svg.render c) caption)
+        |> Option.map (fun c -> Html.figure c caption)
         |> Option.defaultValue (Html.paragraph (caption + " (no data: no solver reached a target)."))
 
     Html.page
@@ -321,65 +220,59 @@ let multiSolutionTable (classical: (string * string list) list) (rows: MultiSolu
 
     headers, table
 
-/// Distinct classical solutions found against the budget (training steps) on one problem, per strategy; the
-/// classical strategies as horizontal lines.
+/// Distinct classical solutions found against the budget (training steps) on one problem, per strategy: the mean
+/// over seeds with error bars spanning the seeds' least and most; the classical strategies and the number of known
+/// solutions as horizontal lines.
 let multiSolutionChart (problem: string) (known: int) (rows: MultiSolution.Row list) =
     let aggs =
         MultiSolution.aggregate (rows |> List.filter (fun r -> r.Problem = problem))
 
     let pinn = aggs |> List.filter (fun a -> a.BudgetSteps.IsSome)
     let labels = pinn |> List.map (fun a -> a.Strategy) |> List.distinct
-    // a small vertical offset per strategy keeps coinciding lines visible
-    let offset i =
-        (float i - float (labels.Length - 1) / 2.0) * 0.03
 
-    let lines =
+    let traces =
         labels
         |> List.mapi (fun i label ->
-            let pts =
-                pinn
-                |> List.filter (fun a -> a.Strategy = label)
-                |> List.map (fun a -> float a.BudgetSteps.Value, a.MeanMatched + offset i)
-                |> Array.ofList
+            let mine = pinn |> List.filter (fun a -> a.Strategy = label)
+            let x = mine |> List.map (fun a -> float a.BudgetSteps.Value) |> Array.ofList
 
-            let spread =
-                pinn
-                |> List.filter (fun a -> a.Strategy = label && a.Seeds > 1)
-                |> List.map (fun a ->
-                    float a.BudgetSteps.Value,
-                    (float a.MinMatched + float a.MaxMatched) / 2.0 + offset i,
-                    (float a.MaxMatched - float a.MinMatched) / 2.0)
-                |> Array.ofList
-
-            [ Svg.Line(label, Svg.color i, pts); Svg.Dots("", Svg.color i, pts) ]
-            @ (if spread.Length > 0 then
-                   [ Svg.ErrorBars("", Svg.color i, spread) ]
-               else
-                   []))
+            [
+                Plot.curveTrace
+                    { Plot.curve
+                          label
+                          (Plot.color i)
+                          (Array.zip x (mine |> List.map _.MeanMatched |> Array.ofList)) with
+                        Style = Plot.LinesAndMarkers
+                        Group = Some label
+                    }
+                if mine |> List.exists (fun a -> a.Seeds > 1) then
+                    Plot.bandTrace
+                        label
+                        (Plot.color i)
+                        x
+                        (mine |> List.map (fun a -> float a.MinMatched) |> Array.ofList)
+                        (mine |> List.map (fun a -> float a.MaxMatched) |> Array.ofList)
+            ])
         |> List.concat
 
     let classical =
         aggs
         |> List.filter (fun a -> a.BudgetSteps.IsNone)
         |> List.mapi (fun j a ->
-            Svg.HRule(
-                sprintf "%s (classical): %g" a.Strategy a.MeanMatched,
-                Svg.color (labels.Length + j),
-                a.MeanMatched + 0.02 * float (j + 1)
-            ))
+            Plot.hLine
+                (sprintf "%s (classical): %g" a.Strategy a.MeanMatched)
+                (Plot.color (labels.Length + j))
+                a.MeanMatched)
 
-    Svg.chart
-        (sprintf "Distinct solutions found, %s" problem)
-        "budget (training steps = runs × steps per run)"
-        "classical solutions found"
-        (lines
-         @ classical
-         @ [
-             Svg.HRule(sprintf "known: %d" known, "#444444", float known)
-             // keeps 0 on the axis
-             Svg.HRule("", "#ffffff", 0.0)
-         ])
-    |> Svg.withXLog true
+    { Plot.chart
+          (sprintf "Distinct solutions found, %s" problem)
+          (Plot.logarithmic "budget (training steps = runs × steps per run)")
+          (Plot.linear "classical solutions found")
+          [] with
+        Traces = traces
+        Shapes = classical @ [ Plot.hLine (sprintf "known: %d" known) "#444444" (float known) ]
+    }
+    |> Plot.figure
 
 /// The report of a multi-solution folder.
 let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolution.Row list) =
@@ -400,8 +293,8 @@ let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolut
          @ [
              for p, names in classical ->
                  Html.figure
-                     (Svg.render (multiSolutionChart p names.Length rows))
-                     "Classical solutions found against the budget; lines are offset slightly so that coinciding strategies stay visible; error bars span the seeds' least and most; horizontal lines: the classical deflated Newton runs and the number of known solutions."
+                     (multiSolutionChart p names.Length rows)
+                     "Classical solutions found against the budget (log axis), mean over the seeds; the shaded band spans the seeds' least and most; dashed horizontal lines: the classical deflated Newton runs and the number of known solutions. Hover for values; click a strategy in the legend to hide it."
          ])
 
 /// Writes DIR/report.html for a compare folder (a study with study.json and cells/, or the multi-solution study with

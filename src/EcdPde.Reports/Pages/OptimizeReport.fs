@@ -1,7 +1,8 @@
 /// `report.html` for a folder of optimization runs (what `ecdpde optimize --trace … --checkpoint …` wrote, or one
 /// run folder of a discovery): per run its settings (from the `.settings.json` beside the trace, else from the
 /// checkpoint), a summary (steps, initial, final and best loss, bounces, energy drift), the checkpoints found, and
-/// the loss, energy and |energy drift| curves on log scales. Self-contained: inline SVG, no scripts.
+/// the loss, energy and |energy drift| curves (log axes where they span decades). One self-contained page with
+/// interactive Plotly figures.
 module EcdPde.Reports.OptimizeReport
 
 open System
@@ -135,6 +136,61 @@ let private finiteMin (xs: float seq) =
     let v = xs |> Seq.filter Double.IsFinite |> Array.ofSeq
     if v.Length = 0 then nan else Array.min v
 
+/// One run's curve of `pick` per step, in its palette colour, named by its trace file.
+let private series (runs: (string * Row[]) list) (pick: Row -> float) =
+    runs
+    |> List.mapi (fun i (path, rows) ->
+        Plot.curve (fileName path) (Plot.color i) (rows |> Array.map (fun r -> r.Step, pick r)))
+
+/// A chart of `pick` for every run; its y axis logarithmic when the values span decades.
+let private chartOf (runs: (string * Row[]) list) (title: string) (yLabel: string) (pick: Row -> float) =
+    let curves = series runs pick
+    let y = Plot.autoAxis yLabel (curves |> Seq.collect _.Y)
+
+    Plot.chart (if y.Log then title + " (log scale)" else title) (Plot.linear "step") y curves
+    |> Plot.figure,
+    y.Log
+
+/// The loss, energy and (when any is recorded) |energy drift| figures with their captions.
+let private lossFigures (runs: (string * Row[]) list) =
+    let scale (log: bool) =
+        if log then
+            "log scale: the values span decades"
+        else
+            "linear scale"
+
+    let hasDrift =
+        runs
+        |> List.exists (fun (_, rows) ->
+            rows |> Array.exists (fun r -> Double.IsFinite r.Drift && r.Drift <> 0.0))
+
+    if runs.IsEmpty then
+        [ Html.paragraph "No trace file in this folder: nothing to plot." ]
+    else
+        let loss, lossLog = chartOf runs "Loss" "loss" _.Loss
+        let energy, energyLog = chartOf runs "Energy" "energy" _.Energy
+
+        [
+            Html.figure
+                loss
+                (sprintf "Loss F(θ) per step (%s). Hover for values; drag to zoom." (scale lossLog))
+            Html.figure
+                energy
+                (sprintf
+                    "Energy E per step (%s; BBI/ECDSep: the conserved quantity; Adam, GDM, L-BFGS: the loss)."
+                    (scale energyLog))
+            if hasDrift then
+                let drift, driftLog =
+                    chartOf runs "Energy drift" "|E − E0|" (fun r ->
+                        if r.Drift = 0.0 then nan else abs r.Drift)
+
+                Html.figure
+                    drift
+                    (sprintf
+                        "|energy drift| per step (%s; steps with zero drift are not drawn)."
+                        (scale driftLog))
+        ]
+
 /// Builds the report of the optimization-run folder `dir` and writes `dir/report.html`; returns its path.
 let write (dir: string) =
     let traces, checkpoints = files dir
@@ -192,43 +248,7 @@ let write (dir: string) =
                 ]
             | rows -> [ Html.heading 3 (fileName path); Html.table [ "setting"; "value" ] rows ])
 
-    let series (pick: Row -> float) =
-        runs
-        |> List.mapi (fun i (path, rows) ->
-            Svg.Line(fileName path, Svg.color i, rows |> Array.map (fun r -> r.Step, pick r)))
-
-    let allPositive (pick: Row -> float) =
-        runs
-        |> List.forall (fun (_, rows) ->
-            rows |> Array.forall (fun r -> not (Double.IsFinite(pick r)) || pick r > 0.0))
-
-    let chart (title: string) (yLabel: string) (pick: Row -> float) (log: bool) =
-        Svg.chart title "step" yLabel (series pick) |> Svg.withYLog log |> Svg.render
-
-    let energyLog = allPositive _.Energy
-
-    let hasDrift =
-        runs
-        |> List.exists (fun (_, rows) ->
-            rows |> Array.exists (fun r -> Double.IsFinite r.Drift && r.Drift <> 0.0))
-
-    let figures =
-        if runs.IsEmpty then
-            [ Html.paragraph "No trace file in this folder: nothing to plot." ]
-        else
-            [
-                Html.figure (chart "Loss" "loss" _.Loss true) "Loss F(θ) per step (log scale)."
-                Html.figure
-                    (chart "Energy" "energy" _.Energy energyLog)
-                    (if energyLog then
-                         "Energy E per step (log scale; BBI/ECDSep: the conserved quantity; Adam, GDM, L-BFGS: the loss)."
-                     else
-                         "Energy E per step (linear scale: some values are ≤ 0; BBI/ECDSep: the conserved quantity; Adam, GDM, L-BFGS: the loss).")
-                if hasDrift then
-                    Html.figure
-                        (chart "Energy drift" "|E − E0|" (fun r -> abs r.Drift) true)
-                        "|energy drift| per step (log scale; steps with zero drift are not drawn)."
-            ]
+    let figures = lossFigures runs
 
     let body =
         [

@@ -97,7 +97,7 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
     Assert.Contains("Distinct solutions found, paper-pde k=2", html)
     Assert.Contains("newton-sweep (classical): 2", html)
 
-let private synthetic =
+let synthetic =
     {
         Name = "plots"
         Problems =
@@ -122,9 +122,6 @@ let private synthetic =
         Seed = 11UL
     }
 
-let private count (text: string) (what: string) =
-    (text.Length - text.Replace(what, "").Length) / what.Length
-
 let ``the study report draws profiles, convergence bands and the success table`` () =
     let dir = temp ()
     Directory.CreateDirectory dir |> ignore
@@ -136,10 +133,27 @@ let ``the study report draws profiles, convergence bands and the success table``
     Assert.Contains("Convergence on quad", html)
     Assert.Contains("95% Wilson interval", html)
     Assert.Contains("Deterministic solvers (gdm) ran once per start", html)
-    Assert.Equal(3, count html "<svg")
-    // two solvers: a median line and an interquartile polygon each in the convergence chart
-    Assert.Equal(2, count html "<polygon")
-    Assert.True(count html "<polyline" >= 6)
+    PageChecks.assertSelfContained html
+    let figures = PageChecks.figures html
+    Assert.Equal(3, figures.Length)
+    // two solvers: a median line and an interquartile band each in the convergence chart
+    let convergence = PageChecks.traces figures[2]
+
+    Assert.Equal(
+        2,
+        convergence
+        |> List.filter (fun t -> PageChecks.str "fill" t = "toself")
+        |> List.length
+    )
+
+    Assert.Equal(
+        2,
+        convergence
+        |> List.filter (fun t -> PageChecks.str "fill" t = "")
+        |> List.length
+    )
+
+    Assert.Equal("log", PageChecks.str "type" ((PageChecks.at [ "layout"; "xaxis" ] (figures[0]))))
 
     let empty = temp ()
     Directory.CreateDirectory empty |> ignore
@@ -147,25 +161,23 @@ let ``the study report draws profiles, convergence bands and the success table``
     Assert.Throws<InvalidDataException>(fun () -> CompareReport.write empty |> ignore)
     |> ignore
 
-let ``a band is a polygon along the lower curve and back along the upper one, broken at gaps`` () =
-    let svg =
-        Svg.render (
-            Svg.chart
-                "band"
-                "x"
-                "y"
-                [
-                    Svg.Band(
-                        "IQR",
-                        "#1f77b4",
-                        [| 1.0, 0.0, 1.0; 2.0, 0.5, 2.0; 3.0, nan, 1.0; 4.0, 1.0, 3.0; 5.0, 1.0, 4.0 |]
-                    )
-                ]
-        )
+let ``a band is a closed shaded trace along the upper curve and back along the lower one`` () =
+    let t =
+        Plot.bandTrace "IQR <q>" "#1f77b4" [| 1.0; 2.0; 3.0 |] [| 0.0; 0.5; 1.0 |] [| 1.0; 2.0; 3.0 |]
+        |> List.singleton
+        |> Plotly.NET.GenericChart.ofTraceObjects false
+        |> Plot.data
+        |> PageChecks.traces
+        |> List.head
 
-    Assert.Equal(2, count svg "<polygon")
-    Assert.Contains("fill-opacity=\"0.18\"", svg)
-    Assert.Contains(">IQR</text>", svg)
+    Assert.Equal("toself", PageChecks.str "fill" t)
+    Assert.Equal("IQR &lt;q&gt;", PageChecks.str "legendgroup" t)
+
+    let values (key: string) =
+        PageChecks.numbers (PageChecks.at [ key ] t)
+
+    Assert.Equal<float[]>([| 1.0; 2.0; 3.0; 3.0; 2.0; 1.0 |], values "x")
+    Assert.Equal<float[]>([| 1.0; 2.0; 3.0; 1.0; 0.5; 0.0 |], values "y")
 
 let ``the multi-solution chart has a line per PINN strategy and a rule per classical one`` () =
     let row strategy budget matched : MultiSolution.Row =
@@ -193,10 +205,17 @@ let ``the multi-solution chart has a line per PINN strategy and a rule per class
             row "newton" None [ "A" ]
         ]
 
-    let svg = Svg.render (CompareReport.multiSolutionChart "p" 2 rows)
-    Assert.Equal(2, count svg "<polyline")
-    Assert.Contains("newton (classical): 1", svg)
-    Assert.Contains("known: 2", svg)
+    let fig = Plot.data (CompareReport.multiSolutionChart "p" 2 rows)
+
+    let lines =
+        PageChecks.traces fig
+        |> List.filter (fun t -> PageChecks.str "mode" t = "lines+markers")
+
+    Assert.Equal<string list>([ "bounces"; "deflation" ], lines |> List.map (PageChecks.str "name"))
+    Assert.Equal("log", PageChecks.str "type" ((PageChecks.at [ "layout"; "xaxis" ] (fig))))
+    let shapes = ((PageChecks.at [ "layout"; "shapes" ] (fig))).ToJsonString()
+    Assert.Contains("newton (classical): 1", shapes)
+    Assert.Contains("known: 2", shapes)
 
     let headers, table =
         CompareReport.multiSolutionTable
@@ -223,8 +242,8 @@ let tests =
                 "the study report draws profiles, convergence bands and the success table"
                 ``the study report draws profiles, convergence bands and the success table``
             testCase
-                "a band is a polygon along the lower curve and back along the upper one, broken at gaps"
-                ``a band is a polygon along the lower curve and back along the upper one, broken at gaps``
+                "a band is a closed shaded trace along the upper curve and back along the lower one"
+                ``a band is a closed shaded trace along the upper curve and back along the lower one``
             testCase
                 "the multi-solution chart has a line per PINN strategy and a rule per classical one"
                 ``the multi-solution chart has a line per PINN strategy and a rule per classical one``

@@ -1,4 +1,4 @@
-/// Figures and reports: surface plots serialise to the expected SVG, reports escape every user text, `ecdpde report`
+/// Reports: they escape every user text, `ecdpde report`
 /// recognizes each kind of run folder (and names the folder and the expected files when it cannot), drift results
 /// read back from their JSON give the same pages.
 module EcdPde.Reports.Tests.ReportTests
@@ -20,7 +20,9 @@ let private count (needle: string) (text: string) = text.Split(needle).Length - 
 let ``the discovery report escapes the problem, parameters, settings, check texts and the folder name`` () =
     let dir = discovery "run <&> \"q\" 'a'" hostile true
     let html = File.ReadAllText(DiscoveryReport.write dir)
-    Assert.DoesNotContain("<script", html)
+    PageChecks.assertSelfContained html
+    let html = PageChecks.withoutLibrary html
+    Assert.DoesNotContain("<script>alert", html)
     Assert.DoesNotContain("<img", html)
     Assert.DoesNotContain("<b>", html)
     Assert.DoesNotContain("<u(0)>", html)
@@ -36,18 +38,24 @@ let ``the discovery report escapes the problem, parameters, settings, check text
     Assert.Contains("radial &lt;u(0)&gt; &amp; &quot;1&quot;", html)
     Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", html)
     // the collocation points; per solution a heatmap, a residual map and a surface; loss and energy
-    Assert.Equal(1 + 2 * 3 + 2, count "<svg" html)
-    Assert.Equal(2, count ">PDE residual, solution" html) // the residual maps' titles
+    Assert.Equal(1 + 2 * 3 + 2, PageChecks.figureCount html)
+    // the residual maps' titles
+    Assert.Equal(
+        2,
+        PageChecks.figures html
+        |> List.filter (fun f ->
+            (PageChecks.str "text" (PageChecks.at [ "layout"; "title" ] f)).StartsWith "PDE residual")
+        |> List.length
+    )
+
     Assert.Contains("9.9.9+test", html) // the version of the run
     Assert.Contains(EcdPde.Runs.ToolVersion.informational, html) // and of the report
     Assert.Contains("it matches (below the distinctness threshold 0.1)", html)
-    // the only URL is the SVG namespace
-    Assert.Equal(count "http" html, count "http://www.w3.org/2000/svg" html)
 
 let ``a discovery folder without residuals says so instead of drawing them`` () =
     let dir = discovery "old" "paper-pde" false
     let html = File.ReadAllText(DiscoveryReport.write dir)
-    Assert.Equal(2 * 2 + 2, count "<svg" html)
+    Assert.Equal(2 * 2 + 2, PageChecks.figureCount html)
     Assert.Equal(2, count "No residual values are stored" html)
 
 let ``the optimization report shows every trace, its settings and the checkpoint, escaping file names`` () =
@@ -56,14 +64,36 @@ let ``the optimization report shows every trace, its settings and the checkpoint
     let kind, path = FolderReport.write dir
     Assert.Equal("optimization runs", kind.Name)
     let html = File.ReadAllText path
-    Assert.DoesNotContain("<1>", html)
+    PageChecks.assertSelfContained html
+    Assert.DoesNotContain("<1>", PageChecks.withoutLibrary html)
     Assert.Contains("adam &lt;1&gt; &amp; &quot;x&quot;.csv", html)
     Assert.Contains("bbi-state.json", html)
     Assert.Contains("nFixedBounces", html)
     Assert.Contains("ackley002", html)
-    Assert.Equal(3, count "<svg" html) // loss, energy, |energy drift|
-    // the loss axis is logarithmic: its ticks are 1-2-5 multiples or, on a short range, round linear values
-    Assert.Contains("Loss F(θ) per step (log scale)", html)
+    let figures = PageChecks.figures html
+    Assert.Equal(3, figures.Length) // loss, energy, |energy drift|
+    // the loss axis is logarithmic exactly when the losses span decades, and the caption says which
+    let lossAxis =
+        PageChecks.str "type" (PageChecks.at [ "layout"; "yaxis" ] figures[0])
+
+    let losses =
+        PageChecks.traces figures[0]
+        |> Seq.collect (fun t -> PageChecks.numbers (PageChecks.at [ "y" ] t))
+
+    Assert.Equal((if Plot.spansDecades losses then "log" else "linear"), lossAxis)
+
+    Assert.Contains(
+        (if lossAxis = "log" then
+             "Loss F(θ) per step (log scale"
+         else
+             "Loss F(θ) per step (linear scale"),
+        html
+    )
+    // one curve per trace, named by its file (escaped for plotly)
+    Assert.Equal(
+        "adam &lt;1&gt; &amp; &#34;x&#34;.csv",
+        PageChecks.str "name" ((PageChecks.traces figures[0]).Head)
+    )
 
 let ``drift folders read back from their JSON give the drift writers' pages`` () =
     let m = driftMeasurement ()
