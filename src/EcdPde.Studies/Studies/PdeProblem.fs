@@ -101,7 +101,10 @@ let setup (e: Example) =
 
 /// The network initialization of start `start` (deterministic for the study seed and the problem's name).
 let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: int) =
-    Objective.start s.Network s.Example.Problem (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
+    Objective.start
+        s.Network
+        s.Example.Problem
+        (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
 
 /// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
 type PinnObjective(s: Setup, threads: int) =
