@@ -44,13 +44,10 @@ let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) 
     )
 
     let outcome =
-        MultiSolution.run settings out (threadsOrAll common) (fun line ->
+        MultiSolutionRun.run settings out (threadsOrAll common) (fun line ->
             lock clock (fun () -> say (sprintf "[%4.0f s] %s" clock.Elapsed.TotalSeconds line)))
 
-    File.WriteAllText(
-        CompareReport.multiSolutionFile out,
-        (MultiSolution.toJson outcome).ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
-    )
+    MultiSolutionFile.write (CompareReport.multiSolutionFile out) outcome
 
     File.WriteAllText(Path.Combine(out, "multi-solution.csv"), MultiSolution.csv outcome.Rows)
     let headers, rows = CompareReport.multiSolutionTable outcome.Classical outcome.Rows

@@ -139,6 +139,7 @@ let private isBadInput (e: exn) =
     | :? ArgumentException
     | :? HyperparameterException
     | :? IO.InvalidDataException
+    | :? EcdPde.Runs.JsonFile.ResultFileException
     | :? IO.IOException
     | :? UnauthorizedAccessException
     | :? Text.Json.JsonException

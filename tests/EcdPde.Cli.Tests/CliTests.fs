@@ -219,7 +219,7 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
 
     File.WriteAllText(
         study,
-        """{ "name": "cli-study", "seeds": 2, "steps": 300,
+        """{ "format": "ecdpde-study/1", "name": "cli-study", "seeds": 2, "steps": 300,
              "problems": [ { "name": "q", "function": "quadratic", "dim": 2, "starts": { "fixed": [1] }, "target": 1e-6 } ],
              "solvers": [ { "label": "lbfgs", "stages": [ { "optimizer": "lbfgs" } ] } ] }"""
     )

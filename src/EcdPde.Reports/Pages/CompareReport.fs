@@ -302,7 +302,7 @@ let multiSolutionPage (classical: (string * string list) list) (rows: MultiSolut
 let write (dir: string) =
     let html =
         if File.Exists(multiSolutionFile dir) then
-            let classical, rows = MultiSolution.read (multiSolutionFile dir)
+            let classical, rows = MultiSolutionFile.read (multiSolutionFile dir)
             multiSolutionPage classical rows
         elif File.Exists(studyFile dir) then
             let study = BuiltInStudies.read (studyFile dir)

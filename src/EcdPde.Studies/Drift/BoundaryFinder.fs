@@ -151,47 +151,170 @@ let private significantFlips (trials: Trial list) =
     |> List.pairwise
     |> List.filter (fun (a, b) -> a.Sign * b.Sign < 0)
 
+/// A search in progress: the settings, the sampler, the trials so far and the notes.
+type private Search =
+    {
+        Settings: Settings
+        Sample: float -> float[]
+        Trials: Collections.Generic.List<Trial>
+        Notes: Collections.Generic.List<string>
+    }
+
+/// Evaluates one step size (a trial averaged over the seeds) and records it.
+let private evaluate (s: Search) stage dt =
+    let values = s.Sample dt
+
+    if values.Length <> s.Settings.Seeds then
+        invalidOp (sprintf "the sampler returned %d values for %d seeds" values.Length s.Settings.Seeds)
+
+    let t = trialOf s.Settings.Significance (s.Trials.Count + 1) stage dt values
+    s.Trials.Add t
+    t
+
+/// The significant sign flips: the bracket's ends when they form one, otherwise those among the ends and an even
+/// scan of interior points.
+let private flipsOf (s: Search) =
+    let settings = s.Settings
+    let lo = evaluate s Endpoint settings.DtLo
+    let hi = evaluate s Endpoint settings.DtHi
+
+    if lo.Significant && hi.Significant && lo.Sign * hi.Sign < 0 then
+        [ lo, hi ]
+    else
+        let why =
+            if lo.Significant && hi.Significant then
+                sprintf "the ends agree in sign (%s)" lo.Label
+            else
+                "an end's sign is not significant"
+
+        s.Notes.Add(sprintf "%s: scanned %d interior points" why settings.ScanPoints)
+        let n = settings.ScanPoints
+
+        for k in 1..n do
+            evaluate s Scan (settings.DtLo + float k * (settings.DtHi - settings.DtLo) / float (n + 1))
+            |> ignore
+
+        significantFlips (List.ofSeq s.Trials)
+
+/// The verdict when no significant flip was found: what the trials' signs say.
+let private noFlip (s: Search) =
+    let settings = s.Settings
+    let trials = s.Trials
+
+    let raw =
+        trials
+        |> List.ofSeq
+        |> List.filter (fun t -> t.Mean <> 0.0 && Double.IsFinite t.Mean)
+        |> List.sortBy _.Dt
+        |> List.pairwise
+        |> List.exists (fun (a, b) -> a.Sign * b.Sign < 0)
+
+    let significant = trials |> Seq.filter _.Significant |> List.ofSeq
+
+    let which =
+        match significant |> List.map _.Label |> List.distinct with
+        | [] ->
+            sprintf
+                "none of the %d trials has a significant sign (|mean| ≥ %g·SE)"
+                trials.Count
+                settings.Significance
+        | [ label ] ->
+            sprintf
+                "%d of %d trials have a significant sign (|mean| ≥ %g·SE), all %s"
+                significant.Length
+                trials.Count
+                settings.Significance
+                label
+        | _ ->
+            sprintf
+                "%d of %d trials have a significant sign (|mean| ≥ %g·SE), but no two of opposite sign are adjacent among them"
+                significant.Length
+                trials.Count
+                settings.Significance
+
+    NoFlip(
+        sprintf
+            "no statistically significant sign flip in [%s, %s]: %s%s"
+            (r settings.DtLo)
+            (r settings.DtHi)
+            which
+            (if raw then
+                 "; the raw signs do change, but within the noise: more seeds or steps may resolve it"
+             else
+                 "")
+    )
+
+/// Bisects the flip (a, b) until the bracket is narrower than the tolerance, or a midpoint's sign is not significant.
+let private bisect (s: Search) (a: Trial, b: Trial) =
+    let settings = s.Settings
+    let trials = s.Trials
+    let mutable lo, hi = a, b
+    let mutable stop = None
+
+    // Record the starting bracket on the trial that closed it.
+    let closing = trials |> Seq.findIndex (fun t -> t.Index = max a.Index b.Index)
+
+    trials[closing] <-
+        { trials[closing] with
+            BracketAfter = Some(a.Dt, b.Dt)
+        }
+
+    while stop.IsNone && hi.Dt - lo.Dt > settings.Tolerance do
+        let mid = 0.5 * (lo.Dt + hi.Dt)
+
+        if mid <= lo.Dt || mid >= hi.Dt then
+            stop <- Some "the bracket cannot be halved further in floating point"
+        else
+            let t = evaluate s Bisection mid
+
+            if t.Mean = 0.0 && t.StandardError = 0.0 then
+                // Identical runs with exactly zero mean drift: dt* is this dt.
+                lo <- t
+                hi <- t
+            elif not t.Significant then
+                stop <-
+                    Some(
+                        sprintf
+                            "at dt = %s the mean tail ΔH %s ± %s (SE) is not significant (|mean| < %g·SE), so the side of dt* cannot be told; more seeds or steps may narrow it"
+                            (r mid)
+                            (EcdPde.Runs.Number.sci t.Mean)
+                            (EcdPde.Runs.Number.sci t.StandardError)
+                            settings.Significance
+                    )
+            else if t.Sign = lo.Sign then
+                lo <- t
+            else
+                hi <- t
+
+            trials[trials.Count - 1] <-
+                { t with
+                    BracketAfter = Some(lo.Dt, hi.Dt)
+                }
+
+    match stop with
+    | None -> Found(0.5 * (lo.Dt + hi.Dt), lo.Dt, hi.Dt)
+    | Some why -> Unresolved(lo.Dt, hi.Dt, why)
+
 /// Runs the finder. `sample dt` returns one value per seed (the mean tail ΔH of each run at dt, in seed order).
-let find (settings: Settings) (sample: float -> float[]) =
+let find (settings: Settings) (sample: float -> float[]) : Outcome =
     validate settings
-    let trials = Collections.Generic.List<Trial>()
-    let notes = Collections.Generic.List<string>()
 
-    let evaluate stage dt =
-        let values = sample dt
+    let s =
+        {
+            Settings = settings
+            Sample = sample
+            Trials = Collections.Generic.List<Trial>()
+            Notes = Collections.Generic.List<string>()
+        }
 
-        if values.Length <> settings.Seeds then
-            invalidOp (sprintf "the sampler returned %d values for %d seeds" values.Length settings.Seeds)
-
-        let t = trialOf settings.Significance (trials.Count + 1) stage dt values
-        trials.Add t
-        t
+    let trials = s.Trials
+    let notes = s.Notes
 
     if settings.Seeds = 1 then
         notes.Add
             "one seed per trial: no standard error, so no sign can be called significant; use --seeds ≥ 2"
 
-    let lo = evaluate Endpoint settings.DtLo
-    let hi = evaluate Endpoint settings.DtHi
-
-    let flips =
-        if lo.Significant && hi.Significant && lo.Sign * hi.Sign < 0 then
-            [ lo, hi ]
-        else
-            let why =
-                if lo.Significant && hi.Significant then
-                    sprintf "the ends agree in sign (%s)" lo.Label
-                else
-                    "an end's sign is not significant"
-
-            notes.Add(sprintf "%s: scanned %d interior points" why settings.ScanPoints)
-            let n = settings.ScanPoints
-
-            for k in 1..n do
-                evaluate Scan (settings.DtLo + float k * (settings.DtHi - settings.DtLo) / float (n + 1))
-                |> ignore
-
-            significantFlips (List.ofSeq trials)
+    let flips = flipsOf s
 
     if flips.Length > 1 then
         notes.Add(
@@ -209,96 +332,8 @@ let find (settings: Settings) (sample: float -> float[]) =
 
     let verdict =
         match flips with
-        | [] ->
-            let raw =
-                trials
-                |> List.ofSeq
-                |> List.filter (fun t -> t.Mean <> 0.0 && Double.IsFinite t.Mean)
-                |> List.sortBy _.Dt
-                |> List.pairwise
-                |> List.exists (fun (a, b) -> a.Sign * b.Sign < 0)
-
-            let significant = trials |> Seq.filter _.Significant |> List.ofSeq
-
-            let which =
-                match significant |> List.map _.Label |> List.distinct with
-                | [] ->
-                    sprintf
-                        "none of the %d trials has a significant sign (|mean| ≥ %g·SE)"
-                        trials.Count
-                        settings.Significance
-                | [ label ] ->
-                    sprintf
-                        "%d of %d trials have a significant sign (|mean| ≥ %g·SE), all %s"
-                        significant.Length
-                        trials.Count
-                        settings.Significance
-                        label
-                | _ ->
-                    sprintf
-                        "%d of %d trials have a significant sign (|mean| ≥ %g·SE), but no two of opposite sign are adjacent among them"
-                        significant.Length
-                        trials.Count
-                        settings.Significance
-
-            NoFlip(
-                sprintf
-                    "no statistically significant sign flip in [%s, %s]: %s%s"
-                    (r settings.DtLo)
-                    (r settings.DtHi)
-                    which
-                    (if raw then
-                         "; the raw signs do change, but within the noise: more seeds or steps may resolve it"
-                     else
-                         "")
-            )
-        | (a, b) :: _ ->
-            let mutable lo, hi = a, b
-            let mutable stop = None
-
-            // Record the starting bracket on the trial that closed it.
-            let closing = trials |> Seq.findIndex (fun t -> t.Index = max a.Index b.Index)
-
-            trials[closing] <-
-                { trials[closing] with
-                    BracketAfter = Some(a.Dt, b.Dt)
-                }
-
-            while stop.IsNone && hi.Dt - lo.Dt > settings.Tolerance do
-                let mid = 0.5 * (lo.Dt + hi.Dt)
-
-                if mid <= lo.Dt || mid >= hi.Dt then
-                    stop <- Some "the bracket cannot be halved further in floating point"
-                else
-                    let t = evaluate Bisection mid
-
-                    if t.Mean = 0.0 && t.StandardError = 0.0 then
-                        // Identical runs with exactly zero mean drift: dt* is this dt.
-                        lo <- t
-                        hi <- t
-                    elif not t.Significant then
-                        stop <-
-                            Some(
-                                sprintf
-                                    "at dt = %s the mean tail ΔH %s ± %s (SE) is not significant (|mean| < %g·SE), so the side of dt* cannot be told; more seeds or steps may narrow it"
-                                    (r mid)
-                                    (EcdPde.Runs.Number.sci t.Mean)
-                                    (EcdPde.Runs.Number.sci t.StandardError)
-                                    settings.Significance
-                            )
-                    else if t.Sign = lo.Sign then
-                        lo <- t
-                    else
-                        hi <- t
-
-                    trials[trials.Count - 1] <-
-                        { t with
-                            BracketAfter = Some(lo.Dt, hi.Dt)
-                        }
-
-            match stop with
-            | None -> Found(0.5 * (lo.Dt + hi.Dt), lo.Dt, hi.Dt)
-            | Some why -> Unresolved(lo.Dt, hi.Dt, why)
+        | [] -> noFlip s
+        | flip :: _ -> bisect s flip
 
     if settings.Seeds > 1 && trials |> Seq.forall (fun t -> t.StandardError = 0.0) then
         notes.Add "every trial's runs are identical (deterministic dynamics): SE = 0 and the signs are exact"

@@ -1,10 +1,9 @@
 /// Studies shipped with EcdPde, reproducing the authors' synthetic comparisons (hyperparameters from gbdl/BBI),
-/// and the reader of study files.
+/// and the study of a name or a study file.
 module EcdPde.Studies.BuiltInStudies
 
 open System
 open System.IO
-open System.Text.Json
 open EcdPde.Studies.Study
 
 let private stage optimizer settings =
@@ -153,7 +152,8 @@ let pinn =
 /// Built-in studies by name (the multi-solution study, which is not a grid of cells, is `MultiSolution`).
 let all = [ ackley; zakharov; pinn ]
 
-/// Reads a study file (JSON; see docs/studies.md for the format). Errors name the missing or bad field.
+/// Reads a study file (see StudyFile; docs/studies.md for the format). A missing file is named with the built-in
+/// studies.
 let read (path: string) =
     if not (File.Exists path) then
         invalidArg
@@ -163,163 +163,10 @@ let read (path: string) =
                 path
                 (String.Join(", ", (all |> List.map (fun s -> s.Name)) @ [ "multi-solution" ])))
 
-    use doc = JsonDocument.Parse(File.ReadAllText path)
-    let root = doc.RootElement
+    StudyFile.read path
 
-    let req (e: JsonElement) (name: string) =
-        match e.TryGetProperty name with
-        | true, v -> v
-        | _ -> invalidArg "study" (sprintf "%s: field '%s' is missing" path name)
-
-    let str (e: JsonElement) name =
-        (req e name).GetString() |> Option.ofObj |> Option.defaultValue ""
-
-    let settings (e: JsonElement) =
-        match e.TryGetProperty "settings" with
-        | true, s -> [ for p in s.EnumerateObject() -> p.Name, p.Value.ToString() ]
-        | _ -> []
-
-    {
-        Name = str root "name"
-        Problems =
-            [
-                for p in (req root "problems").EnumerateArray() ->
-                    let starts = req p "starts"
-
-                    let func = str p "function"
-
-                    {
-                        Name = str p "name"
-                        Function = func
-                        Dim =
-                            match p.TryGetProperty "dim" with
-                            | true, v -> v.GetInt32()
-                            | _ when PdeProblem.isPde func -> 0
-                            | _ -> (req p "dim").GetInt32()
-                        Starts =
-                            match starts.TryGetProperty "fixed", starts.TryGetProperty "uniform" with
-                            | _ when fst (starts.TryGetProperty "initializations") ->
-                                Initializations((starts.GetProperty "initializations").GetInt32())
-                            | (true, f), _ -> Fixed [ for v in f.EnumerateArray() -> v.GetDouble() ]
-                            | _, (true, u) ->
-                                let a = [ for v in u.EnumerateArray() -> v.GetDouble() ]
-
-                                if a.Length <> 3 then
-                                    invalidArg "study" (sprintf "%s: 'uniform' needs [lo, hi, count]" path)
-
-                                Uniform(a[0], a[1], int a[2])
-                            | _ ->
-                                invalidArg
-                                    "study"
-                                    (sprintf "%s: 'starts' needs 'fixed', 'uniform' or 'initializations'" path)
-                        Target = (req p "target").GetDouble()
-                    }
-            ]
-        Solvers =
-            [
-                for s in (req root "solvers").EnumerateArray() ->
-                    {
-                        Label = str s "label"
-                        Stages =
-                            [
-                                for st in (req s "stages").EnumerateArray() ->
-                                    {
-                                        Optimizer = str st "optimizer"
-                                        Settings = settings st
-                                        Share =
-                                            match st.TryGetProperty "share" with
-                                            | true, v -> v.GetDouble()
-                                            | _ -> 1.0
-                                    }
-                            ]
-                    }
-            ]
-        Seeds = (req root "seeds").GetInt32()
-        Steps = (req root "steps").GetInt64()
-        WallSeconds =
-            match root.TryGetProperty "wallSeconds" with
-            | true, v -> Some(v.GetDouble())
-            | _ -> None
-        Precision =
-            match root.TryGetProperty "precision" with
-            | true, v -> v.GetString() |> Option.ofObj |> Option.defaultValue "float64"
-            | _ -> "float64"
-        Seed =
-            match root.TryGetProperty "seed" with
-            | true, v -> v.GetUInt64()
-            | _ -> 0UL
-    }
-
-/// Writes a study as a study file (the format `read` reads back).
-let write (study: Study) (path: string) =
-    let options = JsonWriterOptions(Indented = true)
-    use stream = File.Create path
-    use w = new Utf8JsonWriter(stream, options)
-    w.WriteStartObject()
-    w.WriteString("name", study.Name)
-    w.WriteNumber("seeds", study.Seeds)
-    w.WriteNumber("steps", study.Steps)
-    w.WriteString("precision", study.Precision)
-    w.WriteNumber("seed", study.Seed)
-
-    match study.WallSeconds with
-    | Some s -> w.WriteNumber("wallSeconds", s)
-    | None -> ()
-
-    w.WriteStartArray("problems")
-
-    for p in study.Problems do
-        w.WriteStartObject()
-        w.WriteString("name", p.Name)
-        w.WriteString("function", p.Function)
-        w.WriteNumber("dim", p.Dim)
-        w.WriteStartObject("starts")
-
-        match p.Starts with
-        | Fixed xs ->
-            w.WriteStartArray("fixed")
-
-            for x in xs do
-                w.WriteNumberValue x
-
-            w.WriteEndArray()
-        | Uniform(lo, hi, count) ->
-            w.WriteStartArray("uniform")
-            w.WriteNumberValue lo
-            w.WriteNumberValue hi
-            w.WriteNumberValue count
-            w.WriteEndArray()
-        | Initializations n -> w.WriteNumber("initializations", n)
-
-        w.WriteEndObject()
-        w.WriteNumber("target", p.Target)
-        w.WriteEndObject()
-
-    w.WriteEndArray()
-    w.WriteStartArray("solvers")
-
-    for s in study.Solvers do
-        w.WriteStartObject()
-        w.WriteString("label", s.Label)
-        w.WriteStartArray("stages")
-
-        for st in s.Stages do
-            w.WriteStartObject()
-            w.WriteString("optimizer", st.Optimizer)
-            w.WriteStartObject("settings")
-
-            for k, v in st.Settings do
-                w.WriteString(k, v)
-
-            w.WriteEndObject()
-            w.WriteNumber("share", st.Share)
-            w.WriteEndObject()
-
-        w.WriteEndArray()
-        w.WriteEndObject()
-
-    w.WriteEndArray()
-    w.WriteEndObject()
+/// Writes a study as a study file (StudyFile.write: the format `read` reads back).
+let write (study: Study) (path: string) = StudyFile.write study path
 
 /// A built-in study by name, or a study file.
 let resolve (nameOrPath: string) =

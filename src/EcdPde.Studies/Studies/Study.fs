@@ -88,12 +88,13 @@ let seedsFor (s: Study) (solver: Solver) =
 /// True when the problem is a PDE example.
 let isPde (p: Problem) = PdeProblem.isPde p.Function
 
-/// The checks a study must pass before anything runs; errors name the problem.
-let validate (s: Study) =
-    let known = Ecd.Core.Optimizers.OptimizerCatalog.Names
+/// Stops validation of study `s` with `msg`.
+let private fail (s: Study) msg : 'a =
+    invalidArg "study" (sprintf "study '%s': %s" s.Name msg)
 
-    let fail msg =
-        invalidArg "study" (sprintf "study '%s': %s" s.Name msg)
+/// The study-wide checks: something to run, seeds, budgets, precision.
+let private validateBudget (s: Study) =
+    let fail = fail s
 
     if s.Problems.IsEmpty then
         fail "it has no problems"
@@ -114,103 +115,122 @@ let validate (s: Study) =
     if s.Precision <> "float32" && s.Precision <> "float64" then
         fail (sprintf "precision must be float32 or float64 (got '%s')" s.Precision)
 
-    for solver in s.Solvers do
-        if solver.Stages.IsEmpty then
-            fail (sprintf "solver '%s' has no stages" solver.Label)
+/// A solver: stages with known optimizers, valid hyperparameters, positive shares summing to 1.
+let private validateSolver (s: Study) (solver: Solver) =
+    let known = Ecd.Core.Optimizers.OptimizerCatalog.Names
+    let fail = fail s
 
-        for st in solver.Stages do
-            if not (List.contains (st.Optimizer.ToLowerInvariant()) (List.ofSeq known)) then
-                fail (
-                    sprintf
-                        "solver '%s': unknown optimizer '%s' (known: %s)"
-                        solver.Label
-                        st.Optimizer
-                        (String.Join(", ", known))
-                )
+    if solver.Stages.IsEmpty then
+        fail (sprintf "solver '%s' has no stages" solver.Label)
 
-            // builds the optimizer once: a bad hyperparameter fails here, naming it
-            Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
-                st.Optimizer,
-                st.Settings |> List.map Collections.Generic.KeyValuePair
-            )
-            |> ignore
-
-        let total = solver.Stages |> List.sumBy (fun st -> st.Share)
-
-        if
-            abs (total - 1.0) > 1e-9
-            || solver.Stages |> List.exists (fun st -> not (st.Share > 0.0))
-        then
+    for st in solver.Stages do
+        if not (List.contains (st.Optimizer.ToLowerInvariant()) (List.ofSeq known)) then
             fail (
-                sprintf "solver '%s': stage shares must be positive and sum to 1 (sum %g)" solver.Label total
+                sprintf
+                    "solver '%s': unknown optimizer '%s' (known: %s)"
+                    solver.Label
+                    st.Optimizer
+                    (String.Join(", ", known))
             )
+
+        // builds the optimizer once: a bad hyperparameter fails here, naming it
+        Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
+            st.Optimizer,
+            st.Settings |> List.map Collections.Generic.KeyValuePair
+        )
+        |> ignore
+
+    let total = solver.Stages |> List.sumBy (fun st -> st.Share)
+
+    if
+        abs (total - 1.0) > 1e-9
+        || solver.Stages |> List.exists (fun st -> not (st.Share > 0.0))
+    then
+        fail (sprintf "solver '%s': stage shares must be positive and sum to 1 (sum %g)" solver.Label total)
+
+/// A PDE problem: a known example in float64, from network initializations, with a positive distance tolerance.
+let private validatePdeProblem (s: Study) (p: Problem) =
+    let fail = fail s
+
+    try
+        PdeProblem.example p.Function |> ignore
+    with :? ArgumentException as e ->
+        fail (sprintf "problem '%s': %s" p.Name e.Message)
+
+    if s.Precision <> "float64" then
+        fail (sprintf "problem '%s': PDE examples run in float64 (the study asks for %s)" p.Name s.Precision)
+
+    match p.Starts with
+    | Initializations n when n >= 1 -> ()
+    | Initializations n -> fail (sprintf "problem '%s': needs at least 1 initialization (got %d)" p.Name n)
+    | _ ->
+        fail (
+            sprintf
+                "problem '%s': a PDE example starts from network initializations ({ \"initializations\": N }), not from points"
+                p.Name
+        )
+
+    if not (p.Target > 0.0) then
+        fail (sprintf "problem '%s': the distance tolerance must be > 0 (got %g)" p.Name p.Target)
+
+/// A synthetic problem: a known function of the core in its dimension.
+let private validateSyntheticProblem (s: Study) (p: Problem) =
+    try
+        Ecd.Core.Objectives.SyntheticFunctions.Create<float>(p.Function, p.Dim)
+        |> ignore
+    with :? ArgumentException as e ->
+        fail
+            s
+            (sprintf
+                "problem '%s': %s (or a PDE example: pde:paper-pde:k=2, pde:bratu:lambda=6)"
+                p.Name
+                e.Message)
+
+/// A problem's starts and success target.
+let private validateStarts (s: Study) (p: Problem) =
+    let fail = fail s
+
+    match p.Starts with
+    | Initializations _ when not (isPde p) ->
+        fail (sprintf "problem '%s': network initializations are the starts of PDE examples only" p.Name)
+    | Fixed xs when xs.Length <> 1 && xs.Length <> p.Dim ->
+        fail (sprintf "problem '%s': a fixed start needs 1 or %d values (got %d)" p.Name p.Dim xs.Length)
+    | Uniform(lo, hi, count) when not (lo < hi) || count < 1 ->
+        fail (
+            sprintf
+                "problem '%s': uniform starts need lo < hi and count ≥ 1 (got [%g, %g], %d)"
+                p.Name
+                lo
+                hi
+                count
+        )
+    | _ -> ()
+
+    if not (p.Target > 0.0) then
+        fail (sprintf "problem '%s': the success target must be > 0 (got %g)" p.Name p.Target)
+
+/// The checks a study must pass before anything runs; errors name the problem.
+let validate (s: Study) =
+    validateBudget s
+
+    for solver in s.Solvers do
+        validateSolver s solver
 
     match
         s.Problems
         |> List.countBy (fun p -> p.Name)
         |> List.tryFind (fun (_, n) -> n > 1)
     with
-    | Some(name, _) -> fail (sprintf "two problems are named '%s'" name)
+    | Some(name, _) -> fail s (sprintf "two problems are named '%s'" name)
     | None -> ()
 
     for p in s.Problems do
         if isPde p then
-            try
-                PdeProblem.example p.Function |> ignore
-            with :? ArgumentException as e ->
-                fail (sprintf "problem '%s': %s" p.Name e.Message)
-
-            if s.Precision <> "float64" then
-                fail (
-                    sprintf
-                        "problem '%s': PDE examples run in float64 (the study asks for %s)"
-                        p.Name
-                        s.Precision
-                )
-
-            match p.Starts with
-            | Initializations n when n >= 1 -> ()
-            | Initializations n ->
-                fail (sprintf "problem '%s': needs at least 1 initialization (got %d)" p.Name n)
-            | _ ->
-                fail (
-                    sprintf
-                        "problem '%s': a PDE example starts from network initializations ({ \"initializations\": N }), not from points"
-                        p.Name
-                )
-
-            if not (p.Target > 0.0) then
-                fail (sprintf "problem '%s': the distance tolerance must be > 0 (got %g)" p.Name p.Target)
+            validatePdeProblem s p
         else
-            try
-                Ecd.Core.Objectives.SyntheticFunctions.Create<float>(p.Function, p.Dim)
-                |> ignore
-            with :? ArgumentException as e ->
-                fail (
-                    sprintf
-                        "problem '%s': %s (or a PDE example: pde:paper-pde:k=2, pde:bratu:lambda=6)"
-                        p.Name
-                        e.Message
-                )
+            validateSyntheticProblem s p
 
-        match p.Starts with
-        | Initializations _ when not (isPde p) ->
-            fail (sprintf "problem '%s': network initializations are the starts of PDE examples only" p.Name)
-        | Fixed xs when xs.Length <> 1 && xs.Length <> p.Dim ->
-            fail (sprintf "problem '%s': a fixed start needs 1 or %d values (got %d)" p.Name p.Dim xs.Length)
-        | Uniform(lo, hi, count) when not (lo < hi) || count < 1 ->
-            fail (
-                sprintf
-                    "problem '%s': uniform starts need lo < hi and count ≥ 1 (got [%g, %g], %d)"
-                    p.Name
-                    lo
-                    hi
-                    count
-            )
-        | _ -> ()
-
-        if not (p.Target > 0.0) then
-            fail (sprintf "problem '%s': the success target must be > 0 (got %g)" p.Name p.Target)
+        validateStarts s p
 
     s
 

@@ -4,281 +4,22 @@
 module EcdPde.Studies.StudyRunner
 
 open System
-open System.Diagnostics
 open System.IO
-open System.Text.Json
-open Ecd.Core.Objectives
-open Ecd.Core.Optimizers
-open Ecd.Core.Randomness
 open EcdPde.Runs
 open EcdPde.Runs.Statistics
 open EcdPde.Studies.Study
 
 /// One point of a cell's convergence history.
-type HistoryPoint =
-    {
-        Step: int64
-        Evaluations: int64
-        /// The best loss seen up to this step.
-        BestLoss: float
-    }
+type HistoryPoint = StudyCell.HistoryPoint
 
 /// The outcome of one cell.
-type CellResult =
-    {
-        Problem: string
-        Solver: string
-        Start: int
-        SeedIndex: int
-        Success: bool
-        StepsToTarget: int64 option
-        EvaluationsToTarget: int64 option
-        SecondsToTarget: float option
-        BestLoss: float
-        FinalLoss: float
-        Steps: int64
-        Evaluations: int64
-        Seconds: float
-        /// Best loss every `historyEvery` steps and at the last step (empty in cells stored by older versions).
-        History: HistoryPoint[]
-        /// PDE problems: the classical solution reached (None for a failure and for synthetic problems).
-        Solution: string option
-        /// PDE problems: relative L² distance to the nearest classical solution when the run ended (or reached it).
-        Distance: float option
-    }
+type CellResult = StudyCell.CellResult
 
 /// Steps between two points of a cell's convergence history: about 100 points per run.
-let historyEvery (study: Study) = max 1L (study.Steps / 100L)
+let historyEvery = StudyCell.historyEvery
 
-/// Steps between two success checks of a PDE cell (a check evaluates the field on the example's grid): 20 per run.
-let checkEvery (study: Study) = max 1L (study.Steps / 20L)
-
-let private fileName (r: string) =
-    String(
-        r
-        |> Seq.map (fun c ->
-            if Char.IsLetterOrDigit c || c = '-' || c = '.' then
-                c
-            else
-                '_')
-        |> Array.ofSeq
-    )
-
-let private cellPath (dir: string) (p: Problem) (s: Solver) (start: int) (seed: int) =
-    Path.Combine(
-        dir,
-        "cells",
-        sprintf "%s__%s__start%03d__seed%02d.json" (fileName p.Name) (fileName s.Label) start seed
-    )
-
-/// What a run loop leaves behind.
-type private Run =
-    {
-        Best: float
-        Final: float
-        Steps: int64
-        Evaluations: int64
-        Hit: (int64 * int64 * float) option
-        History: HistoryPoint[]
-    }
-
-/// The stages of `solver` from x0 on f for the study's step budget; `isHit steps report theta` is asked after every
-/// step and stops the run when true.
-let private optimize<'T
-    when 'T: unmanaged
-    and 'T: struct
-    and 'T: (new: unit -> 'T)
-    and 'T :> ValueType
-    and 'T :> Numerics.IFloatingPointIeee754<'T>>
-    (study: Study)
-    (p: Problem)
-    (solver: Solver)
-    (start: int)
-    (seedIndex: int)
-    (x0: 'T[])
-    (f: IObjective<'T>)
-    (isHit: int64 -> StepReport -> (unit -> 'T[]) -> bool)
-    =
-    let clock = Stopwatch.StartNew()
-    let mutable theta = x0
-    let mutable best = Double.PositiveInfinity
-    let mutable final = nan
-    let mutable steps = 0L
-    let mutable evals = 0L
-    let mutable hit: (int64 * int64 * float) option = None
-    let mutable stop = false
-    let every = historyEvery study
-    let history = Collections.Generic.List<HistoryPoint>()
-
-    let cellSeed =
-        Xoshiro256.DeriveSeed(
-            Xoshiro256.DeriveSeed(study.Seed, stableHash (p.Name + "/" + solver.Label)),
-            uint64 (start * 1000 + seedIndex)
-        )
-
-    solver.Stages
-    |> List.iteri (fun si stage ->
-        if not stop then
-            let optimizer =
-                OptimizerCatalog.Create<'T>(
-                    stage.Optimizer,
-                    stage.Settings |> List.map Collections.Generic.KeyValuePair
-                )
-
-            let budget = int64 (Math.Round(stage.Share * float study.Steps))
-
-            let onStep (state: OptimizerState<'T>) (r: StepReport) =
-                steps <- steps + 1L
-                evals <- evals + int64 r.Evaluations
-                final <- r.Loss
-
-                if r.Loss < best then
-                    best <- r.Loss
-
-                if hit.IsNone && isHit steps r (fun () -> state.Theta) then
-                    hit <- Some(steps, evals, clock.Elapsed.TotalSeconds)
-
-                if steps % every = 0L then
-                    history.Add
-                        {
-                            Step = steps
-                            Evaluations = evals
-                            BestLoss = best
-                        }
-
-                if
-                    hit.IsSome
-                    || r.Status = StepStatus.NonFinite
-                    || r.Status = StepStatus.Stopped
-                    || (study.WallSeconds |> Option.exists (fun w -> clock.Elapsed.TotalSeconds > w))
-                then
-                    stop <- true
-
-            let outcome =
-                RunLoop.execute
-                    { RunLoop.create optimizer f theta (Xoshiro256.DeriveSeed(cellSeed, uint64 si)) budget with
-                        OnStep = onStep
-                        StopWhen = fun _ -> stop
-                    }
-
-            let state = outcome.State
-            theta <- state.Theta)
-
-    if steps > 0L && (history.Count = 0 || history[history.Count - 1].Step <> steps) then
-        history.Add
-            {
-                Step = steps
-                Evaluations = evals
-                BestLoss = best
-            }
-
-    {
-        Best = best
-        Final = final
-        Steps = steps
-        Evaluations = evals
-        Hit = hit
-        History = history.ToArray()
-    },
-    theta,
-    clock.Elapsed.TotalSeconds
-
-let private result (p: Problem) (solver: Solver) start seedIndex (run: Run) seconds solution distance =
-    {
-        Problem = p.Name
-        Solver = solver.Label
-        Start = start
-        SeedIndex = seedIndex
-        Success = run.Hit.IsSome
-        StepsToTarget = run.Hit |> Option.map (fun (s, _, _) -> s)
-        EvaluationsToTarget = run.Hit |> Option.map (fun (_, e, _) -> e)
-        SecondsToTarget = run.Hit |> Option.map (fun (_, _, t) -> t)
-        BestLoss = run.Best
-        FinalLoss = run.Final
-        Steps = run.Steps
-        Evaluations = run.Evaluations
-        Seconds = seconds
-        History = run.History
-        Solution = solution
-        Distance = distance
-    }
-
-let private runTyped<'T
-    when 'T: unmanaged
-    and 'T: struct
-    and 'T: (new: unit -> 'T)
-    and 'T :> ValueType
-    and 'T :> Numerics.IFloatingPointIeee754<'T>>
-    (study: Study)
-    (p: Problem)
-    (solver: Solver)
-    (start: int)
-    (seedIndex: int)
-    (x0: float[])
-    (convert: float -> 'T)
-    =
-    let f = SyntheticFunctions.Create<'T>(p.Function, p.Dim)
-
-    let run, _, seconds =
-        optimize study p solver start seedIndex (x0 |> Array.map convert) f (fun _ r _ -> r.Loss < p.Target)
-
-    result p solver start seedIndex run seconds None None
-
-/// A PDE cell: the example's PINN loss from initialization `start`; every `checkEvery` steps (and at the end) the
-/// field is measured on the example's grid, and the run stops once it reaches a classical solution.
-let private runPde
-    (study: Study)
-    (p: Problem)
-    (solver: Solver)
-    (start: int)
-    (seedIndex: int)
-    (setup: PdeProblem.Setup)
-    threads
-    =
-    use f = new PdeProblem.PinnObjective(setup, threads)
-    let x0 = PdeProblem.initialTheta setup study.Seed (stableHash p.Name) start
-    let every = checkEvery study
-    let mutable last: PdeProblem.Assessment option = None
-
-    let isHit steps (r: StepReport) (theta: unit -> float[]) =
-        if steps % every = 0L && Double.IsFinite r.Loss then
-            let a = PdeProblem.assess setup (Array.copy (theta ()))
-            last <- Some a
-            PdeProblem.reached p.Target a
-        else
-            false
-
-    let run, theta, seconds = optimize study p solver start seedIndex x0 f isHit
-
-    let final =
-        match last with
-        | Some a when run.Hit.IsSome -> a
-        | _ -> PdeProblem.assess setup theta
-
-    let solution = if run.Hit.IsSome then Some final.Nearest else None
-
-    result p solver start seedIndex run seconds solution (Some final.Distance)
-
-let private jsonOptions =
-    JsonSerializerOptions(
-        WriteIndented = false,
-        NumberHandling = Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals
-    )
-
-let private save (path: string) (r: CellResult) =
-    AtomicFile.writeText path (JsonSerializer.Serialize(r, jsonOptions))
-
-let private load (path: string) : CellResult =
-    match
-        JsonSerializer.Deserialize<CellResult>(File.ReadAllText path, jsonOptions)
-        |> box
-    with
-    | :? CellResult as r ->
-        // cells stored before histories existed read back with an empty one
-        match box r.History with
-        | null -> { r with History = [||] }
-        | _ -> r
-    | _ -> failwithf "cannot read the cell result %s" path
+/// Steps between two success checks of a PDE cell: 20 per run.
+let checkEvery = StudyCell.checkEvery
 
 /// Every cell of the study in order: (problem, solver, start, seed); deterministic solvers have one seed per start.
 let cells (study: Study) =
@@ -295,8 +36,8 @@ let cells (study: Study) =
 let stored (study: Study) (dir: string) =
     cells study
     |> Array.choose (fun (p, solver, si, seed, _) ->
-        let path = cellPath dir p solver si seed
-        if File.Exists path then Some(load path) else None)
+        let path = StudyCell.path dir p solver si seed
+        if File.Exists path then Some(StudyCell.read path) else None)
     |> List.ofArray
 
 /// Runs every cell not yet stored under `dir`, `parallelism` cells at a time (0 = all cores); returns all cells
@@ -333,21 +74,21 @@ let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int ->
         Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
         fun i ->
             let p, solver, si, seed, x0 = cells[i]
-            let path = cellPath dir p solver si seed
+            let path = StudyCell.path dir p solver si seed
 
             let r =
                 if File.Exists path then
-                    load path
+                    StudyCell.read path
                 else
                     let r =
                         if isPde p then
-                            runPde study p solver si seed setups[p.Name].Value engineThreads
+                            CellRun.runPde study p solver si seed setups[p.Name].Value engineThreads
                         elif study.Precision = "float32" then
-                            runTyped<float32> study p solver si seed x0 float32
+                            CellRun.runTyped<float32> study p solver si seed x0 float32
                         else
-                            runTyped<float> study p solver si seed x0 id
+                            CellRun.runTyped<float> study p solver si seed x0 id
 
-                    save path r
+                    StudyCell.write path r
                     Threading.Interlocked.Increment(&ran) |> ignore
                     r
 

@@ -63,6 +63,65 @@ let norm (w: float[]) (v: float[]) =
 
     sqrt s
 
+/// M(v) and ∇log M(v) of the deflation of the solutions in `known` (∇log M as a vector in the weighted inner
+/// product: ⟨∇log M, d⟩ = Σ gᵢ dᵢ).
+let private deflation (options: NewtonOptions) (known: float[] list) (w: float[]) (v: float[]) =
+    let g = Array.zeroCreate v.Length
+    let mutable m = 1.0
+
+    for k in known do
+        let diff = Array.map2 (-) v k
+        let dn = norm w diff
+        let term = dn ** (-options.Power) + options.Shift
+        m <- m * term
+        let c = -options.Power * dn ** (-options.Power - 2.0) / term
+
+        for i in 0 .. v.Length - 1 do
+            g[i] <- g[i] + c * w[i] * diff[i]
+
+    m, g
+
+/// The scale τ = 1 / (1 − ⟨∇log M(u), d⟩) of the deflated Newton step d (1 without deflation, or when the
+/// denominator vanishes).
+let private stepScale (options: NewtonOptions) (known: float[] list) (w: float[]) (u: float[]) (d: float[]) =
+    if known.IsEmpty then
+        1.0
+    else
+        let _, g = deflation options known w u
+        let gd = Array.fold2 (fun s a b -> s + a * b) 0.0 g d
+        let denom = 1.0 - gd
+        if abs denom < 1e-14 then 1.0 else 1.0 / denom
+
+/// The merit of v: ‖F(v)‖, multiplied by the deflation factor when deflating.
+let private merit (options: NewtonOptions) (known: float[] list) (w: float[]) (v: float[]) (fv: float[]) =
+    if known.IsEmpty then
+        norm w fv
+    else
+        fst (deflation options known w v) * norm w fv
+
+/// Backtracking from u along τ·d: halves α from 1 until the merit decreases enough. The accepted point and its
+/// residual (None when α fell below 1e-6), and the residual evaluations spent.
+let private backtrack (system: NonlinearSystem) merit (u: float[]) (f: float[]) (d: float[]) (tau: float) =
+    let current = merit u f
+    let mutable alpha = 1.0
+    let mutable accepted = None
+    let mutable evals = 0
+
+    while accepted.IsNone && alpha > 1e-6 do
+        let trial = Array.init u.Length (fun i -> u[i] + alpha * tau * d[i])
+        let ft = system.Residual trial
+        evals <- evals + 1
+
+        if
+            Array.forall Double.IsFinite ft
+            && merit trial ft < (1.0 - 1e-4 * alpha) * current
+        then
+            accepted <- Some(trial, ft)
+        else
+            alpha <- alpha / 2.0
+
+    accepted, evals
+
 /// Newton from `guess`, deflating the solutions in `known`. Backtracking halves the step until ‖F‖ (multiplied by
 /// the deflation factor when deflating) decreases.
 let solve (options: NewtonOptions) (known: float[] list) (system: NonlinearSystem) (guess: float[]) =
@@ -80,23 +139,6 @@ let solve (options: NewtonOptions) (known: float[] list) (system: NonlinearSyste
     let mutable failed = false
     let mutable stalled = false
 
-    let deflation (v: float[]) =
-        // M(v) and ∇log M(v) (as a vector in the weighted inner product: ⟨∇log M, d⟩ = Σ gᵢ dᵢ).
-        let g = Array.zeroCreate v.Length
-        let mutable m = 1.0
-
-        for k in known do
-            let diff = Array.map2 (-) v k
-            let dn = norm w diff
-            let term = dn ** (-options.Power) + options.Shift
-            m <- m * term
-            let c = -options.Power * dn ** (-options.Power - 2.0) / term
-
-            for i in 0 .. v.Length - 1 do
-                g[i] <- g[i] + c * w[i] * diff[i]
-
-        m, g
-
     while not failed
           && not stalled
           && fnorm > options.Tolerance
@@ -105,45 +147,18 @@ let solve (options: NewtonOptions) (known: float[] list) (system: NonlinearSyste
         let solveJ = system.Jacobian u
         let d = solveJ (Array.map (fun x -> -x) f)
         let small = norm w d <= options.StepTolerance * (1.0 + norm w u)
+        let tau = stepScale options known w u d
+        let accepted, spent = backtrack system (merit options known w) u f d tau
+        evals <- evals + spent
 
-        let tau =
-            if known.IsEmpty then
-                1.0
-            else
-                let _, g = deflation u
-                let gd = Array.fold2 (fun s a b -> s + a * b) 0.0 g d
-                let denom = 1.0 - gd
-                if abs denom < 1e-14 then 1.0 else 1.0 / denom
+        match accepted with
+        | Some(trial, ft) ->
+            u <- trial
+            f <- ft
 
-        let merit (v: float[]) (fv: float[]) =
-            if known.IsEmpty then
-                norm w fv
-            else
-                fst (deflation v) * norm w fv
-
-        let current = merit u f
-        let mutable alpha = 1.0
-        let mutable accepted = false
-
-        while not accepted && alpha > 1e-6 do
-            let trial = Array.init u.Length (fun i -> u[i] + alpha * tau * d[i])
-            let ft = system.Residual trial
-            evals <- evals + 1
-
-            if
-                Array.forall Double.IsFinite ft
-                && merit trial ft < (1.0 - 1e-4 * alpha) * current
-            then
-                u <- trial
-                f <- ft
-                accepted <- true
-            else
-                alpha <- alpha / 2.0
-
-        if not accepted then
-            if small then stalled <- true else failed <- true
-        elif small then
-            stalled <- true
+            if small then
+                stalled <- true
+        | None -> if small then stalled <- true else failed <- true
 
         fnorm <- norm w f
 

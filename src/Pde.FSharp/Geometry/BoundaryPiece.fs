@@ -58,6 +58,78 @@ module BoundaryPiece =
             Keep = fun q n -> p.Keep q n && keep q n
         }
 
+    /// The edges of a polygon, with outward normals whichever its orientation.
+    let private polygon (vs: (float * float) list) =
+        let a = Array.ofList vs
+        let orientation = if Domain.signedArea2 a > 0.0 then 1.0 else -1.0
+
+        [
+            for i in 0 .. a.Length - 1 do
+                let (x1, y1) = a[i]
+                let (x2, y2) = a[(i + 1) % a.Length]
+                let len = sqrt ((x2 - x1) ** 2.0 + (y2 - y1) ** 2.0)
+                // Counter-clockwise: the outward normal is the tangent turned clockwise.
+                let n = [| orientation * (y2 - y1) / len; -orientation * (x2 - x1) / len |]
+                yield segment (sprintf "edge%d" i) (x1, y1) (x2, y2) n
+        ]
+
+    /// The pieces of A − B from those of A and of B: ∂A where just inside A is outside B, and ∂B flipped where just
+    /// outside B is inside A.
+    let private difference
+        (a: Domain)
+        (b: Domain)
+        (eps: float)
+        (ofA: BoundaryPiece list)
+        (ofB: BoundaryPiece list)
+        =
+        let flipped =
+            ofB
+            |> List.map (fun p ->
+                { p with
+                    Map =
+                        fun s ->
+                            let q, n = p.Map s
+                            q, Array.map (~-) n
+                    Keep = fun q n -> p.Keep q (Array.map (~-) n) && Domain.contains a (offset q n -eps)
+                })
+
+        (ofA |> List.map (cut (fun p n -> not (Domain.contains b (offset p n -eps)))))
+        @ flipped
+
+    /// The pieces of space × [t0, t1] from those of space: the lateral pieces and the initial and final caps.
+    let private spaceTime (space: Domain) (t0: float) (t1: float) (ofSpace: BoundaryPiece list) =
+        let span = t1 - t0
+        let k = Domain.dimension space - 1 // parameters of a spatial piece
+
+        let lateral =
+            ofSpace
+            |> List.map (fun p ->
+                { p with
+                    Measure = p.Measure * span
+                    Map =
+                        fun s ->
+                            let q, n = p.Map s[.. k - 1]
+                            Array.append q [| t0 + s[k] * span |], Array.append n [| 0.0 |]
+                    Keep = fun q n -> p.Keep q[.. q.Length - 2] n[.. n.Length - 2]
+                })
+
+        let lo, hi = Domain.bounds space
+        let volume = Array.map2 (fun a b -> b - a) lo hi |> Array.fold (*) 1.0
+
+        let cap name tt normal =
+            {
+                Name = name
+                Tags = []
+                Measure = volume
+                Map =
+                    fun s ->
+                        let q = Array.init lo.Length (fun j -> lo[j] + s[j] * (hi[j] - lo[j]))
+                        Array.append q [| tt |], Array.append (Array.zeroCreate lo.Length) [| normal |]
+                Keep = fun q _ -> Domain.contains space q[.. q.Length - 2]
+            }
+
+        lateral @ [ cap "initial" t0 -1.0; cap "final" t1 1.0 ]
+
     /// The pieces of `domain`'s boundary (before cutting, each with its Keep test).
     let rec ofDomain (domain: Domain) : BoundaryPiece list =
         match domain with
@@ -75,19 +147,7 @@ module BoundaryPiece =
             ]
         | Disk(cx, cy, r) -> [ circle "circle" cx cy r 1.0 ]
         | Annulus(cx, cy, ri, ro) -> [ circle "outer" cx cy ro 1.0; circle "inner" cx cy ri -1.0 ]
-        | Polygon vs ->
-            let a = Array.ofList vs
-            let orientation = if Domain.signedArea2 a > 0.0 then 1.0 else -1.0
-
-            [
-                for i in 0 .. a.Length - 1 do
-                    let (x1, y1) = a[i]
-                    let (x2, y2) = a[(i + 1) % a.Length]
-                    let len = sqrt ((x2 - x1) ** 2.0 + (y2 - y1) ** 2.0)
-                    // Counter-clockwise: the outward normal is the tangent turned clockwise.
-                    let n = [| orientation * (y2 - y1) / len; -orientation * (x2 - x1) / len |]
-                    yield segment (sprintf "edge%d" i) (x1, y1) (x2, y2) n
-            ]
+        | Polygon vs -> polygon vs
         | Union(a, b) ->
             let eps = 1e-9 * diameter domain
             // A piece of ∂A stays where just outside A is not inside B.
@@ -100,56 +160,9 @@ module BoundaryPiece =
             // A piece of ∂A stays where just inside A is inside B.
             (ofDomain a |> List.map (cut (fun p n -> Domain.contains b (offset p n -eps))))
             @ (ofDomain b |> List.map (cut (fun p n -> Domain.contains a (offset p n -eps))))
-        | Difference(a, b) ->
-            let eps = 1e-9 * diameter domain
-
-            let flipped =
-                ofDomain b
-                |> List.map (fun p ->
-                    { p with
-                        Map =
-                            fun s ->
-                                let q, n = p.Map s
-                                q, Array.map (~-) n
-                        Keep = fun q n -> p.Keep q (Array.map (~-) n) && Domain.contains a (offset q n -eps)
-                    })
-
-            (ofDomain a
-             |> List.map (cut (fun p n -> not (Domain.contains b (offset p n -eps)))))
-            @ flipped
+        | Difference(a, b) -> difference a b (1e-9 * diameter domain) (ofDomain a) (ofDomain b)
         | Tagged(tag, a) -> ofDomain a |> List.map (fun p -> { p with Tags = tag :: p.Tags })
-        | SpaceTime(space, t0, t1) ->
-            let span = t1 - t0
-            let k = Domain.dimension space - 1 // parameters of a spatial piece
-
-            let lateral =
-                ofDomain space
-                |> List.map (fun p ->
-                    { p with
-                        Measure = p.Measure * span
-                        Map =
-                            fun s ->
-                                let q, n = p.Map s[.. k - 1]
-                                Array.append q [| t0 + s[k] * span |], Array.append n [| 0.0 |]
-                        Keep = fun q n -> p.Keep q[.. q.Length - 2] n[.. n.Length - 2]
-                    })
-
-            let lo, hi = Domain.bounds space
-            let volume = Array.map2 (fun a b -> b - a) lo hi |> Array.fold (*) 1.0
-
-            let cap name tt normal =
-                {
-                    Name = name
-                    Tags = []
-                    Measure = volume
-                    Map =
-                        fun s ->
-                            let q = Array.init lo.Length (fun j -> lo[j] + s[j] * (hi[j] - lo[j]))
-                            Array.append q [| tt |], Array.append (Array.zeroCreate lo.Length) [| normal |]
-                    Keep = fun q _ -> Domain.contains space q[.. q.Length - 2]
-                }
-
-            lateral @ [ cap "initial" t0 -1.0; cap "final" t1 1.0 ]
+        | SpaceTime(space, t0, t1) -> spaceTime space t0 t1 (ofDomain space)
 
     /// Whether a piece answers to `name` (its part name or one of its tags).
     let answersTo (name: string) (p: BoundaryPiece) =

@@ -158,6 +158,51 @@ module Sampling =
             Normals = [||]
         }
 
+    /// u ∈ [0,1)^m ↦ a candidate on the boundary pieces: u₀ picks the piece by measure and is its first parameter;
+    /// the point, its normal and whether the piece keeps it.
+    let private locator (pieces: BoundaryPiece[]) (measures: float[]) (total: float) (k: int) =
+        let cumulative = Array.scan (+) 0.0 measures
+
+        fun (u: float[]) ->
+            let s = u[0] * total
+            let mutable i = 0
+
+            while i < pieces.Length - 1 && cumulative[i + 1] <= s do
+                i <- i + 1
+
+            let local = min 0.9999999999999999 (max 0.0 ((s - cumulative[i]) / measures[i]))
+            let parameters = Array.init k (fun j -> if j = 0 then local else u[j])
+            let p, normal = pieces[i].Map parameters
+            p, normal, pieces[i].Keep p normal
+
+    /// `n` random boundary points (with normals) drawn from `next` through `locate`, keeping those on the selection.
+    let private drawBoundary locate (next: unit -> float[]) (selection: Boundary) (n: int) (what: string) =
+        let kept = ResizeArray<float[] * float[]>(n)
+        let mutable tried = 0
+        let limit = maxCandidates n
+
+        while kept.Count < n && tried < limit do
+            let p, normal, keep = locate (next ())
+            tried <- tried + 1
+
+            if keep then
+                kept.Add((p, normal))
+
+        if kept.Count < n then
+            raise (
+                ProblemError(
+                    sprintf
+                        "zero points: only %d of %d candidate points fell on the boundary selection '%s' (%s needs %d)"
+                        kept.Count
+                        tried
+                        selection.Description
+                        what
+                        n
+                )
+            )
+
+        kept.ToArray()
+
     /// `n` points on the selected part of the boundary of `domain`, uniform in arc length (area on a space-time
     /// boundary), with outward normals.
     let boundary
@@ -184,22 +229,9 @@ module Sampling =
                 )
             )
 
-        let cumulative = Array.scan (+) 0.0 measures
         let k = d - 1
         let m = max 1 k
-
-        // u ∈ [0,1)^m ↦ a candidate: u₀ picks the piece by measure and is its first parameter.
-        let locate (u: float[]) =
-            let s = u[0] * total
-            let mutable i = 0
-
-            while i < pieces.Length - 1 && cumulative[i + 1] <= s do
-                i <- i + 1
-
-            let local = min 0.9999999999999999 (max 0.0 ((s - cumulative[i]) / measures[i]))
-            let parameters = Array.init k (fun j -> if j = 0 then local else u[j])
-            let p, normal = pieces[i].Map parameters
-            p, normal, pieces[i].Keep p normal
+        let locate = locator pieces measures total k
 
         let chosen =
             match sampler with
@@ -212,33 +244,7 @@ module Sampling =
                 |> Array.map (fun u ->
                     let p, normal, _ = locate u
                     p, normal)
-            | _ ->
-                let next = stream sampler m seed
-                let kept = ResizeArray<float[] * float[]>(n)
-                let mutable tried = 0
-                let limit = maxCandidates n
-
-                while kept.Count < n && tried < limit do
-                    let p, normal, keep = locate (next ())
-                    tried <- tried + 1
-
-                    if keep then
-                        kept.Add((p, normal))
-
-                if kept.Count < n then
-                    raise (
-                        ProblemError(
-                            sprintf
-                                "zero points: only %d of %d candidate points fell on the boundary selection '%s' (%s needs %d)"
-                                kept.Count
-                                tried
-                                selection.Description
-                                what
-                                n
-                        )
-                    )
-
-                kept.ToArray()
+            | _ -> drawBoundary locate (stream sampler m seed) selection n what
 
         if chosen.Length = 0 then
             raise (

@@ -192,6 +192,76 @@ type Tape(roots: Node[]) =
             for p in 0 .. n - 1 do
                 v[p] <- g a[p]
 
+    /// Adds instruction i's adjoint into its operands' adjoints (and into the jet adjoints or the parameter gradient
+    /// for an input).
+    let backward (i: int) (jetAdjoints: float[][]) (parameterGradient: float[]) =
+        let g = adjoints[i]
+        let v = values[i]
+
+        // ā += g·f(p) for each dynamic operand a.
+        let inline into (a: int) (f: int -> float) =
+            if dynamic[a] then
+                let ga = adjoints[a]
+
+                for p in 0 .. n - 1 do
+                    ga[p] <- ga[p] + g[p] * f p
+
+        match program[i] with
+        | JetInput k ->
+            let ja = jetAdjoints[k]
+
+            for p in 0 .. n - 1 do
+                ja[p] <- ja[p] + g[p]
+        | Param k ->
+            let mutable s = 0.0
+
+            for p in 0 .. n - 1 do
+                s <- s + g[p]
+
+            parameterGradient[k] <- parameterGradient[k] + s
+        | Plus(a, b) ->
+            into a (fun _ -> 1.0)
+            into b (fun _ -> 1.0)
+        | Minus(a, b) ->
+            into a (fun _ -> 1.0)
+            into b (fun _ -> -1.0)
+        | Times(a, b) ->
+            let va, vb = values[a], values[b]
+            into a (fun p -> vb[p])
+            into b (fun p -> va[p])
+        | Over(a, b) ->
+            let vb = values[b]
+            into a (fun p -> 1.0 / vb[p])
+            into b (fun p -> -v[p] / vb[p])
+        | Negative a -> into a (fun _ -> -1.0)
+        | PowerConst(a, e) ->
+            let va = values[a]
+
+            if e = 2.0 then
+                into a (fun p -> 2.0 * va[p])
+            else
+                into a (fun p -> e * Math.Pow(va[p], e - 1.0))
+        | PowerOf(a, b) ->
+            let va, vb = values[a], values[b]
+            into a (fun p -> vb[p] * Math.Pow(va[p], vb[p] - 1.0))
+            into b (fun p -> v[p] * Math.Log va[p])
+        | Call(f, a) ->
+            let va = values[a]
+
+            match f with
+            | Exp -> into a (fun p -> v[p])
+            | Log -> into a (fun p -> 1.0 / va[p])
+            | Sin -> into a (fun p -> Math.Cos va[p])
+            | Cos -> into a (fun p -> -(Math.Sin va[p]))
+            | Tanh -> into a (fun p -> 1.0 - v[p] * v[p])
+            | Sqrt -> into a (fun p -> 0.5 / v[p])
+            | Abs -> into a (fun p -> float (Math.Sign va[p]))
+            | Sign -> ()
+        | Const _
+        | Coord _
+        | NormalComponent _
+        | ObservedValue -> ()
+
     /// The distinct (output, channel) pairs the tape reads, in jet-input order.
     member _.JetKeys = jetKeys.ToArray()
 
@@ -258,72 +328,7 @@ type Tape(roots: Node[]) =
 
         for i in program.Length - 1 .. -1 .. 0 do
             if dynamic[i] then
-                let g = adjoints[i]
-                let v = values[i]
-
-                // ā += g·f(p) for each dynamic operand a.
-                let inline into (a: int) (f: int -> float) =
-                    if dynamic[a] then
-                        let ga = adjoints[a]
-
-                        for p in 0 .. n - 1 do
-                            ga[p] <- ga[p] + g[p] * f p
-
-                match program[i] with
-                | JetInput k ->
-                    let ja = jetAdjoints[k]
-
-                    for p in 0 .. n - 1 do
-                        ja[p] <- ja[p] + g[p]
-                | Param k ->
-                    let mutable s = 0.0
-
-                    for p in 0 .. n - 1 do
-                        s <- s + g[p]
-
-                    parameterGradient[k] <- parameterGradient[k] + s
-                | Plus(a, b) ->
-                    into a (fun _ -> 1.0)
-                    into b (fun _ -> 1.0)
-                | Minus(a, b) ->
-                    into a (fun _ -> 1.0)
-                    into b (fun _ -> -1.0)
-                | Times(a, b) ->
-                    let va, vb = values[a], values[b]
-                    into a (fun p -> vb[p])
-                    into b (fun p -> va[p])
-                | Over(a, b) ->
-                    let vb = values[b]
-                    into a (fun p -> 1.0 / vb[p])
-                    into b (fun p -> -v[p] / vb[p])
-                | Negative a -> into a (fun _ -> -1.0)
-                | PowerConst(a, e) ->
-                    let va = values[a]
-
-                    if e = 2.0 then
-                        into a (fun p -> 2.0 * va[p])
-                    else
-                        into a (fun p -> e * Math.Pow(va[p], e - 1.0))
-                | PowerOf(a, b) ->
-                    let va, vb = values[a], values[b]
-                    into a (fun p -> vb[p] * Math.Pow(va[p], vb[p] - 1.0))
-                    into b (fun p -> v[p] * Math.Log va[p])
-                | Call(f, a) ->
-                    let va = values[a]
-
-                    match f with
-                    | Exp -> into a (fun p -> v[p])
-                    | Log -> into a (fun p -> 1.0 / va[p])
-                    | Sin -> into a (fun p -> Math.Cos va[p])
-                    | Cos -> into a (fun p -> -(Math.Sin va[p]))
-                    | Tanh -> into a (fun p -> 1.0 - v[p] * v[p])
-                    | Sqrt -> into a (fun p -> 0.5 / v[p])
-                    | Abs -> into a (fun p -> float (Math.Sign va[p]))
-                    | Sign -> ()
-                | Const _
-                | Coord _
-                | NormalComponent _
-                | ObservedValue -> ()
+                backward i jetAdjoints parameterGradient
 
     /// Where point p first turns non-finite: the first instruction whose value is NaN or infinite although its
     /// operands are finite, described with its operand values (after Forward).

@@ -56,7 +56,7 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
         }
 
     let dir = temp ()
-    let o = MultiSolution.run settings dir 2 ignore
+    let o = MultiSolutionRun.run settings dir 2 ignore
     // 2 PINN strategies × 2 budgets + 1 classical row
     Assert.Equal(5, o.Rows.Length)
     let newton = o.Rows |> List.find (fun r -> r.Strategy = "newton-sweep")
@@ -72,7 +72,7 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
         Assert.True(r.Seconds > 0.0)
 
     Assert.True(File.Exists(Path.Combine(dir, "paper-pde_k=2", "bounces", "seed-0", "run-costs.json")))
-    let again = MultiSolution.run settings dir 2 ignore
+    let again = MultiSolutionRun.run settings dir 2 ignore
 
     let strip (rows: MultiSolution.Row list) =
         rows |> List.map (fun r -> { r with Seconds = 0.0 })
@@ -89,8 +89,8 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
     )
 
     let path = CompareReport.multiSolutionFile dir
-    File.WriteAllText(path, (MultiSolution.toJson o).ToJsonString())
-    let classicalBack, rowsBack = MultiSolution.read path
+    MultiSolutionFile.write path o
+    let classicalBack, rowsBack = MultiSolutionFile.read path
     Assert.Equal<(string * string list) list>(o.Classical, classicalBack)
     Assert.Equal<MultiSolution.Row list>(o.Rows, rowsBack)
     let html = File.ReadAllText(CompareReport.write dir)

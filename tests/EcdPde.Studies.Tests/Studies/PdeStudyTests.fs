@@ -228,7 +228,7 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
                 Seconds = 2.0
                 Evaluations = 101L
             }
-            : MultiSolution.RunCost))
+            : RunCosts.RunCost))
         |> Map.ofList
 
     let tally =

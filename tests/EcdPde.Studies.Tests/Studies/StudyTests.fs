@@ -182,7 +182,7 @@ let ``a study file reads back into the same study`` () =
 
     File.WriteAllText(
         path,
-        """{ "name": "file-study", "seeds": 2, "steps": 500, "precision": "float32", "seed": 9,
+        """{ "format": "ecdpde-study/1", "name": "file-study", "seeds": 2, "steps": 500, "precision": "float32", "seed": 9,
              "problems": [ { "name": "q", "function": "quadratic", "dim": 2, "starts": { "uniform": [-1, 1, 4] }, "target": 1e-6 } ],
              "solvers": [ { "label": "bbi", "stages": [ { "optimizer": "bbi", "settings": { "lr": "0.01", "v0": "0" } } ] } ] }"""
     )

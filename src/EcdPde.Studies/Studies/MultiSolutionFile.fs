@@ -1,0 +1,187 @@
+/// multi-solution.json: the multi-solution study's result (its settings, the classical solutions per problem and
+/// every row), one record type written and read through JsonFile with the format tag "ecdpde-multi-solution/1".
+module EcdPde.Studies.MultiSolutionFile
+
+open System.Collections.Generic
+open EcdPde.Studies.MultiSolution
+
+/// The format tag of multi-solution.json.
+let format = "ecdpde-multi-solution/1"
+
+/// A problem of the study's settings.
+type ProblemEntry =
+    { Function: string; StepsPerRun: int64 }
+
+/// A strategy of the study's settings: its label, its kind, and the fields of that kind.
+type StrategyEntry =
+    {
+        Label: string
+        /// bounces, bounces+deflation, restarts or classical-newton.
+        Kind: string
+        /// restarts: the optimizer and its settings (null for the other kinds).
+        Optimizer: string option
+        Settings: Dictionary<string, string> option
+        /// classical-newton: the constant guesses (null for the other kinds).
+        Guesses: float list option
+    }
+
+/// The study's settings.
+type SettingsEntry =
+    {
+        Problems: ProblemEntry list
+        Strategies: StrategyEntry list
+        BudgetsRuns: int list
+        Seeds: int
+        DistinctThreshold: float
+        MatchTolerance: float
+    }
+
+/// The classical solutions of a problem.
+type ClassicalEntry =
+    {
+        Problem: string
+        Solutions: string list
+    }
+
+/// A distinct solution's nearest classical solution.
+type NearestEntry =
+    {
+        Classical: string
+        RelativeL2Distance: float
+    }
+
+/// A row of the result (see MultiSolution.Row).
+type RowEntry =
+    {
+        Problem: string
+        Strategy: string
+        Seed: int
+        BudgetRuns: int option
+        BudgetSteps: int64 option
+        RunsUsed: int
+        Converged: int
+        Distinct: int
+        Matched: string list
+        Nearest: NearestEntry list
+        Seconds: float
+        Evaluations: int64
+    }
+
+/// multi-solution.json.
+type MultiSolutionResult =
+    {
+        Format: string
+        Name: string
+        Settings: SettingsEntry
+        Classical: ClassicalEntry list
+        Rows: RowEntry list
+        Seconds: float
+    }
+
+let private strategyEntry (st: StrategySpec) =
+    let entry kind =
+        {
+            Label = st.Label
+            Kind = kind
+            Optimizer = None
+            Settings = None
+            Guesses = None
+        }
+
+    match st.Strategy with
+    | Bounces -> entry "bounces"
+    | BouncesDeflation -> entry "bounces+deflation"
+    | Restarts(optimizer, settings) ->
+        let d = Dictionary<string, string>()
+
+        for k, v in settings do
+            d[k] <- v
+
+        { entry "restarts" with
+            Optimizer = Some optimizer
+            Settings = Some d
+        }
+    | ClassicalNewton guesses ->
+        { entry "classical-newton" with
+            Guesses = Some guesses
+        }
+
+let private settingsEntry (s: Settings) =
+    {
+        Problems =
+            s.Problems
+            |> List.map (fun p ->
+                ({
+                    Function = p.Function
+                    StepsPerRun = p.StepsPerRun
+                }
+                : ProblemEntry))
+        Strategies = s.Strategies |> List.map strategyEntry
+        BudgetsRuns = s.Budgets
+        Seeds = s.Seeds
+        DistinctThreshold = s.Threshold
+        MatchTolerance = s.MatchTolerance
+    }
+
+let private rowEntry (r: Row) : RowEntry =
+    {
+        Problem = r.Problem
+        Strategy = r.Strategy
+        Seed = r.Seed
+        BudgetRuns = r.BudgetRuns
+        BudgetSteps = r.BudgetSteps
+        RunsUsed = r.RunsUsed
+        Converged = r.Converged
+        Distinct = r.Distinct
+        Matched = r.Matched
+        Nearest =
+            r.Nearest
+            |> List.map (fun (name, d) ->
+                ({
+                    Classical = name
+                    RelativeL2Distance = d
+                }
+                : NearestEntry))
+        Seconds = r.Seconds
+        Evaluations = r.Evaluations
+    }
+
+let private row (r: RowEntry) : Row =
+    {
+        Problem = r.Problem
+        Strategy = r.Strategy
+        Seed = r.Seed
+        BudgetRuns = r.BudgetRuns
+        BudgetSteps = r.BudgetSteps
+        RunsUsed = r.RunsUsed
+        Converged = r.Converged
+        Distinct = r.Distinct
+        Matched = r.Matched
+        Nearest = r.Nearest |> List.map (fun n -> n.Classical, n.RelativeL2Distance)
+        Seconds = r.Seconds
+        Evaluations = r.Evaluations
+    }
+
+/// The file record of an outcome.
+let ofOutcome (o: Outcome) =
+    {
+        Format = format
+        Name = o.Settings.Name
+        Settings = settingsEntry o.Settings
+        Classical =
+            o.Classical
+            |> List.map (fun (problem, names) -> ({ Problem = problem; Solutions = names }: ClassicalEntry))
+        Rows = o.Rows |> List.map rowEntry
+        Seconds = o.Seconds
+    }
+
+/// Writes multi-solution.json atomically.
+let write (path: string) (o: Outcome) =
+    EcdPde.Runs.JsonFile.write path (ofOutcome o)
+
+/// Reads the classical solutions per problem and the rows back from multi-solution.json (ResultFileException naming
+/// the file and the problem when it cannot).
+let read (path: string) =
+    let file = EcdPde.Runs.JsonFile.read<MultiSolutionResult> format path
+
+    file.Classical |> List.map (fun c -> c.Problem, c.Solutions), file.Rows |> List.map row

@@ -1,0 +1,208 @@
+/// The study file (`study.json`, see docs/studies.md): a study as one record type written and read through JsonFile
+/// with the format tag "ecdpde-study/1". Written by hand or by `ecdpde compare` (the study it ran, beside its cells);
+/// the fields marked optional may be left out.
+module EcdPde.Studies.StudyFile
+
+open System.Collections.Generic
+open System.Text.Json
+open System.Text.Json.Serialization
+open EcdPde.Studies.Study
+
+/// The format tag of a study file.
+let format = "ecdpde-study/1"
+
+/// Where a problem's runs start: exactly one of the three.
+[<CLIMutable>]
+type StartsEntry =
+    {
+        /// Every start at this point (one value: every coordinate).
+        [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
+        Fixed: float list option
+        /// [lo, hi, count]: starts uniform in [lo, hi]ⁿ.
+        [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
+        Uniform: float list option
+        /// Network initializations (PDE problems).
+        [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
+        Initializations: int option
+    }
+
+/// A problem.
+[<CLIMutable>]
+type ProblemEntry =
+    {
+        [<JsonRequired>]
+        Name: string
+        [<JsonRequired>]
+        Function: string
+        /// Optional for a PDE problem.
+        Dim: int option
+        [<JsonRequired>]
+        Starts: StartsEntry
+        [<JsonRequired>]
+        Target: float
+    }
+
+/// A stage of a solver.
+[<CLIMutable>]
+type StageEntry =
+    {
+        [<JsonRequired>]
+        Optimizer: string
+        /// Optional: hyperparameters by name (strings or numbers).
+        Settings: Dictionary<string, JsonElement> option
+        /// Optional: 1 when left out.
+        Share: float option
+    }
+
+/// A solver.
+[<CLIMutable>]
+type SolverEntry =
+    {
+        [<JsonRequired>]
+        Label: string
+        [<JsonRequired>]
+        Stages: StageEntry list
+    }
+
+/// study.json.
+[<CLIMutable>]
+type StudyEntry =
+    {
+        [<JsonRequired>]
+        Format: string
+        [<JsonRequired>]
+        Name: string
+        [<JsonRequired>]
+        Seeds: int
+        [<JsonRequired>]
+        Steps: int64
+        /// Optional: float64 when left out.
+        Precision: string option
+        /// Optional: 0 when left out.
+        Seed: uint64 option
+        /// Optional: no wall-clock limit when left out.
+        [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
+        WallSeconds: float option
+        [<JsonRequired>]
+        Problems: ProblemEntry list
+        [<JsonRequired>]
+        Solvers: SolverEntry list
+    }
+
+let private startsEntry (starts: Starts) =
+    let none =
+        {
+            Fixed = None
+            Uniform = None
+            Initializations = None
+        }
+
+    match starts with
+    | Fixed xs -> { none with Fixed = Some xs }
+    | Uniform(lo, hi, count) ->
+        { none with
+            Uniform = Some [ lo; hi; float count ]
+        }
+    | Initializations n -> { none with Initializations = Some n }
+
+let private stageEntry (st: Stage) =
+    let settings = Dictionary<string, JsonElement>()
+
+    for k, v in st.Settings do
+        settings[k] <- JsonSerializer.SerializeToElement v
+
+    {
+        Optimizer = st.Optimizer
+        Settings = Some settings
+        Share = Some st.Share
+    }
+
+/// The file record of a study.
+let ofStudy (study: Study) =
+    {
+        Format = format
+        Name = study.Name
+        Seeds = study.Seeds
+        Steps = study.Steps
+        Precision = Some study.Precision
+        Seed = Some study.Seed
+        WallSeconds = study.WallSeconds
+        Problems =
+            study.Problems
+            |> List.map (fun p ->
+                {
+                    Name = p.Name
+                    Function = p.Function
+                    Dim = Some p.Dim
+                    Starts = startsEntry p.Starts
+                    Target = p.Target
+                })
+        Solvers =
+            study.Solvers
+            |> List.map (fun s ->
+                {
+                    Label = s.Label
+                    Stages = s.Stages |> List.map stageEntry
+                })
+    }
+
+let private starts (path: string) (e: StartsEntry) =
+    match e.Initializations, e.Fixed, e.Uniform with
+    | Some n, _, _ -> Initializations n
+    | None, Some xs, _ -> Fixed xs
+    | None, None, Some [ lo; hi; count ] -> Uniform(lo, hi, int count)
+    | None, None, Some _ -> invalidArg "study" (sprintf "%s: 'uniform' needs [lo, hi, count]" path)
+    | None, None, None ->
+        invalidArg "study" (sprintf "%s: 'starts' needs 'fixed', 'uniform' or 'initializations'" path)
+
+let private problem (path: string) (p: ProblemEntry) : Problem =
+    {
+        Name = p.Name
+        Function = p.Function
+        Dim =
+            match p.Dim with
+            | Some d -> d
+            | None when PdeProblem.isPde p.Function -> 0
+            | None -> invalidArg "study" (sprintf "%s: field 'dim' is missing" path)
+        Starts = starts path p.Starts
+        Target = p.Target
+    }
+
+let private stage (st: StageEntry) : Stage =
+    {
+        Optimizer = st.Optimizer
+        Settings =
+            match st.Settings with
+            | Some s -> [ for KeyValue(k, v) in s -> k, v.ToString() ]
+            | None -> []
+        Share = st.Share |> Option.defaultValue 1.0
+    }
+
+/// The study of a file record (`path` for messages).
+let toStudy (path: string) (e: StudyEntry) : Study =
+    {
+        Name = e.Name
+        Problems = e.Problems |> List.map (problem path)
+        Solvers =
+            e.Solvers
+            |> List.map (fun s ->
+                ({
+                    Label = s.Label
+                    Stages = s.Stages |> List.map stage
+                }
+                : Solver))
+        Seeds = e.Seeds
+        Steps = e.Steps
+        WallSeconds = e.WallSeconds
+        Precision = e.Precision |> Option.defaultValue "float64"
+        Seed = e.Seed |> Option.defaultValue 0UL
+    }
+
+/// Writes a study file atomically.
+let write (study: Study) (path: string) =
+    EcdPde.Runs.JsonFile.write path (ofStudy study)
+
+/// Reads a study file (ResultFileException naming the file and the problem when it cannot; ArgumentException naming
+/// the field for bad starts or a missing dimension).
+let read (path: string) =
+    EcdPde.Runs.JsonFile.read<StudyEntry> format path |> toStudy path
