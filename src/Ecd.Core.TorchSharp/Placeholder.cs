@@ -1,0 +1,4 @@
+namespace Ecd.Core.TorchSharp;
+
+/// <summary>x</summary>
+public static class Placeholder { }
