@@ -1,4 +1,0 @@
-namespace Ecd.Core.TorchSharp;
-
-/// <summary>x</summary>
-public static class Placeholder { }
