@@ -62,29 +62,29 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
     /// <summary>
     /// One step: calls <paramref name="closure"/> (which must clear the gradients, compute the loss and call
     /// backward), then updates the parameters in place. Returns the closure's loss; the diagnostics are in
-    /// <see cref="LastReport"/>.
+    /// <see cref="LastReport"/>. The closure runs inside a dispose scope: every tensor it creates (activations,
+    /// intermediate results) is disposed when the step ends, except the returned loss, which moves to the caller's
+    /// scope. Keep nothing else the closure creates.
     /// </summary>
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        var (report, loss) = Advance(closure);
+        var (report, loss) = Advance(closure, keepLoss: true);
         LastReport = report;
-        return loss;
+        return loss!;
     }
 
-    /// <summary>Like <c>step</c>, returning the step's diagnostics (the loss tensor is disposed).</summary>
+    /// <summary>Like <c>step</c>, returning the step's diagnostics; the loss is disposed with the closure's other tensors.</summary>
     public StepReport Step(Func<Tensor>? closure)
     {
-        var (report, loss) = Advance(closure);
+        var (report, _) = Advance(closure, keepLoss: false);
         LastReport = report;
-        loss?.Dispose();
         return report;
     }
 
     /// <summary>Evaluates the closure at the current parameters and reports the diagnostics, without changing the state.</summary>
     public StepReport Measure(Func<Tensor> closure)
     {
-        var (value, loss) = Evaluate(closure);
-        loss.Dispose();
+        var (value, _) = Evaluate(closure, keepLoss: false);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var g = Gradients(out bool finite);
@@ -96,10 +96,10 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
     /// <summary>Whether a step needs the loss value (and so a closure).</summary>
     private protected virtual bool NeedsLoss => true;
 
-    private (StepReport, Tensor) Advance(Func<Tensor>? closure)
+    private (StepReport, Tensor?) Advance(Func<Tensor>? closure, bool keepLoss)
     {
         bool withoutLoss = closure is null && !NeedsLoss;
-        var (value, loss) = withoutLoss ? (double.NaN, null!) : Evaluate(closure);
+        var (value, loss) = withoutLoss ? (double.NaN, null) : Evaluate(closure, keepLoss);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var g = Gradients(out bool finite);
@@ -110,18 +110,21 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
         return (Update(value, g), loss);
     }
 
-    private (double, Tensor) Evaluate(Func<Tensor>? closure)
+    private (double, Tensor?) Evaluate(Func<Tensor>? closure, bool keepLoss)
     {
         if (closure is null)
             throw new ArgumentNullException(nameof(closure),
                 $"{Name} needs the loss value: call step(closure) with a closure that clears the gradients, computes the loss and calls backward()");
+        using var scope = NewDisposeScope();
         Tensor loss;
         using (enable_grad())
             loss = closure() ?? throw new InvalidOperationException("the closure returned null instead of the loss");
         if (loss.numel() != 1)
             throw new InvalidOperationException($"the closure must return a scalar loss; it returned shape [{string.Join(", ", loss.shape)}]");
-        using var scope = NewDisposeScope();
-        return (loss.detach().to(ScalarType.Float64).item<double>(), loss);
+        double value = loss.detach().to(ScalarType.Float64).item<double>();
+        if (keepLoss)
+            loss.MoveToOuterDisposeScope();
+        return (value, keepLoss ? loss : null);
     }
 
     /// <summary>∇F per parameter (a copy, so weight decay does not change <c>p.grad</c>); null grads are zeros.</summary>
