@@ -1,11 +1,12 @@
-// Ecd.Core.TorchSharp.Bbi on an ordinary TorchSharp model (the snippet of docs/torchsharp.md).
-// Fits sin(x) on [-3, 3] with a 1 → 32 → 32 → 1 tanh network; exits with 1 if the loss did not drop 10-fold.
+// Ecd.Core.TorchSharp.Bbi on an ordinary TorchSharp model: fits sin(x) on [-3, 3] with a 1 → 32 → 32 → 1 tanh
+// network and exits with 1 if the loss did not drop 10-fold. The part between the snippet markers is the C# snippet
+// of docs/torchsharp.md, line for line (a test in tests/Ecd.Core.TorchSharp.Tests checks it).
+// <doc-snippet>
 using Ecd.Core.Optimizers;
 using Ecd.Core.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2000;
 torch.manual_seed(0);
 var model = nn.Sequential(
     ("hidden1", nn.Linear(1, 32)), ("act1", nn.Tanh()),
@@ -28,7 +29,7 @@ Tensor Closure()
 }
 
 double first = double.NaN, last = double.NaN;
-for (int step = 0; step < steps; step++)
+for (int step = 0; step < 2000; step++)
 {
     using var loss = optimizer.step(Closure);   // tensors made inside the closure are freed by the step
     var r = optimizer.LastReport;                // the core's StepReport: energy, momentum, bounces, …
@@ -39,11 +40,12 @@ for (int step = 0; step < steps; step++)
         Console.WriteLine($"step {step,5}  loss {last:E3}  E {r.Energy:F6}  |π| {r.MomentumNorm:E2}  {r.Status} {r.Events}");
 }
 
-// Checkpoint: the module's weights and the optimizer's state (bit-identical resume).
-string dir = Path.Combine(Path.GetTempPath(), "ecd-torchsharp-bbi");
-Directory.CreateDirectory(dir);
+// Checkpoint: the module's weights and the optimizer's state (resuming from both is bit-identical).
+string dir = Directory.CreateTempSubdirectory("ecd-torchsharp-bbi").FullName;
 model.save(Path.Combine(dir, "model.bin"));
 optimizer.save_state_dict(Path.Combine(dir, "bbi.state"));
+// </doc-snippet>
 
-Console.WriteLine($"loss {first:E3} → {last:E3} after {steps} steps ({optimizer.Steps} counted)");
+Console.WriteLine($"loss {first:E3} → {last:E3} after {optimizer.Steps} steps; checkpoint in {dir}");
+Directory.Delete(dir, recursive: true);
 return last < first / 10 ? 0 : 1;
