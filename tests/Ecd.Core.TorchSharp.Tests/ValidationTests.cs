@@ -101,3 +101,37 @@ public class ValidationTests
         Assert.Throws<NotSupportedException>(() => bbi.add_param_group(new EcdParamGroup(Params())));
     }
 }
+
+/// <summary>Construction by name, as a command line does it.</summary>
+public class ByNameTests
+{
+    [Fact]
+    public void Create_by_name_with_bound_options()
+    {
+        var ps = new[] { new Parameter(tensor(new double[] { 1, 2 })) };
+        var options = HyperparameterBinder.Bind<EcdSepOptions>([new("lr", "0.1"), new("eta", "2"), new("gamma", "0.5")]);
+        using var opt = TorchOptimizers.Create("ECDSep", options, ps, 3);
+        Assert.IsType<EcdSep>(opt);
+        Assert.Equal("ecdsep", opt.Name);
+        Assert.Equal(typeof(GdmOptions), TorchOptimizers.OptionsType("gdm"));
+        var e = Assert.Throws<ArgumentException>(() => TorchOptimizers.Create("adam", options, ps));
+        Assert.Contains("bbi, ecdsep, gdm", e.Message);
+        e = Assert.Throws<ArgumentException>(() => TorchOptimizers.Create("bbi", options, ps));
+        Assert.Contains("BbiOptions", e.Message);
+    }
+
+    [Fact]
+    public void Core_objective_closure_checks_the_vector()
+    {
+        var f = new Ecd.Core.Objectives.Zakharov<double>(3);
+        Assert.Throws<ArgumentException>(() => TorchOptimizers.Closure<double>(f, new Parameter(tensor(new double[] { 1, 2 }))));
+        Assert.Throws<ArgumentException>(() => TorchOptimizers.Closure<float>(new Ecd.Core.Objectives.Zakharov<float>(2),
+            new Parameter(tensor(new double[] { 1, 2 }))));
+        var p = new Parameter(tensor(new double[] { 1, 2, 3 }));
+        var closure = TorchOptimizers.Closure<double>(f, p);
+        var g = new double[3];
+        double expected = f.Evaluate(new double[] { 1, 2, 3 }, g);
+        Assert.Equal(expected, closure().item<double>());
+        Assert.Equal(g, p.grad!.data<double>().ToArray());
+    }
+}

@@ -69,26 +69,12 @@ public sealed class Problem : IDisposable
         return Enumerable.Range(0, n).Select(_ => scale * (2 * rng.NextDouble() - 1)).ToArray();
     }
 
-    /// <summary>The core's own synthetic function, evaluated on the host and fed to autograd's slots (p.grad).</summary>
+    /// <summary>The core's own synthetic function, evaluated on the host and fed to p.grad (<see cref="TorchOptimizers.Closure{T}"/>).</summary>
     private static Problem Synthetic(string name, SyntheticFunction<double> f, double[] x0)
     {
         var module = new Vector(x0);
-        return new Problem(name, module, pr =>
-        {
-            var p = pr.Parameters[0];
-            var x = p.detach().cpu().data<double>().ToArray();
-            var g = new double[x.Length];
-            double value = f.Evaluate(x, g);
-            using (no_grad())
-            {
-                var gt = tensor(g).to(p.device);
-                if (p.grad is null)
-                    p.grad = gt;
-                else
-                    p.grad.copy_(gt);
-            }
-            return tensor(value);
-        }, core: f);
+        var closure = TorchOptimizers.Closure<double>(f, module.parameters().Single());
+        return new Problem(name, module, _ => closure(), core: f);
     }
 
     /// <summary>A 2 → 8 → 8 → 1 tanh network fitting sin(πx)cos(πy) at 32 points (mean squared error).</summary>
