@@ -121,7 +121,7 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
             loss = closure() ?? throw new InvalidOperationException("the closure returned null instead of the loss");
         if (loss.numel() != 1)
             throw new InvalidOperationException($"the closure must return a scalar loss; it returned shape [{string.Join(", ", loss.shape)}]");
-        double value = loss.detach().to(ScalarType.Float64).item<double>();
+        double value = ParameterSet.Item<double>(loss.detach().to(ScalarType.Float64));
         if (keepLoss)
             loss.MoveToOuterDisposeScope();
         return (value, keepLoss ? loss : null);
@@ -164,7 +164,7 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
             loss += 0.5 * wd * ParameterSet.NormSquared(Set.Params, i => Set.GroupOf[i] == group);
             for (int i = 0; i < g.Length; i++)
                 if (Set.GroupOf[i] == group)
-                    g[i].add_(Set.Params[i].detach().mul(wd));
+                    AddInPlace(g[i], Times(Set.Params[i].detach(), wd));
         }
         return loss;
     }
@@ -172,15 +172,51 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
     /// <summary>Does any group have weight decay?</summary>
     private protected bool HasWeightDecay => Set.Groups.Any(g => (g.Options.WeightDecay ?? 0.0) != 0);
 
+    // Every scalar operand goes through an explicitly disposed Scalar. TorchSharp's implicit double → Scalar
+    // conversion makes a native object that no dispose scope frees; left to the finalizer, such small objects sit
+    // between the large activation buffers in the native heap and resident memory grew by megabytes per step
+    // (see docs/torchsharp.md, Memory).
+
+    /// <summary>α·x as a new tensor (α rounded to x's dtype).</summary>
+    private protected static Tensor Times(Tensor x, double alpha)
+    {
+        using var a = alpha.ToScalar();
+        return x.mul(a);
+    }
+
+    /// <summary>x ← α·x in place.</summary>
+    private protected static void Scale(Tensor x, double alpha)
+    {
+        using var a = alpha.ToScalar();
+        x.mul_(a);
+    }
+
+    /// <summary>
+    /// y ← y + x. TorchSharp's <c>add_(Tensor)</c> passes alpha = 1 through an implicit, never disposed Scalar; this
+    /// passes a disposed one (alpha = 1 makes the sum exactly y + x, as in the core).
+    /// </summary>
+    private protected static Tensor AddInPlace(Tensor y, Tensor x)
+    {
+        using var one = 1.0.ToScalar();
+        return y.add_(x, one);
+    }
+
+    /// <summary>y + x as a new tensor (see <see cref="AddInPlace"/>).</summary>
+    private protected static Tensor Plus(Tensor y, Tensor x)
+    {
+        using var one = 1.0.ToScalar();
+        return y.add(x, one);
+    }
+
     /// <summary>y ← y + α·x as the core's <c>Vec.Axpy</c> (α rounded to the tensor's dtype, product then sum).</summary>
-    private protected static void Axpy(double alpha, Tensor x, Tensor y) => y.add_(x.mul(alpha));
+    private protected static void Axpy(double alpha, Tensor x, Tensor y) => AddInPlace(y, Times(x, alpha));
 
     /// <summary>y ← β·y + α·x as the core's <c>Vec.Axpby</c>.</summary>
     private protected static void Axpby(double alpha, Tensor x, double beta, Tensor y)
     {
         if (beta != 1.0)
-            y.mul_(beta);
-        y.add_(x.mul(alpha));
+            Scale(y, beta);
+        AddInPlace(y, Times(x, alpha));
     }
 
     /// <summary>A persistent copy of <paramref name="t"/> that survives the step's dispose scope.</summary>
@@ -198,7 +234,7 @@ public abstract class EcdOptimizer : torch.optim.Optimizer
         double n2 = ParameterSet.NormSquared(pi);
         double scale = n2 > 0 ? Math.Sqrt(p2 / n2) : 0.0;
         foreach (var t in pi)
-            t.mul_(scale);
+            Scale(t, scale);
     }
 
     // ----- state dict -----

@@ -194,12 +194,13 @@ public sealed class EcdSep : EcdOptimizer
         var zt = Set.FromHost(z, ScalarType.Float64);
         for (int i = 0; i < p.Length; i++)
         {
-            var sum = p[i].to(ScalarType.Float64).div(pnorm).add(zt[i].mul(nu));
+            using var norm = pnorm.ToScalar();
+            var sum = Plus(p[i].to(ScalarType.Float64).div(norm), Times(zt[i], nu));
             p[i].copy_(sum);
         }
         double q = Math.Sqrt(ParameterSet.NormSquared(p));
         foreach (var t in p)
-            t.mul_(pnorm / q);
+            Scale(t, pnorm / q);
     }
 
     private protected override Tensor[]? StateTensors() => _momentum;

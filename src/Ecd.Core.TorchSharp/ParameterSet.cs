@@ -87,7 +87,19 @@ internal sealed class ParameterSet
             return 0.0;
         var all = parts.Count == 1 ? parts[0] : cat(parts, 0);
         // cumsum adds one element after the other in float64 (on the CPU): the core's loop, bit for bit.
-        return all.cumsum(0).select(0, all.shape[0] - 1).item<double>();
+        return Item<double>(all.cumsum(0).select(0, all.shape[0] - 1));
+    }
+
+    /// <summary>
+    /// The value of a one-element tensor. Unlike <c>item&lt;T&gt;()</c>, this disposes the accessor it reads through
+    /// (an undisposed accessor kept native memory until the finalizer ran; see docs/torchsharp.md, Memory).
+    /// </summary>
+    public static T Item<T>(Tensor t)
+        where T : unmanaged
+    {
+        using var host = t.cpu();
+        using var accessor = host.data<T>();
+        return accessor[0];
     }
 
     /// <summary>|a|² over the selected parameters.</summary>
@@ -103,7 +115,7 @@ internal sealed class ParameterSet
             var f = isfinite(t).all();
             ok = ok is null ? f : ok.logical_and(f.to(ok.device));
         }
-        return ok is null || ok.item<bool>();
+        return ok is null || Item<bool>(ok);
     }
 
     /// <summary>

@@ -87,7 +87,7 @@ public sealed class TorchObjective<T> : IObjective<T>
             loss = _loss();
             loss.backward();
         }
-        double value = loss.detach().to(ScalarType.Float64).item<double>();
+        double value = ParameterSet.Item<double>(loss.detach().to(ScalarType.Float64));
         int offset = 0;
         foreach (var p in _parameters)
         {
