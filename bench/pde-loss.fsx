@@ -4,8 +4,7 @@
 // float type. Prints the median milliseconds of one loss-and-gradient evaluation of each.
 // Build first: dotnet build -c Release && dotnet build -c Release bench/EcdPde.Bench
 // Run: dotnet fsi bench/pde-loss.fsx [small|paper] [threads] [float32|float64]
-#r "../src/Pde.FSharp/bin/Release/net10.0/Ecd.Core.dll"
-#r "../src/Pde.FSharp/bin/Release/net10.0/Pde.FSharp.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 #r "EcdPde.Bench/bin/Release/net10.0/EcdPde.Bench.dll"
 
 open System

@@ -1,13 +1,12 @@
 // A discovery problem written as a script: `ecdpde discover examples/discover-script.fsx` evaluates this file and
-// takes its `example` (ecdpde references Ecd.Core and Pde.FSharp itself; the #r lines are for editors and for
+// takes its `example` (ecdpde references the toolkit itself; the #load line is for editors and for
 // `dotnet fsi` after `dotnet build -c Release`).
-#r "../src/Pde.FSharp/bin/Release/net10.0/Ecd.Core.dll"
-#r "../src/Pde.FSharp/bin/Release/net10.0/Pde.FSharp.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 
 open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Classical
-open Pde.FSharp.Discovery
+open Pde.Discovery
 
 // Bratu's problem at λ = 5 (two solutions: classical max u 0.557 and 2.846), written out with the builder the
 // built-in examples use: domain, residual, gate, boundary value, probes, the classical check on the grid, defaults.
@@ -35,4 +34,4 @@ let example =
             |> List.map (fun s ->
                 sprintf "finite differences, max u = %.4f" (Array.max s),
                 grid |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
-        (Examples.bratu Examples.Default lambda).Defaults
+        (BuiltInExamples.bratu Examples.Default lambda).Defaults

@@ -1,7 +1,7 @@
 // Driving EcdPde's optimizer core from an F# script: the same seeded BBI run twice, a checkpoint in the
 // middle, and a bit-identical continuation. Build first: dotnet build -c Release
 // Run: dotnet fsi examples/optimizer-api.fsx
-#r "../src/Ecd.Core.CSharp/bin/Release/net10.0/Ecd.Core.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 
 open System
 open System.IO

@@ -3,8 +3,7 @@
 // train again on the deflated loss L·(1/‖u − u₁‖² + 1); the second run ends at the other solution. Both are checked
 // against the classical radial boundary-value problem (shooting + finite differences).
 // Build first: dotnet build -c Release      Run: dotnet fsi examples/paper-pde-deflation.fsx   (about a minute)
-#r "../src/Pde.FSharp/bin/Release/net10.0/Ecd.Core.dll"
-#r "../src/Pde.FSharp/bin/Release/net10.0/Pde.FSharp.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 
 open System
 open Ecd.Core.Engine
@@ -18,7 +17,7 @@ open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
 open Pde.FSharp.Classical
-open Pde.FSharp.Discovery
+open Pde.Discovery
 
 let k = 2.0
 let u = field "u"

@@ -1,8 +1,7 @@
 // A PDE written like mathematics and solved with a physics-informed network: −Δu = 2π² sin(πx) sin(πy) on the
 // unit square, u = 0 on the boundary (exact solution sin(πx) sin(πy)).
 // Build first: dotnet build -c Release      Run: dotnet fsi examples/poisson.fsx
-#r "../src/Pde.FSharp/bin/Release/net10.0/Ecd.Core.dll"
-#r "../src/Pde.FSharp/bin/Release/net10.0/Pde.FSharp.dll"
+#load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 
 open Ecd.Core.Engine
 open Pde.FSharp.Language

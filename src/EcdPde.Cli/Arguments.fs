@@ -1,156 +1,220 @@
-/// The command line as Argu unions, with the help text beside each case.
+/// The command line as Argu unions, with the help text beside each case: one top-level union whose cases are the
+/// verbs (subcommands) and the options every verb shares (`--threads`, `--out`, `--seed`, `--quiet`, inherited, so
+/// they are spelled the same and may stand before or after the verb). Closed choices are unions, so Argu checks them
+/// and lists them in the help.
 module EcdPde.Cli.Arguments
 
+open System
 open Argu
+open Ecd.Core.Objectives
+open Ecd.Core.Optimizers
+
+/// `--precision`.
+[<RequireQualifiedAccess>]
+type Precision =
+    | Float64
+    | Float32
+
+/// `drift … --noise`.
+[<RequireQualifiedAccess>]
+type Noise =
+    | None
+    | Gradient
+    | Momentum
+
+/// `drift trace|find --method`.
+[<RequireQualifiedAccess>]
+type DriftMethod =
+    | Leapfrog
+    | Euler
+    | Bbi
+    | Ecdsep
+
+/// `reproduce EXPERIMENT`.
+[<RequireQualifiedAccess>]
+type Experiment =
+    | Ackley
+    | Zakharov
+    | Two_Basin
+    | Drift
+    | All
+
+let private optimizerNames () =
+    String.Join(" | ", OptimizerCatalog.Names)
+
+let private functionNames () =
+    String.Join(" | ", SyntheticFunctions.Catalogue |> Seq.map (fun (struct (name, _)) -> name))
 
 /// `ecdpde optimize …`
+[<RequireQualifiedAccess>]
 type OptimizeArgs =
     | [<Mandatory; Unique>] Optimizer of name: string
     | [<Mandatory; Unique>] Function of name: string
     | [<Unique>] Dim of n: int
     | [<Unique>] X0 of values: string
-    | Set of key_value: string
+    | Set of ``key=value``: string
     | [<Unique>] Steps of s: int64
-    | [<Unique>] Seed of k: uint64
-    | [<Unique>] Precision of p: string
+    | [<Unique>] Precision of Precision
     | [<Unique>] Trace of file: string
     | [<Unique>] Checkpoint of file: string
     | [<Unique>] Checkpoint_Every of steps: int64
     | Resume
-    | Quiet
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Optimizer _ -> "bbi | ecdsep | gdm | adam | adamw | lbfgs."
-            | Function _ -> "ackley | ackley002 | zakharov | two-basin | rosenbrock | rastrigin | quadratic."
+            | Optimizer _ -> optimizerNames () + " (`ecdpde list` shows every --set key)."
+            | Function _ -> functionNames () + "."
             | Dim _ -> "number of variables (default 2)."
             | X0 _ -> "starting point: one value for every coordinate, or V1,V2,… (default 1)."
             | Set _ -> "hyperparameter by its documented name, e.g. --set lr=0.01 (repeatable)."
-            | Steps _ -> "number of steps (default 1000)."
-            | Seed _ -> "seed of every random draw (default 0)."
+            | Steps _ -> "number of steps, at least 1 (default 1000)."
             | Precision _ -> "float64 (default) or float32."
-            | Trace _ -> "write a CSV trace (step,loss,energy,…; step 0 = the start)."
+            | Trace _ ->
+                "write a CSV trace (step,loss,energy,…; step 0 = the start); default with --out: OUT/trace.csv."
             | Checkpoint _ ->
-                "save the optimizer state to this file (atomically) every --checkpoint-every steps and at the end."
-            | Checkpoint_Every _ -> "checkpoint interval in steps (default 10000)."
-            | Resume -> "continue from the --checkpoint file if it exists (bit-identical continuation)."
-            | Quiet -> "no progress lines on stderr."
+                "save the optimizer state to this file (atomically) every --checkpoint-every steps and at the end; default with --out: OUT/state.json."
+            | Checkpoint_Every _ -> "checkpoint interval in steps, at least 1 (default 10000)."
+            | Resume ->
+                "continue from the checkpoint (--checkpoint or --out) if it exists (bit-identical continuation)."
 
 /// `ecdpde reproduce …`
+[<RequireQualifiedAccess>]
 type ReproduceArgs =
-    | [<MainCommand; Unique>] Experiment of name: string
+    | [<MainCommand; Unique>] Experiment of experiment: Experiment
     | [<Unique>] Starts of n: int
     | [<Unique>] Tries of n: int
     | [<Unique>] Runs of n: int
-    | [<Unique>] Seed of k: uint64
-    | [<Unique>] Out of dir: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Experiment _ -> "ackley | zakharov | two-basin | drift | all."
+            | Experiment _ -> "ackley | zakharov | two-basin | drift | all (default all)."
             | Starts _ -> "Ackley: number of random starts (default 100, the paper's)."
             | Tries _ -> "Ackley: tries per start (default 5, the authors')."
             | Runs _ -> "two-basin: number of runs (default 2000, the authors')."
-            | Seed _ -> "seed (default 2022)."
-            | Out _ -> "output folder for results.json and results.md (default out/reproduce)."
 
-/// `ecdpde drift trace|find|scaling …`: one union for the three modes; each option says where it applies.
+/// `ecdpde drift trace …`
 [<RequireQualifiedAccess>]
-type DriftArgs =
-    | [<MainCommand; Unique>] Mode of mode: string
-    | [<Unique>] Method of name: string
-    | [<Unique>] Methods of names: string
-    | [<Unique>] Function of name: string
-    | [<Unique>] Dim of n: int
-    | [<Unique>] X0 of values: string
-    | [<Unique>] P0 of values: string
-    | [<Unique>] Mass of m: float
-    | Set of key_value: string
-    | [<Unique>] Noise of channel: string
-    | [<Unique>] Sigma of s: float
+type DriftTraceArgs =
+    | [<Unique>] Method of DriftMethod
     | [<Unique>] Dt of dt: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Method _ -> "leapfrog (default) | euler | bbi | ecdsep."
+            | Dt _ -> "the step size (default 0.0025)."
+
+/// `ecdpde drift find …`
+[<RequireQualifiedAccess>]
+type DriftFindArgs =
+    | [<Unique>] Method of DriftMethod
     | [<Unique>] Dt_Lo of dt: float
     | [<Unique>] Dt_Hi of dt: float
-    | [<Unique>] Dts of values: string
-    | [<Unique>] Steps of n: int64
-    | [<Unique>] Horizon of t: float
-    | [<Unique>] Warmup of n: int64
-    | [<Unique>] Tail of fraction: float
-    | [<Unique>] Seed of k: uint64
     | [<Unique>] Seeds of n: int
     | [<Unique>] Tol of dt: float
     | [<Unique>] Scan of n: int
     | [<Unique>] Significance of z: float
-    | [<Unique>] Out of dir: string
-    | Quiet
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | DriftArgs.Mode _ ->
-                "trace (watch H(t) and ΔH(t)) | find (the dt* where the tail drift changes sign) | scaling (log-log slope of the drift)."
-            | DriftArgs.Method _ -> "trace, find: leapfrog (default) | euler | bbi | ecdsep."
-            | DriftArgs.Methods _ -> "scaling: comma-separated methods (default leapfrog,euler)."
-            | DriftArgs.Function _ ->
+            | Method _ -> "leapfrog (default) | euler | bbi | ecdsep."
+            | Dt_Lo _ -> "lower end of the bracket (default 0.0022)."
+            | Dt_Hi _ -> "upper end of the bracket (default 0.0028)."
+            | Seeds _ -> "runs per step size (default 20)."
+            | Tol _ -> "bisect until the bracket is narrower than this (default 1e-5)."
+            | Scan _ -> "interior points scanned when the ends do not bracket a flip (default 8)."
+            | Significance _ -> "a sign is significant when |mean| ≥ z·SE (default 2)."
+
+/// `ecdpde drift scaling …`
+[<RequireQualifiedAccess>]
+type DriftScalingArgs =
+    | [<Unique>] Methods of names: string
+    | [<Unique>] Dts of values: string
+    | [<Unique>] Horizon of t: float
+    | [<Unique>] Seeds of n: int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Methods _ ->
+                "comma-separated methods out of leapfrog, euler, bbi, ecdsep (default leapfrog,euler)."
+            | Dts _ -> "comma-separated step sizes (default 0.04,0.02,0.01,0.005)."
+            | Horizon _ ->
+                "fixed time span T, round(T/Δt) steps per run (default 10; or --steps for fixed steps)."
+            | Seeds _ -> "runs per step size (default 5)."
+
+/// `ecdpde drift trace|find|scaling …`: the modes are subcommands; the options they share are inherited, so they may
+/// stand before or after the mode.
+[<RequireQualifiedAccess>]
+type DriftArgs =
+    | [<CliPrefix(CliPrefix.None)>] Trace of ParseResults<DriftTraceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Find of ParseResults<DriftFindArgs>
+    | [<CliPrefix(CliPrefix.None)>] Scaling of ParseResults<DriftScalingArgs>
+    | [<Inherit; Unique>] Function of name: string
+    | [<Inherit; Unique>] Dim of n: int
+    | [<Inherit; Unique>] X0 of values: string
+    | [<Inherit; Unique>] P0 of values: string
+    | [<Inherit; Unique>] Mass of m: float
+    | [<Inherit>] Set of ``key=value``: string
+    | [<Inherit; Unique>] Noise of Noise
+    | [<Inherit; Unique>] Sigma of s: float
+    | [<Inherit; Unique>] Steps of n: int64
+    | [<Inherit; Unique>] Warmup of n: int64
+    | [<Inherit; Unique>] Tail of fraction: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Trace _ -> "watch H(t) and ΔH(t) of one run."
+            | Find _ -> "find the dt* where the tail drift changes sign (scan + bisection over seeds)."
+            | Scaling _ -> "log-log slope of the drift against Δt, per method."
+            | Function _ ->
                 "the potential U of leapfrog/euler and the objective of bbi/ecdsep (default quadratic: ½|x|², the toy oscillator)."
-            | DriftArgs.Dim _ -> "number of coordinates (default 2)."
-            | DriftArgs.X0 _ -> "start x (θ for the optimizers): one value or V1,V2,… (default 1,0)."
-            | DriftArgs.P0 _ -> "start p for leapfrog/euler: one value or V1,V2,… (default 0,1)."
-            | DriftArgs.Mass _ -> "mass m of H = |p|²/2m + U(x) for leapfrog/euler (default 0.35)."
-            | DriftArgs.Set _ ->
+            | Dim _ -> "number of coordinates (default 2)."
+            | X0 _ -> "start x (θ for the optimizers): one value or V1,V2,… (default 1,0)."
+            | P0 _ -> "start p for leapfrog/euler: one value or V1,V2,… (default 0,1)."
+            | Mass _ -> "mass m of H = |p|²/2m + U(x) for leapfrog/euler (default 0.35)."
+            | Set _ ->
                 "bbi/ecdsep hyperparameter, e.g. --set eta=1.2 (repeatable; drift defaults: consEn=false, no bounces; lr is Δt)."
-            | DriftArgs.Noise _ ->
+            | Noise _ ->
                 "none (default) | gradient (√Δt·σ·ξ added to each gradient) | momentum (√Δt·σ·ξ added to p after each step)."
-            | DriftArgs.Sigma _ -> "noise intensity σ (needed with --noise gradient|momentum)."
-            | DriftArgs.Dt _ -> "trace: the step size (default 0.0025)."
-            | DriftArgs.Dt_Lo _ -> "find: lower end of the bracket (default 0.0022)."
-            | DriftArgs.Dt_Hi _ -> "find: upper end of the bracket (default 0.0028)."
-            | DriftArgs.Dts _ -> "scaling: comma-separated step sizes (default 0.04,0.02,0.01,0.005)."
-            | DriftArgs.Steps _ ->
+            | Sigma _ -> "noise intensity σ (needed with --noise gradient|momentum)."
+            | Steps _ ->
                 "measured steps per run (default 1000; scaling: fixed steps at every Δt instead of --horizon)."
-            | DriftArgs.Horizon _ -> "scaling: fixed time span T, round(T/Δt) steps per run (default 10)."
-            | DriftArgs.Warmup _ -> "steps before E0 is re-based to H(t) (default 0)."
-            | DriftArgs.Tail _ -> "fraction of the measured steps forming the tail (default 0.2)."
-            | DriftArgs.Seed _ -> "base seed; run i uses a seed derived from it (default 0)."
-            | DriftArgs.Seeds _ -> "find, scaling: runs per step size (default 20 for find, 5 for scaling)."
-            | DriftArgs.Tol _ -> "find: bisect until the bracket is narrower than this (default 1e-5)."
-            | DriftArgs.Scan _ ->
-                "find: interior points scanned when the ends do not bracket a flip (default 8)."
-            | DriftArgs.Significance _ -> "find: a sign is significant when |mean| ≥ z·SE (default 2)."
-            | DriftArgs.Out _ -> "output folder for CSV, JSON and the HTML report (default out/drift/<mode>)."
-            | DriftArgs.Quiet -> "no progress lines on stderr."
+            | Warmup _ -> "steps before E0 is re-based to H(t) (default 0)."
+            | Tail _ -> "fraction of the measured steps forming the tail (default 0.2)."
 
 /// `ecdpde discover …`
 [<RequireQualifiedAccess>]
 type DiscoverArgs =
     | [<MainCommand; Unique>] Example of name: string
+    | Param of ``name=value``: string
     | [<Unique>] Runs of n: int
     | [<Unique>] Steps of s: int64
     | [<Unique>] Optimizer of name: string
-    | Set of key_value: string
+    | Set of ``key=value``: string
     | [<Unique>] Deflation_Optimizer of name: string
-    | Deflation_Set of key_value: string
+    | Deflation_Set of ``key=value``: string
     | [<Unique>] Deflation_Steps of s: int64
     | [<Unique>] Polish_Steps of s: int64
-    | [<Unique>] Seed of k: uint64
-    | [<Unique>] Threads of t: int
-    | [<Unique>] Out of dir: string
-    | [<Unique>] K of k: float
-    | [<Unique>] Lambda of lambda: float
-    | [<Unique>] Epsilon of epsilon: float
     | [<Unique>] Deflation_Rounds of n: int
     | [<Unique>] Deflation_Runs of n: int
     | Restarts
+    | Force
     | Full
-    | Quiet
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Example _ ->
-                "paper-pde (−Δu + u² = f_k on the unit disk), bratu (Δu + λe^u = 0 on the unit square) or allen-cahn (ε²Δu + u − u³ = 0 on the unit square)."
+                "a built-in example ("
+                + String.Join(", ", Pde.Discovery.BuiltInExamples.names)
+                + "; `ecdpde list` shows each with its parameters) or an F# script SCRIPT.fsx that binds `example`."
+            | Param _ ->
+                "a parameter of the example, name=value, e.g. --param k=5 (repeatable; paper-pde: k, bratu: lambda, allen-cahn: epsilon)."
             | Runs _ ->
                 "runs of the first ensemble: same initialization, different bounce seeds (default: the example's, 2–4)."
             | Steps _ -> "steps per run (default: the example's, 4000–6000)."
@@ -162,13 +226,6 @@ type DiscoverArgs =
             | Deflation_Steps _ -> "steps of every deflated run (default: the example's)."
             | Polish_Steps _ ->
                 "steps on the plain loss after each deflated run, so that minima made by the deflation slide back (default: the example's; allen-cahn 0)."
-            | Seed _ -> "seed of the initialization and of every bounce (default 0)."
-            | Threads _ -> "cores to use (default all)."
-            | Out _ ->
-                "output folder (default out/discover/<example>); rerunning there reads finished runs back."
-            | K _ -> "paper-pde: k (default 2; the paper's full size is 20)."
-            | Lambda _ -> "bratu: λ (default 6)."
-            | Epsilon _ -> "allen-cahn: ε (default 0.15: three solutions; below 0.142 more)."
             | Deflation_Rounds _ ->
                 "rounds of deflated runs after the first ensemble (default: the example's, 2–3; stops early when one finds nothing new)."
             | Deflation_Runs _ ->
@@ -176,7 +233,8 @@ type DiscoverArgs =
             | Full ->
                 "full size: paper-pde with the BBI paper's network, points, weights and optimizer (k 20, 2 million steps; days on a CPU — set --steps); bratu, allen-cahn with a 64×4 network, 4000 + 800 points, 5× the steps."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
-            | Quiet -> "no progress lines."
+            | Force ->
+                "start over when the output folder holds a discovery with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 
 /// `ecdpde report …`
 [<RequireQualifiedAccess>]
@@ -188,7 +246,7 @@ type ReportArgs =
         member a.Usage =
             match a with
             | Folder _ ->
-                "a run folder (what `ecdpde discover`, `ecdpde drift` or `ecdpde optimize --trace/--checkpoint` wrote; the kind is recognized from its files); writes FOLDER/report.html."
+                "a run folder (what `ecdpde discover`, `ecdpde drift` or `ecdpde optimize --out/--trace/--checkpoint` wrote; the kind is recognized from its files); writes FOLDER/report.html."
             | Figures ->
                 "also write the figures as standalone SVG files into FOLDER/figures (discovery folders: per solution heatmap, residual, surface; collocation points; loss; energy; all solutions in one grid)."
 
@@ -196,8 +254,6 @@ type ReportArgs =
 [<RequireQualifiedAccess>]
 type CompareArgs =
     | [<MainCommand; Unique>] Study of name_or_file: string
-    | [<Unique>] Out of dir: string
-    | [<Unique>] Parallel of n: int
     | Full
 
     interface IArgParserTemplate with
@@ -205,13 +261,24 @@ type CompareArgs =
             match a with
             | Study _ ->
                 "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
-            | Out _ ->
-                "output folder (default out/compare/<study>); a rerun there skips finished cells or runs."
-            | Parallel _ -> "cells (multi-solution: workflows) at a time (default: all cores)."
             | Full ->
                 "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
 
-/// Top level.
+/// `ecdpde list …`: with no option, everything.
+[<RequireQualifiedAccess>]
+type ListArgs =
+    | Functions
+    | Optimizers
+    | Examples
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Functions -> "the synthetic functions (optimize --function, drift --function)."
+            | Optimizers -> "the optimizers and every --set key."
+            | Examples -> "the discovery examples and their --param names, defaults and meaning."
+
+/// Top level: the verbs, and the options they share.
 type Command =
     | [<CliPrefix(CliPrefix.None)>] Optimize of ParseResults<OptimizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
@@ -219,7 +286,11 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
     | [<CliPrefix(CliPrefix.None)>] Discover of ParseResults<DiscoverArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
-    | [<CliPrefix(CliPrefix.None)>] List
+    | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
+    | [<Inherit; Unique>] Threads of n: int
+    | [<Inherit; Unique>] Out of dir: string
+    | [<Inherit; Unique>] Seed of k: uint64
+    | [<Inherit>] Quiet
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -235,4 +306,23 @@ type Command =
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
             | Report _ ->
                 "write a self-contained report.html for a discover, drift or optimize output folder (plots, settings, versions)."
-            | List -> "list functions, optimizers and their hyperparameters."
+            | List _ ->
+                "list functions, optimizers with their --set keys, and examples with their --param names."
+            | Threads _ ->
+                "cores to use, at least 1 (default all): discover (runs at a time), compare (cells or workflows at a time), reproduce ackley (cells at a time)."
+            | Out _ ->
+                "output folder (optimize: OUT/trace.csv and OUT/state.json; the others: default out/<verb>/…; a rerun there reads finished work back)."
+            | Seed _ -> "seed of every random draw (default 0; reproduce: 2022; compare: the study's)."
+            | Quiet -> "no progress lines on stderr."
+
+/// The exit codes, as the help's footer and the README state them.
+let exitCodes =
+    """EXIT CODES:
+
+    0    success.
+    1    finished without a result: discover found no solution that passed the quality gates.
+    2    bad input: an unknown or invalid option, value, example, script or file; the message names it.
+    3    a run stopped early: the loss or gradient became NaN/infinite (the last finite state is kept).
+    70   internal error (a bug; please report the message).
+    130  interrupted (SIGINT): every run stopped at a checkpoint; rerun the same command to continue.
+    143  terminated (SIGTERM): the same. A second signal stops at once (the last periodic checkpoints stay)."""

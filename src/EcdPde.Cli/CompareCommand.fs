@@ -6,39 +6,46 @@ open System
 open System.IO
 open System.Text
 open Argu
-open Pde.FSharp.Reports
-open Pde.FSharp.Studies
-open Pde.FSharp.Studies.StudyRunner
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies
+open EcdPde.Studies.StudyRunner
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.Common
 
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
 
-let private runMultiSolution (args: ParseResults<CompareArgs>) =
+let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) =
+    refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
+
     let settings =
         if args.Contains CompareArgs.Full then
             MultiSolution.full
         else
             MultiSolution.defaults
 
-    let out =
-        args.GetResult(CompareArgs.Out, Path.Combine("out", "compare", settings.Name))
+    let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
 
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()
 
-    eprintfn
-        "multi-solution study (%s size): %d problem(s), %d strategies, budgets of %s runs, %d seed(s); folder %s"
-        (if args.Contains CompareArgs.Full then "full" else "default")
-        settings.Problems.Length
-        settings.Strategies.Length
-        (String.Join(", ", settings.Budgets))
-        settings.Seeds
-        (Path.GetFullPath out)
+    let say = progress common
+
+    say (
+        sprintf
+            "multi-solution study (%s size): %d problem(s), %d strategies, budgets of %s runs, %d seed(s); folder %s"
+            (if args.Contains CompareArgs.Full then "full" else "default")
+            settings.Problems.Length
+            settings.Strategies.Length
+            (String.Join(", ", settings.Budgets))
+            settings.Seeds
+            (Path.GetFullPath out)
+    )
 
     let outcome =
-        MultiSolution.run settings out (args.GetResult(CompareArgs.Parallel, 0)) (fun line ->
-            lock clock (fun () -> eprintfn "[%4.0f s] %s" clock.Elapsed.TotalSeconds line))
+        MultiSolution.run settings out (threadsOrAll common) (fun line ->
+            lock clock (fun () -> say (sprintf "[%4.0f s] %s" clock.Elapsed.TotalSeconds line)))
 
     File.WriteAllText(
         CompareReport.multiSolutionFile out,
@@ -77,25 +84,31 @@ let private runMultiSolution (args: ParseResults<CompareArgs>) =
 
     0
 
-let private runStudy (args: ParseResults<CompareArgs>) (name: string) =
+let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: string) =
+    if args.Contains CompareArgs.Full then
+        invalidArg "full" "--full applies to compare multi-solution only"
+
     let study = BuiltInStudies.resolve name |> Study.validate
 
-    let out =
-        args.GetResult(CompareArgs.Out, Path.Combine("out", "compare", study.Name))
+    let study =
+        match common.Seed with
+        | Some seed -> { study with Seed = seed }
+        | None -> study
+
+    let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
 
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable lastPrint = TimeSpan.Zero
 
-    let progress d total =
+    let cellsDone d total =
         if clock.Elapsed - lastPrint > TimeSpan.FromSeconds 2.0 || d = total then
             lastPrint <- clock.Elapsed
-            eprintfn "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds
+            progress common (sprintf "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds)
 
     Directory.CreateDirectory out |> ignore
     BuiltInStudies.write study (CompareReport.studyFile out)
 
-    let results, ran =
-        StudyRunner.run study out (args.GetResult(CompareArgs.Parallel, 0)) progress
+    let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
 
     let headers, rows = CompareReport.successTable study results
 
@@ -178,10 +191,10 @@ let private runStudy (args: ParseResults<CompareArgs>) (name: string) =
     0
 
 /// Runs the command; returns the exit code.
-let run (args: ParseResults<CompareArgs>) =
+let run (common: Shared) (args: ParseResults<CompareArgs>) =
     let name = args.GetResult(CompareArgs.Study, "ackley")
 
     if name.ToLowerInvariant() = MultiSolution.defaults.Name then
-        runMultiSolution args
+        runMultiSolution common args
     else
-        runStudy args name
+        runStudy common args name

@@ -5,31 +5,37 @@ open System
 open System.IO
 open Argu
 open Ecd.Core.Optimizers
-open Pde.FSharp.Discovery
-open Pde.FSharp.Reports
+open Pde.Discovery
+open EcdPde.Runs
+open EcdPde.Reports
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.Common
 
-/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (args: ParseResults<DiscoverArgs>) =
+/// The example the arguments name: a built-in one with its `--param` values, or a script's.
+let private exampleOf (args: ParseResults<DiscoverArgs>) =
     let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
+    let parameters = parameters (args.GetResults DiscoverArgs.Param)
 
-    let example =
-        if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
-            ScriptExample.load name
-        else
-            let size =
-                if args.Contains DiscoverArgs.Full then
-                    Examples.Full
-                else
-                    Examples.Default
+    if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
+        if not parameters.IsEmpty then
+            invalidArg "param" "--param applies to the built-in examples; a script sets its own parameters"
 
-            Examples.byName
-                name
-                size
-                (args.TryGetResult DiscoverArgs.K)
-                (args.TryGetResult DiscoverArgs.Lambda)
-                (args.TryGetResult DiscoverArgs.Epsilon)
+        if args.Contains DiscoverArgs.Full then
+            invalidArg "full" "--full applies to the built-in examples; a script sets its own size"
 
+        ScriptExample.load name
+    else
+        let size =
+            if args.Contains DiscoverArgs.Full then
+                Examples.Full
+            else
+                Examples.Default
+
+        BuiltInExamples.byName name size parameters
+
+/// The workflow settings from the arguments and the example's defaults; a bad optimizer, hyperparameter or count
+/// fails here, before any run.
+let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (example: Examples.Example) =
     let defaults = example.Defaults
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
@@ -37,11 +43,7 @@ let run (args: ParseResults<DiscoverArgs>) =
         match sets with
         | [] when chosen = defaultName -> defaultSettings
         | [] -> []
-        | sets ->
-            sets
-            |> List.map (fun s ->
-                let kv = HyperparameterBinder.ParsePair s
-                kv.Key, kv.Value)
+        | sets -> keyValues sets
 
     let settings =
         settingsOf (args.GetResults DiscoverArgs.Set) optimizer defaults.Optimizer defaults.OptimizerSettings
@@ -56,7 +58,6 @@ let run (args: ParseResults<DiscoverArgs>) =
             defaults.DeflationOptimizer
             defaults.DeflationOptimizerSettings
 
-    // a bad optimizer or hyperparameter fails here, before any run
     for name, values in [ optimizer, settings; deflationOptimizer, deflationSettings ] do
         OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
         |> ignore
@@ -72,42 +73,38 @@ let run (args: ParseResults<DiscoverArgs>) =
             DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
             PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
             PolishOptimizer = Examples.polishOptimizer
-            Seed = args.GetResult(DiscoverArgs.Seed, 0UL)
+            Seed = defaultArg common.Seed 0UL
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
                     Workflow.PerRun
                 else
                     Workflow.Shared
-            Threads = args.GetResult(DiscoverArgs.Threads, 0)
-            OutDir = args.GetResult(DiscoverArgs.Out, Path.Combine("out", "discover", example.Name))
+            Threads = threadsOrAll common
+            OutDir = defaultArg common.Out (Path.Combine("out", "discover", example.Name))
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
             DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
             Threshold = 0.1
         }
 
-    if s.Steps < 1L then
-        invalidArg "steps" (sprintf "--steps must be at least 1 (got %d)" s.Steps)
+    atLeast "--runs" 1L s.Runs
+    atLeast "--steps" 1L s.Steps
+    atLeast "--deflation-steps" 1L s.DeflationSteps
+    atLeast "--polish-steps" 0L s.PolishSteps
+    atLeast "--deflation-rounds" 0L s.DeflationRounds
+    atLeast "--deflation-runs" 1L s.DeflationRuns
+    s
 
-    if s.DeflationSteps < 1L then
-        invalidArg
-            "deflation-steps"
-            (sprintf "--deflation-steps must be at least 1 (got %d)" s.DeflationSteps)
-
-    if s.PolishSteps < 0L then
-        invalidArg "polish-steps" (sprintf "--polish-steps must be ≥ 0 (got %d)" s.PolishSteps)
-
+/// A progress line on stderr at most every 2 s (none with --quiet).
+let private progressPrinter (common: Shared) =
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable last = TimeSpan.Zero
     let mutable lastSteps = 0L
     let mutable steps = 0L
 
-    let progress (p: Workflow.Progress) =
+    fun (p: Workflow.Progress) ->
         steps <- steps + 1L
 
-        if
-            not (args.Contains DiscoverArgs.Quiet)
-            && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0
-        then
+        if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
             let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
             last <- clock.Elapsed
             lastSteps <- steps
@@ -123,20 +120,8 @@ let run (args: ParseResults<DiscoverArgs>) =
                 p.Ensemble.Report.Energy
                 rate
 
-    let parameters =
-        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
-
-    eprintfn
-        "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
-        example.Name
-        parameters
-        s.Runs
-        s.Steps
-        s.Optimizer
-        s.DeflationRounds
-
-    let outcome = Workflow.run example s progress
-
+/// The table of distinct solutions and the runs that were not solutions, on stdout.
+let private printOutcome (outcome: Workflow.Outcome) =
     let rows =
         outcome.Found
         |> List.mapi (fun i f ->
@@ -172,8 +157,35 @@ let run (args: ParseResults<DiscoverArgs>) =
             rows)
 
     for c, reason in outcome.Rejected do
-        printfn "run %d not a solution: %s" c.Run reason
+        printfn "%s: not a solution: %s" (string c.Run) reason
 
+/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
+let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let example = exampleOf args
+    let s = settingsOf common args example
+
+    if args.Contains DiscoverArgs.Force then
+        FolderIdentity.moveAside s.OutDir
+        |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))
+
+    let clock = Diagnostics.Stopwatch.StartNew()
+
+    let parameterText =
+        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
+
+    progress
+        common
+        (sprintf
+            "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
+            example.Name
+            parameterText
+            s.Runs
+            s.Steps
+            s.Optimizer
+            s.DeflationRounds)
+
+    let outcome = Workflow.run example s (progressPrinter common)
+    printOutcome outcome
     let report = DiscoveryReport.write s.OutDir
 
     printfn

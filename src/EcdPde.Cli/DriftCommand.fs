@@ -4,64 +4,36 @@ module EcdPde.Cli.DriftCommand
 
 open System
 open System.Diagnostics
-open System.Globalization
 open Argu
 open Ecd.Core.Drift
 open Ecd.Core.Optimizers
-open Pde.FSharp.Drift
-open Pde.FSharp.Reports
+open EcdPde.Studies.Drift
+open EcdPde.Reports.Drift
+open EcdPde.Runs
+open EcdPde.Reports
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.Common
 
-let private parseFloat (what: string) (s: string) =
-    match Double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture) with
-    | true, v -> v
-    | _ -> invalidArg what (sprintf "%s: '%s' is not a number" what s)
+let private seedOf (common: Shared) = defaultArg common.Seed 0UL
 
-let private floats (what: string) (s: string) =
-    s.Split(',', StringSplitOptions.RemoveEmptyEntries)
-    |> Array.map (parseFloat what)
-    |> List.ofArray
+let private outOf (common: Shared) (mode: string) =
+    defaultArg common.Out (IO.Path.Combine("out", "drift", mode))
 
-/// The options each mode accepts (the others are rejected with a message naming them).
-let private applies (mode: string) (a: DriftArgs) =
-    match a with
-    | DriftArgs.Mode _
-    | DriftArgs.Function _
-    | DriftArgs.Dim _
-    | DriftArgs.X0 _
-    | DriftArgs.P0 _
-    | DriftArgs.Mass _
-    | DriftArgs.Set _
-    | DriftArgs.Noise _
-    | DriftArgs.Sigma _
-    | DriftArgs.Warmup _
-    | DriftArgs.Tail _
-    | DriftArgs.Seed _
-    | DriftArgs.Out _
-    | DriftArgs.Steps _
-    | DriftArgs.Quiet -> true
-    | DriftArgs.Method _ -> mode = "trace" || mode = "find"
-    | DriftArgs.Dt _ -> mode = "trace"
-    | DriftArgs.Dt_Lo _
-    | DriftArgs.Dt_Hi _
-    | DriftArgs.Tol _
-    | DriftArgs.Scan _
-    | DriftArgs.Significance _ -> mode = "find"
-    | DriftArgs.Seeds _ -> mode = "find" || mode = "scaling"
-    | DriftArgs.Methods _
-    | DriftArgs.Dts _
-    | DriftArgs.Horizon _ -> mode = "scaling"
+let private methodOf (m: DriftMethod) =
+    match m with
+    | DriftMethod.Leapfrog -> Dynamics.Leapfrog
+    | DriftMethod.Euler -> Dynamics.Euler
+    | DriftMethod.Bbi -> Dynamics.Bbi
+    | DriftMethod.Ecdsep -> Dynamics.EcdSep
 
 let private noiseOf (args: ParseResults<DriftArgs>) =
     let sigma = args.GetResult(DriftArgs.Sigma, 0.0)
 
     let channel =
-        match args.GetResult(DriftArgs.Noise, "none").Trim().ToLowerInvariant() with
-        | "none" -> NoiseChannel.None
-        | "gradient" -> NoiseChannel.Gradient
-        | "momentum" -> NoiseChannel.Momentum
-        | other ->
-            invalidArg "noise" (sprintf "--noise '%s' is not known; use none, gradient or momentum" other)
+        match args.GetResult(DriftArgs.Noise, Noise.None) with
+        | Noise.None -> NoiseChannel.None
+        | Noise.Gradient -> NoiseChannel.Gradient
+        | Noise.Momentum -> NoiseChannel.Momentum
 
     if not (Double.IsFinite sigma && sigma >= 0.0) then
         invalidArg "sigma" (sprintf "--sigma = %s must be a finite number ≥ 0" (Number.exact sigma))
@@ -85,18 +57,14 @@ let private specOf (args: ParseResults<DriftArgs>) (m: Dynamics.Method) : Dynami
         Dim = args.GetResult(DriftArgs.Dim, 2)
         X0 =
             args.TryGetResult DriftArgs.X0
-            |> Option.map (floats "--x0")
+            |> Option.map (parseFloats "--x0")
             |> Option.defaultValue []
         P0 =
             args.TryGetResult DriftArgs.P0
-            |> Option.map (floats "--p0")
+            |> Option.map (parseFloats "--p0")
             |> Option.defaultValue []
         Mass = args.GetResult(DriftArgs.Mass, SeparableHamiltonian.DefaultMass)
-        Settings =
-            args.GetResults DriftArgs.Set
-            |> List.map (fun s ->
-                let kv = HyperparameterBinder.ParsePair s
-                kv.Key, kv.Value)
+        Settings = keyValues (args.GetResults DriftArgs.Set)
     }
 
 let private protocolOf (args: ParseResults<DriftArgs>) : TailDrift.Protocol =
@@ -110,39 +78,33 @@ let private protocolOf (args: ParseResults<DriftArgs>) : TailDrift.Protocol =
     TailDrift.validate p
     p
 
-let private commonContext (argv: string list) (noise: NoiseOptions) (args: ParseResults<DriftArgs>) =
+let private commonContext (common: Shared) (noise: NoiseOptions) =
     [
-        "command", "ecdpde " + String.Join(" ", argv)
+        "command", common.CommandLine
         "noise", ReportFiles.describeNoise noise
-        "base seed", string (args.GetResult(DriftArgs.Seed, 0UL))
+        "base seed", string (seedOf common)
     ]
-
-let private progress (args: ParseResults<DriftArgs>) =
-    if args.Contains DriftArgs.Quiet then
-        ignore
-    else
-        eprintfn "%s"
 
 let private finish (dir: string) (files: string list) =
     printfn ""
     printfn "results written to %s (%s)" (IO.Path.GetFullPath dir) (String.Join(", ", files))
     0
 
-let private trace (argv: string list) (args: ParseResults<DriftArgs>) =
-    let m = Dynamics.parseMethod (args.GetResult(DriftArgs.Method, "leapfrog"))
+let private trace (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftTraceArgs>) =
+    let m = methodOf (mode.GetResult(DriftTraceArgs.Method, DriftMethod.Leapfrog))
     let noise = noiseOf args
     let p = protocolOf args
-    let dt = args.GetResult(DriftArgs.Dt, 0.0025)
+    let dt = mode.GetResult(DriftTraceArgs.Dt, 0.0025)
 
     if not (Double.IsFinite dt && dt > 0.0) then
         invalidArg "dt" (sprintf "--dt = %s must be a finite number > 0" (Number.exact dt))
 
     let dyn = Dynamics.build (specOf args m)
-    let seed = args.GetResult(DriftArgs.Seed, 0UL)
+    let seed = seedOf common
     let measured = TailDrift.run dyn p noise dt seed
 
     let context =
-        commonContext argv noise args
+        commonContext common noise
         @ [
             "dynamics", dyn.Description
             "dt", Number.exact dt
@@ -152,7 +114,7 @@ let private trace (argv: string list) (args: ParseResults<DriftArgs>) =
     printfn "%s" dyn.Description
     printfn "noise: %s, seed %d" (ReportFiles.describeNoise noise) seed
     printfn "%s" (TraceReport.table measured)
-    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "trace"))
+    let dir = outOf common "trace"
     ReportFiles.write dir "trace.csv" (TraceReport.csv measured) |> ignore
 
     ReportFiles.write dir "trace.json" (TraceReport.json context dyn.Description measured)
@@ -168,25 +130,25 @@ let private trace (argv: string list) (args: ParseResults<DriftArgs>) =
         3
     | None -> finish dir [ "trace.csv"; "trace.json"; "trace.html" ]
 
-let private find (argv: string list) (args: ParseResults<DriftArgs>) =
-    let m = Dynamics.parseMethod (args.GetResult(DriftArgs.Method, "leapfrog"))
+let private find (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftFindArgs>) =
+    let m = methodOf (mode.GetResult(DriftFindArgs.Method, DriftMethod.Leapfrog))
     let noise = noiseOf args
     let p = protocolOf args
 
     let settings: BoundaryFinder.Settings =
         {
-            DtLo = args.GetResult(DriftArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
-            DtHi = args.GetResult(DriftArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
-            Seeds = args.GetResult(DriftArgs.Seeds, BoundaryFinder.defaults.Seeds)
-            Tolerance = args.GetResult(DriftArgs.Tol, BoundaryFinder.defaults.Tolerance)
-            ScanPoints = args.GetResult(DriftArgs.Scan, BoundaryFinder.defaults.ScanPoints)
-            Significance = args.GetResult(DriftArgs.Significance, BoundaryFinder.defaults.Significance)
+            DtLo = mode.GetResult(DriftFindArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
+            DtHi = mode.GetResult(DriftFindArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
+            Seeds = mode.GetResult(DriftFindArgs.Seeds, BoundaryFinder.defaults.Seeds)
+            Tolerance = mode.GetResult(DriftFindArgs.Tol, BoundaryFinder.defaults.Tolerance)
+            ScanPoints = mode.GetResult(DriftFindArgs.Scan, BoundaryFinder.defaults.ScanPoints)
+            Significance = mode.GetResult(DriftFindArgs.Significance, BoundaryFinder.defaults.Significance)
         }
 
     BoundaryFinder.validate settings
     let dyn = Dynamics.build (specOf args m)
-    let seed = args.GetResult(DriftArgs.Seed, 0UL)
-    let say = progress args
+    let seed = seedOf common
+    let say = progress common
     let clock = Stopwatch.StartNew()
     let mutable count = 0
 
@@ -220,7 +182,7 @@ let private find (argv: string list) (args: ParseResults<DriftArgs>) =
         |> List.map (fun dt -> TailDrift.run dyn p noise dt (TailDrift.runSeed seed 0))
 
     let context =
-        commonContext argv noise args
+        commonContext common noise
         @ [
             "dynamics", dyn.Description
             "bracket", sprintf "[%s, %s]" (Number.exact settings.DtLo) (Number.exact settings.DtHi)
@@ -241,7 +203,7 @@ let private find (argv: string list) (args: ParseResults<DriftArgs>) =
         p.Steps
 
     printfn "%s" (FinderReport.table outcome)
-    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "find"))
+    let dir = outOf common "find"
     ReportFiles.write dir "trials.csv" (FinderReport.csv outcome) |> ignore
 
     ReportFiles.write dir "find.json" (FinderReport.json context dyn.Description outcome)
@@ -252,11 +214,13 @@ let private find (argv: string list) (args: ParseResults<DriftArgs>) =
 
     finish dir [ "trials.csv"; "find.json"; "find.html" ]
 
-let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
+let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftScalingArgs>) =
     let noise = noiseOf args
 
     let methods =
-        args.GetResult(DriftArgs.Methods, "leapfrog,euler").Split(',', StringSplitOptions.RemoveEmptyEntries)
+        mode
+            .GetResult(DriftScalingArgs.Methods, "leapfrog,euler")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries)
         |> Array.map Dynamics.parseMethod
         |> List.ofArray
         |> List.distinct
@@ -267,12 +231,12 @@ let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
     let settings: Scaling.Settings =
         {
             Dts =
-                args.TryGetResult DriftArgs.Dts
-                |> Option.map (floats "--dts")
+                mode.TryGetResult DriftScalingArgs.Dts
+                |> Option.map (parseFloats "--dts")
                 |> Option.defaultValue Scaling.defaults.Dts
-            Seeds = args.GetResult(DriftArgs.Seeds, Scaling.defaults.Seeds)
+            Seeds = mode.GetResult(DriftScalingArgs.Seeds, Scaling.defaults.Seeds)
             Length =
-                match args.TryGetResult DriftArgs.Steps, args.TryGetResult DriftArgs.Horizon with
+                match args.TryGetResult DriftArgs.Steps, mode.TryGetResult DriftScalingArgs.Horizon with
                 | Some _, Some _ ->
                     invalidArg
                         "steps"
@@ -306,16 +270,16 @@ let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
             | Dynamics.Euler -> Dynamics.build { spec with Settings = [] }
             | _ -> Dynamics.build { spec with P0 = [] })
 
-    let seed = args.GetResult(DriftArgs.Seed, 0UL)
+    let seed = seedOf common
     let clock = Stopwatch.StartNew()
     let outcome = Scaling.run settings noise seed dynamics
 
     progress
-        args
+        common
         (sprintf "%d runs in %.1f s" (outcome.Methods |> List.sumBy _.Runs.Length) clock.Elapsed.TotalSeconds)
 
     let context =
-        commonContext argv noise args
+        commonContext common noise
         @ [
             "methods", String.Join(", ", methods |> List.map string)
             "step sizes", String.Join(", ", settings.Dts |> List.map Number.exact)
@@ -333,7 +297,7 @@ let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
 
     printfn "noise: %s; %d seeds per step size" (ReportFiles.describeNoise noise) settings.Seeds
     printfn "%s" (ScalingReport.table outcome)
-    let dir = args.GetResult(DriftArgs.Out, IO.Path.Combine("out", "drift", "scaling"))
+    let dir = outOf common "scaling"
     ReportFiles.write dir "runs.csv" (ScalingReport.csv outcome) |> ignore
 
     ReportFiles.write dir "scaling.json" (ScalingReport.json context outcome)
@@ -345,25 +309,15 @@ let private scaling (argv: string list) (args: ParseResults<DriftArgs>) =
     finish dir [ "runs.csv"; "scaling.json"; "scaling.html" ]
 
 /// Runs the command; returns the exit code (2 for bad input, 3 when a run ended early).
-let run (argv: string list) (args: ParseResults<DriftArgs>) =
-    let mode = args.GetResult(DriftArgs.Mode, "").Trim().ToLowerInvariant()
-
-    if not (List.contains mode [ "trace"; "find"; "scaling" ]) then
-        invalidArg
-            "mode"
-            (sprintf "drift mode '%s' is not known; use drift trace, drift find or drift scaling" mode)
-
-    match args.GetAllResults() |> List.tryFind (applies mode >> not) with
-    | Some a ->
-        let name = (args.Parser.GetArgumentCaseInfo a).Name.Value
-        invalidArg "mode" (sprintf "%s does not apply to drift %s" name mode)
-    | None -> ()
+let run (common: Shared) (args: ParseResults<DriftArgs>) =
+    refuse "drift (its runs use every core)" common [ "--threads" ]
 
     try
-        match mode with
-        | "trace" -> trace argv args
-        | "find" -> find argv args
-        | _ -> scaling argv args
+        match args.TryGetSubCommand() with
+        | Some(DriftArgs.Trace mode) -> trace common args mode
+        | Some(DriftArgs.Find mode) -> find common args mode
+        | Some(DriftArgs.Scaling mode) -> scaling common args mode
+        | _ -> invalidArg "drift" "drift needs a mode: drift trace, drift find or drift scaling"
     with TailDrift.RunFailed why ->
         eprintfn "error: %s" why
         3

@@ -3,55 +3,67 @@ module EcdPde.Cli.OptimizeCommand
 
 open System
 open System.Globalization
+open System.IO
 open Argu
-open Ecd.Core.Optimizers
-open Pde.FSharp.Runs
+open EcdPde.Runs
 open EcdPde.Cli.Arguments
-
-let private parseFloat (what: string) (s: string) =
-    match Double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture) with
-    | true, v -> v
-    | _ -> invalidArg what (sprintf "%s: '%s' is not a number" what s)
+open EcdPde.Cli.Common
 
 /// Builds the run request from parsed arguments; errors name the argument.
-let request (args: ParseResults<OptimizeArgs>) : Optimize.OptimizeRequest =
-    let precision =
-        match (args.GetResult(Precision, "float64")).ToLowerInvariant() with
-        | "float64"
-        | "double" -> Optimize.Float64
-        | "float32"
-        | "single"
-        | "float" -> Optimize.Float32
-        | other -> invalidArg "precision" (sprintf "--precision must be float64 or float32 (got '%s')" other)
+let request (common: Shared) (args: ParseResults<OptimizeArgs>) : Optimize.OptimizeRequest =
+    refuse "optimize (one run on one core)" common [ "--threads" ]
+
+    let inOut file =
+        common.Out |> Option.map (fun dir -> Path.Combine(dir, file))
+
+    let trace =
+        args.TryGetResult OptimizeArgs.Trace |> Option.orElse (inOut "trace.csv")
+
+    let checkpoint =
+        args.TryGetResult OptimizeArgs.Checkpoint |> Option.orElse (inOut "state.json")
+
+    let steps = args.GetResult(OptimizeArgs.Steps, 1000L)
+    atLeast "--steps" 1L steps
+    let every = args.GetResult(OptimizeArgs.Checkpoint_Every, 10_000L)
+    atLeast "--checkpoint-every" 1L every
+
+    if args.Contains OptimizeArgs.Checkpoint_Every && checkpoint.IsNone then
+        invalidArg "checkpoint-every" "--checkpoint-every needs --checkpoint FILE (or --out DIR)"
+
+    if args.Contains OptimizeArgs.Resume && checkpoint.IsNone then
+        invalidArg "resume" "--resume needs --checkpoint FILE (or --out DIR) to resume from"
+
+    let dim = args.GetResult(OptimizeArgs.Dim, 2)
+    atLeast "--dim" 1L dim
+
+    match common.Out with
+    | Some dir -> Directory.CreateDirectory dir |> ignore
+    | None -> ()
 
     {
-        Optimizer = args.GetResult Optimizer
-        Settings =
-            args.GetResults Set
-            |> List.map (fun s ->
-                let kv = HyperparameterBinder.ParsePair s
-                kv.Key, kv.Value)
-        Function = args.GetResult Function
-        Dim = args.GetResult(Dim, 2)
-        X0 =
-            args.GetResult(OptimizeArgs.X0, "1").Split(',')
-            |> Array.map (parseFloat "--x0")
-            |> List.ofArray
-        Steps = args.GetResult(Steps, 1000L)
-        Seed = args.GetResult(OptimizeArgs.Seed, 0UL)
-        Precision = precision
-        Trace = args.TryGetResult Trace
-        Checkpoint = args.TryGetResult Checkpoint
-        CheckpointEvery = args.GetResult(Checkpoint_Every, 10_000L)
-        Resume = args.Contains Resume
+        Optimizer = args.GetResult OptimizeArgs.Optimizer
+        Settings = keyValues (args.GetResults OptimizeArgs.Set)
+        Function = args.GetResult OptimizeArgs.Function
+        Dim = dim
+        X0 = parseFloats "--x0" (args.GetResult(OptimizeArgs.X0, "1"))
+        Steps = steps
+        Seed = defaultArg common.Seed 0UL
+        Precision =
+            match args.GetResult(OptimizeArgs.Precision, Precision.Float64) with
+            | Precision.Float64 -> Optimize.Float64
+            | Precision.Float32 -> Optimize.Float32
+        Trace = trace
+        Checkpoint = checkpoint
+        CheckpointEvery = every
+        Resume = args.Contains OptimizeArgs.Resume
     }
 
 /// Runs the command; returns the process exit code.
-let run (args: ParseResults<OptimizeArgs>) =
-    let req = request args
+let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
+    let req = request common args
 
     let progress =
-        if args.Contains Quiet || req.Steps < 20_000L then
+        if common.Quiet || req.Steps < 20_000L then
             ignore
         else
             Optimize.progressPrinter Console.Error req.Steps (TimeSpan.FromSeconds 2.0)

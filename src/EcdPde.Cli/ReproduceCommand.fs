@@ -7,8 +7,12 @@ open System.Text
 open System.Text.Json
 open Argu
 open Ecd.Core.Objectives
-open Pde.FSharp.Studies
+open EcdPde.Studies
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.Common
+
+/// The published experiments' seed: 2022 unless --seed says otherwise.
+let private seedOf (common: Shared) = defaultArg common.Seed 2022UL
 
 let private g (x: float) =
     x.ToString("0.###e+00", Globalization.CultureInfo.InvariantCulture)
@@ -16,9 +20,14 @@ let private g (x: float) =
 /// The authors' Ackley protocol, run by the study runner as the built-in `ackley` study (cells stored in
 /// OUT/ackley, so a rerun reads them back): a start counts as solved when one of its tries (bounce seeds) reaches the
 /// target; GDM is deterministic, so it runs once per start.
-let private ackleySection (args: ParseResults<ReproduceArgs>) (out: string) (md: StringBuilder) =
+let private ackleySection
+    (common: Shared)
+    (args: ParseResults<ReproduceArgs>)
+    (out: string)
+    (md: StringBuilder)
+    =
     let clock = Diagnostics.Stopwatch.StartNew()
-    let starts = args.GetResult(Starts, 100)
+    let starts = args.GetResult(ReproduceArgs.Starts, 100)
 
     let study =
         { BuiltInStudies.ackley with
@@ -28,12 +37,12 @@ let private ackleySection (args: ParseResults<ReproduceArgs>) (out: string) (md:
                     { p with
                         Starts = Study.Uniform(-4.0, 4.0, starts)
                     })
-            Seeds = args.GetResult(Tries, 5)
-            Seed = args.GetResult(Seed, 2022UL)
+            Seeds = args.GetResult(ReproduceArgs.Tries, 5)
+            Seed = seedOf common
         }
 
     let results, _ =
-        StudyRunner.run study (Path.Combine(out, "ackley")) 0 (fun _ _ -> ())
+        StudyRunner.run study (Path.Combine(out, "ackley")) (threadsOrAll common) (fun _ _ -> ())
 
     let seconds = clock.Elapsed.TotalSeconds
 
@@ -95,8 +104,8 @@ let private ackleySection (args: ParseResults<ReproduceArgs>) (out: string) (md:
 
     box rows
 
-let private zakharovSection (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
-    let seed = args.GetResult(Seed, 2022UL)
+let private zakharovSection (common: Shared) (md: StringBuilder) =
+    let seed = seedOf common
 
     let runs =
         [
@@ -150,9 +159,9 @@ let private zakharovSection (args: ParseResults<ReproduceArgs>) (md: StringBuild
     ]
     |> box
 
-let private twoBasinSection (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
+let private twoBasinSection (common: Shared) (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
     let o =
-        Published.twoBasin (args.GetResult(Runs, 2000)) 25_000L (args.GetResult(Seed, 2022UL))
+        Published.twoBasin (args.GetResult(ReproduceArgs.Runs, 2000)) 25_000L (seedOf common)
 
     let lo, hi = o.RatioInterval
 
@@ -197,7 +206,7 @@ let private driftSection (md: StringBuilder) =
     let f = Quadratic<float>(2, 4.0)
     let dts = [ 0.04; 0.02; 0.01; 0.005 ]
     let pts = Published.ecdSepDrift f [| 1.0; 0.5 |] 1.0 -1.0 1.0 2.0 dts
-    let slope = Pde.FSharp.Statistics.Regression.logLogSlope pts
+    let slope = EcdPde.Runs.Statistics.Regression.logLogSlope pts
 
     md.AppendLine("\n## ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2\n")
     |> ignore
@@ -217,33 +226,43 @@ let private driftSection (md: StringBuilder) =
         |}
 
 /// Runs the command; returns the exit code.
-let run (args: ParseResults<ReproduceArgs>) =
-    let which = args.GetResult(Experiment, "all").ToLowerInvariant()
-    let known = [ "ackley"; "zakharov"; "two-basin"; "drift" ]
+let run (common: Shared) (args: ParseResults<ReproduceArgs>) =
+    for option, value in
+        [
+            "--starts", args.TryGetResult ReproduceArgs.Starts
+            "--tries", args.TryGetResult ReproduceArgs.Tries
+            "--runs", args.TryGetResult ReproduceArgs.Runs
+        ] do
+        value |> Option.iter (int64 >> atLeast option 1L)
+
+    let known =
+        [
+            Experiment.Ackley, "ackley"
+            Experiment.Zakharov, "zakharov"
+            Experiment.Two_Basin, "two-basin"
+            Experiment.Drift, "drift"
+        ]
 
     let selected =
-        match which with
-        | "all" -> known
-        | w when List.contains w known -> [ w ]
-        | w ->
-            invalidArg
-                "experiment"
-                (sprintf "unknown experiment '%s'; known: %s, all" w (String.Join(", ", known)))
+        match args.GetResult(ReproduceArgs.Experiment, Experiment.All) with
+        | Experiment.All -> known
+        | which -> known |> List.filter (fun (e, _) -> e = which)
 
-    let out = args.GetResult(Out, Path.Combine("out", "reproduce"))
+    let out = defaultArg common.Out (Path.Combine("out", "reproduce"))
     Directory.CreateDirectory out |> ignore
     let md = StringBuilder("# Reproduction of the published synthetic experiments\n\n")
+    let say = progress common
 
     let results =
         [
-            for name in selected ->
-                eprintfn "running %s …" name
+            for experiment, name in selected ->
+                say (sprintf "running %s …" name)
 
                 let r =
-                    match name with
-                    | "ackley" -> ackleySection args out md
-                    | "zakharov" -> zakharovSection args md
-                    | "two-basin" -> twoBasinSection args md
+                    match experiment with
+                    | Experiment.Ackley -> ackleySection common args out md
+                    | Experiment.Zakharov -> zakharovSection common md
+                    | Experiment.Two_Basin -> twoBasinSection common args md
                     | _ -> driftSection md
 
                 name, r

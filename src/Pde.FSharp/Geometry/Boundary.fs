@@ -46,15 +46,6 @@ module Boundary =
             Where = Some(description, test)
         }
 
-    /// Only the points of `selection` where `test` holds.
-    let restrict (description: string) (test: float[] -> bool) (selection: Boundary) =
-        let combined =
-            match selection.Where with
-            | None -> description, test
-            | Some(d0, t0) -> sprintf "%s and %s" d0 description, (fun p -> t0 p && test p)
-
-        { selection with Where = Some combined }
-
     /// The pieces of `domain` the selection covers, each cut to the selected points. Raises ProblemError for a
     /// part name the domain does not have.
     let pieces (domain: Domain) (selection: Boundary) : BoundaryPiece list =

@@ -87,10 +87,6 @@ module Problem =
     /// Adds the PDE residual = 0 in the interior (named "equation", "equation#2", …).
     let equation (residual: Expr) (p: Problem) = add (Condition.equation residual) p
 
-    /// Adds a named PDE residual = 0 in the interior.
-    let namedEquation (name: string) (residual: Expr) (p: Problem) =
-        add (Condition.equation residual |> Condition.named name) p
-
     /// Adds u = g on the selected boundary.
     let dirichlet (on: Boundary) (u: Expr) (g: Expr) (p: Problem) = add (Condition.dirichlet on u g) p
 

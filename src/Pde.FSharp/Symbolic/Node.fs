@@ -72,12 +72,6 @@ module Node =
     /// A number.
     let num v = Node.Num v
 
-    /// True for the literal 0.
-    let isZero n =
-        match n with
-        | Node.Num 0.0 -> true
-        | _ -> false
-
     /// a + b.
     let add a b =
         match a, b with

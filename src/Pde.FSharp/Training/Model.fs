@@ -94,7 +94,7 @@ module Model =
             if keys.Length = 0 then
                 [||]
             else
-                let network = Network<float>(model.Network, model.NetworkSeed)
+                let network = Objective.network<float> model.Network model.NetworkSeed
 
                 use engine =
                     new JetEngine<float>(
@@ -124,8 +124,8 @@ module Model =
     /// mean |r|, max |r| and √(mean r²) of every term (equations, boundary conditions — i.e. boundary errors —,
     /// data) on the points of `d` (e.g. a fresh discretization with another seed).
     let residuals (model: Model) (d: Discretization) : ResidualStatistics list =
-        let network = Network<float>(model.Network, model.NetworkSeed)
-        use loss = new PinnLoss<float>(d, network, 0.0, None)
+        let network = Objective.network<float> model.Network model.NetworkSeed
+        use loss = Objective.loss d network 0.0 None
 
         loss.Residuals(ReadOnlySpan(theta model))
         |> Array.map (fun (t, _, r) -> ResidualStatistics.ofValues t.Name r)

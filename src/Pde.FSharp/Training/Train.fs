@@ -10,8 +10,8 @@ open Ecd.Core.Running
 open Pde.FSharp.Language
 open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
-open Pde.FSharp.Runs
-open Pde.FSharp.Runs.Optimize
+open EcdPde.Runs
+open EcdPde.Runs.Optimize
 
 /// What a progress callback sees after every optimizer step.
 type Progress =
@@ -151,6 +151,131 @@ module Train =
         | Some every when steps >= int64 every -> (uint64 (stage + 1) <<< 40) ||| uint64 (steps / int64 every)
         | _ -> 0UL
 
+    /// The optimizer of every stage (hyperparameter errors as ProblemError naming the stage).
+    let private optimizersOf<'T
+        when 'T: unmanaged
+        and 'T: struct
+        and 'T: (new: unit -> 'T)
+        and 'T :> ValueType
+        and 'T :> Numerics.IFloatingPointIeee754<'T>>
+        (o: TrainingOptions)
+        =
+        o.Stages
+        |> List.mapi (fun k s ->
+            try
+                OptimizerCatalog.Create<'T>(
+                    s.Optimizer,
+                    s.Settings |> List.map Collections.Generic.KeyValuePair
+                )
+            with
+            | :? HyperparameterException as e ->
+                raise (ProblemError(sprintf "stage %d (%s): %s" k s.Optimizer e.Message))
+            | :? ArgumentException as e -> raise (ProblemError(sprintf "stage %d: %s" k e.Message)))
+
+    /// Why stage k stopped at a non-finite loss or gradient, and which checkpoint is kept.
+    let private divergence
+        (k: int)
+        (name: string)
+        (where: string)
+        (files: RunLoop.RunFiles)
+        (run: RunLoop.RunOutcome<'T>)
+        =
+        let kept =
+            match files.Checkpoint, run.LastSaved with
+            | Some p, Some s -> sprintf "the last good checkpoint (step %d) is kept in %s" s p
+            | Some _, None -> "no checkpoint had been written in this stage"
+            | None, _ -> "no run directory, so no checkpoint"
+
+        Diverged(
+            sprintf
+                "stage %d (%s), step %d: the loss or its gradient is not finite: %s; %s"
+                k
+                name
+                run.State.Steps
+                where
+                kept
+        )
+
+    /// Stage k from θ: one run of the run loop (files stage-k-optimizer.* in the run directory), resampling the
+    /// points every ResampleEvery steps. Returns the stage's result, the point to continue from and the outcome.
+    let private runStage
+        (o: TrainingOptions)
+        (d: Discretization)
+        (loss: PinnLoss<'T>)
+        (k: int, stage: Stage)
+        (optimizer: IOptimizer<'T>)
+        (theta: 'T[])
+        =
+        let clock = Stopwatch.StartNew()
+        let name = optimizer.Name
+
+        let files =
+            match o.RunDirectory with
+            | Some dir -> RunLoop.RunFiles.inFolder dir (sprintf "stage-%d-%s" k name)
+            | None -> RunLoop.RunFiles.none
+
+        let checkResumed (s: OptimizerState<'T>) =
+            if s.Theta.Length <> loss.Dimension then
+                raise (
+                    ProblemError(
+                        sprintf
+                            "the checkpoint %s holds %d parameters; this problem and network need %d"
+                            files.Checkpoint.Value
+                            s.Theta.Length
+                            loss.Dimension
+                    )
+                )
+
+        let onStep (state: OptimizerState<'T>) (r: StepReport) =
+            o.OnStep
+                {
+                    Stage = k
+                    Optimizer = name
+                    Report = r
+                    Terms = loss.LastTerms
+                }
+
+            if r.Status <> StepStatus.NonFinite then
+                match d.Settings.ResampleEvery with
+                | Some every when state.Steps % int64 every = 0L ->
+                    loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
+                | _ -> ()
+
+        let run =
+            RunLoop.execute
+                { RunLoop.create
+                      optimizer
+                      loss
+                      theta
+                      (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
+                      stage.Steps with
+                    Files = files
+                    CheckpointEvery = o.CheckpointEvery
+                    Resume = o.Resume
+                    Identity = [ "stage", sprintf "%d (%s)" k name ]
+                    CheckResumed = checkResumed
+                    OnStart = fun state -> loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
+                    OnStep = onStep
+                }
+
+        let outcome =
+            if run.Diverged then
+                divergence k name (loss.Diagnose(ReadOnlySpan run.State.Theta)) files run
+            else
+                Completed
+
+        {
+            Stage = k
+            Optimizer = name
+            Steps = run.State.Steps
+            Resumed = run.Resumed
+            FinalLoss = if run.Diverged then nan else run.Result.Final.Loss
+            End = if run.Diverged then RunEnd.NonFinite else run.Result.End
+            Seconds = clock.Elapsed.TotalSeconds
+        },
+        Array.copy run.LastFinite,
+        outcome
+
     let private runTyped<'T
         when 'T: unmanaged
         and 'T: struct
@@ -162,178 +287,19 @@ module Train =
         =
         let clock = Stopwatch.StartNew()
         let problem = d.Problem
-
-        let spec =
-            Architecture.spec problem.Scope.Coordinates.Length problem.Fields.Length o.Network
-
-        let networkSeed = Xoshiro256.DeriveSeed(o.Seed, 1UL)
-
-        let network =
-            try
-                Network<'T>(spec, networkSeed)
-            with :? ArgumentException as e ->
-                raise (ProblemError(sprintf "network: %s" e.Message))
-
-        let optimizers =
-            o.Stages
-            |> List.mapi (fun k s ->
-                try
-                    OptimizerCatalog.Create<'T>(
-                        s.Optimizer,
-                        s.Settings |> List.map Collections.Generic.KeyValuePair
-                    )
-                with
-                | :? HyperparameterException as e ->
-                    raise (ProblemError(sprintf "stage %d (%s): %s" k s.Optimizer e.Message))
-                | :? ArgumentException as e -> raise (ProblemError(sprintf "stage %d: %s" k e.Message)))
-
-        let initial =
-            Array.append
-                (network.NewParameters(Xoshiro256.DeriveSeed(o.Seed, 2UL)))
-                (problem.Parameters |> List.map (snd >> Numeric.ofFloat<'T>) |> Array.ofList)
-
-        use pool = new WorkerPool(o.Threads)
-        use loss = new PinnLoss<'T>(d, network, o.WeightDecay, Some pool)
-        let mutable theta = initial
+        let optimizers = optimizersOf<'T> o
+        use objective = Objective.build<'T> d o.Network o.WeightDecay o.Threads o.Seed
+        let loss = objective.Loss
+        let mutable theta = objective.Start
         let mutable outcome = Completed
         let results = Collections.Generic.List<StageResult>()
 
-        for (k, stage), optimizer in List.zip (List.indexed o.Stages) optimizers do
+        for stage, optimizer in List.zip (List.indexed o.Stages) optimizers do
             if outcome = Completed then
-                let stageClock = Stopwatch.StartNew()
-                let name = optimizer.Name
-
-                let file suffix =
-                    o.RunDirectory
-                    |> Option.map (fun dir -> Path.Combine(dir, sprintf "stage-%d-%s.%s" k name suffix))
-
-                let checkpointPath = file "checkpoint.json"
-                let tracePath = file "trace.csv"
-
-                let resumed =
-                    match checkpointPath with
-                    | Some p when o.Resume && File.Exists p -> Some(Checkpoint.load optimizer p)
-                    | _ -> None
-
-                let state =
-                    match resumed with
-                    | Some s ->
-                        if s.Theta.Length <> loss.Dimension then
-                            raise (
-                                ProblemError(
-                                    sprintf
-                                        "the checkpoint %s holds %d parameters; this problem and network need %d"
-                                        checkpointPath.Value
-                                        s.Theta.Length
-                                        loss.Dimension
-                                )
-                            )
-
-                        s
-                    | None ->
-                        optimizer.Init(ReadOnlySpan theta, Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
-
-                loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
-
-                match tracePath, resumed with
-                | Some t, Some s -> Trace.truncateFrom t s.Steps
-                | _ -> ()
-
-                let trace =
-                    tracePath |> Option.map (fun p -> new Trace.TraceWriter(p, resumed.IsSome))
-
-                use _closeTrace =
-                    { new IDisposable with
-                        member _.Dispose() =
-                            trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
-                    }
-
-                let mutable lastSaved = resumed |> Option.map (fun s -> s.Steps)
-
-                let save (s: OptimizerState<'T>) =
-                    checkpointPath
-                    |> Option.iter (fun p ->
-                        trace |> Option.iter (fun t -> t.Flush())
-                        Checkpoint.save optimizer s p
-                        lastSaved <- Some s.Steps)
-
-                // θ_k is known finite once step k has evaluated it: keep the last such point and save a checkpoint
-                // only after its point has been evaluated finite.
-                let mutable good = Array.copy state.Theta
-                let mutable candidate = Array.copy state.Theta
-                let mutable pending: OptimizerState<'T> option = None
-
-                let observe (r: StepReport) =
-                    trace |> Option.iter (fun t -> t.Write r)
-
-                    if r.Status <> StepStatus.NonFinite then
-                        good <- candidate
-                        pending |> Option.iter save
-                        pending <- None
-                        candidate <- Array.copy state.Theta
-
-                    o.OnStep
-                        {
-                            Stage = k
-                            Optimizer = name
-                            Report = r
-                            Terms = loss.LastTerms
-                        }
-
-                    if r.Status <> StepStatus.NonFinite then
-                        if
-                            o.CheckpointEvery > 0L
-                            && state.Steps % o.CheckpointEvery = 0L
-                            && checkpointPath.IsSome
-                        then
-                            pending <- Some(optimizer.Copy state)
-
-                        match d.Settings.ResampleEvery with
-                        | Some every when state.Steps % int64 every = 0L ->
-                            loss.Rebind(Discretize.resample (epochOf d k state.Steps) d)
-                        | _ -> ()
-
-                let remaining = max 0L (stage.Steps - state.Steps)
-                let run = OptimizationRun.Execute(optimizer, loss, state, remaining, observe)
-
-                let diverged = run.End = RunEnd.NonFinite || run.Final.Status = StepStatus.NonFinite
-
-                if diverged then
-                    let where = loss.Diagnose(ReadOnlySpan state.Theta)
-
-                    let kept =
-                        match checkpointPath, lastSaved with
-                        | Some p, Some s -> sprintf "the last good checkpoint (step %d) is kept in %s" s p
-                        | Some _, None -> "no checkpoint had been written in this stage"
-                        | None, _ -> "no run directory, so no checkpoint"
-
-                    outcome <-
-                        Diverged(
-                            sprintf
-                                "stage %d (%s), step %d: the loss or its gradient is not finite: %s; %s"
-                                k
-                                name
-                                state.Steps
-                                where
-                                kept
-                        )
-
-                    theta <- good
-                else
-                    trace |> Option.iter (fun t -> t.Write run.Final)
-                    save state
-                    theta <- Array.copy state.Theta
-
-                results.Add
-                    {
-                        Stage = k
-                        Optimizer = name
-                        Steps = state.Steps
-                        Resumed = resumed.IsSome
-                        FinalLoss = if diverged then nan else run.Final.Loss
-                        End = if diverged then RunEnd.NonFinite else run.End
-                        Seconds = stageClock.Elapsed.TotalSeconds
-                    }
+                let result, next, stageOutcome = runStage o d loss stage optimizer theta
+                results.Add result
+                theta <- next
+                outcome <- stageOutcome
 
         loss.Rebind d
         let total, terms = loss.Losses(ReadOnlySpan theta)
@@ -342,8 +308,8 @@ module Train =
         let model =
             {
                 Problem = problem
-                Network = spec
-                NetworkSeed = networkSeed
+                Network = objective.Spec
+                NetworkSeed = objective.Seed
                 Weights = asFloat[.. loss.NetworkSize - 1]
                 Parameters =
                     List.zip (problem.Parameters |> List.map fst) (List.ofArray asFloat[loss.NetworkSize ..])

@@ -1,0 +1,276 @@
+/// The dt* finder's outputs: the verdict, the trials table (terminal, CSV, JSON) and an HTML page with the trials,
+/// the bisection path and example ΔH(t) curves at the final bracket.
+module EcdPde.Reports.Drift.FinderReport
+
+open EcdPde.Studies.Drift
+open System
+open System.Text
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies.Drift.BoundaryFinder
+
+/// The verdict in one sentence.
+let verdictText (o: Outcome) =
+    match o.Verdict with
+    | Found(est, lo, hi) ->
+        sprintf
+            "dt* ≈ %s: the sign of the mean tail ΔH flips in [%s, %s] (width %s < tol %s; every deciding trial significant at %g SE)"
+            (Number.short est)
+            (Number.short lo)
+            (Number.short hi)
+            (Number.short (hi - lo))
+            (Number.short o.Settings.Tolerance)
+            o.Settings.Significance
+    | Unresolved(lo, hi, why) ->
+        sprintf
+            "dt* not determined to the tolerance: the sign flips significantly somewhere in [%s, %s], but %s"
+            (Number.short lo)
+            (Number.short hi)
+            why
+    | NoFlip why -> "dt* not found: " + why
+
+/// mean/SE as text: "∞" for identical runs (SE = 0), "n/a" with one seed.
+let zText (t: Trial) =
+    if t.StandardError = 0.0 && t.Mean <> 0.0 then
+        (if t.Mean > 0.0 then "+∞" else "−∞")
+    elif Double.IsFinite t.ZScore then
+        Number.decimals 2 t.ZScore
+    else
+        "n/a"
+
+/// Trial rows: #, stage, dt, mean tail ΔH, SE, mean/SE, sign, significant, bracket after.
+let rows (o: Outcome) =
+    o.Trials
+    |> List.map (fun t ->
+        [
+            string t.Index
+            string t.Stage
+            Number.short t.Dt
+            Number.sci t.Mean
+            Number.sci t.StandardError
+            zText t
+            t.Label
+            (if t.Significant then "yes" else "no")
+            (match t.BracketAfter with
+             | Some(a, b) -> sprintf "[%s, %s]" (Number.short a) (Number.short b)
+             | None -> "")
+        ])
+
+/// The table's headers.
+let headers =
+    [
+        "#"
+        "stage"
+        "dt"
+        "mean tail ΔH"
+        "SE"
+        "mean/SE"
+        "sign"
+        "significant"
+        "bracket after"
+    ]
+
+/// Verdict, notes and the trials as terminal text.
+let table (o: Outcome) =
+    String.Join(
+        "\n",
+        [ TextTable.render headers (rows o); ""; verdictText o ]
+        @ (o.Notes |> List.map (fun n -> "note: " + n))
+    )
+
+/// index,stage,dt,mean_tail_dH,standard_error,z,runs,label,significant,bracket_lo,bracket_hi
+let csv (o: Outcome) =
+    let b =
+        StringBuilder(
+            "index,stage,dt,mean_tail_dH,standard_error,z,runs,label,significant,bracket_lo,bracket_hi\n"
+        )
+
+    for t in o.Trials do
+        let lo, hi =
+            match t.BracketAfter with
+            | Some(a, c) -> Number.exact a, Number.exact c
+            | None -> "", ""
+
+        b.AppendLine(
+            String.Join(
+                ",",
+                [
+                    string t.Index
+                    string t.Stage
+                    Number.exact t.Dt
+                    Number.exact t.Mean
+                    Number.exact t.StandardError
+                    Number.exact t.ZScore
+                    string t.Values.Length
+                    t.Label
+                    (if t.Significant then "true" else "false")
+                    lo
+                    hi
+                ]
+            )
+        )
+        |> ignore
+
+    b.ToString().Replace("\r\n", "\n")
+
+/// Everything as JSON, the per-run values of every trial included.
+let json (context: (string * string) list) (description: string) (o: Outcome) =
+    let kind, estimate, lo, hi, reason =
+        match o.Verdict with
+        | Found(e, a, b) -> "found", e, a, b, ""
+        | Unresolved(a, b, why) -> "unresolved", nan, a, b, why
+        | NoFlip why -> "no-flip", nan, nan, nan, why
+
+    ReportFiles.json
+        {|
+            mode = "find"
+            dynamics = description
+            settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
+            search =
+                {|
+                    dtLo = o.Settings.DtLo
+                    dtHi = o.Settings.DtHi
+                    seeds = o.Settings.Seeds
+                    tolerance = o.Settings.Tolerance
+                    scanPoints = o.Settings.ScanPoints
+                    significance = o.Settings.Significance
+                |}
+            verdict =
+                {|
+                    kind = kind
+                    estimate = estimate
+                    bracketLo = lo
+                    bracketHi = hi
+                    reason = reason
+                    text = verdictText o
+                |}
+            flips = o.Flips |> List.map (fun (a, b) -> [| a; b |])
+            notes = o.Notes
+            trials =
+                o.Trials
+                |> List.map (fun t ->
+                    {|
+                        index = t.Index
+                        stage = string t.Stage
+                        dt = t.Dt
+                        meanTailDeltaH = t.Mean
+                        standardError = t.StandardError
+                        label = t.Label
+                        significant = t.Significant
+                        bracketAfter =
+                            match t.BracketAfter with
+                            | Some(a, b) -> [| a; b |]
+                            | None -> [||]
+                        runs = t.Values
+                    |})
+        |}
+
+/// Mean tail ΔH ± z·SE against dt; significant trials coloured by sign, others grey.
+let trialsChart (o: Outcome) =
+    let z = o.Settings.Significance
+
+    let pick (f: Trial -> bool) =
+        o.Trials
+        |> List.filter f
+        |> List.map (fun t -> t.Dt, t.Mean, z * t.StandardError)
+        |> Array.ofList
+
+    let verdictMarks =
+        match o.Verdict with
+        | Found(e, lo, hi) ->
+            [
+                Svg.VBand("final bracket", "#2ca02c", lo, hi)
+                Svg.VRule("dt* estimate", "#2ca02c", e)
+            ]
+        | Unresolved(lo, hi, _) -> [ Svg.VBand("significant bracket", "#9467bd", lo, hi) ]
+        | NoFlip _ -> []
+
+    Svg.chart
+        "Trials: mean tail ΔH ± z·SE"
+        "dt"
+        "mean tail ΔH"
+        (verdictMarks
+         @ [
+             Svg.HRule("0", "#444444", 0.0)
+             Svg.ErrorBars("anti-dissipative", "#d62728", pick (fun t -> t.Significant && t.Mean > 0.0))
+             Svg.ErrorBars("dissipative", "#1f77b4", pick (fun t -> t.Significant && t.Mean < 0.0))
+             Svg.ErrorBars("not significant", "#999999", pick (fun t -> not t.Significant))
+         ])
+    |> Svg.render
+
+/// The bisection path: the bracket's ends after each trial from the one that closed the first bracket on, and the dt
+/// each of those trials evaluated. Empty when no bracket was formed.
+let pathChart (o: Outcome) =
+    let withBracket =
+        o.Trials
+        |> List.choose (fun t -> t.BracketAfter |> Option.map (fun (a, b) -> t, a, b))
+
+    if withBracket.IsEmpty then
+        ""
+    else
+        let arr = Array.ofList withBracket
+
+        Svg.chart
+            "Bisection path"
+            "bisection step (0 = the first bracket)"
+            "dt"
+            [
+                Svg.Line("bracket low", "#1f77b4", arr |> Array.mapi (fun k (_, a, _) -> float k, a))
+                Svg.Line("bracket high", "#d62728", arr |> Array.mapi (fun k (_, _, b) -> float k, b))
+                Svg.Dots(
+                    "midpoint evaluated",
+                    "#444444",
+                    arr |> Array.mapi (fun k (t, _, _) -> float k, t.Dt) |> Array.skip 1
+                )
+                match o.Verdict with
+                | Found(e, _, _) -> Svg.HRule("dt* estimate", "#2ca02c", e)
+                | _ -> ()
+            ]
+        |> Svg.render
+
+/// A self-contained HTML page. `examples` are measured runs (e.g. seed 0 at the final bracket's ends) whose ΔH(t) is drawn.
+let html
+    (context: (string * string) list)
+    (description: string)
+    (o: Outcome)
+    (examples: TailDrift.Measurement list)
+    =
+    Html.page
+        "dt* boundary finder"
+        [
+            Html.paragraph description
+            ReportFiles.contextTable context
+            Html.heading 2 "Verdict"
+            sprintf "<p class=\"verdict\">%s</p>\n" (Html.escape (verdictText o))
+            Html.bullets o.Notes
+            Html.heading 2 "Trials"
+            Html.table headers (rows o)
+            Html.paragraph
+                "Each trial runs every seed at one dt, takes the mean of ΔH over the last part of each run (the tail) and averages over seeds. A sign counts only when |mean| ≥ z·SE; anti-dissipative = positive mean tail ΔH (the run gains energy), dissipative = negative."
+            Html.figure
+                (trialsChart o)
+                "Mean tail ΔH per trial with ±z·SE bars. Grey: the sign is not statistically significant."
+            (match pathChart o with
+             | "" -> Html.paragraph "No bracket was formed, so there is no bisection path."
+             | svg ->
+                 Html.figure
+                     svg
+                     "The bracket [low, high] when it was formed (step 0) and after each bisection step, with the midpoint each step evaluated.")
+            (if examples.IsEmpty then
+                 ""
+             else
+                 Html.heading 2 "Example runs"
+                 + String.Join(
+                     "",
+                     examples
+                     |> List.map (fun m ->
+                         Html.figure
+                             (TraceReport.driftChart
+                                 (sprintf "ΔH(t) at dt = %s, run 0" (Number.short m.Dt))
+                                 m)
+                             (sprintf
+                                 "Run 0 at dt = %s: mean tail ΔH = %s."
+                                 (Number.short m.Dt)
+                                 (Number.sci m.TailMean)))
+                 ))
+        ]

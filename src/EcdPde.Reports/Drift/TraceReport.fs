@@ -1,0 +1,144 @@
+/// Trace mode's outputs: the summary table, H(t)/ΔH(t) as CSV and JSON, and an HTML page with both curves.
+module EcdPde.Reports.Drift.TraceReport
+
+open EcdPde.Studies.Drift
+open System
+open System.Text
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies.Drift.TailDrift
+
+/// Largest |ΔH| over the measured steps (after the warm-up).
+let maxAbsDrift (m: Measurement) =
+    let w = int m.Protocol.Warmup
+
+    if m.Energy.Length <= w then
+        nan
+    else
+        m.Energy[w..] |> Array.map (fun h -> abs (h - m.E0)) |> Array.max
+
+/// The summary as (quantity, value) rows.
+let summary (m: Measurement) =
+    [
+        "Δt", Number.short m.Dt
+        "steps (warm-up + measured)", sprintf "%d + %d" m.Protocol.Warmup m.Protocol.Steps
+        "E0 = H(t) after the warm-up", Number.exact m.E0
+        sprintf "tail = steps %d…%d" m.TailStart (m.Energy.Length - 1),
+        sprintf "last %g of the measured steps" m.Protocol.TailFraction
+        "mean ΔH over the tail", Number.sci m.TailMean
+        "median |ΔH| over the tail", Number.sci m.TailMedianAbs
+        "max |ΔH| (measured steps)", Number.sci (maxAbsDrift m)
+        "sign of the tail drift",
+        (if m.TailMean > 0.0 then "anti-dissipative (ΔH > 0)"
+         elif m.TailMean < 0.0 then "dissipative (ΔH < 0)"
+         elif m.TailMean = 0.0 then "zero"
+         else "n/a")
+    ]
+    @ (match m.Stopped with
+       | Some why -> [ "stopped early", why ]
+       | None -> [])
+
+/// The summary as a terminal table.
+let table (m: Measurement) =
+    TextTable.render [ "quantity"; "value" ] (summary m |> List.map (fun (k, v) -> [ k; v ]))
+
+let private phase (m: Measurement) (k: int) =
+    if int64 k < m.Protocol.Warmup then "warmup"
+    elif k >= m.TailStart then "tail"
+    else "measure"
+
+/// step,t,phase,H,dH — one row per step, step 0 = the start.
+let csv (m: Measurement) =
+    let b = StringBuilder("step,t,phase,H,dH\n")
+
+    m.Energy
+    |> Array.iteri (fun k h ->
+        b
+            .Append(k)
+            .Append(',')
+            .Append(Number.exact (float k * m.Dt))
+            .Append(',')
+            .Append(phase m k)
+            .Append(',')
+            .Append(Number.exact h)
+            .Append(',')
+            .Append(Number.exact (h - m.E0))
+            .Append('\n')
+        |> ignore)
+
+    b.ToString()
+
+/// Everything as JSON (the series included).
+let json (context: (string * string) list) (description: string) (m: Measurement) =
+    ReportFiles.json
+        {|
+            mode = "trace"
+            dynamics = description
+            settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
+            dt = m.Dt
+            seed = m.Seed
+            warmup = m.Protocol.Warmup
+            steps = m.Protocol.Steps
+            tailFraction = m.Protocol.TailFraction
+            tailStart = m.TailStart
+            e0 = m.E0
+            tailMeanDeltaH = m.TailMean
+            tailMedianAbsDeltaH = m.TailMedianAbs
+            maxAbsDeltaH = maxAbsDrift m
+            stopped = defaultArg m.Stopped ""
+            t = m.Times
+            energy = m.Energy
+            deltaH = m.DeltaH
+        |}
+
+/// The bands marking the warm-up and the tail on a time axis.
+let bands (m: Measurement) =
+    [
+        if m.Protocol.Warmup > 0L then
+            Svg.VBand("warm-up", "#888888", 0.0, float m.Protocol.Warmup * m.Dt)
+        Svg.VBand("tail", "#ff7f0e", float m.TailStart * m.Dt, float (m.Energy.Length - 1) * m.Dt)
+    ]
+
+/// The H(t) chart.
+let energyChart (m: Measurement) =
+    Svg.chart
+        "H(t)"
+        "t"
+        "H"
+        (bands m
+         @ [
+             Svg.Line("H(t)", Svg.color 0, Array.zip m.Times m.Energy)
+             Svg.HRule("E0", "#444444", m.E0)
+         ])
+    |> Svg.render
+
+/// The ΔH(t) chart.
+let driftChart (title: string) (m: Measurement) =
+    Svg.chart
+        title
+        "t"
+        "ΔH = H − E0"
+        (bands m
+         @ [
+             Svg.Line("ΔH(t)", Svg.color 1, Array.zip m.Times m.DeltaH)
+             Svg.HRule("0", "#444444", 0.0)
+         ])
+    |> Svg.render
+
+/// A self-contained HTML page: settings, summary, H(t) and ΔH(t).
+let html (context: (string * string) list) (description: string) (m: Measurement) =
+    Html.page
+        "Energy drift trace"
+        [
+            Html.paragraph description
+            ReportFiles.contextTable context
+            Html.heading 2 "Summary"
+            Html.table [ "quantity"; "value" ] (summary m |> List.map (fun (k, v) -> [ k; v ]))
+            Html.heading 2 "Energy"
+            Html.figure
+                (energyChart m)
+                "H(t) along the run. Grey band: warm-up (E0 is re-based to H at its end); orange band: the tail over which the mean ΔH and the median |ΔH| are taken."
+            Html.figure
+                (driftChart "ΔH(t)" m)
+                "ΔH(t) = H(t) − E0. Above 0 the run has gained energy (anti-dissipative), below 0 it has lost energy (dissipative)."
+        ]

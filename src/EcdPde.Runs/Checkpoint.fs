@@ -1,0 +1,152 @@
+/// Checkpoints of a run: the optimizer's full state (θ, momenta, counters, random generator) and the run's identity
+/// (optimizer, precision, every option, seed, starting point, objective), written atomically so that a crash during
+/// a save never destroys the previous checkpoint. A checkpoint is resumed only by a run with the same identity and
+/// only when its θ is finite.
+module EcdPde.Runs.Checkpoint
+
+open System
+open System.IO
+open System.Security.Cryptography
+open System.Text.Json
+open System.Text.Json.Nodes
+open Ecd.Core.Optimizers
+
+/// What a checkpoint must match to be resumed, as (key, value) text pairs.
+type Identity = (string * string) list
+
+let private fail (path: string) (problem: string) =
+    raise (JsonFile.ResultFileException(path, problem))
+
+let private bytesOf (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) =
+    use memory = new MemoryStream()
+    optimizer.Save(state, memory)
+    memory.ToArray()
+
+let private objectOf (bytes: byte[]) =
+    match JsonNode.Parse(ReadOnlySpan bytes) with
+    | :? JsonObject as o -> o
+    | _ -> raise (InvalidDataException "an optimizer state must be a JSON object")
+
+/// SHA-256 of a vector's bytes (hex), to recognise a starting point.
+let hashOf (values: 'T[]) =
+    let bytes = Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan values)
+    Convert.ToHexString(SHA256.HashData bytes).ToLowerInvariant()
+
+/// The identity of a run started in `fresh`: the optimizer's name, precision and every option as the optimizer writes
+/// them, then `extra` (seed, starting point, objective, …).
+let identityOf (optimizer: IOptimizer<'T>) (fresh: OptimizerState<'T>) (extra: Identity) : Identity =
+    let root = objectOf (bytesOf optimizer fresh)
+
+    let text (key: string) =
+        root[key]
+        |> Option.ofObj
+        |> Option.map _.ToJsonString()
+        |> Option.defaultValue ""
+
+    let options =
+        match root["options"] with
+        | :? JsonObject as o ->
+            [
+                for p in o ->
+                    "option " + p.Key,
+                    (p.Value
+                     |> Option.ofObj
+                     |> Option.map _.ToJsonString()
+                     |> Option.defaultValue "null")
+            ]
+        | _ -> []
+
+    [ "optimizer", text "optimizer"; "precision", text "precision" ]
+    @ options
+    @ extra
+
+/// Saves `state` with the run's `identity` to `path` (written beside it, then renamed over the old one).
+let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (identity: Identity) (path: string) =
+    let root = objectOf (bytesOf optimizer state)
+    let id = JsonObject()
+
+    for key, value in identity do
+        id[key] <- JsonValue.Create value
+
+    root["identity"] <- id
+    AtomicFile.writeText path (root.ToJsonString())
+
+/// How the identity stored in a checkpoint differs from `expected` (empty when it matches or stores none).
+let differences (expected: Identity) (stored: JsonObject) =
+    let found =
+        [
+            for p in stored ->
+                p.Key,
+                (p.Value
+                 |> Option.ofObj
+                 |> Option.map (fun v -> v.GetValue<string>())
+                 |> Option.defaultValue "")
+        ]
+        |> Map.ofList
+
+    let wanted = Map.ofList expected
+
+    [
+        for key in Set.union (Set.ofSeq found.Keys) (Set.ofSeq wanted.Keys) do
+            match found.TryFind key, wanted.TryFind key with
+            | Some a, Some b when a = b -> ()
+            | Some a, Some b -> yield sprintf "%s: %s in the checkpoint, %s now" key a b
+            | Some a, None -> yield sprintf "%s: %s in the checkpoint, not set now" key a
+            | None, Some b -> yield sprintf "%s: not in the checkpoint, %s now" key b
+            | None, None -> ()
+    ]
+
+/// Loads a checkpoint for a run of identity `expected`: refused (ResultFileException naming the file) when it is
+/// not a checkpoint, was written by a run with another identity, or holds a non-finite θ.
+let loadChecked (optimizer: IOptimizer<'T>) (expected: Identity) (path: string) : OptimizerState<'T> =
+    let bytes =
+        try
+            File.ReadAllBytes path
+        with
+        | :? IOException
+        | :? UnauthorizedAccessException as e -> fail path (sprintf "cannot be read (%s)" e.Message)
+
+    let root =
+        try
+            objectOf bytes
+        with
+        | :? JsonException
+        | :? InvalidDataException ->
+            fail path "is not a checkpoint (not a JSON object: empty or cut short by a crash?)"
+
+    match root["identity"] with
+    | :? JsonObject as stored ->
+        match differences expected stored with
+        | [] -> ()
+        | diffs ->
+            fail
+                path
+                (sprintf
+                    "was written by a run with other settings (%s); resume it with the settings it was written with, or start again in another folder or without --resume"
+                    (String.Join("; ", diffs)))
+    | _ -> ()
+
+    let state =
+        try
+            use stream = new MemoryStream(bytes)
+            optimizer.Load stream
+        with
+        | :? JsonException
+        | :? InvalidDataException
+        | :? InvalidOperationException
+        | :? FormatException as e ->
+            fail path (sprintf "is not a readable %s checkpoint (%s)" optimizer.Name e.Message)
+
+    if isNull (box state) || isNull (box state.Theta) then
+        fail path "holds no parameters"
+
+    if state.Theta |> Array.exists (fun v -> not ('T.IsFinite v)) then
+        fail path "holds non-finite parameters (NaN or infinity) and cannot be resumed"
+
+    state
+
+/// Loads a checkpoint for the same optimizer and precision, without the identity and finiteness checks (for tools
+/// that inspect checkpoints).
+let load (optimizer: IOptimizer<'T>) (path: string) : OptimizerState<'T> =
+    use stream = File.OpenRead path
+    optimizer.Load stream

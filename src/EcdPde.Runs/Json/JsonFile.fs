@@ -1,0 +1,101 @@
+/// The one JSON approach of EcdPde's result files: an F# record per file kind, serialized by System.Text.Json with
+/// snake_case names and a format tag (`"format": "ecdpde-solutions/2"`) that the reader checks before anything else.
+/// Numbers that are not finite are written as the strings "NaN", "Infinity", "-Infinity". Every failure to read is
+/// a ResultFileException naming the file and the problem.
+module EcdPde.Runs.JsonFile
+
+open System
+open System.IO
+open System.Text.Json
+open System.Text.Json.Serialization
+
+/// A result file that cannot be read: missing, not JSON, another format, or not the shape its format promises.
+type ResultFileException(path: string, problem: string) =
+    inherit Exception(sprintf "%s: %s" path problem)
+
+    /// The file.
+    member _.Path = path
+
+    /// What is wrong with it.
+    member _.Problem = problem
+
+/// The serializer options of every result file.
+let options =
+    let o =
+        JsonSerializerOptions(
+            WriteIndented = true,
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            RespectRequiredConstructorParameters = true,
+            RespectNullableAnnotations = true,
+            MaxDepth = 64
+        )
+
+    o.MakeReadOnly(true)
+    o
+
+/// The JSON text of a value.
+let serialize (value: 'T) =
+    JsonSerializer.Serialize(value, options)
+
+/// Writes `value` to `path` atomically.
+let write (path: string) (value: 'T) =
+    AtomicFile.writeText path (serialize value)
+
+/// The format tag of a JSON text (None when it has none or is not a JSON object); raises JsonException when the
+/// text is not JSON.
+let private formatOf (text: string) =
+    use doc = JsonDocument.Parse(text, JsonDocumentOptions(MaxDepth = options.MaxDepth))
+
+    let root = doc.RootElement
+
+    if root.ValueKind <> JsonValueKind.Object then
+        None
+    else
+        match root.TryGetProperty "format" with
+        | true, f when f.ValueKind = JsonValueKind.String -> f.GetString() |> Option.ofObj
+        | _ -> None
+
+/// Parses `text` (from `path`, for messages) as the record type of `format`.
+let parse<'T> (format: string) (path: string) (text: string) : 'T =
+    let fail problem =
+        raise (ResultFileException(path, problem))
+
+    let tag =
+        try
+            formatOf text
+        with :? JsonException as e ->
+            fail (sprintf "not valid JSON (%s)" e.Message)
+
+    match tag with
+    | None -> fail (sprintf "has no \"format\" tag; expected a %s file" format)
+    | Some t when t <> format -> fail (sprintf "has format %s; this version of EcdPde reads %s" t format)
+    | Some _ -> ()
+
+    let value =
+        try
+            JsonSerializer.Deserialize(text, typeof<'T>, options)
+        with
+        | :? JsonException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
+        | :? NotSupportedException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
+        | :? InvalidOperationException as e ->
+            fail (sprintf "does not match the %s format (%s)" format e.Message)
+        | :? ArgumentException as e -> fail (sprintf "does not match the %s format (%s)" format e.Message)
+
+    match value with
+    | null -> fail (sprintf "holds null, not a %s document" format)
+    | v -> unbox<'T> v
+
+/// Reads the file at `path` as the record type of `format`.
+let read<'T> (format: string) (path: string) : 'T =
+    let text =
+        try
+            File.ReadAllText path
+        with
+        | :? FileNotFoundException
+        | :? DirectoryNotFoundException -> raise (ResultFileException(path, "does not exist"))
+        | :? IOException as e -> raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+        | :? UnauthorizedAccessException as e ->
+            raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+
+    parse<'T> format path text

@@ -1,0 +1,174 @@
+/// A PDE discovery example as the objective of a study problem: named `pde:NAME` or `pde:NAME:key=value` in a
+/// problem's Function (`pde:paper-pde:k=2`, `pde:bratu:lambda=6`); its loss is the example's PINN loss, its starts
+/// are network initializations, and a run succeeds when the trained field passes the example's quality gates and lies
+/// within a relative L² distance of one of the example's classical solutions (on the example's evaluation grid).
+module EcdPde.Studies.PdeProblem
+
+open System
+open System.Globalization
+open Ecd.Core.Engine
+open Ecd.Core.Randomness
+open Pde.FSharp.Discretization
+open Pde.FSharp.Loss
+open Pde.FSharp.Training
+open Pde.Discovery
+open Pde.Discovery.Examples
+
+/// The prefix that marks a PDE example in a problem's Function.
+[<Literal>]
+let Prefix = "pde:"
+
+/// True when `func` names a PDE example (starts with `pde:`).
+let isPde (func: string) =
+    func.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+
+/// The examples and the parameter each one takes.
+let known = [ "paper-pde", "k"; "bratu", "lambda"; "allen-cahn", "epsilon" ]
+
+/// Builds the example named by `func` (`pde:NAME[:key=value]`); errors name the example, the parameter and what is
+/// known.
+let example (func: string) : Example =
+    if not (isPde func) then
+        invalidArg "function" (sprintf "'%s' is not a PDE example (those start with '%s')" func Prefix)
+
+    let knownText =
+        String.Join(", ", known |> List.map (fun (n, p) -> sprintf "%s%s:%s=…" Prefix n p))
+
+    let parts = func.Substring(Prefix.Length).Split(':', 2)
+    let name = parts[0].Trim().ToLowerInvariant()
+
+    let parameter =
+        match
+            known
+            |> List.tryFind (fun (n, _) -> n = name || (name = "paper" && n = "paper-pde"))
+        with
+        | Some(_, p) -> p
+        | None ->
+            invalidArg
+                "function"
+                (sprintf "unknown PDE example '%s' in '%s' (known: %s)" parts[0] func knownText)
+
+    let value =
+        if parts.Length < 2 || String.IsNullOrWhiteSpace parts[1] then
+            None
+        else
+            match parts[1].Split('=', 2) with
+            | [| key; text |] when key.Trim().ToLowerInvariant() = parameter ->
+                match Double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture) with
+                | true, v -> Some v
+                | _ ->
+                    invalidArg
+                        "function"
+                        (sprintf "'%s': the value of %s must be a number (got '%s')" func parameter text)
+            | [| key; _ |] ->
+                invalidArg
+                    "function"
+                    (sprintf "'%s': example '%s' has the parameter '%s' (got '%s')" func name parameter key)
+            | _ -> invalidArg "function" (sprintf "'%s': write the parameter as %s=VALUE" func parameter)
+
+    BuiltInExamples.byName
+        name
+        Examples.Default
+        (value |> Option.map (fun v -> parameter, v) |> Option.toList |> Map.ofList)
+
+/// What a study needs of an example, built once per problem and shared by its cells (read-only).
+[<NoEquality; NoComparison>]
+type Setup =
+    {
+        Example: Example
+        Spec: NetworkSpec
+        Network: Network<float>
+        Discretization: Discretization
+        /// Boundary points (for the boundary gate).
+        Boundary: float[][]
+        /// The classical solutions on the grid, computed on first use.
+        Classical: Lazy<(string * float[]) list>
+    }
+
+/// Builds the setup of a PDE example.
+let setup (e: Example) =
+    let spec = Objective.spec e.Problem e.Architecture
+    let discretization = Discretize.run e.Points e.Problem
+
+    {
+        Example = e
+        Spec = spec
+        Network = Objective.network<float> spec 0UL
+        Discretization = discretization
+        Boundary = Examples.boundaryPoints discretization
+        Classical = lazy (e.Classical())
+    }
+
+/// The network initialization of start `start` (deterministic for the study seed and the problem's name).
+let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: int) =
+    Objective.start
+        s.Network
+        s.Example.Problem
+        (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
+
+/// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
+type PinnObjective(s: Setup, threads: int) =
+    let pool = new WorkerPool(max 1 threads)
+
+    let loss =
+        Objective.loss s.Discretization s.Network s.Example.WeightDecay (Some pool)
+
+    let inner = loss :> Ecd.Core.Objectives.IObjective<float>
+
+    interface Ecd.Core.Objectives.IObjective<float> with
+        member _.Dimension = inner.Dimension
+        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
+
+    interface IDisposable with
+        member _.Dispose() =
+            (loss :> IDisposable).Dispose()
+            pool.Dispose()
+
+/// How close a trained field is to a known solution.
+type Assessment =
+    {
+        /// The example's quality gates (residual L² on the grid, boundary error) pass.
+        GatesPass: bool
+        ResidualL2: float
+        BoundaryMax: float
+        /// The nearest classical solution and the relative L² distance to it.
+        Nearest: string
+        Distance: float
+    }
+
+/// Measures θ on the example's grid: gates, nearest classical solution and its relative L² distance.
+let assess (s: Setup) (theta: float[]) =
+    let e = s.Example
+
+    let m = Examples.measure e s.Spec 0UL s.Boundary theta
+
+    let candidate: Solutions.Candidate =
+        {
+            Run = { Round = 0; Index = 0 }
+            Seed = 0UL
+            Values = m.Values
+            ResidualL2 = m.ResidualL2
+            ResidualMax = m.ResidualMax
+            BoundaryMax = m.BoundaryMax
+            FinalLoss = nan
+            Probes = m.Probes
+            Theta = theta
+        }
+
+    let nearest, distance =
+        s.Classical.Force()
+        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights e.Magnitude m.Values v)
+        |> List.sortBy snd
+        |> List.tryHead
+        |> Option.defaultValue ("no classical solution", nan)
+
+    {
+        GatesPass = Solutions.judge e.Gates candidate = Solutions.Accepted
+        ResidualL2 = m.ResidualL2
+        BoundaryMax = m.BoundaryMax
+        Nearest = nearest
+        Distance = distance
+    }
+
+/// Success: the gates pass and the distance to the nearest classical solution is at most `tolerance`.
+let reached (tolerance: float) (a: Assessment) = a.GatesPass && a.Distance <= tolerance

@@ -1,0 +1,155 @@
+/// Deflation of a physics-informed loss (Farrell, Birkisson & Funke 2015, applied to PINNs): once solutions
+/// u₁…u_m are known, the residual is multiplied by M(θ) = Π_i (‖u_θ − u_i‖^−p + σ), with ‖·‖² the mean square over a
+/// set of points; the loss, a mean square of residuals, is therefore multiplied by M², L_defl = M²·L. A known solution
+/// is then no longer a minimum: near it L vanishes like ‖u − u_i‖² while M² grows like ‖u − u_i‖^−2p, so for p = 2
+/// L_defl grows without bound (with M·L instead it would tend to a constant: a flat valley into the known solution).
+/// Defaults as in defcon: p = 2, σ = 1.
+module Pde.Discovery.Deflation
+
+open System
+open Ecd.Core.Engine
+open Ecd.Core.Objectives
+
+/// A deflated objective: `inner` (θ ↦ L, ∇L, with the network weights first in θ), the network, the points
+/// (N × d) where the distance to the known solutions is measured, and the known solutions' values there
+/// (output `output` of the network).
+type DeflatedObjective
+    (
+        inner: IObjective<float>,
+        network: Network<float>,
+        points: float[],
+        known: float[] list,
+        power: float,
+        shift: float,
+        output: int,
+        pool: WorkerPool option
+    ) =
+    let d = network.InputDimension
+    let n = points.Length / d
+
+    do
+        if points.Length = 0 || points.Length % d <> 0 then
+            invalidArg
+                "points"
+                (sprintf "points must hold N × %d coordinates (got %d values)" d points.Length)
+
+        if known |> List.exists (fun k -> k.Length <> n) then
+            invalidArg "known" (sprintf "every known solution needs one value per point (%d)" n)
+
+        if not (power > 0.0) || not (shift >= 0.0) then
+            invalidArg "power" (sprintf "deflation needs power > 0 and shift ≥ 0 (got %g, %g)" power shift)
+
+        if output < 0 || output >= network.Outputs then
+            invalidArg "output" (sprintf "the network has %d outputs (got output %d)" network.Outputs output)
+
+    let ownPool = pool.IsNone
+    let workers = defaultArg pool (new WorkerPool(1))
+
+    let engine =
+        new JetEngine<float>(network, JetRequest.ValueOnly, EngineOptions(Threads = workers.Threads), workers)
+
+    let jets = engine.NewJets n
+    let sens = engine.NewJets n
+
+    /// The network's values u at the points, and for every known solution (d²ᵢ, tᵢ) with d²ᵢ the mean square of
+    /// u − uᵢ and tᵢ = (d²ᵢ)^(−p/2) + σ, so that M = Π tᵢ.
+    let termsAt (theta: ReadOnlySpan<float>) =
+        engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
+        let u = jets.Value(output).ToArray()
+
+        let terms =
+            known
+            |> List.map (fun k ->
+                let mutable s = 0.0
+
+                for p in 0 .. n - 1 do
+                    s <- s + (u[p] - k[p]) * (u[p] - k[p])
+
+                let d2 = s / float n
+                d2, d2 ** (-power / 2.0) + shift)
+
+        u, terms
+
+    /// The deflation factor M at θ (1 without known solutions); the loss is multiplied by its square.
+    member _.Factor(theta: ReadOnlySpan<float>) =
+        if known.IsEmpty then
+            1.0
+        else
+            snd (termsAt theta) |> List.fold (fun m (_, t) -> m * t) 1.0
+
+    interface IObjective<float> with
+        member _.Dimension = inner.Dimension
+
+        member _.Evaluate(theta, gradient) =
+            let l = inner.Evaluate(theta, gradient)
+
+            if known.IsEmpty || not (Double.IsFinite l) then
+                l
+            else
+                // M = Π tᵢ;  ∂ log M/∂u_p = Σᵢ (−p/2)(d²ᵢ)^(−p/2−1)·(2/N)(u_p − uᵢ,p) / tᵢ;
+                // L_defl = M²·L, so ∇L_defl = M²·∇L + L·M²·2·∇log M
+                let u, terms = termsAt theta
+                let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
+                sens.Clear()
+                let s = sens.Value(output)
+
+                for p in 0 .. n - 1 do
+                    let mutable dlog = 0.0
+
+                    List.iter2
+                        (fun (d2, t) (k: float[]) ->
+                            dlog <-
+                                dlog
+                                + (-power / 2.0)
+                                  * d2 ** (-power / 2.0 - 1.0)
+                                  * (2.0 / float n)
+                                  * (u[p] - k[p])
+                                  / t)
+                        terms
+                        known
+
+                    s[p] <- l * m * m * 2.0 * dlog
+
+                for i in 0 .. gradient.Length - 1 do
+                    gradient[i] <- m * m * gradient[i]
+
+                engine.Backward(sens, gradient.Slice(0, network.ParameterCount))
+                m * m * l
+
+    interface IDisposable with
+        member _.Dispose() =
+            (engine :> IDisposable).Dispose()
+
+            if ownPool then
+                workers.Dispose()
+
+/// An objective that disposes what it owns (its loss, deflation factor and worker pool) with itself.
+type OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
+    interface IObjective<float> with
+        member _.Dimension = inner.Dimension
+        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
+
+    interface IDisposable with
+        member _.Dispose() =
+            for d in owned do
+                d.Dispose()
+
+/// Amplitudes of the deflated runs that start from a known solution. Run 0 of a deflation round starts as the first
+/// ensemble; runs j ≥ 1 take, in order, a fresh initialization for every known solution near zero (scaling it would
+/// stay near zero, where the deflation factor explodes), then every other known solution with its output layer
+/// multiplied by 2, then by −1, then by ½ (as classical deflation restarts Newton from the known solutions), then
+/// fresh initializations.
+let startAmplitudes = [| 2.0; -1.0; 0.5 |]
+
+/// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
+let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
+    let scaled = Array.copy theta
+    let last = network.Layers[network.Layers.Count - 1]
+
+    for i in last.WeightOffset .. last.WeightOffset + last.In * last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    for i in last.BiasOffset .. last.BiasOffset + last.Out - 1 do
+        scaled[i] <- factor * scaled[i]
+
+    scaled

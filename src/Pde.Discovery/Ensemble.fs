@@ -1,0 +1,173 @@
+/// An ensemble of trainings of one problem: same initialization, different bounce seeds (the paper's protocol),
+/// run in parallel, each checkpointed, each leaving a trace and a measured candidate. Resumable: finished runs
+/// (with a result file) are not redone, interrupted ones continue from their checkpoint.
+module Pde.Discovery.Ensemble
+
+open System
+open System.IO
+open System.Text.Json
+open System.Threading
+open Ecd.Core.Objectives
+open Ecd.Core.Optimizers
+open Ecd.Core.Randomness
+open Ecd.Core.Running
+open EcdPde.Runs
+open Pde.Discovery.Solutions
+
+/// What a problem measures of a trained θ.
+type Measurement =
+    {
+        Values: float[]
+        ResidualL2: float
+        ResidualMax: float
+        BoundaryMax: float
+        Probes: (float * float * float) list
+    }
+
+/// A problem as the ensemble sees it.
+type EnsembleProblem =
+    {
+        Name: string
+        Parameters: (string * float) list
+        /// The starting point of run i (the same θ for every run in the paper's protocol).
+        InitialTheta: int -> float[]
+        /// A fresh objective for one run (runs execute in parallel, so each gets its own).
+        Objective: unit -> IObjective<float>
+        /// Measures a trained θ on the evaluation grid.
+        Measure: float[] -> Measurement
+        /// Quadrature weights of the evaluation grid.
+        Weights: float[]
+    }
+
+/// How to run the ensemble.
+type EnsembleSettings =
+    {
+        Runs: int
+        Steps: int64
+        Optimizer: string
+        Settings: (string * string) list
+        Seed: uint64
+        /// The discovery round these runs belong to (their RunId's round).
+        Round: int
+        /// Runs at a time (default: the number of cores).
+        Parallel: int
+        OutDir: string
+        CheckpointEvery: int64
+    }
+
+/// Progress of the ensemble (for a live display).
+type Progress =
+    {
+        RunsDone: int
+        RunsTotal: int
+        /// The run's index within its round.
+        Run: int
+        Report: StepReport
+    }
+
+let private runDir (s: EnsembleSettings) (i: int) =
+    Path.Combine(s.OutDir, "runs", sprintf "run-%03d" i)
+
+/// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
+let private runOne
+    (problem: EnsembleProblem)
+    (s: EnsembleSettings)
+    (i: int)
+    (progress: int -> StepReport -> unit)
+    =
+    let dir = runDir s i
+    Directory.CreateDirectory dir |> ignore
+    let resultPath = Path.Combine(dir, "result.json")
+
+    if File.Exists resultPath then
+        RunResultFile.read resultPath
+    else
+        let seed = Xoshiro256.DeriveSeed(s.Seed, uint64 i)
+
+        let optimizer =
+            OptimizerCatalog.Create<float>(
+                s.Optimizer,
+                s.Settings |> List.map Collections.Generic.KeyValuePair
+            )
+
+        let objective = problem.Objective()
+
+        let outcome =
+            RunLoop.execute
+                { RunLoop.create optimizer objective (problem.InitialTheta i) seed s.Steps with
+                    Files =
+                        {
+                            Checkpoint = Some(Path.Combine(dir, "state.json"))
+                            Trace = Some(Path.Combine(dir, "trace.csv"))
+                        }
+                    CheckpointEvery = s.CheckpointEvery
+                    Identity = [ "problem", problem.Name ]
+                    OnStep = fun _ r -> progress i r
+                }
+
+        let state = outcome.State
+        let result = outcome.Result
+
+        match box objective with
+        | :? IDisposable as d -> d.Dispose()
+        | _ -> ()
+
+        let m = problem.Measure state.Theta
+
+        let c =
+            {
+                Run = { Round = s.Round; Index = i }
+                Seed = seed
+                Values = m.Values
+                ResidualL2 = m.ResidualL2
+                ResidualMax = m.ResidualMax
+                BoundaryMax = m.BoundaryMax
+                FinalLoss = result.Final.Loss
+                Probes = m.Probes
+                Theta = Array.copy state.Theta
+            }
+
+        RunResultFile.write resultPath c
+        c
+
+/// Runs (or resumes) the whole ensemble; returns the candidates in run order.
+let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: Progress -> unit) =
+    if s.Runs < 1 then
+        invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
+
+    if s.Steps < 0L then
+        invalidArg "steps" (sprintf "--steps must be ≥ 0 (got %d)" s.Steps)
+
+    let parallelism =
+        if s.Parallel <= 0 then
+            Environment.ProcessorCount
+        else
+            s.Parallel
+
+    let mutable finished = 0
+    let gate = obj ()
+
+    let report i r =
+        lock gate (fun () ->
+            progress
+                {
+                    RunsDone = finished
+                    RunsTotal = s.Runs
+                    Run = i
+                    Report = r
+                })
+
+    let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = parallelism)
+    let results = Array.zeroCreate s.Runs
+
+    Threading.Tasks.Parallel.For(
+        0,
+        s.Runs,
+        options,
+        fun i ->
+            results[i] <- runOne problem s i report
+            Interlocked.Increment(&finished) |> ignore
+    )
+    |> ignore
+
+    List.ofArray results

@@ -1,0 +1,65 @@
+/// `result.json` of one discovery run: what the run left behind (the measured candidate and its trained θ).
+/// Written when the run finishes; a run folder with it is finished and is read back instead of being redone.
+module Pde.Discovery.RunResultFile
+
+open Pde.Discovery.Solutions
+
+/// The format tag of result.json.
+let format = "ecdpde-run-result/1"
+
+/// A probe value u(x, y).
+type Probe = { X: float; Y: float; U: float }
+
+/// result.json.
+type RunResult =
+    {
+        Format: string
+        Run: RunId
+        Seed: uint64
+        ResidualL2: float
+        ResidualMax: float
+        BoundaryMax: float
+        FinalLoss: float
+        /// The field on the evaluation grid.
+        Values: float[]
+        Probes: Probe list
+        /// The trained parameters θ (the saved model).
+        Theta: float[]
+    }
+
+/// The file record of a candidate.
+let ofCandidate (c: Candidate) =
+    {
+        Format = format
+        Run = c.Run
+        Seed = c.Seed
+        ResidualL2 = c.ResidualL2
+        ResidualMax = c.ResidualMax
+        BoundaryMax = c.BoundaryMax
+        FinalLoss = c.FinalLoss
+        Values = c.Values
+        Probes = c.Probes |> List.map (fun (x, y, u) -> { X = x; Y = y; U = u })
+        Theta = c.Theta
+    }
+
+/// The candidate of a file record.
+let toCandidate (r: RunResult) : Candidate =
+    {
+        Run = r.Run
+        Seed = r.Seed
+        Values = r.Values
+        ResidualL2 = r.ResidualL2
+        ResidualMax = r.ResidualMax
+        BoundaryMax = r.BoundaryMax
+        FinalLoss = r.FinalLoss
+        Probes = r.Probes |> List.map (fun p -> p.X, p.Y, p.U)
+        Theta = r.Theta
+    }
+
+/// Writes result.json atomically.
+let write (path: string) (c: Candidate) =
+    EcdPde.Runs.JsonFile.write path (ofCandidate c)
+
+/// Reads result.json (ResultFileException naming the file and the problem when it cannot).
+let read (path: string) =
+    EcdPde.Runs.JsonFile.read<RunResult> format path |> toCandidate

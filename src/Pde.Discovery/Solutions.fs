@@ -1,0 +1,144 @@
+/// From the fields that an ensemble of runs ended with to distinct solutions: quality gates first (unconverged runs
+/// are reported as unconverged, never as solutions), then deduplication by relative L² distance on an evaluation grid.
+module Pde.Discovery.Solutions
+
+open System
+
+/// A run of a discovery: its round (0 = the first ensemble, k = the k-th deflation round) and its index within the
+/// round. Ordered by round, then index (the order runs were made in).
+type RunId =
+    {
+        Round: int
+        Index: int
+    }
+
+    /// "round 1, run 2".
+    override r.ToString() =
+        sprintf "round %d, run %d" r.Round r.Index
+
+/// What one finished run left behind, measured on the problem's evaluation grid.
+type Candidate =
+    {
+        /// Which run it was.
+        Run: RunId
+        /// The run's seed.
+        Seed: uint64
+        /// Field values on the evaluation grid (several fields concatenated).
+        Values: float[]
+        /// L² norm of the PDE residual (on the evaluation points).
+        ResidualL2: float
+        /// max |residual|.
+        ResidualMax: float
+        /// max |boundary error|.
+        BoundaryMax: float
+        /// Final training loss.
+        FinalLoss: float
+        /// Probe values (x, y, u) for the report.
+        Probes: (float * float * float) list
+        /// The trained parameters θ (the saved model; empty when not kept).
+        Theta: float[]
+    }
+
+/// Thresholds a run must meet to count as a solution.
+type QualityGates =
+    {
+        MaxResidualL2: float
+        MaxBoundary: float
+    }
+
+/// Why a run is not a solution.
+type Verdict =
+    | Accepted
+    | Unconverged of reason: string
+
+/// Applies the gates (NaN fails).
+let judge (gates: QualityGates) (c: Candidate) =
+    if not (c.ResidualL2 <= gates.MaxResidualL2) then
+        Unconverged(sprintf "residual L2 %.3g above the gate %.3g" c.ResidualL2 gates.MaxResidualL2)
+    elif not (c.BoundaryMax <= gates.MaxBoundary) then
+        Unconverged(sprintf "boundary error %.3g above the gate %.3g" c.BoundaryMax gates.MaxBoundary)
+    else
+        Accepted
+
+/// Weighted L² norm on the evaluation grid (the classical solvers' discrete L² norm).
+let normL2 (weights: float[]) (v: float[]) =
+    Pde.FSharp.Classical.Newton.norm weights v
+
+/// Relative L² distance ‖a − b‖ / max(‖a‖, ‖b‖, floor): 0 for equal fields, up to 2 for opposite ones.
+let relativeDistance (weights: float[]) (floor: float) (a: float[]) (b: float[]) =
+    let d = normL2 weights (Array.map2 (-) a b)
+    d / (max floor (max (normL2 weights a) (normL2 weights b)))
+
+/// One distinct solution and the runs that found it.
+type DistinctSolution =
+    {
+        /// The run whose residual is smallest (its field stands for the solution).
+        Representative: Candidate
+        /// Every run that ended here, in run order.
+        Members: Candidate list
+        /// max |u| on the grid.
+        MaxAbs: float
+        /// ‖u‖ (weighted L² on the grid).
+        L2Norm: float
+    }
+
+/// Groups accepted candidates greedily in run order: a candidate joins the first solution whose representative is
+/// within `threshold` relative L² distance (relative to max(‖a‖, ‖b‖, `floor`): the floor, the field's typical
+/// magnitude, keeps two small fields near the zero solution from counting as distinct), else it founds a new one.
+/// Deterministic for a given input order.
+let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: Candidate list) =
+    if not (threshold > 0.0) then
+        invalidArg "threshold" (sprintf "the distinctness threshold must be > 0 (got %g)" threshold)
+
+    if not (floor > 0.0) then
+        invalidArg "floor" (sprintf "the distance floor must be > 0 (got %g)" floor)
+
+    let groups =
+        accepted
+        |> List.fold
+            (fun (groups: Candidate list list) c ->
+                match
+                    groups
+                    |> List.tryFindIndex (fun g ->
+                        relativeDistance weights floor (List.head g).Values c.Values < threshold)
+                with
+                | Some i -> groups |> List.mapi (fun j g -> if j = i then g @ [ c ] else g)
+                | None -> groups @ [ [ c ] ])
+            []
+
+    groups
+    |> List.map (fun members ->
+        let best = members |> List.minBy (fun c -> c.ResidualL2)
+
+        {
+            Representative = best
+            Members = members
+            MaxAbs = best.Values |> Array.fold (fun m v -> max m (abs v)) 0.0
+            L2Norm = normL2 weights best.Values
+        })
+
+/// Gates, then deduplication: the distinct solutions (most-found first) and the unconverged runs with reasons.
+let classify
+    (gates: QualityGates)
+    (weights: float[])
+    (threshold: float)
+    (floor: float)
+    (candidates: Candidate list)
+    =
+    let judged = candidates |> List.map (fun c -> c, judge gates c)
+
+    let accepted =
+        judged |> List.choose (fun (c, v) -> if v = Accepted then Some c else None)
+
+    let rejected =
+        judged
+        |> List.choose (fun (c, v) ->
+            match v with
+            | Unconverged r -> Some(c, r)
+            | Accepted -> None)
+
+    let solutions =
+        deduplicate weights threshold floor accepted
+        |> List.sortBy (fun s -> -s.Members.Length, s.Representative.Run)
+
+    solutions, rejected

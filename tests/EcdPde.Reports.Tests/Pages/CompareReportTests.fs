@@ -1,0 +1,232 @@
+/// The comparison pages of studies: the multi-solution study read back into its page, profiles, bands and charts.
+module EcdPde.Reports.Tests.CompareReportTests
+
+open System
+open System.IO
+open Xunit
+open Expecto
+open Pde.Discovery.Solutions
+open EcdPde.Runs
+open EcdPde.Reports
+open EcdPde.Studies
+open EcdPde.Studies.Study
+
+let private temp () =
+    Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
+
+let private solver label optimizer settings =
+    {
+        Label = label
+        Stages =
+            [
+                {
+                    Optimizer = optimizer
+                    Settings = settings
+                    Share = 1.0
+                }
+            ]
+    }
+
+let ``the multi-solution study runs on a tiny setting, resumes, and its JSON reads back`` () =
+    let settings =
+        { MultiSolution.defaults with
+            Problems =
+                [
+                    {
+                        Function = "pde:paper-pde:k=2"
+                        StepsPerRun = 20L
+                    }
+                ]
+            Strategies =
+                [
+                    {
+                        Label = "bounces"
+                        Strategy = MultiSolution.Bounces
+                    }
+                    {
+                        Label = "restarts-adam"
+                        Strategy = MultiSolution.Restarts("adam", [ "lr", "0.003" ])
+                    }
+                    {
+                        Label = "newton-sweep"
+                        Strategy = MultiSolution.ClassicalNewton [ 0.0; -10.0 ]
+                    }
+                ]
+            Budgets = [ 1; 2 ]
+        }
+
+    let dir = temp ()
+    let o = MultiSolution.run settings dir 2 ignore
+    // 2 PINN strategies × 2 budgets + 1 classical row
+    Assert.Equal(5, o.Rows.Length)
+    let newton = o.Rows |> List.find (fun r -> r.Strategy = "newton-sweep")
+    // from u ≡ 0 and u ≡ −10 deflated Newton finds both radial solutions, each matching a classical one
+    Assert.Equal(2, newton.Matched.Length)
+    Assert.Equal(2, (snd o.Classical.Head).Length)
+
+    for r in o.Rows |> List.filter (fun r -> r.BudgetRuns.IsSome) do
+        Assert.Equal(r.BudgetRuns.Value, r.RunsUsed)
+        // 20 steps do not pass the gates
+        Assert.Equal(0, r.Distinct)
+        Assert.Equal(int64 r.RunsUsed * 21L, r.Evaluations)
+        Assert.True(r.Seconds > 0.0)
+
+    Assert.True(File.Exists(Path.Combine(dir, "paper-pde_k=2", "bounces", "seed-0", "run-costs.json")))
+    let again = MultiSolution.run settings dir 2 ignore
+
+    let strip (rows: MultiSolution.Row list) =
+        rows |> List.map (fun r -> { r with Seconds = 0.0 })
+
+    Assert.Equal<MultiSolution.Row list>(strip o.Rows, strip again.Rows)
+    // PINN rows keep the seconds measured the first time
+    Assert.Equal<float list>(
+        o.Rows
+        |> List.filter (fun r -> r.BudgetRuns.IsSome)
+        |> List.map (fun r -> r.Seconds),
+        again.Rows
+        |> List.filter (fun r -> r.BudgetRuns.IsSome)
+        |> List.map (fun r -> r.Seconds)
+    )
+
+    let path = CompareReport.multiSolutionFile dir
+    File.WriteAllText(path, (MultiSolution.toJson o).ToJsonString())
+    let classicalBack, rowsBack = MultiSolution.read path
+    Assert.Equal<(string * string list) list>(o.Classical, classicalBack)
+    Assert.Equal<MultiSolution.Row list>(o.Rows, rowsBack)
+    let html = File.ReadAllText(CompareReport.write dir)
+    Assert.Contains("Distinct solutions found, paper-pde k=2", html)
+    Assert.Contains("newton-sweep (classical): 2", html)
+
+let private synthetic =
+    {
+        Name = "plots"
+        Problems =
+            [
+                {
+                    Name = "quad"
+                    Function = "quadratic"
+                    Dim = 2
+                    Starts = Uniform(-1.0, 1.0, 3)
+                    Target = 1e-8
+                }
+            ]
+        Solvers =
+            [
+                solver "gdm" "gdm" [ "lr", "0.05"; "momentum", "0.9" ]
+                solver "bbi" "bbi" [ "lr", "0.01"; "v0", "0" ]
+            ]
+        Seeds = 2
+        Steps = 400L
+        WallSeconds = None
+        Precision = "float64"
+        Seed = 11UL
+    }
+
+let private count (text: string) (what: string) =
+    (text.Length - text.Replace(what, "").Length) / what.Length
+
+let ``the study report draws profiles, convergence bands and the success table`` () =
+    let dir = temp ()
+    Directory.CreateDirectory dir |> ignore
+    BuiltInStudies.write synthetic (CompareReport.studyFile dir)
+    StudyRunner.run synthetic dir 2 (fun _ _ -> ()) |> ignore
+    let html = File.ReadAllText(CompareReport.write dir)
+    Assert.Contains("Performance profile, study plots", html)
+    Assert.Contains("Data profile, study plots", html)
+    Assert.Contains("Convergence on quad", html)
+    Assert.Contains("95% Wilson interval", html)
+    Assert.Contains("Deterministic solvers (gdm) ran once per start", html)
+    Assert.Equal(3, count html "<svg")
+    // two solvers: a median line and an interquartile polygon each in the convergence chart
+    Assert.Equal(2, count html "<polygon")
+    Assert.True(count html "<polyline" >= 6)
+
+    let empty = temp ()
+    Directory.CreateDirectory empty |> ignore
+
+    Assert.Throws<InvalidDataException>(fun () -> CompareReport.write empty |> ignore)
+    |> ignore
+
+let ``a band is a polygon along the lower curve and back along the upper one, broken at gaps`` () =
+    let svg =
+        Svg.render (
+            Svg.chart
+                "band"
+                "x"
+                "y"
+                [
+                    Svg.Band(
+                        "IQR",
+                        "#1f77b4",
+                        [| 1.0, 0.0, 1.0; 2.0, 0.5, 2.0; 3.0, nan, 1.0; 4.0, 1.0, 3.0; 5.0, 1.0, 4.0 |]
+                    )
+                ]
+        )
+
+    Assert.Equal(2, count svg "<polygon")
+    Assert.Contains("fill-opacity=\"0.18\"", svg)
+    Assert.Contains(">IQR</text>", svg)
+
+let ``the multi-solution chart has a line per PINN strategy and a rule per classical one`` () =
+    let row strategy budget matched : MultiSolution.Row =
+        {
+            Problem = "p"
+            Strategy = strategy
+            Seed = 0
+            BudgetRuns = budget
+            BudgetSteps = budget |> Option.map (fun b -> int64 b * 100L)
+            RunsUsed = 1
+            Converged = 1
+            Distinct = List.length matched
+            Matched = matched
+            Nearest = []
+            Seconds = 1.0
+            Evaluations = 100L
+        }
+
+    let rows =
+        [
+            row "bounces" (Some 1) [ "A" ]
+            row "bounces" (Some 2) [ "A" ]
+            row "deflation" (Some 1) [ "A" ]
+            row "deflation" (Some 2) [ "A"; "B" ]
+            row "newton" None [ "A" ]
+        ]
+
+    let svg = Svg.render (CompareReport.multiSolutionChart "p" 2 rows)
+    Assert.Equal(2, count svg "<polyline")
+    Assert.Contains("newton (classical): 1", svg)
+    Assert.Contains("known: 2", svg)
+
+    let headers, table =
+        CompareReport.multiSolutionTable
+            [ "p", [ "B-solution"; "A-solution" ] ]
+            (rows
+             |> List.map (fun r ->
+                 { r with
+                     Matched = r.Matched |> List.map (fun m -> m + "-solution")
+                 }))
+
+    Assert.Equal(5, table.Length)
+    // named by their letters in the classical list
+    Assert.Equal("B, A", table[3][headers |> List.findIndex ((=) "which")])
+
+[<Tests>]
+let tests =
+    testList
+        "CompareReportTests"
+        [
+            testCase
+                "the multi-solution study runs on a tiny setting, resumes, and its JSON reads back"
+                ``the multi-solution study runs on a tiny setting, resumes, and its JSON reads back``
+            testCase
+                "the study report draws profiles, convergence bands and the success table"
+                ``the study report draws profiles, convergence bands and the success table``
+            testCase
+                "a band is a polygon along the lower curve and back along the upper one, broken at gaps"
+                ``a band is a polygon along the lower curve and back along the upper one, broken at gaps``
+            testCase
+                "the multi-solution chart has a line per PINN strategy and a rule per classical one"
+                ``the multi-solution chart has a line per PINN strategy and a rule per classical one``
+        ]
+    |> testSequencedGroup "EcdPde.Reports.Tests.CompareReportTests"
