@@ -37,26 +37,26 @@ let hashOf (values: 'T[]) =
 let identityOf (optimizer: IOptimizer<'T>) (fresh: OptimizerState<'T>) (extra: Identity) : Identity =
     let root = objectOf (bytesOf optimizer fresh)
 
-    let text (key: string) =
-        root[key]
-        |> Option.ofObj
-        |> Option.map _.ToJsonString()
-        |> Option.defaultValue ""
+    // strings as they are, anything else as JSON text
+    let text (node: JsonNode | null) =
+        match node with
+        | null -> "null"
+        | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
+        | n -> n.ToJsonString()
+
+    // options by their --set names (lr, momentum, weightDecay)
+    let setName (key: string) =
+        if key = "" then
+            key
+        else
+            string (Char.ToLowerInvariant key[0]) + key.Substring 1
 
     let options =
         match root["options"] with
-        | :? JsonObject as o ->
-            [
-                for p in o ->
-                    "option " + p.Key,
-                    (p.Value
-                     |> Option.ofObj
-                     |> Option.map _.ToJsonString()
-                     |> Option.defaultValue "null")
-            ]
+        | :? JsonObject as o -> [ for p in o -> "option " + setName p.Key, text p.Value ]
         | _ -> []
 
-    [ "optimizer", text "optimizer"; "precision", text "precision" ]
+    [ "optimizer", text root["optimizer"]; "precision", text root["precision"] ]
     @ options
     @ extra
 

@@ -198,11 +198,51 @@ let ``every caller of the run loop resumes a crashed run to byte-identical files
     Directory.Delete(straight, true)
     Directory.Delete(crashed, true)
 
+let private isInterrupt (e: exn) =
+    match e with
+    | :? Interrupt.RunInterrupted -> true
+    | :? AggregateException as a -> a.InnerExceptions |> Seq.exists (fun i -> i :? Interrupt.RunInterrupted)
+    | _ -> false
+
+let ``every caller of the run loop stops at an interrupt with a checkpoint and resumes to byte-identical files``
+    (name: string)
+    =
+    let caller = callers |> List.find (fun c -> c.Name = name)
+    let straight, stopped = tempDir "straight", tempDir "interrupted"
+    caller.Run straight ignore
+    let mutable raised = false
+
+    try
+        try
+            caller.Run stopped (fun step ->
+                if step = caller.CrashAt then
+                    Interrupt.request 143)
+        with e when isInterrupt e ->
+            raised <- true
+    finally
+        Interrupt.clear ()
+
+    Assert.True(raised, sprintf "%s: the interrupt did not stop the run" caller.Name)
+    caller.Run stopped ignore
+
+    for f in caller.Files do
+        let a = File.ReadAllBytes(Path.Combine(straight, f))
+        let b = File.ReadAllBytes(Path.Combine(stopped, f))
+        Assert.True((a = b), sprintf "%s: %s differs after the interrupted run was resumed" caller.Name f)
+
+    Directory.Delete(straight, true)
+    Directory.Delete(stopped, true)
+
 [<Tests>]
 let tests =
     callers
-    |> List.map (fun c ->
-        testCase (sprintf "%s: kill and resume is bit-identical" c.Name) (fun () ->
-            ``every caller of the run loop resumes a crashed run to byte-identical files`` c.Name))
+    |> List.collect (fun c ->
+        [
+            testCase (sprintf "%s: kill and resume is bit-identical" c.Name) (fun () ->
+                ``every caller of the run loop resumes a crashed run to byte-identical files`` c.Name)
+            testCase (sprintf "%s: interrupt and resume is bit-identical" c.Name) (fun () ->
+                ``every caller of the run loop stops at an interrupt with a checkpoint and resumes to byte-identical files``
+                    c.Name)
+        ])
     |> testList "conformance of the run loop's callers"
     |> testSequencedGroup "Pde.Discovery.Tests.RunLoopConformanceTests"

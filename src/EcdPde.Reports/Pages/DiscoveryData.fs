@@ -104,8 +104,7 @@ let private leaf (path: string) =
 let traces (dir: string) =
     RunFolders.list dir
     |> List.map (fun (id, folder) ->
-        let polish =
-            Path.Combine(RunFolders.polishFolder dir id, "trace.csv")
+        let polish = Path.Combine(RunFolders.polishFolder dir id, "trace.csv")
 
         {
             Id = id

@@ -1,11 +1,10 @@
 /// One writer per output folder: an operating-system lock on `<folder>/.lock` (released when the process exits,
-/// also on a crash or a kill), holding the PID of its owner so that a second writer is refused with a message that
-/// names it.
+/// also on a crash or a kill); the owner's PID is written beside it (`.lock.owner`), so that a second writer is
+/// refused with a message that names it.
 module EcdPde.Runs.FolderLock
 
 open System
 open System.IO
-open System.Text
 
 /// Another process holds the folder.
 type FolderLockedException(folder: string, holder: string) =
@@ -28,18 +27,13 @@ let acquire (folder: string) : IDisposable =
         with :? IOException ->
             let holder =
                 try
-                    use s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
-                    use r = new StreamReader(s)
-                    r.ReadToEnd().Trim()
+                    File.ReadAllText(path + ".owner").Trim()
                 with _ ->
                     ""
 
             raise (FolderLockedException(folder, (if holder = "" then "PID unknown" else holder)))
 
-    stream.SetLength 0L
-    let bytes = Encoding.UTF8.GetBytes(sprintf "PID %d" Environment.ProcessId)
-    stream.Write(bytes, 0, bytes.Length)
-    stream.Flush true
+    File.WriteAllText(path + ".owner", sprintf "PID %d" Environment.ProcessId)
 
     { new IDisposable with
         member _.Dispose() = stream.Dispose()

@@ -1,0 +1,170 @@
+/// The command line under signals, a second writer and a rerun with other settings: SIGINT writes a final checkpoint
+/// and exits 130, a discover folder refuses other settings (exit 2, naming them) unless --force moves it aside, and a
+/// folder held by another process is refused naming its PID.
+module EcdPde.Cli.Tests.ReliabilityTests
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Threading
+open Xunit
+open Expecto
+open EcdPde.Runs
+
+let private ecdpde = CliTests.ecdpde
+let private tempDir = CliTests.tempDir
+
+let private tinyDiscover (dir: string) (extra: string list) =
+    ecdpde (
+        [
+            "discover"
+            "paper-pde"
+            "--runs"
+            "1"
+            "--steps"
+            "3"
+            "--deflation-rounds"
+            "0"
+            "--threads"
+            "1"
+            "--out"
+            dir
+            "--quiet"
+        ]
+        @ extra
+    )
+
+let ``a rerun of discover with other settings is refused naming them, and --force moves the old folder aside``
+    ()
+    =
+    let dir = Path.Combine(tempDir (), "d")
+    let code, _, err = tinyDiscover dir []
+    Assert.True(code = 0 || code = 1, err)
+    let code2, _, err2 = tinyDiscover dir [ "--seed"; "5" ]
+    Assert.Equal(2, code2)
+    Assert.Contains("settings.seed: 0 there, 5 now", err2)
+    Assert.Contains("--force", err2)
+    let code3, _, err3 = tinyDiscover dir [ "--seed"; "5"; "--force" ]
+    Assert.True(code3 = 0 || code3 = 1, err3)
+    let parent = Path.GetDirectoryName dir |> Option.ofObj |> Option.defaultValue "."
+    Assert.Single(Directory.GetDirectories(parent, "d.replaced-*")) |> ignore
+    // the same settings resume the folder
+    let code4, _, err4 = tinyDiscover dir [ "--seed"; "5" ]
+    Assert.True(code4 = 0 || code4 = 1, err4)
+
+let ``a folder another process writes is refused naming its PID`` () =
+    let dir = Path.Combine(tempDir (), "held")
+    use _held = FolderLock.acquire dir
+    let code, _, err = tinyDiscover dir []
+    Assert.Equal(2, code)
+    Assert.Contains(sprintf "PID %d" Environment.ProcessId, err)
+
+let ``SIGINT writes a final checkpoint and exits 130; the run then resumes`` () =
+    let dir = tempDir ()
+    let trace, checkpoint = Path.Combine(dir, "t.csv"), Path.Combine(dir, "c.json")
+
+    let psi =
+        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for a in
+        [
+            Path.Combine(AppContext.BaseDirectory, "ecdpde.dll")
+            "optimize"
+            "--optimizer"
+            "bbi"
+            "--function"
+            "ackley"
+            "--dim"
+            "2"
+            "--x0"
+            "2"
+            "--set"
+            "lr=0.001"
+            "--steps"
+            "100000000"
+            "--trace"
+            trace
+            "--checkpoint"
+            checkpoint
+            "--checkpoint-every"
+            "1000000"
+        ] do
+        psi.ArgumentList.Add a
+
+    use p =
+        match Process.Start psi with
+        | null -> failwith "could not start dotnet"
+        | p -> p
+
+    let err = p.StandardError.ReadToEndAsync()
+    let out = p.StandardOutput.ReadToEndAsync()
+    // wait until the run is stepping (the trace has its first flushed rows)
+    let clock = Stopwatch.StartNew()
+
+    while (not (File.Exists trace) || FileInfo(trace).Length < 10_000L)
+          && clock.Elapsed.TotalSeconds < 60.0 do
+        Thread.Sleep 50
+
+    Assert.False(File.Exists checkpoint) // no periodic checkpoint yet
+    use kill = Process.Start("kill", [ "-INT"; string p.Id ])
+    kill.WaitForExit()
+    Assert.True(p.WaitForExit 60_000, "ecdpde did not stop after SIGINT")
+    Assert.Equal(130, p.ExitCode)
+    Assert.Contains("SIGINT", err.Result)
+    out.Result |> ignore
+    Assert.True(File.Exists checkpoint, "no final checkpoint")
+
+    let bbi =
+        Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
+            "bbi",
+            [ Collections.Generic.KeyValuePair("lr", "0.001") ]
+        )
+
+    let steps = (Checkpoint.load bbi checkpoint).Steps
+    Assert.True(steps > 0L)
+
+    let code, _, err2 =
+        ecdpde
+            [
+                "optimize"
+                "--optimizer"
+                "bbi"
+                "--function"
+                "ackley"
+                "--dim"
+                "2"
+                "--x0"
+                "2"
+                "--set"
+                "lr=0.001"
+                "--steps"
+                string (steps + 100L)
+                "--trace"
+                trace
+                "--checkpoint"
+                checkpoint
+                "--resume"
+                "--quiet"
+            ]
+
+    Assert.True((code = 0), err2)
+    Assert.Equal(steps + 100L, (Checkpoint.load bbi checkpoint).Steps)
+    // the trace holds every step exactly once: header, steps 0 … steps + 100
+    Assert.Equal(int (steps + 100L) + 2, File.ReadAllLines(trace).Length)
+
+[<Tests>]
+let tests =
+    testList
+        "ReliabilityTests"
+        [
+            testCase
+                "a rerun of discover with other settings is refused naming them, and --force moves the old folder aside"
+                ``a rerun of discover with other settings is refused naming them, and --force moves the old folder aside``
+            testCase
+                "a folder another process writes is refused naming its PID"
+                ``a folder another process writes is refused naming its PID``
+            testCase
+                "SIGINT writes a final checkpoint and exits 130; the run then resumes"
+                ``SIGINT writes a final checkpoint and exits 130; the run then resumes``
+        ]
+    |> testSequencedGroup "EcdPde.Cli.Tests.ReliabilityTests"
