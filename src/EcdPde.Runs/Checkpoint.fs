@@ -97,8 +97,14 @@ let differences (expected: Identity) (stored: JsonObject) =
     ]
 
 /// Loads a checkpoint for a run of identity `expected`: refused (ResultFileException naming the file) when it is
-/// not a checkpoint, was written by a run with another identity, or holds a non-finite θ.
-let loadChecked (optimizer: IOptimizer<'T>) (expected: Identity) (path: string) : OptimizerState<'T> =
+/// not a checkpoint, was written by a run with another identity, or holds a non-finite θ. `check` sees the state
+/// first (the caller's own checks, e.g. the number of parameters, come before the identity's).
+let loadChecked
+    (optimizer: IOptimizer<'T>)
+    (expected: Identity)
+    (check: OptimizerState<'T> -> unit)
+    (path: string)
+    : OptimizerState<'T> =
     let bytes =
         try
             File.ReadAllBytes path
@@ -114,18 +120,6 @@ let loadChecked (optimizer: IOptimizer<'T>) (expected: Identity) (path: string) 
         | :? InvalidDataException ->
             fail path "is not a checkpoint (not a JSON object: empty or cut short by a crash?)"
 
-    match root["identity"] with
-    | :? JsonObject as stored ->
-        match differences expected stored with
-        | [] -> ()
-        | diffs ->
-            fail
-                path
-                (sprintf
-                    "was written by a run with other settings (%s); resume it with the settings it was written with, or start again in another folder or without --resume"
-                    (String.Join("; ", diffs)))
-    | _ -> ()
-
     let state =
         try
             use stream = new MemoryStream(bytes)
@@ -139,6 +133,20 @@ let loadChecked (optimizer: IOptimizer<'T>) (expected: Identity) (path: string) 
 
     if isNull (box state) || isNull (box state.Theta) then
         fail path "holds no parameters"
+
+    check state
+
+    match root["identity"] with
+    | :? JsonObject as stored ->
+        match differences expected stored with
+        | [] -> ()
+        | diffs ->
+            fail
+                path
+                (sprintf
+                    "was written by a run with other settings (%s); resume it with the settings it was written with, or start again in another folder or without --resume"
+                    (String.Join("; ", diffs)))
+    | _ -> ()
 
     if state.Theta |> Array.exists (fun v -> not ('T.IsFinite v)) then
         fail path "holds non-finite parameters (NaN or infinity) and cannot be resumed"

@@ -138,8 +138,7 @@ let private startOf (run: Run<'T>) =
 
     match run.Files.Checkpoint with
     | Some path when run.Resume && File.Exists path ->
-        let state = Checkpoint.loadChecked run.Optimizer identity path
-        run.CheckResumed state
+        let state = Checkpoint.loadChecked run.Optimizer identity run.CheckResumed path
         state, true, identity
     | _ -> fresh, false, identity
 
