@@ -52,20 +52,10 @@ type Settings =
         Threshold: float
     }
 
-/// A distinct solution with its classical check.
-type Found =
-    {
-        Solution: DistinctSolution
-        /// The nearest classical solution and the relative L² distance to it on the grid.
-        Classical: string * float
-        /// Round in which it was first found (0 = bounces only).
-        Round: int
-    }
-
 /// The result.
 type Outcome =
     {
-        Found: Found list
+        Found: ClassicalCheck.Found list
         Rejected: (Candidate * string) list
         Candidates: Candidate list
         Path: string
@@ -289,26 +279,6 @@ let private searchAll (search: Search) (example: Example) (s: Settings) =
 
     candidates
 
-/// Every distinct solution with its nearest classical solution and the round it was first found in.
-let private checkAll (example: Example) (solutions: DistinctSolution list) =
-    let classical = example.Classical()
-
-    solutions
-    |> List.map (fun sol ->
-        let check =
-            classical
-            |> List.map (fun (desc, values) ->
-                desc, relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
-            |> List.sortBy snd
-            |> List.tryHead
-            |> Option.defaultValue ("no classical solution", nan)
-
-        {
-            Solution = sol
-            Classical = check
-            Round = (sol.Members |> List.map (fun c -> c.Run) |> List.min).Round
-        })
-
 /// The search settings as recorded in solutions.json.
 let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
     {
@@ -330,7 +300,7 @@ let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
     }
 
 /// solutions.json of a finished search.
-let private solutionsFile (search: Search) (example: Example) (s: Settings) (found: Found list) rejected =
+let private solutionsFile (search: Search) (example: Example) (s: Settings) (found: ClassicalCheck.Found list) rejected =
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
     let residualOf (c: Candidate) =
@@ -369,27 +339,9 @@ let private solutionsFile (search: Search) (example: Example) (s: Settings) (fou
 
     file
 
-/// The format tag of discovery.json, the identity of a discovery folder.
-let folderFormat = "ecdpde-discovery/1"
-
-/// discovery.json: what a rerun in the same folder must match to resume it (problem, parameters, every search
-/// setting, the engine's thread count, which changes the sums, and the starting point θ₀).
-type FolderRecord =
+let private folderRecord (search: Search) (example: Example) (s: Settings) : DiscoveryFolderFile.DiscoveryFolder =
     {
-        Format: string
-        Problem: SolutionsFile.ProblemRecord
-        Settings: SolutionsFile.SearchSettings
-        /// Cores used (the engine's sums depend on how they are split).
-        Threads: int
-        /// SHA-256 of θ₀ (the network, its initialization and the seed).
-        Start: string
-        /// The collocation settings.
-        Points: string
-    }
-
-let private folderRecord (search: Search) (example: Example) (s: Settings) =
-    {
-        Format = folderFormat
+        Format = DiscoveryFolderFile.format
         Problem =
             {
                 Name = example.Name
@@ -416,13 +368,13 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     Directory.CreateDirectory s.OutDir |> ignore
     use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
     let search = Search(example, s, progress)
-    EcdPde.Runs.FolderIdentity.claim folderFormat s.OutDir "discovery.json" (folderRecord search example s)
+    EcdPde.Runs.FolderIdentity.claim DiscoveryFolderFile.format s.OutDir DiscoveryFolderFile.name (folderRecord search example s)
     let candidates = searchAll search example s
 
     let solutions, rejected =
         classify example.Gates example.Weights s.Threshold example.Magnitude candidates
 
-    let found = checkAll example solutions
+    let found = ClassicalCheck.checkAll example solutions
 
     let path =
         SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
