@@ -58,7 +58,7 @@ let private readTrace (path: string) =
         let t = Trace.read path
         t.Rows, t.Problems |> List.map (sprintf "%s: %s" (fileName path))
     with :? JsonFile.ResultFileException as e ->
-        [||], [ e.Message ]
+        [||], [ sprintf "%s: %s" (fileName path) e.Problem ]
 
 /// The settings recorded beside a trace, as table rows.
 let private settingsRows (trace: string) =
