@@ -106,7 +106,14 @@ let private deterministicNote (study: Study.Study) =
             (String.Join(", ", deterministic))
 
 /// summary.md of a study: its cells, budget and the success table.
-let private studySummary (study: Study.Study) (results: CellResult list) (ran: int) (note: string) headers rows =
+let private studySummary
+    (study: Study.Study)
+    (results: CellResult list)
+    (ran: int)
+    (note: string)
+    headers
+    rows
+    =
     let md = StringBuilder()
     md.AppendLine(sprintf "# Study %s\n" study.Name) |> ignore
 
