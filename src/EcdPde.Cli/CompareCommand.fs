@@ -81,47 +81,39 @@ let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) 
 
     0
 
-let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: string) =
-    if args.Contains CompareArgs.Full then
-        invalidArg "full" "--full applies to compare multi-solution only"
-
-    let study = BuiltInStudies.resolve name |> Study.validate
-
-    let study =
-        match common.Seed with
-        | Some seed -> { study with Seed = seed }
-        | None -> study
-
-    let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
-
+/// A progress reporter for the study's cells: a line at most every 2 s, and one for the last cell.
+let private cellProgress (common: Shared) =
     let clock = Diagnostics.Stopwatch.StartNew()
     let mutable lastPrint = TimeSpan.Zero
 
-    let cellsDone d total =
+    fun d total ->
         if clock.Elapsed - lastPrint > TimeSpan.FromSeconds 2.0 || d = total then
             lastPrint <- clock.Elapsed
             progress common (sprintf "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds)
 
-    Directory.CreateDirectory out |> ignore
-    BuiltInStudies.write study (CompareReport.studyFile out)
-
-    let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
-
-    let headers, rows = CompareReport.successTable study results
-
+/// The note on deterministic solvers (run once per start), or "" when the study has none.
+let private deterministicNote (study: Study.Study) =
     let deterministic =
         study.Solvers
         |> List.filter Study.isDeterministic
         |> List.map (fun s -> s.Label)
 
-    let note =
-        if deterministic.IsEmpty then
-            ""
-        else
-            sprintf
-                "Deterministic solvers (%s) ran once per start: their other seeds would repeat the same run.\n"
-                (String.Join(", ", deterministic))
+    if deterministic.IsEmpty then
+        ""
+    else
+        sprintf
+            "Deterministic solvers (%s) ran once per start: their other seeds would repeat the same run.\n"
+            (String.Join(", ", deterministic))
 
+/// summary.md of a study: its cells, budget and the success table.
+let private studySummary
+    (study: Study.Study)
+    (results: CellResult list)
+    (ran: int)
+    (note: string)
+    headers
+    rows
+    =
     let md = StringBuilder()
     md.AppendLine(sprintf "# Study %s\n" study.Name) |> ignore
 
@@ -140,9 +132,10 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
         md.AppendLine(note) |> ignore
 
     md.Append(TextTable.markdown headers rows) |> ignore
-    File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
+    md.ToString()
 
-    // every cell as CSV
+/// cells.csv: every cell of the study, one row each.
+let private cellsCsv (results: CellResult list) =
     let csv =
         StringBuilder(
             "problem,solver,start,seed,success,steps_to_target,evaluations_to_target,seconds_to_target,best_loss,final_loss,steps,evaluations,seconds,solution,distance\n"
@@ -176,7 +169,28 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
         )
         |> ignore
 
-    File.WriteAllText(Path.Combine(out, "cells.csv"), csv.ToString())
+    csv.ToString()
+
+let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: string) =
+    if args.Contains CompareArgs.Full then
+        invalidArg "full" "--full applies to compare multi-solution only"
+
+    let study = BuiltInStudies.resolve name |> Study.validate
+
+    let study =
+        match common.Seed with
+        | Some seed -> { study with Seed = seed }
+        | None -> study
+
+    let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
+    let cellsDone = cellProgress common
+    Directory.CreateDirectory out |> ignore
+    BuiltInStudies.write study (CompareReport.studyFile out)
+    let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
+    let headers, rows = CompareReport.successTable study results
+    let note = deterministicNote study
+    File.WriteAllText(Path.Combine(out, "summary.md"), studySummary study results ran note headers rows)
+    File.WriteAllText(Path.Combine(out, "cells.csv"), cellsCsv results)
     let report = CompareReport.write out
     printfn "%s" (TextTable.render headers rows)
 

@@ -130,29 +130,31 @@ let private trace (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseR
         3
     | None -> finish dir [ "trace.csv"; "trace.json"; "trace.html" ]
 
-let private find (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftFindArgs>) =
-    let m = methodOf (mode.GetResult(DriftFindArgs.Method, DriftMethod.Leapfrog))
-    let noise = noiseOf args
-    let p = protocolOf args
+/// The boundary finder's settings from `drift find`'s options (defaults where absent).
+let private finderSettings (mode: ParseResults<DriftFindArgs>) : BoundaryFinder.Settings =
+    {
+        DtLo = mode.GetResult(DriftFindArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
+        DtHi = mode.GetResult(DriftFindArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
+        Seeds = mode.GetResult(DriftFindArgs.Seeds, BoundaryFinder.defaults.Seeds)
+        Tolerance = mode.GetResult(DriftFindArgs.Tol, BoundaryFinder.defaults.Tolerance)
+        ScanPoints = mode.GetResult(DriftFindArgs.Scan, BoundaryFinder.defaults.ScanPoints)
+        Significance = mode.GetResult(DriftFindArgs.Significance, BoundaryFinder.defaults.Significance)
+    }
 
-    let settings: BoundaryFinder.Settings =
-        {
-            DtLo = mode.GetResult(DriftFindArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
-            DtHi = mode.GetResult(DriftFindArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
-            Seeds = mode.GetResult(DriftFindArgs.Seeds, BoundaryFinder.defaults.Seeds)
-            Tolerance = mode.GetResult(DriftFindArgs.Tol, BoundaryFinder.defaults.Tolerance)
-            ScanPoints = mode.GetResult(DriftFindArgs.Scan, BoundaryFinder.defaults.ScanPoints)
-            Significance = mode.GetResult(DriftFindArgs.Significance, BoundaryFinder.defaults.Significance)
-        }
-
-    BoundaryFinder.validate settings
-    let dyn = Dynamics.build (specOf args m)
+/// One trial of the finder: the tail-mean ΔH of every seed at `dt`, with a progress line per trial.
+let private trialSampler
+    (common: Shared)
+    (dyn: IEnergyDynamics)
+    (p: TailDrift.Protocol)
+    (noise: NoiseOptions)
+    (settings: BoundaryFinder.Settings)
+    =
     let seed = seedOf common
     let say = progress common
     let clock = Stopwatch.StartNew()
     let mutable count = 0
 
-    let sample dt =
+    fun dt ->
         let values =
             TailDrift.runSeeds dyn p noise seed settings.Seeds dt |> Array.map _.TailMean
 
@@ -169,17 +171,37 @@ let private find (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseRe
 
         values
 
-    let outcome = BoundaryFinder.find settings sample
-
+/// The two example runs drawn in the report: at the ends of the final bracket (or of the search bracket).
+let private exampleRuns
+    (dyn: IEnergyDynamics)
+    (p: TailDrift.Protocol)
+    (noise: NoiseOptions)
+    (seed: uint64)
+    (settings: BoundaryFinder.Settings)
+    (outcome: BoundaryFinder.Outcome)
+    =
     let exampleDts =
         match outcome.Verdict with
         | BoundaryFinder.Found(_, lo, hi)
         | BoundaryFinder.Unresolved(lo, hi, _) -> [ lo; hi ]
         | BoundaryFinder.NoFlip _ -> [ settings.DtLo; settings.DtHi ]
 
-    let examples =
-        exampleDts
-        |> List.map (fun dt -> TailDrift.run dyn p noise dt (TailDrift.runSeed seed 0))
+    exampleDts
+    |> List.map (fun dt -> TailDrift.run dyn p noise dt (TailDrift.runSeed seed 0))
+
+let private find (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftFindArgs>) =
+    let m = methodOf (mode.GetResult(DriftFindArgs.Method, DriftMethod.Leapfrog))
+    let noise = noiseOf args
+    let p = protocolOf args
+    let settings = finderSettings mode
+    BoundaryFinder.validate settings
+    let dyn = Dynamics.build (specOf args m)
+    let seed = seedOf common
+
+    let outcome =
+        BoundaryFinder.find settings (trialSampler common dyn p noise settings)
+
+    let examples = exampleRuns dyn p noise seed settings outcome
 
     let context =
         commonContext common noise
@@ -214,9 +236,8 @@ let private find (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseRe
 
     finish dir [ "trials.csv"; "find.json"; "find.html" ]
 
-let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftScalingArgs>) =
-    let noise = noiseOf args
-
+/// The methods of `drift scaling --methods` (distinct, in the order given); refused when empty.
+let private scalingMethods (mode: ParseResults<DriftScalingArgs>) =
     let methods =
         mode
             .GetResult(DriftScalingArgs.Methods, "leapfrog,euler")
@@ -228,29 +249,36 @@ let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: Pars
     if methods.IsEmpty then
         invalidArg "methods" "--methods is empty: give at least one of leapfrog, euler, bbi, ecdsep"
 
-    let settings: Scaling.Settings =
-        {
-            Dts =
-                mode.TryGetResult DriftScalingArgs.Dts
-                |> Option.map (parseFloats "--dts")
-                |> Option.defaultValue Scaling.defaults.Dts
-            Seeds = mode.GetResult(DriftScalingArgs.Seeds, Scaling.defaults.Seeds)
-            Length =
-                match args.TryGetResult DriftArgs.Steps, mode.TryGetResult DriftScalingArgs.Horizon with
-                | Some _, Some _ ->
-                    invalidArg
-                        "steps"
-                        "give either --steps (fixed steps) or --horizon (fixed time span), not both"
-                | Some n, None -> Scaling.FixedSteps n
-                | None, Some t -> Scaling.Horizon t
-                | None, None -> Scaling.defaults.Length
-            Warmup = args.GetResult(DriftArgs.Warmup, 0L)
-            TailFraction = args.GetResult(DriftArgs.Tail, 0.2)
-            Confidence = Scaling.defaults.Confidence
-        }
+    methods
 
-    Scaling.validate settings
+/// The scaling study's settings from the drift options and `drift scaling`'s own (--steps xor --horizon).
+let private scalingSettings
+    (args: ParseResults<DriftArgs>)
+    (mode: ParseResults<DriftScalingArgs>)
+    : Scaling.Settings =
+    {
+        Dts =
+            mode.TryGetResult DriftScalingArgs.Dts
+            |> Option.map (parseFloats "--dts")
+            |> Option.defaultValue Scaling.defaults.Dts
+        Seeds = mode.GetResult(DriftScalingArgs.Seeds, Scaling.defaults.Seeds)
+        Length =
+            match args.TryGetResult DriftArgs.Steps, mode.TryGetResult DriftScalingArgs.Horizon with
+            | Some _, Some _ ->
+                invalidArg
+                    "steps"
+                    "give either --steps (fixed steps) or --horizon (fixed time span), not both"
+            | Some n, None -> Scaling.FixedSteps n
+            | None, Some t -> Scaling.Horizon t
+            | None, None -> Scaling.defaults.Length
+        Warmup = args.GetResult(DriftArgs.Warmup, 0L)
+        TailFraction = args.GetResult(DriftArgs.Tail, 0.2)
+        Confidence = Scaling.defaults.Confidence
+    }
 
+/// The dynamics of every method. --set applies only to the optimizers (bbi, ecdsep) and --p0 only to the
+/// integrators (leapfrog, euler): refused when no method takes it, otherwise given only to the methods it applies to.
+let private scalingDynamics (args: ParseResults<DriftArgs>) (methods: Dynamics.Method list) =
     let integrators, optimizers =
         methods |> List.partition (fun m -> m = Dynamics.Leapfrog || m = Dynamics.Euler)
 
@@ -260,16 +288,41 @@ let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: Pars
     if integrators.IsEmpty && args.Contains DriftArgs.P0 then
         invalidArg "p0" "--p0 applies to leapfrog and euler, and --methods has neither"
 
-    let dynamics =
-        methods
-        |> List.map (fun m ->
-            let spec = specOf args m
-            // --set and --p0 address only some methods; give each method the parts that apply to it.
-            match m with
-            | Dynamics.Leapfrog
-            | Dynamics.Euler -> Dynamics.build { spec with Settings = [] }
-            | _ -> Dynamics.build { spec with P0 = [] })
+    methods
+    |> List.map (fun m ->
+        let spec = specOf args m
+        // --set and --p0 address only some methods; give each method the parts that apply to it.
+        match m with
+        | Dynamics.Leapfrog
+        | Dynamics.Euler -> Dynamics.build { spec with Settings = [] }
+        | _ -> Dynamics.build { spec with P0 = [] })
 
+/// The context lines of the scaling report.
+let private scalingContext
+    (common: Shared)
+    (noise: NoiseOptions)
+    (methods: Dynamics.Method list)
+    (settings: Scaling.Settings)
+    =
+    commonContext common noise
+    @ [
+        "methods", String.Join(", ", methods |> List.map string)
+        "step sizes", String.Join(", ", settings.Dts |> List.map Number.exact)
+        "run length",
+        (match settings.Length with
+         | Scaling.FixedSteps n -> sprintf "%d steps at every Δt" n
+         | Scaling.Horizon t -> sprintf "time span %s: round(T/Δt) steps" (Number.exact t))
+        "warm-up steps", string settings.Warmup
+        "tail", sprintf "last %g of the measured steps" settings.TailFraction
+        "seeds per step size", string settings.Seeds
+    ]
+
+let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseResults<DriftScalingArgs>) =
+    let noise = noiseOf args
+    let methods = scalingMethods mode
+    let settings = scalingSettings args mode
+    Scaling.validate settings
+    let dynamics = scalingDynamics args methods
     let seed = seedOf common
     let clock = Stopwatch.StartNew()
     let outcome = Scaling.run settings noise seed dynamics
@@ -278,19 +331,7 @@ let private scaling (common: Shared) (args: ParseResults<DriftArgs>) (mode: Pars
         common
         (sprintf "%d runs in %.1f s" (outcome.Methods |> List.sumBy _.Runs.Length) clock.Elapsed.TotalSeconds)
 
-    let context =
-        commonContext common noise
-        @ [
-            "methods", String.Join(", ", methods |> List.map string)
-            "step sizes", String.Join(", ", settings.Dts |> List.map Number.exact)
-            "run length",
-            (match settings.Length with
-             | Scaling.FixedSteps n -> sprintf "%d steps at every Δt" n
-             | Scaling.Horizon t -> sprintf "time span %s: round(T/Δt) steps" (Number.exact t))
-            "warm-up steps", string settings.Warmup
-            "tail", sprintf "last %g of the measured steps" settings.TailFraction
-            "seeds per step size", string settings.Seeds
-        ]
+    let context = scalingContext common noise methods settings
 
     for d in dynamics do
         printfn "%s" d.Description

@@ -17,6 +17,67 @@ let private seedOf (common: Shared) = defaultArg common.Seed 2022UL
 let private g (x: float) =
     x.ToString("0.###e+00", Globalization.CultureInfo.InvariantCulture)
 
+/// The built-in `ackley` study with the requested starts (uniform in [−4, 4]²), tries per start and seed.
+let private ackleyStudy (common: Shared) (args: ParseResults<ReproduceArgs>) (starts: int) =
+    { BuiltInStudies.ackley with
+        Problems =
+            BuiltInStudies.ackley.Problems
+            |> List.map (fun p ->
+                { p with
+                    Starts = Study.Uniform(-4.0, 4.0, starts)
+                })
+        Seeds = args.GetResult(ReproduceArgs.Tries, 5)
+        Seed = seedOf common
+    }
+
+/// One optimizer's row of the Ackley table, appended to `md` and returned for the JSON: starts solved (by any try),
+/// first-try successes, the paper's figure, the cells' seconds.
+let private ackleyRow
+    (study: Study.Study)
+    (results: StudyRunner.CellResult list)
+    (starts: int)
+    (md: StringBuilder)
+    (solver: string, paper: string)
+    =
+    let s = study.Solvers |> List.find (fun s -> s.Label = solver)
+    let cells = results |> List.filter (fun r -> r.Solver = solver)
+
+    let solved =
+        cells
+        |> List.filter (fun r -> r.Success)
+        |> List.map (fun r -> r.Start)
+        |> List.distinct
+        |> List.length
+
+    let first =
+        cells |> List.filter (fun r -> r.SeedIndex = 0 && r.Success) |> List.length
+
+    let tries = Study.seedsFor study s
+    let cellSeconds = cells |> List.sumBy (fun r -> r.Seconds)
+
+    md.AppendLine(
+        sprintf
+            "| %s | %d | %d%s | %d | %d | %s | %.1f |"
+            solver
+            starts
+            tries
+            (if Study.isDeterministic s then " (deterministic)" else "")
+            solved
+            first
+            paper
+            cellSeconds
+    )
+    |> ignore
+
+    {|
+        optimizer = solver
+        starts = starts
+        tries = tries
+        successes = solved
+        firstTrySuccesses = first
+        cellSeconds = cellSeconds
+    |}
+
 /// The authors' Ackley protocol, run by the study runner as the built-in `ackley` study (cells stored in
 /// OUT/ackley, so a rerun reads them back): a start counts as solved when one of its tries (bounce seeds) reaches the
 /// target; GDM is deterministic, so it runs once per start.
@@ -28,18 +89,7 @@ let private ackleySection
     =
     let clock = Diagnostics.Stopwatch.StartNew()
     let starts = args.GetResult(ReproduceArgs.Starts, 100)
-
-    let study =
-        { BuiltInStudies.ackley with
-            Problems =
-                BuiltInStudies.ackley.Problems
-                |> List.map (fun p ->
-                    { p with
-                        Starts = Study.Uniform(-4.0, 4.0, starts)
-                    })
-            Seeds = args.GetResult(ReproduceArgs.Tries, 5)
-            Seed = seedOf common
-        }
+    let study = ackleyStudy common args starts
 
     let results, _ =
         StudyRunner.run study (Path.Combine(out, "ackley")) (threadsOrAll common) (fun _ _ -> ())
@@ -57,47 +107,8 @@ let private ackleySection
     md.AppendLine("|---|---|---|---|---|---|---|") |> ignore
 
     let rows =
-        [
-            for solver, paper in [ "bbi", "83/100 (5 tries), ≈90% in the paper"; "gdm", "0/100" ] ->
-                let s = study.Solvers |> List.find (fun s -> s.Label = solver)
-                let cells = results |> List.filter (fun r -> r.Solver = solver)
-
-                let solved =
-                    cells
-                    |> List.filter (fun r -> r.Success)
-                    |> List.map (fun r -> r.Start)
-                    |> List.distinct
-                    |> List.length
-
-                let first =
-                    cells |> List.filter (fun r -> r.SeedIndex = 0 && r.Success) |> List.length
-
-                let tries = Study.seedsFor study s
-                let cellSeconds = cells |> List.sumBy (fun r -> r.Seconds)
-
-                md.AppendLine(
-                    sprintf
-                        "| %s | %d | %d%s | %d | %d | %s | %.1f |"
-                        solver
-                        starts
-                        tries
-                        (if Study.isDeterministic s then " (deterministic)" else "")
-                        solved
-                        first
-                        paper
-                        cellSeconds
-                )
-                |> ignore
-
-                {|
-                    optimizer = solver
-                    starts = starts
-                    tries = tries
-                    successes = solved
-                    firstTrySuccesses = first
-                    cellSeconds = cellSeconds
-                |}
-        ]
+        [ "bbi", "83/100 (5 tries), ≈90% in the paper"; "gdm", "0/100" ]
+        |> List.map (ackleyRow study results starts md)
 
     md.AppendLine(sprintf "\n(%.1f s; cells in %s)" seconds (Path.Combine(out, "ackley")))
     |> ignore

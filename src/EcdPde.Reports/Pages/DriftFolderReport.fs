@@ -93,80 +93,80 @@ let private firstNumber (text: string) =
     else
         nan
 
+/// The finder's settings of find.json: its "search" numbers, or (written before they were recorded as numbers)
+/// the defaults with the seeds, tolerance and significance read from the settings texts `ctx`.
+let private finderSettings (ctx: (string * string) list) (r: JsonElement) : BoundaryFinder.Settings =
+    let fromContext (key: string) (fallback: float) =
+        ctx
+        |> List.tryFind (fun (k, _) -> k = key)
+        |> Option.map (snd >> firstNumber)
+        |> Option.filter Double.IsFinite
+        |> Option.defaultValue fallback
+
+    let d = BoundaryFinder.defaults
+
+    match property "search" r with
+    | Some s ->
+        {
+            DtLo = num "dtLo" s
+            DtHi = num "dtHi" s
+            Seeds = int (num "seeds" s)
+            Tolerance = num "tolerance" s
+            ScanPoints = int (num "scanPoints" s)
+            Significance = num "significance" s
+        }
+    | None ->
+        // written before the search settings were recorded as numbers: read them from the settings texts
+        { d with
+            Seeds = int (fromContext "seeds per trial" (float d.Seeds))
+            Tolerance = fromContext "tolerance" d.Tolerance
+            Significance = fromContext "significance" d.Significance
+        }
+
+/// One trial of find.json's "trials".
+let private finderTrial (t: JsonElement) : BoundaryFinder.Trial =
+    let stage =
+        match str "stage" t |> Option.defaultValue "" with
+        | "endpoint" -> BoundaryFinder.Endpoint
+        | "scan" -> BoundaryFinder.Scan
+        | _ -> BoundaryFinder.Bisection
+
+    {
+        Index = int (num "index" t)
+        Stage = stage
+        Dt = num "dt" t
+        Mean = num "meanTailDeltaH" t
+        StandardError = num "standardError" t
+        Values = property "runs" t |> Option.map numbers |> Option.defaultValue [||]
+        Significant = flag "significant" t
+        BracketAfter =
+            match property "bracketAfter" t |> Option.map numbers with
+            | Some [| a; b |] -> Some(a, b)
+            | _ -> None
+    }
+
+/// find.json's verdict (no flip when none is recorded).
+let private finderVerdict (r: JsonElement) =
+    match property "verdict" r with
+    | Some v ->
+        let reason = str "reason" v |> Option.defaultValue ""
+
+        match str "kind" v with
+        | Some "found" -> BoundaryFinder.Found(num "estimate" v, num "bracketLo" v, num "bracketHi" v)
+        | Some "unresolved" -> BoundaryFinder.Unresolved(num "bracketLo" v, num "bracketHi" v, reason)
+        | _ -> BoundaryFinder.NoFlip reason
+    | None -> BoundaryFinder.NoFlip "no verdict recorded"
+
 /// find.json → (settings, dynamics description, outcome).
 let readFind (path: string) =
     withMode "find" path (fun r ->
         let ctx = context r
 
-        let fromContext (key: string) (fallback: float) =
-            ctx
-            |> List.tryFind (fun (k, _) -> k = key)
-            |> Option.map (snd >> firstNumber)
-            |> Option.filter Double.IsFinite
-            |> Option.defaultValue fallback
-
-        let d = BoundaryFinder.defaults
-
-        let settings: BoundaryFinder.Settings =
-            match property "search" r with
-            | Some s ->
-                {
-                    DtLo = num "dtLo" s
-                    DtHi = num "dtHi" s
-                    Seeds = int (num "seeds" s)
-                    Tolerance = num "tolerance" s
-                    ScanPoints = int (num "scanPoints" s)
-                    Significance = num "significance" s
-                }
-            | None ->
-                // written before the search settings were recorded as numbers: read them from the settings texts
-                { d with
-                    Seeds = int (fromContext "seeds per trial" (float d.Seeds))
-                    Tolerance = fromContext "tolerance" d.Tolerance
-                    Significance = fromContext "significance" d.Significance
-                }
-
-        let stage (s: string) =
-            match s with
-            | "endpoint" -> BoundaryFinder.Endpoint
-            | "scan" -> BoundaryFinder.Scan
-            | _ -> BoundaryFinder.Bisection
-
-        let trials: BoundaryFinder.Trial list =
-            array "trials" r
-            |> List.map (fun t ->
-                {
-                    Index = int (num "index" t)
-                    Stage = stage (str "stage" t |> Option.defaultValue "")
-                    Dt = num "dt" t
-                    Mean = num "meanTailDeltaH" t
-                    StandardError = num "standardError" t
-                    Values = property "runs" t |> Option.map numbers |> Option.defaultValue [||]
-                    Significant = flag "significant" t
-                    BracketAfter =
-                        match property "bracketAfter" t |> Option.map numbers with
-                        | Some [| a; b |] -> Some(a, b)
-                        | _ -> None
-                })
-
-        let verdict =
-            match property "verdict" r with
-            | Some v ->
-                let reason = str "reason" v |> Option.defaultValue ""
-
-                match str "kind" v with
-                | Some "found" ->
-                    BoundaryFinder.Found(num "estimate" v, num "bracketLo" v, num "bracketHi" v)
-                | Some "unresolved" ->
-                    BoundaryFinder.Unresolved(num "bracketLo" v, num "bracketHi" v, reason)
-                | _ -> BoundaryFinder.NoFlip reason
-            | None -> BoundaryFinder.NoFlip "no verdict recorded"
-
         let outcome: BoundaryFinder.Outcome =
             {
-                Settings = settings
-                Trials = trials
-                Verdict = verdict
+                Settings = finderSettings ctx r
+                Trials = array "trials" r |> List.map finderTrial
+                Verdict = finderVerdict r
                 Flips =
                     array "flips" r
                     |> List.choose (fun f ->
@@ -178,107 +178,110 @@ let readFind (path: string) =
 
         ctx, str "dynamics" r |> Option.defaultValue "", outcome)
 
+/// One method of scaling.json's "methods": its runs and, when a slope was fitted, the fit.
+let private methodScaling (confidence: float) (m: JsonElement) : Scaling.MethodScaling =
+    let fitPoints =
+        array "fitPoints" m
+        |> List.choose (fun p ->
+            match numbers p with
+            | [| x; y |] -> Some(x, y)
+            | _ -> None)
+
+    let slope = num "slope" m
+
+    {
+        Method = str "method" m |> Option.defaultValue "?"
+        Description = str "description" m |> Option.defaultValue ""
+        Symplectic = flag "symplectic" m
+        Runs =
+            array "runs" m
+            |> List.map (fun p ->
+                {
+                    Dt = num "dt" p
+                    Run = int (num "run" p)
+                    Steps = int64 (num "steps" p)
+                    TailMedianAbs = num "tailMedianAbsDeltaH" p
+                    TailMean = num "tailMeanDeltaH" p
+                })
+        Fit =
+            if Double.IsFinite slope then
+                Some
+                    {
+                        Slope = slope
+                        Intercept = num "intercept" m
+                        SlopeStandardError = num "slopeStandardError" m
+                        SlopeInterval = num "slopeLow" m, num "slopeHigh" m
+                        Confidence = confidence
+                        Points = fitPoints.Length
+                        DegreesOfFreedom = fitPoints.Length - 2
+                        RSquared = num "rSquared" m
+                    }
+            else
+                None
+        FitPoints = fitPoints
+        Excluded = int (num "excluded" m)
+    }
+
+/// The study's settings and noise from scaling.json's "parameters".
+let private scalingParameters (confidence: float) (p: JsonElement) =
+    let horizon = num "horizon" p
+
+    let channel =
+        match str "noiseChannel" p with
+        | Some "gradient" -> NoiseChannel.Gradient
+        | Some "momentum" -> NoiseChannel.Momentum
+        | _ -> NoiseChannel.None
+
+    ({
+        Dts =
+            property "dts" p
+            |> Option.map numbers
+            |> Option.defaultValue [||]
+            |> List.ofArray
+        Seeds = int (num "seeds" p)
+        Length =
+            if Double.IsFinite horizon then
+                Scaling.Horizon horizon
+            else
+                Scaling.FixedSteps(int64 (num "fixedSteps" p))
+        Warmup = int64 (num "warmup" p)
+        TailFraction = num "tailFraction" p
+        Confidence = confidence
+    }
+    : Scaling.Settings),
+    (if channel = NoiseChannel.None then
+         NoiseOptions.Off
+     else
+         NoiseOptions.On(channel, num "sigma" p))
+
+/// The settings and noise of a scaling.json written before the parameters were recorded: what the runs show, and
+/// the noise read from its description.
+let private scalingFromRuns (confidence: float) (r: JsonElement) (runs: Scaling.RunPoint list) =
+    let noise =
+        match str "noise" r with
+        | Some n when n.StartsWith "gradient" -> NoiseOptions.On(NoiseChannel.Gradient, firstNumber n)
+        | Some n when n.StartsWith "momentum" -> NoiseOptions.On(NoiseChannel.Momentum, firstNumber n)
+        | _ -> NoiseOptions.Off
+
+    { Scaling.defaults with
+        Dts = runs |> List.map _.Dt |> List.distinct
+        Seeds = 1 + (runs |> List.map _.Run |> List.fold max 0)
+        Length = Scaling.FixedSteps(runs |> List.map _.Steps |> List.fold max 0L)
+        Confidence = confidence
+    },
+    noise
+
 /// scaling.json → (settings, outcome).
 let readScaling (path: string) =
     withMode "scaling" path (fun r ->
         let confidence = num "confidence" r
-
-        let methods: Scaling.MethodScaling list =
-            array "methods" r
-            |> List.map (fun m ->
-                let fitPoints =
-                    array "fitPoints" m
-                    |> List.choose (fun p ->
-                        match numbers p with
-                        | [| x; y |] -> Some(x, y)
-                        | _ -> None)
-
-                let slope = num "slope" m
-
-                {
-                    Method = str "method" m |> Option.defaultValue "?"
-                    Description = str "description" m |> Option.defaultValue ""
-                    Symplectic = flag "symplectic" m
-                    Runs =
-                        array "runs" m
-                        |> List.map (fun p ->
-                            {
-                                Dt = num "dt" p
-                                Run = int (num "run" p)
-                                Steps = int64 (num "steps" p)
-                                TailMedianAbs = num "tailMedianAbsDeltaH" p
-                                TailMean = num "tailMeanDeltaH" p
-                            })
-                    Fit =
-                        if Double.IsFinite slope then
-                            Some
-                                {
-                                    Slope = slope
-                                    Intercept = num "intercept" m
-                                    SlopeStandardError = num "slopeStandardError" m
-                                    SlopeInterval = num "slopeLow" m, num "slopeHigh" m
-                                    Confidence = confidence
-                                    Points = fitPoints.Length
-                                    DegreesOfFreedom = fitPoints.Length - 2
-                                    RSquared = num "rSquared" m
-                                }
-                        else
-                            None
-                    FitPoints = fitPoints
-                    Excluded = int (num "excluded" m)
-                })
-
-        let runs = methods |> List.collect _.Runs
+        let methods = array "methods" r |> List.map (methodScaling confidence)
 
         let settings, noise =
             match property "parameters" r with
-            | Some p ->
-                let horizon = num "horizon" p
-
-                let channel =
-                    match str "noiseChannel" p with
-                    | Some "gradient" -> NoiseChannel.Gradient
-                    | Some "momentum" -> NoiseChannel.Momentum
-                    | _ -> NoiseChannel.None
-
-                ({
-                    Dts =
-                        property "dts" p
-                        |> Option.map numbers
-                        |> Option.defaultValue [||]
-                        |> List.ofArray
-                    Seeds = int (num "seeds" p)
-                    Length =
-                        if Double.IsFinite horizon then
-                            Scaling.Horizon horizon
-                        else
-                            Scaling.FixedSteps(int64 (num "fixedSteps" p))
-                    Warmup = int64 (num "warmup" p)
-                    TailFraction = num "tailFraction" p
-                    Confidence = confidence
-                }
-                : Scaling.Settings),
-                (if channel = NoiseChannel.None then
-                     NoiseOptions.Off
-                 else
-                     NoiseOptions.On(channel, num "sigma" p))
-            | None ->
-                // written before the parameters were recorded: what the runs show
-                let noise =
-                    match str "noise" r with
-                    | Some n when n.StartsWith "gradient" ->
-                        NoiseOptions.On(NoiseChannel.Gradient, firstNumber n)
-                    | Some n when n.StartsWith "momentum" ->
-                        NoiseOptions.On(NoiseChannel.Momentum, firstNumber n)
-                    | _ -> NoiseOptions.Off
-
-                { Scaling.defaults with
-                    Dts = runs |> List.map _.Dt |> List.distinct
-                    Seeds = 1 + (runs |> List.map _.Run |> List.fold max 0)
-                    Length = Scaling.FixedSteps(runs |> List.map _.Steps |> List.fold max 0L)
-                    Confidence = confidence
-                },
-                noise
+            | Some p -> scalingParameters confidence p
+            // written before the parameters were recorded: what the runs show
+            | None -> scalingFromRuns confidence r (methods |> List.collect _.Runs)
 
         let outcome: Scaling.Outcome =
             {

@@ -6,7 +6,6 @@
 module EcdPde.Reports.OptimizeReport
 
 open System
-open System.Globalization
 open System.IO
 open System.Text.Json
 open EcdPde.Runs
@@ -52,42 +51,14 @@ let recognizes (dir: string) =
     let traces, checkpoints = files dir
     traces.Length + checkpoints.Length > 0
 
-/// One trace row: step, loss, energy, energy drift (NaN when absent), events.
-type private Row =
-    {
-        Step: float
-        Loss: float
-        Energy: float
-        Drift: float
-        Events: string
-    }
-
-let private readRows (path: string) =
-    let lines = File.ReadAllLines path
-    let header = lines[0].Split(',')
-    let column (name: string) = Array.IndexOf(header, name)
-    let drift, events = column "energy_drift", column "events"
-
-    let parse (c: string[]) (i: int) =
-        if i < 0 || i >= c.Length then
-            nan
-        else
-            match Double.TryParse(c[i], NumberStyles.Float, CultureInfo.InvariantCulture) with
-            | true, v -> v
-            | _ -> nan
-
-    lines
-    |> Array.skip 1
-    |> Array.map (fun line -> line.Split(','))
-    |> Array.filter (fun c -> c.Length >= 3)
-    |> Array.map (fun c ->
-        {
-            Step = parse c 0
-            Loss = parse c 1
-            Energy = parse c 2
-            Drift = parse c drift
-            Events = if events >= 0 && events < c.Length then c[events] else ""
-        })
+/// A trace read through the one trace reader (`Trace.read`): its whole rows, and its problems (lines skipped, or
+/// the whole file refused when its header is not the trace header) each naming the file.
+let private readTrace (path: string) =
+    try
+        let t = Trace.read path
+        t.Rows, t.Problems |> List.map (sprintf "%s: %s" (fileName path))
+    with :? JsonFile.ResultFileException as e ->
+        [||], [ sprintf "%s: %s" (fileName path) e.Problem ]
 
 /// The settings recorded beside a trace, as table rows.
 let private settingsRows (trace: string) =
@@ -137,13 +108,18 @@ let private finiteMin (xs: float seq) =
     if v.Length = 0 then nan else Array.min v
 
 /// One run's curve of `pick` per step, in its palette colour, named by its trace file.
-let private series (runs: (string * Row[]) list) (pick: Row -> float) =
+let private series (runs: (string * Trace.TraceRow[]) list) (pick: Trace.TraceRow -> float) =
     runs
     |> List.mapi (fun i (path, rows) ->
-        Plot.curve (fileName path) (Plot.color i) (rows |> Array.map (fun r -> r.Step, pick r)))
+        Plot.curve (fileName path) (Plot.color i) (rows |> Array.map (fun r -> float r.Step, pick r)))
 
 /// A chart of `pick` for every run; its y axis logarithmic when the values span decades.
-let private chartOf (runs: (string * Row[]) list) (title: string) (yLabel: string) (pick: Row -> float) =
+let private chartOf
+    (runs: (string * Trace.TraceRow[]) list)
+    (title: string)
+    (yLabel: string)
+    (pick: Trace.TraceRow -> float)
+    =
     let curves = series runs pick
     let y = Plot.autoAxis yLabel (curves |> Seq.collect _.Y)
 
@@ -152,7 +128,7 @@ let private chartOf (runs: (string * Row[]) list) (title: string) (yLabel: strin
     y.Log
 
 /// The loss, energy and (when any is recorded) |energy drift| figures with their captions.
-let private lossFigures (runs: (string * Row[]) list) =
+let private lossFigures (runs: (string * Trace.TraceRow[]) list) =
     let scale (log: bool) =
         if log then
             "log scale: the values span decades"
@@ -162,7 +138,8 @@ let private lossFigures (runs: (string * Row[]) list) =
     let hasDrift =
         runs
         |> List.exists (fun (_, rows) ->
-            rows |> Array.exists (fun r -> Double.IsFinite r.Drift && r.Drift <> 0.0))
+            rows
+            |> Array.exists (fun r -> Double.IsFinite r.EnergyDrift && r.EnergyDrift <> 0.0))
 
     if runs.IsEmpty then
         [ Html.paragraph "No trace file in this folder: nothing to plot." ]
@@ -182,7 +159,7 @@ let private lossFigures (runs: (string * Row[]) list) =
             if hasDrift then
                 let drift, driftLog =
                     chartOf runs "Energy drift" "|E − E0|" (fun r ->
-                        if r.Drift = 0.0 then nan else abs r.Drift)
+                        if r.EnergyDrift = 0.0 then nan else abs r.EnergyDrift)
 
                 Html.figure
                     drift
@@ -190,6 +167,83 @@ let private lossFigures (runs: (string * Row[]) list) =
                         "|energy drift| per step (%s; steps with zero drift are not drawn)."
                         (scale driftLog))
         ]
+
+/// One run's row of the summary table: trace, rows, last step, initial, final and best loss, bounces, final
+/// energy, max |energy drift|.
+let private summaryRow (path: string, rows: Trace.TraceRow[]) =
+    let last = Array.tryLast rows
+
+    let pick f =
+        last |> Option.map f |> Option.defaultValue nan
+
+    let bounces =
+        rows |> Array.sumBy (fun r -> if r.Events.Contains "Bounce" then 1 else 0)
+
+    [
+        fileName path
+        string rows.Length
+        Number.short (pick (fun r -> float r.Step))
+        Number.short (rows |> Array.tryHead |> Option.map _.Loss |> Option.defaultValue nan)
+        Number.short (pick _.Loss)
+        Number.short (finiteMin (rows |> Seq.map _.Loss))
+        string bounces
+        Number.short (pick _.Energy)
+        Number.short (
+            rows
+            |> Array.map (fun r -> abs r.EnergyDrift)
+            |> Array.filter Double.IsFinite
+            |> fun a -> if a.Length = 0 then nan else Array.max a
+        )
+    ]
+
+/// The summary table of the runs ("" when there is no trace), then what the trace reader skipped, if anything.
+let private runsSection (runs: (string * Trace.TraceRow[]) list) (problems: string list) =
+    [
+        (if runs.IsEmpty then
+             ""
+         else
+             Html.table
+                 [
+                     "trace"
+                     "rows"
+                     "last step"
+                     "initial loss"
+                     "final loss"
+                     "best loss"
+                     "bounces"
+                     "final energy"
+                     "max |energy drift|"
+                 ]
+                 (runs |> List.map summaryRow))
+    ]
+    @ (if problems.IsEmpty then
+           []
+       else
+           [ Html.paragraph ("Not read from the traces: " + String.Join("; ", problems)) ])
+
+/// One trace's settings as a table under its name, or a note when no settings file lies beside it.
+let private settingsSection (trace: string) =
+    match settingsRows trace with
+    | [] ->
+        [
+            Html.paragraph (
+                sprintf
+                    "%s: no settings file (%s) beside the trace; the checkpoints below show the optimizer and its hyperparameters."
+                    (fileName trace)
+                    (fileName (Optimize.settingsPath trace))
+            )
+        ]
+    | rows -> [ Html.heading 3 (fileName trace); Html.table [ "setting"; "value" ] rows ]
+
+/// The table of the checkpoints found ("" when there is none).
+let private checkpointsSection (checkpoints: string[]) =
+    if checkpoints.Length = 0 then
+        ""
+    else
+        Html.heading 3 "Checkpoints"
+        + Html.table
+            [ "file"; "optimizer"; "precision"; "steps"; "hyperparameters" ]
+            (checkpoints |> Array.map checkpointRow |> List.ofArray)
 
 /// Builds the report of the optimization-run folder `dir` and writes `dir/report.html`; returns its path.
 let write (dir: string) =
@@ -203,52 +257,9 @@ let write (dir: string) =
                 dir
                 checkpointFormat)
 
-    let runs = traces |> Array.map (fun t -> t, readRows t) |> List.ofArray
-
-    let summary =
-        runs
-        |> List.map (fun (path, rows) ->
-            let last = Array.tryLast rows
-
-            let pick f =
-                last |> Option.map f |> Option.defaultValue nan
-
-            let bounces =
-                rows |> Array.sumBy (fun r -> if r.Events.Contains "Bounce" then 1 else 0)
-
-            [
-                fileName path
-                string rows.Length
-                Number.short (pick _.Step)
-                Number.short (rows |> Array.tryHead |> Option.map _.Loss |> Option.defaultValue nan)
-                Number.short (pick _.Loss)
-                Number.short (finiteMin (rows |> Seq.map _.Loss))
-                string bounces
-                Number.short (pick _.Energy)
-                Number.short (
-                    rows
-                    |> Array.map (fun r -> abs r.Drift)
-                    |> Array.filter Double.IsFinite
-                    |> fun a -> if a.Length = 0 then nan else Array.max a
-                )
-            ])
-
-    let settingsSections =
-        runs
-        |> List.collect (fun (path, _) ->
-            match settingsRows path with
-            | [] ->
-                [
-                    Html.paragraph (
-                        sprintf
-                            "%s: no settings file (%s) beside the trace; the checkpoints below show the optimizer and its hyperparameters."
-                            (fileName path)
-                            (fileName (Optimize.settingsPath path))
-                    )
-                ]
-            | rows -> [ Html.heading 3 (fileName path); Html.table [ "setting"; "value" ] rows ])
-
-    let figures = lossFigures runs
+    let read = traces |> Array.map (fun t -> t, readTrace t) |> List.ofArray
+    let runs = read |> List.map (fun (t, (rows, _)) -> t, rows)
+    let problems = read |> List.collect (fun (_, (_, p)) -> p)
 
     let body =
         [
@@ -260,39 +271,18 @@ let write (dir: string) =
                     checkpoints.Length
             )
             Html.heading 2 "Runs"
-            (if runs.IsEmpty then
-                 ""
-             else
-                 Html.table
-                     [
-                         "trace"
-                         "rows"
-                         "last step"
-                         "initial loss"
-                         "final loss"
-                         "best loss"
-                         "bounces"
-                         "final energy"
-                         "max |energy drift|"
-                     ]
-                     summary)
-            Html.heading 2 "Settings"
         ]
-        @ settingsSections
+        @ runsSection runs problems
+        @ [ Html.heading 2 "Settings" ]
+        @ (runs |> List.collect (fst >> settingsSection))
         @ [
-            (if checkpoints.Length = 0 then
-                 ""
-             else
-                 Html.heading 3 "Checkpoints"
-                 + Html.table
-                     [ "file"; "optimizer"; "precision"; "steps"; "hyperparameters" ]
-                     (checkpoints |> Array.map checkpointRow |> List.ofArray))
+            checkpointsSection checkpoints
             Html.paragraph (
                 sprintf "Report written by EcdPde %s on %s." ToolVersion.informational ToolVersion.runtime
             )
             Html.heading 2 "Curves"
         ]
-        @ figures
+        @ lossFigures runs
 
     let path = Path.Combine(dir, "report.html")
     File.WriteAllText(path, Html.page "Optimization runs" body)
