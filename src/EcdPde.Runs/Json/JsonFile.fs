@@ -56,6 +56,53 @@ let private formatOf (text: string) =
         | true, f when f.ValueKind = JsonValueKind.String -> f.GetString() |> Option.ofObj
         | _ -> None
 
+/// The first field of `value` (of declared type `t`) that holds null although its type has no null (anything but an
+/// option): its path, e.g. "solutions[0].field". F# records read by System.Text.Json take `null` for a string, an
+/// array, a list or a record; a reader refuses them here so that no caller meets a null.
+let rec private nullField (at: string) (t: Type) (value: obj | null) : string option =
+    let generic = t.IsGenericType
+
+    let definition =
+        if generic then
+            Some(t.GetGenericTypeDefinition())
+        else
+            None
+
+    let items (elementType: Type) (xs: Collections.IEnumerable) =
+        xs
+        |> Seq.cast<obj | null>
+        |> Seq.indexed
+        |> Seq.tryPick (fun (i, x) -> nullField (sprintf "%s[%d]" at i) elementType x)
+
+    match value with
+    | null when definition = Some typedefof<option<_>> -> None
+    | null when t.IsValueType -> None
+    | null -> Some at
+    | v when definition = Some typedefof<option<_>> ->
+        let inner = t.GetGenericArguments()[0]
+        nullField at inner (t.GetProperty("Value") |> nonNull |> fun p -> p.GetValue v)
+    | :? string -> None
+    | :? Array as a -> items (t.GetElementType() |> nonNull) a
+    | v when definition = Some typedefof<list<_>> -> items (t.GetGenericArguments()[0]) (v :?> Collections.IEnumerable)
+    | v when
+        definition = Some typedefof<Map<_, _>>
+        || definition = Some typedefof<Collections.Generic.Dictionary<_, _>>
+        ->
+        let valueType = t.GetGenericArguments()[1]
+
+        (v :?> Collections.IEnumerable)
+        |> Seq.cast<obj>
+        |> Seq.tryPick (fun kv ->
+            let key = kv.GetType().GetProperty("Key") |> nonNull |> fun p -> p.GetValue kv
+            let value = kv.GetType().GetProperty("Value") |> nonNull |> fun p -> p.GetValue kv
+            nullField (sprintf "%s[%O]" at key) valueType value)
+    | v when Microsoft.FSharp.Reflection.FSharpType.IsRecord t ->
+        Microsoft.FSharp.Reflection.FSharpType.GetRecordFields t
+        |> Seq.tryPick (fun f ->
+            let name = options.PropertyNamingPolicy |> nonNull |> fun p -> p.ConvertName f.Name
+            nullField (if at = "" then name else at + "." + name) f.PropertyType (f.GetValue v))
+    | _ -> None
+
 /// Parses `text` (from `path`, for messages) as the record type of `format`.
 let parse<'T> (format: string) (path: string) (text: string) : 'T =
     let fail problem =
@@ -84,7 +131,10 @@ let parse<'T> (format: string) (path: string) (text: string) : 'T =
 
     match value with
     | null -> fail (sprintf "holds null, not a %s document" format)
-    | v -> unbox<'T> v
+    | v ->
+        match nullField "" typeof<'T> v with
+        | Some field -> fail (sprintf "has null for %s, which the %s format requires" field format)
+        | None -> unbox<'T> v
 
 /// Reads the file at `path` as the record type of `format`.
 let read<'T> (format: string) (path: string) : 'T =
