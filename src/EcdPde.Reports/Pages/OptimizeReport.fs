@@ -62,32 +62,21 @@ type private Row =
         Events: string
     }
 
-let private readRows (path: string) =
-    let lines = File.ReadAllLines path
-    let header = lines[0].Split(',')
-    let column (name: string) = Array.IndexOf(header, name)
-    let drift, events = column "energy_drift", column "events"
+/// The rows of a trace (Trace.read, the trace's one reader) and its problems: lines that are not whole rows are
+/// listed on the page, never plotted (a half row torn by a kill never becomes the final loss).
+let private readTrace (path: string) =
+    let t = Trace.read path
 
-    let parse (c: string[]) (i: int) =
-        if i < 0 || i >= c.Length then
-            nan
-        else
-            match Double.TryParse(c[i], NumberStyles.Float, CultureInfo.InvariantCulture) with
-            | true, v -> v
-            | _ -> nan
-
-    lines
-    |> Array.skip 1
-    |> Array.map (fun line -> line.Split(','))
-    |> Array.filter (fun c -> c.Length >= 3)
-    |> Array.map (fun c ->
+    t.Rows
+    |> Array.map (fun r ->
         {
-            Step = parse c 0
-            Loss = parse c 1
-            Energy = parse c 2
-            Drift = parse c drift
-            Events = if events >= 0 && events < c.Length then c[events] else ""
-        })
+            Step = float r.Step
+            Loss = r.Loss
+            Energy = r.Energy
+            Drift = r.EnergyDrift
+            Events = r.Events
+        }),
+    t.Problems |> List.map (fun p -> sprintf "%s: %s" (fileName path) p)
 
 /// The settings recorded beside a trace, as table rows.
 let private settingsRows (trace: string) =
@@ -203,7 +192,9 @@ let write (dir: string) =
                 dir
                 checkpointFormat)
 
-    let runs = traces |> Array.map (fun t -> t, readRows t) |> List.ofArray
+    let read = traces |> Array.map (fun t -> t, readTrace t) |> List.ofArray
+    let runs = read |> List.map (fun (t, (rows, _)) -> t, rows)
+    let problems = read |> List.collect (fun (_, (_, problems)) -> problems)
 
     let summary =
         runs
@@ -259,6 +250,12 @@ let write (dir: string) =
                     traces.Length
                     checkpoints.Length
             )
+            (if problems.IsEmpty then
+                 ""
+             else
+                 Html.heading 2 "Trace problems"
+                 + Html.paragraph "Lines of the traces that are not whole rows; they are left out of the table and the figures."
+                 + Html.table [ "problem" ] [ for p in problems -> [ p ] ])
             Html.heading 2 "Runs"
             (if runs.IsEmpty then
                  ""

@@ -1,7 +1,10 @@
 /// The one JSON approach of EcdPde's result files: an F# record per file kind, serialized by System.Text.Json with
 /// snake_case names and a format tag (`"format": "ecdpde-solutions/2"`) that the reader checks before anything else.
-/// Numbers that are not finite are written as the strings "NaN", "Infinity", "-Infinity". Every failure to read is
-/// a ResultFileException naming the file and the problem.
+/// Every number written is finite or null: a number that is not finite (NaN, ±infinity) is written as `null` and
+/// read back as NaN; the field's documentation, or a field beside it, says why it has no value (solutions.json's
+/// classical check: `"nearest": "no classical solution"` beside `"relative_l2_distance": null`). Files written
+/// before this rule (with "NaN", "Infinity", "-Infinity" strings) are still read. Every failure to read is a
+/// ResultFileException naming the file and the problem.
 module EcdPde.Runs.JsonFile
 
 open System
@@ -19,6 +22,34 @@ type ResultFileException(path: string, problem: string) =
     /// What is wrong with it.
     member _.Problem = problem
 
+/// Floating-point numbers: finite ones as JSON numbers, the others as null (read back as NaN); the strings "NaN",
+/// "Infinity", "-Infinity" of older files are read as those values.
+type FiniteOrNullConverter() =
+    inherit JsonConverter<float>()
+
+    override _.HandleNull = true
+
+    override _.Read(reader, _, _) =
+        match reader.TokenType with
+        | JsonTokenType.Null -> nan
+        | JsonTokenType.Number ->
+            match reader.TryGetDouble() with
+            | true, v when Double.IsFinite v -> v
+            | _ -> raise (JsonException "a number out of the range of a 64-bit float")
+        | JsonTokenType.String ->
+            match reader.GetString() with
+            | "NaN" -> nan
+            | "Infinity" -> infinity
+            | "-Infinity" -> -infinity
+            | s -> raise (JsonException(sprintf "\"%s\" is not a number" s))
+        | t -> raise (JsonException(sprintf "a %O where a number belongs" t))
+
+    override _.Write(writer, value, _) =
+        if Double.IsFinite value then
+            writer.WriteNumberValue value
+        else
+            writer.WriteNullValue()
+
 /// The serializer options of every result file.
 let options =
     let o =
@@ -31,6 +62,7 @@ let options =
             MaxDepth = 64
         )
 
+    o.Converters.Add(FiniteOrNullConverter())
     o.MakeReadOnly(true)
     o
 
