@@ -66,6 +66,8 @@ let private optimize (dir: string) (steps: int) =
         "optimize"
         "--optimizer"
         "bbi"
+        "--set"
+        "lr=0.01"
         "--function"
         "ackley"
         "--dim"

@@ -314,6 +314,22 @@ let ``a checkpoint of another network is refused by name`` () =
     Assert.Contains("holds 17 parameters; this problem and network need 21", e.Message)
     Directory.Delete(dir, true)
 
+let ``a problem with no boundary condition trains, with a warning in the result`` () =
+    let free =
+        Problem.create Domain.unitSquare [ u ] |> Problem.equation (-laplacian u - 1.0)
+
+    let options =
+        { TrainingOptions.defaults with
+            Network = Architecture.mlp [ 4 ] Activation.Tanh
+            Stages = [ Stage.adam 1e-3 3L ]
+            Threads = 1
+        }
+
+    let r = Train.run options (Discretize.run points free)
+    Assert.Contains("no boundary condition", String.concat "; " r.Warnings)
+    // a problem with one has none
+    Assert.Empty((Train.run options (Discretize.run points poisson)).Warnings)
+
 [<Tests>]
 let tests =
     testList
@@ -348,5 +364,8 @@ let tests =
             testCase
                 "a checkpoint of another network is refused by name"
                 ``a checkpoint of another network is refused by name``
+            testCase
+                "a problem with no boundary condition trains, with a warning in the result"
+                ``a problem with no boundary condition trains, with a warning in the result``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.ErrorTests"
