@@ -168,15 +168,18 @@ let checkShape (path: string) (fresh: OptimizerState<'T>) (loaded: OptimizerStat
             p.CanRead
             && p.CanWrite
             && p.GetIndexParameters().Length = 0
-            && isNull (p.GetCustomAttributes(typeof<Serialization.JsonIgnoreAttribute>, true) |> Array.tryHead |> Option.toObj)
+            && isNull (
+                p.GetCustomAttributes(typeof<Serialization.JsonIgnoreAttribute>, true)
+                |> Array.tryHead
+                |> Option.toObj
+            )
         then
             match p.GetValue fresh, p.GetValue loaded with
             | null, _ -> ()
             | _, null -> fail path (sprintf "has no %s" p.Name)
             // a vector empty in a fresh state is sized like θ on first use
             | (:? Array as a), (:? Array as b) when
-                a.Length <> b.Length
-                && not (a.Length = 0 && b.Length = fresh.Theta.Length)
+                a.Length <> b.Length && not (a.Length = 0 && b.Length = fresh.Theta.Length)
                 ->
                 fail path (sprintf "holds %s of length %d; this run needs %d" p.Name b.Length a.Length)
             | _ -> ()

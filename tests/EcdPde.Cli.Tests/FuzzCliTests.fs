@@ -52,14 +52,18 @@ let ``report on folders with corrupt solutions.json or traces exits 0 or 2`` () 
     for c in corruptions 6 (Path.Combine(discovery "d" "paper-pde" true, "solutions.json")) do
         let dir = discovery "d" "paper-pde" true
         File.WriteAllBytes(Path.Combine(dir, "solutions.json"), c.Bytes)
-        ecdpde 60 [ "report"; dir ] |> expectExit [ 0; 2 ] (sprintf "solutions.json, %s" c.Mutation)
+
+        ecdpde 60 [ "report"; dir ]
+        |> expectExit [ 0; 2 ] (sprintf "solutions.json, %s" c.Mutation)
 
     let runs = optimization "adam.csv"
 
     for c in corruptions 6 (Path.Combine(runs, "adam.csv")) do
         let dir = optimization "adam.csv"
         File.WriteAllBytes(Path.Combine(dir, "adam.csv"), c.Bytes)
-        ecdpde 60 [ "report"; dir ] |> expectExit [ 0; 2 ] (sprintf "adam.csv, %s" c.Mutation)
+
+        ecdpde 60 [ "report"; dir ]
+        |> expectExit [ 0; 2 ] (sprintf "adam.csv, %s" c.Mutation)
 
 let private optimize (dir: string) (steps: int) =
     [
@@ -93,7 +97,9 @@ let ``optimize --resume over a corrupt checkpoint exits 0, 2 or 3`` () =
         let d = CliTests.tempDir ()
         File.Copy(Path.Combine(dir, "t.csv"), Path.Combine(d, "t.csv"))
         File.WriteAllBytes(Path.Combine(d, "c.json"), c.Bytes)
-        ecdpde 60 (optimize d 30) |> expectExit [ 0; 2; 3 ] (sprintf "c.json, %s" c.Mutation)
+
+        ecdpde 60 (optimize d 30)
+        |> expectExit [ 0; 2; 3 ] (sprintf "c.json, %s" c.Mutation)
 
 let private discover (dir: string) =
     [
@@ -118,7 +124,9 @@ let ``a rerun of discover over a corrupt discovery.json exits 0, 1 or 2`` () =
 
     for c in Corruption.cases seed 4 (File.ReadAllText(Path.Combine(dir, "discovery.json"))) do
         File.WriteAllBytes(Path.Combine(dir, "discovery.json"), c.Bytes)
-        ecdpde 120 (discover dir) |> expectExit [ 0; 1; 2 ] (sprintf "discovery.json, %s" c.Mutation)
+
+        ecdpde 120 (discover dir)
+        |> expectExit [ 0; 1; 2 ] (sprintf "discovery.json, %s" c.Mutation)
 
 /// Flag/value pairs per verb: valid and invalid values, and flags of other verbs.
 let private pool =
@@ -204,12 +212,24 @@ let private pool =
             [ "--threads"; "2" ]
             [ "." ]
         ]
-        "list", [ [ "--functions" ]; [ "--optimizers" ]; [ "--examples" ]; [ "--seed"; "1" ]; [ "--bogus" ] ]
+        "list",
+        [
+            [ "--functions" ]
+            [ "--optimizers" ]
+            [ "--examples" ]
+            [ "--seed"; "1" ]
+            [ "--bogus" ]
+        ]
     ]
 
 /// Flags that make any invocation fail validation (so that a combination never starts a long run).
 let private invalid =
-    [ [ "--steps"; "-1" ]; [ "--threads"; "-1" ]; [ "--bogus-flag" ]; [ "--seed"; "not-a-number" ] ]
+    [
+        [ "--steps"; "-1" ]
+        [ "--threads"; "-1" ]
+        [ "--bogus-flag" ]
+        [ "--seed"; "not-a-number" ]
+    ]
 
 /// The `n` random invocations of the argument fuzz (seeded).
 let invocations (n: int) =
@@ -226,8 +246,20 @@ let invocations (n: int) =
                 | "optimize" -> [ [ "--steps"; "3"; "--quiet" ] ]
                 | "discover" ->
                     [
-                        [ "paper-pde"; "--runs"; "1"; "--steps"; "2"; "--deflation-rounds"; "0"; "--quiet" ]
-                        [ "--out"; Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString "N") ]
+                        [
+                            "paper-pde"
+                            "--runs"
+                            "1"
+                            "--steps"
+                            "2"
+                            "--deflation-rounds"
+                            "0"
+                            "--quiet"
+                        ]
+                        [
+                            "--out"
+                            Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString "N")
+                        ]
                     ]
                 | "list"
                 | "report" -> []
@@ -247,7 +279,9 @@ let ``random flag/value combinations of every verb exit in {0, 1, 2, 3} without 
         ecdpde 60 args |> expectExit [ 0; 1; 2; 3 ] (String.Join(" ", args))
 
 let ``the argument fuzz is seeded`` () =
-    let strip = List.map (List.filter (fun (a: string) -> not (a.Contains "ecdpde-fuzz-")))
+    let strip =
+        List.map (List.filter (fun (a: string) -> not (a.Contains "ecdpde-fuzz-")))
+
     Assert.Equal<string list list>(strip (invocations 28), strip (invocations 28))
 
 [<Tests>]

@@ -115,7 +115,14 @@ let ``corrupt folder identities are accepted or refused naming the folder`` () =
     |> Corruption.expectNone
 
 let ``the corruptions are seeded: the same seed gives the same cases`` () =
-    let text = JsonFile.serialize {| format = "x/1"; values = [ 1.0; 2.5 ]; name = "n" |}
+    let text =
+        JsonFile.serialize
+            {|
+                format = "x/1"
+                values = [ 1.0; 2.5 ]
+                name = "n"
+            |}
+
     let a, b = Corruption.cases 7 100 text, Corruption.cases 7 100 text
     Assert.Equal<string list>(a |> List.map _.Mutation, b |> List.map _.Mutation)
     Assert.True(List.forall2 (fun (x: Corruption.Case) (y: Corruption.Case) -> x.Bytes = y.Bytes) a b)

@@ -46,7 +46,9 @@ let private folder =
 let private fuzz (file: string) (count: int) (read: string -> string -> unit) =
     let dir, _, _ = folder.Value
     let valid = File.ReadAllText(Path.Combine(dir, file))
-    let work = Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString("N"))
+
+    let work =
+        Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString("N"))
 
     Corruption.run seed count valid work (nonNull (Path.GetFileName file)) (read work)
     |> Corruption.expectNone
@@ -63,7 +65,15 @@ let ``a rerun over a corrupt discovery.json is refused naming the file or the fo
     // the identity a rerun claims is checked before any training: a rerun with 0 runs would fail after it
     fuzz "discovery.json" 250 (fun work _ ->
         try
-            Workflow.run example { s with OutDir = work; Runs = 1; Steps = 0L } ignore |> ignore
+            Workflow.run
+                example
+                { s with
+                    OutDir = work
+                    Runs = 1
+                    Steps = 0L
+                }
+                ignore
+            |> ignore
         with :? EcdPde.Runs.FolderIdentity.IdentityMismatchException as e ->
             Assert.Contains("discovery.json", e.Message))
 

@@ -96,10 +96,32 @@ let private isJson (text: string) =
 let private pick (rng: Random) (xs: 'a list) = xs[rng.Next xs.Length]
 
 let private wrongValues =
-    [ "\"x\""; "12345"; "-7.5"; "true"; "null"; "{}"; "[]"; "[1,2]"; "{\"a\":1}"; "\"NaN\""; "\"\"" ]
+    [
+        "\"x\""
+        "12345"
+        "-7.5"
+        "true"
+        "null"
+        "{}"
+        "[]"
+        "[1,2]"
+        "{\"a\":1}"
+        "\"NaN\""
+        "\"\""
+    ]
 
 let private nonFinite =
-    [ "NaN"; "Infinity"; "-Infinity"; "\"NaN\""; "\"Infinity\""; "\"-Infinity\""; "nan"; "1e"; "--1" ]
+    [
+        "NaN"
+        "Infinity"
+        "-Infinity"
+        "\"NaN\""
+        "\"Infinity\""
+        "\"-Infinity\""
+        "nan"
+        "1e"
+        "--1"
+    ]
 
 let private huge =
     [
@@ -115,8 +137,7 @@ let private huge =
         "1e-400"
     ]
 
-let private nested (depth: int) =
-    String('[', depth) + String(']', depth)
+let private nested (depth: int) = String('[', depth) + String(']', depth)
 
 /// The `index`-th corruption of `valid` for a generator `rng`.
 let private corrupt (rng: Random) (index: int) (valid: string) =
@@ -141,7 +162,9 @@ let private corrupt (rng: Random) (index: int) (valid: string) =
     | 3 ->
         let garbage = Array.init (1 + rng.Next 64) (fun _ -> byte (rng.Next 256))
         let at = rng.Next(bytes.Length + 1)
-        sprintf "%d garbage bytes at %d" garbage.Length at, Array.concat [ bytes[.. at - 1]; garbage; bytes[at..] ]
+
+        sprintf "%d garbage bytes at %d" garbage.Length at,
+        Array.concat [ bytes[.. at - 1]; garbage; bytes[at..] ]
     | 4 ->
         let b = Array.copy bytes
         let at = rng.Next(max 1 bytes.Length)
@@ -172,14 +195,18 @@ let private corrupt (rng: Random) (index: int) (valid: string) =
             sprintf "the root replaced by %s" (v.Substring(0, min 20 v.Length)), Encoding.UTF8.GetBytes v
         | _ ->
             let v = pick rng (wrongValues @ nonFinite @ huge)
-            sprintf "every node of one kind replaced by %s" v, Encoding.UTF8.GetBytes(replaceNode rng valid true v)
+
+            sprintf "every node of one kind replaced by %s" v,
+            Encoding.UTF8.GetBytes(replaceNode rng valid true v)
     | k ->
         // a CSV (or other line-based) file: garbage cells and lines
         let lines = valid.Split('\n') |> List.ofArray
         let line = rng.Next lines.Length
 
         let edit (f: string -> string) =
-            lines |> List.mapi (fun i l -> if i = line then f l else l) |> String.concat "\n"
+            lines
+            |> List.mapi (fun i l -> if i = line then f l else l)
+            |> String.concat "\n"
 
         let text, what =
             match k with
@@ -244,7 +271,8 @@ let run (seed: int) (count: int) (valid: string) (dir: string) (fileName: string
             match outcome with
             | None -> ()
             | Some e ->
-                yield sprintf "%s case %d (%s): %s: %s" fileName c.Index c.Mutation (e.GetType().Name) e.Message
+                yield
+                    sprintf "%s case %d (%s): %s: %s" fileName c.Index c.Mutation (e.GetType().Name) e.Message
     ]
 
 /// Fails with every failure of a fuzz run (at most 20 shown).

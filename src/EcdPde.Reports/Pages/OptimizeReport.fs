@@ -254,7 +254,8 @@ let write (dir: string) =
                  ""
              else
                  Html.heading 2 "Trace problems"
-                 + Html.paragraph "Lines of the traces that are not whole rows; they are left out of the table and the figures."
+                 + Html.paragraph
+                     "Lines of the traces that are not whole rows; they are left out of the table and the figures."
                  + Html.table [ "problem" ] [ for p in problems -> [ p ] ])
             Html.heading 2 "Runs"
             (if runs.IsEmpty then

@@ -94,11 +94,7 @@ let private formatOf (text: string) =
 let rec private nullField (at: string) (t: Type) (value: obj | null) : string option =
     let generic = t.IsGenericType
 
-    let definition =
-        if generic then
-            Some(t.GetGenericTypeDefinition())
-        else
-            None
+    let definition = if generic then Some(t.GetGenericTypeDefinition()) else None
 
     let items (elementType: Type) (xs: Collections.IEnumerable) =
         xs
@@ -115,7 +111,8 @@ let rec private nullField (at: string) (t: Type) (value: obj | null) : string op
         nullField at inner (t.GetProperty("Value") |> nonNull |> fun p -> p.GetValue v)
     | :? string -> None
     | :? Array as a -> items (t.GetElementType() |> nonNull) a
-    | v when definition = Some typedefof<list<_>> -> items (t.GetGenericArguments()[0]) (v :?> Collections.IEnumerable)
+    | v when definition = Some typedefof<list<_>> ->
+        items (t.GetGenericArguments()[0]) (v :?> Collections.IEnumerable)
     | v when
         definition = Some typedefof<Map<_, _>>
         || definition = Some typedefof<Collections.Generic.Dictionary<_, _>>

@@ -17,7 +17,9 @@ type Sample =
     }
 
 let private temp (name: string) =
-    let d = Path.Combine(Path.GetTempPath(), "ecdpde-json-" + Guid.NewGuid().ToString("N"))
+    let d =
+        Path.Combine(Path.GetTempPath(), "ecdpde-json-" + Guid.NewGuid().ToString("N"))
+
     Directory.CreateDirectory d |> ignore
     Path.Combine(d, name)
 
@@ -39,7 +41,10 @@ let ``non-finite numbers are written as null and read back as NaN`` () =
     Assert.True(back.Values |> Array.skip 1 |> Array.forall Double.IsNaN)
     // older files wrote the strings
     let old: Sample =
-        JsonFile.parse "s/1" "f.json" "{\"format\":\"s/1\",\"distance\":\"NaN\",\"values\":[\"Infinity\"],\"note\":null}"
+        JsonFile.parse
+            "s/1"
+            "f.json"
+            "{\"format\":\"s/1\",\"distance\":\"NaN\",\"values\":[\"Infinity\"],\"note\":null}"
 
     Assert.True(Double.IsNaN old.Distance)
     Assert.Equal(infinity, old.Values[0])
@@ -47,7 +52,10 @@ let ``non-finite numbers are written as null and read back as NaN`` () =
 let ``a null where the format requires a value is refused naming the field`` () =
     let e =
         Assert.Throws<JsonFile.ResultFileException>(fun () ->
-            JsonFile.parse<Sample> "s/1" "f.json" "{\"format\":\"s/1\",\"distance\":1,\"values\":null,\"note\":null}"
+            JsonFile.parse<Sample>
+                "s/1"
+                "f.json"
+                "{\"format\":\"s/1\",\"distance\":1,\"values\":null,\"note\":null}"
             |> ignore)
 
     Assert.Contains("f.json", e.Message)
@@ -59,7 +67,12 @@ let ``a half last row of a trace is a problem, never the final row`` () =
 
     File.WriteAllLines(
         path,
-        [| header; "0,5,5,0,5,0,0,1,Running,,1"; "1,4,4,0,4,0,0,1,Running,,2"; "2,0.0" |]
+        [|
+            header
+            "0,5,5,0,5,0,0,1,Running,,1"
+            "1,4,4,0,4,0,0,1,Running,,2"
+            "2,0.0"
+        |]
     )
 
     let t = Trace.read path

@@ -89,7 +89,15 @@ let ``corrupt multi-solution files are read or refused naming the file`` () =
         {
             Settings = MultiSolution.defaults
             Classical = [ "bratu", [ "lower"; "upper" ] ]
-            Rows = [ row; { row with Strategy = "classical-newton"; BudgetRuns = None; BudgetSteps = None } ]
+            Rows =
+                [
+                    row
+                    { row with
+                        Strategy = "classical-newton"
+                        BudgetRuns = None
+                        BudgetSteps = None
+                    }
+                ]
             Seconds = 3.0
         }
 
