@@ -139,8 +139,9 @@ let private startOf (run: Run<'T>) =
     match run.Files.Checkpoint with
     | Some path when run.Resume && File.Exists path ->
         let state = Checkpoint.loadChecked run.Optimizer identity path
-        Checkpoint.checkShape path fresh state
+        // the caller's check first: it names what differs in its own terms (another network, …)
         run.CheckResumed state
+        Checkpoint.checkShape path fresh state
         state, true, identity
     | _ -> fresh, false, identity
 

@@ -302,8 +302,9 @@ let ``a checkpoint of another network is refused by name`` () =
 
     Train.run options d |> ignore
 
+    // refused by the checkpoint's identity (EcdPde.Runs), naming the file and both dimensions
     let e =
-        Assert.Throws<ProblemError>(fun () ->
+        Assert.Throws<EcdPde.Runs.JsonFile.ResultFileException>(fun () ->
             Train.run
                 { options with
                     Network = Architecture.mlp [ 5 ] Activation.Tanh
@@ -311,7 +312,8 @@ let ``a checkpoint of another network is refused by name`` () =
                 d
             |> ignore)
 
-    Assert.Contains("holds 17 parameters; this problem and network need 21", e.Message)
+    Assert.Contains("dimension: 17 in the checkpoint, 21 now", e.Message)
+    Assert.Contains("stage-0-adam.checkpoint.json", e.Message)
     Directory.Delete(dir, true)
 
 let ``a problem with no boundary condition trains, with a warning in the result`` () =
