@@ -77,10 +77,10 @@ let differences (expected: Identity) (stored: JsonObject) =
         [
             for p in stored ->
                 p.Key,
-                (p.Value
-                 |> Option.ofObj
-                 |> Option.map (fun v -> v.GetValue<string>())
-                 |> Option.defaultValue "")
+                (match p.Value with
+                 | null -> "null"
+                 | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
+                 | v -> v.ToJsonString())
         ]
         |> Map.ofList
 
@@ -117,18 +117,15 @@ let loadChecked
             objectOf bytes
         with
         | :? JsonException
-        | :? InvalidDataException ->
+        | :? InvalidDataException
+        | :? InvalidOperationException ->
             fail path "is not a checkpoint (not a JSON object: empty or cut short by a crash?)"
 
     let state =
         try
             use stream = new MemoryStream(bytes)
             optimizer.Load stream
-        with
-        | :? JsonException
-        | :? InvalidDataException
-        | :? InvalidOperationException
-        | :? FormatException as e ->
+        with e when not (e :? OutOfMemoryException) ->
             fail path (sprintf "is not a readable %s checkpoint (%s)" optimizer.Name e.Message)
 
     if isNull (box state) || isNull (box state.Theta) then
@@ -136,9 +133,18 @@ let loadChecked
 
     check state
 
-    match root["identity"] with
-    | :? JsonObject as stored ->
-        match differences expected stored with
+    let stored =
+        try
+            match root["identity"] with
+            | :? JsonObject as stored -> Some(differences expected stored)
+            | _ -> None
+        with
+        | :? InvalidOperationException
+        | :? ArgumentException as e -> fail path (sprintf "has an unreadable identity (%s)" e.Message)
+
+    match stored with
+    | Some diffs ->
+        match diffs with
         | [] -> ()
         | diffs ->
             fail
@@ -146,12 +152,43 @@ let loadChecked
                 (sprintf
                     "was written by a run with other settings (%s); resume it with the settings it was written with, or start again in another folder or without --resume"
                     (String.Join("; ", diffs)))
-    | _ -> ()
+    | None -> ()
 
     if state.Theta |> Array.exists (fun v -> not ('T.IsFinite v)) then
         fail path "holds non-finite parameters (NaN or infinity) and cannot be resumed"
 
     state
+
+/// Refuses (ResultFileException naming the file) a loaded state whose shape differs from a fresh state of the same
+/// run: a vector of another length (θ, momenta, moments), a part missing, a negative step count.
+let checkShape (path: string) (fresh: OptimizerState<'T>) (loaded: OptimizerState<'T>) =
+    if loaded.Steps < 0L then
+        fail path (sprintf "holds a negative step count (%d)" loaded.Steps)
+
+    if loaded.GetType() <> fresh.GetType() then
+        fail path (sprintf "holds a %s, not a %s" (loaded.GetType().Name) (fresh.GetType().Name))
+
+    for p in fresh.GetType().GetProperties() do
+        // the saved parts only (scratch buffers are sized when first used)
+        if
+            p.CanRead
+            && p.CanWrite
+            && p.GetIndexParameters().Length = 0
+            && isNull (
+                p.GetCustomAttributes(typeof<Serialization.JsonIgnoreAttribute>, true)
+                |> Array.tryHead
+                |> Option.toObj
+            )
+        then
+            match p.GetValue fresh, p.GetValue loaded with
+            | null, _ -> ()
+            | _, null -> fail path (sprintf "has no %s" p.Name)
+            // a vector empty in a fresh state is sized like θ on first use
+            | (:? Array as a), (:? Array as b) when
+                a.Length <> b.Length && not (a.Length = 0 && b.Length = fresh.Theta.Length)
+                ->
+                fail path (sprintf "holds %s of length %d; this run needs %d" p.Name b.Length a.Length)
+            | _ -> ()
 
 /// Loads a checkpoint for the same optimizer and precision, without the identity and finiteness checks (for tools
 /// that inspect checkpoints).

@@ -139,6 +139,7 @@ let private startOf (run: Run<'T>) =
     match run.Files.Checkpoint with
     | Some path when run.Resume && File.Exists path ->
         let state = Checkpoint.loadChecked run.Optimizer identity run.CheckResumed path
+        Checkpoint.checkShape path fresh state
         state, true, identity
     | _ -> fresh, false, identity
 

@@ -87,6 +87,21 @@ type TraceWriter(path: string, append: bool, ?flushEvery: int) =
 /// that is not a whole row (a row torn by a crash mid-write); the file is replaced atomically.
 let truncateFrom (path: string) (fromStep: int64) =
     if File.Exists path then
+        let header = String.Join(",", columns)
+
+        // a file that is not a trace (another file given as --trace, or a header destroyed) is never overwritten
+        match File.ReadLines path |> Seq.tryHead with
+        | Some first when first = header -> ()
+        | _ ->
+            raise (
+                JsonFile.ResultFileException(
+                    path,
+                    sprintf
+                        "is not a trace (its first line is not \"%s\"); it is left as it is: move it away or give another trace file"
+                        header
+                )
+            )
+
         let whole (line: string) =
             let cells = line.Split(',')
 

@@ -25,7 +25,8 @@ type ClassicalCheck =
     {
         /// Its description ("no classical solution" when there is none).
         Nearest: string
-        /// Relative L² distance on the evaluation grid (NaN when there is no classical solution).
+        /// Relative L² distance on the evaluation grid; written as null (read as NaN) when there is no classical
+        /// solution, and Nearest then says so.
         RelativeL2Distance: float
     }
 

@@ -1,7 +1,10 @@
 /// The one JSON approach of EcdPde's result files: an F# record per file kind, serialized by System.Text.Json with
 /// snake_case names and a format tag (`"format": "ecdpde-solutions/2"`) that the reader checks before anything else.
-/// Numbers that are not finite are written as the strings "NaN", "Infinity", "-Infinity". Every failure to read is
-/// a ResultFileException naming the file and the problem.
+/// Every number written is finite or null: a number that is not finite (NaN, ±infinity) is written as `null` and
+/// read back as NaN; the field's documentation, or a field beside it, says why it has no value (solutions.json's
+/// classical check: `"nearest": "no classical solution"` beside `"relative_l2_distance": null`). Files written
+/// before this rule (with "NaN", "Infinity", "-Infinity" strings) are still read. Every failure to read is a
+/// ResultFileException naming the file and the problem.
 module EcdPde.Runs.JsonFile
 
 open System
@@ -19,6 +22,34 @@ type ResultFileException(path: string, problem: string) =
     /// What is wrong with it.
     member _.Problem = problem
 
+/// Floating-point numbers: finite ones as JSON numbers, the others as null (read back as NaN); the strings "NaN",
+/// "Infinity", "-Infinity" of older files are read as those values.
+type FiniteOrNullConverter() =
+    inherit JsonConverter<float>()
+
+    override _.HandleNull = true
+
+    override _.Read(reader, _, _) =
+        match reader.TokenType with
+        | JsonTokenType.Null -> nan
+        | JsonTokenType.Number ->
+            match reader.TryGetDouble() with
+            | true, v when Double.IsFinite v -> v
+            | _ -> raise (JsonException "a number out of the range of a 64-bit float")
+        | JsonTokenType.String ->
+            match reader.GetString() with
+            | "NaN" -> nan
+            | "Infinity" -> infinity
+            | "-Infinity" -> -infinity
+            | s -> raise (JsonException(sprintf "\"%s\" is not a number" s))
+        | t -> raise (JsonException(sprintf "a %O where a number belongs" t))
+
+    override _.Write(writer, value, _) =
+        if Double.IsFinite value then
+            writer.WriteNumberValue value
+        else
+            writer.WriteNullValue()
+
 /// The serializer options of every result file.
 let options =
     let o =
@@ -31,6 +62,7 @@ let options =
             MaxDepth = 64
         )
 
+    o.Converters.Add(FiniteOrNullConverter())
     o.MakeReadOnly(true)
     o
 
@@ -55,6 +87,50 @@ let private formatOf (text: string) =
         match root.TryGetProperty "format" with
         | true, f when f.ValueKind = JsonValueKind.String -> f.GetString() |> Option.ofObj
         | _ -> None
+
+/// The first field of `value` (of declared type `t`) that holds null although its type has no null (anything but an
+/// option): its path, e.g. "solutions[0].field". F# records read by System.Text.Json take `null` for a string, an
+/// array, a list or a record; a reader refuses them here so that no caller meets a null.
+let rec private nullField (at: string) (t: Type) (value: obj | null) : string option =
+    let generic = t.IsGenericType
+
+    let definition = if generic then Some(t.GetGenericTypeDefinition()) else None
+
+    let items (elementType: Type) (xs: Collections.IEnumerable) =
+        xs
+        |> Seq.cast<obj | null>
+        |> Seq.indexed
+        |> Seq.tryPick (fun (i, x) -> nullField (sprintf "%s[%d]" at i) elementType x)
+
+    match value with
+    | null when definition = Some typedefof<option<_>> -> None
+    | null when t.IsValueType -> None
+    | null -> Some at
+    | v when definition = Some typedefof<option<_>> ->
+        let inner = t.GetGenericArguments()[0]
+        nullField at inner (t.GetProperty("Value") |> nonNull |> fun p -> p.GetValue v)
+    | :? string -> None
+    | :? Array as a -> items (t.GetElementType() |> nonNull) a
+    | v when definition = Some typedefof<list<_>> ->
+        items (t.GetGenericArguments()[0]) (v :?> Collections.IEnumerable)
+    | v when
+        definition = Some typedefof<Map<_, _>>
+        || definition = Some typedefof<Collections.Generic.Dictionary<_, _>>
+        ->
+        let valueType = t.GetGenericArguments()[1]
+
+        (v :?> Collections.IEnumerable)
+        |> Seq.cast<obj>
+        |> Seq.tryPick (fun kv ->
+            let key = kv.GetType().GetProperty("Key") |> nonNull |> fun p -> p.GetValue kv
+            let value = kv.GetType().GetProperty("Value") |> nonNull |> fun p -> p.GetValue kv
+            nullField (sprintf "%s[%O]" at key) valueType value)
+    | v when Microsoft.FSharp.Reflection.FSharpType.IsRecord t ->
+        Microsoft.FSharp.Reflection.FSharpType.GetRecordFields t
+        |> Seq.tryPick (fun f ->
+            let name = options.PropertyNamingPolicy |> nonNull |> fun p -> p.ConvertName f.Name
+            nullField (if at = "" then name else at + "." + name) f.PropertyType (f.GetValue v))
+    | _ -> None
 
 /// Parses `text` (from `path`, for messages) as the record type of `format`.
 let parse<'T> (format: string) (path: string) (text: string) : 'T =
@@ -84,7 +160,10 @@ let parse<'T> (format: string) (path: string) (text: string) : 'T =
 
     match value with
     | null -> fail (sprintf "holds null, not a %s document" format)
-    | v -> unbox<'T> v
+    | v ->
+        match nullField "" typeof<'T> v with
+        | Some field -> fail (sprintf "has null for %s, which the %s format requires" field format)
+        | None -> unbox<'T> v
 
 /// Reads the file at `path` as the record type of `format`.
 let read<'T> (format: string) (path: string) : 'T =

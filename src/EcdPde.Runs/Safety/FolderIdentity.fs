@@ -8,13 +8,14 @@ open System.IO
 open System.Text.Json.Nodes
 
 /// The folder holds results of other settings.
-type IdentityMismatchException(folder: string, differences: string list) =
+type IdentityMismatchException(folder: string, fileName: string, differences: string list) =
     inherit
         ArgumentException(
             sprintf
-                "%s holds results made with other settings (%s); use another output folder, or --force to move this one aside and start over"
+                "%s holds results made with other settings (%s, as its %s records them); use another output folder, or --force to move this one aside and start over"
                 folder
                 (String.Join("; ", differences))
+                fileName
         )
 
     /// What differs.
@@ -66,7 +67,7 @@ let claim (format: string) (folder: string) (fileName: string) (identity: 'T) =
 
         match differences (JsonFile.serialize stored) current with
         | [] -> ()
-        | diffs -> raise (IdentityMismatchException(folder, diffs))
+        | diffs -> raise (IdentityMismatchException(folder, fileName, diffs))
     else
         AtomicFile.writeText path current
 

@@ -88,3 +88,27 @@ let check (problem: Problem) =
     match problems problem with
     | [] -> ()
     | ps -> raise (ProblemError ps)
+
+/// What is suspicious about `problem` although it can be trained: equations with no boundary condition and no data
+/// (their solutions are not unique, so training reaches one of many fields without saying which).
+let warnings (problem: Problem) : string list =
+    let has placement =
+        problem.Conditions |> List.exists (fun c -> placement c.Placement)
+
+    [
+        if
+            has (fun p ->
+                match p with
+                | Interior -> true
+                | _ -> false)
+            && not (
+                has (fun p ->
+                    match p with
+                    | OnBoundary _
+                    | Observations _ -> true
+                    | Interior -> false)
+            )
+        then
+            yield
+                "the problem has no boundary condition and no data: its solution is not unique, so training ends at one of many fields"
+    ]

@@ -115,6 +115,8 @@ type TrainingResult =
         Terms: TermLoss[]
         /// Wall-clock seconds.
         Seconds: float
+        /// What is suspicious about the problem although it trained (Validate.warnings: no boundary condition, …).
+        Warnings: string list
     }
 
 /// Training a discretized problem.
@@ -322,6 +324,7 @@ module Train =
             Loss = total
             Terms = terms
             Seconds = clock.Elapsed.TotalSeconds
+            Warnings = Pde.FSharp.Problems.Validate.warnings problem
         }
 
     /// Trains the network (and the trainable parameters) on the discretized problem. Checks the options first

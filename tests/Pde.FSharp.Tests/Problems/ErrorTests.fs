@@ -302,8 +302,9 @@ let ``a checkpoint of another network is refused by name`` () =
 
     Train.run options d |> ignore
 
+    // refused by the checkpoint's identity (EcdPde.Runs), naming the file and both dimensions
     let e =
-        Assert.Throws<ProblemError>(fun () ->
+        Assert.Throws<EcdPde.Runs.JsonFile.ResultFileException>(fun () ->
             Train.run
                 { options with
                     Network = Architecture.mlp [ 5 ] Activation.Tanh
@@ -311,8 +312,25 @@ let ``a checkpoint of another network is refused by name`` () =
                 d
             |> ignore)
 
-    Assert.Contains("holds 17 parameters; this problem and network need 21", e.Message)
+    Assert.Contains("dimension: 17 in the checkpoint, 21 now", e.Message)
+    Assert.Contains("stage-0-adam.checkpoint.json", e.Message)
     Directory.Delete(dir, true)
+
+let ``a problem with no boundary condition trains, with a warning in the result`` () =
+    let free =
+        Problem.create Domain.unitSquare [ u ] |> Problem.equation (-laplacian u - 1.0)
+
+    let options =
+        { TrainingOptions.defaults with
+            Network = Architecture.mlp [ 4 ] Activation.Tanh
+            Stages = [ Stage.adam 1e-3 3L ]
+            Threads = 1
+        }
+
+    let r = Train.run options (Discretize.run points free)
+    Assert.Contains("no boundary condition", String.concat "; " r.Warnings)
+    // a problem with one has none
+    Assert.Empty((Train.run options (Discretize.run points poisson)).Warnings)
 
 [<Tests>]
 let tests =
@@ -348,5 +366,8 @@ let tests =
             testCase
                 "a checkpoint of another network is refused by name"
                 ``a checkpoint of another network is refused by name``
+            testCase
+                "a problem with no boundary condition trains, with a warning in the result"
+                ``a problem with no boundary condition trains, with a warning in the result``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.ErrorTests"
