@@ -34,4 +34,3 @@ let checkAll (example: Example) (solutions: DistinctSolution list) =
             Classical = check
             Round = (sol.Members |> List.map (fun c -> c.Run) |> List.min).Round
         })
-

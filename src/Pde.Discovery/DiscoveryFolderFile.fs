@@ -22,4 +22,3 @@ type DiscoveryFolder =
         /// The collocation settings.
         Points: string
     }
-

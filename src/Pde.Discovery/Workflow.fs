@@ -300,7 +300,13 @@ let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
     }
 
 /// solutions.json of a finished search.
-let private solutionsFile (search: Search) (example: Example) (s: Settings) (found: ClassicalCheck.Found list) rejected =
+let private solutionsFile
+    (search: Search)
+    (example: Example)
+    (s: Settings)
+    (found: ClassicalCheck.Found list)
+    rejected
+    =
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
     let residualOf (c: Candidate) =
@@ -339,7 +345,11 @@ let private solutionsFile (search: Search) (example: Example) (s: Settings) (fou
 
     file
 
-let private folderRecord (search: Search) (example: Example) (s: Settings) : DiscoveryFolderFile.DiscoveryFolder =
+let private folderRecord
+    (search: Search)
+    (example: Example)
+    (s: Settings)
+    : DiscoveryFolderFile.DiscoveryFolder =
     {
         Format = DiscoveryFolderFile.format
         Problem =
@@ -368,7 +378,13 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
     Directory.CreateDirectory s.OutDir |> ignore
     use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
     let search = Search(example, s, progress)
-    EcdPde.Runs.FolderIdentity.claim DiscoveryFolderFile.format s.OutDir DiscoveryFolderFile.name (folderRecord search example s)
+
+    EcdPde.Runs.FolderIdentity.claim
+        DiscoveryFolderFile.format
+        s.OutDir
+        DiscoveryFolderFile.name
+        (folderRecord search example s)
+
     let candidates = searchAll search example s
 
     let solutions, rejected =

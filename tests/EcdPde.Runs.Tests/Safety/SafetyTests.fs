@@ -152,4 +152,5 @@ let tests =
                 "an interrupt stops the run with a final checkpoint, and the rerun ends bit-identically"
                 ``an interrupt stops the run with a final checkpoint, and the rerun ends bit-identically``
         ]
-    |> testSequencedGroup "EcdPde.Runs.Tests.SafetyTests"
+    // alone: the interrupt test sets the process-wide stop request, which every run loop of the process sees
+    |> testSequenced
