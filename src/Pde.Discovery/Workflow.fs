@@ -306,7 +306,7 @@ let private solutionsFile
     (s: Settings)
     (found: ClassicalCheck.Found list)
     rejected
-    =
+    : SolutionsFile.Solutions =
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
     let residualOf (c: Candidate) =
@@ -315,35 +315,32 @@ let private solutionsFile
         else
             None
 
-    let file: SolutionsFile.Solutions =
-        {
-            Format = SolutionsFile.format
-            Problem =
-                {
-                    Name = example.Name
-                    Parameters = Map.ofList example.Parameters
-                }
-            Settings = settingsRecord s
-            Tool = SolutionsFile.tool ()
-            Solutions =
-                found
-                |> List.map (fun f ->
-                    SolutionsFile.solution
-                        f.Classical
-                        f.Round
-                        search.Started
-                        (residualOf f.Solution.Representative)
-                        f.Solution)
-            Unconverged = rejected |> List.map SolutionsFile.unconverged
-            Grid = example.Grid
-            Collocation =
-                {
-                    Interior = interiorPoints search.Discretization
-                    Boundary = search.Boundary
-                }
-        }
-
-    file
+    {
+        Format = SolutionsFile.format
+        Problem =
+            {
+                Name = example.Name
+                Parameters = Map.ofList example.Parameters
+            }
+        Settings = settingsRecord s
+        Tool = SolutionsFile.tool ()
+        Solutions =
+            found
+            |> List.map (fun f ->
+                SolutionsFile.solution
+                    f.Classical
+                    f.Round
+                    search.Started
+                    (residualOf f.Solution.Representative)
+                    f.Solution)
+        Unconverged = rejected |> List.map SolutionsFile.unconverged
+        Grid = example.Grid
+        Collocation =
+            {
+                Interior = interiorPoints search.Discretization
+                Boundary = search.Boundary
+            }
+    }
 
 let private folderRecord
     (search: Search)
