@@ -302,9 +302,9 @@ let ``a checkpoint of another network is refused by name`` () =
 
     Train.run options d |> ignore
 
-    // refused by the checkpoint's identity (EcdPde.Runs), naming the file and both dimensions
+    // refused by the training's own check, in its terms (the network), naming the file and both sizes
     let e =
-        Assert.Throws<EcdPde.Runs.JsonFile.ResultFileException>(fun () ->
+        Assert.Throws<ProblemError>(fun () ->
             Train.run
                 { options with
                     Network = Architecture.mlp [ 5 ] Activation.Tanh
@@ -312,7 +312,7 @@ let ``a checkpoint of another network is refused by name`` () =
                 d
             |> ignore)
 
-    Assert.Contains("dimension: 17 in the checkpoint, 21 now", e.Message)
+    Assert.Contains("holds 17 parameters; this problem and network need 21", e.Message)
     Assert.Contains("stage-0-adam.checkpoint.json", e.Message)
     Directory.Delete(dir, true)
 
