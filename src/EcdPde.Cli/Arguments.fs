@@ -9,12 +9,6 @@ open Argu
 open Ecd.Core.Objectives
 open Ecd.Core.Optimizers
 
-/// `--precision`.
-[<RequireQualifiedAccess>]
-type Precision =
-    | Float64
-    | Float32
-
 /// `drift … --noise`.
 [<RequireQualifiedAccess>]
 type Noise =
@@ -54,7 +48,7 @@ type OptimizeArgs =
     | [<Unique>] X0 of values: string
     | Set of ``key=value``: string
     | [<Unique>] Steps of s: int64
-    | [<Unique>] Precision of Precision
+    | [<Unique>] Precision of EcdPde.Runs.Optimize.Precision
     | [<Unique>] Trace of file: string
     | [<Unique>] Checkpoint of file: string
     | [<Unique>] Checkpoint_Every of steps: int64

@@ -62,7 +62,7 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (exam
         OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
         |> ignore
 
-    let s: Workflow.Settings =
+    let s: Workflow.DiscoverySettings =
         {
             Runs = args.GetResult(DiscoverArgs.Runs, defaults.Runs)
             Steps = args.GetResult(DiscoverArgs.Steps, defaults.Steps)
@@ -101,7 +101,7 @@ let private progressPrinter (common: Shared) =
     let mutable lastSteps = 0L
     let mutable steps = 0L
 
-    fun (p: Workflow.Progress) ->
+    fun (p: Workflow.DiscoveryProgress) ->
         steps <- steps + 1L
 
         if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
@@ -121,7 +121,7 @@ let private progressPrinter (common: Shared) =
                 rate
 
 /// The table of distinct solutions and the runs that were not solutions, on stdout.
-let private printOutcome (outcome: Workflow.Outcome) =
+let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
     let rows =
         outcome.Found
         |> List.mapi (fun i f ->

@@ -131,7 +131,7 @@ let private trace (common: Shared) (args: ParseResults<DriftArgs>) (mode: ParseR
     | None -> finish dir [ "trace.csv"; "trace.json"; "trace.html" ]
 
 /// The boundary finder's settings from `drift find`'s options (defaults where absent).
-let private finderSettings (mode: ParseResults<DriftFindArgs>) : BoundaryFinder.Settings =
+let private finderSettings (mode: ParseResults<DriftFindArgs>) : BoundaryFinder.FinderSettings =
     {
         DtLo = mode.GetResult(DriftFindArgs.Dt_Lo, BoundaryFinder.defaults.DtLo)
         DtHi = mode.GetResult(DriftFindArgs.Dt_Hi, BoundaryFinder.defaults.DtHi)
@@ -147,7 +147,7 @@ let private trialSampler
     (dyn: IEnergyDynamics)
     (p: TailDrift.Protocol)
     (noise: NoiseOptions)
-    (settings: BoundaryFinder.Settings)
+    (settings: BoundaryFinder.FinderSettings)
     =
     let seed = seedOf common
     let say = progress common
@@ -177,8 +177,8 @@ let private exampleRuns
     (p: TailDrift.Protocol)
     (noise: NoiseOptions)
     (seed: uint64)
-    (settings: BoundaryFinder.Settings)
-    (outcome: BoundaryFinder.Outcome)
+    (settings: BoundaryFinder.FinderSettings)
+    (outcome: BoundaryFinder.FinderOutcome)
     =
     let exampleDts =
         match outcome.Verdict with
@@ -255,7 +255,7 @@ let private scalingMethods (mode: ParseResults<DriftScalingArgs>) =
 let private scalingSettings
     (args: ParseResults<DriftArgs>)
     (mode: ParseResults<DriftScalingArgs>)
-    : Scaling.Settings =
+    : Scaling.ScalingSettings =
     {
         Dts =
             mode.TryGetResult DriftScalingArgs.Dts
@@ -302,7 +302,7 @@ let private scalingContext
     (common: Shared)
     (noise: NoiseOptions)
     (methods: Dynamics.Method list)
-    (settings: Scaling.Settings)
+    (settings: Scaling.ScalingSettings)
     =
     commonContext common noise
     @ [

@@ -48,10 +48,7 @@ let request (common: Shared) (args: ParseResults<OptimizeArgs>) : Optimize.Optim
         X0 = parseFloats "--x0" (args.GetResult(OptimizeArgs.X0, "1"))
         Steps = steps
         Seed = defaultArg common.Seed 0UL
-        Precision =
-            match args.GetResult(OptimizeArgs.Precision, Precision.Float64) with
-            | Precision.Float64 -> Optimize.Float64
-            | Precision.Float32 -> Optimize.Float32
+        Precision = args.GetResult(OptimizeArgs.Precision, Optimize.Float64)
         Trace = trace
         Checkpoint = checkpoint
         CheckpointEvery = every

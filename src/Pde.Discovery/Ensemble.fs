@@ -15,7 +15,7 @@ open EcdPde.Runs
 open Pde.Discovery.Solutions
 
 /// What a problem measures of a trained θ.
-type Measurement =
+type FieldMeasurement =
     {
         Values: float[]
         ResidualL2: float
@@ -34,7 +34,7 @@ type EnsembleProblem =
         /// A fresh objective for one run (runs execute in parallel, so each gets its own).
         Objective: unit -> IObjective<float>
         /// Measures a trained θ on the evaluation grid.
-        Measure: float[] -> Measurement
+        Measure: float[] -> FieldMeasurement
         /// Quadrature weights of the evaluation grid.
         Weights: float[]
     }
@@ -56,7 +56,7 @@ type EnsembleSettings =
     }
 
 /// Progress of the ensemble (for a live display).
-type Progress =
+type EnsembleProgress =
     {
         RunsDone: int
         RunsTotal: int
@@ -130,7 +130,7 @@ let private runOne
         c
 
 /// Runs (or resumes) the whole ensemble; returns the candidates in run order.
-let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: Progress -> unit) =
+let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
     if s.Runs < 1 then
         invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
 

@@ -214,7 +214,7 @@ let measure
     (networkSeed: uint64)
     (boundary: float[][])
     (theta: float[])
-    : Ensemble.Measurement =
+    : Ensemble.FieldMeasurement =
     let m = model e spec networkSeed theta
     let values = Model.evaluate m e.Field e.Grid
     let residual = Model.evaluate m e.Residual e.Grid

@@ -47,7 +47,7 @@ type QualityGates =
     }
 
 /// Why a run is not a solution.
-type Verdict =
+type GateVerdict =
     | Accepted
     | Unconverged of reason: string
 

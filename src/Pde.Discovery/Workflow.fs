@@ -24,7 +24,7 @@ type Initialization =
     | PerRun
 
 /// How to discover.
-type Settings =
+type DiscoverySettings =
     {
         Runs: int
         Steps: int64
@@ -53,7 +53,7 @@ type Settings =
     }
 
 /// The result.
-type Outcome =
+type DiscoveryOutcome =
     {
         Found: ClassicalCheck.Found list
         Rejected: (Candidate * string) list
@@ -62,15 +62,15 @@ type Outcome =
     }
 
 /// Progress (for a live display).
-type Progress =
+type DiscoveryProgress =
     {
         Round: int
-        Ensemble: Ensemble.Progress
+        Ensemble: Ensemble.EnsembleProgress
     }
 
 /// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
 /// started (for solutions.json).
-type private Search(example: Example, s: Settings, progress: Progress -> unit) =
+type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: DiscoveryProgress -> unit) =
     let cores =
         if s.Threads <= 0 then
             Environment.ProcessorCount
@@ -166,12 +166,12 @@ type private Search(example: Example, s: Settings, progress: Progress -> unit) =
 
 /// The starts of a deflation round's runs: run 0 from the initialization, the others as `Deflation.startAmplitudes` says.
 /// Returns, per run, its description and its θ.
-let private deflationStarts (search: Search) (example: Example) (round: int) (known: Candidate list) =
+let private deflationStarts (ds: DiscoverySearch) (example: Example) (round: int) (known: Candidate list) =
     // known solutions with kept weights, numbered from 1 as in solutions.json
     let nearZero, scalable =
         known
         |> List.indexed
-        |> List.filter (fun (_, c) -> c.Theta.Length = search.Theta0.Length)
+        |> List.filter (fun (_, c) -> c.Theta.Length = ds.Theta0.Length)
         |> List.partition (fun (_, c) -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
 
     let plan =
@@ -185,22 +185,22 @@ let private deflationStarts (search: Search) (example: Example) (round: int) (kn
 
     fun (i: int) ->
         if i = 0 then
-            "the initialization", (fun () -> search.Initial round 0)
+            "the initialization", (fun () -> ds.Initial round 0)
         elif i - 1 < plan.Length then
             match plan[i - 1] with
             | Some(a, j, theta) ->
-                sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput search.Network a theta)
-            | None -> "a fresh initialization", (fun () -> search.Fresh(round, i))
+                sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput ds.Network a theta)
+            | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
         else
-            "a fresh initialization", (fun () -> search.Fresh(round, i))
+            "a fresh initialization", (fun () -> ds.Fresh(round, i))
 
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
 /// of being reported.
 let private deflationRound
-    (search: Search)
+    (search: DiscoverySearch)
     (example: Example)
-    (s: Settings)
+    (s: DiscoverySettings)
     (round: int)
     (known: Candidate list)
     =
@@ -239,7 +239,7 @@ let private deflationRound
         deflated
 
 /// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate.
-let private searchAll (search: Search) (example: Example) (s: Settings) =
+let private searchAll (search: DiscoverySearch) (example: Example) (s: DiscoverySettings) =
     let classify' cands =
         classify example.Gates example.Weights s.Threshold example.Magnitude cands
 
@@ -280,7 +280,7 @@ let private searchAll (search: Search) (example: Example) (s: Settings) =
     candidates
 
 /// The search settings as recorded in solutions.json.
-let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
+let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
     {
         Optimizer = SolutionsFile.optimizer s.Optimizer s.OptimizerSettings
         DeflationOptimizer = SolutionsFile.optimizer s.DeflationOptimizer s.DeflationOptimizerSettings
@@ -301,9 +301,9 @@ let private settingsRecord (s: Settings) : SolutionsFile.SearchSettings =
 
 /// solutions.json of a finished search.
 let private solutionsFile
-    (search: Search)
+    (search: DiscoverySearch)
     (example: Example)
-    (s: Settings)
+    (s: DiscoverySettings)
     (found: ClassicalCheck.Found list)
     rejected
     : SolutionsFile.Solutions =
@@ -343,9 +343,9 @@ let private solutionsFile
     }
 
 let private folderRecord
-    (search: Search)
+    (search: DiscoverySearch)
     (example: Example)
-    (s: Settings)
+    (s: DiscoverySettings)
     : DiscoveryFolderFile.DiscoveryFolder =
     {
         Format = DiscoveryFolderFile.format
@@ -365,7 +365,7 @@ let private folderRecord
     }
 
 /// Runs (or resumes) the discovery of `example`.
-let run (example: Example) (s: Settings) (progress: Progress -> unit) =
+let run (example: Example) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
     if s.Runs < 1 then
         invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
 
@@ -374,7 +374,7 @@ let run (example: Example) (s: Settings) (progress: Progress -> unit) =
 
     Directory.CreateDirectory s.OutDir |> ignore
     use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
-    let search = Search(example, s, progress)
+    let search = DiscoverySearch(example, s, progress)
 
     EcdPde.Runs.FolderIdentity.claim
         DiscoveryFolderFile.format

@@ -20,7 +20,7 @@ let private folder =
          let example = BuiltInExamples.byName "paper-pde" Examples.Default Map.empty
          let d = example.Defaults
 
-         let s: Workflow.Settings =
+         let s: Workflow.DiscoverySettings =
              {
                  Runs = 1
                  Steps = 3L

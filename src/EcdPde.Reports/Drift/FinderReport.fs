@@ -10,7 +10,7 @@ open EcdPde.Reports
 open EcdPde.Studies.Drift.BoundaryFinder
 
 /// The verdict in one sentence.
-let verdictText (o: Outcome) =
+let verdictText (o: FinderOutcome) =
     match o.Verdict with
     | Found(est, lo, hi) ->
         sprintf
@@ -39,7 +39,7 @@ let zText (t: Trial) =
         "n/a"
 
 /// Trial rows: #, stage, dt, mean tail ΔH, SE, mean/SE, sign, significant, bracket after.
-let rows (o: Outcome) =
+let rows (o: FinderOutcome) =
     o.Trials
     |> List.map (fun t ->
         [
@@ -71,7 +71,7 @@ let headers =
     ]
 
 /// Verdict, notes and the trials as terminal text.
-let table (o: Outcome) =
+let table (o: FinderOutcome) =
     String.Join(
         "\n",
         [ TextTable.render headers (rows o); ""; verdictText o ]
@@ -79,7 +79,7 @@ let table (o: Outcome) =
     )
 
 /// index,stage,dt,mean_tail_dH,standard_error,z,runs,label,significant,bracket_lo,bracket_hi
-let csv (o: Outcome) =
+let csv (o: FinderOutcome) =
     let b =
         StringBuilder(
             "index,stage,dt,mean_tail_dH,standard_error,z,runs,label,significant,bracket_lo,bracket_hi\n"
@@ -114,7 +114,7 @@ let csv (o: Outcome) =
     b.ToString().Replace("\r\n", "\n")
 
 /// Everything as JSON, the per-run values of every trial included.
-let json (context: (string * string) list) (description: string) (o: Outcome) =
+let json (context: (string * string) list) (description: string) (o: FinderOutcome) =
     let kind, estimate, lo, hi, reason =
         match o.Verdict with
         | Found(e, a, b) -> "found", e, a, b, ""
@@ -166,7 +166,7 @@ let json (context: (string * string) list) (description: string) (o: Outcome) =
         |}
 
 /// Mean tail ΔH ± z·SE against dt; significant trials coloured by sign, others grey; the final bracket as a band.
-let trialsChart (o: Outcome) =
+let trialsChart (o: FinderOutcome) =
     let z = o.Settings.Significance
 
     let pick (f: Trial -> bool) =
@@ -201,7 +201,7 @@ let trialsChart (o: Outcome) =
 
 /// The bisection path: the bracket's ends after each trial from the one that closed the first bracket on, and the dt
 /// each of those trials evaluated. None when no bracket was formed.
-let pathChart (o: Outcome) =
+let pathChart (o: FinderOutcome) =
     let withBracket =
         o.Trials
         |> List.choose (fun t -> t.BracketAfter |> Option.map (fun (a, b) -> t, a, b))
@@ -237,8 +237,8 @@ let pathChart (o: Outcome) =
 let html
     (context: (string * string) list)
     (description: string)
-    (o: Outcome)
-    (examples: TailDrift.Measurement list)
+    (o: FinderOutcome)
+    (examples: TailDrift.DriftMeasurement list)
     =
     Html.page
         "dt* boundary finder"

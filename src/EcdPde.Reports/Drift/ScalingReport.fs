@@ -18,7 +18,7 @@ let private interval (f: Regression.LineFit) =
         "n/a (2 points)"
 
 /// One row per method: method, scheme, slope, interval, points, R², excluded.
-let slopeRows (o: Outcome) =
+let slopeRows (o: ScalingOutcome) =
     o.Methods
     |> List.map (fun m ->
         let scheme = if m.Symplectic then "symplectic" else "not symplectic"
@@ -46,7 +46,7 @@ let slopeRows (o: Outcome) =
             ])
 
 /// Headers of the slope table.
-let slopeHeaders (o: Outcome) =
+let slopeHeaders (o: ScalingOutcome) =
     [
         "method"
         "scheme"
@@ -58,7 +58,7 @@ let slopeHeaders (o: Outcome) =
     ]
 
 /// One row per method and dt: median, min and max over runs of the tail-median |ΔH|.
-let perDtRows (o: Outcome) =
+let perDtRows (o: ScalingOutcome) =
     [
         for m in o.Methods do
             for dt, runs in m.Runs |> List.groupBy _.Dt do
@@ -80,13 +80,13 @@ let perDtHeaders =
     [ "method"; "dt"; "steps"; "runs"; "median tail-median |ΔH|"; "min"; "max" ]
 
 /// Both tables as terminal text.
-let table (o: Outcome) =
+let table (o: ScalingOutcome) =
     TextTable.render perDtHeaders (perDtRows o)
     + "\n\n"
     + TextTable.render (slopeHeaders o) (slopeRows o)
 
 /// method,dt,run,steps,tail_median_abs_dH,tail_mean_dH — one row per run.
-let csv (o: Outcome) =
+let csv (o: ScalingOutcome) =
     let b = StringBuilder("method,dt,run,steps,tail_median_abs_dH,tail_mean_dH\n")
 
     for m in o.Methods do
@@ -109,7 +109,7 @@ let csv (o: Outcome) =
     b.ToString()
 
 /// Everything as JSON.
-let json (context: (string * string) list) (o: Outcome) =
+let json (context: (string * string) list) (o: ScalingOutcome) =
     ReportFiles.json
         {|
             mode = "scaling"
@@ -181,7 +181,7 @@ let json (context: (string * string) list) (o: Outcome) =
 
 /// Log-log chart: every fitted point per method (dots) and its fitted line (dashed, its slope and interval in the
 /// legend), toggling together.
-let chart (o: Outcome) =
+let chart (o: ScalingOutcome) =
     let curves =
         o.Methods
         |> List.mapi (fun i m ->
@@ -218,7 +218,7 @@ let chart (o: Outcome) =
     |> Plot.figure
 
 /// A self-contained HTML page.
-let html (context: (string * string) list) (o: Outcome) =
+let html (context: (string * string) list) (o: ScalingOutcome) =
     Html.page
         "Energy drift scaling"
         [

@@ -9,7 +9,7 @@ open EcdPde.Reports
 open EcdPde.Studies.Drift.TailDrift
 
 /// Largest |ΔH| over the measured steps (after the warm-up).
-let maxAbsDrift (m: Measurement) =
+let maxAbsDrift (m: DriftMeasurement) =
     let w = int m.Protocol.Warmup
 
     if m.Energy.Length <= w then
@@ -18,7 +18,7 @@ let maxAbsDrift (m: Measurement) =
         m.Energy[w..] |> Array.map (fun h -> abs (h - m.E0)) |> Array.max
 
 /// The summary as (quantity, value) rows.
-let summary (m: Measurement) =
+let summary (m: DriftMeasurement) =
     [
         "Δt", Number.short m.Dt
         "steps (warm-up + measured)", sprintf "%d + %d" m.Protocol.Warmup m.Protocol.Steps
@@ -39,16 +39,16 @@ let summary (m: Measurement) =
        | None -> [])
 
 /// The summary as a terminal table.
-let table (m: Measurement) =
+let table (m: DriftMeasurement) =
     TextTable.render [ "quantity"; "value" ] (summary m |> List.map (fun (k, v) -> [ k; v ]))
 
-let private phase (m: Measurement) (k: int) =
+let private phase (m: DriftMeasurement) (k: int) =
     if int64 k < m.Protocol.Warmup then "warmup"
     elif k >= m.TailStart then "tail"
     else "measure"
 
 /// step,t,phase,H,dH — one row per step, step 0 = the start.
-let csv (m: Measurement) =
+let csv (m: DriftMeasurement) =
     let b = StringBuilder("step,t,phase,H,dH\n")
 
     m.Energy
@@ -69,7 +69,7 @@ let csv (m: Measurement) =
     b.ToString()
 
 /// Everything as JSON (the series included).
-let json (context: (string * string) list) (description: string) (m: Measurement) =
+let json (context: (string * string) list) (description: string) (m: DriftMeasurement) =
     ReportFiles.json
         {|
             mode = "trace"
@@ -92,7 +92,7 @@ let json (context: (string * string) list) (description: string) (m: Measurement
         |}
 
 /// The bands marking the warm-up and the tail on a time axis.
-let bands (m: Measurement) =
+let bands (m: DriftMeasurement) =
     [
         if m.Protocol.Warmup > 0L then
             Plot.vBand "warm-up" "#888888" 0.0 (float m.Protocol.Warmup * m.Dt)
@@ -104,7 +104,7 @@ let private timeChart
     (yLabel: string)
     (curve: Plot.Curve)
     (rule: Plotly.NET.LayoutObjects.Shape)
-    (m: Measurement)
+    (m: DriftMeasurement)
     =
     { Plot.chart title (Plot.linear "t") (Plot.linear yLabel) [ curve ] with
         Shapes = bands m @ [ rule ]
@@ -112,7 +112,7 @@ let private timeChart
     |> Plot.figure
 
 /// The H(t) chart.
-let energyChart (m: Measurement) =
+let energyChart (m: DriftMeasurement) =
     timeChart
         "H(t)"
         "H"
@@ -121,7 +121,7 @@ let energyChart (m: Measurement) =
         m
 
 /// The ΔH(t) chart.
-let driftChart (title: string) (m: Measurement) =
+let driftChart (title: string) (m: DriftMeasurement) =
     timeChart
         title
         "ΔH = H − E0"
@@ -130,7 +130,7 @@ let driftChart (title: string) (m: Measurement) =
         m
 
 /// A self-contained HTML page: settings, summary, H(t) and ΔH(t).
-let html (context: (string * string) list) (description: string) (m: Measurement) =
+let html (context: (string * string) list) (description: string) (m: DriftMeasurement) =
     Html.page
         "Energy drift trace"
         [

@@ -60,7 +60,7 @@ let private withMode (mode: string) (path: string) (read: JsonElement -> 'T) =
 /// trace.json → (settings, dynamics description, measurement).
 let readTrace (path: string) =
     withMode "trace" path (fun r ->
-        let m: TailDrift.Measurement =
+        let m: TailDrift.DriftMeasurement =
             {
                 Dt = num "dt" r
                 Seed = seedOf r
@@ -95,7 +95,7 @@ let private firstNumber (text: string) =
 
 /// The finder's settings of find.json: its "search" numbers, or (written before they were recorded as numbers)
 /// the defaults with the seeds, tolerance and significance read from the settings texts `ctx`.
-let private finderSettings (ctx: (string * string) list) (r: JsonElement) : BoundaryFinder.Settings =
+let private finderSettings (ctx: (string * string) list) (r: JsonElement) : BoundaryFinder.FinderSettings =
     let fromContext (key: string) (fallback: float) =
         ctx
         |> List.tryFind (fun (k, _) -> k = key)
@@ -162,7 +162,7 @@ let readFind (path: string) =
     withMode "find" path (fun r ->
         let ctx = context r
 
-        let outcome: BoundaryFinder.Outcome =
+        let outcome: BoundaryFinder.FinderOutcome =
             {
                 Settings = finderSettings ctx r
                 Trials = array "trials" r |> List.map finderTrial
@@ -248,7 +248,7 @@ let private scalingParameters (confidence: float) (p: JsonElement) =
         TailFraction = num "tailFraction" p
         Confidence = confidence
     }
-    : Scaling.Settings),
+    : Scaling.ScalingSettings),
     (if channel = NoiseChannel.None then
          NoiseOptions.Off
      else
@@ -283,7 +283,7 @@ let readScaling (path: string) =
             // written before the parameters were recorded: what the runs show
             | None -> scalingFromRuns confidence r (methods |> List.collect _.Runs)
 
-        let outcome: Scaling.Outcome =
+        let outcome: Scaling.ScalingOutcome =
             {
                 Settings = settings
                 Noise = noise

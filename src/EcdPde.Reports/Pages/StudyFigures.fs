@@ -76,7 +76,7 @@ let dataChart (study: Study) (results: CellResult list) =
 
 /// Best loss against steps on one problem: per solver the median over its cells (a line) and the interquartile band
 /// (shaded, toggling with the line in the legend); the target as a dashed line. None without data.
-let convergenceChart (study: Study) (results: CellResult list) (problem: Problem) =
+let convergenceChart (study: Study) (results: CellResult list) (problem: StudyProblem) =
     let perSolver =
         study.Solvers
         |> List.mapi (fun i s -> i, s.Label, convergence study results problem.Name s.Label)

@@ -9,7 +9,7 @@ open System
 open EcdPde.Runs.Statistics
 
 /// The finder's settings.
-type Settings =
+type FinderSettings =
     {
         /// Lower end of the bracket (> 0).
         DtLo: float
@@ -40,7 +40,7 @@ let private r (x: float) =
     x.ToString("R", Globalization.CultureInfo.InvariantCulture).Replace("E", "e")
 
 /// Checks the settings; errors name the parameter and the value.
-let validate (s: Settings) =
+let validate (s: FinderSettings) =
     let positive name (v: float) =
         if not (Double.IsFinite v && v > 0.0) then
             invalidArg name (sprintf "%s = %s must be a finite number > 0" name (r v))
@@ -64,7 +64,7 @@ let validate (s: Settings) =
     positive "significance" s.Significance
 
 /// Which stage evaluated a trial.
-type Stage =
+type FinderStage =
     | Endpoint
     | Scan
     | Bisection
@@ -80,7 +80,7 @@ type Trial =
     {
         /// Order of evaluation (1, 2, …).
         Index: int
-        Stage: Stage
+        Stage: FinderStage
         Dt: float
         /// Mean over seeds of the per-run mean tail ΔH.
         Mean: float
@@ -107,7 +107,7 @@ type Trial =
     member t.ZScore = t.Mean / t.StandardError
 
 /// What the finder concluded.
-type Verdict =
+type FinderVerdict =
     /// A significant flip narrowed below the tolerance: dt* ≈ Estimate ∈ [Lo, Hi].
     | Found of estimate: float * lo: float * hi: float
     /// A significant bracket [Lo, Hi] wider than the tolerance; the bisection stopped because the sign at a midpoint was not significant.
@@ -116,12 +116,12 @@ type Verdict =
     | NoFlip of reason: string
 
 /// The finder's result.
-type Outcome =
+type FinderOutcome =
     {
-        Settings: Settings
+        Settings: FinderSettings
         /// Every trial in the order evaluated.
         Trials: Trial list
-        Verdict: Verdict
+        Verdict: FinderVerdict
         /// Every significant sign flip between adjacent significant points of the ends and the scan (the first is bisected).
         Flips: (float * float) list
         /// Remarks for the reader (scan used, other flips, one seed …).
@@ -129,7 +129,7 @@ type Outcome =
     }
 
 /// Summarises per-seed values into a trial (no bracket recorded).
-let trialOf (z: float) (index: int) (stage: Stage) (dt: float) (values: float[]) =
+let trialOf (z: float) (index: int) (stage: FinderStage) (dt: float) (values: float[]) =
     let m = Summary.mean values
     let se = Summary.standardError values
 
@@ -152,16 +152,16 @@ let private significantFlips (trials: Trial list) =
     |> List.filter (fun (a, b) -> a.Sign * b.Sign < 0)
 
 /// A search in progress: the settings, the sampler, the trials so far and the notes.
-type private Search =
+type private BoundarySearch =
     {
-        Settings: Settings
+        Settings: FinderSettings
         Sample: float -> float[]
         Trials: Collections.Generic.List<Trial>
         Notes: Collections.Generic.List<string>
     }
 
 /// Evaluates one step size (a trial averaged over the seeds) and records it.
-let private evaluate (s: Search) stage dt =
+let private evaluate (s: BoundarySearch) stage dt =
     let values = s.Sample dt
 
     if values.Length <> s.Settings.Seeds then
@@ -173,7 +173,7 @@ let private evaluate (s: Search) stage dt =
 
 /// The significant sign flips: the bracket's ends when they form one, otherwise those among the ends and an even
 /// scan of interior points.
-let private flipsOf (s: Search) =
+let private flipsOf (s: BoundarySearch) =
     let settings = s.Settings
     let lo = evaluate s Endpoint settings.DtLo
     let hi = evaluate s Endpoint settings.DtHi
@@ -197,7 +197,7 @@ let private flipsOf (s: Search) =
         significantFlips (List.ofSeq s.Trials)
 
 /// The verdict when no significant flip was found: what the trials' signs say.
-let private noFlip (s: Search) =
+let private noFlip (s: BoundarySearch) =
     let settings = s.Settings
     let trials = s.Trials
 
@@ -245,7 +245,7 @@ let private noFlip (s: Search) =
     )
 
 /// Bisects the flip (a, b) until the bracket is narrower than the tolerance, or a midpoint's sign is not significant.
-let private bisect (s: Search) (a: Trial, b: Trial) =
+let private bisect (s: BoundarySearch) (a: Trial, b: Trial) =
     let settings = s.Settings
     let trials = s.Trials
     let mutable lo, hi = a, b
@@ -296,7 +296,7 @@ let private bisect (s: Search) (a: Trial, b: Trial) =
     | Some why -> Unresolved(lo.Dt, hi.Dt, why)
 
 /// Runs the finder. `sample dt` returns one value per seed (the mean tail ΔH of each run at dt, in seed order).
-let find (settings: Settings) (sample: float -> float[]) : Outcome =
+let find (settings: FinderSettings) (sample: float -> float[]) : FinderOutcome =
     validate settings
 
     let s =

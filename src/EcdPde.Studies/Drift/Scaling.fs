@@ -15,7 +15,7 @@ type Length =
     | Horizon of float
 
 /// The scaling's settings.
-type Settings =
+type ScalingSettings =
     {
         /// Step sizes (> 0, at least two distinct).
         Dts: float list
@@ -42,7 +42,7 @@ let defaults =
     }
 
 /// Checks the settings; errors name the parameter and the value.
-let validate (s: Settings) =
+let validate (s: ScalingSettings) =
     if s.Dts.IsEmpty then
         invalidArg "dts" "dts is empty: give at least two step sizes"
 
@@ -66,7 +66,7 @@ let validate (s: Settings) =
         invalidArg "confidence" (sprintf "confidence = %g must lie in (0, 1)" s.Confidence)
 
 /// The measuring protocol at a step size.
-let protocolAt (s: Settings) (dt: float) : TailDrift.Protocol =
+let protocolAt (s: ScalingSettings) (dt: float) : TailDrift.Protocol =
     {
         Steps =
             match s.Length with
@@ -103,9 +103,9 @@ type MethodScaling =
     }
 
 /// The scaling's result.
-type Outcome =
+type ScalingOutcome =
     {
-        Settings: Settings
+        Settings: ScalingSettings
         Noise: NoiseOptions
         Methods: MethodScaling list
     }
@@ -131,7 +131,7 @@ let fit (confidence: float) (runs: RunPoint list) =
     fit, points, excluded
 
 /// Runs every method at every Δt with `settings.Seeds` seeds (run i uses TailDrift.runSeed seed i) and fits.
-let run (settings: Settings) (noise: NoiseOptions) (seed: uint64) (dynamics: IEnergyDynamics list) =
+let run (settings: ScalingSettings) (noise: NoiseOptions) (seed: uint64) (dynamics: IEnergyDynamics list) =
     validate settings
 
     TailDrift.validate

@@ -41,7 +41,7 @@ let tailLength (p: Protocol) =
     max 1L (int64 (Math.Ceiling(p.TailFraction * float p.Steps - 1e-9)))
 
 /// A measured run.
-type Measurement =
+type DriftMeasurement =
     {
         Dt: float
         /// The run's seed.

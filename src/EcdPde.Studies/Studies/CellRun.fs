@@ -12,7 +12,7 @@ open EcdPde.Studies.Study
 open EcdPde.Studies.StudyCell
 
 /// What a run loop leaves behind.
-type private Run =
+type private RunSummary =
     {
         Best: float
         Final: float
@@ -77,7 +77,7 @@ let private count (study: Study) (every: int64) (clock: Stopwatch) (a: Account) 
         a.Stop <- true
 
 /// What the account leaves behind (the history closed with the last step).
-let private finish (a: Account) : Run =
+let private finish (a: Account) : RunSummary =
     if
         a.Steps > 0L
         && (a.History.Count = 0 || a.History[a.History.Count - 1].Step <> a.Steps)
@@ -94,7 +94,7 @@ let private finish (a: Account) : Run =
     }
 
 /// The seed of a cell, derived from the study's seed, the problem, the solver, the start and the seed index.
-let private cellSeed (study: Study) (p: Problem) (solver: Solver) (start: int) (seedIndex: int) =
+let private cellSeed (study: Study) (p: StudyProblem) (solver: Solver) (start: int) (seedIndex: int) =
     Xoshiro256.DeriveSeed(
         Xoshiro256.DeriveSeed(study.Seed, stableHash (p.Name + "/" + solver.Label)),
         uint64 (start * 1000 + seedIndex)
@@ -109,7 +109,7 @@ let private optimize<'T
     and 'T :> ValueType
     and 'T :> Numerics.IFloatingPointIeee754<'T>>
     (study: Study)
-    (p: Problem)
+    (p: StudyProblem)
     (solver: Solver)
     (start: int)
     (seedIndex: int)
@@ -149,7 +149,16 @@ let private optimize<'T
 
     finish a, theta, clock.Elapsed.TotalSeconds
 
-let private result (p: Problem) (solver: Solver) start seedIndex (run: Run) seconds solution distance =
+let private result
+    (p: StudyProblem)
+    (solver: Solver)
+    start
+    seedIndex
+    (run: RunSummary)
+    seconds
+    solution
+    distance
+    =
     {
         Problem = p.Name
         Solver = solver.Label
@@ -177,7 +186,7 @@ let runTyped<'T
     and 'T :> ValueType
     and 'T :> Numerics.IFloatingPointIeee754<'T>>
     (study: Study)
-    (p: Problem)
+    (p: StudyProblem)
     (solver: Solver)
     (start: int)
     (seedIndex: int)
@@ -195,14 +204,14 @@ let runTyped<'T
 /// field is measured on the example's grid, and the run stops once it reaches a classical solution.
 let runPde
     (study: Study)
-    (p: Problem)
+    (p: StudyProblem)
     (solver: Solver)
     (start: int)
     (seedIndex: int)
     (setup: PdeProblem.Setup)
     threads
     =
-    use f = new PdeProblem.PinnObjective(setup, threads)
+    use f = new PdeProblem.CellObjective(setup, threads)
     let x0 = PdeProblem.initialTheta setup study.Seed (stableHash p.Name) start
     let every = checkEvery study
     let mutable last: PdeProblem.Assessment option = None

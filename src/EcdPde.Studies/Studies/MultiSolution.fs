@@ -37,7 +37,7 @@ type ProblemSpec =
     }
 
 /// The study's settings.
-type Settings =
+type MultiSolutionSettings =
     {
         Name: string
         Problems: ProblemSpec list
@@ -115,7 +115,7 @@ let full =
     }
 
 /// Checks the settings; errors name the field.
-let validate (s: Settings) =
+let validate (s: MultiSolutionSettings) =
     let fail msg =
         invalidArg "settings" (sprintf "multi-solution study '%s': %s" s.Name msg)
 
@@ -264,9 +264,9 @@ let tally
     }
 
 /// The result of the study.
-type Outcome =
+type MultiSolutionOutcome =
     {
-        Settings: Settings
+        Settings: MultiSolutionSettings
         /// Per problem (label = example name and parameters): the classical solutions used for matching.
         Classical: (string * string list) list
         Rows: Row list

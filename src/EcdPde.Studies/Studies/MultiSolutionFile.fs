@@ -9,7 +9,7 @@ open EcdPde.Studies.MultiSolution
 let format = "ecdpde-multi-solution/1"
 
 /// A problem of the study's settings.
-type ProblemEntry =
+type MultiSolutionProblem =
     { Function: string; StepsPerRun: int64 }
 
 /// A strategy of the study's settings: its label, its kind, and the fields of that kind.
@@ -28,7 +28,7 @@ type StrategyEntry =
 /// The study's settings.
 type SettingsEntry =
     {
-        Problems: ProblemEntry list
+        Problems: MultiSolutionProblem list
         Strategies: StrategyEntry list
         BudgetsRuns: int list
         Seeds: int
@@ -106,7 +106,7 @@ let private strategyEntry (st: StrategySpec) =
             Guesses = Some guesses
         }
 
-let private settingsEntry (s: Settings) =
+let private settingsEntry (s: MultiSolutionSettings) =
     {
         Problems =
             s.Problems
@@ -115,7 +115,7 @@ let private settingsEntry (s: Settings) =
                     Function = p.Function
                     StepsPerRun = p.StepsPerRun
                 }
-                : ProblemEntry))
+                : MultiSolutionProblem))
         Strategies = s.Strategies |> List.map strategyEntry
         BudgetsRuns = s.Budgets
         Seeds = s.Seeds
@@ -163,7 +163,7 @@ let private row (r: RowEntry) : Row =
     }
 
 /// The file record of an outcome.
-let ofOutcome (o: Outcome) =
+let ofOutcome (o: MultiSolutionOutcome) =
     {
         Format = format
         Name = o.Settings.Name
@@ -176,7 +176,7 @@ let ofOutcome (o: Outcome) =
     }
 
 /// Writes multi-solution.json atomically.
-let write (path: string) (o: Outcome) =
+let write (path: string) (o: MultiSolutionOutcome) =
     EcdPde.Runs.JsonFile.write path (ofOutcome o)
 
 /// Reads the classical solutions per problem and the rows back from multi-solution.json (ResultFileException naming

@@ -20,8 +20,8 @@ let workflowSettings
     (steps: int64)
     (seed: int)
     (dir: string)
-    : Workflow.Settings =
-    let common: Workflow.Settings =
+    : Workflow.DiscoverySettings =
+    let common: Workflow.DiscoverySettings =
         {
             Runs = maxBudget
             Steps = steps
@@ -78,11 +78,11 @@ type private Job =
         Example: Example
         Strategy: StrategySpec
         Seed: int
-        Workflow: Workflow.Settings
+        Workflow: Workflow.DiscoverySettings
     }
 
 /// The examples of the study's problems, with their classical solutions computed once.
-let private examples (settings: Settings) =
+let private examples (settings: MultiSolutionSettings) =
     settings.Problems
     |> List.map (fun p ->
         let e = PdeProblem.example p.Function
@@ -94,7 +94,7 @@ let private examples (settings: Settings) =
         })
 
 /// Every workflow of the study, longest first (so that the cores stay busy to the end).
-let private jobs (settings: Settings) (dir: string) (examples: (ProblemSpec * Example) list) =
+let private jobs (settings: MultiSolutionSettings) (dir: string) (examples: (ProblemSpec * Example) list) =
     let maxBudget = List.max settings.Budgets
 
     [
@@ -154,7 +154,7 @@ let private runJobs (jobs: Job list) (atOnce: int) (progress: string -> unit) =
 
 /// The row of a classical strategy: deflated Newton from its guesses, once.
 let private newtonRow
-    (settings: Settings)
+    (settings: MultiSolutionSettings)
     (e: Example)
     classical
     (st: StrategySpec)
@@ -184,7 +184,7 @@ let private newtonRow
 
 /// The rows of a PINN strategy: one per seed and budget, tallied from the seed's workflow.
 let private workflowRows
-    (settings: Settings)
+    (settings: MultiSolutionSettings)
     (finished: (Job * (Candidate list * Map<RunId, RunCosts.RunCost>)) list)
     (p: ProblemSpec, e: Example)
     classical
@@ -216,7 +216,7 @@ let private workflowRows
 
 /// Runs (or resumes) the study in `dir`: every (problem, PINN strategy, seed) is a workflow in
 /// `dir/PROBLEM/STRATEGY/seed-K/`, `parallelism` of them at a time (0 = all cores), each on one core.
-let run (settings: Settings) (dir: string) (parallelism: int) (progress: string -> unit) =
+let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
     let settings = validate settings
     let clock = Stopwatch.StartNew()
     let examples = examples settings

@@ -107,7 +107,7 @@ let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: in
         (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
 
 /// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
-type PinnObjective(s: Setup, threads: int) =
+type CellObjective(s: Setup, threads: int) =
     let pool = new WorkerPool(max 1 threads)
 
     let loss =

@@ -49,7 +49,7 @@ let write (dir: string) (costs: Map<RunId, RunCost>) =
 /// settings' Threads should be 1); returns the candidates in run order and the measured cost of every run (kept in
 /// `dir/run-costs.json` across reruns). A run's seconds are measured from its first progress report to the next
 /// run's first report (or the end of the workflow); its evaluations are those of its steps plus the final measurement.
-let measure (example: Example) (ws: Workflow.Settings) =
+let measure (example: Example) (ws: Workflow.DiscoverySettings) =
     let mutable costs = read ws.OutDir
     let clock = Stopwatch.StartNew()
     let mutable current: (RunId * float * int64) option = None
@@ -79,7 +79,7 @@ let measure (example: Example) (ws: Workflow.Settings) =
             write ws.OutDir costs
         | None -> ()
 
-    let progress (p: Workflow.Progress) =
+    let progress (p: Workflow.DiscoveryProgress) =
         let id =
             {
                 Round = p.Round

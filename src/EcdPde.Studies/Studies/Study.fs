@@ -6,7 +6,7 @@ module EcdPde.Studies.Study
 open System
 
 /// One stage of a solver: an optimizer with hyperparameters for a share of the step budget.
-type Stage =
+type SolverStage =
     {
         Optimizer: string
         Settings: (string * string) list
@@ -15,7 +15,11 @@ type Stage =
     }
 
 /// A solver: one or more stages run one after the other on the same θ (e.g. Adam → L-BFGS).
-type Solver = { Label: string; Stages: Stage list }
+type Solver =
+    {
+        Label: string
+        Stages: SolverStage list
+    }
 
 /// Where runs start.
 type Starts =
@@ -28,7 +32,7 @@ type Starts =
 
 /// A problem: a synthetic function of the core, or a PDE discovery example (`pde:paper-pde:k=2`,
 /// `pde:bratu:lambda=6`) whose objective is its PINN loss.
-type Problem =
+type StudyProblem =
     {
         Name: string
         /// A synthetic function (`ecdpde list`) or `pde:NAME[:key=value]` (see PdeProblem).
@@ -47,7 +51,7 @@ type Problem =
 type Study =
     {
         Name: string
-        Problems: Problem list
+        Problems: StudyProblem list
         Solvers: Solver list
         /// Seeds per start (bounce seeds; deterministic solvers need one).
         Seeds: int
@@ -86,7 +90,7 @@ let seedsFor (s: Study) (solver: Solver) =
     if isDeterministic solver then 1 else s.Seeds
 
 /// True when the problem is a PDE example.
-let isPde (p: Problem) = PdeProblem.isPde p.Function
+let isPde (p: StudyProblem) = PdeProblem.isPde p.Function
 
 /// Stops validation of study `s` with `msg`.
 let private fail (s: Study) msg : 'a =
@@ -149,7 +153,7 @@ let private validateSolver (s: Study) (solver: Solver) =
         fail (sprintf "solver '%s': stage shares must be positive and sum to 1 (sum %g)" solver.Label total)
 
 /// A PDE problem: a known example in float64, from network initializations, with a positive distance tolerance.
-let private validatePdeProblem (s: Study) (p: Problem) =
+let private validatePdeProblem (s: Study) (p: StudyProblem) =
     let fail = fail s
 
     try
@@ -174,7 +178,7 @@ let private validatePdeProblem (s: Study) (p: Problem) =
         fail (sprintf "problem '%s': the distance tolerance must be > 0 (got %g)" p.Name p.Target)
 
 /// A synthetic problem: a known function of the core in its dimension.
-let private validateSyntheticProblem (s: Study) (p: Problem) =
+let private validateSyntheticProblem (s: Study) (p: StudyProblem) =
     try
         Ecd.Core.Objectives.SyntheticFunctions.Create<float>(p.Function, p.Dim)
         |> ignore
@@ -187,7 +191,7 @@ let private validateSyntheticProblem (s: Study) (p: Problem) =
                 e.Message)
 
 /// A problem's starts and success target.
-let private validateStarts (s: Study) (p: Problem) =
+let private validateStarts (s: Study) (p: StudyProblem) =
     let fail = fail s
 
     match p.Starts with
@@ -244,7 +248,7 @@ let stableHash (text: string) =
     h
 
 /// Number of starts of a problem.
-let startCount (p: Problem) =
+let startCount (p: StudyProblem) =
     match p.Starts with
     | Fixed _ -> 1
     | Uniform(_, _, count)
@@ -252,7 +256,7 @@ let startCount (p: Problem) =
 
 /// The starting points of a problem (deterministic for the study seed); a PDE problem's starts are initialization
 /// indices, given here as empty points.
-let startPoints (s: Study) (p: Problem) =
+let startPoints (s: Study) (p: StudyProblem) =
     match p.Starts with
     | Initializations count -> Array.init count (fun _ -> [||])
     | Fixed [ v ] -> [| Array.create p.Dim v |]

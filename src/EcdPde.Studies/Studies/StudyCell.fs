@@ -64,7 +64,7 @@ let private fileName (r: string) =
     )
 
 /// The file of a cell under the study folder `dir`.
-let path (dir: string) (p: Problem) (s: Solver) (start: int) (seed: int) =
+let path (dir: string) (p: StudyProblem) (s: Solver) (start: int) (seed: int) =
     Path.Combine(
         dir,
         "cells",

@@ -28,7 +28,7 @@ type StartsEntry =
 
 /// A problem.
 [<CLIMutable>]
-type ProblemEntry =
+type StudyProblemEntry =
     {
         [<JsonRequired>]
         Name: string
@@ -84,7 +84,7 @@ type StudyEntry =
         [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
         WallSeconds: float option
         [<JsonRequired>]
-        Problems: ProblemEntry list
+        Problems: StudyProblemEntry list
         [<JsonRequired>]
         Solvers: SolverEntry list
     }
@@ -105,7 +105,7 @@ let private startsEntry (starts: Starts) =
         }
     | Initializations n -> { none with Initializations = Some n }
 
-let private stageEntry (st: Stage) =
+let private stageEntry (st: SolverStage) =
     let settings = Dictionary<string, JsonElement>()
 
     for k, v in st.Settings do
@@ -155,7 +155,7 @@ let private starts (path: string) (e: StartsEntry) =
     | None, None, None ->
         invalidArg "study" (sprintf "%s: 'starts' needs 'fixed', 'uniform' or 'initializations'" path)
 
-let private problem (path: string) (p: ProblemEntry) : Problem =
+let private problem (path: string) (p: StudyProblemEntry) : StudyProblem =
     {
         Name = p.Name
         Function = p.Function
@@ -168,7 +168,7 @@ let private problem (path: string) (p: ProblemEntry) : Problem =
         Target = p.Target
     }
 
-let private stage (st: StageEntry) : Stage =
+let private stage (st: StageEntry) : SolverStage =
     {
         Optimizer = st.Optimizer
         Settings =

@@ -14,7 +14,7 @@ open EcdPde.Runs
 open EcdPde.Runs.Optimize
 
 /// What a progress callback sees after every optimizer step.
-type Progress =
+type TrainingProgress =
     {
         /// Index of the stage (0-based).
         Stage: int
@@ -50,7 +50,7 @@ type TrainingOptions =
         /// Continue from the checkpoints in RunDirectory when they exist.
         Resume: bool
         /// Called after every step.
-        OnStep: Progress -> unit
+        OnStep: TrainingProgress -> unit
     }
 
 /// Default training options.
@@ -73,7 +73,7 @@ module TrainingOptions =
         }
 
 /// How training ended.
-type Outcome =
+type TrainingOutcome =
     /// Every stage ran to its end (or its optimizer stopped by itself).
     | Completed
     /// A NaN or infinite loss or gradient stopped the run; the model holds the last finite point and the last
@@ -106,7 +106,7 @@ type TrainingResult =
         /// The trained model.
         Model: Model
         /// How training ended.
-        Outcome: Outcome
+        Outcome: TrainingOutcome
         /// One entry per stage that ran.
         Stages: StageResult list
         /// The loss at the final point, on the first draw of the points.

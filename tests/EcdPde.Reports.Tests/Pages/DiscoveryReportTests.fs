@@ -21,7 +21,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     let optimizer, settings =
         example.Defaults.Optimizer, example.Defaults.OptimizerSettings
 
-    let s: Workflow.Settings =
+    let s: Workflow.DiscoverySettings =
         {
             Runs = 1
             Steps = 3000L

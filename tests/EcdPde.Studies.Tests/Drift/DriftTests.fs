@@ -206,7 +206,7 @@ let ``on the real toy system the finder lands on the closed-form dt*`` () =
     | v -> failwithf "expected Found, got %A" v
 
 let ``bad brackets, zero seeds and non-positive tolerances give clear errors`` () =
-    let bad (s: BoundaryFinder.Settings) (needles: string list) =
+    let bad (s: BoundaryFinder.FinderSettings) (needles: string list) =
         let e =
             Assert.Throws<ArgumentException>(fun () -> BoundaryFinder.find s (fun _ -> [| 1.0 |]) |> ignore)
 

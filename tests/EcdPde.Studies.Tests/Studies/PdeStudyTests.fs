@@ -100,7 +100,7 @@ let ``success on a PDE problem needs the gates and the distance`` () =
     Assert.False(PdeProblem.reached 0.1 { a with Distance = nan })
 
 let ``invalid PDE problems give clear errors`` () =
-    let check (p: Problem) (precision: string) (texts: string list) =
+    let check (p: StudyProblem) (precision: string) (texts: string list) =
         let e =
             Assert.ThrowsAny<ArgumentException>(fun () ->
                 validate

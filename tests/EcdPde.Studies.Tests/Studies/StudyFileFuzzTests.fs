@@ -85,7 +85,7 @@ let ``corrupt multi-solution files are read or refused naming the file`` () =
             Evaluations = 4004L
         }
 
-    let outcome: MultiSolution.Outcome =
+    let outcome: MultiSolution.MultiSolutionOutcome =
         {
             Settings = MultiSolution.defaults
             Classical = [ "bratu", [ "lower"; "upper" ] ]
