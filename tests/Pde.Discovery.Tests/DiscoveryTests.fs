@@ -393,6 +393,8 @@ let tests =
             testPropertyWithConfig
                 ({ FsCheckConfig.defaultConfig with
                     maxTest = 200
+                    // seeded: the same cases in every run (FsCheck prints the seed of a failure)
+                    replay = Some(20261203UL, 1UL, None)
                 })
                 "relative distance is symmetric, zero on equal fields and at most 2"
                 (``relative distance is symmetric, zero on equal fields and at most 2`` ())

@@ -453,6 +453,8 @@ let tests =
             testPropertyWithConfig
                 ({ FsCheckConfig.defaultConfig with
                     maxTest = 60
+                    // seeded: the same cases in every run (FsCheck prints the seed of a failure)
+                    replay = Some(20261203UL, 1UL, None)
                 })
                 "noise-free planted flips are found anywhere in the bracket"
                 (``noise-free planted flips are found anywhere in the bracket`` ())
