@@ -27,6 +27,13 @@ let private objectOf (bytes: byte[]) =
     | :? JsonObject as o -> o
     | _ -> raise (InvalidDataException "an optimizer state must be a JSON object")
 
+/// A JSON value as identity text: strings as they are, anything else as JSON.
+let private textOf (node: JsonNode | null) =
+    match node with
+    | null -> "null"
+    | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
+    | n -> n.ToJsonString()
+
 /// SHA-256 of a vector's bytes (hex), to recognise a starting point.
 let hashOf (values: 'T[]) =
     let bytes = Runtime.InteropServices.MemoryMarshal.AsBytes(ReadOnlySpan values)
@@ -37,13 +44,6 @@ let hashOf (values: 'T[]) =
 let identityOf (optimizer: IOptimizer<'T>) (fresh: OptimizerState<'T>) (extra: Identity) : Identity =
     let root = objectOf (bytesOf optimizer fresh)
 
-    // strings as they are, anything else as JSON text
-    let text (node: JsonNode | null) =
-        match node with
-        | null -> "null"
-        | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
-        | n -> n.ToJsonString()
-
     // options by their --set names (lr, momentum, weightDecay)
     let setName (key: string) =
         if key = "" then
@@ -53,10 +53,10 @@ let identityOf (optimizer: IOptimizer<'T>) (fresh: OptimizerState<'T>) (extra: I
 
     let options =
         match root["options"] with
-        | :? JsonObject as o -> [ for p in o -> "option " + setName p.Key, text p.Value ]
+        | :? JsonObject as o -> [ for p in o -> "option " + setName p.Key, textOf p.Value ]
         | _ -> []
 
-    [ "optimizer", text root["optimizer"]; "precision", text root["precision"] ]
+    [ "optimizer", textOf root["optimizer"]; "precision", textOf root["precision"] ]
     @ options
     @ extra
 
@@ -73,28 +73,14 @@ let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (identity: Iden
 
 /// How the identity stored in a checkpoint differs from `expected` (empty when it matches or stores none).
 let differences (expected: Identity) (stored: JsonObject) =
-    let found =
-        [
-            for p in stored ->
-                p.Key,
-                (match p.Value with
-                 | null -> "null"
-                 | :? JsonValue as v when v.GetValueKind() = JsonValueKind.String -> v.GetValue<string>()
-                 | v -> v.ToJsonString())
-        ]
-        |> Map.ofList
+    let found = [ for p in stored -> p.Key, textOf p.Value ] |> Map.ofList
 
-    let wanted = Map.ofList expected
-
-    [
-        for key in Set.union (Set.ofSeq found.Keys) (Set.ofSeq wanted.Keys) do
-            match found.TryFind key, wanted.TryFind key with
-            | Some a, Some b when a = b -> ()
-            | Some a, Some b -> yield sprintf "%s: %s in the checkpoint, %s now" key a b
-            | Some a, None -> yield sprintf "%s: %s in the checkpoint, not set now" key a
-            | None, Some b -> yield sprintf "%s: not in the checkpoint, %s now" key b
-            | None, None -> ()
-    ]
+    FolderIdentity.compare
+        "in the checkpoint"
+        "not in the checkpoint"
+        "not set now"
+        found
+        (Map.ofList expected)
 
 /// Loads a checkpoint for a run of identity `expected`: refused (ResultFileException naming the file) when it is
 /// not a checkpoint, was written by a run with another identity, or holds a non-finite θ. `check` sees the state

@@ -22,6 +22,9 @@ let columns =
         "evaluations"
     ]
 
+/// The header line of a trace.
+let header = String.Join(",", columns)
+
 let private num (x: float) =
     x.ToString("R", CultureInfo.InvariantCulture)
 
@@ -66,7 +69,7 @@ type TraceWriter(path: string, append: bool, ?flushEvery: int) =
 
     do
         if fresh then
-            writer.WriteLine(String.Join(",", columns))
+            writer.WriteLine header
 
     /// Appends one step's row.
     member _.Write(r: StepReport) =
@@ -82,42 +85,6 @@ type TraceWriter(path: string, append: bool, ?flushEvery: int) =
 
     interface IDisposable with
         member _.Dispose() = writer.Dispose()
-
-/// Drops rows with step ≥ `fromStep` (used when resuming from a checkpoint taken at `fromStep`), and any row
-/// that is not a whole row (a row torn by a crash mid-write); the file is replaced atomically.
-let truncateFrom (path: string) (fromStep: int64) =
-    if File.Exists path then
-        let header = String.Join(",", columns)
-
-        // a file that is not a trace (another file given as --trace, or a header destroyed) is never overwritten
-        match File.ReadLines path |> Seq.tryHead with
-        | Some first when first = header -> ()
-        | _ ->
-            raise (
-                JsonFile.ResultFileException(
-                    path,
-                    sprintf
-                        "is not a trace (its first line is not \"%s\"); it is left as it is: move it away or give another trace file"
-                        header
-                )
-            )
-
-        let whole (line: string) =
-            let cells = line.Split(',')
-
-            cells.Length = columns.Length
-            && (match Int64.TryParse(cells[0], NumberStyles.None, CultureInfo.InvariantCulture) with
-                | true, s -> s < fromStep
-                | _ -> false)
-
-        let keep =
-            File.ReadLines path
-            |> Seq.indexed
-            |> Seq.filter (fun (i, line) -> i = 0 || whole line)
-            |> Seq.map snd
-            |> Array.ofSeq
-
-        AtomicFile.writeLines path keep
 
 /// One row of a trace file.
 type TraceRow =
@@ -135,6 +102,72 @@ type TraceRow =
         Events: string
         Evaluations: int64
     }
+
+/// A line of a trace as a row: None unless it is a whole row (every column, numbers where numbers belong).
+let parseRow (line: string) =
+    let float (s: string) =
+        match Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture) with
+        | true, v -> Some v
+        | _ -> None
+
+    let integer (s: string) =
+        match Int64.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) with
+        | true, v -> Some v
+        | _ -> None
+
+    let c = line.Split(',')
+
+    if c.Length <> columns.Length then
+        None
+    else
+        let numbers = c[1..7] |> Array.choose float
+
+        match integer c[0], integer c[10] with
+        | Some step, Some evaluations when numbers.Length = 7 ->
+            Some
+                {
+                    Step = step
+                    Loss = numbers[0]
+                    Energy = numbers[1]
+                    EnergyDrift = numbers[2]
+                    Potential = numbers[3]
+                    Kinetic = numbers[4]
+                    MomentumNorm = numbers[5]
+                    GradientNorm = numbers[6]
+                    Status = c[8]
+                    Events = c[9]
+                    Evaluations = evaluations
+                }
+        | _ -> None
+
+/// Drops rows with step ≥ `fromStep` (used when resuming from a checkpoint taken at `fromStep`), and any row
+/// that is not a whole row (a row torn by a crash mid-write); the file is replaced atomically.
+let truncateFrom (path: string) (fromStep: int64) =
+    if File.Exists path then
+        // a file that is not a trace (another file given as --trace, or a header destroyed) is never overwritten
+        match File.ReadLines path |> Seq.tryHead with
+        | Some first when first = header -> ()
+        | _ ->
+            raise (
+                JsonFile.ResultFileException(
+                    path,
+                    sprintf
+                        "is not a trace (its first line is not \"%s\"); it is left as it is: move it away or give another trace file"
+                        header
+                )
+            )
+
+        let whole (line: string) =
+            parseRow line |> Option.exists (fun r -> r.Step < fromStep)
+
+        let keep =
+            File.ReadLines path
+            |> Seq.indexed
+            |> Seq.filter (fun (i, line) -> i = 0 || whole line)
+            |> Seq.map snd
+            |> Array.ofSeq
+
+        AtomicFile.writeLines path keep
 
 /// A trace file as read: its rows, and what was wrong with the lines that are not rows (a torn last row after an
 /// interrupted write, garbage), each naming the line.
@@ -157,54 +190,16 @@ let read (path: string) : TraceFile =
         | :? UnauthorizedAccessException as e ->
             raise (JsonFile.ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
 
-    let header = String.Join(",", columns)
-
     if lines.Length = 0 || lines[0] <> header then
         raise (
             JsonFile.ResultFileException(path, sprintf "is not a trace: its first line is not \"%s\"" header)
         )
 
-    let float (s: string) =
-        match Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture) with
-        | true, v -> Some v
-        | _ -> None
-
-    let integer (s: string) =
-        match Int64.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture) with
-        | true, v -> Some v
-        | _ -> None
-
-    let parse (line: string) =
-        let c = line.Split(',')
-
-        if c.Length <> columns.Length then
-            None
-        else
-            let numbers = c[1..7] |> Array.choose float
-
-            match integer c[0], integer c[10] with
-            | Some step, Some evaluations when numbers.Length = 7 ->
-                Some
-                    {
-                        Step = step
-                        Loss = numbers[0]
-                        Energy = numbers[1]
-                        EnergyDrift = numbers[2]
-                        Potential = numbers[3]
-                        Kinetic = numbers[4]
-                        MomentumNorm = numbers[5]
-                        GradientNorm = numbers[6]
-                        Status = c[8]
-                        Events = c[9]
-                        Evaluations = evaluations
-                    }
-            | _ -> None
-
     let rows = ResizeArray<TraceRow>()
     let problems = ResizeArray<string>()
 
     for i in 1 .. lines.Length - 1 do
-        match parse lines[i] with
+        match parseRow lines[i] with
         | Some r -> rows.Add r
         | None when i = lines.Length - 1 ->
             problems.Add(

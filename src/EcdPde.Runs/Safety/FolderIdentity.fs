@@ -40,20 +40,31 @@ let rec private leaves (prefix: string) (node: JsonNode | null) : (string * stri
     | null -> [ prefix, "null" ]
     | v -> [ prefix, v.ToJsonString() ]
 
-/// The differences between two JSON documents, leaf by leaf ("path: a there, b now").
-let differences (stored: string) (current: string) =
-    let a = leaves "" (JsonNode.Parse stored) |> Map.ofList
-    let b = leaves "" (JsonNode.Parse current) |> Map.ofList
-
+/// How a stored set of (key, value) texts differs from the current one, key by key, in the words of the caller:
+/// `stored` says where the stored values are ("there", "in the checkpoint"), `missingStored` and `missingNow` what
+/// a side without the key says.
+let compare
+    (stored: string)
+    (missingStored: string)
+    (missingNow: string)
+    (a: Map<string, string>)
+    (b: Map<string, string>)
+    =
     [
         for key in Set.union (Set.ofSeq a.Keys) (Set.ofSeq b.Keys) do
             match a.TryFind key, b.TryFind key with
             | Some x, Some y when x = y -> ()
-            | Some x, Some y -> yield sprintf "%s: %s there, %s now" key x y
-            | Some x, None -> yield sprintf "%s: %s there, absent now" key x
-            | None, Some y -> yield sprintf "%s: absent there, %s now" key y
+            | Some x, Some y -> yield sprintf "%s: %s %s, %s now" key x stored y
+            | Some x, None -> yield sprintf "%s: %s %s, %s" key x stored missingNow
+            | None, Some y -> yield sprintf "%s: %s, %s now" key missingStored y
             | None, None -> ()
     ]
+
+/// The differences between two JSON documents, leaf by leaf ("path: a there, b now").
+let differences (stored: string) (current: string) =
+    let a = leaves "" (JsonNode.Parse stored) |> Map.ofList
+    let b = leaves "" (JsonNode.Parse current) |> Map.ofList
+    compare "there" "absent there" "absent now" a b
 
 /// Claims `folder` for a run of `identity` (a record with a Format field, written as `folder/fileName`): writes it
 /// when the folder has none; refuses (IdentityMismatchException) when the stored one differs; a stored file that
