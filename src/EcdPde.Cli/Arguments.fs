@@ -206,7 +206,7 @@ type DiscoverArgs =
             | Example _ ->
                 "a built-in example ("
                 + String.Join(", ", Pde.Discovery.BuiltInExamples.names)
-                + "; `ecdpde list` shows each with its parameters) or an F# script SCRIPT.fsx that binds `example`."
+                + "; `ecdpde list` shows each with its parameters) or an F# script SCRIPT.fsx that binds `problem` (a Problem of the PDE language; optionally `settings`, `parameters`, `classical` — see docs/discovery.md)."
             | Param _ ->
                 "a parameter of the example, name=value, e.g. --param k=5 (repeatable; paper-pde: k, bratu: lambda, allen-cahn: epsilon)."
             | Runs _ ->

@@ -11,8 +11,8 @@ open EcdPde.Reports
 open EcdPde.Cli.Arguments
 open EcdPde.Cli.Common
 
-/// The example the arguments name: a built-in one with its `--param` values, or a script's.
-let private exampleOf (args: ParseResults<DiscoverArgs>) =
+/// The problem the arguments name and its settings: a built-in example with its `--param` values, or a script's.
+let private problemOf (args: ParseResults<DiscoverArgs>) =
     let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
     let parameters = parameters (args.GetResults DiscoverArgs.Param)
 
@@ -23,20 +23,20 @@ let private exampleOf (args: ParseResults<DiscoverArgs>) =
         if args.Contains DiscoverArgs.Full then
             invalidArg "full" "--full applies to the built-in examples; a script sets its own size"
 
-        ScriptExample.load name
+        let script = ScriptProblem.load name
+        script.Problem, script.Settings
     else
         let size =
             if args.Contains DiscoverArgs.Full then
-                Examples.Full
+                BuiltInExamples.Full
             else
-                Examples.Default
+                BuiltInExamples.Default
 
         BuiltInExamples.byName name size parameters
 
-/// The workflow settings from the arguments and the example's defaults; a bad optimizer, hyperparameter or count
-/// fails here, before any run.
-let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (example: Examples.Example) =
-    let defaults = example.Defaults
+/// The settings from the arguments over the problem's own; a bad optimizer, hyperparameter or count fails here,
+/// before any run.
+let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defaults: DiscoverySettings) =
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
     let settingsOf (sets: string list) (chosen: string) (defaultName: string) defaultSettings =
@@ -62,8 +62,8 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (exam
         OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
         |> ignore
 
-    let s: Workflow.DiscoverySettings =
-        {
+    let s =
+        { defaults with
             Runs = args.GetResult(DiscoverArgs.Runs, defaults.Runs)
             Steps = args.GetResult(DiscoverArgs.Steps, defaults.Steps)
             Optimizer = optimizer
@@ -72,18 +72,19 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (exam
             DeflationOptimizerSettings = deflationSettings
             DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
             PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
-            PolishOptimizer = Examples.polishOptimizer
-            Seed = defaultArg common.Seed 0UL
+            Seed = defaultArg common.Seed defaults.Seed
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
-                    Workflow.PerRun
+                    PerRun
                 else
-                    Workflow.Shared
+                    defaults.Initialization
             Threads = threadsOrAll common
-            OutDir = defaultArg common.Out (Path.Combine("out", "discover", example.Name))
+            OutDir =
+                (match common.Out with
+                 | Some dir -> Some dir
+                 | None -> defaults.OutDir)
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
             DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
-            Threshold = 0.1
         }
 
     atLeast "--runs" 1L s.Runs
@@ -92,6 +93,7 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (exam
     atLeast "--polish-steps" 0L s.PolishSteps
     atLeast "--deflation-rounds" 0L s.DeflationRounds
     atLeast "--deflation-runs" 1L s.DeflationRuns
+    DiscoverySettings.validate s
     s
 
 /// A progress line on stderr at most every 2 s (none with --quiet).
@@ -122,6 +124,13 @@ let private progressPrinter (common: Shared) =
 
 /// The table of distinct solutions and the runs that were not solutions, on stdout.
 let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
+    let probe =
+        match outcome.Candidates with
+        | c :: _ when not c.Probes.IsEmpty ->
+            let px, py, _ = c.Probes.Head
+            sprintf "u(%g, %g)" px py
+        | _ -> "u(centre)"
+
     let rows =
         outcome.Found
         |> List.mapi (fun i f ->
@@ -147,7 +156,7 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
                 "solution"
                 "runs"
                 "round"
-                "u(centre)"
+                probe
                 "max |u|"
                 "residual L2"
                 "boundary max"
@@ -159,34 +168,37 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
     for c, reason in outcome.Rejected do
         printfn "%s: not a solution: %s" (string c.Run) reason
 
+    printfn "the search stopped: %s" outcome.StopReason
+
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
 let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
-    let example = exampleOf args
-    let s = settingsOf common args example
+    let problem, defaults = problemOf args
+    let s = settingsOf common args defaults
+    let outDir = DiscoverySettings.outDir s
 
     if args.Contains DiscoverArgs.Force then
-        FolderIdentity.moveAside s.OutDir
+        FolderIdentity.moveAside outDir
         |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))
 
     let clock = Diagnostics.Stopwatch.StartNew()
 
     let parameterText =
-        String.Join(", ", example.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
+        String.Join(", ", s.Parameters |> List.map (fun (k, v) -> sprintf "%s = %g" k v))
 
     progress
         common
         (sprintf
             "discovering %s (%s): %d runs × %d steps with %s, then up to %d deflation round(s)"
-            example.Name
+            s.Name
             parameterText
             s.Runs
             s.Steps
             s.Optimizer
             s.DeflationRounds)
 
-    let outcome = Workflow.run example s (progressPrinter common)
+    let outcome = Workflow.run problem s (progressPrinter common)
     printOutcome outcome
-    let report = DiscoveryReport.write s.OutDir
+    let report = DiscoveryReport.write outDir
 
     printfn
         "%d distinct solution(s), %d unconverged run(s), %.0f s; results in %s"

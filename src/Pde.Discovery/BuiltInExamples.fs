@@ -1,6 +1,7 @@
 /// The built-in discovery examples, addressable by short names (`ecdpde discover NAME --param k=…`): the BBI paper's
-/// PDE on the unit disk, 2-D Bratu and Allen–Cahn on the unit square, each written in the PDE language with the
-/// Examples builder, with its parameters declared as data.
+/// PDE on the unit disk, 2-D Bratu and Allen–Cahn on the unit square — each an ordinary `Problem` of the PDE language
+/// with its discovery settings (name, parameters, probes, a classical check of its own) and its parameters declared as
+/// data.
 module Pde.Discovery.BuiltInExamples
 
 open System
@@ -8,18 +9,30 @@ open Ecd.Core.Engine
 open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Problems
-open Pde.FSharp.Discretization
 open Pde.FSharp.Training
 open Pde.FSharp.Classical
-open Pde.Discovery.Examples
 
-/// −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle: the manufactured solution sin²(k r²) and (for the
-/// k tried here) a second, bowl-shaped radial solution. Classical check: every radial solution with u(0) in
-/// [−30, 30] by shooting, refined by finite differences.
-let paperPde (size: Size) (k: float) =
+/// The size of an example: the default finishes in minutes on 2 cores; the full size is the published setting
+/// (the BBI paper's network, points and optimizer for its PDE) or a larger network and more points.
+type Size =
+    | Default
+    | Full
+
+/// A larger generic size: tanh 64-64-64-64, 4000 interior and 800 boundary points, a 5000-point grid.
+let private large (s: DiscoverySettings) =
+    { s with
+        Network = Architecture.mlp [ 64; 64; 64; 64 ] Activation.Tanh
+        InteriorPoints = 4000
+        BoundaryPoints = 800
+        GridPoints = 5000
+    }
+
+/// The paper's PDE as a problem: −Δu + u² = f_k(r) on the unit disk, u = sin²(k) on the circle.
+let paperProblem (k: float) =
     if not (k > 0.0) then
         invalidArg "k" (sprintf "k must be > 0 (got %g)" k)
 
+    let u = field "u"
     let r2 = x * x + y * y
 
     let f =
@@ -27,158 +40,178 @@ let paperPde (size: Size) (k: float) =
          - 32.0 * k * sin (2.0 * k * r2))
         / 8.0
 
-    dirichlet
-        (if size = Full then paperScale else defaultScale)
-        "paper-pde"
-        [ "k", k ]
-        (Domain.disk (0.0, 0.0) 1.0)
-        Math.PI
-        (fun u -> -laplacian u + u * u - f)
-        1.5
-        (sin k ** 2.0)
-        [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
-        (fun g () ->
-            let n = 800
-            let system, _ = RadialPaperPde.system k n
+    Problem.create (Domain.disk (0.0, 0.0) 1.0) [ u ]
+    |> Problem.equation (-laplacian u + u * u - f)
+    |> Problem.dirichlet Boundary.all u (num (sin k ** 2.0))
 
-            RadialPaperPde.shootingRoots k (max 4000 (int (1000.0 * k))) -30.0 30.0 600
-            |> List.map (fun a ->
-                let shot = RadialPaperPde.shotProfile k n a
+/// The radial solutions of the paper's PDE on the grid: every one with u(0) in [−30, 30] by shooting, refined by
+/// finite differences.
+let private radialSolutions (k: float) (g: float[][]) =
+    let n = 800
+    let system, _ = RadialPaperPde.system k n
 
-                let fd =
-                    (Newton.solve Newton.NewtonOptions.Default [] system shot[0 .. n - 1]).Solution
+    RadialPaperPde.shootingRoots k (max 4000 (int (1000.0 * k))) -30.0 30.0 600
+    |> List.map (fun a ->
+        let shot = RadialPaperPde.shotProfile k n a
 
-                sprintf "radial solution u(0) = %.4f" fd[0],
-                g
-                |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1])))))
-        (match size with
-         | Default ->
-             {
-                 Runs = 2
-                 Steps = 4000L
-                 Optimizer = fst (bbi 0.002)
-                 OptimizerSettings = snd (bbi 0.002)
-                 DeflationOptimizer = "adam"
-                 DeflationOptimizerSettings = [ "lr", "0.001" ]
-                 DeflationSteps = 4000L
-                 PolishSteps = 300L
-                 DeflationRounds = 2
-                 DeflationRuns = 1
-             }
-         | Full ->
-             // the paper: BBI lr 8e-6, T0 200, N_b 10, T1 2000, δE 0, two million steps
-             {
-                 Runs = 4
-                 Steps = 2_000_000L
-                 Optimizer = "bbi"
-                 OptimizerSettings =
-                     [
-                         "lr", "8e-6"
-                         "deltaEn", "0"
-                         "threshold0", "200"
-                         "nFixedBounces", "10"
-                         "threshold", "2000"
-                     ]
-                 DeflationOptimizer = "adam"
-                 DeflationOptimizerSettings = [ "lr", "1e-4" ]
-                 DeflationSteps = 200_000L
-                 PolishSteps = 2000L
-                 DeflationRounds = 2
-                 DeflationRuns = 2
-             })
+        let fd =
+            (Newton.solve Newton.NewtonOptions.Default [] system shot[0 .. n - 1]).Solution
 
-/// 2-D Bratu Δu + λe^u = 0 on the unit square, u = 0 on the boundary (two solutions for 0 < λ < 6.808).
-/// Classical check: finite differences (63 × 63) + deflated Newton from u = 0.
-let bratu (size: Size) (lambda: float) =
-    if not (lambda > 0.0) then
-        invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
+        sprintf "radial solution u(0) = %.4f" fd[0],
+        g
+        |> Array.map (fun p -> RadialPaperPde.interpolate k fd (sqrt (p[0] * p[0] + p[1] * p[1]))))
 
-    dirichlet
-        (if size = Full then largeScale else defaultScale)
-        "bratu"
-        [ "lambda", lambda ]
-        Domain.unitSquare
-        1.0
-        (fun u -> laplacian u + lambda * exp u)
-        1.5
-        0.0
-        [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
-        (fun g () ->
-            let n = 63
+/// −Δu + u² = f_k(r) on the unit disk, u = sin²k on the circle: the manufactured solution sin²(k r²) and (for the
+/// k tried here) a second, bowl-shaped radial solution. Classical check of its own: every radial solution by shooting.
+/// Full size: the BBI paper's residual sigmoid network (200 wide, 3 blocks), 10 000 + 1000 points, boundary weight
+/// 1e5, L2 2e-4, BBI lr 8e-6 with δE 0 for two million steps.
+let paperPde (size: Size) (k: float) =
+    let problem = paperProblem k
 
-            let found, _ =
-                Newton.deflate
-                    Newton.NewtonOptions.Default
-                    4
-                    (Bratu.system2D lambda n)
-                    [ Array.zeroCreate (n * n) ]
+    let settings =
+        { DiscoverySettings.defaults with
+            Name = "paper-pde"
+            Parameters = [ "k", k ]
+            Probes = [ 0.0, 0.0; 0.5, 0.0; 0.0, 0.75 ]
+            DeflationRuns = 1
+            Classical = Some(radialSolutions k)
+        }
 
-            found
-            |> List.map (fun s ->
-                sprintf "finite differences, max u = %.4f" (Array.max s),
-                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
-        {
-            Runs = 2
-            Steps = if size = Full then 30000L else 6000L
-            Optimizer = fst (bbi 0.005)
-            OptimizerSettings = snd (bbi 0.005)
-            DeflationOptimizer = "adam"
-            DeflationOptimizerSettings = [ "lr", "0.001" ]
-            DeflationSteps = if size = Full then 30000L else 6000L
-            PolishSteps = if size = Full then 1000L else 300L
-            DeflationRounds = 2
+    problem,
+    match size with
+    | Default -> settings
+    | Full ->
+        { settings with
+            Network = Architecture.residual 200 3 Activation.Sigmoid
+            InteriorPoints = 10000
+            BoundaryPoints = 1000
+            BoundaryWeight = 1e5
+            WeightDecay = 2e-4
+            GridPoints = 5000
+            Runs = 4
+            Steps = 2_000_000L
+            OptimizerSettings =
+                [
+                    "lr", "8e-6"
+                    "deltaEn", "0"
+                    "threshold0", "200"
+                    "nFixedBounces", "10"
+                    "threshold", "2000"
+                ]
+            DeflationOptimizerSettings = [ "lr", "1e-4" ]
+            DeflationSteps = 200_000L
+            PolishSteps = 2000L
             DeflationRuns = 2
         }
 
-/// Allen–Cahn ε²Δu + u − u³ = 0 on the unit square, u = 0 on the boundary: u = 0 and, for ε < 1/(π√2) ≈ 0.225, a
-/// positive and a negative solution ±u₁; below ε = 1/(π√5) ≈ 0.142 also sign-changing ones. Default ε = 0.15: exactly
-/// three. Classical check: finite differences (47 × 47) + deflated Newton from 0 and ±sin(πx)sin(πy),
-/// ±sin(2πx)sin(πy), ±sin(πx)sin(2πy).
-let allenCahn (size: Size) (epsilon: float) =
+/// 2-D Bratu as a problem: Δu + λe^u = 0 on the unit square, u = 0 on the boundary.
+let bratuProblem (lambda: float) =
+    if not (lambda > 0.0) then
+        invalidArg "lambda" (sprintf "λ must be > 0 (got %g)" lambda)
+
+    let u = field "u"
+
+    Problem.create Domain.unitSquare [ u ]
+    |> Problem.equation (laplacian u + lambda * exp u)
+    |> Problem.dirichlet Boundary.all u (num 0.0)
+
+/// 2-D Bratu (two solutions for 0 < λ < 6.808). Classical check of its own: finite differences (63 × 63) +
+/// deflated Newton from u = 0.
+let bratu (size: Size) (lambda: float) =
+    let problem = bratuProblem lambda
+
+    let classical (g: float[][]) =
+        let n = 63
+
+        let found, _ =
+            Newton.deflate
+                Newton.NewtonOptions.Default
+                4
+                (Bratu.system2D lambda n)
+                [ Array.zeroCreate (n * n) ]
+
+        found
+        |> List.map (fun s ->
+            sprintf "finite differences, max u = %.4f" (Array.max s),
+            g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1]))
+
+    let settings =
+        { DiscoverySettings.defaults with
+            Name = "bratu"
+            Parameters = [ "lambda", lambda ]
+            Probes = [ 0.5, 0.5; 0.25, 0.25; 0.5, 0.25 ]
+            Steps = 6000L
+            OptimizerSettings = snd (DiscoverySettings.bbi 0.005)
+            DeflationSteps = 6000L
+            Classical = Some classical
+        }
+
+    problem,
+    match size with
+    | Default -> settings
+    | Full ->
+        { large settings with
+            Steps = 30000L
+            DeflationSteps = 30000L
+            PolishSteps = 1000L
+        }
+
+/// Allen–Cahn as a problem: ε²Δu + u − u³ = 0 on the unit square, u = 0 on the boundary.
+let allenCahnProblem (epsilon: float) =
     if not (epsilon > 0.0) then
         invalidArg "epsilon" (sprintf "ε must be > 0 (got %g)" epsilon)
 
-    let e2 = epsilon * epsilon
+    let u = field "u"
 
-    dirichlet
-        (if size = Full then largeScale else defaultScale)
-        "allen-cahn"
-        [ "epsilon", epsilon ]
-        Domain.unitSquare
-        1.0
-        (fun u -> e2 * laplacian u + u - u * u * u)
-        0.15
-        0.0
-        [ 0.5, 0.5; 0.25, 0.25; 0.75, 0.5 ]
-        (fun g () ->
-            let n = 47
+    Problem.create Domain.unitSquare [ u ]
+    |> Problem.equation (epsilon * epsilon * laplacian u + u - u * u * u)
+    |> Problem.dirichlet Boundary.all u (num 0.0)
 
-            let guesses =
-                Array.zeroCreate (n * n)
-                :: [
-                    for a, b in [ 1.0, 1.0; 2.0, 1.0; 1.0, 2.0 ] do
-                        for c in [ 1.0; -1.0 ] -> Semilinear.sineMode n a b c
-                ]
+/// Allen–Cahn: u = 0 and, for ε < 1/(π√2) ≈ 0.225, a positive and a negative solution ±u₁; below ε = 1/(π√5) ≈
+/// 0.142 also sign-changing ones. Default ε = 0.15: exactly three. Classical check of its own: finite differences
+/// (47 × 47) + deflated Newton from 0 and ±sin(πx)sin(πy), ±sin(2πx)sin(πy), ±sin(πx)sin(2πy).
+let allenCahn (size: Size) (epsilon: float) =
+    let problem = allenCahnProblem epsilon
 
-            let found, _ =
-                Newton.deflate Newton.NewtonOptions.Default 12 (Semilinear.allenCahn epsilon n) guesses
+    let classical (g: float[][]) =
+        let n = 47
 
-            found
-            |> List.map (fun s ->
-                sprintf "finite differences, u in [%.4f, %.4f]" (Array.min s) (Array.max s),
-                g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1])))
-        {
+        let guesses =
+            Array.zeroCreate (n * n)
+            :: [
+                for a, b in [ 1.0, 1.0; 2.0, 1.0; 1.0, 2.0 ] do
+                    for c in [ 1.0; -1.0 ] -> Semilinear.sineMode n a b c
+            ]
+
+        let found, _ =
+            Newton.deflate Newton.NewtonOptions.Default 12 (Semilinear.allenCahn epsilon n) guesses
+
+        found
+        |> List.map (fun s ->
+            sprintf "finite differences, u in [%.4f, %.4f]" (Array.min s) (Array.max s),
+            g |> Array.map (fun p -> Semilinear.interpolate n s p[0] p[1]))
+
+    let settings =
+        { DiscoverySettings.defaults with
+            Name = "allen-cahn"
+            Parameters = [ "epsilon", epsilon ]
+            Probes = [ 0.5, 0.5; 0.25, 0.25; 0.75, 0.5 ]
             Runs = 4
-            Steps = if size = Full then 20000L else 4000L
-            Optimizer = fst (bbi 0.002)
-            OptimizerSettings = snd (bbi 0.002)
-            DeflationOptimizer = "adam"
-            DeflationOptimizerSettings = [ "lr", "0.001" ]
-            DeflationSteps = if size = Full then 40000L else 10000L
+            DeflationSteps = 10000L
             // polishing an Allen–Cahn field on the plain loss drifts towards the zero solution (measured); off
             PolishSteps = 0L
             DeflationRounds = 3
             DeflationRuns = 4
+            Classical = Some classical
+        }
+
+    problem,
+    match size with
+    | Default -> settings
+    | Full ->
+        { large settings with
+            Steps = 20000L
+            DeflationSteps = 40000L
         }
 
 /// A parameter of a built-in example: its name (as given to `--param name=value`), its default (at the default and
@@ -207,7 +240,7 @@ type BuiltIn =
         Aliases: string list
         Description: string
         Parameters: Parameter list
-        Build: Size -> Map<string, float> -> Example
+        Build: Size -> Map<string, float> -> Problem * DiscoverySettings
     }
 
 /// The built-in examples.

@@ -1,33 +1,59 @@
-/// The classical check of discovered solutions: every distinct solution beside the nearest of the example's classical
-/// solutions (relative L² distance on the evaluation grid), and the round it was first found in.
+/// The user's classical check of discovered solutions: every distinct solution beside the nearest of the classical
+/// solutions the settings supply (relative L² distance on the evaluation grid), and the round it was first found in.
+/// The automatic certification (finite differences + Newton from every solution) is separate: Certification.
 module Pde.Discovery.ClassicalCheck
 
 open Pde.Discovery.Solutions
-open Pde.Discovery.Examples
+open Pde.Discovery.Subject
 
 /// A distinct solution with its classical check.
 type Found =
     {
         Solution: DistinctSolution
-        /// The nearest classical solution and the relative L² distance to it on the grid.
+        /// The nearest user-supplied classical solution and the relative L² distance to it on the grid
+        /// ("no classical check given", NaN when the settings supply none).
         Classical: string * float
         /// Round in which it was first found (0 = bounces only).
         Round: int
     }
 
-/// Every distinct solution with its nearest classical solution and the round it was first found in.
-let checkAll (example: Example) (solutions: DistinctSolution list) =
-    let classical = example.Classical()
+/// Every distinct solution with its nearest user-supplied classical solution and the round it was first found in.
+let checkAll (subject: Subject) (solutions: DistinctSolution list) =
+    let classical =
+        match subject.Classical with
+        | Some solve -> solve subject.Grid
+        | None -> []
+
+    let floor =
+        floorOf subject.Weights (solutions |> List.map (fun s -> s.Representative.Values))
 
     solutions
     |> List.map (fun sol ->
         let check =
             classical
             |> List.map (fun (desc, values) ->
-                desc, relativeDistance example.Weights example.Magnitude sol.Representative.Values values)
+                if values.Length <> sol.Representative.Values.Length then
+                    invalidArg
+                        "classical"
+                        (sprintf
+                            "the classical solution '%s' has %d values; the evaluation grid has %d points × %d field(s)"
+                            desc
+                            values.Length
+                            subject.Grid.Length
+                            subject.Fields.Length)
+
+                desc, values)
+            |> List.map (fun (desc, values) ->
+                desc, relativeDistance subject.Weights floor sol.Representative.Values values)
             |> List.sortBy snd
             |> List.tryHead
-            |> Option.defaultValue ("no classical solution", nan)
+            |> Option.defaultValue (
+                (if subject.Classical.IsSome then
+                     "no classical solution"
+                 else
+                     "no classical check given"),
+                nan
+            )
 
         {
             Solution = sol

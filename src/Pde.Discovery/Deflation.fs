@@ -11,8 +11,8 @@ open Ecd.Core.Engine
 open Ecd.Core.Objectives
 
 /// A deflated objective: `inner` (θ ↦ L, ∇L, with the network weights first in θ), the network, the points
-/// (N × d) where the distance to the known solutions is measured, and the known solutions' values there
-/// (output `output` of the network).
+/// (N × d) where the distance to the known solutions is measured, and the known solutions' values there (every
+/// output of the network in turn: N values of output 0, then of output 1, …).
 type DeflatedObjective
     (
         inner: IObjective<float>,
@@ -21,11 +21,11 @@ type DeflatedObjective
         known: float[] list,
         power: float,
         shift: float,
-        output: int,
         pool: WorkerPool option
     ) =
     let d = network.InputDimension
     let n = points.Length / d
+    let outputs = network.Outputs
 
     do
         if points.Length = 0 || points.Length % d <> 0 then
@@ -33,14 +33,14 @@ type DeflatedObjective
                 "points"
                 (sprintf "points must hold N × %d coordinates (got %d values)" d points.Length)
 
-        if known |> List.exists (fun k -> k.Length <> n) then
-            invalidArg "known" (sprintf "every known solution needs one value per point (%d)" n)
+        if known |> List.exists (fun k -> k.Length <> n * outputs) then
+            invalidArg
+                "known"
+                (sprintf "every known solution needs one value per point and output (%d × %d)" n outputs)
 
         if not (power > 0.0) || not (shift >= 0.0) then
             invalidArg "power" (sprintf "deflation needs power > 0 and shift ≥ 0 (got %g, %g)" power shift)
 
-        if output < 0 || output >= network.Outputs then
-            invalidArg "output" (sprintf "the network has %d outputs (got output %d)" network.Outputs output)
 
     let ownPool = pool.IsNone
     let workers = defaultArg pool (new WorkerPool(1))
@@ -55,17 +55,17 @@ type DeflatedObjective
     /// u − uᵢ and tᵢ = (d²ᵢ)^(−p/2) + σ, so that M = Π tᵢ.
     let termsAt (theta: ReadOnlySpan<float>) =
         engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
-        let u = jets.Value(output).ToArray()
+        let u = Array.init outputs (fun o -> jets.Value(o).ToArray()) |> Array.concat
 
         let terms =
             known
             |> List.map (fun k ->
                 let mutable s = 0.0
 
-                for p in 0 .. n - 1 do
+                for p in 0 .. u.Length - 1 do
                     s <- s + (u[p] - k[p]) * (u[p] - k[p])
 
-                let d2 = s / float n
+                let d2 = s / float u.Length
                 d2, d2 ** (-power / 2.0) + shift)
 
         u, terms
@@ -91,24 +91,27 @@ type DeflatedObjective
                 let u, terms = termsAt theta
                 let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
                 sens.Clear()
-                let s = sens.Value(output)
+                let total = float u.Length
 
-                for p in 0 .. n - 1 do
-                    let mutable dlog = 0.0
-
-                    List.iter2
-                        (fun (d2, t) (k: float[]) ->
-                            dlog <-
-                                dlog
+                let dlogs =
+                    Array.init u.Length (fun q ->
+                        List.fold2
+                            (fun acc (d2, t) (k: float[]) ->
+                                acc
                                 + (-power / 2.0)
                                   * d2 ** (-power / 2.0 - 1.0)
-                                  * (2.0 / float n)
-                                  * (u[p] - k[p])
+                                  * (2.0 / total)
+                                  * (u[q] - k[q])
                                   / t)
-                        terms
-                        known
+                            0.0
+                            terms
+                            known)
 
-                    s[p] <- l * m * m * 2.0 * dlog
+                for o in 0 .. outputs - 1 do
+                    let s = sens.Value(o)
+
+                    for p in 0 .. n - 1 do
+                        s[p] <- l * m * m * 2.0 * dlogs[o * n + p]
 
                 for i in 0 .. gradient.Length - 1 do
                     gradient[i] <- m * m * gradient[i]

@@ -20,7 +20,9 @@ type FieldMeasurement =
         Values: float[]
         ResidualL2: float
         ResidualMax: float
+        ResidualScale: float
         BoundaryMax: float
+        BoundaryScale: float
         Probes: (float * float * float) list
     }
 
@@ -120,7 +122,9 @@ let private runOne
                 Values = m.Values
                 ResidualL2 = m.ResidualL2
                 ResidualMax = m.ResidualMax
+                ResidualScale = m.ResidualScale
                 BoundaryMax = m.BoundaryMax
+                BoundaryScale = m.BoundaryScale
                 FinalLoss = result.Final.Loss
                 Probes = m.Probes
                 Theta = Array.copy state.Theta

@@ -5,7 +5,7 @@ module Pde.Discovery.RunResultFile
 open Pde.Discovery.Solutions
 
 /// The format tag of result.json.
-let format = "ecdpde-run-result/1"
+let format = "ecdpde-run-result/2"
 
 /// A probe value u(x, y).
 type Probe = { X: float; Y: float; U: float }
@@ -18,9 +18,11 @@ type RunResult =
         Seed: uint64
         ResidualL2: float
         ResidualMax: float
+        ResidualScale: float
         BoundaryMax: float
+        BoundaryScale: float
         FinalLoss: float
-        /// The field on the evaluation grid.
+        /// The fields on the evaluation grid.
         Values: float[]
         Probes: Probe list
         /// The trained parameters θ (the saved model).
@@ -35,7 +37,9 @@ let ofCandidate (c: Candidate) =
         Seed = c.Seed
         ResidualL2 = c.ResidualL2
         ResidualMax = c.ResidualMax
+        ResidualScale = c.ResidualScale
         BoundaryMax = c.BoundaryMax
+        BoundaryScale = c.BoundaryScale
         FinalLoss = c.FinalLoss
         Values = c.Values
         Probes = c.Probes |> List.map (fun (x, y, u) -> { X = x; Y = y; U = u })
@@ -50,7 +54,9 @@ let toCandidate (r: RunResult) : Candidate =
         Values = r.Values
         ResidualL2 = r.ResidualL2
         ResidualMax = r.ResidualMax
+        ResidualScale = r.ResidualScale
         BoundaryMax = r.BoundaryMax
+        BoundaryScale = r.BoundaryScale
         FinalLoss = r.FinalLoss
         Probes = r.Probes |> List.map (fun p -> p.X, p.Y, p.U)
         Theta = r.Theta

@@ -25,12 +25,18 @@ type Candidate =
         Seed: uint64
         /// Field values on the evaluation grid (several fields concatenated).
         Values: float[]
-        /// L² norm of the PDE residual (on the evaluation points).
+        /// L² norm of the PDE residual (on the evaluation points; every equation).
         ResidualL2: float
         /// max |residual|.
         ResidualMax: float
-        /// max |boundary error|.
+        /// The size the residual is judged against: the L² norms of the equations' additive terms at this field (or
+        /// at the zero field, whichever is larger) — see Gates.
+        ResidualScale: float
+        /// max |boundary error| over every boundary condition.
         BoundaryMax: float
+        /// The size the boundary error is judged against: the field's root mean square over the domain, or the
+        /// boundary conditions' own terms on the boundary, whichever is larger — see Gates.
+        BoundaryScale: float
         /// Final training loss.
         FinalLoss: float
         /// Probe values (x, y, u) for the report.
@@ -39,12 +45,35 @@ type Candidate =
         Theta: float[]
     }
 
-/// Thresholds a run must meet to count as a solution.
+/// Thresholds a run must meet to count as a solution. The rule (no tuning per problem): the residual's L² norm is at
+/// most `RelativeResidual` times the candidate's residual scale, and the largest boundary error at most
+/// `RelativeBoundary` times its boundary scale (see Candidate); an absolute bound, when given, replaces the rule.
 type QualityGates =
     {
-        MaxResidualL2: float
-        MaxBoundary: float
+        RelativeResidual: float
+        RelativeBoundary: float
+        /// An absolute bound on the residual's L² norm instead of the rule.
+        MaxResidualL2: float option
+        /// An absolute bound on the largest boundary error instead of the rule.
+        MaxBoundary: float option
     }
+
+    /// Residual at most 5% of the equations' terms, boundary error at most 10% of the field's size.
+    static member Default =
+        {
+            RelativeResidual = 0.05
+            RelativeBoundary = 0.1
+            MaxResidualL2 = None
+            MaxBoundary = None
+        }
+
+    /// The residual bound for a candidate.
+    member g.ResidualBound(c: Candidate) =
+        defaultArg g.MaxResidualL2 (g.RelativeResidual * c.ResidualScale)
+
+    /// The boundary bound for a candidate.
+    member g.BoundaryBound(c: Candidate) =
+        defaultArg g.MaxBoundary (g.RelativeBoundary * c.BoundaryScale)
 
 /// Why a run is not a solution.
 type GateVerdict =
@@ -53,10 +82,13 @@ type GateVerdict =
 
 /// Applies the gates (NaN fails).
 let judge (gates: QualityGates) (c: Candidate) =
-    if not (c.ResidualL2 <= gates.MaxResidualL2) then
-        Unconverged(sprintf "residual L2 %.3g above the gate %.3g" c.ResidualL2 gates.MaxResidualL2)
-    elif not (c.BoundaryMax <= gates.MaxBoundary) then
-        Unconverged(sprintf "boundary error %.3g above the gate %.3g" c.BoundaryMax gates.MaxBoundary)
+    let residual = gates.ResidualBound c
+    let boundary = gates.BoundaryBound c
+
+    if not (c.ResidualL2 <= residual) then
+        Unconverged(sprintf "residual L2 %.3g above the gate %.3g" c.ResidualL2 residual)
+    elif not (c.BoundaryMax <= boundary) then
+        Unconverged(sprintf "boundary error %.3g above the gate %.3g" c.BoundaryMax boundary)
     else
         Accepted
 
@@ -117,14 +149,15 @@ let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: 
             L2Norm = normL2 weights best.Values
         })
 
-/// Gates, then deduplication: the distinct solutions (most-found first) and the unconverged runs with reasons.
-let classify
-    (gates: QualityGates)
-    (weights: float[])
-    (threshold: float)
-    (floor: float)
-    (candidates: Candidate list)
-    =
+/// The distance floor of a set of fields: the largest of their L² norms (so that two fields are the same solution
+/// when they differ by less than the threshold times the largest solution's size: scale-free, and fields near the zero
+/// solution are compared absolutely); 1e-12 when every field is zero.
+let floorOf (weights: float[]) (fields: float[] list) =
+    fields |> List.fold (fun m v -> max m (normL2 weights v)) 1e-12
+
+/// Gates, then deduplication (distance floor: `floorOf` the accepted fields): the distinct solutions (most-found
+/// first) and the unconverged runs with reasons.
+let classify (gates: QualityGates) (weights: float[]) (threshold: float) (candidates: Candidate list) =
     let judged = candidates |> List.map (fun c -> c, judge gates c)
 
     let accepted =
@@ -136,6 +169,8 @@ let classify
             match v with
             | Unconverged r -> Some(c, r)
             | Accepted -> None)
+
+    let floor = floorOf weights (accepted |> List.map (fun c -> c.Values))
 
     let solutions =
         deduplicate weights threshold floor accepted

@@ -1,13 +1,13 @@
 /// `solutions.json`, the result of a discovery: the problem and its parameters, the settings of the search, every
 /// distinct solution (the runs that reached it and how each started, residual and boundary statistics, norms,
 /// probes, its classical check, its field and residual on the evaluation grid), the runs that did not converge, the
-/// evaluation grid and the collocation points. One record type, one writer, one reader (format ecdpde-solutions/2).
+/// evaluation grid and the collocation points. One record type, one writer, one reader (format ecdpde-solutions/3).
 module Pde.Discovery.SolutionsFile
 
 open Pde.Discovery.Solutions
 
 /// The format tag of solutions.json.
-let format = "ecdpde-solutions/2"
+let format = "ecdpde-solutions/3"
 
 /// The problem that was searched.
 type ProblemRecord =
@@ -15,6 +15,10 @@ type ProblemRecord =
         Name: string
         /// Its parameters by name (k, lambda, epsilon, …).
         Parameters: Map<string, float>
+        /// Its fields, in order.
+        Fields: string list
+        /// The problem as written: domain, fields, constants and every condition with its weight.
+        Definition: string
     }
 
 /// A probe value u(x, y).
@@ -28,6 +32,25 @@ type ClassicalCheck =
         /// Relative L² distance on the evaluation grid; written as null (read as NaN) when there is no classical
         /// solution, and Nearest then says so.
         RelativeL2Distance: float
+    }
+
+/// The automatic classical certification of a solution: Newton on a finite-difference discretization of the
+/// problem, started from the network's field.
+type CertificationRecord =
+    {
+        /// "certified" (Newton converged near the network's field), "moved" (it converged to another solution:
+        /// the classical one is reported, with the distance the network was from it) or "not certified".
+        Status: string
+        /// Why not certified, or what the classical solution is.
+        Detail: string
+        /// Relative L² distance network ↔ classical solution (null when there is none).
+        Distance: float
+        /// Estimated relative discretization error of the classical solution (Richardson; null when none).
+        ErrorEstimate: float
+        /// Grid resolution of the classical solution (0 when none).
+        Resolution: int
+        /// The classical solution's first field on the evaluation grid.
+        Classical: float[] option
     }
 
 /// One distinct solution.
@@ -45,16 +68,24 @@ type SolutionRecord =
         FirstFoundInRound: int
         ResidualL2: float
         ResidualMax: float
+        /// What the residual was judged against (see QualityGates).
+        ResidualScale: float
         BoundaryMax: float
+        BoundaryScale: float
         /// max |u| on the grid.
         MaxAbs: float
         /// Weighted L² norm of u on the grid.
         L2Norm: float
         FinalLoss: float
         Probes: Probe list
+        /// The user's classical check (the nearest of the solutions the user supplied).
         ClassicalCheck: ClassicalCheck
-        /// u on the evaluation grid.
+        /// The automatic classical certification (None when it was not asked for).
+        Certification: CertificationRecord option
+        /// The first field on the evaluation grid.
         Field: float[]
+        /// The other fields on the evaluation grid, in order.
+        MoreFields: float[][]
         /// The PDE residual on the grid (None when the run's weights were not kept).
         Residual: float[] option
     }
@@ -92,6 +123,24 @@ type SearchSettings =
         DeflationSteps: int64
         PolishSteps: int64
         DistinctThreshold: float
+        /// The gates: relative (the rule) and, when given, absolute bounds (null when not).
+        RelativeResidualGate: float
+        RelativeBoundaryGate: float
+        MaxResidualL2: float option
+        MaxBoundary: float option
+    }
+
+/// A solution that the classical completion found (deflated Newton seeded by the network runs' solutions) and no
+/// network run reached: never mixed with what the networks found.
+type ClassicalOnlyRecord =
+    {
+        /// How it was found.
+        FoundBy: string
+        MaxAbs: float
+        L2Norm: float
+        ErrorEstimate: float
+        /// Its first field on the evaluation grid.
+        Field: float[]
     }
 
 /// The tool that wrote the file.
@@ -113,6 +162,10 @@ type Solutions =
         Tool: ToolRecord
         Solutions: SolutionRecord list
         Unconverged: UnconvergedRecord list
+        /// Why the search stopped.
+        StopReason: string
+        /// Classical solutions no network run reached.
+        ClassicalOnly: ClassicalOnlyRecord list
         /// The evaluation grid (points).
         Grid: float[][]
         Collocation: Collocation
@@ -129,12 +182,15 @@ let optimizer (name: string) (settings: (string * string) list) =
 /// its residual on the grid.
 let solution
     (check: string * float)
+    (certification: CertificationRecord option)
     (round: int)
     (starts: RunId -> string)
     (residual: float[] option)
+    (gridLength: int)
     (s: DistinctSolution)
     =
     let r = s.Representative
+    let fields = r.Values.Length / max 1 gridLength
 
     {
         Runs = s.Members.Length
@@ -144,7 +200,9 @@ let solution
         FirstFoundInRound = round
         ResidualL2 = r.ResidualL2
         ResidualMax = r.ResidualMax
+        ResidualScale = r.ResidualScale
         BoundaryMax = r.BoundaryMax
+        BoundaryScale = r.BoundaryScale
         MaxAbs = s.MaxAbs
         L2Norm = s.L2Norm
         FinalLoss = r.FinalLoss
@@ -154,7 +212,10 @@ let solution
                 Nearest = fst check
                 RelativeL2Distance = snd check
             }
-        Field = r.Values
+        Certification = certification
+        Field = r.Values[.. gridLength - 1]
+        MoreFields =
+            Array.init (fields - 1) (fun k -> r.Values[(k + 1) * gridLength .. (k + 2) * gridLength - 1])
         Residual = residual
     }
 

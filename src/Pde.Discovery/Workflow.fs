@@ -14,43 +14,7 @@ open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
 open Pde.Discovery.Solutions
-open Pde.Discovery.Examples
-
-/// Where the runs start.
-type Initialization =
-    /// Every run from the same network initialization (the paper's protocol: only the bounces differ).
-    | Shared
-    /// Every run from its own initialization (random restarts).
-    | PerRun
-
-/// How to discover.
-type DiscoverySettings =
-    {
-        Runs: int
-        Steps: int64
-        Optimizer: string
-        OptimizerSettings: (string * string) list
-        /// Optimizer of the deflated rounds (a deflated loss is stiff near the known solutions: Adam by default).
-        DeflationOptimizer: string
-        DeflationOptimizerSettings: (string * string) list
-        /// Steps of every deflated run.
-        DeflationSteps: int64
-        /// Steps on the plain (undeflated) loss after every deflated run (0 = none), with this optimizer.
-        PolishSteps: int64
-        PolishOptimizer: string * (string * string) list
-        /// Seed of the initialization(s) and (derived) of every run's bounces.
-        Seed: uint64
-        Initialization: Initialization
-        /// Cores to use (0 = all).
-        Threads: int
-        OutDir: string
-        /// Rounds of deflated runs after the first ensemble.
-        DeflationRounds: int
-        /// Runs per deflation round.
-        DeflationRuns: int
-        /// Relative L² distance below which two fields are the same solution.
-        Threshold: float
-    }
+open Pde.Discovery.Subject
 
 /// The result.
 type DiscoveryOutcome =
@@ -58,6 +22,8 @@ type DiscoveryOutcome =
         Found: ClassicalCheck.Found list
         Rejected: (Candidate * string) list
         Candidates: Candidate list
+        /// Why the search stopped.
+        StopReason: string
         Path: string
     }
 
@@ -70,7 +36,7 @@ type DiscoveryProgress =
 
 /// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
 /// started (for solutions.json).
-type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: DiscoveryProgress -> unit) =
+type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: DiscoveryProgress -> unit) =
     let cores =
         if s.Threads <= 0 then
             Environment.ProcessorCount
@@ -81,9 +47,9 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
     let network = Objective.network<float> spec s.Seed
     let theta0 = Objective.start network example.Problem s.Seed
     let discretization = Discretize.run example.Points example.Problem
-    let boundary = boundaryPoints discretization
+    let check = boundaryCheck example
     let gridPoints = example.Grid |> Array.collect id
-    let measure = measure example spec s.Seed boundary
+    let measure = measure example spec s.Seed check
     let starts = Collections.Generic.Dictionary<RunId, string>()
 
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
@@ -92,14 +58,14 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
         let loss = Objective.loss discretization network example.WeightDecay (Some pool)
 
         let deflated =
-            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, 0, Some pool)
+            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
 
         new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
 
     member _.Theta0 = theta0
     member _.Network = network
+    member _.Spec = spec
     member _.Discretization = discretization
-    member _.Boundary = boundary
 
     /// The model of trained weights θ.
     member _.Model(theta: float[]) = model example spec s.Seed theta
@@ -145,7 +111,7 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
                 Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
                 Parallel = atOnce
                 Round = round
-                OutDir = Path.Combine(s.OutDir, dir)
+                OutDir = Path.Combine(DiscoverySettings.outDir s, dir)
                 CheckpointEvery = 1000L
             }
 
@@ -166,13 +132,14 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
 
 /// The starts of a deflation round's runs: run 0 from the initialization, the others as `Deflation.startAmplitudes` says.
 /// Returns, per run, its description and its θ.
-let private deflationStarts (ds: DiscoverySearch) (example: Example) (round: int) (known: Candidate list) =
+let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int) (known: Candidate list) =
     // known solutions with kept weights, numbered from 1 as in solutions.json
     let nearZero, scalable =
         known
         |> List.indexed
         |> List.filter (fun (_, c) -> c.Theta.Length = ds.Theta0.Length)
-        |> List.partition (fun (_, c) -> normL2 example.Weights c.Values < 0.1 * example.Magnitude)
+        |> List.partition (fun (_, c) ->
+            normL2 example.Weights c.Values < 0.1 * floorOf example.Weights (known |> List.map _.Values))
 
     let plan =
         Array.ofList (
@@ -199,7 +166,7 @@ let private deflationStarts (ds: DiscoverySearch) (example: Example) (round: int
 /// of being reported.
 let private deflationRound
     (search: DiscoverySearch)
-    (example: Example)
+    (example: Subject)
     (s: DiscoverySettings)
     (round: int)
     (known: Candidate list)
@@ -238,10 +205,24 @@ let private deflationRound
     else
         deflated
 
-/// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate.
-let private searchAll (search: DiscoverySearch) (example: Example) (s: DiscoverySettings) =
+/// Why the search stopped.
+let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
+    if solutions = 0 then
+        "no run of the first ensemble passed the gates, so there was nothing to deflate: deflation skipped"
+    elif s.DeflationRounds = 0 then
+        "no deflation rounds were asked for (DeflationRounds = 0)"
+    elif foundNew then
+        sprintf
+            "the round cap: all %d deflation round(s) ran, the last one found something new"
+            s.DeflationRounds
+    else
+        sprintf "deflation round %d found nothing new" round
+
+/// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate
+/// and why the search stopped.
+let private searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
-        classify example.Gates example.Weights s.Threshold example.Magnitude cands
+        classify example.Gates example.Weights s.Threshold cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(
@@ -265,6 +246,7 @@ let private searchAll (search: DiscoverySearch) (example: Example) (s: Discovery
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
     let mutable searching = not solutions.IsEmpty
+    let mutable foundNew = true
 
     while searching && round <= s.DeflationRounds do
         let known = solutions |> List.map (fun x -> x.Representative)
@@ -275,9 +257,10 @@ let private searchAll (search: DiscoverySearch) (example: Example) (s: Discovery
             solutions <- next
             round <- round + 1
         else
+            foundNew <- false
             searching <- false
 
-    candidates
+    candidates, stopReason s solutions.Length round foundNew
 
 /// The search settings as recorded in solutions.json.
 let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
@@ -297,31 +280,41 @@ let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings
         DeflationSteps = s.DeflationSteps
         PolishSteps = s.PolishSteps
         DistinctThreshold = s.Threshold
+        RelativeResidualGate = s.Gates.RelativeResidual
+        RelativeBoundaryGate = s.Gates.RelativeBoundary
+        MaxResidualL2 = s.Gates.MaxResidualL2
+        MaxBoundary = s.Gates.MaxBoundary
+    }
+
+/// The problem record of solutions.json and discovery.json.
+let private problemRecord (example: Subject) : SolutionsFile.ProblemRecord =
+    {
+        Name = example.Name
+        Parameters = Map.ofList example.Parameters
+        Fields = example.Problem.Fields
+        Definition = describe example.Problem
     }
 
 /// solutions.json of a finished search.
 let private solutionsFile
     (search: DiscoverySearch)
-    (example: Example)
+    (example: Subject)
     (s: DiscoverySettings)
     (found: ClassicalCheck.Found list)
     rejected
+    (stopReason: string)
     : SolutionsFile.Solutions =
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
     let residualOf (c: Candidate) =
         if c.Theta.Length = search.Theta0.Length then
-            Some(Model.evaluate (search.Model c.Theta) example.Residual example.Grid)
+            Some(residualMap example search.Spec s.Seed c.Theta)
         else
             None
 
     {
         Format = SolutionsFile.format
-        Problem =
-            {
-                Name = example.Name
-                Parameters = Map.ofList example.Parameters
-            }
+        Problem = problemRecord example
         Settings = settingsRecord s
         Tool = SolutionsFile.tool ()
         Solutions =
@@ -329,31 +322,31 @@ let private solutionsFile
             |> List.map (fun f ->
                 SolutionsFile.solution
                     f.Classical
+                    None
                     f.Round
                     search.Started
                     (residualOf f.Solution.Representative)
+                    example.Grid.Length
                     f.Solution)
         Unconverged = rejected |> List.map SolutionsFile.unconverged
+        StopReason = stopReason
+        ClassicalOnly = []
         Grid = example.Grid
         Collocation =
             {
                 Interior = interiorPoints search.Discretization
-                Boundary = search.Boundary
+                Boundary = boundaryPoints search.Discretization
             }
     }
 
 let private folderRecord
     (search: DiscoverySearch)
-    (example: Example)
+    (example: Subject)
     (s: DiscoverySettings)
     : DiscoveryFolderFile.DiscoveryFolder =
     {
         Format = DiscoveryFolderFile.format
-        Problem =
-            {
-                Name = example.Name
-                Parameters = Map.ofList example.Parameters
-            }
+        Problem = problemRecord example
         Settings = settingsRecord s
         Threads =
             (if s.Threads <= 0 then
@@ -364,37 +357,37 @@ let private folderRecord
         Points = sprintf "%A" example.Points
     }
 
-/// Runs (or resumes) the discovery of `example`.
-let run (example: Example) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
-    if s.Runs < 1 then
-        invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
-
-    if s.DeflationRounds < 0 || s.DeflationRuns < 1 then
-        invalidArg "deflation" "deflation rounds must be ≥ 0 and runs per round ≥ 1"
-
-    Directory.CreateDirectory s.OutDir |> ignore
-    use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
+/// Runs (or resumes) the discovery of a compiled subject.
+let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
+    let outDir = DiscoverySettings.outDir s
+    Directory.CreateDirectory outDir |> ignore
+    use _lock = EcdPde.Runs.FolderLock.acquire outDir
     let search = DiscoverySearch(example, s, progress)
 
     EcdPde.Runs.FolderIdentity.claim
         DiscoveryFolderFile.format
-        s.OutDir
+        outDir
         DiscoveryFolderFile.name
         (folderRecord search example s)
 
-    let candidates = searchAll search example s
+    let candidates, stopReason = searchAll search example s
 
     let solutions, rejected =
-        classify example.Gates example.Weights s.Threshold example.Magnitude candidates
+        classify example.Gates example.Weights s.Threshold candidates
 
     let found = ClassicalCheck.checkAll example solutions
 
     let path =
-        SolutionsFile.write s.OutDir (solutionsFile search example s found rejected)
+        SolutionsFile.write outDir (solutionsFile search example s found rejected stopReason)
 
     {
         Found = found
         Rejected = rejected
         Candidates = candidates
+        StopReason = stopReason
         Path = path
     }
+
+/// Runs (or resumes) the discovery of the solutions of `problem` (any problem of the PDE language in x, y).
+let run (problem: Pde.FSharp.Problems.Problem) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
+    runSubject (compile problem s) s progress

@@ -50,7 +50,7 @@ let private badInputs (dir: string) =
     let file = Path.Combine(dir, "a-file")
     File.WriteAllText(file, "not a folder")
     let script = Path.Combine(dir, "script.fsx")
-    File.WriteAllText(script, "let example = 1\n")
+    File.WriteAllText(script, "let problem = 1\n")
 
     [
         // top level
@@ -120,7 +120,7 @@ let private badInputs (dir: string) =
         [ "discover"; "bratu"; "--deflation-runs"; "0" ], 2, [ "--deflation-runs" ]
         [ "discover"; "nope" ], 2, [ "'nope'"; "paper-pde" ]
         [ "discover"; script; "--param"; "lambda=5" ], 2, [ "--param" ]
-        [ "discover"; script ], 2, [ "script.fsx"; "example" ]
+        [ "discover"; script ], 2, [ "script.fsx"; "problem" ]
         // report
         [ "report" ], 2, [ "<dir>" ]
         [ "report"; Path.Combine(dir, "missing") ], 2, [ "missing" ]
@@ -289,7 +289,7 @@ let ``numbers are culture invariant`` () =
 /// refuses a name the example does not have, naming the ones it has.
 let ``examples declare their parameters and byName checks them`` () =
     for b in BuiltInExamples.builtIns do
-        let e = BuiltInExamples.byName b.Name Examples.Default Map.empty
+        let _, e = BuiltInExamples.byName b.Name BuiltInExamples.Default Map.empty
         Assert.Equal(b.Name, e.Name)
 
         Assert.Equal<(string * float) list>(
@@ -299,22 +299,26 @@ let ``examples declare their parameters and byName checks them`` () =
 
         for p in b.Parameters do
             let given = p.Default * 0.9
-            let e = BuiltInExamples.byName b.Name Examples.Default (Map [ p.Name, given ])
+
+            let _, e =
+                BuiltInExamples.byName b.Name BuiltInExamples.Default (Map [ p.Name, given ])
+
             Assert.Equal(given, e.Parameters |> List.find (fun (n, _) -> n = p.Name) |> snd)
 
-    let e = BuiltInExamples.byName "paper-pde" Examples.Full Map.empty
+    let _, e = BuiltInExamples.byName "paper-pde" BuiltInExamples.Full Map.empty
     Assert.Equal<(string * float) list>([ "k", 20.0 ], e.Parameters)
 
     let error =
         Assert.Throws<ArgumentException>(fun () ->
-            BuiltInExamples.byName "bratu" Examples.Default (Map [ "k", 5.0 ]) |> ignore)
+            BuiltInExamples.byName "bratu" BuiltInExamples.Default (Map [ "k", 5.0 ])
+            |> ignore)
 
     Assert.Contains("'k'", error.Message)
     Assert.Contains("lambda", error.Message)
 
     let error =
         Assert.Throws<ArgumentException>(fun () ->
-            BuiltInExamples.byName "poisson" Examples.Default Map.empty |> ignore)
+            BuiltInExamples.byName "poisson" BuiltInExamples.Default Map.empty |> ignore)
 
     Assert.Contains("allen-cahn", error.Message)
 
@@ -357,7 +361,7 @@ let ``a script that throws shows its message`` () =
 
     File.WriteAllText(
         script,
-        "let example : Pde.Discovery.Examples.Example = failwith \"boom: this example is broken on purpose\"\n"
+        "let problem : Pde.FSharp.Problems.Problem = failwith \"boom: this example is broken on purpose\"\n"
     )
 
     let code, _, err = ecdpde [ "discover"; script ]

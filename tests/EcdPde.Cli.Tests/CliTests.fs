@@ -272,16 +272,16 @@ let ``discover takes a problem from an F# script, and names what is wrong with a
 
     // 5 steps are not a solution (exit 1), but the script's problem ran and was written down
     Assert.True((code = 1), err)
-    Assert.Contains("bratu-script", stdout + err)
+    Assert.Contains("bratu-variable", stdout + err)
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "solutions.json")))
-    Assert.Equal("bratu-script", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
+    Assert.Equal("bratu-variable", doc.RootElement.GetProperty("problem").GetProperty("name").GetString())
 
     let bad = Path.Combine(tempDir (), "bad.fsx")
-    File.WriteAllText(bad, "let notAnExample = 1\n")
+    File.WriteAllText(bad, "let notAProblem = 1\n")
     let code, _, err = ecdpde [ "discover"; bad ]
     Assert.Equal(2, code)
-    Assert.Contains("must define `let example", err)
-    File.WriteAllText(bad, "let example = undefinedThing\n")
+    Assert.Contains("must define `let problem", err)
+    File.WriteAllText(bad, "let problem = undefinedThing\n")
     let code, _, err = ecdpde [ "discover"; bad ]
     Assert.Equal(2, code)
     Assert.Contains("undefinedThing", err)

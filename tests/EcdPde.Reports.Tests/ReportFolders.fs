@@ -84,7 +84,9 @@ let discovery (folderName: string) (problem: string) (current: bool) =
             FirstFoundInRound = k
             ResidualL2 = 0.5 + float k
             ResidualMax = 2.0 + float k
+            ResidualScale = 30.0
             BoundaryMax = 0.02
+            BoundaryScale = 1.0
             MaxAbs = 1.0 + 8.0 * float k
             L2Norm = 1.2
             FinalLoss = 0.09
@@ -94,7 +96,9 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                     Nearest = sprintf "radial <u(0)> & \"%d\"" k
                     RelativeL2Distance = 0.004
                 }
+            Certification = None
             Field = diskLattice |> Array.map f
+            MoreFields = [||]
             Residual =
                 if current then
                     Some(diskLattice |> Array.map (fun (x, y) -> 0.01 * sin (5.0 * x) * cos (3.0 * y)))
@@ -112,6 +116,8 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                 {
                     Name = problem
                     Parameters = Map.ofList [ "k<&>", 2.0 ]
+                    Fields = [ "u" ]
+                    Definition = "−Δu + u² = f <script>alert(1)</script>"
                 }
             Settings =
                 {
@@ -127,6 +133,10 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                     DeflationSteps = 400L
                     PolishSteps = 0L
                     DistinctThreshold = 0.1
+                    RelativeResidualGate = 0.05
+                    RelativeBoundaryGate = 0.1
+                    MaxResidualL2 = None
+                    MaxBoundary = None
                 }
             Tool =
                 {
@@ -144,6 +154,8 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                         FinalLoss = 37.0
                     }
                 ]
+            StopReason = "deflation round 2 found nothing new"
+            ClassicalOnly = []
             Grid = pairs diskLattice
             Collocation =
                 if current then

@@ -20,16 +20,18 @@ let private candidate (run: int) (values: float[]) residual boundary =
         Values = values
         ResidualL2 = residual
         ResidualMax = residual
+        ResidualScale = 1.0
         BoundaryMax = boundary
+        BoundaryScale = 1.0
         FinalLoss = residual
         Probes = [ 0.0, 0.0, values[0] ]
         Theta = [||]
     }
 
 let private gates =
-    {
-        MaxResidualL2 = 1e-2
-        MaxBoundary = 1e-2
+    { QualityGates.Default with
+        MaxResidualL2 = Some 1e-2
+        MaxBoundary = Some 1e-2
     }
 
 let private w = Array.create 4 0.25
@@ -49,7 +51,7 @@ let ``gates reject unconverged runs and deduplication groups the rest`` () =
             candidate 6 (Array.map ((*) 0.999) b) 1e-3 1e-4
         ]
 
-    let solutions, rejected = classify gates w 0.05 1e-12 cs
+    let solutions, rejected = classify gates w 0.05 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
     Assert.Equal(1, solutions[0].Representative.Run.Index)
@@ -84,7 +86,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
             candidate 1 [| 0.0; 0.0; 0.0; 9.0 |] 1.0 1.0
         ]
 
-    let solutions, rejected = classify gates w 0.05 1e-12 cs
+    let solutions, rejected = classify gates w 0.05 cs
 
     let file: SolutionsFile.Solutions =
         {
@@ -93,6 +95,8 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
                 {
                     Name = "toy"
                     Parameters = Map.ofList [ "k", 2.0 ]
+                    Fields = [ "u" ]
+                    Definition = "a toy"
                 }
             Settings =
                 {
@@ -108,12 +112,18 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
                     DeflationSteps = 0L
                     PolishSteps = 0L
                     DistinctThreshold = 0.05
+                    RelativeResidualGate = 0.05
+                    RelativeBoundaryGate = 0.1
+                    MaxResidualL2 = Some 1e-2
+                    MaxBoundary = None
                 }
             Tool = SolutionsFile.tool ()
             Solutions =
                 solutions
-                |> List.map (SolutionsFile.solution ("none", nan) 0 (fun _ -> "bounces") None)
+                |> List.map (SolutionsFile.solution ("none", nan) None 0 (fun _ -> "bounces") None 4)
             Unconverged = rejected |> List.map SolutionsFile.unconverged
+            StopReason = "a test"
+            ClassicalOnly = []
             Grid = [||]
             Collocation = { Interior = [||]; Boundary = [||] }
         }
@@ -140,7 +150,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
     Assert.Equal(1.0, probe.GetProperty("u").GetDouble())
     Assert.Equal(1, root.GetProperty("unconverged").GetArrayLength())
 
-let ``fields near the zero solution are compared absolutely below the distance floor`` () =
+let ``fields are compared relative to the largest solution, so fields near zero are one solution`` () =
     let w = Array.create 4 0.25
     let zero = Array.zeroCreate 4
     let small = [| 0.03; -0.02; 0.01; 0.0 |]
@@ -154,9 +164,11 @@ let ``fields near the zero solution are compared absolutely below the distance f
         ]
 
     // relative to their own tiny norms, 0 and a small field are as far apart as can be
-    Assert.Equal(3, (fst (classify gates w 0.1 1e-12 cs)).Length)
-    // relative to the field's typical magnitude 1 they are the same solution; the large field stays distinct
-    let solutions, _ = classify gates w 0.1 1.0 cs
+    Assert.Equal(3, (deduplicate w 0.1 1e-12 cs).Length)
+    // relative to the largest field (the floor classify takes) they are the same solution; the large field stays
+    // distinct
+    Assert.Equal(normL2 w large, floorOf w (cs |> List.map _.Values))
+    let solutions, _ = classify gates w 0.1 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
 
@@ -179,7 +191,9 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                     Values = Array.copy theta
                     ResidualL2 = loss
                     ResidualMax = loss
+                    ResidualScale = 1.0
                     BoundaryMax = 0.0
+                    BoundaryScale = 1.0
                     Probes = [ theta[0], theta[1], loss ]
                 }
         Weights = [| 1.0; 1.0 |]
@@ -214,13 +228,12 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
 
     let solutions, rejected =
         classify
-            {
-                MaxResidualL2 = 1e-2
-                MaxBoundary = 1.0
+            { QualityGates.Default with
+                MaxResidualL2 = Some 1e-2
+                MaxBoundary = Some 1.0
             }
             problem.Weights
             0.1
-            1e-12
             first
 
     Assert.Empty(rejected)
@@ -307,7 +320,7 @@ let ``the deflated objective's gradient matches central differences and it multi
     let inner = Quadratic<float>(net.ParameterCount, 3.0)
 
     use deflated =
-        new Deflation.DeflatedObjective(inner, net, points, known, 2.0, 1.0, 0, None)
+        new Deflation.DeflatedObjective(inner, net, points, known, 2.0, 1.0, None)
 
     let f = deflated :> IObjective<float>
     let g = Array.zeroCreate net.ParameterCount
@@ -336,7 +349,7 @@ let ``the deflated objective's gradient matches central differences and it multi
         Assert.True(abs (fd - g[q]) <= 1e-6 * max 1.0 (abs fd), sprintf "θ[%d]: %g vs %g" q g[q] fd)
 
     Assert.Throws<ArgumentException>(fun () ->
-        new Deflation.DeflatedObjective(inner, net, points, [ [| 1.0 |] ], 2.0, 1.0, 0, None)
+        new Deflation.DeflatedObjective(inner, net, points, [ [| 1.0 |] ], 2.0, 1.0, None)
         |> ignore)
     |> ignore
 
@@ -357,7 +370,7 @@ let ``a deflated loss grows without bound towards a known solution (the loss is 
     let inner = Quadratic<float>(net.ParameterCount, 3.0)
 
     use deflated =
-        new Deflation.DeflatedObjective(inner, net, points, [ Array.zeroCreate 20 ], 2.0, 1.0, 0, None)
+        new Deflation.DeflatedObjective(inner, net, points, [ Array.zeroCreate 20 ], 2.0, 1.0, None)
 
     let at t =
         (deflated :> IObjective<float>)
@@ -402,8 +415,8 @@ let tests =
                 "solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs"
                 ``solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs``
             testCase
-                "fields near the zero solution are compared absolutely below the distance floor"
-                ``fields near the zero solution are compared absolutely below the distance floor``
+                "fields are compared relative to the largest solution, so fields near zero are one solution"
+                ``fields are compared relative to the largest solution, so fields near zero are one solution``
             testCase
                 "an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing"
                 ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing``

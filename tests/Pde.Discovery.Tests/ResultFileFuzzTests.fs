@@ -17,31 +17,26 @@ let private folder =
         (let dir =
             Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-discover-" + Guid.NewGuid().ToString("N"))
 
-         let example = BuiltInExamples.byName "paper-pde" Examples.Default Map.empty
-         let d = example.Defaults
+         let problem, d =
+             BuiltInExamples.byName "paper-pde" BuiltInExamples.Default Map.empty
 
-         let s: Workflow.DiscoverySettings =
-             {
+         let s =
+             { d with
                  Runs = 1
                  Steps = 3L
-                 Optimizer = d.Optimizer
-                 OptimizerSettings = d.OptimizerSettings
-                 DeflationOptimizer = d.DeflationOptimizer
-                 DeflationOptimizerSettings = d.DeflationOptimizerSettings
                  DeflationSteps = 3L
                  PolishSteps = 0L
-                 PolishOptimizer = Examples.polishOptimizer
                  Seed = 0UL
-                 Initialization = Workflow.Shared
                  Threads = 1
-                 OutDir = dir
+                 OutDir = Some dir
                  DeflationRounds = 0
                  DeflationRuns = 1
-                 Threshold = 0.1
+                 GridPoints = 200
+                 Certify = false
              }
 
-         Workflow.run example s ignore |> ignore
-         dir, example, s)
+         Workflow.run problem s ignore |> ignore
+         dir, problem, s)
 
 let private fuzz (file: string) (count: int) (read: string -> string -> unit) =
     let dir, _, _ = folder.Value
@@ -62,15 +57,14 @@ let ``corrupt solutions.json files are read or refused naming the file`` () =
 
 let ``a rerun over a corrupt discovery.json is refused naming the file or the folder`` () =
     let _, example, s = folder.Value
-    // the identity a rerun claims is checked before any training: a rerun with 0 runs would fail after it
+    // the identity a rerun claims is checked before any training: a rerun with an unknown optimizer would fail after it
     fuzz "discovery.json" 250 (fun work _ ->
         try
             Workflow.run
                 example
                 { s with
-                    OutDir = work
-                    Runs = 1
-                    Steps = 0L
+                    OutDir = Some work
+                    Optimizer = "no-such-optimizer"
                 }
                 ignore
             |> ignore

@@ -113,7 +113,9 @@ let private ensembleCaller =
                         Values = Array.copy theta
                         ResidualL2 = 0.0
                         ResidualMax = 0.0
+                        ResidualScale = 1.0
                         BoundaryMax = 0.0
+                        BoundaryScale = 1.0
                         Probes = []
                     }
             Weights = [| 1.0; 1.0 |]

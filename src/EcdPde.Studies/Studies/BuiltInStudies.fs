@@ -119,7 +119,7 @@ let pinn =
             [
                 {
                     Label = "bbi"
-                    Stages = [ stage "bbi" (snd (Pde.Discovery.Examples.bbi 0.002)) ]
+                    Stages = [ stage "bbi" (snd (Pde.Discovery.DiscoverySettings.bbi 0.002)) ]
                 }
                 {
                     Label = "adam"

@@ -8,7 +8,7 @@ module EcdPde.Studies.MultiSolution
 
 open System
 open Pde.Discovery
-open Pde.Discovery.Examples
+open EcdPde.Studies.PdeProblem
 open Pde.Discovery.Solutions
 
 /// A discovery strategy.
@@ -153,13 +153,13 @@ let validate (s: MultiSolutionSettings) =
             for p in s.Problems do
                 let e = PdeProblem.example p.Function
 
-                if optimizer <> e.Defaults.Optimizer then
+                if optimizer <> e.Settings.Optimizer then
                     fail (
                         sprintf
                             "strategy '%s': %s has default settings for %s only; give %s its settings"
                             st.Label
                             p.Function
-                            e.Defaults.Optimizer
+                            e.Settings.Optimizer
                             optimizer
                     )
         | ClassicalNewton [] ->
@@ -224,7 +224,7 @@ let tally
     (budget: int)
     =
     let used = candidates |> List.sortBy (fun c -> c.Run) |> List.truncate budget
-    let solutions, rejected = classify gates weights threshold 1.0 used
+    let solutions, rejected = classify gates weights threshold used
     // in the order found (classify sorts by how many runs found a solution)
     let solutions =
         solutions

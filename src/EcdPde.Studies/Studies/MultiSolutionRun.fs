@@ -8,7 +8,7 @@ open System.Collections.Concurrent
 open System.Diagnostics
 open System.IO
 open Pde.Discovery
-open Pde.Discovery.Examples
+open EcdPde.Studies.PdeProblem
 open Pde.Discovery.Solutions
 open EcdPde.Studies.MultiSolution
 
@@ -20,24 +20,18 @@ let workflowSettings
     (steps: int64)
     (seed: int)
     (dir: string)
-    : Workflow.DiscoverySettings =
-    let common: Workflow.DiscoverySettings =
-        {
+    : DiscoverySettings =
+    let common: DiscoverySettings =
+        { e.Settings with
             Runs = maxBudget
             Steps = steps
-            Optimizer = e.Defaults.Optimizer
-            OptimizerSettings = e.Defaults.OptimizerSettings
-            DeflationOptimizer = e.Defaults.DeflationOptimizer
-            DeflationOptimizerSettings = e.Defaults.DeflationOptimizerSettings
             DeflationSteps = steps
-            PolishSteps = e.Defaults.PolishSteps
-            PolishOptimizer = Examples.polishOptimizer
+            PolishOptimizer = DiscoverySettings.polishOptimizer
             Seed = uint64 seed
-            Initialization = Workflow.Shared
+            Initialization = Shared
             Threads = 1
-            OutDir = dir
+            OutDir = Some dir
             DeflationRounds = 0
-            DeflationRuns = e.Defaults.DeflationRuns
             Threshold = 0.1
         }
 
@@ -52,11 +46,11 @@ let workflowSettings
         { common with
             Optimizer = optimizer
             OptimizerSettings =
-                if settings.IsEmpty && optimizer = e.Defaults.Optimizer then
-                    e.Defaults.OptimizerSettings
+                if settings.IsEmpty && optimizer = e.Settings.Optimizer then
+                    e.Settings.OptimizerSettings
                 else
                     settings
-            Initialization = Workflow.PerRun
+            Initialization = PerRun
         }
     | ClassicalNewton _ -> invalidArg "strategy" "the classical strategy is not a workflow"
 
@@ -78,7 +72,7 @@ type private Job =
         Example: Example
         Strategy: StrategySpec
         Seed: int
-        Workflow: Workflow.DiscoverySettings
+        Workflow: DiscoverySettings
     }
 
 /// The examples of the study's problems, with their classical solutions computed once.

@@ -3,7 +3,7 @@ module EcdPde.Studies.NewtonStrategy
 
 open System.Diagnostics
 open Pde.FSharp.Classical
-open Pde.Discovery.Examples
+open EcdPde.Studies.PdeProblem
 
 /// The classical finite-difference system of an example, its unknowns' count and the map of a solution to the
 /// example's grid.

@@ -12,7 +12,7 @@ open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
 open Pde.Discovery
-open Pde.Discovery.Examples
+open Pde.Discovery.Subject
 
 /// The prefix that marks a PDE example in a problem's Function.
 [<Literal>]
@@ -21,6 +21,37 @@ let Prefix = "pde:"
 /// True when `func` names a PDE example (starts with `pde:`).
 let isPde (func: string) =
     func.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+
+/// A built-in example as a study sees it: the compiled problem, its discovery settings and its classical solutions on
+/// the evaluation grid.
+[<NoEquality; NoComparison>]
+type Example =
+    {
+        Subject: Subject
+        Settings: DiscoverySettings
+        Classical: unit -> (string * float[]) list
+    }
+
+    member e.Name = e.Subject.Name
+    member e.Parameters = e.Subject.Parameters
+    member e.Problem = e.Subject.Problem
+    member e.Grid = e.Subject.Grid
+    member e.Weights = e.Subject.Weights
+    member e.Gates = e.Subject.Gates
+
+/// A built-in example (by name, size and parameters) compiled for a study.
+let compileExample (problem: Pde.FSharp.Problems.Problem, settings: DiscoverySettings) =
+    let subject = compile problem settings
+
+    {
+        Subject = subject
+        Settings = settings
+        Classical =
+            fun () ->
+                match settings.Classical with
+                | Some solve -> solve subject.Grid
+                | None -> []
+    }
 
 /// The examples and the parameter each one takes.
 let known = [ "paper-pde", "k"; "bratu", "lambda"; "allen-cahn", "epsilon" ]
@@ -68,8 +99,9 @@ let example (func: string) : Example =
 
     BuiltInExamples.byName
         name
-        Examples.Default
+        BuiltInExamples.Default
         (value |> Option.map (fun v -> parameter, v) |> Option.toList |> Map.ofList)
+    |> compileExample
 
 /// What a study needs of an example, built once per problem and shared by its cells (read-only).
 [<NoEquality; NoComparison>]
@@ -79,23 +111,23 @@ type Setup =
         Spec: NetworkSpec
         Network: Network<float>
         Discretization: Discretization
-        /// Boundary points (for the boundary gate).
-        Boundary: float[][]
+        /// The points of the boundary gate.
+        Check: Discretization
         /// The classical solutions on the grid, computed on first use.
         Classical: Lazy<(string * float[]) list>
     }
 
 /// Builds the setup of a PDE example.
 let setup (e: Example) =
-    let spec = Objective.spec e.Problem e.Architecture
-    let discretization = Discretize.run e.Points e.Problem
+    let spec = Objective.spec e.Problem e.Subject.Architecture
+    let discretization = Discretize.run e.Subject.Points e.Problem
 
     {
         Example = e
         Spec = spec
         Network = Objective.network<float> spec 0UL
         Discretization = discretization
-        Boundary = Examples.boundaryPoints discretization
+        Check = boundaryCheck e.Subject
         Classical = lazy (e.Classical())
     }
 
@@ -111,7 +143,7 @@ type CellObjective(s: Setup, threads: int) =
     let pool = new WorkerPool(max 1 threads)
 
     let loss =
-        Objective.loss s.Discretization s.Network s.Example.WeightDecay (Some pool)
+        Objective.loss s.Discretization s.Network s.Example.Subject.WeightDecay (Some pool)
 
     let inner = loss :> Ecd.Core.Objectives.IObjective<float>
 
@@ -140,7 +172,7 @@ type Assessment =
 let assess (s: Setup) (theta: float[]) =
     let e = s.Example
 
-    let m = Examples.measure e s.Spec 0UL s.Boundary theta
+    let m = measure e.Subject s.Spec 0UL s.Check theta
 
     let candidate: Solutions.Candidate =
         {
@@ -149,15 +181,20 @@ let assess (s: Setup) (theta: float[]) =
             Values = m.Values
             ResidualL2 = m.ResidualL2
             ResidualMax = m.ResidualMax
+            ResidualScale = m.ResidualScale
             BoundaryMax = m.BoundaryMax
+            BoundaryScale = m.BoundaryScale
             FinalLoss = nan
             Probes = m.Probes
             Theta = theta
         }
 
+    let classical = s.Classical.Force()
+    let floor = Solutions.floorOf e.Weights (classical |> List.map snd)
+
     let nearest, distance =
-        s.Classical.Force()
-        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights e.Magnitude m.Values v)
+        classical
+        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights floor m.Values v)
         |> List.sortBy snd
         |> List.tryHead
         |> Option.defaultValue ("no classical solution", nan)

@@ -5,7 +5,7 @@ module EcdPde.Studies.RunCosts
 open System.Diagnostics
 open System.IO
 open Pde.Discovery
-open Pde.Discovery.Examples
+open EcdPde.Studies.PdeProblem
 open Pde.Discovery.Solutions
 
 /// The cost of one training run as measured while it ran.
@@ -49,8 +49,8 @@ let write (dir: string) (costs: Map<RunId, RunCost>) =
 /// settings' Threads should be 1); returns the candidates in run order and the measured cost of every run (kept in
 /// `dir/run-costs.json` across reruns). A run's seconds are measured from its first progress report to the next
 /// run's first report (or the end of the workflow); its evaluations are those of its steps plus the final measurement.
-let measure (example: Example) (ws: Workflow.DiscoverySettings) =
-    let mutable costs = read ws.OutDir
+let measure (example: Example) (ws: DiscoverySettings) =
+    let mutable costs = read (DiscoverySettings.outDir ws)
     let clock = Stopwatch.StartNew()
     let mutable current: (RunId * float * int64) option = None
 
@@ -76,7 +76,7 @@ let measure (example: Example) (ws: Workflow.DiscoverySettings) =
                     }
                 )
 
-            write ws.OutDir costs
+            write (DiscoverySettings.outDir ws) costs
         | None -> ()
 
     let progress (p: Workflow.DiscoveryProgress) =
@@ -95,6 +95,6 @@ let measure (example: Example) (ws: Workflow.DiscoverySettings) =
             close now
             current <- Some(id, now, int64 p.Ensemble.Report.Evaluations)
 
-    let outcome = Workflow.run example ws progress
+    let outcome = Workflow.runSubject example.Subject ws progress
     close clock.Elapsed.TotalSeconds
     outcome.Candidates |> List.sortBy (fun c -> c.Run), costs

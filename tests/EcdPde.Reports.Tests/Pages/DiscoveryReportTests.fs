@@ -16,32 +16,22 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     let dir =
         Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
 
-    let example = BuiltInExamples.paperPde Examples.Default 2.0
+    let problem, defaults = BuiltInExamples.paperPde BuiltInExamples.Default 2.0
 
-    let optimizer, settings =
-        example.Defaults.Optimizer, example.Defaults.OptimizerSettings
-
-    let s: Workflow.DiscoverySettings =
-        {
+    let s =
+        { defaults with
             Runs = 1
             Steps = 3000L
-            Optimizer = optimizer
-            OptimizerSettings = settings
-            DeflationOptimizer = example.Defaults.DeflationOptimizer
-            DeflationOptimizerSettings = example.Defaults.DeflationOptimizerSettings
             DeflationSteps = 3000L
             PolishSteps = 200L
-            PolishOptimizer = Examples.polishOptimizer
             Seed = 0UL
-            Initialization = Workflow.Shared
             Threads = 0
-            OutDir = dir
+            OutDir = Some dir
             DeflationRounds = 1
             DeflationRuns = 1
-            Threshold = 0.1
         }
 
-    let outcome = Workflow.run example s ignore
+    let outcome = Workflow.run problem s ignore
     Assert.Equal(2, outcome.Found.Length)
     // each distinct solution is within 5% (relative L2 on the grid) of a different classical radial solution
     let checks = outcome.Found |> List.map (fun f -> f.Classical)
@@ -72,8 +62,8 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
                 sqrt (x * x + y * y)
         ]
 
-    Assert.Equal(example.Points.Interior, (radii "interior").Length)
-    Assert.Equal(example.Points.Boundary, (radii "boundary").Length)
+    Assert.Equal(s.InteriorPoints, (radii "interior").Length)
+    Assert.Equal(s.BoundaryPoints, (radii "boundary").Length)
     Assert.All(radii "interior", fun r -> Assert.True(r < 1.0, sprintf "interior point at r = %g" r))
     Assert.All(radii "boundary", fun r -> Assert.Equal(1.0, r, 9))
     // the report: both solutions' heatmaps, the table, every run's curves, nothing external
@@ -87,7 +77,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     Assert.Contains("PDE residual, solution 2", html)
     PageChecks.assertSelfContained html
     let clock = Diagnostics.Stopwatch.StartNew()
-    let again = Workflow.run example s ignore
+    let again = Workflow.run problem s ignore
     Assert.Equal(outcome.Found.Length, again.Found.Length)
 
     Assert.True(

@@ -34,7 +34,7 @@ let private tinyPde =
         Solvers =
             [
                 solver "adam" "adam" [ "lr", "0.003" ]
-                solver "bbi" "bbi" (snd (Pde.Discovery.Examples.bbi 0.002))
+                solver "bbi" "bbi" (snd (Pde.Discovery.DiscoverySettings.bbi 0.002))
             ]
         Seeds = 2
         Steps = 30L
@@ -186,9 +186,9 @@ let private solB = [| -5.0; -5.0; -5.0; -5.0 |]
 let private classical = [ "A", solA; "B", solB ]
 
 let private gates =
-    {
-        MaxResidualL2 = 1.0
-        MaxBoundary = 0.1
+    { QualityGates.Default with
+        MaxResidualL2 = Some 1.0
+        MaxBoundary = Some 0.1
     }
 
 let private candidate (round, index) (values: float[]) residual : Candidate =
@@ -198,7 +198,9 @@ let private candidate (round, index) (values: float[]) residual : Candidate =
         Values = values
         ResidualL2 = residual
         ResidualMax = residual
+        ResidualScale = 1.0
         BoundaryMax = 0.01
+        BoundaryScale = 1.0
         FinalLoss = residual
         Probes = []
         Theta = [||]

@@ -1,0 +1,378 @@
+/// A problem as discovery sees it: the `Problem` (any domain, fields and conditions of the PDE language) with the
+/// settings' network, points and boundary weights, an evaluation grid with quadrature weights, probes, and what the
+/// gates measure of a trained network — the equations' residuals against the sizes of their own terms, the boundary
+/// conditions' errors against the field's size (the rule of `QualityGates`).
+module Pde.Discovery.Subject
+
+open System
+open Pde.FSharp.Language
+open Pde.FSharp.Geometry
+open Pde.FSharp.Problems
+open Pde.FSharp.Discretization
+open Pde.FSharp.Training
+open Pde.Discovery.Solutions
+
+/// The additive terms of an expression (a − b + c ↦ a, b, c; signs dropped: only their sizes are used).
+let rec additiveTerms (e: Expr) =
+    match e with
+    | Add(a, b)
+    | Subtract(a, b) -> additiveTerms a @ additiveTerms b
+    | Negate a -> additiveTerms a
+    | e -> [ e ]
+
+let rec private mentions (test: Expr -> bool) (vector: Vector -> bool) (e: Expr) =
+    let go = mentions test vector
+
+    test e
+    || match e with
+       | Number _
+       | Constant _
+       | Parameter _
+       | Coordinate _
+       | Field _
+       | Raw _ -> false
+       | Derivative(_, a)
+       | Laplacian a
+       | Negate a
+       | Apply(_, a) -> go a
+       | Add(a, b)
+       | Subtract(a, b)
+       | Multiply(a, b)
+       | Divide(a, b)
+       | Power(a, b) -> go a || go b
+       | Divergence v
+       | Component(v, _) -> mentionsIn test vector v
+       | Dot(v, w) -> mentionsIn test vector v || mentionsIn test vector w
+
+and private mentionsIn test vector (v: Vector) =
+    vector v
+    || match v with
+       | Gradient e -> mentions test vector e
+       | Components es -> es |> List.exists (mentions test vector)
+       | Normal -> false
+       | Scale(e, w) -> mentions test vector e || mentionsIn test vector w
+       | VectorAdd(a, b)
+       | VectorSubtract(a, b) -> mentionsIn test vector a || mentionsIn test vector b
+       | VectorNegate a -> mentionsIn test vector a
+
+/// Whether the expression depends on a field.
+let hasField =
+    mentions
+        (function
+        | Field _
+        | Raw _ -> true
+        | _ -> false)
+        (fun _ -> false)
+
+/// Whether the expression uses the boundary normal.
+let hasNormal = mentions (fun _ -> false) (fun v -> v = Normal)
+
+/// The discovery subject.
+[<NoEquality; NoComparison>]
+type Subject =
+    {
+        Name: string
+        Parameters: (string * float) list
+        /// The problem with the settings' boundary weights applied.
+        Problem: Problem
+        /// The residuals of the equations (interior conditions).
+        Equations: Expr list
+        /// The fields, in network output order.
+        Fields: Expr list
+        Architecture: Architecture
+        Points: PointSettings
+        WeightDecay: float
+        /// Evaluation grid (points in the domain) and its quadrature weights (area / points).
+        Grid: float[][]
+        Weights: float[]
+        Probes: (float * float) list
+        Gates: QualityGates
+        Threshold: float
+        /// The L² size of every equation's terms at the zero field (the source's size).
+        ZeroScales: float list
+        Classical: (float[][] -> (string * float[]) list) option
+    }
+
+/// The area of a 2-D domain: exact for rectangles, disks and annuli, else counted on a 400 × 400 grid of its box.
+let area (domain: Domain) =
+    let rec exact d =
+        match d with
+        | Rectangle(x0, x1, y0, y1) -> Some((x1 - x0) * (y1 - y0))
+        | Disk(_, _, r) -> Some(Math.PI * r * r)
+        | Annulus(_, _, a, b) -> Some(Math.PI * (b * b - a * a))
+        | Tagged(_, d) -> exact d
+        | _ -> None
+
+    match exact domain with
+    | Some a -> a
+    | None ->
+        let lo, hi = Domain.bounds domain
+        let n = 400
+
+        let inside =
+            Seq.sum (
+                seq {
+                    for i in 0 .. n - 1 do
+                        for j in 0 .. n - 1 do
+                            let p =
+                                [|
+                                    lo[0] + (float i + 0.5) / float n * (hi[0] - lo[0])
+                                    lo[1] + (float j + 0.5) / float n * (hi[1] - lo[1])
+                                |]
+
+                            if Domain.contains domain p then 1 else 0
+                }
+            )
+
+        float inside / float (n * n) * (hi[0] - lo[0]) * (hi[1] - lo[1])
+
+/// The domain's centre: the centroid of the grid, or the grid point nearest to it when it is outside (an annulus).
+let centre (domain: Domain) (grid: float[][]) =
+    let cx = grid |> Array.averageBy (fun p -> p[0])
+    let cy = grid |> Array.averageBy (fun p -> p[1])
+
+    if Domain.contains domain [| cx; cy |] then
+        cx, cy
+    else
+        let p = grid |> Array.minBy (fun p -> (p[0] - cx) ** 2.0 + (p[1] - cy) ** 2.0)
+
+        p[0], p[1]
+
+/// The problem with every boundary condition left at weight 1 weighted by `weight`.
+let private weighted (weight: float) (problem: Problem) =
+    { problem with
+        Conditions =
+            problem.Conditions
+            |> List.map (fun c ->
+                match c.Placement with
+                | OnBoundary _ when c.Weight = 1.0 -> { c with Weight = weight }
+                | _ -> c)
+    }
+
+/// The model of weights θ (network weights, then the problem's trainable parameters).
+let model (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
+    let p = s.Problem.Parameters.Length
+    let n = theta.Length - p
+
+    {
+        Problem = s.Problem
+        Network = spec
+        NetworkSeed = networkSeed
+        Weights = theta[.. n - 1]
+        Parameters = s.Problem.Parameters |> List.mapi (fun i (name, _) -> name, theta[n + i])
+    }
+
+/// Sum of the L² norms of the terms of `e` under `eval`.
+let private termScale (weights: float[]) (eval: Expr -> float[]) (e: Expr) =
+    additiveTerms e |> List.sumBy (fun t -> normL2 weights (eval t))
+
+/// Replaces every field by 0.
+let rec private zeroFields (e: Expr) =
+    match e with
+    | Field _
+    | Raw _ -> Number 0.0
+    | Derivative(c, a) -> Derivative(c, zeroFields a)
+    | Laplacian a -> Laplacian(zeroFields a)
+    | Negate a -> Negate(zeroFields a)
+    | Apply(f, a) -> Apply(f, zeroFields a)
+    | Add(a, b) -> Add(zeroFields a, zeroFields b)
+    | Subtract(a, b) -> Subtract(zeroFields a, zeroFields b)
+    | Multiply(a, b) -> Multiply(zeroFields a, zeroFields b)
+    | Divide(a, b) -> Divide(zeroFields a, zeroFields b)
+    | Power(a, b) -> Power(zeroFields a, zeroFields b)
+    | e -> e
+
+/// Compiles a problem and the settings into a subject; raises ProblemError for a problem discovery cannot take
+/// (not 2-D, no equation, time-dependent).
+let compile (problem: Problem) (s: DiscoverySettings) : Subject =
+    DiscoverySettings.validate s
+    let scope = problem.Scope
+
+    if scope.Coordinates <> [ "x"; "y" ] then
+        raise (
+            ProblemError(
+                sprintf
+                    "discovery needs a 2-D problem in x and y (its coordinates: %s)"
+                    (String.Join(", ", scope.Coordinates))
+            )
+        )
+
+    let equations =
+        problem.Conditions
+        |> List.filter (fun c ->
+            match c.Placement with
+            | Interior -> true
+            | _ -> false)
+        |> List.map (fun c -> c.Residual)
+
+    if equations.IsEmpty then
+        raise (ProblemError "discovery needs at least one equation (Problem.equation)")
+
+    let grid = Sampling.grid problem.Domain s.GridPoints
+    let weights = Array.create grid.Length (area problem.Domain / float grid.Length)
+
+    let zeroModel =
+        {
+            Problem = problem
+            Network = Objective.spec problem (Architecture.mlp [ 1 ] Ecd.Core.Engine.Activation.Tanh)
+            NetworkSeed = 0UL
+            Weights = [||]
+            Parameters = problem.Parameters
+        }
+
+    let zeroEval e =
+        Model.evaluate zeroModel (zeroFields e) grid
+
+    {
+        Name = s.Name
+        Parameters = s.Parameters
+        Problem = weighted s.BoundaryWeight problem
+        Equations = equations
+        Fields = problem.Fields |> List.map Field
+        Architecture = s.Network
+        Points =
+            { PointSettings.defaults with
+                Interior = s.InteriorPoints
+                Boundary = s.BoundaryPoints
+                Seed = s.Seed
+            }
+        WeightDecay = s.WeightDecay
+        Grid = grid
+        Weights = weights
+        Probes =
+            if s.Probes.IsEmpty then
+                [ centre problem.Domain grid ]
+            else
+                s.Probes
+        Gates = s.Gates
+        Threshold = s.Threshold
+        ZeroScales = equations |> List.map (termScale weights zeroEval)
+        Classical = s.Classical
+    }
+
+/// The points where the boundary gate is measured: a draw of the collocation points independent of the training one.
+let boundaryCheck (s: Subject) =
+    Discretize.run
+        { s.Points with
+            Seed = Ecd.Core.Randomness.Xoshiro256.DeriveSeed(s.Points.Seed, 0xB0UL)
+        }
+        s.Problem
+
+/// The boundary terms' largest error, and the size it is judged against: the fields' root mean square over the
+/// domain, or the boundary data (the terms without fields) on the boundary, whichever is larger.
+let private boundaryOf (s: Subject) (m: Model) (check: Discretization) (fieldRms: float) =
+    let stats = Model.residuals m check
+
+    let onBoundary =
+        check.Terms
+        |> Array.mapi (fun i t -> i, t)
+        |> Array.filter (fun (_, t) ->
+            match t.Condition.Placement with
+            | OnBoundary _ -> true
+            | _ -> false)
+
+    let largest =
+        onBoundary |> Array.fold (fun a (i, _) -> max a (List.item i stats).MaxAbs) 0.0
+
+    let data =
+        onBoundary
+        |> Array.map (fun (_, t) ->
+            let set = check.Sets[t.Set].Samples
+            let points = Array.init set.Count set.Point
+
+            additiveTerms t.Condition.Residual
+            |> List.filter (fun e -> not (hasField e || hasNormal e))
+            |> List.sumBy (fun e ->
+                let v = Model.evaluate m e points
+                sqrt ((v |> Array.sumBy (fun a -> a * a)) / float v.Length)))
+        |> Array.fold max 0.0
+
+    largest, max fieldRms data
+
+/// What the gates and the deduplication look at, for weights θ: the fields on the evaluation grid (concatenated),
+/// the equations' residual L² norm and maximum there with their scale, the largest boundary error (on `check`) with
+/// its scale, and the probes (the first field).
+let measure
+    (s: Subject)
+    (spec: Ecd.Core.Engine.NetworkSpec)
+    (networkSeed: uint64)
+    (check: Discretization)
+    (theta: float[])
+    : Ensemble.FieldMeasurement =
+    let m = model s spec networkSeed theta
+    let eval e = Model.evaluate m e s.Grid
+    let values = s.Fields |> List.map eval |> Array.concat
+    let residuals = s.Equations |> List.map eval
+    let area = Array.sum s.Weights
+
+    let scales =
+        List.map2 (fun e zero -> max (termScale s.Weights eval e) zero) s.Equations s.ZeroScales
+
+    let fieldRms = normL2 s.Weights values / sqrt (area * float s.Fields.Length)
+    let boundaryMax, boundaryScale = boundaryOf s m check fieldRms
+
+    let probes =
+        Model.evaluate m s.Fields.Head (s.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
+
+    {
+        Values = values
+        ResidualL2 = sqrt (residuals |> List.sumBy (fun r -> normL2 s.Weights r ** 2.0))
+        ResidualMax =
+            residuals
+            |> List.fold (fun a r -> r |> Array.fold (fun a v -> max a (abs v)) a) 0.0
+        ResidualScale = sqrt (scales |> List.sumBy (fun v -> v * v))
+        BoundaryMax = boundaryMax
+        BoundaryScale = boundaryScale
+        Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) s.Probes
+    }
+
+/// The PDE residual of every equation, summed in squares, on the grid: √(Σ_k r_k²) at each point (for the map).
+let residualMap (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
+    let m = model s spec networkSeed theta
+    let rs = s.Equations |> List.map (fun e -> Model.evaluate m e s.Grid)
+
+    match rs with
+    | [ r ] -> r
+    | rs -> Array.init s.Grid.Length (fun i -> sqrt (rs |> List.sumBy (fun r -> r[i] * r[i])))
+
+/// The points of the boundary sets of a discretization.
+let boundaryPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length > 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
+/// The interior collocation points of a discretization (the sets with neither normals nor observed values).
+let interiorPoints (discretization: Discretization) =
+    discretization.Sets
+    |> Array.filter (fun set -> set.Samples.Normals.Length = 0 && set.Observed.Length = 0)
+    |> Array.collect (fun set -> Array.init set.Samples.Count set.Samples.Point)
+
+/// The problem as text: domain, fields, constants, parameters and every condition (residual, where, weight). Two
+/// problems with the same text are the same problem (a folder's identity; observations by their hash).
+let describe (p: Problem) =
+    let placement c =
+        match c.Placement with
+        | Interior -> "in the domain"
+        | OnBoundary b -> "on " + b.Description
+        | Observations(points, values) ->
+            sprintf
+                "at %d observations %s"
+                values.Length
+                (EcdPde.Runs.Checkpoint.hashOf (Array.append (Array.concat points) values))
+
+    let conditions =
+        p.Conditions
+        |> List.map (fun c -> sprintf "%s: %O = 0 %s, weight %g" c.Name c.Residual (placement c) c.Weight)
+
+    String.Join(
+        "; ",
+        [
+            sprintf "domain %A" p.Domain
+            "fields " + String.Join(", ", p.Fields)
+            "constants "
+            + String.Join(", ", p.Constants |> Seq.map (fun kv -> sprintf "%s = %g" kv.Key kv.Value))
+            "parameters "
+            + String.Join(", ", p.Parameters |> List.map (fun (n, v) -> sprintf "%s = %g" n v))
+        ]
+        @ conditions
+    )
