@@ -131,13 +131,22 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
             sprintf "u(%g, %g)" px py
         | _ -> "u(centre)"
 
+    let certification (i: int) =
+        match List.tryItem i outcome.Certifications with
+        | Some(Pde.FSharp.Classical.Certify.Certified(c, d)) ->
+            [ "certified"; Number.short d; Number.short c.ErrorEstimate ]
+        | Some(Pde.FSharp.Classical.Certify.Moved(c, d)) -> [ "moved"; Number.short d; Number.short c.ErrorEstimate ]
+        | Some(Pde.FSharp.Classical.Certify.NotCertified _) -> [ "not certified"; "-"; "-" ]
+        | None -> [ "off"; "-"; "-" ]
+
     let rows =
         outcome.Found
         |> List.mapi (fun i f ->
             let sol = f.Solution
             let _, _, centre = sol.Representative.Probes.Head
 
-            [
+            certification i
+            @ [
                 string (i + 1)
                 string sol.Members.Length
                 string f.Round
@@ -153,6 +162,9 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
         "%s"
         (TextTable.render
             [
+                "certification"
+                "distance"
+                "FD error"
                 "solution"
                 "runs"
                 "round"
@@ -165,8 +177,29 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
             ]
             rows)
 
+    outcome.Found
+    |> List.iteri (fun i _ ->
+        match List.tryItem i outcome.Certifications with
+        | Some(Pde.FSharp.Classical.Certify.NotCertified reason) ->
+            printfn "solution %d is not certified: %s" (i + 1) reason
+        | Some(Pde.FSharp.Classical.Certify.Moved(_, d)) ->
+            printfn
+                "solution %d moved: Newton from its field converged to another solution, %s away (see solutions.json)"
+                (i + 1)
+                (Number.short d)
+        | _ -> ())
+
     for c, reason in outcome.Rejected do
         printfn "%s: not a solution: %s" (string c.Run) reason
+
+    for run, what in outcome.NearMisses do
+        printfn "near miss: %s %s" (string run) what
+
+    for c in outcome.ClassicalOnly do
+        printfn
+            "a solution no network run reached: max |u| %s, found by %s"
+            (Number.short c.MaxAbs)
+            c.FoundBy
 
     printfn "the search stopped: %s" outcome.StopReason
 

@@ -153,6 +153,9 @@ type Collocation =
         Boundary: float[][]
     }
 
+/// A run that came near a solution no network solution is, but failed a gate or slid back in the polish.
+type NearMissRecord = { Run: RunId; What: string }
+
 /// solutions.json.
 type Solutions =
     {
@@ -164,6 +167,8 @@ type Solutions =
         Unconverged: UnconvergedRecord list
         /// Why the search stopped.
         StopReason: string
+        /// Runs that came near a solution that no network solution is.
+        NearMisses: NearMissRecord list
         /// Classical solutions no network run reached.
         ClassicalOnly: ClassicalOnlyRecord list
         /// The evaluation grid (points).

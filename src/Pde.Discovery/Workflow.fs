@@ -13,6 +13,7 @@ open Ecd.Core.Randomness
 open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
+open Pde.FSharp.Classical
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 
@@ -24,6 +25,13 @@ type DiscoveryOutcome =
         Candidates: Candidate list
         /// Why the search stopped.
         StopReason: string
+        /// The classical certification of every distinct solution (same order as Found; empty when not asked).
+        Certifications: Pde.FSharp.Classical.Certify.Certification list
+        /// Runs that came near a solution no network solution is (Newton from their field converged near it) but
+        /// failed a gate or slid back in the polish: (run, what happened).
+        NearMisses: (RunId * string) list
+        /// Classical solutions that no network run reached.
+        ClassicalOnly: SolutionsFile.ClassicalOnlyRecord list
         Path: string
     }
 
@@ -51,6 +59,7 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
     let gridPoints = example.Grid |> Array.collect id
     let measure = measure example spec s.Seed check
     let starts = Collections.Generic.Dictionary<RunId, string>()
+    let beforePolish = ResizeArray<Candidate>()
 
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
     let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
@@ -78,6 +87,12 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
 
     /// Records how run `id` started.
     member _.Start(id: RunId, description: string) = starts[id] <- description
+
+    /// The deflated runs' fields before their polish (seeds of the certification's near-miss check).
+    member _.BeforePolish = List.ofSeq beforePolish
+
+    /// Records deflated runs before their polish.
+    member _.KeepBeforePolish(cs: Candidate list) = beforePolish.AddRange cs
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
     member _.Ensemble
@@ -192,6 +207,7 @@ let private deflationRound
         && deflated |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
     then
         let byIndex = Array.ofList deflated
+        search.KeepBeforePolish deflated
 
         search.Ensemble(
             round,
@@ -300,9 +316,7 @@ let private solutionsFile
     (search: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
-    (found: ClassicalCheck.Found list)
-    rejected
-    (stopReason: string)
+    (outcome: DiscoveryOutcome)
     : SolutionsFile.Solutions =
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
@@ -318,19 +332,21 @@ let private solutionsFile
         Settings = settingsRecord s
         Tool = SolutionsFile.tool ()
         Solutions =
-            found
-            |> List.map (fun f ->
+            outcome.Found
+            |> List.mapi (fun i f ->
                 SolutionsFile.solution
                     f.Classical
-                    None
+                    (List.tryItem i outcome.Certifications
+                     |> Option.map (Certification.record example))
                     f.Round
                     search.Started
                     (residualOf f.Solution.Representative)
                     example.Grid.Length
                     f.Solution)
-        Unconverged = rejected |> List.map SolutionsFile.unconverged
-        StopReason = stopReason
-        ClassicalOnly = []
+        Unconverged = outcome.Rejected |> List.map SolutionsFile.unconverged
+        StopReason = outcome.StopReason
+        NearMisses = outcome.NearMisses |> List.map (fun (run, what) -> { Run = run; What = what })
+        ClassicalOnly = outcome.ClassicalOnly
         Grid = example.Grid
         Collocation =
             {
@@ -357,6 +373,81 @@ let private folderRecord
         Points = sprintf "%A" example.Points
     }
 
+/// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
+/// solutions (their fields certified to a solution no network solution is), and completes the set classically
+/// (deflated Newton seeded by every classical solution and every such field): the certifications (in the order of
+/// `found`), the near misses, and the classical solutions no network run reached.
+let private certifyAll
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (found: ClassicalCheck.Found list)
+    (rejected: (Candidate * string) list)
+    =
+    let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
+    let options = Certification.options example networkValues
+    let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
+    let fieldsOf (c: Candidate) = Certification.fieldsOf example search.Spec s.Seed c.Theta
+    let certify (c: Candidate) = Certify.certify example.Problem options (fieldsOf c)
+
+    let certifications =
+        found
+        |> List.map (fun f ->
+            let c = f.Solution.Representative
+
+            if kept c then
+                certify c
+            else
+                Certify.NotCertified "the run's weights were not kept (a folder written by an older version)")
+
+    let floor = floorOf example.Weights networkValues
+    let classical = ResizeArray(certifications |> List.choose Certification.solutionOf)
+
+    let isNew (v: float[]) =
+        (networkValues @ [ for k in classical -> Certification.onGrid example k ])
+        |> List.forall (fun n -> relativeDistance example.Weights floor v n >= s.Threshold)
+
+    let others =
+        (rejected |> List.map (fun (c, reason) -> c, "failed a gate (" + reason + ")"))
+        @ (search.BeforePolish
+           |> List.map (fun c -> c, "slid back to a known solution in the polish on the plain loss"))
+        |> List.filter (fun (c, _) -> kept c)
+
+    let nearMisses =
+        [
+            for c, what in others do
+                if isNew c.Values then
+                    match certify c with
+                    | Certify.Certified(sol, d) when isNew (Certification.onGrid example sol) ->
+                        classical.Add sol
+                        yield c.Run, sol, sprintf "came %.2g from a solution no network solution is, but %s" d what
+                    | _ -> ()
+        ]
+
+    let missed: SolutionsFile.ClassicalOnlyRecord list =
+        nearMisses
+        |> List.map (fun (run, sol, _) ->
+            let values = Certification.onGrid example sol
+
+            {
+                FoundBy = sprintf "Newton from the field of %O (a near miss)" run
+                MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
+                L2Norm = normL2 example.Weights values
+                ErrorEstimate = sol.ErrorEstimate
+                Field = sol.Values example.Problem.Fields.Head example.Grid
+            })
+
+    let completed =
+        Certification.complete
+            example
+            options
+            (List.ofSeq classical)
+            (others |> List.map (fst >> fieldsOf))
+            (networkValues @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
+
+    certifications, nearMisses |> List.map (fun (run, _, what) -> run, what), missed @ completed
+
+/// Runs (or resumes) the discovery of a compiled subject.
 /// Runs (or resumes) the discovery of a compiled subject.
 let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
     let outDir = DiscoverySettings.outDir s
@@ -377,16 +468,28 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
 
     let found = ClassicalCheck.checkAll example solutions
 
-    let path =
-        SolutionsFile.write outDir (solutionsFile search example s found rejected stopReason)
+    let certifications, nearMisses, classicalOnly =
+        if s.Certify then
+            certifyAll search example s found rejected
+        else
+            [], [], []
 
-    {
-        Found = found
-        Rejected = rejected
-        Candidates = candidates
-        StopReason = stopReason
-        Path = path
-    }
+    let outcome =
+        {
+            Found = found
+            Rejected = rejected
+            Candidates = candidates
+            StopReason = stopReason
+            Certifications = certifications
+            NearMisses = nearMisses
+            ClassicalOnly = classicalOnly
+            Path = Path.Combine(outDir, "solutions.json")
+        }
+
+    SolutionsFile.write outDir (solutionsFile search example s outcome)
+    |> ignore
+
+    outcome
 
 /// Runs (or resumes) the discovery of the solutions of `problem` (any problem of the PDE language in x, y).
 let run (problem: Pde.FSharp.Problems.Problem) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =

@@ -1,0 +1,114 @@
+/// The automatic classical certification of discovered solutions (finite differences of the problem itself + damped
+/// Newton started from each network's field, refined on a finer grid with a Richardson error estimate), and the
+/// classical completion (deflated Newton seeded by the certified solutions and by the runs that did not converge):
+/// what it finds that no network reached is reported apart, never mixed with the networks' solutions.
+module Pde.Discovery.Certification
+
+open Pde.FSharp.Language
+open Pde.FSharp.Training
+open Pde.FSharp.Classical
+open Pde.Discovery.Solutions
+open Pde.Discovery.Subject
+
+/// The certification settings of a subject: the classical grids of Certify.defaults; "near" is the discovery's own
+/// distinctness threshold and the distance floor its own (the largest solution's root mean square), so that a
+/// certified solution and a network solution are "the same" by one rule.
+let options (subject: Subject) (solutions: float[] list) =
+    let area = Array.sum subject.Weights
+    let fields = float subject.Fields.Length
+
+    { Certify.defaults subject.Problem with
+        NearDistance = subject.Threshold
+        DistanceFloor = floorOf subject.Weights solutions / sqrt (area * fields)
+    }
+
+/// The network's fields of weights θ as functions of points (what Newton starts from).
+let fieldsOf (subject: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (seed: uint64) (theta: float[]) =
+    let m = model subject spec seed theta
+    fun (name: string) (points: float[][]) -> Model.evaluate m (Field name) points
+
+/// A classical solution's fields on the evaluation grid, concatenated like a candidate's values.
+let onGrid (subject: Subject) (s: Certify.ClassicalSolution) =
+    subject.Problem.Fields |> List.map (fun f -> s.Values f subject.Grid) |> Array.concat
+
+/// The record of a certification for solutions.json.
+let record (subject: Subject) (c: Certify.Certification) : SolutionsFile.CertificationRecord =
+    let first (s: Certify.ClassicalSolution) =
+        Some(s.Values subject.Problem.Fields.Head subject.Grid)
+
+    match c with
+    | Certify.Certified(s, d) ->
+        {
+            Status = "certified"
+            Detail =
+                sprintf
+                    "Newton on the finite-difference problem (%d nodes across) converged %.2g from the network's field; estimated discretization error %.2g"
+                    s.Resolution
+                    d
+                    s.ErrorEstimate
+            Distance = d
+            ErrorEstimate = s.ErrorEstimate
+            Resolution = s.Resolution
+            Classical = first s
+        }
+    | Certify.Moved(s, d) ->
+        {
+            Status = "moved"
+            Detail =
+                sprintf
+                    "Newton converged to another solution (max |u| %.4g), %.2g from the network's field: the network's field is not a solution itself"
+                    (s.Values subject.Problem.Fields.Head subject.Grid
+                     |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                    d
+            Distance = d
+            ErrorEstimate = s.ErrorEstimate
+            Resolution = s.Resolution
+            Classical = first s
+        }
+    | Certify.NotCertified reason ->
+        {
+            Status = "not certified"
+            Detail = reason
+            Distance = nan
+            ErrorEstimate = nan
+            Resolution = 0
+            Classical = None
+        }
+
+/// The classical solution of a certification, if Newton converged.
+let solutionOf (c: Certify.Certification) =
+    match c with
+    | Certify.Certified(s, _)
+    | Certify.Moved(s, _) -> Some s
+    | Certify.NotCertified _ -> None
+
+/// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the
+/// fields of runs that were not solutions); the new solutions that are also distinct from every network solution,
+/// each with how it was found.
+let complete
+    (subject: Subject)
+    (options: Certify.CertifyOptions)
+    (known: Certify.ClassicalSolution list)
+    (seeds: (string -> float[][] -> float[]) list)
+    (networkSolutions: float[] list)
+    =
+    let floor = floorOf subject.Weights networkSolutions
+
+    Certify.complete subject.Problem options known seeds
+    |> List.filter (fun s ->
+        let values = onGrid subject s
+
+        networkSolutions
+        |> List.forall (fun n -> relativeDistance subject.Weights floor values n >= subject.Threshold))
+    |> List.map (fun s ->
+        let values = onGrid subject s
+
+        ({
+            FoundBy =
+                "deflated Newton on the finite-difference problem, seeded by the network runs' solutions and fields"
+            MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
+            L2Norm = normL2 subject.Weights values
+            ErrorEstimate = s.ErrorEstimate
+            Field = s.Values subject.Problem.Fields.Head subject.Grid
+        }
+        : SolutionsFile.ClassicalOnlyRecord))
