@@ -53,7 +53,7 @@ let ``compiled Bratu equals the hand-written 5-point solver on the same grid`` (
 
             let r = Newton.solve Newton.NewtonOptions.Default [] s.System (Array.map (fun a -> 1.1 * a) guess)
             Assert.True(r.Converged)
-            Array.iter2 (fun a b -> Assert.Equal(a, b, 8)) guess r.Solution
+            Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 8)) guess r.Solution
 
 let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240`` () =
     let problem = bratu 6.0
@@ -122,7 +122,8 @@ let ``the BBI paper's PDE at k = 2 on the disk: both radial solutions, as shooti
     match Certify.certify problem options (radial (RadialPaperPde.manufactured k)) with
     | Certify.Certified(s, d) ->
         Assert.True(d < 0.01, sprintf "distance %g" d)
-        Assert.True(abs ((s.Values "u" origin)[0] - roots[1]) < 0.01, sprintf "u(0) = %g" (s.Values "u" origin)[0])
+        let centreValue = (s.Values "u" origin)[0]
+        Assert.True(abs (centreValue - roots[1]) < 0.01, sprintf "u(0) = %g" centreValue)
     | other -> failwithf "expected Certified, got %A" other
 
     // a bowl-shaped start, as a network that found the second solution would give

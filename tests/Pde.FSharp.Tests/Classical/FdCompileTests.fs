@@ -68,7 +68,7 @@ let private twoFields =
     |> Problem.neumann (Boundary.where "y = 0 or y = 1" (fun p -> p[1] = 0.0 || p[1] = 1.0)) v (dn va)
 
 let ``rectangle with Dirichlet, Neumann and Robin parts converges at second order`` () =
-    observedOrder mixedBoundaries [ ueAt ] 17 33 |> secondOrder "rectangle"
+    observedOrder mixedBoundaries [ ueAt ] 33 65 |> secondOrder "rectangle"
 
 let ``a mixed derivative and a first-derivative product converge at second order`` () =
     Problem.create Domain.unitSquare [ u ]
@@ -107,14 +107,11 @@ let private checkJacobian (problem: Problem) (resolution: int) =
         let m = s.Matrix point
         let lower, upper = s.Band
 
-        let product =
-            Array.init size (fun i ->
-                let mutable acc = 0.0
+        let product = Array.zeroCreate size
 
-                for j in max 0 (i - lower) .. min (size - 1) (i + upper) do
-                    acc <- acc + m[i, j] * direction[j]
-
-                acc)
+        for i in 0 .. size - 1 do
+            for j in max 0 (i - lower) .. min (size - 1) (i + upper) do
+                product[i] <- product[i] + m[i, j] * direction[j]
 
         let eps = 1e-6
         let plus = s.System.Residual(Array.map2 (fun a b -> a + eps * b) point direction)
