@@ -181,7 +181,11 @@ let private refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem)
 /// Certifies the network's fields `start`: Newton from them on the coarse grid, then on the fine grid from the
 /// coarse solution; Certified when the fine solution lies within NearDistance of the start (`distance`), Moved
 /// otherwise, NotCertified (with the reason) when the problem cannot be compiled or Newton does not converge.
-let certify (problem: Problem) (options: CertifyOptions) (start: string -> float[][] -> float[]) : Certification =
+let certify
+    (problem: Problem)
+    (options: CertifyOptions)
+    (start: string -> float[][] -> float[])
+    : Certification =
     let outcome =
         systems problem options
         |> Result.bind (fun (coarse, fine) ->
@@ -234,7 +238,8 @@ let complete
 
         let isNew (u: float[]) =
             onFine
-            |> List.forall (fun k -> distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
+            |> List.forall (fun k ->
+                distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
 
         for guess in starts do
             let mutable go = true

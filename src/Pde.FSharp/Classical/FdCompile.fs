@@ -41,7 +41,9 @@ type FdSystem =
             let v = fields name s.Grid.Points
 
             if v.Length <> s.Grid.Count then
-                invalidArg "fields" (sprintf "field '%s' gave %d values at %d points" name v.Length s.Grid.Count)
+                invalidArg
+                    "fields"
+                    (sprintf "field '%s' gave %d values at %d points" name v.Length s.Grid.Count)
 
             for node in 0 .. s.Grid.Count - 1 do
                 u[node * f + k] <- v[node])
@@ -61,7 +63,9 @@ module FdCompile =
     /// about 2h; annulus: the radial spacing 2R_out/(n − 1), rays likewise). Error for any other domain.
     let grid (domain: Domain) (resolution: int) : Result<FdGrid, string> =
         if resolution < 8 then
-            Error(sprintf "the grid resolution must be at least 8 nodes across the domain (got %d)" resolution)
+            Error(
+                sprintf "the grid resolution must be at least 8 nodes across the domain (got %d)" resolution
+            )
         else
             let rays (radius: float) (h: float) =
                 4 * max 2 (int (ceil (Math.PI * radius / h / 4.0)))
@@ -75,14 +79,24 @@ module FdCompile =
                 let rings = max 4 ((resolution + 1) / 2)
                 Ok(PolarGrid.disk (cx, cy, r) rings (rays r (r / (float rings - 0.5))))
             | Annulus(cx, cy, ri, ro) ->
-                let intervals = max 3 (int (round ((ro - ri) / (2.0 * ro / float (resolution - 1)))))
+                let intervals =
+                    max 3 (int (round ((ro - ri) / (2.0 * ro / float (resolution - 1)))))
+
                 Ok(PolarGrid.annulus (cx, cy, ri, ro) (intervals + 1) (rays ro ((ro - ri) / float intervals)))
-            | Interval _ -> Error "unsupported domain: an interval (1-D); the classical compiler handles 2-D rectangles, disks and annuli"
-            | SpaceTime _ -> Error "unsupported domain: a space-time cylinder (time-dependent problem); the classical compiler handles steady 2-D rectangles, disks and annuli"
-            | Polygon _ -> Error "unsupported domain: a polygon; the classical compiler has grids for rectangles, disks and annuli only"
+            | Interval _ ->
+                Error
+                    "unsupported domain: an interval (1-D); the classical compiler handles 2-D rectangles, disks and annuli"
+            | SpaceTime _ ->
+                Error
+                    "unsupported domain: a space-time cylinder (time-dependent problem); the classical compiler handles steady 2-D rectangles, disks and annuli"
+            | Polygon _ ->
+                Error
+                    "unsupported domain: a polygon; the classical compiler has grids for rectangles, disks and annuli only"
             | Union _
             | Intersection _
-            | Difference _ -> Error "unsupported domain: a constructive combination (union, intersection, difference); the classical compiler has grids for rectangles, disks and annuli only"
+            | Difference _ ->
+                Error
+                    "unsupported domain: a constructive combination (union, intersection, difference); the classical compiler has grids for rectangles, disks and annuli only"
             | Tagged _ -> Error "unsupported domain: nested tags"
 
     let rec private parameterIndices (n: Node) : Set<int> =
@@ -101,6 +115,7 @@ module FdCompile =
     /// order), or the reasons the problem cannot be compiled.
     let private lower (problem: Problem) (parameters: Map<string, float>) =
         let lowering = Lowering(problem.Scope, Map.empty)
+
         let equations =
             problem.Conditions
             |> List.filter (fun c ->
@@ -152,8 +167,10 @@ module FdCompile =
             Error(String.Join("; ", errors))
         else
             let lowered =
-                (equations |> List.map (fun c -> c, None, lowering.Lower(c.Name, c.Residual, false)))
-                @ (boundary |> List.map (fun (c, b) -> c, Some b, lowering.Lower(c.Name, c.Residual, true)))
+                (equations
+                 |> List.map (fun c -> c, None, lowering.Lower(c.Name, c.Residual, false)))
+                @ (boundary
+                   |> List.map (fun (c, b) -> c, Some b, lowering.Lower(c.Name, c.Residual, true)))
 
             let names = problem.Parameters |> List.map fst |> Array.ofList
 
@@ -197,35 +214,40 @@ module FdCompile =
 
                 s))
 
-    let private assemble
+    /// The terms of the rows, one per condition.
+    let private termsOf
         (g: FdGrid)
-        (fieldNames: string list)
+        (fields: int)
         (residuals: Node[])
         (parameters: float[])
         (rows: GridRows.Row[])
         =
-        let fields = fieldNames.Length
-        let size = g.Count * fields
+        rows
+        |> Array.groupBy (fun r -> r.Condition)
+        |> Array.map (fun (c, rs) ->
+            let points = rs |> Array.map (fun r -> g.Points[r.Node])
 
-        let terms =
-            rows
-            |> Array.groupBy (fun r -> r.Condition)
-            |> Array.map (fun (c, rs) ->
-                let points = rs |> Array.map (fun r -> g.Points[r.Node])
-                let normals = if rs[0].Normal.Length = 0 then [||] else rs |> Array.map (fun r -> r.Normal)
-                let local = LocalResidual(residuals[c], points, normals, parameters)
+            let normals =
+                if rs[0].Normal.Length = 0 then
+                    [||]
+                else
+                    rs |> Array.map (fun r -> r.Normal)
 
-                {
-                    Local = local
-                    Stencils =
-                        local.Jets
-                        |> Array.map (fun (o, channel) ->
-                            rs
-                            |> Array.map (fun r ->
-                                g.Jet r.Node channel |> Array.map (fun (node, w) -> node * fields + o, w)))
-                    RowIndex = rs |> Array.map (fun r -> r.Node * fields + r.Slot)
-                })
+            let local = LocalResidual(residuals[c], points, normals, parameters)
 
+            {
+                Local = local
+                Stencils =
+                    local.Jets
+                    |> Array.map (fun (o, channel) ->
+                        rs
+                        |> Array.map (fun r ->
+                            g.Jet r.Node channel |> Array.map (fun (node, w) -> node * fields + o, w)))
+                RowIndex = rs |> Array.map (fun r -> r.Node * fields + r.Slot)
+            })
+
+    /// The band widths (below, above the diagonal) that every stencil of every row fits in.
+    let private bandOf (terms: Term[]) =
         let mutable lower, upper = 0, 0
 
         for t in terms do
@@ -235,6 +257,20 @@ module FdCompile =
                     for (k, _) in stencil do
                         lower <- max lower (t.RowIndex[p] - k)
                         upper <- max upper (k - t.RowIndex[p]))
+
+        lower, upper
+
+    let private assemble
+        (g: FdGrid)
+        (fieldNames: string list)
+        (residuals: Node[])
+        (parameters: float[])
+        (rows: GridRows.Row[])
+        =
+        let fields = fieldNames.Length
+        let size = g.Count * fields
+        let terms = termsOf g fields residuals parameters rows
+        let lower, upper = bandOf terms
 
         let residual (u: float[]) =
             let f = Array.zeroCreate size
@@ -286,7 +322,11 @@ module FdCompile =
     /// its trainable parameters (inverse problems) from `parameters`. Error with the reason for an unsupported
     /// domain, operator (a derivative above second order), data term, hard constraint, a boundary node without a
     /// condition for some field, or a count of equations different from the count of fields.
-    let compile (problem: Problem) (parameters: Map<string, float>) (resolution: int) : Result<FdSystem, string> =
+    let compile
+        (problem: Problem)
+        (parameters: Map<string, float>)
+        (resolution: int)
+        : Result<FdSystem, string> =
         let lowered =
             try
                 lower problem parameters
@@ -310,11 +350,17 @@ module FdCompile =
                             Fields = fields
                             HasDerivatives = derivatives
                             Covers =
-                                fun part p n -> pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
-                         }
+                                fun part p n ->
+                                    pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
+                        }
                         : GridRows.RowCondition)))
                 |> Array.ofList
 
             GridRows.assign g problem.Fields boundary
             |> Result.map (fun rows ->
-                assemble g problem.Fields (lowered |> List.map (fun (_, _, n) -> n) |> Array.ofList) values rows)
+                assemble
+                    g
+                    problem.Fields
+                    (lowered |> List.map (fun (_, _, n) -> n) |> Array.ofList)
+                    values
+                    rows)

@@ -61,7 +61,10 @@ let private boundaryRows
     let take (pick: int * float[] -> bool) (slot: int) =
         let used = chosen |> Array.choose (Option.map fst)
 
-        match candidates |> List.tryFind (fun (c, n) -> not (Array.contains c used) && pick (c, n)) with
+        match
+            candidates
+            |> List.tryFind (fun (c, n) -> not (Array.contains c used) && pick (c, n))
+        with
         | Some cn -> chosen[slot] <- Some cn
         | None -> ()
 
@@ -127,7 +130,11 @@ let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) :
     | None ->
         let used = rows |> Seq.map (fun r -> r.Condition) |> set
 
-        match boundary |> Array.indexed |> Array.tryFind (fun (c, _) -> not (used.Contains(fields + c))) with
+        match
+            boundary
+            |> Array.indexed
+            |> Array.tryFind (fun (c, _) -> not (used.Contains(fields + c)))
+        with
         | Some(_, c) ->
             Error(
                 sprintf

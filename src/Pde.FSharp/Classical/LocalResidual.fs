@@ -79,7 +79,8 @@ type LocalResidual(residual: Node, points: float[][], normals: float[][], parame
         let back =
             rename (fun n ->
                 match n with
-                | Node.X i when i >= slot && i < slot + jets.Length -> Some(Node.Jet(fst jets[i - slot], snd jets[i - slot]))
+                | Node.X i when i >= slot && i < slot + jets.Length ->
+                    Some(Node.Jet(fst jets[i - slot], snd jets[i - slot]))
                 | Node.X i when i >= slot + jets.Length -> Some(Node.Normal(i - slot - jets.Length))
                 | _ -> None)
 

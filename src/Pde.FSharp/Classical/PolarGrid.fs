@@ -20,6 +20,44 @@ let private nodeOf (rays: int) (i: int) (j: int) =
     else
         i * rays + wrap j
 
+/// Cubic Lagrange interpolation in (r, θ) of node values (periodic in θ; across the centre on the disk).
+let private interpolator
+    (cx: float, cy: float)
+    (radii: float[])
+    (h: float)
+    (rays: int)
+    (throughCentre: bool)
+    =
+    let rings = radii.Length
+    let count = rings * rays
+    let dTheta = 2.0 * Math.PI / float rays
+    let node = nodeOf rays
+
+    fun (values: float[]) (at: float[][]) ->
+        if values.Length <> count then
+            invalidArg "values" (sprintf "%d node values for a grid of %d nodes" values.Length count)
+
+        at
+        |> Array.map (fun p ->
+            let dx, dy = p[0] - cx, p[1] - cy
+            let r = sqrt (dx * dx + dy * dy)
+            let t = Math.Atan2(dy, dx)
+            let t = if t < 0.0 then t + 2.0 * Math.PI else t
+
+            let i0, si =
+                Stencil.window ((r - radii[0]) / h) (if throughCentre then -2 else 0) (rings - 1)
+
+            let fj = t / dTheta
+            let j0 = int (floor fj) - 1
+            let wi, wj = Stencil.lagrange4 si, Stencil.lagrange4 (fj - float j0)
+            let mutable s = 0.0
+
+            for a in 0..3 do
+                for b in 0..3 do
+                    s <- s + wi[a] * wj[b] * values[node (i0 + a) (j0 + b)]
+
+            s)
+
 /// The grid: `radii` (increasing, equally spaced by h), `rays` nodes per ring, `throughCentre` for the disk,
 /// boundary rings with their part names and outward radial sign.
 let private create
@@ -68,27 +106,7 @@ let private create
 
         Stencil.entries acc
 
-    let interpolate (values: float[]) (at: float[][]) =
-        if values.Length <> count then
-            invalidArg "values" (sprintf "%d node values for a grid of %d nodes" values.Length count)
-
-        at
-        |> Array.map (fun p ->
-            let dx, dy = p[0] - cx, p[1] - cy
-            let r = sqrt (dx * dx + dy * dy)
-            let t = Math.Atan2(dy, dx)
-            let t = if t < 0.0 then t + 2.0 * Math.PI else t
-            let i0, si = Stencil.window ((r - radii[0]) / h) (if throughCentre then -2 else 0) (rings - 1)
-            let fj = t / dTheta
-            let j0 = int (floor fj) - 1
-            let wi, wj = Stencil.lagrange4 si, Stencil.lagrange4 (fj - float j0)
-            let mutable s = 0.0
-
-            for a in 0..3 do
-                for b in 0..3 do
-                    s <- s + wi[a] * wj[b] * values[node (i0 + a) (j0 + b)]
-
-            s)
+    let interpolate = interpolator (cx, cy) radii h rays throughCentre
 
     {
         Description = description
@@ -102,7 +120,9 @@ let private create
 
 let private checkRays (rays: int) =
     if rays < 8 || rays % 4 <> 0 then
-        invalidArg "rays" (sprintf "a polar grid needs a multiple of 4, at least 8, nodes per ring (got %d)" rays)
+        invalidArg
+            "rays"
+            (sprintf "a polar grid needs a multiple of 4, at least 8, nodes per ring (got %d)" rays)
 
 /// The disk of radius R around (cx, cy): `rings` rings at r_i = (i + ½)h with h = R/(rings − ½) (the last on
 /// the circle, part "circle"), `rays` nodes per ring.
@@ -112,7 +132,9 @@ let disk (cx: float, cy: float, radius: float) (rings: int) (rays: int) : FdGrid
 
     checkRays rays
     let h = radius / (float rings - 0.5)
-    let radii = Array.init rings (fun i -> if i = rings - 1 then radius else (float i + 0.5) * h)
+
+    let radii =
+        Array.init rings (fun i -> if i = rings - 1 then radius else (float i + 0.5) * h)
 
     create
         (cx, cy)
@@ -132,7 +154,9 @@ let annulus (cx: float, cy: float, inner: float, outer: float) (rings: int) (ray
 
     checkRays rays
     let h = (outer - inner) / float (rings - 1)
-    let radii = Array.init rings (fun i -> if i = rings - 1 then outer else inner + float i * h)
+
+    let radii =
+        Array.init rings (fun i -> if i = rings - 1 then outer else inner + float i * h)
 
     create
         (cx, cy)

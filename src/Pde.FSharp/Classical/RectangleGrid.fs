@@ -13,8 +13,12 @@ let create (x0: float, x1: float, y0: float, y1: float) (nx: int) (ny: int) : Fd
     let stride = nx + 1
     let node i j = i + stride * j
     let count = stride * (ny + 1)
-    let xAt i = if i = nx then x1 else x0 + float i * hx
-    let yAt j = if j = ny then y1 else y0 + float j * hy
+
+    let xAt i =
+        if i = nx then x1 else x0 + float i * hx
+
+    let yAt j =
+        if j = ny then y1 else y0 + float j * hy
 
     let points = Array.init count (fun k -> [| xAt (k % stride); yAt (k / stride) |])
 

@@ -90,7 +90,11 @@ let addTensor
 
 /// The entries of an accumulated stencil with a nonzero weight, by node index.
 let entries (d: Dictionary<int, float>) : (int * float)[] =
-    d |> Seq.filter (fun kv -> kv.Value <> 0.0) |> Seq.map (fun kv -> kv.Key, kv.Value) |> Seq.sortBy fst |> Array.ofSeq
+    d
+    |> Seq.filter (fun kv -> kv.Value <> 0.0)
+    |> Seq.map (fun kv -> kv.Key, kv.Value)
+    |> Seq.sortBy fst
+    |> Array.ofSeq
 
 /// The cubic Lagrange weights at position s of the four nodes 0, 1, 2, 3 (exact for cubics).
 let lagrange4 (s: float) : float[] =

@@ -40,7 +40,11 @@ let ``compiled Bratu equals the hand-written 5-point solver on the same grid`` (
     | Error e -> failwith e
     | Ok s ->
         let reference, _ =
-            Newton.deflate Newton.NewtonOptions.Default 2 (Bratu.system2D 6.0 15) [ Array.zeroCreate (15 * 15) ]
+            Newton.deflate
+                Newton.NewtonOptions.Default
+                2
+                (Bratu.system2D 6.0 15)
+                [ Array.zeroCreate (15 * 15) ]
 
         Assert.Equal(2, reference.Length)
 
@@ -49,9 +53,15 @@ let ``compiled Bratu equals the hand-written 5-point solver on the same grid`` (
             let guess =
                 Array.init s.Grid.Count (fun k ->
                     let i, j = k % 17, k / 17
-                    if i = 0 || j = 0 || i = 16 || j = 16 then 0.0 else expected[(i - 1) + 15 * (j - 1)])
 
-            let r = Newton.solve Newton.NewtonOptions.Default [] s.System (Array.map (fun a -> 1.1 * a) guess)
+                    if i = 0 || j = 0 || i = 16 || j = 16 then
+                        0.0
+                    else
+                        expected[(i - 1) + 15 * (j - 1)])
+
+            let r =
+                Newton.solve Newton.NewtonOptions.Default [] s.System (Array.map (fun a -> 1.1 * a) guess)
+
             Assert.True(r.Converged)
             Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 8)) guess r.Solution
 
@@ -70,7 +80,9 @@ let ``a start near a solution is Certified, one far from it Moved, no solution N
     let problem = bratu 6.0
     let options = Certify.defaults problem
     let lower = Certify.certify problem options (bump 0.0) |> solutionOf
-    let near name points = lower.Values name points |> Array.map ((*) 1.03)
+
+    let near name points =
+        lower.Values name points |> Array.map ((*) 1.03)
 
     match Certify.certify problem options near with
     | Certify.Certified(s, d) ->
@@ -102,7 +114,10 @@ let ``the BBI paper's PDE at k = 2 on the disk: both radial solutions, as shooti
     let k = 2.0
     let r2 = x ** 2 + y ** 2
     let a = 2.0 * k * r2
-    let f = (3.0 - 4.0 * (1.0 + 16.0 * k * k * r2) * cos a + cos (2.0 * a) - 32.0 * k * sin a) / 8.0
+
+    let f =
+        (3.0 - 4.0 * (1.0 + 16.0 * k * k * r2) * cos a + cos (2.0 * a) - 32.0 * k * sin a)
+        / 8.0
 
     let problem =
         Problem.create (Domain.disk (0.0, 0.0) 1.0) [ u ]
@@ -127,11 +142,17 @@ let ``the BBI paper's PDE at k = 2 on the disk: both radial solutions, as shooti
     | other -> failwithf "expected Certified, got %A" other
 
     // a bowl-shaped start, as a network that found the second solution would give
-    let bowl r = roots[0] * 0.9 * (1.0 - r * r) + sin k ** 2.0 * r * r
+    let bowl r =
+        roots[0] * 0.9 * (1.0 - r * r) + sin k ** 2.0 * r * r
 
     let second = Certify.certify problem options (radial bowl) |> solutionOf
     let centreValue = (second.Values "u" origin)[0]
-    Assert.True(abs (centreValue - roots[0]) < 0.02 * abs roots[0], sprintf "u(0) = %g, shooting %g" centreValue roots[0])
+
+    Assert.True(
+        abs (centreValue - roots[0]) < 0.02 * abs roots[0],
+        sprintf "u(0) = %g, shooting %g" centreValue roots[0]
+    )
+
     Assert.True(second.ErrorEstimate < 0.01, sprintf "error estimate %g" second.ErrorEstimate)
 
 let ``Allen–Cahn at ε = 0.15: completion from one solution finds the other two`` () =
@@ -147,6 +168,7 @@ let ``Allen–Cahn at ε = 0.15: completion from one solution finds the other tw
 let ``distance is relative, with an absolute floor for small fields`` () =
     let problem = allenCahn
     let options = Certify.defaults problem
+
     let check (a: float) (b: float) expected =
         match Certify.distance problem options (bump a) (bump b) with
         | Ok d -> Assert.Equal(expected, d, 6)
@@ -171,7 +193,9 @@ let tests =
             testCase
                 "a start near a solution is Certified, one far from it Moved, no solution NotCertified"
                 ``a start near a solution is Certified, one far from it Moved, no solution NotCertified``
-            testCase "a polygon domain is NotCertified with the reason" ``a polygon domain is NotCertified with the reason``
+            testCase
+                "a polygon domain is NotCertified with the reason"
+                ``a polygon domain is NotCertified with the reason``
             testCase
                 "the BBI paper's PDE at k = 2 on the disk: both radial solutions, as shooting finds them"
                 ``the BBI paper's PDE at k = 2 on the disk: both radial solutions, as shooting finds them``

@@ -38,7 +38,10 @@ let private observedOrder (problem: Problem) (exact: (float[] -> float) list) (n
 
 /// Second order: the observed order within [1.8, 2.5] (a ratio ≈ 4 when h halves).
 let private secondOrder (what: string) (order: float, finest: float) =
-    Assert.True(order >= 1.8 && order <= 2.5, sprintf "%s: observed order %.3f (finest error %.3g)" what order finest)
+    Assert.True(
+        order >= 1.8 && order <= 2.5,
+        sprintf "%s: observed order %.3f (finest error %.3g)" what order finest
+    )
 
 // Manufactured solutions (closed forms as expressions and as functions).
 let private ue = sin (x + 0.5) * exp (0.3 * y)
@@ -163,7 +166,9 @@ let ``what the compiler does not handle is an error with the reason`` () =
             |> Problem.equation (dt u - laplacian u)
             |> withBoundary,
             "space-time"
-            square |> Problem.equation (laplacian u) |> Problem.dirichlet (Boundary.part "left") u (num 0.0),
+            square
+            |> Problem.equation (laplacian u)
+            |> Problem.dirichlet (Boundary.part "left") u (num 0.0),
             "no boundary condition fixes field 'u'"
             square
             |> Problem.equation (laplacian u)
@@ -202,7 +207,8 @@ let ``an inverse problem's parameter compiles with a given value`` () =
     match FdCompile.compile problem (Map [ "a", 4.0 ]) 9 with
     | Error e -> failwith e
     | Ok s ->
-        let r = Newton.solve Newton.NewtonOptions.Default [] s.System (Array.zeroCreate s.System.Size)
+        let r =
+            Newton.solve Newton.NewtonOptions.Default [] s.System (Array.zeroCreate s.System.Size)
 
         Array.iter2
             (fun (p: float[]) w -> Assert.Equal(-(p[0] * p[0] + p[1] * p[1]), w, 9))
@@ -210,16 +216,25 @@ let ``an inverse problem's parameter compiles with a given value`` () =
             r.Solution
 
 let ``grid interpolation is exact for cubics on the rectangle and accurate on the disk`` () =
-    let cubic (p: float[]) = p[0] ** 3.0 - 2.0 * p[0] * p[1] ** 2.0 + p[1]
+    let cubic (p: float[]) =
+        p[0] ** 3.0 - 2.0 * p[0] * p[1] ** 2.0 + p[1]
+
     let rectangle = RectangleGrid.create (0.0, 1.0, -1.0, 1.0) 7 9
     let at = [| [| 0.13; -0.77 |]; [| 0.99; 0.5 |]; [| 0.0; 0.0 |]; [| 0.5; 1.0 |] |]
     let got = rectangle.Interpolate (rectangle.Points |> Array.map cubic) at
     Array.iter2 (fun p g -> Assert.Equal(cubic p, g, 10)) at got
     let smooth (p: float[]) = sin (p[0] + 0.3) * cos (2.0 * p[1])
     let disk = PolarGrid.disk (0.0, 0.0, 1.0) 24 80
-    let inside = [| [| 0.0; 0.0 |]; [| 0.01; -0.02 |]; [| 0.7; 0.7 |]; [| -0.4; 0.1 |] |]
+
+    let inside =
+        [| [| 0.0; 0.0 |]; [| 0.01; -0.02 |]; [| 0.7; 0.7 |]; [| -0.4; 0.1 |] |]
+
     let values = disk.Interpolate (disk.Points |> Array.map smooth) inside
-    Array.iter2 (fun p g -> Assert.True(abs (smooth p - g) < 1e-4, sprintf "at %A: %g vs %g" p g (smooth p))) inside values
+
+    Array.iter2
+        (fun p g -> Assert.True(abs (smooth p - g) < 1e-4, sprintf "at %A: %g vs %g" p g (smooth p)))
+        inside
+        values
 
 [<Tests>]
 let tests =
@@ -238,7 +253,9 @@ let tests =
             testCase
                 "annulus with Dirichlet outside and Neumann inside converges at second order"
                 ``annulus with Dirichlet outside and Neumann inside converges at second order``
-            testCase "two coupled fields converge at second order" ``two coupled fields converge at second order``
+            testCase
+                "two coupled fields converge at second order"
+                ``two coupled fields converge at second order``
             testCase
                 "the Jacobian matches finite differences of the residual (rectangle, two fields, disk, annulus)"
                 ``the Jacobian matches finite differences of the residual (rectangle, two fields, disk, annulus)``
