@@ -1,6 +1,22 @@
 namespace Pde.FSharp.Classical
 
 open System
+open System.Numerics
+
+/// y[yo + i] −= a·x[xo + i] for i &lt; n, with SIMD vectors (the elimination step of the band LU).
+module private Axpy =
+    let subtract (a: float) (x: float[]) (xo: int) (y: float[]) (yo: int) (n: int) =
+        let w = Vector<float>.Count
+        let va = Vector<float>(a)
+        let mutable i = 0
+
+        while i <= n - w do
+            (Vector<float>(y, yo + i) - va * Vector<float>(x, xo + i)).CopyTo(y, yo + i)
+            i <- i + w
+
+        while i < n do
+            y[yo + i] <- y[yo + i] - a * x[xo + i]
+            i <- i + 1
 
 /// A square matrix with `Lower` sub-diagonals and `Upper` super-diagonals (finite-difference Jacobians), with an LU
 /// factorisation with partial pivoting (row interchanges widen the upper band by `Lower`, as in LAPACK's gbtrf).
@@ -83,8 +99,8 @@ type BandedMatrix(size: int, lower: int, upper: int) =
                 data[index i k] <- l
 
                 if l <> 0.0 then
-                    for j in k + 1 .. right do
-                        data[index i j] <- data[index i j] - l * data[index k j]
+                    // row i, columns k + 1 … right, minus l times row k (rows are contiguous in the band storage)
+                    Axpy.subtract l data (index k (k + 1)) data (index i (k + 1)) (right - k)
 
         factored <- true
 

@@ -1,0 +1,262 @@
+/// <summary>
+/// Classical certification of a solution found by a network: the problem is compiled into finite differences
+/// (<see cref="FdCompile"/>), Newton starts from the network's fields on a coarse grid, the converged solution is
+/// refined on a fine grid, and the discretization error is estimated by Richardson extrapolation. The result says
+/// whether Newton stayed near the network's field (Certified), converged to a solution far from it (Moved), or
+/// could not run or converge (NotCertified). <c>complete</c> searches for further solutions by deflated Newton
+/// (Farrell, Birkisson &amp; Funke 2015) from scalings of the known ones and from given seeds.
+/// </summary>
+module Pde.FSharp.Classical.Certify
+
+open System
+open Pde.FSharp.Geometry
+open Pde.FSharp.Problems
+
+/// Settings of a certification.
+type CertifyOptions =
+    {
+        /// Nodes across the domain's longest extent on the coarse grid (see FdCompile.grid).
+        Resolution: int
+        /// Nodes across on the fine grid (Richardson needs FineResolution > Resolution).
+        FineResolution: int
+        /// Newton's settings (tolerances, iterations, deflation power and shift).
+        Newton: Newton.NewtonOptions
+        /// The relative L² distance (see `distance`) under which Newton "stayed near" its start.
+        NearDistance: float
+        /// The floor of the distance's denominator, as a root-mean-square field value: fields smaller than this
+        /// are compared in absolute terms.
+        DistanceFloor: float
+        /// Values of the problem's trainable parameters (inverse problems); empty when it has none.
+        Parameters: Map<string, float>
+    }
+
+/// A solution of the finite-difference system on the fine grid.
+[<NoEquality; NoComparison>]
+type ClassicalSolution =
+    {
+        /// The fields, in the problem's order.
+        Fields: string list
+        /// The fine-grid solution interpolated (cubic, in grid coordinates) at any points of the domain.
+        Values: string -> float[][] -> float[]
+        /// Richardson estimate of the fine grid's discretization error, relative L²: ‖u_f − u_c‖/(ρ² − 1) over
+        /// max(‖u_f‖, floor), ρ the ratio of the grid spacings.
+        ErrorEstimate: float
+        /// Newton iterations on the fine grid.
+        Iterations: int
+        /// Weighted L² norm of the fine grid's residual at the end.
+        ResidualNorm: float
+        /// The fine grid's resolution (nodes across).
+        Resolution: int
+    }
+
+/// The outcome of a certification.
+[<NoEquality; NoComparison>]
+type Certification =
+    /// Newton converged near the network's field (distance ≤ NearDistance).
+    | Certified of ClassicalSolution * distance: float
+    /// Newton converged to a solution far from the network's field.
+    | Moved of ClassicalSolution * distance: float
+    /// Unsupported domain or operator, no convergence, …
+    | NotCertified of reason: string
+
+/// The default settings of a problem. Rule: the coarse grid has m + 1 nodes across the domain's longest extent
+/// with m = 32/F^¾ cells for F fields (at least 12), so that the banded LU's cost (∝ F³m⁴) stays that of one field
+/// on 33 nodes; the fine grid has 2m + 1 (twice finer, for Richardson). Disks and annuli use the same count across
+/// their diameter (FdCompile.grid), rectangles across their longer side. Newton: NewtonOptions.Default; near: a
+/// relative distance of 0.1; floor: an RMS of 0.1.
+let defaults (problem: Problem) : CertifyOptions =
+    let fields = float problem.Fields.Length
+    let cells = max 12 (int (round (32.0 / fields ** 0.75)))
+
+    {
+        Resolution = cells + 1
+        FineResolution = 2 * cells + 1
+        Newton = Newton.NewtonOptions.Default
+        NearDistance = 0.1
+        DistanceFloor = 0.1
+        Parameters = problem.Parameters |> Map.ofList
+    }
+
+/// The relative distance of two grid vectors: ‖a − b‖/max(‖a‖, ‖b‖, floor·√(Σ w)) in the weighted L² norm of the
+/// grid (w the quadrature weights of every unknown, so Σ w is the domain's area times the number of fields).
+let distanceOnGrid (weights: float[]) (floor: float) (a: float[]) (b: float[]) =
+    let norm = Newton.norm weights
+    let scale = max (max (norm a) (norm b)) (floor * sqrt (Array.sum weights))
+    norm (Array.map2 (-) a b) / scale
+
+let private check (options: CertifyOptions) =
+    if options.Resolution < 8 then
+        Error(sprintf "CertifyOptions.Resolution must be at least 8 (got %d)" options.Resolution)
+    elif options.FineResolution <= options.Resolution then
+        Error(
+            sprintf
+                "CertifyOptions.FineResolution (%d) must exceed Resolution (%d) for the Richardson estimate"
+                options.FineResolution
+                options.Resolution
+        )
+    elif not (options.NearDistance > 0.0) || not (options.DistanceFloor > 0.0) then
+        Error(
+            sprintf
+                "CertifyOptions.NearDistance (%g) and DistanceFloor (%g) must be > 0"
+                options.NearDistance
+                options.DistanceFloor
+        )
+    else
+        Ok()
+
+/// The coarse and fine systems of a problem (or why it cannot be compiled).
+let private systems (problem: Problem) (options: CertifyOptions) =
+    check options
+    |> Result.bind (fun () -> FdCompile.compile problem options.Parameters options.Resolution)
+    |> Result.bind (fun coarse ->
+        FdCompile.compile problem options.Parameters options.FineResolution
+        |> Result.map (fun fine -> coarse, fine))
+
+/// The relative L² distance between two sets of fields (functions evaluated at points): ‖a − b‖/max(‖a‖, ‖b‖,
+/// floor) over every field on the fine grid of the problem (quadrature weights of the grid), with floor =
+/// DistanceFloor·√(area·fields). Error when the problem has no grid.
+let distance (problem: Problem) (options: CertifyOptions) (a: string -> float[][] -> float[]) b =
+    check options
+    |> Result.bind (fun () -> FdCompile.compile problem options.Parameters options.FineResolution)
+    |> Result.map (fun fine ->
+        distanceOnGrid fine.System.Weights options.DistanceFloor (fine.Sample a) (fine.Sample b))
+
+/// Newton on one system; Error names the grid when it does not converge or the Jacobian is singular.
+let private newton (options: CertifyOptions) (known: float[] list) (s: FdSystem) (guess: float[]) =
+    if not (Array.forall Double.IsFinite guess) then
+        Error(sprintf "the start is not finite at some node of the %s" s.Grid.Description)
+    else
+        try
+            let r = Newton.solve options.Newton known s.System guess
+
+            if r.Converged then
+                Ok r
+            else
+                Error(
+                    sprintf
+                        "Newton did not converge on the %s: residual %.3g after %d iterations"
+                        s.Grid.Description
+                        r.ResidualNorm
+                        r.Iterations
+                )
+        with :? ArithmeticException as e ->
+            Error(sprintf "the Jacobian on the %s is singular (%s)" s.Grid.Description e.Message)
+
+/// The fields of a grid solution as functions evaluated at points.
+let private valuesOf (s: FdSystem) (u: float[]) : string -> float[][] -> float[] =
+    let perField = s.Fields |> List.mapi (fun k name -> name, s.Field u k) |> Map.ofList
+
+    fun name points ->
+        match perField.TryFind name with
+        | Some v -> s.Grid.Interpolate v points
+        | None ->
+            invalidArg
+                "name"
+                (sprintf "unknown field '%s' (the solution's fields: %s)" name (String.Join(", ", s.Fields)))
+
+/// Refines a coarse solution on the fine grid and estimates the discretization error by Richardson.
+let private refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem) (uc: float[]) =
+    let coarseValues = valuesOf coarse uc
+
+    newton options [] fine (fine.Sample coarseValues)
+    |> Result.map (fun r ->
+        let fineValues = valuesOf fine r.Solution
+        // both solutions on the coarse grid's nodes, where the coarse one needs no interpolation
+        let onCoarse = coarse.Sample fineValues
+        let ratio = coarse.Grid.Spacing / fine.Grid.Spacing
+        let w = coarse.System.Weights
+
+        let scale =
+            max (Newton.norm w onCoarse) (options.DistanceFloor * sqrt (Array.sum w))
+
+        {
+            Fields = fine.Fields
+            Values = fineValues
+            ErrorEstimate = Newton.norm w (Array.map2 (-) onCoarse uc) / (ratio * ratio - 1.0) / scale
+            Iterations = r.Iterations
+            ResidualNorm = r.ResidualNorm
+            Resolution = options.FineResolution
+        })
+
+/// Certifies the network's fields `start`: Newton from them on the coarse grid, then on the fine grid from the
+/// coarse solution; Certified when the fine solution lies within NearDistance of the start (`distance`), Moved
+/// otherwise, NotCertified (with the reason) when the problem cannot be compiled or Newton does not converge.
+let certify
+    (problem: Problem)
+    (options: CertifyOptions)
+    (start: string -> float[][] -> float[])
+    : Certification =
+    let outcome =
+        systems problem options
+        |> Result.bind (fun (coarse, fine) ->
+            newton options [] coarse (coarse.Sample start)
+            |> Result.bind (fun r -> refine options coarse fine r.Solution)
+            |> Result.map (fun solution ->
+                let d =
+                    distanceOnGrid
+                        fine.System.Weights
+                        options.DistanceFloor
+                        (fine.Sample start)
+                        (fine.Sample solution.Values)
+
+                if d <= options.NearDistance then
+                    Certified(solution, d)
+                else
+                    Moved(solution, d)))
+
+    match outcome with
+    | Ok c -> c
+    | Error reason -> NotCertified reason
+
+/// Classical completion: deflated Newton (p and σ from options.Newton; defcon's p = 2, σ = 1 by default) on the
+/// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed, deflating every known solution
+/// and every one found so far; from each start it solves again after each converged solve (as Newton.deflate), at
+/// most `known + seeds + 8` times, up to that many new solutions in all. Each new coarse solution is refined on the fine grid; the result lists
+/// only the solutions farther than NearDistance from every known and earlier one. Empty when the problem cannot
+/// be compiled.
+let complete
+    (problem: Problem)
+    (options: CertifyOptions)
+    (known: ClassicalSolution list)
+    (seeds: (string -> float[][] -> float[]) list)
+    : ClassicalSolution list =
+    match systems problem options with
+    | Error _ -> []
+    | Ok(coarse, fine) ->
+        let scaled (factor: float) (s: ClassicalSolution) =
+            fun name points -> s.Values name points |> Array.map ((*) factor)
+
+        let starts =
+            (known |> List.collect (fun s -> [ scaled 2.0 s; scaled -1.0 s; scaled 0.5 s ]))
+            @ seeds
+            |> List.map coarse.Sample
+
+        let mutable deflated = known |> List.map (fun s -> coarse.Sample s.Values)
+        let mutable onFine = known |> List.map (fun s -> fine.Sample s.Values)
+        let found = ResizeArray<ClassicalSolution>()
+        let limit = known.Length + seeds.Length + 8
+
+        let isNew (u: float[]) =
+            onFine
+            |> List.forall (fun k ->
+                distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
+
+        for guess in starts do
+            let mutable go = true
+            let mutable tries = 0
+
+            while go && found.Count < limit && tries < limit do
+                tries <- tries + 1
+
+                match newton options deflated coarse guess with
+                | Error _ -> go <- false
+                | Ok r ->
+                    deflated <- deflated @ [ r.Solution ]
+
+                    match refine options coarse fine r.Solution with
+                    | Ok s when isNew (fine.Sample s.Values) ->
+                        found.Add s
+                        onFine <- onFine @ [ fine.Sample s.Values ]
+                    | _ -> ()
+
+        List.ofSeq found
