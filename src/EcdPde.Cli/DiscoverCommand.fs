@@ -135,7 +135,8 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
         match List.tryItem i outcome.Certifications with
         | Some(Pde.FSharp.Classical.Certify.Certified(c, d)) ->
             [ "certified"; Number.short d; Number.short c.ErrorEstimate ]
-        | Some(Pde.FSharp.Classical.Certify.Moved(c, d)) -> [ "moved"; Number.short d; Number.short c.ErrorEstimate ]
+        | Some(Pde.FSharp.Classical.Certify.Moved(c, d)) ->
+            [ "moved"; Number.short d; Number.short c.ErrorEstimate ]
         | Some(Pde.FSharp.Classical.Certify.NotCertified _) -> [ "not certified"; "-"; "-" ]
         | None -> [ "off"; "-"; "-" ]
 
@@ -196,10 +197,7 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
         printfn "near miss: %s %s" (string run) what
 
     for c in outcome.ClassicalOnly do
-        printfn
-            "a solution no network run reached: max |u| %s, found by %s"
-            (Number.short c.MaxAbs)
-            c.FoundBy
+        printfn "a solution no network run reached: max |u| %s, found by %s" (Number.short c.MaxAbs) c.FoundBy
 
     printfn "the search stopped: %s" outcome.StopReason
 

@@ -11,15 +11,15 @@ open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 
 /// The certification settings of a subject: the classical grids of Certify.defaults; "near" is the discovery's own
-/// distinctness threshold and the distance floor its own (the largest solution's root mean square), so that a
-/// certified solution and a network solution are "the same" by one rule.
-let options (subject: Subject) (solutions: float[] list) =
-    let area = Array.sum subject.Weights
+/// distinctness threshold and the distance floor its own (`floor`, an L² norm on the grid: the largest solution's, at
+/// least the reference's), so that a certified solution and a network solution are "the same" by one rule.
+let options (subject: Subject) (floor: float) =
+    let area = Array.sum subject.GridWeights
     let fields = float subject.Fields.Length
 
     { Certify.defaults subject.Problem with
         NearDistance = subject.Threshold
-        DistanceFloor = floorOf subject.Weights solutions / sqrt (area * fields)
+        DistanceFloor = floor / sqrt (area * fields)
     }
 
 /// The network's fields of weights θ as functions of points (what Newton starts from).
@@ -29,7 +29,9 @@ let fieldsOf (subject: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (seed: uint6
 
 /// A classical solution's fields on the evaluation grid, concatenated like a candidate's values.
 let onGrid (subject: Subject) (s: Certify.ClassicalSolution) =
-    subject.Problem.Fields |> List.map (fun f -> s.Values f subject.Grid) |> Array.concat
+    subject.Problem.Fields
+    |> List.map (fun f -> s.Values f subject.Grid)
+    |> Array.concat
 
 /// The record of a certification for solutions.json.
 let record (subject: Subject) (c: Certify.Certification) : SolutionsFile.CertificationRecord =
@@ -83,18 +85,28 @@ let solutionOf (c: Certify.Certification) =
     | Certify.NotCertified _ -> None
 
 /// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the
-/// fields of runs that were not solutions); the new solutions that are also distinct from every network solution,
-/// each with how it was found.
+/// fields of runs that were not solutions, and of fresh initializations), repeated from what each pass finds until a
+/// pass finds nothing new; the new solutions that are also distinct from every network solution.
 let complete
     (subject: Subject)
     (options: Certify.CertifyOptions)
     (known: Certify.ClassicalSolution list)
     (seeds: (string -> float[][] -> float[]) list)
+    (floor: float)
     (networkSolutions: float[] list)
     =
-    let floor = floorOf subject.Weights networkSolutions
+    // passes until one finds nothing new (at most 4): a solution found by one pass seeds the next with its scalings
+    let rec passes
+        (k: int)
+        (known: Certify.ClassicalSolution list)
+        (seeds: (string -> float[][] -> float[]) list)
+        =
+        match Certify.complete subject.Problem options known seeds with
+        | [] -> []
+        | found when k >= 4 -> found
+        | found -> found @ passes (k + 1) (known @ found) []
 
-    Certify.complete subject.Problem options known seeds
+    passes 1 known seeds
     |> List.filter (fun s ->
         let values = onGrid subject s
 

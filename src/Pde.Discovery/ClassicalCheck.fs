@@ -18,14 +18,14 @@ type Found =
     }
 
 /// Every distinct solution with its nearest user-supplied classical solution and the round it was first found in.
-let checkAll (subject: Subject) (solutions: DistinctSolution list) =
+let checkAll (subject: Subject) (minFloor: float) (solutions: DistinctSolution list) =
     let classical =
         match subject.Classical with
         | Some solve -> solve subject.Grid
         | None -> []
 
     let floor =
-        floorOf subject.Weights (solutions |> List.map (fun s -> s.Representative.Values))
+        max minFloor (floorOf subject.Weights (solutions |> List.map (fun s -> s.Representative.Values)))
 
     solutions
     |> List.map (fun sol ->

@@ -155,9 +155,15 @@ let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: 
 let floorOf (weights: float[]) (fields: float[] list) =
     fields |> List.fold (fun m v -> max m (normL2 weights v)) 1e-12
 
-/// Gates, then deduplication (distance floor: `floorOf` the accepted fields): the distinct solutions (most-found
-/// first) and the unconverged runs with reasons.
-let classify (gates: QualityGates) (weights: float[]) (threshold: float) (candidates: Candidate list) =
+/// Gates, then deduplication (distance floor: `floorOf` the accepted fields, at least `minFloor`): the distinct
+/// solutions (most-found first) and the unconverged runs with reasons.
+let classify
+    (gates: QualityGates)
+    (weights: float[])
+    (threshold: float)
+    (minFloor: float)
+    (candidates: Candidate list)
+    =
     let judged = candidates |> List.map (fun c -> c, judge gates c)
 
     let accepted =
@@ -170,7 +176,8 @@ let classify (gates: QualityGates) (weights: float[]) (threshold: float) (candid
             | Unconverged r -> Some(c, r)
             | Accepted -> None)
 
-    let floor = floorOf weights (accepted |> List.map (fun c -> c.Values))
+    let floor =
+        max minFloor (floorOf weights (accepted |> List.map (fun c -> c.Values)))
 
     let solutions =
         deduplicate weights threshold floor accepted

@@ -84,6 +84,8 @@ type Subject =
         WeightDecay: float
         /// Evaluation grid (points in the domain) and its quadrature weights (area / points).
         Grid: float[][]
+        GridWeights: float[]
+        /// The quadrature weights of the fields' values on the grid (every field in turn, like a candidate's values).
         Weights: float[]
         Probes: (float * float) list
         Gates: QualityGates
@@ -238,7 +240,8 @@ let compile (problem: Problem) (s: DiscoverySettings) : Subject =
             }
         WeightDecay = s.WeightDecay
         Grid = grid
-        Weights = weights
+        GridWeights = weights
+        Weights = Array.replicate problem.Fields.Length weights |> Array.concat
         Probes =
             if s.Probes.IsEmpty then
                 [ centre problem.Domain grid ]
@@ -289,6 +292,40 @@ let private boundaryOf (s: Subject) (m: Model) (check: Discretization) (fieldRms
 
     largest, max fieldRms data
 
+/// The floors of the gates' scales, from the problem and the network's initialization: per equation, the size of its
+/// terms at the zero field (the source), or the distinctness threshold times their size at the initial network's
+/// field, whichever is larger; for the boundary, the threshold times the initial field's root mean square. They keep
+/// a field near the zero solution of a homogeneous problem (where every term vanishes) judged on the scale the network
+/// works at, instead of relative to its own vanishing terms.
+type Reference =
+    {
+        ResidualFloors: float list
+        BoundaryFloor: float
+        /// The threshold times the initial field's L² norm: the least distance floor (two fields nearer than the
+        /// threshold times this are one solution, however small both are).
+        FieldFloor: float
+    }
+
+/// The fields' root mean square on the grid.
+let private rms (s: Subject) (values: float[]) =
+    normL2 s.Weights values / sqrt (Array.sum s.GridWeights * float s.Fields.Length)
+
+/// The reference of a subject for the network `spec` and its initial weights θ₀.
+let reference (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta0: float[]) =
+    let m = model s spec networkSeed theta0
+    let eval e = Model.evaluate m e s.Grid
+    let initial = s.Fields |> List.map eval |> Array.concat
+
+    {
+        ResidualFloors =
+            List.map2
+                (fun e zero -> max zero (s.Threshold * termScale s.GridWeights eval e))
+                s.Equations
+                s.ZeroScales
+        BoundaryFloor = s.Threshold * rms s initial
+        FieldFloor = s.Threshold * normL2 s.Weights initial
+    }
+
 /// What the gates and the deduplication look at, for weights θ: the fields on the evaluation grid (concatenated),
 /// the equations' residual L² norm and maximum there with their scale, the largest boundary error (on `check`) with
 /// its scale, and the probes (the first field).
@@ -297,26 +334,29 @@ let measure
     (spec: Ecd.Core.Engine.NetworkSpec)
     (networkSeed: uint64)
     (check: Discretization)
+    (reference: Reference)
     (theta: float[])
     : Ensemble.FieldMeasurement =
     let m = model s spec networkSeed theta
     let eval e = Model.evaluate m e s.Grid
     let values = s.Fields |> List.map eval |> Array.concat
     let residuals = s.Equations |> List.map eval
-    let area = Array.sum s.Weights
 
     let scales =
-        List.map2 (fun e zero -> max (termScale s.Weights eval e) zero) s.Equations s.ZeroScales
+        List.map2
+            (fun e floor -> max (termScale s.GridWeights eval e) floor)
+            s.Equations
+            reference.ResidualFloors
 
-    let fieldRms = normL2 s.Weights values / sqrt (area * float s.Fields.Length)
-    let boundaryMax, boundaryScale = boundaryOf s m check fieldRms
+    let boundaryMax, boundaryScale =
+        boundaryOf s m check (max (rms s values) reference.BoundaryFloor)
 
     let probes =
         Model.evaluate m s.Fields.Head (s.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
 
     {
         Values = values
-        ResidualL2 = sqrt (residuals |> List.sumBy (fun r -> normL2 s.Weights r ** 2.0))
+        ResidualL2 = sqrt (residuals |> List.sumBy (fun r -> normL2 s.GridWeights r ** 2.0))
         ResidualMax =
             residuals
             |> List.fold (fun a r -> r |> Array.fold (fun a v -> max a (abs v)) a) 0.0

@@ -57,7 +57,8 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
     let discretization = Discretize.run example.Points example.Problem
     let check = boundaryCheck example
     let gridPoints = example.Grid |> Array.collect id
-    let measure = measure example spec s.Seed check
+    let reference = reference example spec s.Seed theta0
+    let measure = measure example spec s.Seed check reference
     let starts = Collections.Generic.Dictionary<RunId, string>()
     let beforePolish = ResizeArray<Candidate>()
 
@@ -74,6 +75,7 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
     member _.Theta0 = theta0
     member _.Network = network
     member _.Spec = spec
+    member _.Reference = reference
     member _.Discretization = discretization
 
     /// The model of trained weights θ.
@@ -154,7 +156,9 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
         |> List.indexed
         |> List.filter (fun (_, c) -> c.Theta.Length = ds.Theta0.Length)
         |> List.partition (fun (_, c) ->
-            normL2 example.Weights c.Values < 0.1 * floorOf example.Weights (known |> List.map _.Values))
+            normL2 example.Weights c.Values <
+                0.1
+                * max ds.Reference.FieldFloor (floorOf example.Weights (known |> List.map _.Values)))
 
     let plan =
         Array.ofList (
@@ -238,7 +242,7 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
 /// and why the search stopped.
 let private searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
-        classify example.Gates example.Weights s.Threshold cands
+        classify example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(
@@ -385,10 +389,16 @@ let private certifyAll
     (rejected: (Candidate * string) list)
     =
     let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
-    let options = Certification.options example networkValues
+    let floor = max search.Reference.FieldFloor (floorOf example.Weights networkValues)
+
+    let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
-    let fieldsOf (c: Candidate) = Certification.fieldsOf example search.Spec s.Seed c.Theta
-    let certify (c: Candidate) = Certify.certify example.Problem options (fieldsOf c)
+
+    let fieldsOf (c: Candidate) =
+        Certification.fieldsOf example search.Spec s.Seed c.Theta
+
+    let certify (c: Candidate) =
+        Certify.certify example.Problem options (fieldsOf c)
 
     let certifications =
         found
@@ -400,7 +410,6 @@ let private certifyAll
             else
                 Certify.NotCertified "the run's weights were not kept (a folder written by an older version)")
 
-    let floor = floorOf example.Weights networkValues
     let classical = ResizeArray(certifications |> List.choose Certification.solutionOf)
 
     let isNew (v: float[]) =
@@ -420,7 +429,11 @@ let private certifyAll
                     match certify c with
                     | Certify.Certified(sol, d) when isNew (Certification.onGrid example sol) ->
                         classical.Add sol
-                        yield c.Run, sol, sprintf "came %.2g from a solution no network solution is, but %s" d what
+
+                        yield
+                            c.Run,
+                            sol,
+                            sprintf "came %.2g from a solution no network solution is, but %s" d what
                     | _ -> ()
         ]
 
@@ -442,8 +455,13 @@ let private certifyAll
             example
             options
             (List.ofSeq classical)
-            (others |> List.map (fst >> fieldsOf))
-            (networkValues @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
+            ((others |> List.map (fst >> fieldsOf))
+             @ [
+                 for i in 0..3 -> Certification.fieldsOf example search.Spec s.Seed (search.Fresh(-1, i))
+             ])
+            floor
+            (networkValues
+             @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
 
     certifications, nearMisses |> List.map (fun (run, _, what) -> run, what), missed @ completed
 
@@ -464,9 +482,9 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
     let candidates, stopReason = searchAll search example s
 
     let solutions, rejected =
-        classify example.Gates example.Weights s.Threshold candidates
+        classify example.Gates example.Weights s.Threshold search.Reference.FieldFloor candidates
 
-    let found = ClassicalCheck.checkAll example solutions
+    let found = ClassicalCheck.checkAll example search.Reference.FieldFloor solutions
 
     let certifications, nearMisses, classicalOnly =
         if s.Certify then
@@ -486,8 +504,7 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
             Path = Path.Combine(outDir, "solutions.json")
         }
 
-    SolutionsFile.write outDir (solutionsFile search example s outcome)
-    |> ignore
+    SolutionsFile.write outDir (solutionsFile search example s outcome) |> ignore
 
     outcome
 

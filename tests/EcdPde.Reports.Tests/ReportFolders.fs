@@ -155,6 +155,7 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                     }
                 ]
             StopReason = "deflation round 2 found nothing new"
+            NearMisses = []
             ClassicalOnly = []
             Grid = pairs diskLattice
             Collocation =

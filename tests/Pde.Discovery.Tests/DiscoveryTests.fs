@@ -51,7 +51,7 @@ let ``gates reject unconverged runs and deduplication groups the rest`` () =
             candidate 6 (Array.map ((*) 0.999) b) 1e-3 1e-4
         ]
 
-    let solutions, rejected = classify gates w 0.05 cs
+    let solutions, rejected = classify gates w 0.05 0.0 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
     Assert.Equal(1, solutions[0].Representative.Run.Index)
@@ -86,7 +86,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
             candidate 1 [| 0.0; 0.0; 0.0; 9.0 |] 1.0 1.0
         ]
 
-    let solutions, rejected = classify gates w 0.05 cs
+    let solutions, rejected = classify gates w 0.05 0.0 cs
 
     let file: SolutionsFile.Solutions =
         {
@@ -123,6 +123,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
                 |> List.map (SolutionsFile.solution ("none", nan) None 0 (fun _ -> "bounces") None 4)
             Unconverged = rejected |> List.map SolutionsFile.unconverged
             StopReason = "a test"
+            NearMisses = []
             ClassicalOnly = []
             Grid = [||]
             Collocation = { Interior = [||]; Boundary = [||] }
@@ -168,7 +169,7 @@ let ``fields are compared relative to the largest solution, so fields near zero 
     // relative to the largest field (the floor classify takes) they are the same solution; the large field stays
     // distinct
     Assert.Equal(normL2 w large, floorOf w (cs |> List.map _.Values))
-    let solutions, _ = classify gates w 0.1 cs
+    let solutions, _ = classify gates w 0.1 0.0 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))
 
@@ -234,6 +235,7 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
             }
             problem.Weights
             0.1
+            0.0
             first
 
     Assert.Empty(rejected)

@@ -224,7 +224,7 @@ let tally
     (budget: int)
     =
     let used = candidates |> List.sortBy (fun c -> c.Run) |> List.truncate budget
-    let solutions, rejected = classify gates weights threshold used
+    let solutions, rejected = classify gates weights threshold 0.0 used
     // in the order found (classify sorts by how many runs found a solution)
     let solutions =
         solutions

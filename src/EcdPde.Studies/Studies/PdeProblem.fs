@@ -172,7 +172,10 @@ type Assessment =
 let assess (s: Setup) (theta: float[]) =
     let e = s.Example
 
-    let m = measure e.Subject s.Spec 0UL s.Check theta
+    let reference =
+        Subject.reference e.Subject s.Spec 0UL (Objective.start s.Network e.Problem 0UL)
+
+    let m = measure e.Subject s.Spec 0UL s.Check reference theta
 
     let candidate: Solutions.Candidate =
         {
