@@ -53,7 +53,9 @@ type DiscoverySettings =
         DeflationOptimizerSettings: (string * string) list
         /// Steps of every deflated run.
         DeflationSteps: int64
-        /// Steps on the plain (undeflated) loss after every deflated run (0 = none), with PolishOptimizer.
+        /// Steps on the plain (undeflated) loss after every run — of the first ensemble and of the deflation rounds —
+        /// with PolishOptimizer (0 = none): the bounce dynamics end wherever the trajectory is, a deflated run where
+        /// the deflation left it; the polish takes either to the nearest minimum of the plain loss.
         PolishSteps: int64
         PolishOptimizer: string * (string * string) list
         /// Rounds of deflated runs after the first ensemble (stops early when a round finds nothing new).

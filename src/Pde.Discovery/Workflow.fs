@@ -180,6 +180,30 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
         else
             "a fresh initialization", (fun () -> ds.Fresh(round, i))
 
+/// The runs of a round polished on the plain loss with the polish optimizer (when PolishSteps > 0 and their weights
+/// were kept), in the round's polish folder: an energy-conserving run ends wherever its trajectory is, and a deflated
+/// run where the deflation factor left it; the polish takes either to the nearest minimum of the plain loss. The
+/// fields before the polish are kept for the near-miss check.
+let private polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: Candidate list) =
+    if
+        s.PolishSteps > 0L
+        && runs |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
+    then
+        let byIndex = Array.ofList runs
+        search.KeepBeforePolish runs
+
+        search.Ensemble(
+            round,
+            Path.Combine(RunFolders.roundFolder round, "polish"),
+            byIndex.Length,
+            (fun i -> byIndex[i].Theta),
+            [],
+            s.PolishSteps,
+            s.PolishOptimizer
+        )
+    else
+        runs
+
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
 /// of being reported.
@@ -206,24 +230,7 @@ let private deflationRound
             (s.DeflationOptimizer, s.DeflationOptimizerSettings)
         )
 
-    if
-        s.PolishSteps > 0L
-        && deflated |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
-    then
-        let byIndex = Array.ofList deflated
-        search.KeepBeforePolish deflated
-
-        search.Ensemble(
-            round,
-            Path.Combine(RunFolders.roundFolder round, "polish"),
-            byIndex.Length,
-            (fun i -> byIndex[i].Theta),
-            [],
-            s.PolishSteps,
-            s.PolishOptimizer
-        )
-    else
-        deflated
+    polish search s round deflated
 
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
@@ -262,6 +269,7 @@ let private searchAll (search: DiscoverySearch) (example: Subject) (s: Discovery
             s.Steps,
             (s.Optimizer, s.OptimizerSettings)
         )
+        |> polish search s 0
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
