@@ -1,6 +1,7 @@
 namespace Pde.FSharp.Classical
 
 open System
+open System.Collections.Generic
 open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Symbolic
@@ -111,6 +112,16 @@ module FdCompile =
         | Node.Pow(a, b) -> Set.union (parameterIndices a) (parameterIndices b)
         | _ -> Set.empty
 
+    /// A condition lowered: where it holds, its residual, and for a hard constraint the factor that must vanish
+    /// where it holds.
+    type private Lowered =
+        {
+            Condition: Condition
+            Selection: Boundary option
+            Residual: Node
+            Factor: Node option
+        }
+
     /// The lowered residual of every condition (equations first, then boundary conditions, each in problem
     /// order), or the reasons the problem cannot be compiled.
     let private lower (problem: Problem) (parameters: Map<string, float>) =
@@ -132,11 +143,7 @@ module FdCompile =
 
         let errors =
             [
-                if not problem.Transforms.IsEmpty then
-                    yield
-                        sprintf
-                            "hard constraints (Problem.hardConstraint on %s) are not compiled by the classical solver: state the boundary values as conditions"
-                            (String.Join(", ", problem.Transforms.Keys))
+                yield! Lowering(problem.Scope, problem.Transforms).TransformProblems
 
                 for c in problem.Conditions do
                     match c.Placement with
@@ -166,18 +173,30 @@ module FdCompile =
         if not errors.IsEmpty then
             Error(String.Join("; ", errors))
         else
+            let entry (c: Condition) selection factor =
+                {
+                    Condition = c
+                    Selection = selection
+                    Residual = lowering.Lower(c.Name, c.Residual, Option.isSome selection)
+                    Factor = factor |> Option.map (fun f -> lowering.Lower(c.Name, f, true))
+                }
+
             let lowered =
-                (equations
-                 |> List.map (fun c -> c, None, lowering.Lower(c.Name, c.Residual, false)))
-                @ (boundary
-                   |> List.map (fun (c, b) -> c, Some b, lowering.Lower(c.Name, c.Residual, true)))
+                (equations |> List.map (fun c -> entry c None None))
+                @ (boundary |> List.map (fun (c, b) -> entry c (Some b) None))
+                @ (HardConstraint.conditions problem
+                   |> List.map (fun (c, factor) -> entry c (Some Boundary.all) (Some factor)))
 
             let names = problem.Parameters |> List.map fst |> Array.ofList
 
             let missing =
                 lowered
-                |> List.collect (fun (c, _, n) ->
-                    parameterIndices n
+                |> List.collect (fun l ->
+                    let c = l.Condition
+
+                    Set.union
+                        (parameterIndices l.Residual)
+                        (Option.fold (fun _ f -> parameterIndices f) Set.empty l.Factor)
                     |> Set.toList
                     |> List.filter (fun k -> not (parameters.ContainsKey names[k]))
                     |> List.map (fun k -> sprintf "%s: parameter '%s' has no value" c.Name names[k]))
@@ -318,6 +337,37 @@ module FdCompile =
             Band = lower, upper
         }
 
+    /// Whether a boundary condition covers a boundary point (part name, point, outward normal): its selection's
+    /// pieces, or for a hard constraint the boundary nodes where its factor vanishes (|factor| ≤ 1e-10 of its
+    /// largest value on the boundary, at least 1e-10).
+    let private covers (domain: Domain) (g: FdGrid) (parameters: float[]) (l: Lowered) =
+        match l.Factor with
+        | None ->
+            let pieces = Boundary.pieces domain l.Selection.Value
+
+            fun part p n -> pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
+        | Some factor ->
+            let points =
+                g.Points
+                |> Array.indexed
+                |> Array.filter (fun (k, _) -> not g.Parts[k].IsEmpty)
+                |> Array.map snd
+
+            let d =
+                LocalResidual(factor, points, [||], parameters).Evaluate [||] |> Array.map abs
+
+            let threshold = 1e-10 * (Array.fold max 1.0 d)
+            let held = HashSet<float[]>(HashIdentity.Reference)
+
+            Array.iter2
+                (fun p v ->
+                    if v <= threshold then
+                        held.Add p |> ignore)
+                points
+                d
+
+            fun _ p _ -> held.Contains p
+
     /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `grid`), with the values of
     /// its trainable parameters (inverse problems) from `parameters`. Error with the reason for an unsupported
     /// domain, operator (a derivative above second order), data term, hard constraint, a boundary node without a
@@ -339,21 +389,18 @@ module FdCompile =
         | Ok g, Ok(lowered, _, values) ->
             let boundary =
                 lowered
-                |> List.choose (fun (c, selection, node) ->
-                    selection
-                    |> Option.map (fun b ->
-                        let pieces = Boundary.pieces problem.Domain b
-                        let fields, derivatives = GridRows.summarize node
+                |> List.filter (fun l -> l.Selection.IsSome)
+                |> List.map (fun l ->
+                    let fields, derivatives = GridRows.summarize l.Residual
 
-                        ({
-                            Name = c.Name
-                            Fields = fields
-                            HasDerivatives = derivatives
-                            Covers =
-                                fun part p n ->
-                                    pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
-                        }
-                        : GridRows.RowCondition)))
+                    ({
+                        Name = l.Condition.Name
+                        Fields = fields
+                        HasDerivatives = derivatives
+                        Covers = covers problem.Domain g values l
+                        Required = l.Factor.IsNone
+                    }
+                    : GridRows.RowCondition))
                 |> Array.ofList
 
             GridRows.assign g problem.Fields boundary
@@ -361,6 +408,6 @@ module FdCompile =
                 assemble
                     g
                     problem.Fields
-                    (lowered |> List.map (fun (_, _, n) -> n) |> Array.ofList)
+                    (lowered |> List.map (fun l -> l.Residual) |> Array.ofList)
                     values
                     rows)
