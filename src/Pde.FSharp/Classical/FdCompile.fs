@@ -100,21 +100,17 @@ module FdCompile =
                     "unsupported domain: a constructive combination (union, intersection, difference); the classical compiler has grids for rectangles, disks and annuli only"
             | Tagged _ -> Error "unsupported domain: nested tags"
 
-    let rec private parameterIndices (n: Node) : Set<int> =
-        match n with
-        | Node.P k -> Set.singleton k
-        | Node.Neg a
-        | Node.Fn(_, a) -> parameterIndices a
-        | Node.Add(a, b)
-        | Node.Sub(a, b)
-        | Node.Mul(a, b)
-        | Node.Div(a, b)
-        | Node.Pow(a, b) -> Set.union (parameterIndices a) (parameterIndices b)
-        | _ -> Set.empty
+    let private parameterIndices (n: Node) : Set<int> =
+        Node.leaves n
+        |> List.choose (fun leaf ->
+            match leaf with
+            | Node.P k -> Some k
+            | _ -> None)
+        |> Set.ofList
 
     /// A condition lowered: where it holds, its residual, and for a hard constraint the factor that must vanish
     /// where it holds.
-    type private Lowered =
+    type private LoweredCondition =
         {
             Condition: Condition
             Selection: Boundary option
@@ -214,14 +210,14 @@ module FdCompile =
 
     /// One condition's share of the system: its residual on its rows, the stencil (unknown index, weight) of
     /// each jet it reads at each row, and the row indices in F.
-    type private Term =
+    type private ConditionRows =
         {
             Local: LocalResidual
             Stencils: (int * float)[][][]
             RowIndex: int[]
         }
 
-    let private jetValues (term: Term) (u: float[]) =
+    let private jetValues (term: ConditionRows) (u: float[]) =
         term.Stencils
         |> Array.map (fun perRow ->
             perRow
@@ -239,7 +235,7 @@ module FdCompile =
         (fields: int)
         (residuals: Node[])
         (parameters: float[])
-        (rows: GridRows.Row[])
+        (rows: GridRows.GridRow[])
         =
         rows
         |> Array.groupBy (fun r -> r.Condition)
@@ -266,7 +262,7 @@ module FdCompile =
             })
 
     /// The band widths (below, above the diagonal) that every stencil of every row fits in.
-    let private bandOf (terms: Term[]) =
+    let private bandOf (terms: ConditionRows[]) =
         let mutable lower, upper = 0, 0
 
         for t in terms do
@@ -284,7 +280,7 @@ module FdCompile =
         (fieldNames: string list)
         (residuals: Node[])
         (parameters: float[])
-        (rows: GridRows.Row[])
+        (rows: GridRows.GridRow[])
         =
         let fields = fieldNames.Length
         let size = g.Count * fields
@@ -340,7 +336,7 @@ module FdCompile =
     /// Whether a boundary condition covers a boundary point (part name, point, outward normal): its selection's
     /// pieces, or for a hard constraint the boundary nodes where its factor vanishes (|factor| ≤ 1e-10 of its
     /// largest value on the boundary, at least 1e-10).
-    let private covers (domain: Domain) (g: FdGrid) (parameters: float[]) (l: Lowered) =
+    let private covers (domain: Domain) (g: FdGrid) (parameters: float[]) (l: LoweredCondition) =
         match l.Factor with
         | None ->
             let pieces = Boundary.pieces domain l.Selection.Value
@@ -368,6 +364,26 @@ module FdCompile =
 
             fun _ p _ -> held.Contains p
 
+    let private lowerOrError (problem: Problem) (parameters: Map<string, float>) =
+        try
+            lower problem parameters
+        with :? ProblemError as e ->
+            Error(String.Join("; ", e.Problems))
+
+    /// The problem's data on the grid with `resolution` nodes across: each interior equation's residual with every
+    /// field and derivative set to 0 (minus the source terms), at every node, boundary nodes included. Error as
+    /// `compile`.
+    let data (problem: Problem) (parameters: Map<string, float>) (resolution: int) =
+        match grid problem.Domain resolution, lowerOrError problem parameters with
+        | Error e, _
+        | _, Error e -> Error e
+        | Ok g, Ok(lowered, equations, values) ->
+            let atZero (l: LoweredCondition) =
+                let local = LocalResidual(l.Residual, g.Points, [||], values)
+                local.Evaluate(local.Jets |> Array.map (fun _ -> Array.zeroCreate g.Count))
+
+            Ok(g, lowered |> List.take equations |> List.map atZero)
+
     /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `grid`), with the values of
     /// its trainable parameters (inverse problems) from `parameters`. Error with the reason for an unsupported
     /// domain, operator (a derivative above second order), data term, hard constraint, a boundary node without a
@@ -377,13 +393,7 @@ module FdCompile =
         (parameters: Map<string, float>)
         (resolution: int)
         : Result<FdSystem, string> =
-        let lowered =
-            try
-                lower problem parameters
-            with :? ProblemError as e ->
-                Error(String.Join("; ", e.Problems))
-
-        match grid problem.Domain resolution, lowered with
+        match grid problem.Domain resolution, lowerOrError problem parameters with
         | Error e, _
         | _, Error e -> Error e
         | Ok g, Ok(lowered, _, values) ->

@@ -26,7 +26,7 @@ type RowCondition =
     }
 
 /// One row of the system: the node, the row slot (0 … fields − 1), the condition index and the normal there.
-type Row =
+type GridRow =
     {
         Node: int
         Slot: int
@@ -106,9 +106,9 @@ let private boundaryRows
 
 /// Every row of the grid: equations (indices 0 … fields − 1) at interior nodes, boundary conditions (indices
 /// fields …) at boundary nodes. Errors name the node or the condition at fault.
-let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) : Result<Row[], string> =
+let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) : Result<GridRow[], string> =
     let fields = fieldNames.Length
-    let rows = ResizeArray<Row>()
+    let rows = ResizeArray<GridRow>()
     let mutable failure = None
 
     for node in 0 .. grid.Count - 1 do

@@ -165,6 +165,28 @@ let ``Allen–Cahn at ε = 0.15: completion from one solution finds the other tw
     Assert.Equal(-(plus.Values "u" centre)[0], centres[0], 6)
     Assert.Equal(0.0, centres[1], 6)
 
+let ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved`` () =
+    let options = Certify.defaults (bratu 6.0)
+    Assert.Equal((33, 65), (options.Resolution, options.FineResolution))
+    let v = field "v"
+
+    let two =
+        Problem.create Domain.unitSquare [ u; v ]
+        |> Problem.equation (laplacian u + v)
+        |> Problem.equation (laplacian v + u)
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+        |> Problem.dirichlet Boundary.all v (num 0.0)
+
+    Assert.Equal(20, (Certify.defaults two).Resolution) // 32/2^¾ = 19.03 cells
+
+    let oscillating (k: float) =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation (laplacian u + sin (k * x) * cos (k * y))
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    Assert.Equal(33, (Certify.defaults (oscillating 3.0)).Resolution)
+    Assert.Equal(65, (Certify.defaults (oscillating 40.0)).Resolution)
+
 let ``distance is relative, with an absolute floor for small fields`` () =
     let problem = allenCahn
     let options = Certify.defaults problem
@@ -202,6 +224,9 @@ let tests =
             testCase
                 "Allen–Cahn at ε = 0.15: completion from one solution finds the other two"
                 ``Allen–Cahn at ε = 0.15: completion from one solution finds the other two``
+            testCase
+                "defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved"
+                ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved``
             testCase
                 "distance is relative, with an absolute floor for small fields"
                 ``distance is relative, with an absolute floor for small fields``
