@@ -65,16 +65,30 @@ let ``compiled Bratu equals the hand-written 5-point solver on the same grid`` (
             Assert.True(r.Converged)
             Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 8)) guess r.Solution
 
-let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240`` () =
+let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves``
+    ()
+    =
     let problem = bratu 6.0
     let options = Certify.defaults problem
     let lower = Certify.certify problem options (bump 0.0) |> solutionOf
     Assert.Equal(0.797, (lower.Values "u" centre)[0], 2)
     Assert.True(lower.ErrorEstimate < 1e-3, sprintf "error estimate %g" lower.ErrorEstimate)
 
-    match Certify.complete problem options [ lower ] [] with
-    | [ upper ] -> Assert.Equal(2.240, (upper.Values "u" centre)[0], 2)
-    | other -> failwithf "expected one new solution, got %d" other.Length
+    let upper =
+        match Certify.complete problem options [ lower ] [] with
+        | [ upper ] -> upper
+        | other -> failwithf "expected one new solution, got %d" other.Length
+
+    Assert.Equal(2.240, (upper.Values "u" centre)[0], 2)
+
+    // 30% below the upper branch, Newton falls to the lower one: Moved, far from its start
+    match
+        Certify.certify problem options (fun name points -> upper.Values name points |> Array.map ((*) 0.7))
+    with
+    | Certify.Moved(s, d) ->
+        Assert.Equal((lower.Values "u" centre)[0], (s.Values "u" centre)[0], 8)
+        Assert.True(d > 0.3, sprintf "distance %g" d)
+    | other -> failwithf "expected Moved, got %A" other
 
 let ``a start near a solution is Certified, one far from it Moved, no solution NotCertified`` () =
     let problem = bratu 6.0
@@ -210,8 +224,8 @@ let tests =
                 "compiled Bratu equals the hand-written 5-point solver on the same grid"
                 ``compiled Bratu equals the hand-written 5-point solver on the same grid``
             testCase
-                "Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240"
-                ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240``
+                "Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves"
+                ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves``
             testCase
                 "a start near a solution is Certified, one far from it Moved, no solution NotCertified"
                 ``a start near a solution is Certified, one far from it Moved, no solution NotCertified``
