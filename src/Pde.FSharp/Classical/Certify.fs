@@ -15,7 +15,7 @@ open Pde.FSharp.Problems
 /// Settings of a certification.
 type CertifyOptions =
     {
-        /// Nodes across the domain's longest extent on the coarse grid (see FdCompile.grid).
+        /// Nodes across the domain's longest extent on the coarse grid (see DomainGrid.ofDomain).
         Resolution: int
         /// Nodes across on the fine grid (Richardson needs FineResolution > Resolution).
         FineResolution: int
@@ -81,7 +81,7 @@ let private dataResolved (problem: Problem) (parameters: Map<string, float>) (ce
 /// field on 33 nodes — doubled once (m = 2m₀) when the problem's data (the sources of its equations) are not
 /// resolved at m₀ (see FdCompile.data: interpolated to the twice finer grid they differ by more than 1%); the fine
 /// grid has 2m + 1 nodes (twice finer, for Richardson). Disks and annuli use the same count across their diameter
-/// (FdCompile.grid), rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance
+/// (DomainGrid.ofDomain), rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance
 /// of 0.1; floor: an RMS of 0.1; parameters: the problem's declared values.
 let defaults (problem: Problem) : CertifyOptions =
     let fields = float problem.Fields.Length

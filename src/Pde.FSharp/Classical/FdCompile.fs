@@ -54,160 +54,6 @@ type FdSystem =
 /// Compiling a problem into an FdSystem.
 [<RequireQualifiedAccess>]
 module FdCompile =
-    let rec private unwrap (d: Domain) =
-        match d with
-        | Tagged(_, a) -> unwrap a
-        | other -> other
-
-    /// The grid of a domain with `resolution` nodes across its longest extent (rectangle: along the longer side,
-    /// the other side in proportion; disk: ⌈n/2⌉ rings, about πR/h rays, so that the spacing along the circle is
-    /// about 2h; annulus: the radial spacing 2R_out/(n − 1), rays likewise). Error for any other domain.
-    let grid (domain: Domain) (resolution: int) : Result<FdGrid, string> =
-        if resolution < 8 then
-            Error(
-                sprintf "the grid resolution must be at least 8 nodes across the domain (got %d)" resolution
-            )
-        else
-            let rays (radius: float) (h: float) =
-                4 * max 2 (int (ceil (Math.PI * radius / h / 4.0)))
-
-            match unwrap domain with
-            | Rectangle(x0, x1, y0, y1) ->
-                let h = max (x1 - x0) (y1 - y0) / float (resolution - 1)
-                let cells (l: float) = max 3 (int (round (l / h)))
-                Ok(RectangleGrid.create (x0, x1, y0, y1) (cells (x1 - x0)) (cells (y1 - y0)))
-            | Disk(cx, cy, r) ->
-                let rings = max 4 ((resolution + 1) / 2)
-                Ok(PolarGrid.disk (cx, cy, r) rings (rays r (r / (float rings - 0.5))))
-            | Annulus(cx, cy, ri, ro) ->
-                let intervals =
-                    max 3 (int (round ((ro - ri) / (2.0 * ro / float (resolution - 1)))))
-
-                Ok(PolarGrid.annulus (cx, cy, ri, ro) (intervals + 1) (rays ro ((ro - ri) / float intervals)))
-            | Interval _ ->
-                Error
-                    "unsupported domain: an interval (1-D); the classical compiler handles 2-D rectangles, disks and annuli"
-            | SpaceTime _ ->
-                Error
-                    "unsupported domain: a space-time cylinder (time-dependent problem); the classical compiler handles steady 2-D rectangles, disks and annuli"
-            | Polygon _ ->
-                Error
-                    "unsupported domain: a polygon; the classical compiler has grids for rectangles, disks and annuli only"
-            | Union _
-            | Intersection _
-            | Difference _ ->
-                Error
-                    "unsupported domain: a constructive combination (union, intersection, difference); the classical compiler has grids for rectangles, disks and annuli only"
-            | Tagged _ -> Error "unsupported domain: nested tags"
-
-    let private parameterIndices (n: Node) : Set<int> =
-        Node.leaves n
-        |> List.choose (fun leaf ->
-            match leaf with
-            | Node.P k -> Some k
-            | _ -> None)
-        |> Set.ofList
-
-    /// A condition lowered: where it holds, its residual, and for a hard constraint the factor that must vanish
-    /// where it holds.
-    type private LoweredCondition =
-        {
-            Condition: Condition
-            Selection: Boundary option
-            Residual: Node
-            Factor: Node option
-        }
-
-    /// The lowered residual of every condition (equations first, then boundary conditions, each in problem
-    /// order), or the reasons the problem cannot be compiled.
-    let private lower (problem: Problem) (parameters: Map<string, float>) =
-        let lowering = Lowering(problem.Scope, Map.empty)
-
-        let equations =
-            problem.Conditions
-            |> List.filter (fun c ->
-                match c.Placement with
-                | Interior -> true
-                | _ -> false)
-
-        let boundary =
-            problem.Conditions
-            |> List.choose (fun c ->
-                match c.Placement with
-                | OnBoundary b -> Some(c, b)
-                | _ -> None)
-
-        let errors =
-            [
-                yield! Lowering(problem.Scope, problem.Transforms).TransformProblems
-
-                for c in problem.Conditions do
-                    match c.Placement with
-                    | Observations _ ->
-                        yield
-                            sprintf
-                                "%s: observed data cannot be imposed by the classical solver (one row per field and node)"
-                                c.Name
-                    | Interior -> yield! lowering.Problems(c.Name, c.Residual, false)
-                    | OnBoundary b ->
-                        yield! lowering.Problems(c.Name, c.Residual, true)
-
-                        try
-                            Boundary.pieces problem.Domain b |> ignore
-                        with :? ProblemError as e ->
-                            yield! e.Problems
-
-                if equations.Length <> problem.Fields.Length then
-                    yield
-                        sprintf
-                            "the classical solver needs one interior equation per field: %d equations for %d fields (%s)"
-                            equations.Length
-                            problem.Fields.Length
-                            (String.Join(", ", problem.Fields))
-            ]
-
-        if not errors.IsEmpty then
-            Error(String.Join("; ", errors))
-        else
-            let entry (c: Condition) selection factor =
-                {
-                    Condition = c
-                    Selection = selection
-                    Residual = lowering.Lower(c.Name, c.Residual, Option.isSome selection)
-                    Factor = factor |> Option.map (fun f -> lowering.Lower(c.Name, f, true))
-                }
-
-            let lowered =
-                (equations |> List.map (fun c -> entry c None None))
-                @ (boundary |> List.map (fun (c, b) -> entry c (Some b) None))
-                @ (HardConstraint.conditions problem
-                   |> List.map (fun (c, factor) -> entry c (Some Boundary.all) (Some factor)))
-
-            let names = problem.Parameters |> List.map fst |> Array.ofList
-
-            let missing =
-                lowered
-                |> List.collect (fun l ->
-                    let c = l.Condition
-
-                    Set.union
-                        (parameterIndices l.Residual)
-                        (Option.fold (fun _ f -> parameterIndices f) Set.empty l.Factor)
-                    |> Set.toList
-                    |> List.filter (fun k -> not (parameters.ContainsKey names[k]))
-                    |> List.map (fun k -> sprintf "%s: parameter '%s' has no value" c.Name names[k]))
-
-            if not missing.IsEmpty then
-                Error(
-                    String.Join("; ", missing)
-                    + " (an inverse problem's trainable parameters need the trained values: CertifyOptions.Parameters)"
-                )
-            else
-                let values =
-                    names |> Array.map (fun n -> parameters.TryFind n |> Option.defaultValue nan)
-
-                Ok(lowered, equations.Length, values)
-
     /// One condition's share of the system: its residual on its rows, the stencil (unknown index, weight) of
     /// each jet it reads at each row, and the row indices in F.
     type private ConditionRows =
@@ -336,7 +182,12 @@ module FdCompile =
     /// Whether a boundary condition covers a boundary point (part name, point, outward normal): its selection's
     /// pieces, or for a hard constraint the boundary nodes where its factor vanishes (|factor| ≤ 1e-10 of its
     /// largest value on the boundary, at least 1e-10).
-    let private covers (domain: Domain) (g: FdGrid) (parameters: float[]) (l: LoweredCondition) =
+    let private covers
+        (domain: Domain)
+        (g: FdGrid)
+        (parameters: float[])
+        (l: ConditionLowering.LoweredCondition)
+        =
         match l.Factor with
         | None ->
             let pieces = Boundary.pieces domain l.Selection.Value
@@ -364,27 +215,21 @@ module FdCompile =
 
             fun _ p _ -> held.Contains p
 
-    let private lowerOrError (problem: Problem) (parameters: Map<string, float>) =
-        try
-            lower problem parameters
-        with :? ProblemError as e ->
-            Error(String.Join("; ", e.Problems))
-
     /// The problem's data on the grid with `resolution` nodes across: each interior equation's residual with every
     /// field and derivative set to 0 (minus the source terms), at every node, boundary nodes included. Error as
     /// `compile`.
     let data (problem: Problem) (parameters: Map<string, float>) (resolution: int) =
-        match grid problem.Domain resolution, lowerOrError problem parameters with
+        match DomainGrid.ofDomain problem.Domain resolution, ConditionLowering.lower problem parameters with
         | Error e, _
         | _, Error e -> Error e
         | Ok g, Ok(lowered, equations, values) ->
-            let atZero (l: LoweredCondition) =
+            let atZero (l: ConditionLowering.LoweredCondition) =
                 let local = LocalResidual(l.Residual, g.Points, [||], values)
                 local.Evaluate(local.Jets |> Array.map (fun _ -> Array.zeroCreate g.Count))
 
             Ok(g, lowered |> List.take equations |> List.map atZero)
 
-    /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `grid`), with the values of
+    /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `DomainGrid.ofDomain`), with the values of
     /// its trainable parameters (inverse problems) from `parameters`. Error with the reason for an unsupported
     /// domain, operator (a derivative above second order), data term, hard constraint, a boundary node without a
     /// condition for some field, or a count of equations different from the count of fields.
@@ -393,7 +238,7 @@ module FdCompile =
         (parameters: Map<string, float>)
         (resolution: int)
         : Result<FdSystem, string> =
-        match grid problem.Domain resolution, lowerOrError problem parameters with
+        match DomainGrid.ofDomain problem.Domain resolution, ConditionLowering.lower problem parameters with
         | Error e, _
         | _, Error e -> Error e
         | Ok g, Ok(lowered, _, values) ->
