@@ -11,6 +11,7 @@ open Pde.FSharp.Problems
 /// A problem compiled into a finite-difference nonlinear system F(U) = 0 on a grid: U holds every field at every
 /// node (node-major: U[node·fields + k] is field k), F one row per field and node (GridRows), and the Jacobian is
 /// assembled exactly from the symbolic partials of each residual chained with the stencils, in a band matrix.
+/// Not thread-safe: the residual's tapes keep their buffers (compile one system per thread).
 /// </summary>
 [<NoEquality; NoComparison>]
 type FdSystem =
