@@ -15,7 +15,7 @@ open Pde.FSharp.Problems
 /// Settings of a certification.
 type CertifyOptions =
     {
-        /// Nodes across the domain's longest extent on the coarse grid (see FdCompile.grid).
+        /// Nodes across the domain's longest extent on the coarse grid (see DomainGrid.ofDomain).
         Resolution: int
         /// Nodes across on the fine grid (Richardson needs FineResolution > Resolution).
         FineResolution: int
@@ -59,14 +59,40 @@ type Certification =
     /// Unsupported domain or operator, no convergence, …
     | NotCertified of reason: string
 
-/// The default settings of a problem. Rule: the coarse grid has m + 1 nodes across the domain's longest extent
-/// with m = 32/F^¾ cells for F fields (at least 12), so that the banded LU's cost (∝ F³m⁴) stays that of one field
-/// on 33 nodes; the fine grid has 2m + 1 (twice finer, for Richardson). Disks and annuli use the same count across
-/// their diameter (FdCompile.grid), rectangles across their longer side. Newton: NewtonOptions.Default; near: a
-/// relative distance of 0.1; floor: an RMS of 0.1.
+/// Whether the problem's data (FdCompile.data: the sources of its equations) are resolved with `cells` cells: their
+/// values interpolated from that grid to the grid with twice as many cells differ from the values there by at most
+/// 1% (relative L², absolute below 1e-12).
+let private dataResolved (problem: Problem) (parameters: Map<string, float>) (cells: int) =
+    match
+        FdCompile.data problem parameters (cells + 1), FdCompile.data problem parameters (2 * cells + 1)
+    with
+    | Ok(coarse, dc), Ok(fine, df) ->
+        List.forall2
+            (fun (c: float[]) (f: float[]) ->
+                let interpolated = coarse.Interpolate c fine.Points
+                let norm = Newton.norm fine.Weights
+                norm (Array.map2 (-) interpolated f) <= 0.01 * norm f + 1e-12)
+            dc
+            df
+    | _ -> true // the compile error surfaces in certify
+
+/// The default settings of a problem. Rule: the coarse grid has m + 1 nodes across the domain's longest extent with
+/// m = m₀ = round(32/F^¾) cells for F fields (at least 12), so that the banded LU's cost (∝ F³m⁴) stays that of one
+/// field on 33 nodes — doubled once (m = 2m₀) when the problem's data (the sources of its equations) are not
+/// resolved at m₀ (see FdCompile.data: interpolated to the twice finer grid they differ by more than 1%); the fine
+/// grid has 2m + 1 nodes (twice finer, for Richardson). Disks and annuli use the same count across their diameter
+/// (DomainGrid.ofDomain), rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance
+/// of 0.1; floor: an RMS of 0.1; parameters: the problem's declared values.
 let defaults (problem: Problem) : CertifyOptions =
     let fields = float problem.Fields.Length
-    let cells = max 12 (int (round (32.0 / fields ** 0.75)))
+    let parameters = problem.Parameters |> Map.ofList
+    let base' = max 12 (int (round (32.0 / fields ** 0.75)))
+
+    let cells =
+        if dataResolved problem parameters base' then
+            base'
+        else
+            2 * base'
 
     {
         Resolution = cells + 1
@@ -74,7 +100,7 @@ let defaults (problem: Problem) : CertifyOptions =
         Newton = Newton.NewtonOptions.Default
         NearDistance = 0.1
         DistanceFloor = 0.1
-        Parameters = problem.Parameters |> Map.ofList
+        Parameters = parameters
     }
 
 /// The relative distance of two grid vectors: ‖a − b‖/max(‖a‖, ‖b‖, floor·√(Σ w)) in the weighted L² norm of the

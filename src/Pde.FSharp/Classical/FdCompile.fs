@@ -1,6 +1,7 @@
 namespace Pde.FSharp.Classical
 
 open System
+open System.Collections.Generic
 open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Symbolic
@@ -10,6 +11,7 @@ open Pde.FSharp.Problems
 /// A problem compiled into a finite-difference nonlinear system F(U) = 0 on a grid: U holds every field at every
 /// node (node-major: U[node·fields + k] is field k), F one row per field and node (GridRows), and the Jacobian is
 /// assembled exactly from the symbolic partials of each residual chained with the stencils, in a band matrix.
+/// Not thread-safe: the residual's tapes keep their buffers (compile one system per thread).
 /// </summary>
 [<NoEquality; NoComparison>]
 type FdSystem =
@@ -53,156 +55,16 @@ type FdSystem =
 /// Compiling a problem into an FdSystem.
 [<RequireQualifiedAccess>]
 module FdCompile =
-    let rec private unwrap (d: Domain) =
-        match d with
-        | Tagged(_, a) -> unwrap a
-        | other -> other
-
-    /// The grid of a domain with `resolution` nodes across its longest extent (rectangle: along the longer side,
-    /// the other side in proportion; disk: ⌈n/2⌉ rings, about πR/h rays, so that the spacing along the circle is
-    /// about 2h; annulus: the radial spacing 2R_out/(n − 1), rays likewise). Error for any other domain.
-    let grid (domain: Domain) (resolution: int) : Result<FdGrid, string> =
-        if resolution < 8 then
-            Error(
-                sprintf "the grid resolution must be at least 8 nodes across the domain (got %d)" resolution
-            )
-        else
-            let rays (radius: float) (h: float) =
-                4 * max 2 (int (ceil (Math.PI * radius / h / 4.0)))
-
-            match unwrap domain with
-            | Rectangle(x0, x1, y0, y1) ->
-                let h = max (x1 - x0) (y1 - y0) / float (resolution - 1)
-                let cells (l: float) = max 3 (int (round (l / h)))
-                Ok(RectangleGrid.create (x0, x1, y0, y1) (cells (x1 - x0)) (cells (y1 - y0)))
-            | Disk(cx, cy, r) ->
-                let rings = max 4 ((resolution + 1) / 2)
-                Ok(PolarGrid.disk (cx, cy, r) rings (rays r (r / (float rings - 0.5))))
-            | Annulus(cx, cy, ri, ro) ->
-                let intervals =
-                    max 3 (int (round ((ro - ri) / (2.0 * ro / float (resolution - 1)))))
-
-                Ok(PolarGrid.annulus (cx, cy, ri, ro) (intervals + 1) (rays ro ((ro - ri) / float intervals)))
-            | Interval _ ->
-                Error
-                    "unsupported domain: an interval (1-D); the classical compiler handles 2-D rectangles, disks and annuli"
-            | SpaceTime _ ->
-                Error
-                    "unsupported domain: a space-time cylinder (time-dependent problem); the classical compiler handles steady 2-D rectangles, disks and annuli"
-            | Polygon _ ->
-                Error
-                    "unsupported domain: a polygon; the classical compiler has grids for rectangles, disks and annuli only"
-            | Union _
-            | Intersection _
-            | Difference _ ->
-                Error
-                    "unsupported domain: a constructive combination (union, intersection, difference); the classical compiler has grids for rectangles, disks and annuli only"
-            | Tagged _ -> Error "unsupported domain: nested tags"
-
-    let rec private parameterIndices (n: Node) : Set<int> =
-        match n with
-        | Node.P k -> Set.singleton k
-        | Node.Neg a
-        | Node.Fn(_, a) -> parameterIndices a
-        | Node.Add(a, b)
-        | Node.Sub(a, b)
-        | Node.Mul(a, b)
-        | Node.Div(a, b)
-        | Node.Pow(a, b) -> Set.union (parameterIndices a) (parameterIndices b)
-        | _ -> Set.empty
-
-    /// The lowered residual of every condition (equations first, then boundary conditions, each in problem
-    /// order), or the reasons the problem cannot be compiled.
-    let private lower (problem: Problem) (parameters: Map<string, float>) =
-        let lowering = Lowering(problem.Scope, Map.empty)
-
-        let equations =
-            problem.Conditions
-            |> List.filter (fun c ->
-                match c.Placement with
-                | Interior -> true
-                | _ -> false)
-
-        let boundary =
-            problem.Conditions
-            |> List.choose (fun c ->
-                match c.Placement with
-                | OnBoundary b -> Some(c, b)
-                | _ -> None)
-
-        let errors =
-            [
-                if not problem.Transforms.IsEmpty then
-                    yield
-                        sprintf
-                            "hard constraints (Problem.hardConstraint on %s) are not compiled by the classical solver: state the boundary values as conditions"
-                            (String.Join(", ", problem.Transforms.Keys))
-
-                for c in problem.Conditions do
-                    match c.Placement with
-                    | Observations _ ->
-                        yield
-                            sprintf
-                                "%s: observed data cannot be imposed by the classical solver (one row per field and node)"
-                                c.Name
-                    | Interior -> yield! lowering.Problems(c.Name, c.Residual, false)
-                    | OnBoundary b ->
-                        yield! lowering.Problems(c.Name, c.Residual, true)
-
-                        try
-                            Boundary.pieces problem.Domain b |> ignore
-                        with :? ProblemError as e ->
-                            yield! e.Problems
-
-                if equations.Length <> problem.Fields.Length then
-                    yield
-                        sprintf
-                            "the classical solver needs one interior equation per field: %d equations for %d fields (%s)"
-                            equations.Length
-                            problem.Fields.Length
-                            (String.Join(", ", problem.Fields))
-            ]
-
-        if not errors.IsEmpty then
-            Error(String.Join("; ", errors))
-        else
-            let lowered =
-                (equations
-                 |> List.map (fun c -> c, None, lowering.Lower(c.Name, c.Residual, false)))
-                @ (boundary
-                   |> List.map (fun (c, b) -> c, Some b, lowering.Lower(c.Name, c.Residual, true)))
-
-            let names = problem.Parameters |> List.map fst |> Array.ofList
-
-            let missing =
-                lowered
-                |> List.collect (fun (c, _, n) ->
-                    parameterIndices n
-                    |> Set.toList
-                    |> List.filter (fun k -> not (parameters.ContainsKey names[k]))
-                    |> List.map (fun k -> sprintf "%s: parameter '%s' has no value" c.Name names[k]))
-
-            if not missing.IsEmpty then
-                Error(
-                    String.Join("; ", missing)
-                    + " (an inverse problem's trainable parameters need the trained values: CertifyOptions.Parameters)"
-                )
-            else
-                let values =
-                    names |> Array.map (fun n -> parameters.TryFind n |> Option.defaultValue nan)
-
-                Ok(lowered, equations.Length, values)
-
     /// One condition's share of the system: its residual on its rows, the stencil (unknown index, weight) of
     /// each jet it reads at each row, and the row indices in F.
-    type private Term =
+    type private ConditionRows =
         {
             Local: LocalResidual
             Stencils: (int * float)[][][]
             RowIndex: int[]
         }
 
-    let private jetValues (term: Term) (u: float[]) =
+    let private jetValues (term: ConditionRows) (u: float[]) =
         term.Stencils
         |> Array.map (fun perRow ->
             perRow
@@ -220,7 +82,7 @@ module FdCompile =
         (fields: int)
         (residuals: Node[])
         (parameters: float[])
-        (rows: GridRows.Row[])
+        (rows: GridRows.GridRow[])
         =
         rows
         |> Array.groupBy (fun r -> r.Condition)
@@ -247,7 +109,7 @@ module FdCompile =
             })
 
     /// The band widths (below, above the diagonal) that every stencil of every row fits in.
-    let private bandOf (terms: Term[]) =
+    let private bandOf (terms: ConditionRows[]) =
         let mutable lower, upper = 0, 0
 
         for t in terms do
@@ -265,7 +127,7 @@ module FdCompile =
         (fieldNames: string list)
         (residuals: Node[])
         (parameters: float[])
-        (rows: GridRows.Row[])
+        (rows: GridRows.GridRow[])
         =
         let fields = fieldNames.Length
         let size = g.Count * fields
@@ -318,7 +180,57 @@ module FdCompile =
             Band = lower, upper
         }
 
-    /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `grid`), with the values of
+    /// Whether a boundary condition covers a boundary point (part name, point, outward normal): its selection's
+    /// pieces, or for a hard constraint the boundary nodes where its factor vanishes (|factor| ≤ 1e-10 of its
+    /// largest value on the boundary, at least 1e-10).
+    let private covers
+        (domain: Domain)
+        (g: FdGrid)
+        (parameters: float[])
+        (l: ConditionLowering.LoweredCondition)
+        =
+        match l.Factor with
+        | None ->
+            let pieces = Boundary.pieces domain l.Selection.Value
+
+            fun part p n -> pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
+        | Some factor ->
+            let points =
+                g.Points
+                |> Array.indexed
+                |> Array.filter (fun (k, _) -> not g.Parts[k].IsEmpty)
+                |> Array.map snd
+
+            let d =
+                LocalResidual(factor, points, [||], parameters).Evaluate [||] |> Array.map abs
+
+            let threshold = 1e-10 * (Array.fold max 1.0 d)
+            let held = HashSet<float[]>(HashIdentity.Reference)
+
+            Array.iter2
+                (fun p v ->
+                    if v <= threshold then
+                        held.Add p |> ignore)
+                points
+                d
+
+            fun _ p _ -> held.Contains p
+
+    /// The problem's data on the grid with `resolution` nodes across: each interior equation's residual with every
+    /// field and derivative set to 0 (minus the source terms), at every node, boundary nodes included. Error as
+    /// `compile`.
+    let data (problem: Problem) (parameters: Map<string, float>) (resolution: int) =
+        match DomainGrid.ofDomain problem.Domain resolution, ConditionLowering.lower problem parameters with
+        | Error e, _
+        | _, Error e -> Error e
+        | Ok g, Ok(lowered, equations, values) ->
+            let atZero (l: ConditionLowering.LoweredCondition) =
+                let local = LocalResidual(l.Residual, g.Points, [||], values)
+                local.Evaluate(local.Jets |> Array.map (fun _ -> Array.zeroCreate g.Count))
+
+            Ok(g, lowered |> List.take equations |> List.map atZero)
+
+    /// Compiles `problem` on the grid of its domain with `resolution` nodes across (see `DomainGrid.ofDomain`), with the values of
     /// its trainable parameters (inverse problems) from `parameters`. Error with the reason for an unsupported
     /// domain, operator (a derivative above second order), data term, hard constraint, a boundary node without a
     /// condition for some field, or a count of equations different from the count of fields.
@@ -327,33 +239,24 @@ module FdCompile =
         (parameters: Map<string, float>)
         (resolution: int)
         : Result<FdSystem, string> =
-        let lowered =
-            try
-                lower problem parameters
-            with :? ProblemError as e ->
-                Error(String.Join("; ", e.Problems))
-
-        match grid problem.Domain resolution, lowered with
+        match DomainGrid.ofDomain problem.Domain resolution, ConditionLowering.lower problem parameters with
         | Error e, _
         | _, Error e -> Error e
         | Ok g, Ok(lowered, _, values) ->
             let boundary =
                 lowered
-                |> List.choose (fun (c, selection, node) ->
-                    selection
-                    |> Option.map (fun b ->
-                        let pieces = Boundary.pieces problem.Domain b
-                        let fields, derivatives = GridRows.summarize node
+                |> List.filter (fun l -> l.Selection.IsSome)
+                |> List.map (fun l ->
+                    let fields, derivatives = GridRows.summarize l.Residual
 
-                        ({
-                            Name = c.Name
-                            Fields = fields
-                            HasDerivatives = derivatives
-                            Covers =
-                                fun part p n ->
-                                    pieces |> List.exists (fun pc -> pc.Name = part && pc.Keep p n)
-                        }
-                        : GridRows.RowCondition)))
+                    ({
+                        Name = l.Condition.Name
+                        Fields = fields
+                        HasDerivatives = derivatives
+                        Covers = covers problem.Domain g values l
+                        Required = l.Factor.IsNone
+                    }
+                    : GridRows.RowCondition))
                 |> Array.ofList
 
             GridRows.assign g problem.Fields boundary
@@ -361,6 +264,6 @@ module FdCompile =
                 assemble
                     g
                     problem.Fields
-                    (lowered |> List.map (fun (_, _, n) -> n) |> Array.ofList)
+                    (lowered |> List.map (fun l -> l.Residual) |> Array.ofList)
                     values
                     rows)

@@ -20,10 +20,13 @@ type RowCondition =
         HasDerivatives: bool
         /// Whether it covers the boundary point with this part name and outward normal.
         Covers: string -> float[] -> float[] -> bool
+        /// Whether it must give some row (a condition the user wrote); a hard constraint's boundary value is only
+        /// used where no explicit condition fixes its field.
+        Required: bool
     }
 
 /// One row of the system: the node, the row slot (0 … fields − 1), the condition index and the normal there.
-type Row =
+type GridRow =
     {
         Node: int
         Slot: int
@@ -103,9 +106,9 @@ let private boundaryRows
 
 /// Every row of the grid: equations (indices 0 … fields − 1) at interior nodes, boundary conditions (indices
 /// fields …) at boundary nodes. Errors name the node or the condition at fault.
-let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) : Result<Row[], string> =
+let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) : Result<GridRow[], string> =
     let fields = fieldNames.Length
-    let rows = ResizeArray<Row>()
+    let rows = ResizeArray<GridRow>()
     let mutable failure = None
 
     for node in 0 .. grid.Count - 1 do
@@ -133,7 +136,7 @@ let assign (grid: FdGrid) (fieldNames: string list) (boundary: RowCondition[]) :
         match
             boundary
             |> Array.indexed
-            |> Array.tryFind (fun (c, _) -> not (used.Contains(fields + c)))
+            |> Array.tryFind (fun (c, b) -> b.Required && not (used.Contains(fields + c)))
         with
         | Some(_, c) ->
             Error(

@@ -17,25 +17,12 @@ open Pde.FSharp.Loss
 type LocalResidual(residual: Node, points: float[][], normals: float[][], parameters: float[]) =
     let jets = Node.jets residual |> Set.toArray
 
-    let normalsRead =
-        let seen = HashSet<int>()
-
-        let rec walk (n: Node) =
-            match n with
-            | Node.Normal j -> seen.Add j |> ignore
-            | Node.Neg a
-            | Node.Fn(_, a) -> walk a
-            | Node.Add(a, b)
-            | Node.Sub(a, b)
-            | Node.Mul(a, b)
-            | Node.Div(a, b)
-            | Node.Pow(a, b) ->
-                walk a
-                walk b
-            | _ -> ()
-
-        walk residual
-        seen |> Seq.sort |> Array.ofSeq
+    let readsNormals =
+        Node.leaves residual
+        |> List.exists (fun leaf ->
+            match leaf with
+            | Node.Normal _ -> true
+            | _ -> false)
 
     /// Rewrites the leaves chosen by `swap` (memoised by reference: lowered trees share subtrees).
     static let rename (swap: Node -> Node option) (root: Node) =
@@ -95,7 +82,7 @@ type LocalResidual(residual: Node, points: float[][], normals: float[][], parame
         t.JetKeys |> Array.map (fun key -> values[Array.findIndex ((=) key) jets])
 
     do
-        if normalsRead.Length > 0 && normals.Length <> points.Length then
+        if readsNormals && normals.Length <> points.Length then
             invalidArg "normals" "a boundary residual needs the outward normal at each of its points"
 
         let samples: Samples =

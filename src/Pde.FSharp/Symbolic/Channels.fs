@@ -3,35 +3,11 @@
 /// itself when a second-order channel is present); the collapsed Laplacian only when some term reads it.
 module Pde.FSharp.Symbolic.Channels
 
-open System.Collections.Generic
 open Ecd.Core.Engine
 
 /// Every (output, channel) that the nodes read.
 let used (nodes: Node seq) : Set<int * Channel> =
-    let seen = HashSet<Node>(HashIdentity.Reference)
-    let found = HashSet<int * Channel>()
-
-    let rec walk (n: Node) =
-        if seen.Add n then
-            match n with
-            | Node.Jet(o, c) -> found.Add((o, c)) |> ignore
-            | Node.Num _
-            | Node.X _
-            | Node.P _
-            | Node.Normal _
-            | Node.Observed -> ()
-            | Node.Neg a
-            | Node.Fn(_, a) -> walk a
-            | Node.Add(a, b)
-            | Node.Sub(a, b)
-            | Node.Mul(a, b)
-            | Node.Div(a, b)
-            | Node.Pow(a, b) ->
-                walk a
-                walk b
-
-    Seq.iter walk nodes
-    Set.ofSeq found
+    nodes |> Seq.map Node.jets |> Set.unionMany
 
 /// The engine request computing every channel of `channels` (for all outputs alike).
 let request (channels: Set<int * Channel>) : JetRequest =

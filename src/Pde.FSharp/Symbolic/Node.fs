@@ -145,19 +145,34 @@ module Node =
     /// Σ of the nodes.
     let sum (nodes: Node seq) = Seq.fold add zero nodes
 
+    /// Every distinct leaf of the node (numbers, coordinates, parameters, jet channels, normal components, the
+    /// observed value); a subtree shared by reference is walked once.
+    let leaves (n: Node) : Node list =
+        let seen = System.Collections.Generic.HashSet<Node>(HashIdentity.Reference)
+        let found = System.Collections.Generic.HashSet<Node>()
+
+        let rec walk (n: Node) =
+            if seen.Add n then
+                match n with
+                | Node.Neg a
+                | Node.Fn(_, a) -> walk a
+                | Node.Add(a, b)
+                | Node.Sub(a, b)
+                | Node.Mul(a, b)
+                | Node.Div(a, b)
+                | Node.Pow(a, b) ->
+                    walk a
+                    walk b
+                | leaf -> found.Add leaf |> ignore
+
+        walk n
+        List.ofSeq found
+
     /// Every jet channel the node reads, as (output, channel).
-    let rec jets (n: Node) : Set<int * Channel> =
-        match n with
-        | Node.Jet(o, c) -> Set.singleton (o, c)
-        | Node.Num _
-        | Node.X _
-        | Node.P _
-        | Node.Normal _
-        | Node.Observed -> Set.empty
-        | Node.Neg a
-        | Node.Fn(_, a) -> jets a
-        | Node.Add(a, b)
-        | Node.Sub(a, b)
-        | Node.Mul(a, b)
-        | Node.Div(a, b)
-        | Node.Pow(a, b) -> Set.union (jets a) (jets b)
+    let jets (n: Node) : Set<int * Channel> =
+        leaves n
+        |> List.choose (fun leaf ->
+            match leaf with
+            | Node.Jet(o, c) -> Some(o, c)
+            | _ -> None)
+        |> Set.ofList

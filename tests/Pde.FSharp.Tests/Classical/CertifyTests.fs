@@ -65,16 +65,30 @@ let ``compiled Bratu equals the hand-written 5-point solver on the same grid`` (
             Assert.True(r.Converged)
             Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 8)) guess r.Solution
 
-let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240`` () =
+let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves``
+    ()
+    =
     let problem = bratu 6.0
     let options = Certify.defaults problem
     let lower = Certify.certify problem options (bump 0.0) |> solutionOf
     Assert.Equal(0.797, (lower.Values "u" centre)[0], 2)
     Assert.True(lower.ErrorEstimate < 1e-3, sprintf "error estimate %g" lower.ErrorEstimate)
 
-    match Certify.complete problem options [ lower ] [] with
-    | [ upper ] -> Assert.Equal(2.240, (upper.Values "u" centre)[0], 2)
-    | other -> failwithf "expected one new solution, got %d" other.Length
+    let upper =
+        match Certify.complete problem options [ lower ] [] with
+        | [ upper ] -> upper
+        | other -> failwithf "expected one new solution, got %d" other.Length
+
+    Assert.Equal(2.240, (upper.Values "u" centre)[0], 2)
+
+    // 30% below the upper branch, Newton falls to the lower one: Moved, far from its start
+    match
+        Certify.certify problem options (fun name points -> upper.Values name points |> Array.map ((*) 0.7))
+    with
+    | Certify.Moved(s, d) ->
+        Assert.Equal((lower.Values "u" centre)[0], (s.Values "u" centre)[0], 8)
+        Assert.True(d > 0.3, sprintf "distance %g" d)
+    | other -> failwithf "expected Moved, got %A" other
 
 let ``a start near a solution is Certified, one far from it Moved, no solution NotCertified`` () =
     let problem = bratu 6.0
@@ -165,6 +179,28 @@ let ``Allen–Cahn at ε = 0.15: completion from one solution finds the other tw
     Assert.Equal(-(plus.Values "u" centre)[0], centres[0], 6)
     Assert.Equal(0.0, centres[1], 6)
 
+let ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved`` () =
+    let options = Certify.defaults (bratu 6.0)
+    Assert.Equal((33, 65), (options.Resolution, options.FineResolution))
+    let v = field "v"
+
+    let two =
+        Problem.create Domain.unitSquare [ u; v ]
+        |> Problem.equation (laplacian u + v)
+        |> Problem.equation (laplacian v + u)
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+        |> Problem.dirichlet Boundary.all v (num 0.0)
+
+    Assert.Equal(20, (Certify.defaults two).Resolution) // 32/2^¾ = 19.03 cells
+
+    let oscillating (k: float) =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation (laplacian u + sin (k * x) * cos (k * y))
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    Assert.Equal(33, (Certify.defaults (oscillating 3.0)).Resolution)
+    Assert.Equal(65, (Certify.defaults (oscillating 40.0)).Resolution)
+
 let ``distance is relative, with an absolute floor for small fields`` () =
     let problem = allenCahn
     let options = Certify.defaults problem
@@ -188,8 +224,8 @@ let tests =
                 "compiled Bratu equals the hand-written 5-point solver on the same grid"
                 ``compiled Bratu equals the hand-written 5-point solver on the same grid``
             testCase
-                "Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240"
-                ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240``
+                "Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves"
+                ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branch ≈ 2.240, below it Newton moves``
             testCase
                 "a start near a solution is Certified, one far from it Moved, no solution NotCertified"
                 ``a start near a solution is Certified, one far from it Moved, no solution NotCertified``
@@ -202,6 +238,9 @@ let tests =
             testCase
                 "Allen–Cahn at ε = 0.15: completion from one solution finds the other two"
                 ``Allen–Cahn at ε = 0.15: completion from one solution finds the other two``
+            testCase
+                "defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved"
+                ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved``
             testCase
                 "distance is relative, with an absolute floor for small fields"
                 ``distance is relative, with an absolute floor for small fields``

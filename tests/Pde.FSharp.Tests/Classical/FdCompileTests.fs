@@ -215,6 +215,44 @@ let ``an inverse problem's parameter compiles with a given value`` () =
             s.Grid.Points
             r.Solution
 
+let ``a hard constraint gives the same system as the Dirichlet condition it encodes`` () =
+    // u = g + x(1 − x)y(1 − y)·N: u = g on the boundary whatever N; the classical unknown is u itself
+    let equation = -laplacian u + u ** 3 - (-laplacian um + um ** 3)
+
+    let constrained =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation equation
+        |> Problem.hardConstraint u (fun n -> um + x * (1.0 - x) * y * (1.0 - y) * n)
+
+    let explicit =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation equation
+        |> Problem.dirichlet Boundary.all u um
+
+    let solve (p: Problem) =
+        match FdCompile.compile p Map.empty 17 with
+        | Error e -> failwith e
+        | Ok s ->
+            (Newton.solve Newton.NewtonOptions.Default [] s.System (Array.zeroCreate s.System.Size)).Solution
+
+    Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 10)) (solve explicit) (solve constrained)
+
+    // with both, the explicit condition gives the rows and the constraint is not an error
+    explicit
+    |> Problem.hardConstraint u (fun n -> um + x * (1.0 - x) * y * (1.0 - y) * n)
+    |> solve
+    |> Array.iter2 (fun (a: float) (b: float) -> Assert.Equal(a, b, 10)) (solve explicit)
+
+    // a constraint whose factor does not vanish on the boundary fixes nothing there
+    let loose =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation equation
+        |> Problem.hardConstraint u (fun n -> um + (1.0 + x) * n)
+
+    match FdCompile.compile loose Map.empty 9 with
+    | Ok _ -> failwith "expected an error"
+    | Error e -> Assert.Contains("no boundary condition fixes field 'u'", e)
+
 let ``grid interpolation is exact for cubics on the rectangle and accurate on the disk`` () =
     let cubic (p: float[]) =
         p[0] ** 3.0 - 2.0 * p[0] * p[1] ** 2.0 + p[1]
@@ -265,6 +303,9 @@ let tests =
             testCase
                 "an inverse problem's parameter compiles with a given value"
                 ``an inverse problem's parameter compiles with a given value``
+            testCase
+                "a hard constraint gives the same system as the Dirichlet condition it encodes"
+                ``a hard constraint gives the same system as the Dirichlet condition it encodes``
             testCase
                 "grid interpolation is exact for cubics on the rectangle and accurate on the disk"
                 ``grid interpolation is exact for cubics on the rectangle and accurate on the disk``
