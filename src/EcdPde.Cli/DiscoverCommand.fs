@@ -84,6 +84,7 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (exam
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
             DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
             Threshold = 0.1
+            Executor = TaskBatch.inProcess
         }
 
     atLeast "--runs" 1L s.Runs
@@ -160,9 +161,15 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
         printfn "%s: not a solution: %s" (string c.Run) reason
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
+let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let common = Cluster.shared cluster common
     let example = exampleOf args
     let s = settingsOf common args example
+
+    let s =
+        { s with
+            Executor = Cluster.executor cluster common s.OutDir
+        }
 
     if args.Contains DiscoverArgs.Force then
         FolderIdentity.moveAside s.OutDir
@@ -185,6 +192,7 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
             s.DeflationRounds)
 
     let outcome = Workflow.run example s (progressPrinter common)
+    Cluster.ended cluster
     printOutcome outcome
     let report = DiscoveryReport.write s.OutDir
 

@@ -50,6 +50,7 @@ type DiscoverySettings =
         DeflationRuns: int
         /// Relative L² distance below which two fields are the same solution.
         Threshold: float
+        Executor: EcdPde.Runs.TaskBatch.Executor
     }
 
 /// The result.
@@ -96,6 +97,8 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
 
         new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
 
+    /// Cores used (all when the settings say 0).
+    member _.Cores = cores
     member _.Theta0 = theta0
     member _.Network = network
     member _.Discretization = discretization
@@ -147,6 +150,7 @@ type private DiscoverySearch(example: Example, s: DiscoverySettings, progress: D
                 Round = round
                 OutDir = Path.Combine(s.OutDir, dir)
                 CheckpointEvery = 1000L
+                Executor = s.Executor
             }
 
         Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
@@ -355,11 +359,7 @@ let private folderRecord
                 Parameters = Map.ofList example.Parameters
             }
         Settings = settingsRecord s
-        Threads =
-            (if s.Threads <= 0 then
-                 Environment.ProcessorCount
-             else
-                 s.Threads)
+        Threads = search.Cores
         Start = EcdPde.Runs.Checkpoint.hashOf search.Theta0
         Points = sprintf "%A" example.Points
     }
@@ -373,7 +373,7 @@ let run (example: Example) (s: DiscoverySettings) (progress: DiscoveryProgress -
         invalidArg "deflation" "deflation rounds must be ≥ 0 and runs per round ≥ 1"
 
     Directory.CreateDirectory s.OutDir |> ignore
-    use _lock = EcdPde.Runs.FolderLock.acquire s.OutDir
+    use _lock = EcdPde.Runs.TaskBatch.lockFolder s.Executor s.OutDir
     let search = DiscoverySearch(example, s, progress)
 
     EcdPde.Runs.FolderIdentity.claim

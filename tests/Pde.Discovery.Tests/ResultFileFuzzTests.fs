@@ -38,6 +38,7 @@ let private folder =
                  DeflationRounds = 0
                  DeflationRuns = 1
                  Threshold = 0.1
+                 Executor = EcdPde.Runs.TaskBatch.inProcess
              }
 
          Workflow.run example s ignore |> ignore

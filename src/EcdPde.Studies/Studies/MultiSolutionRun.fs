@@ -39,6 +39,7 @@ let workflowSettings
             DeflationRounds = 0
             DeflationRuns = e.Defaults.DeflationRuns
             Threshold = 0.1
+            Executor = EcdPde.Runs.TaskBatch.inProcess
         }
 
     match st with

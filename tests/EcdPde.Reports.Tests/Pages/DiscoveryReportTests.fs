@@ -39,6 +39,7 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
             DeflationRounds = 1
             DeflationRuns = 1
             Threshold = 0.1
+            Executor = EcdPde.Runs.TaskBatch.inProcess
         }
 
     let outcome = Workflow.run example s ignore
