@@ -138,17 +138,28 @@ stop_one() { # stop_one NAME: TERM, then KILL after 10 s, of the PID in DIR/NAME
   rm -f "$DIR/$1.pid"
 }
 
+kill_tree() { # kill_tree PID: the process and every descendant, by their ids
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null || true); do kill_tree "$child"; done
+  kill -9 "$1" 2>/dev/null || true
+}
+
 stop() {
   [ -d "$DIR" ] || return 0
   if running slurmctld; then
-    SLURM_CONF="$CONF" scancel --full --quiet --user="$(id -un)" >/dev/null 2>&1 || true
+    # cancel every job of this cluster and give their tasks KillWait to end
+    SLURM_CONF="$CONF" scancel --quiet --user="$(id -un)" >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do
+      [ -z "$(SLURM_CONF="$CONF" squeue -h 2>/dev/null)" ] && break
+      sleep 0.5
+    done
   fi
   stop_one slurmd
   stop_one slurmctld
   stop_one munged
-  # job steps slurmd started (slurmstepd) end with their jobs; a stray one of this cluster's spool is stopped too
+  # job steps of this cluster still alive (slurmstepd carries this cluster's SLURM_CONF) end with their processes
   for pid in $(pgrep -x slurmstepd || true); do
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$DIR"; then kill -9 "$pid" 2>/dev/null || true; fi
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "SLURM_CONF=$CONF"; then kill_tree "$pid"; fi
   done
 }
 
