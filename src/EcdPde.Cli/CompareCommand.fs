@@ -188,8 +188,12 @@ let private runStudy (cluster: Cluster.Cluster) (common: Shared) (args: ParseRes
     let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
     let cellsDone = cellProgress common
     Directory.CreateDirectory out |> ignore
-    BuiltInStudies.write study (CompareReport.studyFile out)
     let executor = Cluster.executor cluster common out
+
+    // the study file is written by the command, not by each of its array tasks (they run at once)
+    if not executor.IsTask then
+        BuiltInStudies.write study (CompareReport.studyFile out)
+
     let results, ran = StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
     Cluster.ended cluster
     let headers, rows = CompareReport.successTable study results
