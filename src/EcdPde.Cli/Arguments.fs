@@ -340,7 +340,8 @@ type Command =
             | Scheduler _ ->
                 "discover, compare: local (default: threads of this process) or slurm (every run or cell a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
             | Partition _ -> "slurm: sbatch --partition (default: the cluster's)."
-            | Time _ -> "slurm: time limit of every task, sbatch --time (e.g. 2:00:00; default: the partition's)."
+            | Time _ ->
+                "slurm: time limit of every task, sbatch --time (e.g. 2:00:00; default: the partition's)."
             | Cpus_Per_Task _ ->
                 "slurm: sbatch --cpus-per-task (default 1; also the default --threads under slurm)."
             | Mem _ -> "slurm: memory of every task, sbatch --mem (e.g. 4G; default: the cluster's)."
@@ -348,7 +349,8 @@ type Command =
                 "slurm: a further sbatch option, e.g. --sbatch-option=--qos=long (repeatable)."
             | Retries _ ->
                 "slurm: how often the follow-up job resubmits unfinished tasks before reporting them failed (default 2)."
-            | No_Requeue -> "slurm: submit without sbatch --requeue (a task on a failed node is not requeued)."
+            | No_Requeue ->
+                "slurm: submit without sbatch --requeue (a task on a failed node is not requeued)."
             | Task _ -> "(internal) run only this task of a batch: what an array task runs."
             | Follow_Up -> "(internal) the follow-up job of an array."
 

@@ -74,7 +74,10 @@ let refuse (verb: string) (c: Cluster) =
 /// task uses what it was given and the count is recorded in the command, not taken from a node's cores).
 let shared (c: Cluster) (common: Shared) =
     match c.Scheduler, common.Threads with
-    | Scheduler.Slurm o, None -> { common with Threads = Some o.CpusPerTask }
+    | Scheduler.Slurm o, None ->
+        { common with
+            Threads = Some o.CpusPerTask
+        }
     | _ -> common
 
 /// The program that runs this command: the apphost, or `dotnet ecdpde.dll`.
@@ -131,5 +134,10 @@ let executor (c: Cluster) (common: Shared) (root: string) : TaskBatch.Executor =
 let ended (c: Cluster) =
     match c.Role with
     | SlurmExecutor.Task(key, index) ->
-        invalidOp (sprintf "--task %s:%d: the command has no such batch (its settings differ from the submitted ones?)" key index)
+        invalidOp (
+            sprintf
+                "--task %s:%d: the command has no such batch (its settings differ from the submitted ones?)"
+                key
+                index
+        )
     | _ -> ()

@@ -172,7 +172,12 @@ let private cellsCsv (results: CellResult list) =
 
     csv.ToString()
 
-let private runStudy (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareArgs>) (name: string) =
+let private runStudy
+    (cluster: Cluster.Cluster)
+    (common: Shared)
+    (args: ParseResults<CompareArgs>)
+    (name: string)
+    =
     let common = Cluster.shared cluster common
 
     if args.Contains CompareArgs.Full then
@@ -194,7 +199,9 @@ let private runStudy (cluster: Cluster.Cluster) (common: Shared) (args: ParseRes
     if not executor.IsTask then
         BuiltInStudies.write study (CompareReport.studyFile out)
 
-    let results, ran = StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
+    let results, ran =
+        StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
+
     Cluster.ended cluster
     let headers, rows = CompareReport.successTable study results
     let note = deterministicNote study

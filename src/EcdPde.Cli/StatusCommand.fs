@@ -32,8 +32,7 @@ let private ofJobs (dir: string) (jobs: JobsFile.Jobs) =
         with :? Slurm.SlurmCommandException as e ->
             [], sprintf " (squeue: %s)" e.Message
 
-    let ended =
-        Slurm.accounting (JobsFile.jobIds jobs) |> Option.defaultValue []
+    let ended = Slurm.accounting (JobsFile.jobIds jobs) |> Option.defaultValue []
 
     let tasks = JobStatus.tasks dir jobs queue ended
 
@@ -47,7 +46,10 @@ let private ofJobs (dir: string) (jobs: JobsFile.Jobs) =
             "%s:%d %s%s"
             t.Batch
             t.Index
-            (if t.State = Failed then "failed (no more resubmissions)" else "stopped")
+            (if t.State = Failed then
+                 "failed (no more resubmissions)"
+             else
+                 "stopped")
             (t.Ended |> Option.map (sprintf ", its job ended %s") |> Option.defaultValue "")
 
     match JobStatus.followUps jobs queue with
@@ -59,7 +61,8 @@ let private ofRuns (dir: string) =
     let runs = RunFolders.list dir
 
     let finished =
-        runs |> List.filter (fun (_, folder) -> File.Exists(Path.Combine(folder, "result.json")))
+        runs
+        |> List.filter (fun (_, folder) -> File.Exists(Path.Combine(folder, "result.json")))
 
     printfn
         "%-16s %3d runs: %d done, 0 running, 0 queued, %d stopped, 0 failed (local runs; a rerun of the command continues the stopped ones)"

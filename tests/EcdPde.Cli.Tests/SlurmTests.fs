@@ -78,7 +78,10 @@ let private withCluster (body: unit -> unit) =
         let _, status, _ = cluster "status"
 
         for daemon in [ "munged"; "slurmctld"; "slurmd" ] do
-            Expect.stringContains status (daemon + ": stopped") (sprintf "%s is stopped after the test" daemon)
+            Expect.stringContains
+                status
+                (daemon + ": stopped")
+                (sprintf "%s is stopped after the test" daemon)
 
 let private queueEmpty () =
     let code, out, _ = run "squeue" [ "-h" ]
@@ -104,8 +107,7 @@ let private statusCounts (dir: string) =
     let code, out, err = ecdpde [ "status"; dir ]
     Expect.equal code 0 (sprintf "status exits 0: %s" err)
 
-    let line =
-        out.Split('\n') |> Array.find (fun l -> l.StartsWith "all ")
+    let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "all ")
 
     let numbers =
         line.Split([| ' '; ','; ':' |], StringSplitOptions.RemoveEmptyEntries)
@@ -159,7 +161,10 @@ let private localDiscovery =
 let private solutionsOf (dir: string) =
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "solutions.json")))
     let root = doc.RootElement
-    root.GetProperty("solutions").GetArrayLength(), root.GetProperty("solutions").GetRawText() + root.GetProperty("unconverged").GetRawText()
+
+    root.GetProperty("solutions").GetArrayLength(),
+    root.GetProperty("solutions").GetRawText()
+    + root.GetProperty("unconverged").GetRawText()
 
 let private submit (args: string list) =
     let code, out, err = ecdpde (args @ [ "--scheduler"; "slurm" ])
@@ -184,10 +189,16 @@ let ``discover with --scheduler slurm runs chained job arrays and gives the loca
         let localFound, localSolutions = solutionsOf local
         Expect.isGreaterThan found 0 "a solution is found (so the deflation round ran)"
         Expect.equal found localFound "as many solutions as locally"
-        Expect.equal solutions localSolutions "solutions.json's solutions are bit-identical to the local run's"
+
+        Expect.equal
+            solutions
+            localSolutions
+            "solutions.json's solutions are bit-identical to the local run's"
 
         for batch in [ "round-1.sbatch"; "round-1-polish.sbatch" ] do
-            Expect.isTrue (File.Exists(Path.Combine(dir, "jobs", batch))) (sprintf "the chained array %s" batch)
+            Expect.isTrue
+                (File.Exists(Path.Combine(dir, "jobs", batch)))
+                (sprintf "the chained array %s" batch)
 
         let total, counts, text = statusCounts dir
         Expect.equal (total, counts) (6, (6, 0, 0, 0, 0)) (sprintf "every run done: %s" text)
@@ -210,14 +221,28 @@ let ``a task cancelled mid-run is resubmitted, resumes from its checkpoint, and 
 
             Threading.Thread.Sleep 100
 
-        Expect.isFalse (File.Exists(Path.Combine(run1, "result.json"))) "run 1 is mid-run when it is cancelled"
+        Expect.isFalse
+            (File.Exists(Path.Combine(run1, "result.json")))
+            "run 1 is mid-run when it is cancelled"
+
         let code, _, err = run "scancel" [ sprintf "%s_1" arrayJob ]
         Expect.equal code 0 (sprintf "scancel: %s" err)
         waitForResult dir "solutions.json" 300.0
         let round0 = (JobsFile.tryRead dir).Value.Batches.Head
-        Expect.equal (round0.Submissions |> List.map (fun s -> s.Tasks)) [ [ 0..3 ]; [ 1 ] ] "run 1 alone resubmitted"
-        let cancelled = Path.Combine(dir, "jobs", "logs", sprintf "round-0-%s_1.out" arrayJob)
-        Expect.stringContains (File.ReadAllText cancelled) "SIGTERM" "the cancelled task stopped at a checkpoint"
+
+        Expect.equal
+            (round0.Submissions |> List.map (fun s -> s.Tasks))
+            [ [ 0..3 ]; [ 1 ] ]
+            "run 1 alone resubmitted"
+
+        let cancelled =
+            Path.Combine(dir, "jobs", "logs", sprintf "round-0-%s_1.out" arrayJob)
+
+        Expect.stringContains
+            (File.ReadAllText cancelled)
+            "SIGTERM"
+            "the cancelled task stopped at a checkpoint"
+
         Expect.equal (solutionsOf dir) (solutionsOf local) "the same solutions as the local run")
 
 /// A synthetic study of 12 cells (BBI: 4 starts × 2 seeds; GDM, deterministic: 4 starts), no wall-clock limit.
@@ -247,7 +272,10 @@ let private cellsWithoutSeconds (dir: string) =
 let ``a study runs as one job array and its cells equal the local ones`` () =
     let study = studyFile ()
     let local = CliTests.tempDir ()
-    let code, _, err = ecdpde [ "compare"; study; "--out"; local; "--threads"; "2"; "--quiet" ]
+
+    let code, _, err =
+        ecdpde [ "compare"; study; "--out"; local; "--threads"; "2"; "--quiet" ]
+
     Expect.equal code 0 (sprintf "the local study: %s" err)
 
     withCluster (fun () ->
@@ -256,7 +284,12 @@ let ``a study runs as one job array and its cells equal the local ones`` () =
         Expect.stringContains out "tasks 0-11 of cells" "the 12 cells are one array"
         waitForResult dir "summary.md" 240.0
         let cells = (JobsFile.tryRead dir).Value.Batches
-        Expect.equal (cells |> List.map (fun b -> b.Key, b.Submissions.Length)) [ "cells", 1 ] "one submission"
+
+        Expect.equal
+            (cells |> List.map (fun b -> b.Key, b.Submissions.Length))
+            [ "cells", 1 ]
+            "one submission"
+
         let local, slurm = cellsWithoutSeconds local, cellsWithoutSeconds dir
         Expect.equal slurm.Length 13 "12 cells and the header"
         Expect.sequenceEqual slurm local "every cell as in the local study"

@@ -30,7 +30,11 @@ let arraySpec (indices: int list) =
             []
         |> List.rev
 
-    String.Join(",", ranges |> List.map (fun (lo, hi) -> if lo = hi then string lo else sprintf "%d-%d" lo hi))
+    String.Join(
+        ",",
+        ranges
+        |> List.map (fun (lo, hi) -> if lo = hi then string lo else sprintf "%d-%d" lo hi)
+    )
 
 /// What every script of a command shares.
 type ScriptSettings =
@@ -51,7 +55,9 @@ let private header (s: ScriptSettings) (name: string) (log: string) (lines: stri
     for comment in lines do
         text.Append("# ").AppendLine(comment) |> ignore
 
-    let directive (d: string) = text.Append("#SBATCH ").AppendLine(d) |> ignore
+    let directive (d: string) =
+        text.Append("#SBATCH ").AppendLine(d) |> ignore
+
     directive ("--job-name=" + name)
     directive ("--chdir=" + s.WorkingDirectory)
     directive ("--output=" + IO.Path.Combine(s.Logs, log))
@@ -83,7 +89,10 @@ let array (s: ScriptSettings) (key: string) (taskOption: string) (indices: int l
             name
             (key.Replace('/', '-') + "-%A_%a.out")
             [
-                sprintf "Written by ecdpde: tasks %s of the batch %s, one array task each." (arraySpec indices) key
+                sprintf
+                    "Written by ecdpde: tasks %s of the batch %s, one array task each."
+                    (arraySpec indices)
+                    key
                 "Each task runs the command for its own task (SLURM_ARRAY_TASK_ID) and ends; a finished task is"
                 "skipped and an interrupted one resumes from its checkpoint, so this script may be resubmitted as is."
             ]

@@ -38,11 +38,13 @@ let tasks (root: string) (jobs: JobsFile.Jobs) (queue: Slurm.JobState list) (end
 
                 let endedAs =
                     last
-                    |> Option.bind (fun s -> ended |> List.tryFind (fun j -> j.Job = s.ArrayJob && j.Task = Some i))
+                    |> Option.bind (fun s ->
+                        ended |> List.tryFind (fun j -> j.Job = s.ArrayJob && j.Task = Some i))
                     |> Option.map (fun j -> j.State)
 
                 let state =
-                    if File.Exists(Path.Combine(root, result)) then Done
+                    if File.Exists(Path.Combine(root, result)) then
+                        Done
                     else
                         match queued with
                         | Some q when q.State = "RUNNING" || q.State = "COMPLETING" -> Running

@@ -44,7 +44,10 @@ let defaults =
     }
 
 let private safe (option: string) (value: string) =
-    if value.Trim() = "" || value |> Seq.exists (fun c -> Char.IsControl c || Char.IsWhiteSpace c) then
+    if
+        value.Trim() = ""
+        || value |> Seq.exists (fun c -> Char.IsControl c || Char.IsWhiteSpace c)
+    then
         invalidArg option (sprintf "%s: '%s' must be one word without spaces or line breaks" option value)
 
 /// Checks the options (each error names the option and the value); returns them unchanged.
@@ -67,6 +70,8 @@ let validate (o: SlurmOptions) =
         if not (extra.StartsWith "-") || extra |> Seq.exists Char.IsControl then
             invalidArg
                 "sbatch-option"
-                (sprintf "--sbatch-option: '%s' is not an sbatch option (write it as on sbatch's line, e.g. --qos=long)" extra)
+                (sprintf
+                    "--sbatch-option: '%s' is not an sbatch option (write it as on sbatch's line, e.g. --qos=long)"
+                    extra)
 
     o

@@ -25,7 +25,12 @@ type JobState =
 /// Runs `program args`; returns (exit code, stdout, stderr), or raises SlurmCommandException when it cannot start.
 let private call (program: string) (args: string list) =
     let psi =
-        ProcessStartInfo(program, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false)
+        ProcessStartInfo(
+            program,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        )
 
     for a in args do
         psi.ArgumentList.Add a

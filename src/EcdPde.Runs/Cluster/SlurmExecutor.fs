@@ -44,7 +44,12 @@ let keyOf (root: string) (folder: string) =
 let parseTask (text: string) =
     let at = text.LastIndexOf ':'
 
-    match (if at > 0 then Int32.TryParse(text.Substring(at + 1)) else (false, 0)) with
+    match
+        (if at > 0 then
+             Int32.TryParse(text.Substring(at + 1))
+         else
+             (false, 0))
+    with
     | true, i when i >= 0 -> text.Substring(0, at), i
     | _ -> invalidArg "task" (sprintf "--task: '%s' is not BATCH:INDEX (e.g. round-0:3)" text)
 
@@ -69,7 +74,9 @@ let private runTask (key: string) (index: int) (b: TaskBatch) =
 /// Refuses to submit while jobs recorded for this folder are still queued or running (other than this job).
 let private refuseWhileActive (setup: Setup) (jobs: JobsFile.Jobs) =
     let own =
-        Environment.GetEnvironmentVariable "SLURM_JOB_ID" |> Option.ofObj |> Option.defaultValue ""
+        Environment.GetEnvironmentVariable "SLURM_JOB_ID"
+        |> Option.ofObj
+        |> Option.defaultValue ""
 
     let recorded = set (JobsFile.jobIds jobs)
 
@@ -104,13 +111,19 @@ let private submitBatch (setup: Setup) (key: string) (number: int) (tasks: int l
             Logs = logs
         }
 
-    let name = key.Replace('/', '-') + (if number = 1 then "" else sprintf ".%d" number) + ".sbatch"
+    let name =
+        key.Replace('/', '-')
+        + (if number = 1 then "" else sprintf ".%d" number)
+        + ".sbatch"
+
     let script = Path.Combine(jobsFolder, name)
     let followUpScript = Path.Combine(jobsFolder, "follow-up.sbatch")
     AtomicFile.writeText script (JobScript.array settings key setup.TaskOption tasks)
     AtomicFile.writeText followUpScript (JobScript.followUp settings setup.FollowUpOption)
     let arrayJob = Slurm.submit [] script
-    let followUpJob = Slurm.submit [ "--dependency=afterany:" + arrayJob ] followUpScript
+
+    let followUpJob =
+        Slurm.submit [ "--dependency=afterany:" + arrayJob ] followUpScript
 
     {
         ArrayJob = arrayJob
@@ -146,7 +159,10 @@ let private submit (setup: Setup) (b: TaskBatch) =
             |> Option.defaultValue
                 {
                     Key = key
-                    Results = [ for i in 0 .. b.Count - 1 -> Path.GetRelativePath(setup.Root, b.ResultFile i) ]
+                    Results =
+                        [
+                            for i in 0 .. b.Count - 1 -> Path.GetRelativePath(setup.Root, b.ResultFile i)
+                        ]
                     Attempts = 0
                     GaveUp = false
                     Submissions = []

@@ -88,6 +88,7 @@ let execute (executor: Executor) (b: TaskBatch) =
 let lockFolder (executor: Executor) (folder: string) : IDisposable =
     if executor.IsTask then
         Directory.CreateDirectory folder |> ignore
+
         { new IDisposable with
             member _.Dispose() = ()
         }

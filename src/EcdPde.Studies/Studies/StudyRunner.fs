@@ -43,7 +43,13 @@ let stored (study: Study) (dir: string) =
 /// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
 /// cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how many were
 /// run by this process.
-let runWith (executor: TaskBatch.Executor) (study: Study) (dir: string) (parallelism: int) (progress: int -> int -> unit) =
+let runWith
+    (executor: TaskBatch.Executor)
+    (study: Study)
+    (dir: string)
+    (parallelism: int)
+    (progress: int -> int -> unit)
+    =
     let study = validate study
     let cells = cells study
 
@@ -70,7 +76,9 @@ let runWith (executor: TaskBatch.Executor) (study: Study) (dir: string) (paralle
 
     let mutable ran = 0
     // cells stored by an earlier run count as done
-    let mutable done' = [ 0 .. cells.Length - 1 ] |> List.filter (pathOf >> File.Exists) |> List.length
+    let mutable done' =
+        [ 0 .. cells.Length - 1 ] |> List.filter (pathOf >> File.Exists) |> List.length
+
     let gate = obj ()
 
     let runCell i =

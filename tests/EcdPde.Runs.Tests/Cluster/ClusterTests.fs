@@ -21,7 +21,9 @@ let private batch (root: string) (key: string) (count: int) =
     let folder = Path.Combine(root, key)
     Directory.CreateDirectory folder |> ignore
     let ran = Collections.Concurrent.ConcurrentBag<int>()
-    let result i = Path.Combine(folder, sprintf "result-%d.txt" i)
+
+    let result i =
+        Path.Combine(folder, sprintf "result-%d.txt" i)
 
     let b: TaskBatch.TaskBatch =
         {
@@ -42,12 +44,16 @@ let ``array lists are ascending ranges of consecutive ids`` () =
     Assert.Equal("0-3", JobScript.arraySpec [ 3; 1; 0; 2 ])
     Assert.Equal("1,3-5,9", JobScript.arraySpec [ 9; 1; 3; 4; 5 ])
     Assert.Equal("7", JobScript.arraySpec [ 7; 7 ])
-    Assert.Throws<ArgumentException>(fun () -> JobScript.arraySpec [] |> ignore) |> ignore
+
+    Assert.Throws<ArgumentException>(fun () -> JobScript.arraySpec [] |> ignore)
+    |> ignore
 
 let ``sbatch, squeue and sacct output is parsed as Slurm prints it`` () =
     Assert.Equal("1234", Slurm.parseJobId "1234\n")
     Assert.Equal("77", Slurm.parseJobId "77;ecdpde-local\n")
-    Assert.Throws<Slurm.SlurmCommandException>(fun () -> Slurm.parseJobId "Submitted batch job" |> ignore) |> ignore
+
+    Assert.Throws<Slurm.SlurmCommandException>(fun () -> Slurm.parseJobId "Submitted batch job" |> ignore)
+    |> ignore
     // squeue -h -r -o "%i|%T": array tasks, a plain job, an unexpanded array (skipped)
     let q =
         Slurm.parseStates "13_2|RUNNING\n13_3|PENDING\n14|PENDING\n15_[0-3]|PENDING\n"
@@ -65,7 +71,12 @@ let ``sbatch, squeue and sacct output is parsed as Slurm prints it`` () =
         Slurm.parseStates "12_0|COMPLETED\n12_1|CANCELLED by 0\n12_1.batch|CANCELLED\n12_2|TIMEOUT\n"
 
     Assert.Equal<string list>([ "COMPLETED"; "CANCELLED"; "TIMEOUT" ], a |> List.map (fun j -> j.State))
-    Assert.True(Slurm.isActive "PENDING" && Slurm.isActive "RUNNING" && not (Slurm.isActive "CANCELLED"))
+
+    Assert.True(
+        Slurm.isActive "PENDING"
+        && Slurm.isActive "RUNNING"
+        && not (Slurm.isActive "CANCELLED")
+    )
 
 let ``the array script runs the same command for its task, with every option, quoted for bash`` () =
     let settings: JobScript.ScriptSettings =
@@ -103,25 +114,63 @@ let ``the array script runs the same command for its task, with every option, qu
         Assert.Contains(line, script.Split('\n'))
 
     let follow =
-        JobScript.followUp { settings with Options = { settings.Options with Requeue = false } } "--follow-up"
+        JobScript.followUp
+            { settings with
+                Options =
+                    { settings.Options with
+                        Requeue = false
+                    }
+            }
+            "--follow-up"
 
-    Assert.Contains("exec 'dotnet' '/opt/ecdpde.dll' 'discover' 'it'\\''s.fsx' --follow-up", follow.Split('\n'))
+    Assert.Contains(
+        "exec 'dotnet' '/opt/ecdpde.dll' 'discover' 'it'\\''s.fsx' --follow-up",
+        follow.Split('\n')
+    )
+
     Assert.DoesNotContain("#SBATCH --requeue", follow.Split('\n'))
     Assert.DoesNotContain("--array", follow)
 
 let ``bad Slurm options and task selections are refused, naming the option`` () =
     let refused (o: Scheduler.SlurmOptions) (name: string) =
-        let e = Assert.ThrowsAny<ArgumentException>(fun () -> Scheduler.validate o |> ignore)
+        let e =
+            Assert.ThrowsAny<ArgumentException>(fun () -> Scheduler.validate o |> ignore)
+
         Assert.Contains(name, e.Message)
 
-    refused { Scheduler.defaults with CpusPerTask = 0 } "--cpus-per-task"
+    refused
+        { Scheduler.defaults with
+            CpusPerTask = 0
+        }
+        "--cpus-per-task"
+
     refused { Scheduler.defaults with Retries = -1 } "--retries"
-    refused { Scheduler.defaults with Time = Some "1 hour" } "--time"
-    refused { Scheduler.defaults with Partition = Some "a b" } "--partition"
-    refused { Scheduler.defaults with Extra = [ "qos=long" ] } "--sbatch-option"
+
+    refused
+        { Scheduler.defaults with
+            Time = Some "1 hour"
+        }
+        "--time"
+
+    refused
+        { Scheduler.defaults with
+            Partition = Some "a b"
+        }
+        "--partition"
+
+    refused
+        { Scheduler.defaults with
+            Extra = [ "qos=long" ]
+        }
+        "--sbatch-option"
+
     Assert.Equal(("round-1/polish", 3), SlurmExecutor.parseTask "round-1/polish:3")
-    Assert.ThrowsAny<ArgumentException>(fun () -> SlurmExecutor.parseTask "round-0" |> ignore) |> ignore
-    Assert.ThrowsAny<ArgumentException>(fun () -> SlurmExecutor.parseTask "round-0:-1" |> ignore) |> ignore
+
+    Assert.ThrowsAny<ArgumentException>(fun () -> SlurmExecutor.parseTask "round-0" |> ignore)
+    |> ignore
+
+    Assert.ThrowsAny<ArgumentException>(fun () -> SlurmExecutor.parseTask "round-0:-1" |> ignore)
+    |> ignore
 
 let ``in process, only the unfinished tasks run, and a batch left unfinished is an error`` () =
     let root = tempDir ()
@@ -132,14 +181,12 @@ let ``in process, only the unfinished tasks run, and a batch left unfinished is 
     Assert.Equal<int list>([ 0; 2; 4 ], ran |> Seq.sort |> List.ofSeq)
     Assert.Equal("done before", File.ReadAllText(b.ResultFile 1))
 
-    let idle: TaskBatch.Executor =
-        {
-            Execute = ignore
-            IsTask = false
-        }
+    let idle: TaskBatch.Executor = { Execute = ignore; IsTask = false }
 
     let b2, _ = batch root "other" 2
-    Assert.Throws<TaskBatch.TasksUnfinished>(fun () -> TaskBatch.execute idle b2) |> ignore
+
+    Assert.Throws<TaskBatch.TasksUnfinished>(fun () -> TaskBatch.execute idle b2)
+    |> ignore
 
 /// An array task's setup for `root`: it never calls Slurm.
 let private taskSetup (root: string) (key: string) (index: int) : SlurmExecutor.Setup =
@@ -165,19 +212,29 @@ let ``an array task passes finished batches, runs its own task alone and stops; 
     Assert.True executor.IsTask
     TaskBatch.execute executor first
     Assert.Empty firstRan
-    Assert.Throws<TaskBatch.TaskFinished>(fun () -> TaskBatch.execute executor own) |> ignore
+
+    Assert.Throws<TaskBatch.TaskFinished>(fun () -> TaskBatch.execute executor own)
+    |> ignore
+
     Assert.Equal<int list>([ 2 ], List.ofSeq ownRan)
     // its task finished already (a requeued task): nothing runs, the task stops
-    Assert.Throws<TaskBatch.TaskFinished>(fun () -> TaskBatch.execute executor own) |> ignore
+    Assert.Throws<TaskBatch.TaskFinished>(fun () -> TaskBatch.execute executor own)
+    |> ignore
+
     Assert.Equal(1, ownRan.Count)
     // a task of round 2 meeting round 1 unfinished
     let later = SlurmExecutor.executor (taskSetup root "round-2" 0)
-    let e = Assert.Throws<InvalidOperationException>(fun () -> TaskBatch.execute later own)
+
+    let e =
+        Assert.Throws<InvalidOperationException>(fun () -> TaskBatch.execute later own)
+
     Assert.Contains("round-1", e.Message)
     Assert.Contains("0-1,3", e.Message)
     // an index beyond the batch
     let beyond = SlurmExecutor.executor (taskSetup root "round-1" 4)
-    Assert.ThrowsAny<ArgumentException>(fun () -> TaskBatch.execute beyond own) |> ignore
+
+    Assert.ThrowsAny<ArgumentException>(fun () -> TaskBatch.execute beyond own)
+    |> ignore
 
 let ``status counts done, running, queued, stopped and failed tasks from files and the queue`` () =
     let root = tempDir ()
@@ -203,7 +260,7 @@ let ``status counts done, running, queued, stopped and failed tasks from files a
             Attempts = 2
             GaveUp = false
             // task 5 was resubmitted as array 21; its old task in array 20 is no longer what counts
-            Submissions = [ submission "20" [ 0 .. 5 ]; submission "21" [ 5 ] ]
+            Submissions = [ submission "20" [ 0..5 ]; submission "21" [ 5 ] ]
         }
 
     let jobs: JobsFile.Jobs =
@@ -238,7 +295,9 @@ let tests =
     testList
         "ClusterTests"
         [
-            testCase "array lists are ascending ranges of consecutive ids" ``array lists are ascending ranges of consecutive ids``
+            testCase
+                "array lists are ascending ranges of consecutive ids"
+                ``array lists are ascending ranges of consecutive ids``
             testCase
                 "sbatch, squeue and sacct output is parsed as Slurm prints it"
                 ``sbatch, squeue and sacct output is parsed as Slurm prints it``
