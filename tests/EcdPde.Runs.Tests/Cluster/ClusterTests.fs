@@ -8,12 +8,8 @@ open Xunit
 open Expecto
 open EcdPde.Runs
 
-let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-cluster-" + Guid.NewGuid().ToString("N"))
-
-    Directory.CreateDirectory d |> ignore
-    d
+let private scratch () =
+    (Directory.CreateTempSubdirectory "ecdpde-cluster-").FullName
 
 /// A batch of `count` tasks under `root/key` whose task i is finished once `result-i.txt` exists; RunHere writes
 /// the result files and records which tasks ran.
@@ -173,7 +169,7 @@ let ``bad Slurm options and task selections are refused, naming the option`` () 
     |> ignore
 
 let ``in process, only the unfinished tasks run, and a batch left unfinished is an error`` () =
-    let root = tempDir ()
+    let root = scratch ()
     let b, ran = batch root "cells" 5
     File.WriteAllText(b.ResultFile 1, "done before")
     File.WriteAllText(b.ResultFile 3, "done before")
@@ -203,7 +199,7 @@ let private taskSetup (root: string) (key: string) (index: int) : SlurmExecutor.
 let ``an array task passes finished batches, runs its own task alone and stops; an unfinished earlier batch is an error``
     ()
     =
-    let root = tempDir ()
+    let root = scratch ()
     let first, firstRan = batch root "round-0" 2
     let own, ownRan = batch root "round-1" 4
     File.WriteAllText(first.ResultFile 0, "")
@@ -237,7 +233,7 @@ let ``an array task passes finished batches, runs its own task alone and stops; 
     |> ignore
 
 let ``status counts done, running, queued, stopped and failed tasks from files and the queue`` () =
-    let root = tempDir ()
+    let root = scratch ()
     Directory.CreateDirectory(Path.Combine(root, "r")) |> ignore
 
     for i in [ 0; 1 ] do
@@ -288,7 +284,7 @@ let ``status counts done, running, queued, stopped and failed tasks from files a
         JobStatus.tasks root (JobsFile.withBatch back { record with GaveUp = true }) [] []
 
     Assert.Equal((2, 0, 0, 0, 4), JobStatus.counts gaveUp)
-    Assert.Equal(None, JobsFile.tryRead (tempDir ()))
+    Assert.Equal(None, JobsFile.tryRead (scratch ()))
 
 [<Tests>]
 let tests =
