@@ -21,7 +21,7 @@ type Role =
     | Task of key: string * index: int
 
 /// Everything the executor needs.
-type Setup =
+type ExecutorSettings =
     {
         Options: SlurmOptions
         /// The output folder (absolute): batch keys are relative to it, `jobs/` is inside it.
@@ -72,7 +72,7 @@ let private runTask (key: string) (index: int) (b: TaskBatch) =
     raise (TaskFinished(key, index))
 
 /// Refuses to submit while jobs recorded for this folder are still queued or running (other than this job).
-let private refuseWhileActive (setup: Setup) (jobs: JobsFile.Jobs) =
+let private refuseWhileActive (setup: ExecutorSettings) (jobs: JobsFile.Jobs) =
     let own =
         Environment.GetEnvironmentVariable "SLURM_JOB_ID"
         |> Option.ofObj
@@ -98,7 +98,7 @@ let private refuseWhileActive (setup: Setup) (jobs: JobsFile.Jobs) =
         )
 
 /// Writes the scripts, submits the array and its follow-up; returns the submission.
-let private submitBatch (setup: Setup) (key: string) (number: int) (tasks: int list) =
+let private submitBatch (setup: ExecutorSettings) (key: string) (number: int) (tasks: int list) =
     let jobsFolder = JobsFile.folder setup.Root
     let logs = Path.Combine(jobsFolder, "logs")
     Directory.CreateDirectory logs |> ignore
@@ -137,7 +137,7 @@ let private submitBatch (setup: Setup) (key: string) (number: int) (tasks: int l
 
 /// Submits the unfinished tasks of `b` (if any) and stops the command; after every allowed submission, records the
 /// batch as given up and fails.
-let private submit (setup: Setup) (b: TaskBatch) =
+let private submit (setup: ExecutorSettings) (b: TaskBatch) =
     match unfinished b with
     | [] -> ()
     | tasks ->
@@ -202,7 +202,7 @@ let private submit (setup: Setup) (b: TaskBatch) =
         )
 
 /// The executor of a setup.
-let executor (setup: Setup) : Executor =
+let executor (setup: ExecutorSettings) : Executor =
     match setup.Role with
     | Task(key, index) ->
         {

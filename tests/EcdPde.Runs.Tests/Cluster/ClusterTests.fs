@@ -185,7 +185,7 @@ let ``in process, only the unfinished tasks run, and a batch left unfinished is 
     |> ignore
 
 /// An array task's setup for `root`: it never calls Slurm.
-let private taskSetup (root: string) (key: string) (index: int) : SlurmExecutor.Setup =
+let private taskSetup (root: string) (key: string) (index: int) : SlurmExecutor.ExecutorSettings =
     {
         Options = Scheduler.defaults
         Root = root
