@@ -1,7 +1,8 @@
 /// `--scheduler slurm` against a real single-node Slurm cluster on the loopback (scripts/slurm-local.sh), started and
 /// stopped by each test: discovery runs as chained job arrays give the same solutions.json solutions as the local run
 /// with the same seed and threads, also when a task is cancelled mid-run and resubmitted; a study runs as one array
-/// with the local cells; `ecdpde status` counts the runs. Without root or the packages the tests fail in CI
+/// with the local cells; cancelled tasks are reported failed after the allowed resubmissions, with no result;
+/// `ecdpde status` counts the runs. Without root or the packages the tests fail in CI
 /// (CI=true) and are skipped elsewhere.
 module EcdPde.Cli.Tests.SlurmTests
 
@@ -296,6 +297,49 @@ let ``a study runs as one job array and its cells equal the local ones`` () =
         let total, counts, text = statusCounts dir
         Expect.equal (total, counts) (12, (12, 0, 0, 0, 0)) text)
 
+let ``tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun``
+    ()
+    =
+    let study = studyFile ()
+
+    withCluster (fun () ->
+        let dir = CliTests.tempDir ()
+        let args = [ "compare"; study; "--out"; dir; "--quiet" ]
+        submit (args @ [ "--retries"; "0" ]) |> ignore
+        let arrayJob = (JobsFile.tryRead dir).Value.Batches.Head.Submissions.Head.ArrayJob
+        // the whole array at once: its follow-up (afterany) finds the cells unfinished and may not resubmit them
+        run "scancel" [ arrayJob ] |> ignore
+        let clock = Stopwatch.StartNew()
+
+        while not (queueEmpty ()) do
+            if clock.Elapsed.TotalSeconds > 120.0 then
+                failtest "the follow-up did not end within 120 s"
+
+            Threading.Thread.Sleep 500
+
+        let cells = (JobsFile.tryRead dir).Value.Batches.Head
+        Expect.isTrue cells.GaveUp "the batch is given up"
+        Expect.isFalse (File.Exists(Path.Combine(dir, "summary.md"))) "no summary of a partial study"
+        let total, (d, r, q, s, f), text = statusCounts dir
+        Expect.equal (total, d + f, r + q + s) (12, 12, 0) text
+        Expect.isGreaterThan f 0 (sprintf "cancelled cells count as failed: %s" text)
+
+        let followUp =
+            Directory.GetFiles(Path.Combine(dir, "jobs", "logs"), "follow-up-*.out")
+            |> Array.exactlyOne
+            |> File.ReadAllText
+
+        Expect.stringContains
+            followUp
+            "did not finish after 1 submission(s)"
+            "the follow-up says what failed"
+        // a rerun by hand submits the unfinished cells again, and the study completes
+        let out = submit args
+        Expect.stringContains out "of cells as job array" "the rerun resubmits"
+        waitForResult dir "summary.md" 240.0
+        let total, counts, text = statusCounts dir
+        Expect.equal (total, counts) (12, (12, 0, 0, 0, 0)) text)
+
 [<Tests>]
 let tests =
     testList
@@ -310,5 +354,8 @@ let tests =
             testCase
                 "a study runs as one job array and its cells equal the local ones"
                 ``a study runs as one job array and its cells equal the local ones``
+            testCase
+                "tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun"
+                ``tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.SlurmTests"
