@@ -12,4 +12,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo apt-get install -y chromium || { $sudo apt-get update && $sudo apt-get install -y chromium; }
 fi
 
+# The Slurm tests (tests/EcdPde.Cli.Tests/SlurmTests.fs) start a real single-node cluster with scripts/slurm-local.sh:
+# Debian's slurm-wlm and munge. Without them (or root) those tests fail under CI=true and are skipped elsewhere.
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y slurm-wlm munge ||
+    { $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y slurm-wlm munge; } ||
+    echo "scripts/test.sh: slurm-wlm and munge could not be installed; the Slurm tests will say so" >&2
+fi
+
 dotnet test EcdPde.sln -c Release "$@"

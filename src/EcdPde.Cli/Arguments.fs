@@ -258,6 +258,23 @@ type CompareArgs =
             | Full ->
                 "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
 
+/// `--scheduler`: where discover's runs and compare's cells execute.
+[<RequireQualifiedAccess>]
+type SchedulerKind =
+    | Local
+    | Slurm
+
+/// `ecdpde status …`
+[<RequireQualifiedAccess>]
+type StatusArgs =
+    | [<MainCommand; Unique; Mandatory>] Folder of dir: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Folder _ ->
+                "an output folder of discover or compare: its runs queued, running, done, stopped and failed (from its files, and squeue/sacct where present)."
+
 /// `ecdpde list …`: with no option, everything.
 [<RequireQualifiedAccess>]
 type ListArgs =
@@ -281,10 +298,21 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Discover of ParseResults<DiscoverArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
+    | [<CliPrefix(CliPrefix.None)>] Status of ParseResults<StatusArgs>
     | [<Inherit; Unique>] Threads of n: int
     | [<Inherit; Unique>] Out of dir: string
     | [<Inherit; Unique>] Seed of k: uint64
     | [<Inherit>] Quiet
+    | [<Inherit; Unique>] Scheduler of SchedulerKind
+    | [<Inherit; Unique>] Partition of name: string
+    | [<Inherit; Unique>] Time of limit: string
+    | [<Inherit; Unique>] Cpus_Per_Task of n: int
+    | [<Inherit; Unique>] Mem of size: string
+    | [<Inherit; EqualsAssignmentOrSpaced>] Sbatch_Option of option: string
+    | [<Inherit; Unique>] Retries of n: int
+    | [<Inherit>] No_Requeue
+    | [<Inherit; Unique; Hidden>] Task of ``batch:index``: string
+    | [<Inherit; Hidden>] Follow_Up
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -300,6 +328,7 @@ type Command =
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
             | Report _ ->
                 "write a self-contained report.html for a discover, drift or optimize output folder (plots, settings, versions)."
+            | Status _ -> "queued, running, done, stopped and failed runs of an output folder."
             | List _ ->
                 "list functions, optimizers with their --set keys, and examples with their --param names."
             | Threads _ ->
@@ -308,6 +337,22 @@ type Command =
                 "output folder (optimize: OUT/trace.csv and OUT/state.json; the others: default out/<verb>/…; a rerun there reads finished work back)."
             | Seed _ -> "seed of every random draw (default 0; reproduce: 2022; compare: the study's)."
             | Quiet -> "no progress lines on stderr."
+            | Scheduler _ ->
+                "discover, compare: local (default: threads of this process) or slurm (every run or cell a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
+            | Partition _ -> "slurm: sbatch --partition (default: the cluster's)."
+            | Time _ ->
+                "slurm: time limit of every task, sbatch --time (e.g. 2:00:00; default: the partition's)."
+            | Cpus_Per_Task _ ->
+                "slurm: sbatch --cpus-per-task (default 1; also the default --threads under slurm)."
+            | Mem _ -> "slurm: memory of every task, sbatch --mem (e.g. 4G; default: the cluster's)."
+            | Sbatch_Option _ ->
+                "slurm: a further sbatch option, e.g. --sbatch-option=--qos=long (repeatable)."
+            | Retries _ ->
+                "slurm: how often the follow-up job resubmits unfinished tasks before reporting them failed (default 2)."
+            | No_Requeue ->
+                "slurm: submit without sbatch --requeue (a task on a failed node is not requeued)."
+            | Task _ -> "(internal) run only this task of a batch: what an array task runs."
+            | Follow_Up -> "(internal) the follow-up job of an array."
 
 /// The exit codes, as the help's footer and the README state them.
 let exitCodes =
@@ -317,6 +362,7 @@ let exitCodes =
     1    finished without a result: discover found no solution that passed the quality gates.
     2    bad input: an unknown or invalid option, value, example, script or file; the message names it.
     3    a run stopped early: the loss or gradient became NaN/infinite (the last finite state is kept).
+    4    --scheduler slurm: tasks did not finish after every resubmission; no result was written.
     70   internal error (a bug; please report the message).
     130  interrupted (SIGINT): every run stopped at a checkpoint; rerun the same command to continue.
     143  terminated (SIGTERM): the same. A second signal stops at once (the last periodic checkpoints stay)."""

@@ -16,7 +16,8 @@ open EcdPde.Cli.Common
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
 
-let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) =
+let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareArgs>) =
+    Cluster.refuse "compare multi-solution (its workflows run as threads)" cluster
     refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
 
     let settings =
@@ -171,7 +172,14 @@ let private cellsCsv (results: CellResult list) =
 
     csv.ToString()
 
-let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: string) =
+let private runStudy
+    (cluster: Cluster.Cluster)
+    (common: Shared)
+    (args: ParseResults<CompareArgs>)
+    (name: string)
+    =
+    let common = Cluster.shared cluster common
+
     if args.Contains CompareArgs.Full then
         invalidArg "full" "--full applies to compare multi-solution only"
 
@@ -185,8 +193,16 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
     let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
     let cellsDone = cellProgress common
     Directory.CreateDirectory out |> ignore
-    BuiltInStudies.write study (CompareReport.studyFile out)
-    let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
+    let executor = Cluster.executor cluster common out
+
+    // the study file is written by the command, not by each of its array tasks (they run at once)
+    if not executor.IsTask then
+        BuiltInStudies.write study (CompareReport.studyFile out)
+
+    let results, ran =
+        StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
+
+    Cluster.ended cluster
     let headers, rows = CompareReport.successTable study results
     let note = deterministicNote study
     File.WriteAllText(Path.Combine(out, "summary.md"), studySummary study results ran note headers rows)
@@ -202,10 +218,10 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
     0
 
 /// Runs the command; returns the exit code.
-let run (common: Shared) (args: ParseResults<CompareArgs>) =
+let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareArgs>) =
     let name = args.GetResult(CompareArgs.Study, "ackley")
 
     if name.ToLowerInvariant() = MultiSolution.defaults.Name then
-        runMultiSolution common args
+        runMultiSolution cluster common args
     else
-        runStudy common args name
+        runStudy cluster common args name

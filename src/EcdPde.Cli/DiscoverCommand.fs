@@ -202,10 +202,16 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
     printfn "the search stopped: %s" outcome.StopReason
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
+let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let common = Cluster.shared cluster common
     let problem, defaults = problemOf args
     let s = settingsOf common args defaults
     let outDir = DiscoverySettings.outDir s
+
+    let s =
+        { s with
+            Executor = Cluster.executor cluster common outDir
+        }
 
     if args.Contains DiscoverArgs.Force then
         FolderIdentity.moveAside outDir
@@ -228,6 +234,7 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
             s.DeflationRounds)
 
     let outcome = Workflow.run problem s (progressPrinter common)
+    Cluster.ended cluster
     printOutcome outcome
     let report = DiscoveryReport.write outDir
 

@@ -155,19 +155,33 @@ let private dispatch (argv: string[]) =
 
     let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
     let common = shared (List.ofArray argv) results
+    let cluster = Cluster.ofResults (List.ofArray argv) results
+    let local verb = Cluster.refuse verb cluster
 
     match results.TryGetSubCommand() with
-    | Some(Optimize a) -> OptimizeCommand.run common a
-    | Some(Reproduce a) -> ReproduceCommand.run common a
-    | Some(Drift a) -> DriftCommand.run common a
-    | Some(Compare a) -> CompareCommand.run common a
-    | Some(Discover a) -> DiscoverCommand.run common a
+    | Some(Optimize a) ->
+        local "optimize"
+        OptimizeCommand.run common a
+    | Some(Reproduce a) ->
+        local "reproduce"
+        ReproduceCommand.run common a
+    | Some(Drift a) ->
+        local "drift"
+        DriftCommand.run common a
+    | Some(Compare a) -> CompareCommand.run cluster common a
+    | Some(Discover a) -> DiscoverCommand.run cluster common a
     | Some(Report a) ->
+        local "report"
         refuse "report (it writes into FOLDER)" common [ "--threads"; "--out"; "--seed" ]
         report a
     | Some(List a) ->
+        local "list"
         refuse "list" common [ "--threads"; "--out"; "--seed" ]
         listAll a
+    | Some(Status a) ->
+        local "status"
+        refuse "status (it reads FOLDER)" common [ "--threads"; "--out"; "--seed" ]
+        StatusCommand.run a
     | _ ->
         eprintfn "%s" (parser.PrintUsage(message = "error: give a command, e.g. ecdpde list"))
         2
@@ -231,6 +245,15 @@ let main argv =
             | :? Interrupt.RunInterrupted as i ->
                 eprintfn "%s" i.Message
                 i.ExitCode
+            | :? TaskBatch.WorkSubmitted as s ->
+                printfn "%s" s.Message
+                0
+            | :? TaskBatch.TaskFinished as t ->
+                eprintfn "%s" t.Message
+                0
+            | :? TaskBatch.TasksFailed as f ->
+                eprintfn "error: %s" f.Message
+                4
             | e -> failure e
     finally
         for s in signals do

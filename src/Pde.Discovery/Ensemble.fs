@@ -1,6 +1,7 @@
 /// An ensemble of trainings of one problem: same initialization, different bounce seeds (the paper's protocol),
-/// run in parallel, each checkpointed, each leaving a trace and a measured candidate. Resumable: finished runs
-/// (with a result file) are not redone, interrupted ones continue from their checkpoint.
+/// run in parallel (or as the tasks of a Slurm array: the settings' executor), each checkpointed, each leaving a trace
+/// and a measured candidate. Resumable: finished runs (with a result file) are not redone, interrupted ones continue
+/// from their checkpoint.
 module Pde.Discovery.Ensemble
 
 open System
@@ -55,6 +56,8 @@ type EnsembleSettings =
         Parallel: int
         OutDir: string
         CheckpointEvery: int64
+        /// Where the unfinished runs execute: threads of this process (TaskBatch.inProcess) or Slurm array tasks.
+        Executor: TaskBatch.Executor
     }
 
 /// Progress of the ensemble (for a live display).
@@ -161,16 +164,29 @@ let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProg
                 })
 
     let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = parallelism)
-    let results = Array.zeroCreate s.Runs
+    let results = Array.create s.Runs None
 
-    Threading.Tasks.Parallel.For(
-        0,
-        s.Runs,
-        options,
-        fun i ->
-            results[i] <- runOne problem s i report
-            Interlocked.Increment(&finished) |> ignore
-    )
-    |> ignore
+    let runHere (indices: int list) =
+        Threading.Tasks.Parallel.ForEach(
+            indices,
+            options,
+            fun i ->
+                results[i] <- Some(runOne problem s i report)
+                Interlocked.Increment(&finished) |> ignore
+        )
+        |> ignore
 
-    List.ofArray results
+    TaskBatch.execute
+        s.Executor
+        {
+            Folder = s.OutDir
+            Count = s.Runs
+            ResultFile = fun i -> Path.Combine(runDir s i, "result.json")
+            TaskFolder = fun i -> Some(runDir s i)
+            RunHere = runHere
+        }
+
+    // every run is finished now: those that ran elsewhere (or earlier) are read back
+    results
+    |> Array.mapi (fun i r -> r |> Option.defaultWith (fun () -> runOne problem s i report))
+    |> List.ofArray

@@ -69,6 +69,8 @@ type DiscoverySettings =
         Threads: int
         /// Output folder; None = out/discover/NAME.
         OutDir: string option
+        /// Where the runs execute: threads of this process (TaskBatch.inProcess) or Slurm array tasks.
+        Executor: EcdPde.Runs.TaskBatch.Executor
         /// Certify every solution by an automatic classical solve (finite differences + Newton from the field).
         Certify: bool
         /// The user's own classical solutions, as a function of the evaluation grid (name, values on the grid for
@@ -125,6 +127,7 @@ module DiscoverySettings =
             Seed = 0UL
             Threads = 0
             OutDir = None
+            Executor = EcdPde.Runs.TaskBatch.inProcess
             Certify = true
             Classical = None
         }

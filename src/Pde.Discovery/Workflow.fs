@@ -72,6 +72,8 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
 
         new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
 
+    /// Cores used (all when the settings say 0).
+    member _.Cores = cores
     member _.Theta0 = theta0
     member _.Network = network
     member _.Spec = spec
@@ -130,6 +132,7 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
                 Round = round
                 OutDir = Path.Combine(DiscoverySettings.outDir s, dir)
                 CheckpointEvery = 1000L
+                Executor = s.Executor
             }
 
         Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
@@ -376,11 +379,7 @@ let private folderRecord
         Format = DiscoveryFolderFile.format
         Problem = problemRecord example
         Settings = settingsRecord s
-        Threads =
-            (if s.Threads <= 0 then
-                 Environment.ProcessorCount
-             else
-                 s.Threads)
+        Threads = search.Cores
         Start = EcdPde.Runs.Checkpoint.hashOf search.Theta0
         Points = sprintf "%A" example.Points
     }
@@ -478,7 +477,7 @@ let private certifyAll
 let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
     let outDir = DiscoverySettings.outDir s
     Directory.CreateDirectory outDir |> ignore
-    use _lock = EcdPde.Runs.FolderLock.acquire outDir
+    use _lock = EcdPde.Runs.TaskBatch.lockFolder s.Executor outDir
     let search = DiscoverySearch(example, s, progress)
 
     EcdPde.Runs.FolderIdentity.claim

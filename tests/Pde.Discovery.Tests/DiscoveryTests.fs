@@ -218,6 +218,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
         Parallel = 2
         OutDir = dir
         CheckpointEvery = 5_000L
+        Executor = EcdPde.Runs.TaskBatch.inProcess
     }
 
 let ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing`` () =

@@ -137,6 +137,7 @@ let private ensembleCaller =
                         Parallel = 1
                         OutDir = dir
                         CheckpointEvery = 40L
+                        Executor = EcdPde.Runs.TaskBatch.inProcess
                     }
                     (fun p -> hook p.Report.Step)
                 |> ignore

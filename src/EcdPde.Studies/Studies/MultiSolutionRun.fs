@@ -33,6 +33,7 @@ let workflowSettings
             OutDir = Some dir
             DeflationRounds = 0
             Threshold = 0.1
+            Executor = EcdPde.Runs.TaskBatch.inProcess
         }
 
     match st with

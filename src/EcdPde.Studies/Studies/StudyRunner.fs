@@ -40,9 +40,16 @@ let stored (study: Study) (dir: string) =
         if File.Exists path then Some(StudyCell.read path) else None)
     |> List.ofArray
 
-/// Runs every cell not yet stored under `dir`, `parallelism` cells at a time (0 = all cores); returns all cells
-/// (stored and new) and how many were run now.
-let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int -> unit) =
+/// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
+/// cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how many were
+/// run by this process.
+let runWith
+    (executor: TaskBatch.Executor)
+    (study: Study)
+    (dir: string)
+    (parallelism: int)
+    (progress: int -> int -> unit)
+    =
     let study = validate study
     let cells = cells study
 
@@ -63,44 +70,58 @@ let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int ->
 
     let engineThreads = 1
 
+    let pathOf i =
+        let p, solver, si, seed, _ = cells[i]
+        StudyCell.path dir p solver si seed
+
     let mutable ran = 0
-    let mutable done' = 0
+    // cells stored by an earlier run count as done
+    let mutable done' =
+        [ 0 .. cells.Length - 1 ] |> List.filter (pathOf >> File.Exists) |> List.length
+
     let gate = obj ()
-    let results = Array.zeroCreate cells.Length
 
-    Threading.Tasks.Parallel.For(
-        0,
-        cells.Length,
-        Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
-        fun i ->
-            let p, solver, si, seed, x0 = cells[i]
-            let path = StudyCell.path dir p solver si seed
+    let runCell i =
+        let p, solver, si, seed, x0 = cells[i]
 
-            let r =
-                if File.Exists path then
-                    StudyCell.read path
-                else
-                    let r =
-                        if isPde p then
-                            CellRun.runPde study p solver si seed setups[p.Name].Value engineThreads
-                        elif study.Precision = "float32" then
-                            CellRun.runTyped<float32> study p solver si seed x0 float32
-                        else
-                            CellRun.runTyped<float> study p solver si seed x0 id
+        let r =
+            if isPde p then
+                CellRun.runPde study p solver si seed setups[p.Name].Value engineThreads
+            elif study.Precision = "float32" then
+                CellRun.runTyped<float32> study p solver si seed x0 float32
+            else
+                CellRun.runTyped<float> study p solver si seed x0 id
 
-                    StudyCell.write path r
-                    Threading.Interlocked.Increment(&ran) |> ignore
-                    r
+        StudyCell.write (pathOf i) r
+        Threading.Interlocked.Increment(&ran) |> ignore
 
-            results[i] <- r
+        lock gate (fun () ->
+            done' <- done' + 1
+            progress done' cells.Length)
 
-            lock gate (fun () ->
-                done' <- done' + 1
-                progress done' cells.Length)
-    )
-    |> ignore
+    TaskBatch.execute
+        executor
+        {
+            Folder = Path.Combine(dir, "cells")
+            Count = cells.Length
+            ResultFile = pathOf
+            TaskFolder = fun _ -> None
+            RunHere =
+                fun indices ->
+                    Threading.Tasks.Parallel.ForEach(
+                        indices,
+                        Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
+                        runCell
+                    )
+                    |> ignore
+        }
 
-    List.ofArray results, ran
+    List.init cells.Length (pathOf >> StudyCell.read), ran
+
+/// Runs every cell not yet stored under `dir` in this process, `parallelism` cells at a time (0 = all cores); returns
+/// all cells (stored and new) and how many were run now.
+let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int -> unit) =
+    runWith TaskBatch.inProcess study dir parallelism progress
 
 /// Summary of one (problem, solver) pair.
 type PairSummary =
