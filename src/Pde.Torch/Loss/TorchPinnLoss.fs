@@ -192,6 +192,17 @@ type TorchPinnLoss<'T
     /// The breakdown of the most recent evaluation: one entry per term, then the L2 penalty.
     member _.LastTerms = Array.copy lastTerms
 
+    /// The trainable tensors in the order of θ: the module's parameters, then (if the problem has any) one
+    /// parameter holding the problem's trainable scalars. Hand them to a torch.optim-style optimizer together with
+    /// <c>Forward</c>.
+    member _.Parameters: Parameter[] = allParameters
+
+    /// The loss tensor at the tensors' current values, built in the caller's dispose scope (for a closure of a
+    /// torch.optim-style optimizer: clear the gradients, <c>Forward()</c>, <c>backward()</c>); fills LastTerms.
+    member _.Forward() : torch.Tensor =
+        useThreads ()
+        forward ()
+
     /// θ as the module's weights and the problem's parameters hold it now.
     member _.Read() : 'T[] = objective.Read()
 
