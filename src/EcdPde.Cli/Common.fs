@@ -104,3 +104,15 @@ let refuse (verb: string) (s: Shared) (options: string list) =
 /// A progress printer on stderr, or nothing with --quiet.
 let progress (s: Shared) : string -> unit =
     if s.Quiet then ignore else eprintfn "%s"
+
+/// The loss backend of `--backend` for the verbs that train PDEs (TrainingOptions.Backend, Objective.buildOn/lossOn).
+let lossBackend (backend: Backend) : Pde.FSharp.Training.ILossBackend =
+    match backend with
+    | Backend.Native -> Pde.FSharp.Training.Objective.native
+    | Backend.Torch -> Pde.Torch.TorchBackend.create ()
+
+/// The optimizers of `--backend` for runs of synthetic functions (Optimize.runOn).
+let optimizerSource (backend: Backend) : EcdPde.Runs.Optimize.IOptimizerSource =
+    match backend with
+    | Backend.Native -> EcdPde.Runs.Optimize.catalog
+    | Backend.Torch -> Pde.Torch.TorchBackend.optimizers

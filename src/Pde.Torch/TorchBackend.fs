@@ -10,7 +10,8 @@ open Pde.Torch.Networks
 open Pde.Torch.Loss
 
 /// <summary>
-/// The TorchSharp backend of <c>Objective.buildOn</c> / <c>lossOn</c> and <c>TrainingOptions.Backend</c>: the
+/// The TorchSharp backend of <c>Objective.buildOn</c> / <c>lossOn</c> and <c>TrainingOptions.Backend</c> (and the
+/// TorchSharp optimizers for <c>Optimize.runOn</c>): the
 /// engine's network becomes a <see cref="NetworkModule{T}"/> (same layout, so the same θ₀ and the same loss), and
 /// the loss a <see cref="TorchPinnLoss{T}"/> on it. Training then runs the core's optimizers (BBI, ECDSep, GDM, Adam,
 /// L-BFGS) on the module's θ in the one run loop, with checkpoints and traces. libtorch's intra-op threads follow
@@ -60,4 +61,24 @@ module TorchBackend =
                 =
                 let threads = pool |> Option.map (fun p -> p.Threads) |> Option.defaultValue 0
                 loss<'T> d network weightDecay threads :> IPinnLoss<'T>
+        }
+
+    /// The TorchSharp optimizers (BBI, ECDSep, GDM of Ecd.Core.TorchSharp) as the optimizers of a run of the one run
+    /// loop (Optimize.runOn: `ecdpde optimize --backend torch`), with the core's hyperparameter keys and errors.
+    let optimizers =
+        { new EcdPde.Runs.Optimize.IOptimizerSource with
+            member _.Name = "torch"
+
+            member _.Create<'T
+                when 'T: unmanaged
+                and 'T: struct
+                and 'T: (new: unit -> 'T)
+                and 'T :> ValueType
+                and 'T :> Numerics.IFloatingPointIeee754<'T>>
+                (name, settings)
+                : Ecd.Core.Optimizers.IOptimizer<'T> =
+                Ecd.Core.TorchSharp.TorchOptimizerRun<'T>.Create(
+                    name,
+                    settings |> List.map Collections.Generic.KeyValuePair
+                )
         }

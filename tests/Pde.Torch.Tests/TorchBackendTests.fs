@@ -1,6 +1,6 @@
 /// Training on the TorchSharp backend through Train.solve: the one run loop (checkpoints, traces, resume), the same
 /// trajectory as the native engine, and a Poisson solve to the native engine's accuracy.
-module Pde.Torch.Tests.TrainTests
+module Pde.Torch.Tests.TorchBackendTests
 
 open System.IO
 open Expecto
