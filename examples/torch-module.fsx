@@ -4,6 +4,7 @@
 // TorchSharp's native library must be the build's patched copy (docs/torchsharp.md), loaded before any torch call.
 let bin = __SOURCE_DIRECTORY__ + "/../src/EcdPde.Cli/bin/Release/net10.0/"
 System.Runtime.InteropServices.NativeLibrary.Load(bin + "runtimes/linux-x64/native/libLibTorchSharp.so")
+
 #load "../src/EcdPde.Cli/bin/Release/net10.0/EcdPde.fsx"
 #r "../src/EcdPde.Cli/bin/Release/net10.0/TorchSharp.dll"
 #r "../src/EcdPde.Cli/bin/Release/net10.0/Ecd.Core.TorchSharp.dll"
@@ -36,8 +37,8 @@ type Bubble() as this =
     override _.forward(p: torch.Tensor) =
         let x, y = p.select (1L, 0L), p.select (1L, 1L)
         // x(1−x)·y(1−y) with tensor operations only (no implicit Scalars: docs/torchsharp.md, Memory)
-        let bubble = x.mul(x.neg().add (one)).mul(y.mul (y.neg().add (one))).unsqueeze (1L)
-        let n = output.forward ((hidden2.forward ((hidden1.forward p).tanh ())).tanh ())
+        let bubble = x.mul(x.neg().add(one)).mul(y.mul (y.neg().add(one))).unsqueeze(1L)
+        let n = output.forward ((hidden2.forward ((hidden1.forward p).tanh())).tanh())
         bubble.mul n
 
 let u = field "u"
@@ -88,12 +89,22 @@ let error =
     use scope = torch.NewDisposeScope()
     use noGrad = torch.no_grad ()
     let points = TensorValues.ofFloats (Array.concat grid) torch.ScalarType.Float64
-    let values = TensorValues.toFloats (model.forward (points.reshape (int64 grid.Length, 2L)))
-    let truth = grid |> Array.map (fun q -> sin (System.Math.PI * q[0]) * sin (System.Math.PI * q[1]))
+
+    let values =
+        TensorValues.toFloats (model.forward (points.reshape (int64 grid.Length, 2L)))
+
+    let truth =
+        grid
+        |> Array.map (fun q -> sin (System.Math.PI * q[0]) * sin (System.Math.PI * q[1]))
+
     let diff = Array.map2 (fun a b -> (a - b) ** 2.0) values truth |> Array.sum
     sqrt (diff / (truth |> Array.sumBy (fun b -> b * b)))
 
-printfn "BBI on a TorchSharp module, %d steps: loss %.3e, relative L2 error %.3e" steps bbi.LastReport.Loss error
+printfn
+    "BBI on a TorchSharp module, %d steps: loss %.3e, relative L2 error %.3e"
+    steps
+    bbi.LastReport.Loss
+    error
 
 if not (error < 5e-2) then
     eprintfn "the error did not fall below 5e-2"

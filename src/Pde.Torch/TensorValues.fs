@@ -14,7 +14,11 @@ module TensorValues =
         elif typeof<'T> = typeof<float32> then
             torch.ScalarType.Float32
         else
-            raise (NotSupportedException(sprintf "the TorchSharp backend supports float and float32, not %s" typeof<'T>.Name))
+            raise (
+                NotSupportedException(
+                    sprintf "the TorchSharp backend supports float and float32, not %s" typeof<'T>.Name
+                )
+            )
 
     /// A 1-d tensor of host values in the element type `dtype`.
     let ofFloats (values: float[]) (dtype: torch.ScalarType) : torch.Tensor =

@@ -120,13 +120,16 @@ let torchSharpOwner = "Ecd.Core.TorchSharp"
 /// src projects with a PackageReference to TorchSharp or libtorch.
 let torchSharpPackageUsers root =
     Directory.GetDirectories(Path.Combine(root, "src"))
-    |> Array.collect (fun d -> Array.append (Directory.GetFiles(d, "*.fsproj")) (Directory.GetFiles(d, "*.csproj")))
+    |> Array.collect (fun d ->
+        Array.append (Directory.GetFiles(d, "*.fsproj")) (Directory.GetFiles(d, "*.csproj")))
     |> Array.filter (fun p ->
         XDocument.Load(p).Descendants(XName.Get "PackageReference")
         |> Seq.exists (fun e ->
             match e.Attribute(XName.Get "Include") with
             | null -> false
-            | a -> a.Value.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase) || a.Value.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)))
+            | a ->
+                a.Value.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase)
+                || a.Value.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)))
     |> Array.map (fun p -> nonNull (Path.GetFileNameWithoutExtension p))
     |> List.ofArray
 

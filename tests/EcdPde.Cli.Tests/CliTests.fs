@@ -234,7 +234,9 @@ let ``optimize --backend torch runs the TorchSharp optimizers: the same trace as
         Assert.True((code = 0), err)
         out
 
-    let bbi = [ "--set"; "lr=0.005"; "--set"; "threshold0=60"; "--set"; "nFixedBounces=3" ]
+    let bbi =
+        [ "--set"; "lr=0.005"; "--set"; "threshold0=60"; "--set"; "nFixedBounces=3" ]
+
     Assert.Contains("torch backend", run "torch" "bbi" 400 bbi)
     run "native" "bbi" 400 bbi |> ignore
     let native = File.ReadAllText(Path.Combine(dir, "bbi-native.csv"))
@@ -242,9 +244,26 @@ let ``optimize --backend torch runs the TorchSharp optimizers: the same trace as
     // The TorchSharp optimizers take the core's steps bit for bit (docs/torchsharp.md): identical traces.
     Assert.Equal(native, File.ReadAllText(Path.Combine(dir, "bbi-torch.csv")))
     // A checkpointed torch run stopped at 150 steps and resumed to 400 writes the same trace.
-    let checkpoint = [ "--checkpoint"; Path.Combine(dir, "ecdsep.state.json"); "--checkpoint-every"; "50" ]
+    let checkpoint =
+        [
+            "--checkpoint"
+            Path.Combine(dir, "ecdsep.state.json")
+            "--checkpoint-every"
+            "50"
+        ]
+
     let ecdsep =
-        [ "--set"; "lr=0.01"; "--set"; "eta=2"; "--set"; "nu=0.001"; "--set"; "gamma=0.5" ]
+        [
+            "--set"
+            "lr=0.01"
+            "--set"
+            "eta=2"
+            "--set"
+            "nu=0.001"
+            "--set"
+            "gamma=0.5"
+        ]
+
     run "native" "ecdsep" 400 ecdsep |> ignore
     run "torch" "ecdsep" 150 (ecdsep @ checkpoint) |> ignore
     run "torch" "ecdsep" 400 (ecdsep @ checkpoint @ [ "--resume" ]) |> ignore
@@ -256,7 +275,16 @@ let ``optimize --backend torch runs the TorchSharp optimizers: the same trace as
 
     // An optimizer the TorchSharp backend lacks is named in the error.
     let code, _, err =
-        ecdpde [ "optimize"; "--optimizer"; "adam"; "--function"; "zakharov"; "--backend"; "torch" ]
+        ecdpde
+            [
+                "optimize"
+                "--optimizer"
+                "adam"
+                "--function"
+                "zakharov"
+                "--backend"
+                "torch"
+            ]
 
     Assert.Equal(2, code)
     Assert.Contains("bbi, ecdsep, gdm", err)

@@ -78,7 +78,7 @@ let robin =
 let system =
     Problem.create Domain.unitSquare [ u; v ]
     |> Problem.equation (-laplacian u + v - 1.0)
-    |> Problem.equation (-div (u * grad v) + dxy v + sin u * v - x * y)
+    |> Problem.equation (-div(u * grad v) + dxy v + sin u * v - x * y)
     |> Problem.dirichlet Boundary.all u (num 0.0)
     |> Problem.dirichlet Boundary.all v (x * y)
 
@@ -88,8 +88,7 @@ let inverse =
     let observed = Sampling.grid Domain.unitSquare 16
 
     let values =
-        observed
-        |> Array.map (fun q -> sin (Math.PI * q[0]) * sin (Math.PI * q[1]))
+        observed |> Array.map (fun q -> sin (Math.PI * q[0]) * sin (Math.PI * q[1]))
 
     Problem.create Domain.unitSquare [ u ]
     |> Problem.parameter "k" 0.5
@@ -105,7 +104,7 @@ let constrained =
     Problem.create (Domain.difference Domain.unitSquare (Domain.disk (0.5, 0.5) 0.2)) [ u; v ]
     |> Problem.parameter "a" 0.7
     |> Problem.hardConstraint u (fun n -> sin (pi * x) + x * (1.0 - x) * y * n)
-    |> Problem.equation (-div (a * grad u) + v * u - 1.0)
+    |> Problem.equation (-div(a * grad u) + v * u - 1.0)
     |> Problem.equation (dxy v + dyy u * tanh v - a ** 2 * x)
     |> Problem.neumann (Boundary.part "circle") v (a * x)
     |> Problem.data (u + v) obs [| 0.1; 0.2; 0.3 |]
@@ -149,7 +148,12 @@ let relativeDifference (a: float[]) (b: float[]) =
     if scale = 0.0 then diff else diff / scale
 
 /// Both backends' (loss, gradient) at the same θ: (native, torch, θ).
-let bothBackends (architecture: Architecture) (weightDecay: float) (points: PointSettings) (problem: Problem) =
+let bothBackends
+    (architecture: Architecture)
+    (weightDecay: float)
+    (points: PointSettings)
+    (problem: Problem)
+    =
     let d = Discretize.run points problem
     let network = Objective.network<float> (Objective.spec problem architecture) 7UL
     let theta = thetaOf network problem 11UL

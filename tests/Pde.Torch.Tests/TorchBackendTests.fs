@@ -40,33 +40,55 @@ let tests =
     testList
         "training on the TorchSharp backend"
         [
-            testCase "Poisson reaches the native engine's relative L2 error (≤ 1e-3) on the torch backend" (fun () ->
-                oneThread ()
-                let exact = sin (pi * x) * sin (pi * y)
-                let grid = Sampling.grid Domain.unitSquare 2000
-                let stages = [ Stage.adam 3e-3 800L; Stage.lbfgs 800L ]
+            testCase
+                "Poisson reaches the native engine's relative L2 error (≤ 1e-3) on the torch backend"
+                (fun () ->
+                    oneThread ()
+                    let exact = sin (pi * x) * sin (pi * y)
+                    let grid = Sampling.grid Domain.unitSquare 2000
+                    let stages = [ Stage.adam 3e-3 800L; Stage.lbfgs 800L ]
 
-                let solve backend =
-                    let r = Train.solve (points 300) (options backend stages) poisson
-                    let error = Model.relativeError r.Model u exact grid
-                    printfn "Poisson on %s: relative L2 error %.3e, loss %.3e, %.1f s" backend.Name error r.Loss r.Seconds
-                    Expect.equal r.Outcome Completed backend.Name
-                    error
+                    let solve backend =
+                        let r = Train.solve (points 300) (options backend stages) poisson
+                        let error = Model.relativeError r.Model u exact grid
 
-                let native = solve Objective.native
-                let torch = solve (TorchBackend.create ())
-                Expect.isLessThan native PoissonTarget "native"
-                Expect.isLessThan torch PoissonTarget "torch")
+                        printfn
+                            "Poisson on %s: relative L2 error %.3e, loss %.3e, %.1f s"
+                            backend.Name
+                            error
+                            r.Loss
+                            r.Seconds
+
+                        Expect.equal r.Outcome Completed backend.Name
+                        error
+
+                    let native = solve Objective.native
+                    let torch = solve (TorchBackend.create ())
+                    Expect.isLessThan native PoissonTarget "native"
+                    Expect.isLessThan torch PoissonTarget "torch")
 
             testCase "the same BBI run on both backends follows the same trajectory" (fun () ->
                 oneThread ()
-                let stages = [ Stage.bbi [ "lr", "0.01"; "threshold0", "50"; "nFixedBounces", "2" ] 200L ]
-                let run backend = Train.solve (points 64) (options backend stages) bratu
+
+                let stages =
+                    [ Stage.bbi [ "lr", "0.01"; "threshold0", "50"; "nFixedBounces", "2" ] 200L ]
+
+                let run backend =
+                    Train.solve (points 64) (options backend stages) bratu
+
                 let n = run Objective.native
                 let t = run (TorchBackend.create ())
                 printfn "BBI, 200 steps: native loss %.15e, torch loss %.15e" n.Loss t.Loss
-                Expect.isLessThanOrEqual (relativeDifference [| t.Loss |] [| n.Loss |]) TrajectoryTolerance "final loss"
-                Expect.isLessThanOrEqual (relativeDifference t.Model.Weights n.Model.Weights) TrajectoryTolerance "final θ")
+
+                Expect.isLessThanOrEqual
+                    (relativeDifference [| t.Loss |] [| n.Loss |])
+                    TrajectoryTolerance
+                    "final loss"
+
+                Expect.isLessThanOrEqual
+                    (relativeDifference t.Model.Weights n.Model.Weights)
+                    TrajectoryTolerance
+                    "final θ")
 
             testCase "checkpoints and traces in the run directory; a second run resumes from them" (fun () ->
                 oneThread ()
@@ -80,10 +102,17 @@ let tests =
                         }
 
                     let first = Train.solve (points 64) o inverse
-                    let files = Directory.GetFiles dir |> Array.map (Path.GetFileName >> string) |> Array.sort
+
+                    let files =
+                        Directory.GetFiles dir |> Array.map (Path.GetFileName >> string) |> Array.sort
+
                     printfn "%A" files
                     Expect.isTrue (files |> Array.exists (fun f -> f.EndsWith ".trace.csv")) "a trace"
-                    Expect.isTrue (files |> Array.exists (fun f -> f.EndsWith ".checkpoint.json")) "a checkpoint"
+
+                    Expect.isTrue
+                        (files |> Array.exists (fun f -> f.EndsWith ".checkpoint.json"))
+                        "a checkpoint"
+
                     let second = Train.solve (points 64) o inverse
                     Expect.isTrue (second.Stages |> List.forall (fun s -> s.Resumed)) "resumed"
                     Expect.equal second.Model.Weights first.Model.Weights "same weights"

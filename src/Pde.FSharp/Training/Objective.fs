@@ -24,7 +24,8 @@ type ILossBackend =
         and 'T: (new: unit -> 'T)
         and 'T :> ValueType
         and 'T :> Numerics.IFloatingPointIeee754<'T>> :
-        d: Discretization * network: Network<'T> * weightDecay: float * pool: WorkerPool option -> IPinnLoss<'T>
+        d: Discretization * network: Network<'T> * weightDecay: float * pool: WorkerPool option ->
+            IPinnLoss<'T>
 
 /// <summary>
 /// A problem compiled into an objective on a network: the network, its physics-informed loss and the starting

@@ -294,8 +294,10 @@ module Train =
         let clock = Stopwatch.StartNew()
         let problem = d.Problem
         let optimizers = optimizersOf<'T> o
+
         use objective =
             Objective.buildOn<'T> o.Backend d o.Network o.WeightDecay o.Threads o.Seed
+
         let loss = objective.Loss
         let mutable theta = objective.Start
         let mutable outcome = Completed

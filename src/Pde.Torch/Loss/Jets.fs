@@ -49,7 +49,7 @@ type internal Jets(x: torch.Tensor, u: torch.Tensor, one: Scalar) =
         match seconds.TryGetValue(struct (o, i)) with
         | true, h -> h
         | _ ->
-            let h = gradient ((first o).select (1L, int64 i))
+            let h = gradient ((first o).select(1L, int64 i))
             seconds[struct (o, i)] <- h
             h
 
@@ -57,9 +57,9 @@ type internal Jets(x: torch.Tensor, u: torch.Tensor, one: Scalar) =
     member _.Channel(o: int, c: Channel) : torch.Tensor =
         match c with
         | Value -> u.select (1L, int64 o)
-        | First j -> (first o).select (1L, int64 j)
-        | Second(i, j) -> (second o i).select (1L, int64 j)
+        | First j -> (first o).select(1L, int64 j)
+        | Second(i, j) -> (second o i).select(1L, int64 j)
         | CollapsedLaplacian ->
             [ 0 .. inputs - 1 ]
-            |> List.map (fun j -> (second o j).select (1L, int64 j))
+            |> List.map (fun j -> (second o j).select(1L, int64 j))
             |> List.reduce (fun a b -> a.add (b, one))

@@ -74,15 +74,15 @@ module internal TensorResidual =
                         match inputs.Observed with
                         | Some v -> v
                         | None -> missing "observed values"
-                    | Node.Add(a, b) -> (eval a).add (eval b, inputs.One)
-                    | Node.Sub(a, b) -> (eval a).add ((eval b).neg (), inputs.One)
-                    | Node.Mul(a, b) -> (eval a).mul (eval b)
-                    | Node.Div(a, b) -> (eval a).div (eval b)
-                    | Node.Neg a -> (eval a).neg ()
+                    | Node.Add(a, b) -> (eval a).add(eval b, inputs.One)
+                    | Node.Sub(a, b) -> (eval a).add((eval b).neg(), inputs.One)
+                    | Node.Mul(a, b) -> (eval a).mul(eval b)
+                    | Node.Div(a, b) -> (eval a).div(eval b)
+                    | Node.Neg a -> (eval a).neg()
                     | Node.Pow(a, Node.Num 2.0) ->
                         let a = eval a
                         a.mul a
-                    | Node.Pow(a, b) -> (eval a).pow (eval b)
+                    | Node.Pow(a, b) -> (eval a).pow(eval b)
                     | Node.Fn(f, a) -> call f (eval a)
 
                 memo[n] <- t
@@ -90,7 +90,4 @@ module internal TensorResidual =
 
         let r = eval n
 
-        if r.dim () = 0L then
-            r.expand (inputs.Count)
-        else
-            r
+        if r.dim () = 0L then r.expand (inputs.Count) else r

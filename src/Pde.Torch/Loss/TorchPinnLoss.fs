@@ -36,7 +36,8 @@ type TorchPinnLoss<'T
         owned: IDisposable option
     ) =
     let problem = discretization.Problem
-    let dtype = TensorValues.scalarType<'T> ()
+    let dtype = TensorValues.scalarType<'T>()
+
     let fail (text: string) =
         raise (ProblemError(sprintf "TorchSharp backend: %s" text))
 
@@ -52,7 +53,13 @@ type TorchPinnLoss<'T
 
         for p in moduleParameters do
             if p.dtype <> dtype then
-                fail (sprintf "the module's parameters must be %A for %s θ (found %A)" dtype typeof<'T>.Name p.dtype)
+                fail (
+                    sprintf
+                        "the module's parameters must be %A for %s θ (found %A)"
+                        dtype
+                        typeof<'T>.Name
+                        p.dtype
+                )
 
     let parameterCount = problem.Parameters.Length
 
@@ -68,13 +75,21 @@ type TorchPinnLoss<'T
     let fields = int64 problem.Fields.Length
     let one = (1.0).ToScalar()
     let mutable current = discretization
-    let mutable points = discretization.Sets |> Array.map (fun s -> new PointTensors(s, dtype))
-    let lastTerms = Array.zeroCreate<TermLoss> (discretization.Terms.Length + 1)
+
+    let mutable points =
+        discretization.Sets |> Array.map (fun s -> new PointTensors(s, dtype))
+
+    let lastTerms = Array.zeroCreate<TermLoss>(discretization.Terms.Length + 1)
 
     let output (x: torch.Tensor) =
         let u = model.forward x
 
-        if u.dim () <> 2L || u.shape[0] <> x.shape[0] || u.shape[1] <> fields || u.dtype <> dtype then
+        if
+            u.dim () <> 2L
+            || u.shape[0] <> x.shape[0]
+            || u.shape[1] <> fields
+            || u.dtype <> dtype
+        then
             fail (
                 sprintf
                     "the module maps %d × %d coordinates to a %A tensor of shape [%s]; the problem needs %d × %d (%A)"
@@ -124,7 +139,7 @@ type TorchPinnLoss<'T
         for i in 0 .. r.Length - 1 do
             let term = current.Terms[i]
             let w = term.Condition.Weight
-            let meanSquare = r[i].mul(r[i]).mean ()
+            let meanSquare = r[i].mul(r[i]).mean()
             total <- total.add (meanSquare.mul (TensorValues.constant w dtype), one)
             let ms = TensorValues.toFloat meanSquare
 
@@ -141,7 +156,7 @@ type TorchPinnLoss<'T
         if weightDecay > 0.0 then
             let sum =
                 moduleParameters
-                |> Array.map (fun p -> p.mul(p).sum ())
+                |> Array.map (fun p -> p.mul(p).sum())
                 |> Array.reduce (fun a b -> a.add (b, one))
 
             squares <- TensorValues.toFloat sum
@@ -175,7 +190,8 @@ type TorchPinnLoss<'T
         f ()
 
     /// The loss over a module the caller owns; θ₀'s network part is the module's current weights.
-    new(discretization, model, weightDecay) = new TorchPinnLoss<'T>(discretization, model, weightDecay, None, 0, None)
+    new(discretization, model, weightDecay) =
+        new TorchPinnLoss<'T>(discretization, model, weightDecay, None, 0, None)
 
     /// The module.
     member _.Module = model
@@ -261,8 +277,12 @@ type TorchPinnLoss<'T
                 if not (Double.IsFinite total) then
                     sprintf "the loss is %g (a term overflowed)" total
                 else
-                    match g |> Array.tryFindIndex (fun v -> not (Double.IsFinite(Double.CreateTruncating v))) with
-                    | Some i -> sprintf "the loss is finite (%g) but its gradient is not (entry %d of θ)" total i
+                    match
+                        g
+                        |> Array.tryFindIndex (fun v -> not (Double.IsFinite(Double.CreateTruncating v)))
+                    with
+                    | Some i ->
+                        sprintf "the loss is finite (%g) but its gradient is not (entry %d of θ)" total i
                     | None -> sprintf "loss %g and gradient are finite at this θ" total
 
     interface IPinnLoss<'T> with

@@ -23,7 +23,7 @@ type NetworkModule<'T
     and 'T :> Numerics.IFloatingPointIeee754<'T>>(network: Network<'T>) as this =
     inherit torch.nn.Module<torch.Tensor, torch.Tensor>("ecdpde-network")
 
-    let dtype = TensorValues.scalarType<'T> ()
+    let dtype = TensorValues.scalarType<'T>()
     // 1 as a Scalar made once: h.add(f, one) instead of h + f, which makes an undisposed Scalar per sum.
     let one = (1.0).ToScalar()
 
@@ -31,7 +31,10 @@ type NetworkModule<'T
         network.Layers
         |> Seq.tryFind (fun l -> l.Kind = LayerKind.Fourier)
         |> Option.map (fun l ->
-            let values = network.FourierMatrix.ToArray() |> Array.map (fun v -> Double.CreateTruncating v)
+            let values =
+                network.FourierMatrix.ToArray()
+                |> Array.map (fun v -> Double.CreateTruncating v)
+
             use flat = TensorValues.ofFloats values dtype
             flat.reshape (int64 (l.Out / 2), int64 l.In))
 
@@ -39,7 +42,9 @@ type NetworkModule<'T
         network.Layers
         |> Seq.filter (fun l -> l.Kind <> LayerKind.Fourier)
         |> Seq.map (fun l ->
-            let w = new Parameter(torch.zeros ([| int64 l.Out; int64 l.In |], dtype = dtype), true)
+            let w =
+                new Parameter(torch.zeros ([| int64 l.Out; int64 l.In |], dtype = dtype), true)
+
             let b = new Parameter(torch.zeros ([| int64 l.Out |], dtype = dtype), true)
             l, w, b)
         |> Array.ofSeq
@@ -84,7 +89,7 @@ type NetworkModule<'T
         | Activation.Cos -> z.cos ()
         | Activation.Softplus ->
             // max(z, 0) + log(1 + e^−|z|), as the engine computes it (no threshold).
-            z.relu().add (z.abs().neg().exp().log1p (), one)
+            z.relu().add(z.abs().neg().exp().log1p(), one)
         | _ -> z
 
     let checkInput (x: torch.Tensor) =
@@ -131,7 +136,8 @@ type NetworkModule<'T
 
             match l.Kind with
             | LayerKind.Output -> h <- torch.nn.functional.linear (h, w, b)
-            | LayerKind.Residual -> h <- h.add (activate l.Activation (torch.nn.functional.linear (h, w, b)), one)
+            | LayerKind.Residual ->
+                h <- h.add (activate l.Activation (torch.nn.functional.linear (h, w, b)), one)
             | _ -> h <- activate l.Activation (torch.nn.functional.linear (h, w, b))
 
         h

@@ -23,10 +23,17 @@ let DifferenceTolerance = 1e-6
 type SineModule() as this =
     inherit torch.nn.Module<torch.Tensor, torch.Tensor>("sine")
 
-    let w = new Parameter(torch.randn ([| 6L; 2L |], dtype = torch.ScalarType.Float64), true)
-    let c = new Parameter(torch.randn ([| 6L |], dtype = torch.ScalarType.Float64), true)
-    let a = new Parameter(torch.randn ([| 1L; 6L |], dtype = torch.ScalarType.Float64), true)
-    let s = new Parameter(torch.randn ([| 1L |], dtype = torch.ScalarType.Float64), true)
+    let w =
+        new Parameter(torch.randn ([| 6L; 2L |], dtype = torch.ScalarType.Float64), true)
+
+    let c =
+        new Parameter(torch.randn ([| 6L |], dtype = torch.ScalarType.Float64), true)
+
+    let a =
+        new Parameter(torch.randn ([| 1L; 6L |], dtype = torch.ScalarType.Float64), true)
+
+    let s =
+        new Parameter(torch.randn ([| 1L |], dtype = torch.ScalarType.Float64), true)
 
     do
         this.register_parameter ("w", w)
@@ -35,9 +42,9 @@ type SineModule() as this =
         this.register_parameter ("s", s)
 
     override _.forward(x: torch.Tensor) =
-        let h = torch.nn.functional.linear(x, w, c).sin ()
-        let product = x.select(1L, 0L).mul(x.select (1L, 1L)).unsqueeze (1L)
-        torch.nn.functional.linear(h, a).add (product.mul (s))
+        let h = torch.nn.functional.linear(x, w, c).sin()
+        let product = x.select(1L, 0L).mul(x.select (1L, 1L)).unsqueeze(1L)
+        torch.nn.functional.linear(h, a).add(product.mul (s))
 
 /// A module whose output has two columns (the problem has one field).
 type TwoOutputs() =
@@ -62,57 +69,78 @@ let tests =
     testList
         "a user's own module"
         [
-            testCase "a Sequential of Linear and Tanh loaded with the engine's θ gives the native loss and gradient" (fun () ->
-                oneThread ()
-                let d = Discretize.run fewPoints paperPde
-                let network = Objective.network<float> (Objective.spec paperPde (Architecture.mlp [ 8; 8 ] Activation.Tanh)) 7UL
-                let theta = thetaOf network paperPde 11UL
-                use native = Objective.loss d network 0.0 None
-                use model = sequential ()
-                use loss = new TorchPinnLoss<float>(d, model, 0.0)
-                Expect.equal (loss :> IObjective<float>).Dimension theta.Length "same θ length"
-                let nl, ng = evaluate native theta
-                let tl, tg = evaluate loss theta
-                Expect.isLessThanOrEqual (relativeDifference [| tl |] [| nl |]) 1e-10 "loss"
-                Expect.isLessThanOrEqual (relativeDifference tg ng) 1e-10 "gradient"
-                // Evaluate wrote θ into the module: it reads back.
-                Expect.equal (Weights.read<float> (model.parameters ())) theta "the module holds θ")
+            testCase
+                "a Sequential of Linear and Tanh loaded with the engine's θ gives the native loss and gradient"
+                (fun () ->
+                    oneThread ()
+                    let d = Discretize.run fewPoints paperPde
 
-            testCase "a hand-written module trains an inverse problem: its gradient matches finite differences" (fun () ->
-                oneThread ()
-                torch.manual_seed 3L |> ignore
-                let d = Discretize.run fewPoints inverse
-                use model = new SineModule()
-                use loss = new TorchPinnLoss<float>(d, model, 1e-3)
-                let f = loss :> IObjective<float>
-                let theta = Array.append (Weights.read<float> (model.parameters ())) [| 0.5 |]
-                Expect.equal f.Dimension (6 * 2 + 6 + 6 + 1 + 1) "module weights then k"
-                let _, g = evaluate f theta
+                    let network =
+                        Objective.network<float>
+                            (Objective.spec paperPde (Architecture.mlp [ 8; 8 ] Activation.Tanh))
+                            7UL
 
-                for seed in 1..3 do
-                    let rng = Ecd.Core.Randomness.Xoshiro256.FromSeed(uint64 seed)
-                    let direction = Array.init theta.Length (fun _ -> rng.NextNormal())
-                    let at h = fst (evaluate f (Array.map2 (fun t v -> t + h * v) theta direction))
-                    let h = 1e-4
-                    let fd = (8.0 * (at h - at -h) - (at (2.0 * h) - at (-2.0 * h))) / (12.0 * h)
-                    let analytic = Array.map2 (*) g direction |> Array.sum
-                    Expect.isLessThanOrEqual (abs (analytic - fd)) (DifferenceTolerance * (abs fd + 1e-3)) (sprintf "direction %d: %g vs %g" seed analytic fd)
+                    let theta = thetaOf network paperPde 11UL
+                    use native = Objective.loss d network 0.0 None
+                    use model = sequential ()
+                    use loss = new TorchPinnLoss<float>(d, model, 0.0)
+                    Expect.equal (loss :> IObjective<float>).Dimension theta.Length "same θ length"
+                    let nl, ng = evaluate native theta
+                    let tl, tg = evaluate loss theta
+                    Expect.isLessThanOrEqual (relativeDifference [| tl |] [| nl |]) 1e-10 "loss"
+                    Expect.isLessThanOrEqual (relativeDifference tg ng) 1e-10 "gradient"
+                    // Evaluate wrote θ into the module: it reads back.
+                    Expect.equal (Weights.read<float>(model.parameters ())) theta "the module holds θ")
 
-                // Its terms: equation, boundary, data, then the L2 penalty of the module's weights.
-                let terms = loss.LastTerms |> Array.map (fun t -> t.Name)
-                Expect.equal terms.Length 4 (sprintf "%A" terms)
-                Expect.equal terms[3] "L2(weights)" "the penalty last")
+            testCase
+                "a hand-written module trains an inverse problem: its gradient matches finite differences"
+                (fun () ->
+                    oneThread ()
+                    torch.manual_seed 3L |> ignore
+                    let d = Discretize.run fewPoints inverse
+                    use model = new SineModule()
+                    use loss = new TorchPinnLoss<float>(d, model, 1e-3)
+                    let f = loss :> IObjective<float>
+                    let theta = Array.append (Weights.read<float>(model.parameters ())) [| 0.5 |]
+                    Expect.equal f.Dimension (6 * 2 + 6 + 6 + 1 + 1) "module weights then k"
+                    let _, g = evaluate f theta
+
+                    for seed in 1..3 do
+                        let rng = Ecd.Core.Randomness.Xoshiro256.FromSeed(uint64 seed)
+                        let direction = Array.init theta.Length (fun _ -> rng.NextNormal())
+
+                        let at h =
+                            fst (evaluate f (Array.map2 (fun t v -> t + h * v) theta direction))
+
+                        let h = 1e-4
+                        let fd = (8.0 * (at h - at -h) - (at (2.0 * h) - at (-2.0 * h))) / (12.0 * h)
+                        let analytic = Array.map2 (*) g direction |> Array.sum
+
+                        Expect.isLessThanOrEqual
+                            (abs (analytic - fd))
+                            (DifferenceTolerance * (abs fd + 1e-3))
+                            (sprintf "direction %d: %g vs %g" seed analytic fd)
+
+                    // Its terms: equation, boundary, data, then the L2 penalty of the module's weights.
+                    let terms = loss.LastTerms |> Array.map (fun t -> t.Name)
+                    Expect.equal terms.Length 4 (sprintf "%A" terms)
+                    Expect.equal terms[3] "L2(weights)" "the penalty last")
 
             testCase "a module whose output does not fit the problem is refused with a message" (fun () ->
                 let d = Discretize.run fewPoints poisson
                 use model = new TwoOutputs()
                 use loss = new TorchPinnLoss<float>(d, model, 0.0)
-                let theta = Weights.read<float> (model.parameters ())
+                let theta = Weights.read<float>(model.parameters ())
 
-                Expect.throwsT<ProblemError> (fun () -> evaluate loss theta |> ignore) "two outputs for one field")
+                Expect.throwsT<ProblemError>
+                    (fun () -> evaluate loss theta |> ignore)
+                    "two outputs for one field")
 
             testCase "a module in float32 for a float64 loss is refused" (fun () ->
                 let d = Discretize.run fewPoints poisson
                 use model = torch.nn.Linear(2L, 1L, dtype = torch.ScalarType.Float32)
-                Expect.throwsT<ProblemError> (fun () -> new TorchPinnLoss<float>(d, model, 0.0) |> ignore) "dtype")
+
+                Expect.throwsT<ProblemError>
+                    (fun () -> new TorchPinnLoss<float>(d, model, 0.0) |> ignore)
+                    "dtype")
         ]

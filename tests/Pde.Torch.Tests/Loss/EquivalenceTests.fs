@@ -14,14 +14,29 @@ let BackendTolerance = 1e-10
 
 let private check (name: string) (architecture: Architecture) (weightDecay: float) (problem: Problem) =
     oneThread ()
+
     let (nativeLoss, nativeGradient), (torchLoss, torchGradient), theta =
         bothBackends architecture weightDecay fewPoints problem
 
     let lossDifference = relativeDifference [| torchLoss |] [| nativeLoss |]
     let gradientDifference = relativeDifference torchGradient nativeGradient
-    printfn "%s: loss %.12e, |θ| = %d, relative difference: loss %.2e, gradient %.2e" name nativeLoss theta.Length lossDifference gradientDifference
-    Expect.isTrue (nativeLoss > 0.0 && System.Double.IsFinite nativeLoss) (sprintf "%s: loss %g" name nativeLoss)
-    Expect.isLessThanOrEqual lossDifference BackendTolerance (sprintf "%s: loss %.17g vs %.17g" name torchLoss nativeLoss)
+
+    printfn
+        "%s: loss %.12e, |θ| = %d, relative difference: loss %.2e, gradient %.2e"
+        name
+        nativeLoss
+        theta.Length
+        lossDifference
+        gradientDifference
+
+    Expect.isTrue
+        (nativeLoss > 0.0 && System.Double.IsFinite nativeLoss)
+        (sprintf "%s: loss %g" name nativeLoss)
+
+    Expect.isLessThanOrEqual
+        lossDifference
+        BackendTolerance
+        (sprintf "%s: loss %.17g vs %.17g" name torchLoss nativeLoss)
 
     Expect.isLessThanOrEqual
         gradientDifference
@@ -48,13 +63,19 @@ let tests =
                     "hard constraint, hole, parameter and data", constrained
                     "heat (space-time)", heat
                 ] do
-                testCase (sprintf "%s: same loss and gradient (tanh MLP)" name) (fun () -> check name tanhNet 0.0 problem)
+                testCase (sprintf "%s: same loss and gradient (tanh MLP)" name) (fun () ->
+                    check name tanhNet 0.0 problem)
 
-            testCase "Poisson with L2 weight decay 2e-4" (fun () -> check "Poisson, λ = 2e-4" tanhNet 2e-4 poisson)
+            testCase "Poisson with L2 weight decay 2e-4" (fun () ->
+                check "Poisson, λ = 2e-4" tanhNet 2e-4 poisson)
             testCase "paper PDE on the residual network (sigmoid)" (fun () ->
                 check "residual sigmoid" (Architecture.residual 8 2 Activation.Sigmoid) 2e-4 paperPde)
             testCase "two-field system on Fourier features" (fun () ->
-                check "Fourier" (Architecture.mlp [ 8 ] Activation.Tanh |> Architecture.withFourierFeatures 4 1.0) 0.0 system)
+                check
+                    "Fourier"
+                    (Architecture.mlp [ 8 ] Activation.Tanh |> Architecture.withFourierFeatures 4 1.0)
+                    0.0
+                    system)
             testCase "Bratu on a softplus/sin MLP" (fun () ->
                 check
                     "softplus-sin"

@@ -32,47 +32,60 @@ let tests =
     testList
         "memory"
         [
-            testCase "1000 evaluations (loss and gradient) keep the live tensors and resident memory flat" (fun () ->
-                oneThread ()
-                let steps =
-                    match Environment.GetEnvironmentVariable "ECD_TORCH_MEMORY_STEPS" with
-                    | null -> 1000
-                    | s -> int s
+            testCase
+                "1000 evaluations (loss and gradient) keep the live tensors and resident memory flat"
+                (fun () ->
+                    oneThread ()
 
-                let points = { fewPoints with Interior = 512; Boundary = 128 }
-                let d = Discretize.run points paperPde
-                let network = Objective.network<float> (Objective.spec paperPde (Architecture.mlp [ 16; 16 ] Activation.Tanh)) 7UL
-                let theta = thetaOf network paperPde 11UL
-                use loss = Objective.lossOn (TorchBackend.create ()) d network 2e-4 None
-                let stats = DisposeScopeManager.Statistics
+                    let steps =
+                        match Environment.GetEnvironmentVariable "ECD_TORCH_MEMORY_STEPS" with
+                        | null -> 1000
+                        | s -> int s
 
-                for _ in 1..100 do
-                    evaluate loss theta |> ignore
+                    let points =
+                        { fewPoints with
+                            Interior = 512
+                            Boundary = 128
+                        }
 
-                GC.Collect()
-                GC.WaitForPendingFinalizers()
-                let live0, rss0 = stats.ThreadTotalLiveCount, rss ()
-                let samples = Collections.Generic.List<string>()
+                    let d = Discretize.run points paperPde
 
-                for i in 1..steps do
-                    theta[0] <- theta[0] + 1e-6
-                    evaluate loss theta |> ignore
+                    let network =
+                        Objective.network<float>
+                            (Objective.spec paperPde (Architecture.mlp [ 16; 16 ] Activation.Tanh))
+                            7UL
 
-                    if i % (steps / 5) = 0 then
-                        samples.Add(sprintf "%d: %+.1f MiB" i ((rss () - rss0) / 1048576.0))
+                    let theta = thetaOf network paperPde 11UL
+                    use loss = Objective.lossOn (TorchBackend.create ()) d network 2e-4 None
+                    let stats = DisposeScopeManager.Statistics
 
-                let live1, rss1 = stats.ThreadTotalLiveCount, rss ()
+                    for _ in 1..100 do
+                        evaluate loss theta |> ignore
 
-                printfn
-                    "TorchSharp loss, %d evaluations after 100 warm-up: resident %.1f → %.1f MiB (%.0f bytes/evaluation), live tensors %d → %d; %s"
-                    steps
-                    (rss0 / 1048576.0)
-                    (rss1 / 1048576.0)
-                    ((rss1 - rss0) / float steps)
-                    live0
-                    live1
-                    (String.Join("; ", samples))
+                    GC.Collect()
+                    GC.WaitForPendingFinalizers()
+                    let live0, rss0 = stats.ThreadTotalLiveCount, rss ()
+                    let samples = Collections.Generic.List<string>()
 
-                Expect.equal live1 live0 "no tensor outlives its evaluation"
-                Expect.isLessThan (rss1 - rss0) GrowthBound "resident memory stays flat")
+                    for i in 1..steps do
+                        theta[0] <- theta[0] + 1e-6
+                        evaluate loss theta |> ignore
+
+                        if i % (steps / 5) = 0 then
+                            samples.Add(sprintf "%d: %+.1f MiB" i ((rss () - rss0) / 1048576.0))
+
+                    let live1, rss1 = stats.ThreadTotalLiveCount, rss ()
+
+                    printfn
+                        "TorchSharp loss, %d evaluations after 100 warm-up: resident %.1f → %.1f MiB (%.0f bytes/evaluation), live tensors %d → %d; %s"
+                        steps
+                        (rss0 / 1048576.0)
+                        (rss1 / 1048576.0)
+                        ((rss1 - rss0) / float steps)
+                        live0
+                        live1
+                        (String.Join("; ", samples))
+
+                    Expect.equal live1 live0 "no tensor outlives its evaluation"
+                    Expect.isLessThan (rss1 - rss0) GrowthBound "resident memory stays flat")
         ]

@@ -17,11 +17,15 @@ let private architectures =
     [
         "tanh MLP", Architecture.mlp [ 8; 6 ] Activation.Tanh
         "residual", Architecture.residual 8 2 Activation.Tanh
-        "Fourier features", Architecture.mlp [ 8 ] Activation.Sigmoid |> Architecture.withFourierFeatures 5 2.0
+        "Fourier features",
+        Architecture.mlp [ 8 ] Activation.Sigmoid
+        |> Architecture.withFourierFeatures 5 2.0
     ]
 
 let private engineValues (network: Network<float>) (theta: float[]) (points: float[]) =
-    use engine = new JetEngine<float>(network, JetRequest.ValueOnly, EngineOptions(Threads = 1))
+    use engine =
+        new JetEngine<float>(network, JetRequest.ValueOnly, EngineOptions(Threads = 1))
+
     let n = points.Length / network.InputDimension
     let jets = engine.NewJets n
     engine.Forward(ReadOnlySpan theta, ReadOnlySpan points, jets)
@@ -39,7 +43,12 @@ let tests =
                     let network = Objective.network<float> spec 5UL
                     let theta = Support.thetaOf network Support.poisson 9UL
                     use m = new NetworkModule<float>(network)
-                    Expect.equal (m.Parameters |> Array.sumBy (fun p -> int (p.numel ()))) network.ParameterCount "size"
+
+                    Expect.equal
+                        (m.Parameters |> Array.sumBy (fun p -> int (p.numel ())))
+                        network.ParameterCount
+                        "size"
+
                     m.Load theta
                     Expect.equal (m.Weights()) theta "θ reads back unchanged"
                     let points = Array.init 14 (fun i -> 0.1 * float i - 0.3)
@@ -59,7 +68,11 @@ let tests =
                                 (sprintf "point %d, output %d" p o))
 
             testCase "a wrong input shape or dtype is refused with a message, not a native abort" (fun () ->
-                let network = Objective.network<float> (Architecture.spec 2 1 (Architecture.mlp [ 4 ] Activation.Tanh)) 1UL
+                let network =
+                    Objective.network<float>
+                        (Architecture.spec 2 1 (Architecture.mlp [ 4 ] Activation.Tanh))
+                        1UL
+
                 use m = new NetworkModule<float>(network)
                 use scope = torch.NewDisposeScope()
                 let wrongWidth = torch.zeros ([| 5L; 3L |], dtype = torch.ScalarType.Float64)
