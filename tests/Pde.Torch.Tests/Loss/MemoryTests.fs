@@ -29,7 +29,9 @@ let private rss () =
 
 [<Tests>]
 let tests =
-    testList
+    // Sequenced: resident memory is the process's, so no other test may run meanwhile.
+    testSequenced
+    <| testList
         "memory"
         [
             testCase
