@@ -45,6 +45,32 @@ let private check (name: string) (architecture: Architecture) (weightDecay: floa
 
 let private tanhNet = Architecture.mlp [ 8; 8 ] Activation.Tanh
 
+/// float32 on both backends: the native tape computes the residuals in float64, the torch backend in float32, so
+/// they agree to float32 rounding of a loss of ≈ 100 terms (ε₃₂ ≈ 6e-8 per operation).
+let Float32Tolerance = 1e-4
+
+let private float32Agrees () =
+    oneThread ()
+    let problem = bratu
+    let d = Pde.FSharp.Discretization.Discretize.run fewPoints problem
+    let network = Objective.network<float32> (Objective.spec problem tanhNet) 7UL
+
+    let theta =
+        thetaOf (Objective.network<float> (Objective.spec problem tanhNet) 7UL) problem 11UL
+        |> Array.map float32
+
+    let run (backend: ILossBackend) =
+        use loss = Objective.lossOn backend d network 0.0 None
+        let g = Array.zeroCreate theta.Length
+        let f = loss.Evaluate(System.ReadOnlySpan theta, System.Span g)
+        f, g |> Array.map float
+
+    let nf, ng = run Objective.native
+    let tf, tg = run (Pde.Torch.TorchBackend.create ())
+    printfn "float32: loss %g vs %g, gradient %.2e" nf tf (relativeDifference tg ng)
+    Expect.isLessThanOrEqual (relativeDifference [| tf |] [| nf |]) Float32Tolerance "loss"
+    Expect.isLessThanOrEqual (relativeDifference tg ng) Float32Tolerance "gradient"
+
 [<Tests>]
 let tests =
     testList
@@ -66,6 +92,7 @@ let tests =
                 testCase (sprintf "%s: same loss and gradient (tanh MLP)" name) (fun () ->
                     check name tanhNet 0.0 problem)
 
+            testCase "float32 on both backends agrees to float32 rounding" float32Agrees
             testCase "Poisson with L2 weight decay 2e-4" (fun () ->
                 check "Poisson, λ = 2e-4" tanhNet 2e-4 poisson)
             testCase "paper PDE on the residual network (sigmoid)" (fun () ->
