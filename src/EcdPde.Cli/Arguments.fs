@@ -33,6 +33,14 @@ type Experiment =
     | Drift
     | All
 
+/// `--backend`: where losses and optimizers run.
+[<RequireQualifiedAccess>]
+type Backend =
+    /// The native engine and the core's optimizers.
+    | Native
+    /// TorchSharp (libtorch): the TorchSharp optimizers, the PDE loss by autograd.
+    | Torch
+
 let private optimizerNames () =
     String.Join(" | ", OptimizerCatalog.Names)
 
@@ -49,6 +57,7 @@ type OptimizeArgs =
     | Set of ``key=value``: string
     | [<Unique>] Steps of s: int64
     | [<Unique>] Precision of EcdPde.Runs.Optimize.Precision
+    | [<Unique>] Backend of Backend
     | [<Unique>] Trace of file: string
     | [<Unique>] Checkpoint of file: string
     | [<Unique>] Checkpoint_Every of steps: int64
@@ -64,6 +73,8 @@ type OptimizeArgs =
             | Set _ -> "hyperparameter by its documented name, e.g. --set lr=0.01 (repeatable)."
             | Steps _ -> "number of steps, at least 1 (default 1000)."
             | Precision _ -> "float64 (default) or float32."
+            | Backend _ ->
+                "native (default: the core's optimizers) or torch (the TorchSharp optimizers bbi, ecdsep, gdm; same trace and checkpoint files)."
             | Trace _ ->
                 "write a CSV trace (step,loss,energy,…; step 0 = the start); default with --out: OUT/trace.csv."
             | Checkpoint _ ->

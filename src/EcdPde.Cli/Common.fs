@@ -104,3 +104,28 @@ let refuse (verb: string) (s: Shared) (options: string list) =
 /// A progress printer on stderr, or nothing with --quiet.
 let progress (s: Shared) : string -> unit =
     if s.Quiet then ignore else eprintfn "%s"
+
+#if !TORCH
+let private withoutTorch () =
+    invalidArg "backend" "--backend torch: this ecdpde was built without TorchSharp (-p:EcdTorch=false)"
+#endif
+
+/// The loss backend of `--backend` for the verbs that train PDEs (TrainingOptions.Backend, Objective.buildOn/lossOn).
+let lossBackend (backend: Backend) : Pde.FSharp.Training.ILossBackend =
+    match backend with
+    | Backend.Native -> Pde.FSharp.Training.Objective.native
+#if TORCH
+    | Backend.Torch -> Pde.Torch.TorchBackend.create ()
+#else
+    | Backend.Torch -> withoutTorch ()
+#endif
+
+/// The optimizers of `--backend` for runs of synthetic functions (Optimize.runOn).
+let optimizerSource (backend: Backend) : EcdPde.Runs.Optimize.IOptimizerSource =
+    match backend with
+    | Backend.Native -> EcdPde.Runs.Optimize.catalog
+#if TORCH
+    | Backend.Torch -> Pde.Torch.TorchBackend.optimizers
+#else
+    | Backend.Torch -> withoutTorch ()
+#endif

@@ -65,17 +65,19 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
         else
             Optimize.progressPrinter Console.Error req.Steps (TimeSpan.FromSeconds 2.0)
 
-    let o = Optimize.run req progress
+    let backend = args.GetResult(OptimizeArgs.Backend, Backend.Native)
+    let o = Optimize.runOn (optimizerSource backend) req progress
 
     let num (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
 
     printfn
-        "optimizer %s on %s (dim %d, %O), seed %d"
+        "optimizer %s on %s (dim %d, %O, %s backend), seed %d"
         req.Optimizer
         req.Function
         req.Dim
         req.Precision
+        (optimizerSource backend).Name
         req.Seed
 
     printfn "steps taken %d, bounces %d, end %O" o.StepsTaken o.Bounces o.End

@@ -71,21 +71,54 @@ let startingPoint (dim: int) (x0: float list) =
             "x0"
             (sprintf "--x0 has %d values; give one value or exactly --dim = %d values" vs.Length dim)
 
+/// <summary>
+/// Where the optimizer of a run comes from: the core's catalog (<c>Optimize.catalog</c>) or another implementation
+/// of the same optimizers (the TorchSharp ones, for <c>ecdpde optimize --backend torch</c>), so that every backend
+/// runs in the one run loop with the same trace and checkpoint files.
+/// </summary>
+type IOptimizerSource =
+    /// "native", "torch".
+    abstract Name: string
+
+    /// The optimizer `name` with hyperparameters by their documented keys.
+    abstract Create<'T
+        when 'T: unmanaged
+        and 'T: struct
+        and 'T: (new: unit -> 'T)
+        and 'T :> ValueType
+        and 'T :> Numerics.IFloatingPointIeee754<'T>> :
+        name: string * settings: (string * string) list -> IOptimizer<'T>
+
+/// The core's optimizers (OptimizerCatalog).
+let catalog =
+    { new IOptimizerSource with
+        member _.Name = "native"
+
+        member _.Create<'T
+            when 'T: unmanaged
+            and 'T: struct
+            and 'T: (new: unit -> 'T)
+            and 'T :> ValueType
+            and 'T :> Numerics.IFloatingPointIeee754<'T>>
+            (name, settings)
+            : IOptimizer<'T> =
+            OptimizerCatalog.Create<'T>(name, settings |> List.map Collections.Generic.KeyValuePair)
+    }
+
 let private runTyped<'T
     when 'T: unmanaged
     and 'T: struct
     and 'T: (new: unit -> 'T)
     and 'T :> ValueType
     and 'T :> Numerics.IFloatingPointIeee754<'T>>
+    (source: IOptimizerSource)
     (req: OptimizeRequest)
     (x0: 'T[])
     (toFloat: 'T -> float)
     (progress: StepReport -> unit)
     =
     let objective = SyntheticFunctions.Create<'T>(req.Function, req.Dim)
-
-    let optimizer =
-        OptimizerCatalog.Create<'T>(req.Optimizer, req.Settings |> List.map Collections.Generic.KeyValuePair)
+    let optimizer = source.Create<'T>(req.Optimizer, req.Settings)
 
     let outcome =
         RunLoop.execute
@@ -174,9 +207,9 @@ let settingsJson (req: OptimizeRequest) =
     set "dotnet" (Text.Json.Nodes.JsonValue.Create ToolVersion.runtime)
     o.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
 
-/// Runs the request. `progress` sees every step's report. With a trace (or else a checkpoint) file, the request is
-/// also written beside it (`settingsPath`).
-let run (req: OptimizeRequest) (progress: StepReport -> unit) =
+/// Runs the request with the optimizers of `source`. `progress` sees every step's report. With a trace (or else a
+/// checkpoint) file, the request is also written beside it (`settingsPath`).
+let runOn (source: IOptimizerSource) (req: OptimizeRequest) (progress: StepReport -> unit) =
     if req.Steps < 0L then
         invalidArg "steps" (sprintf "--steps must be ≥ 0 (got %d)" req.Steps)
 
@@ -197,8 +230,11 @@ let run (req: OptimizeRequest) (progress: StepReport -> unit) =
     | None -> ()
 
     match req.Precision with
-    | Float64 -> runTyped<float> req x0 id progress
-    | Float32 -> runTyped<float32> req (Array.map float32 x0) float progress
+    | Float64 -> runTyped<float> source req x0 id progress
+    | Float32 -> runTyped<float32> source req (Array.map float32 x0) float progress
+
+/// Runs the request with the core's optimizers (`runOn catalog`).
+let run (req: OptimizeRequest) (progress: StepReport -> unit) = runOn catalog req progress
 
 /// A progress printer for long runs: at most one line per `interval`, to the given writer.
 let progressPrinter (out: IO.TextWriter) (total: int64) (interval: TimeSpan) =

@@ -113,6 +113,35 @@ let ``src project references point one way: down the layers`` () =
     let found = violations projects
     Assert.True(List.isEmpty found, String.concat "\n" found)
 
+/// The only src project that may reference the TorchSharp packages (≈ 500 MB with libtorch): everything else gets
+/// them through it, so the core, the native engine and the PDE language build without them.
+let torchSharpOwner = "Ecd.Core.TorchSharp"
+
+/// src projects with a PackageReference to TorchSharp or libtorch.
+let torchSharpPackageUsers root =
+    Directory.GetDirectories(Path.Combine(root, "src"))
+    |> Array.collect (fun d ->
+        Array.append (Directory.GetFiles(d, "*.fsproj")) (Directory.GetFiles(d, "*.csproj")))
+    |> Array.filter (fun p ->
+        XDocument.Load(p).Descendants(XName.Get "PackageReference")
+        |> Seq.exists (fun e ->
+            match e.Attribute(XName.Get "Include") with
+            | null -> false
+            | a ->
+                a.Value.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase)
+                || a.Value.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase)))
+    |> Array.map (fun p -> nonNull (Path.GetFileNameWithoutExtension p))
+    |> List.ofArray
+
+let ``only Ecd.Core.TorchSharp references the TorchSharp packages; Pde.Torch sits beside Pde.Discovery`` () =
+    let root = repoRoot ()
+    Assert.Equal<string list>([ torchSharpOwner ], torchSharpPackageUsers root)
+    // Pde.Torch ranks above the PDE language and below Pde.Discovery: the native path never references it.
+    Assert.True(rank "Pde.Torch" > rank "Pde.FSharp" && rank "Pde.Torch" < rank "Pde.Discovery")
+
+    for native in [ "Ecd.Core.CSharp"; "EcdPde.Runs"; "Pde.FSharp" ] do
+        Assert.NotEmpty(violations [ native, [ "Pde.Torch" ] ])
+
 let ``the layering check finds references that point the wrong way or leave the declared ones`` () =
     Assert.Empty(
         violations
@@ -230,6 +259,9 @@ let tests =
             testCase
                 "the layering check finds references that point the wrong way or leave the declared ones"
                 ``the layering check finds references that point the wrong way or leave the declared ones``
+            testCase
+                "only Ecd.Core.TorchSharp references the TorchSharp packages; Pde.Torch sits beside Pde.Discovery"
+                ``only Ecd.Core.TorchSharp references the TorchSharp packages; Pde.Torch sits beside Pde.Discovery``
             testCase
                 "every F# src project has a test project whose folders mirror the src folders"
                 ``every F# src project has a test project whose folders mirror the src folders``

@@ -205,6 +205,90 @@ let ``bad input gives a clear error naming the problem`` () =
     Assert.Equal(2, code)
     Assert.Contains("ackly", err)
 
+let ``optimize --backend torch runs the TorchSharp optimizers: the same trace as native, and resume`` () =
+    let dir = tempDir ()
+
+    let run (backend: string) (name: string) (steps: int) (extra: string list) =
+        let code, out, err =
+            ecdpde (
+                [
+                    "optimize"
+                    "--optimizer"
+                    name
+                    "--function"
+                    "zakharov"
+                    "--dim"
+                    "6"
+                    "--steps"
+                    string steps
+                    "--seed"
+                    "3"
+                    "--backend"
+                    backend
+                    "--trace"
+                    Path.Combine(dir, sprintf "%s-%s.csv" name backend)
+                ]
+                @ extra
+            )
+
+        Assert.True((code = 0), err)
+        out
+
+    let bbi =
+        [ "--set"; "lr=0.005"; "--set"; "threshold0=60"; "--set"; "nFixedBounces=3" ]
+
+    Assert.Contains("torch backend", run "torch" "bbi" 400 bbi)
+    run "native" "bbi" 400 bbi |> ignore
+    let native = File.ReadAllText(Path.Combine(dir, "bbi-native.csv"))
+    Assert.Contains("Bounced", native)
+    // The TorchSharp optimizers take the core's steps bit for bit (docs/torchsharp.md): identical traces.
+    Assert.Equal(native, File.ReadAllText(Path.Combine(dir, "bbi-torch.csv")))
+    // A checkpointed torch run stopped at 150 steps and resumed to 400 writes the same trace.
+    let checkpoint =
+        [
+            "--checkpoint"
+            Path.Combine(dir, "ecdsep.state.json")
+            "--checkpoint-every"
+            "50"
+        ]
+
+    let ecdsep =
+        [
+            "--set"
+            "lr=0.01"
+            "--set"
+            "eta=2"
+            "--set"
+            "nu=0.001"
+            "--set"
+            "gamma=0.5"
+        ]
+
+    run "native" "ecdsep" 400 ecdsep |> ignore
+    run "torch" "ecdsep" 150 (ecdsep @ checkpoint) |> ignore
+    run "torch" "ecdsep" 400 (ecdsep @ checkpoint @ [ "--resume" ]) |> ignore
+
+    Assert.Equal(
+        File.ReadAllText(Path.Combine(dir, "ecdsep-native.csv")),
+        File.ReadAllText(Path.Combine(dir, "ecdsep-torch.csv"))
+    )
+
+    // An optimizer the TorchSharp backend lacks is named in the error.
+    let code, _, err =
+        ecdpde
+            [
+                "optimize"
+                "--optimizer"
+                "adam"
+                "--function"
+                "zakharov"
+                "--backend"
+                "torch"
+            ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("bbi, ecdsep, gdm", err)
+
 let ``reproduce drift writes results`` () =
     let dir = tempDir ()
     let code, out, err = ecdpde [ "reproduce"; "drift"; "--out"; dir ]
@@ -317,6 +401,9 @@ let tests =
     testList
         "CliTests"
         [
+            testCase
+                "optimize --backend torch runs the TorchSharp optimizers: the same trace as native, and resume"
+                ``optimize --backend torch runs the TorchSharp optimizers: the same trace as native, and resume``
             testCase
                 "optimize writes a trace with one row per step and prints the final loss last"
                 ``optimize writes a trace with one row per step and prints the final loss last``

@@ -360,6 +360,16 @@ type PinnLoss<'T
 
             total
 
+    interface IPinnLoss<'T> with
+        member _.NetworkSize = networkSize
+        member _.InitialWeights seed = network.NewParameters seed
+        member this.LastTerms = this.LastTerms
+        member this.Discretization = this.Discretization
+        member this.Rebind d = this.Rebind d
+        member this.Losses theta = this.Losses theta
+        member this.Residuals theta = this.Residuals theta
+        member this.Diagnose theta = this.Diagnose theta
+
     interface IDisposable with
         member _.Dispose() =
             for e in evaluators do

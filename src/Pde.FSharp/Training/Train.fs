@@ -43,6 +43,9 @@ type TrainingOptions =
         WeightDecay: float
         /// Engine worker threads; 0 = all cores.
         Threads: int
+        /// Where the loss is computed: Objective.native (the Taylor-mode engine) or another backend (Pde.Torch's
+        /// TorchBackend.create). Every backend trains with the core's optimizers in the same run loop.
+        Backend: ILossBackend
         /// Directory for checkpoints and traces (stage-K-optimizer.checkpoint.json / .trace.csv); None = neither.
         RunDirectory: string option
         /// Checkpoint every this many steps of a stage (0 = only at the end of each stage).
@@ -57,7 +60,7 @@ type TrainingOptions =
 [<RequireQualifiedAccess>]
 module TrainingOptions =
     /// A tanh MLP 32-32, Adam (lr 1e-3) for 2000 steps then L-BFGS for 500, seed 0, float64, no L2, all cores,
-    /// no run directory.
+    /// the native engine, no run directory.
     let defaults =
         {
             Network = Architecture.mlp [ 32; 32 ] Activation.Tanh
@@ -66,6 +69,7 @@ module TrainingOptions =
             Precision = Float64
             WeightDecay = 0.0
             Threads = 0
+            Backend = Objective.native
             RunDirectory = None
             CheckpointEvery = 1000L
             Resume = true
@@ -203,7 +207,7 @@ module Train =
     let private runStage
         (o: TrainingOptions)
         (d: Discretization)
-        (loss: PinnLoss<'T>)
+        (loss: IPinnLoss<'T>)
         (k: int, stage: Stage)
         (optimizer: IOptimizer<'T>)
         (theta: 'T[])
@@ -247,7 +251,7 @@ module Train =
             RunLoop.execute
                 { RunLoop.create
                       optimizer
-                      loss
+                      (loss :> Ecd.Core.Objectives.IObjective<'T>)
                       theta
                       (Xoshiro256.DeriveSeed(o.Seed, 100UL + uint64 k))
                       stage.Steps with
@@ -290,7 +294,10 @@ module Train =
         let clock = Stopwatch.StartNew()
         let problem = d.Problem
         let optimizers = optimizersOf<'T> o
-        use objective = Objective.build<'T> d o.Network o.WeightDecay o.Threads o.Seed
+
+        use objective =
+            Objective.buildOn<'T> o.Backend d o.Network o.WeightDecay o.Threads o.Seed
+
         let loss = objective.Loss
         let mutable theta = objective.Start
         let mutable outcome = Completed
