@@ -210,6 +210,7 @@ type DiscoverArgs =
     | Restarts
     | Force
     | Full
+    | [<Unique>] Backend of Backend
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -237,6 +238,8 @@ type DiscoverArgs =
                 "runs per deflation round: the first from the initialization, the others from fresh initializations (for known solutions near zero) and from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–4)."
             | Full ->
                 "full size: paper-pde with the BBI paper's network, points, weights and optimizer (k 20, 2 million steps; days on a CPU — set --steps); bratu, allen-cahn with a 64×4 network, 4000 + 800 points, 5× the steps."
+            | Backend _ ->
+                "where the loss is computed: native (the Taylor-mode engine, default) or torch (TorchSharp autograd; the same loss, slower on a CPU)."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
             | Force ->
                 "start over when the output folder holds a discovery with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."

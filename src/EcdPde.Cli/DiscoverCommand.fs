@@ -73,6 +73,10 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
             DeflationSteps = args.GetResult(DiscoverArgs.Deflation_Steps, defaults.DeflationSteps)
             PolishSteps = args.GetResult(DiscoverArgs.Polish_Steps, defaults.PolishSteps)
             Seed = defaultArg common.Seed defaults.Seed
+            Backend =
+                match args.TryGetResult DiscoverArgs.Backend with
+                | Some b -> lossBackend b
+                | None -> defaults.Backend
             Initialization =
                 if args.Contains DiscoverArgs.Restarts then
                     PerRun

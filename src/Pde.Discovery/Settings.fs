@@ -28,6 +28,9 @@ type DiscoverySettings =
         Probes: (float * float) list
         /// Hidden layers of the network.
         Network: Architecture
+        /// Where the loss is computed: the native Taylor-mode engine (Objective.native) or another backend (the
+        /// TorchSharp one of Pde.Torch); the same θ gives the same loss.
+        Backend: ILossBackend
         /// Interior collocation points shared by the equations.
         InteriorPoints: int
         /// Collocation points of every boundary condition.
@@ -105,6 +108,7 @@ module DiscoverySettings =
             Parameters = []
             Probes = []
             Network = Architecture.mlp [ 32; 32; 32 ] Activation.Tanh
+            Backend = Objective.native
             InteriorPoints = 1000
             BoundaryPoints = 200
             BoundaryWeight = 100.0

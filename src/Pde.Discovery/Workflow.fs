@@ -65,7 +65,8 @@ type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: D
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
     let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
-        let loss = Objective.loss discretization network example.WeightDecay (Some pool)
+        let loss =
+            Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
 
         let deflated =
             new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
@@ -381,7 +382,7 @@ let private folderRecord
         Settings = settingsRecord s
         Threads = search.Cores
         Start = EcdPde.Runs.Checkpoint.hashOf search.Theta0
-        Points = sprintf "%A" example.Points
+        Points = sprintf "%A" example.Points + " on the " + s.Backend.Name + " backend"
     }
 
 /// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
