@@ -164,6 +164,9 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     let example = exampleOf args
     let s = settingsOf common args example
 
+    for w in Pde.FSharp.Problems.Validate.warnings example.Problem do
+        eprintfn "warning: %s" w
+
     if args.Contains DiscoverArgs.Force then
         FolderIdentity.moveAside s.OutDir
         |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))

@@ -65,7 +65,7 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
         else
             Optimize.progressPrinter Console.Error req.Steps (TimeSpan.FromSeconds 2.0)
 
-    let o = Optimize.run req progress
+    let o, whole = Optimize.run req progress
 
     let num (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
@@ -78,8 +78,26 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
         req.Precision
         req.Seed
 
-    printfn "steps taken %d, bounces %d, end %O" o.StepsTaken o.Bounces o.End
-    printfn "best loss %s" (num o.BestLoss)
+    // the whole run (every invocation: the first run and its resumes), then this invocation when it is not all of it
+    printfn
+        "steps %d in %d invocation(s), %.2f s, bounces %d, end %O"
+        whole.Steps
+        whole.Invocations
+        whole.Seconds
+        whole.Bounces
+        o.End
+
+    if whole.Invocations > 1 || o.StepsTaken <> whole.Steps then
+        printfn "this invocation: %d steps from step %d" o.StepsTaken (whole.Steps - o.StepsTaken)
+
+    printfn
+        "best loss %s%s"
+        (num whole.BestLoss)
+        (if whole.FromTrace || o.StepsTaken = whole.Steps then
+             ""
+         else
+             " (this invocation only: no trace holds the earlier steps)")
+
     printfn "final energy %s (drift %s)" (num o.Final.Energy) (num o.Final.EnergyDrift)
 
     if o.End = Ecd.Core.Running.RunEnd.NonFinite then

@@ -140,6 +140,15 @@ let parseRow (line: string) =
                 }
         | _ -> None
 
+/// True when the file's last byte is a line break: every row the writer finishes ends with one, so a last line
+/// without it was torn by a crash mid-write, even when what is left of it still parses (a cut in the last column).
+let private endsWithLineBreak (path: string) =
+    use s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
+
+    s.Length > 0L
+    && (s.Seek(-1L, SeekOrigin.End) |> ignore
+        s.ReadByte() = int '\n')
+
 /// Drops rows with step ≥ `fromStep` (used when resuming from a checkpoint taken at `fromStep`), and any row
 /// that is not a whole row (a row torn by a crash mid-write); the file is replaced atomically.
 let truncateFrom (path: string) (fromStep: int64) =
@@ -160,12 +169,14 @@ let truncateFrom (path: string) (fromStep: int64) =
         let whole (line: string) =
             parseRow line |> Option.exists (fun r -> r.Step < fromStep)
 
+        let lines = File.ReadAllLines path
+        let torn = not (endsWithLineBreak path)
+
         let keep =
-            File.ReadLines path
-            |> Seq.indexed
-            |> Seq.filter (fun (i, line) -> i = 0 || whole line)
-            |> Seq.map snd
-            |> Array.ofSeq
+            lines
+            |> Array.indexed
+            |> Array.filter (fun (i, line) -> i = 0 || (whole line && not (torn && i = lines.Length - 1)))
+            |> Array.map snd
 
         AtomicFile.writeLines path keep
 
@@ -197,15 +208,16 @@ let read (path: string) : TraceFile =
 
     let rows = ResizeArray<TraceRow>()
     let problems = ResizeArray<string>()
+    let torn = not (endsWithLineBreak path)
 
     for i in 1 .. lines.Length - 1 do
         match parseRow lines[i] with
-        | Some r -> rows.Add r
-        | None when i = lines.Length - 1 ->
+        | Some r when not (torn && i = lines.Length - 1) -> rows.Add r
+        | _ when i = lines.Length - 1 ->
             problems.Add(
                 sprintf "line %d is an incomplete last row (a run interrupted while writing); skipped" (i + 1)
             )
-        | None -> problems.Add(sprintf "line %d is not a trace row; skipped" (i + 1))
+        | _ -> problems.Add(sprintf "line %d is not a trace row; skipped" (i + 1))
 
     {
         Rows = rows.ToArray()

@@ -170,6 +170,7 @@ let ``other folder kinds plug in through the list of kinds`` () =
                     let p = Path.Combine(d, "report.html")
                     File.WriteAllText(p, Html.page "custom" [])
                     p
+            Problems = fun _ -> []
             WriteFigures = None
         }
 
