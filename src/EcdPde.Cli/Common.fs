@@ -104,3 +104,10 @@ let refuse (verb: string) (s: Shared) (options: string list) =
 /// A progress printer on stderr, or nothing with --quiet.
 let progress (s: Shared) : string -> unit =
     if s.Quiet then ignore else eprintfn "%s"
+
+/// --force: moves `folder` aside to FOLDER.replaced-TIME (never deletes it) so that the command starts over, and
+/// says where it went.
+let startOver (s: Shared) (force: bool) (folder: string) =
+    if force then
+        EcdPde.Runs.FolderIdentity.moveAside folder
+        |> Option.iter (fun moved -> progress s (sprintf "--force: the old folder is now %s" moved))

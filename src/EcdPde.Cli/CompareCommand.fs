@@ -26,7 +26,7 @@ let private runMultiSolution (common: Shared) (args: ParseResults<CompareArgs>) 
             MultiSolution.defaults
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
-
+    startOver common (args.Contains CompareArgs.Force) out
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()
 
@@ -184,8 +184,8 @@ let private runStudy (common: Shared) (args: ParseResults<CompareArgs>) (name: s
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
     let cellsDone = cellProgress common
-    Directory.CreateDirectory out |> ignore
-    BuiltInStudies.write study (CompareReport.studyFile out)
+    startOver common (args.Contains CompareArgs.Force) out
+    // StudyRunner.run takes the folder's lock and claims it for the study (study.json)
     let results, ran = StudyRunner.run study out (threadsOrAll common) cellsDone
     let headers, rows = CompareReport.successTable study results
     let note = deterministicNote study

@@ -167,9 +167,7 @@ let run (common: Shared) (args: ParseResults<DiscoverArgs>) =
     for w in Pde.FSharp.Problems.Validate.warnings example.Problem do
         eprintfn "warning: %s" w
 
-    if args.Contains DiscoverArgs.Force then
-        FolderIdentity.moveAside s.OutDir
-        |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))
+    startOver common (args.Contains DiscoverArgs.Force) s.OutDir
 
     let clock = Diagnostics.Stopwatch.StartNew()
 

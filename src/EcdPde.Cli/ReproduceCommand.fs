@@ -91,8 +91,13 @@ let private ackleySection
     let starts = args.GetResult(ReproduceArgs.Starts, 100)
     let study = ackleyStudy common args starts
 
+    let folder = Path.Combine(out, "ackley")
+
+    startOver common (args.Contains ReproduceArgs.Force) folder
+
+    // StudyRunner.run takes the folder's lock and refuses cells of other settings (study.json)
     let results, _ =
-        StudyRunner.run study (Path.Combine(out, "ackley")) (threadsOrAll common) (fun _ _ -> ())
+        StudyRunner.run study folder (threadsOrAll common) (fun _ _ -> ())
 
     let seconds = clock.Elapsed.TotalSeconds
 

@@ -152,6 +152,130 @@ let ``SIGINT writes a final checkpoint and exits 130; the run then resumes`` () 
     // the trace holds every step exactly once: header, steps 0 … steps + 100
     Assert.Equal(int (steps + 100L) + 2, File.ReadAllLines(trace).Length)
 
+/// A study of 2 starts × 1 GDM run of 50 steps on a 2-D quadratic: cells in a fraction of a second.
+let private tinyStudy (dir: string) : string =
+    let study: EcdPde.Studies.Study.Study =
+        {
+            Name = "tiny"
+            Problems =
+                [
+                    {
+                        Name = "quad"
+                        Function = "quadratic"
+                        Dim = 2
+                        Starts = EcdPde.Studies.Study.Uniform(-1.0, 1.0, 2)
+                        Target = 1e-8
+                    }
+                ]
+            Solvers =
+                [
+                    {
+                        Label = "gdm"
+                        Stages =
+                            [
+                                {
+                                    Optimizer = "gdm"
+                                    Settings = [ "lr", "0.05" ]
+                                    Share = 1.0
+                                }
+                            ]
+                    }
+                ]
+            Seeds = 1
+            Steps = 50L
+            WallSeconds = None
+            Precision = "float64"
+            Seed = 1UL
+        }
+
+    let path = Path.Combine(dir, "tiny-study.json")
+    EcdPde.Studies.StudyFile.write study path
+    path
+
+let ``compare refuses a folder of another study naming the difference and one another process holds; --force moves it aside``
+    ()
+    =
+    let study = tinyStudy (tempDir ())
+    let dir = Path.Combine(tempDir (), "c")
+
+    let compare (extra: string list) =
+        ecdpde ([ "compare"; study; "--out"; dir; "--threads"; "1"; "--quiet" ] @ extra)
+
+    let code, _, err = compare []
+    Assert.True((code = 0), err)
+    Assert.True(File.Exists(Path.Combine(dir, "study.json")))
+    // the same study reads its cells back
+    let code1, _, err1 = compare []
+    Assert.True((code1 = 0), err1)
+    let code2, _, err2 = compare [ "--seed"; "5" ]
+    Assert.Equal(2, code2)
+    Assert.Contains("seed: 1 there, 5 now", err2)
+    Assert.Contains("--force", err2)
+
+    using (FolderLock.acquire dir) (fun _ ->
+        let code3, _, err3 = compare []
+        Assert.Equal(2, code3)
+        Assert.Contains(sprintf "PID %d" Environment.ProcessId, err3))
+
+    let code4, _, err4 = compare [ "--seed"; "5"; "--force" ]
+    Assert.True((code4 = 0), err4)
+    let parent = Path.GetDirectoryName dir |> Option.ofObj |> Option.defaultValue "."
+    let moved = Assert.Single(Directory.GetDirectories(parent, "c.replaced-*"))
+    // never deleted: the old study is still there
+    Assert.Contains("\"seed\": 1", File.ReadAllText(Path.Combine(moved, "study.json")))
+    Assert.Contains("\"seed\": 5", File.ReadAllText(Path.Combine(dir, "study.json")))
+
+let ``discover warns on stderr when the problem has no boundary condition`` () =
+    let script = Path.Combine(tempDir (), "free.fsx")
+
+    File.WriteAllText(
+        script,
+        String.Join(
+            "\n",
+            [
+                sprintf "#r @\"%s\"" (Path.Combine(AppContext.BaseDirectory, "Pde.FSharp.dll"))
+                "open Pde.FSharp.Language"
+                "open Pde.FSharp.Geometry"
+                "open Pde.FSharp.Problems"
+                "open Pde.Discovery"
+                "let u = field \"u\""
+                "let example ="
+                "    let b = BuiltInExamples.bratu Examples.Default 1.0"
+                "    { b with"
+                "        Name = \"free\""
+                "        Problem = Problem.create Domain.unitSquare [ u ] |> Problem.equation (laplacian u + exp u) }"
+            ]
+        )
+    )
+
+    let run (example: string) =
+        ecdpde
+            [
+                "discover"
+                example
+                "--runs"
+                "1"
+                "--steps"
+                "2"
+                "--deflation-rounds"
+                "0"
+                "--threads"
+                "1"
+                "--out"
+                Path.Combine(tempDir (), "d")
+                "--quiet"
+            ]
+
+    // the warning comes before anything runs (today's discovery then stops at its boundary gate, which has no
+    // boundary points to measure: exit 2 naming it)
+    let code, _, err = run script
+    Assert.True(code = 0 || code = 1 || code = 2, err)
+    Assert.StartsWith("warning: the problem has no boundary condition and no data", err)
+    // a problem with its boundary condition: no warning
+    let code2, _, err2 = run "bratu"
+    Assert.True(code2 = 0 || code2 = 1, err2)
+    Assert.DoesNotContain("no boundary condition", err2)
+
 [<Tests>]
 let tests =
     testList
@@ -166,5 +290,11 @@ let tests =
             testCase
                 "SIGINT writes a final checkpoint and exits 130; the run then resumes"
                 ``SIGINT writes a final checkpoint and exits 130; the run then resumes``
+            testCase
+                "compare refuses a folder of another study naming the difference and one another process holds; --force moves it aside"
+                ``compare refuses a folder of another study naming the difference and one another process holds; --force moves it aside``
+            testCase
+                "discover warns on stderr when the problem has no boundary condition"
+                ``discover warns on stderr when the problem has no boundary condition``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.ReliabilityTests"

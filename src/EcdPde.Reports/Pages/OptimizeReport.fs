@@ -77,9 +77,9 @@ let private settingsRows (trace: string) =
             let s = OptimizeSettingsFile.read path
 
             Ok(
-                [
-                    [ "optimizer"; s.Optimizer ]
-                    for KeyValue(k, v) in s.Hyperparameters -> [ k; v ]
+                [ [ "optimizer"; s.Optimizer ] ]
+                @ [ for KeyValue(k, v) in s.Hyperparameters -> [ k; v ] ]
+                @ [
                     [ "function"; s.Function ]
                     [ "dim"; string s.Dim ]
                     [ "x0"; s.X0 ]

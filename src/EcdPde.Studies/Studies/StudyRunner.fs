@@ -41,9 +41,13 @@ let stored (study: Study) (dir: string) =
     |> List.ofArray
 
 /// Runs every cell not yet stored under `dir`, `parallelism` cells at a time (0 = all cores); returns all cells
-/// (stored and new) and how many were run now.
+/// (stored and new) and how many were run now. Takes the folder's lock (FolderLock) and claims it for the study
+/// (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
 let run (study: Study) (dir: string) (parallelism: int) (progress: int -> int -> unit) =
     let study = validate study
+    // one writer per folder; the study is the folder's identity (study.json): a folder of another study is refused
+    use _lock = EcdPde.Runs.FolderLock.acquire dir
+    EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.ofStudy study)
     let cells = cells study
 
     let atOnce =
