@@ -62,6 +62,17 @@ let comparison =
         WriteFigures = None
     }
 
+/// `ecdpde reproduce` output: results.json.
+let reproduction =
+    {
+        Name = "reproduction"
+        Expects = "results.json (from `ecdpde reproduce`)"
+        Recognizes = ReproduceReport.recognizes
+        Write = ReproduceReport.write
+        Problems = fun _ -> []
+        WriteFigures = None
+    }
+
 /// `ecdpde optimize` output (and single discovery runs): trace CSVs and checkpoints.
 let optimization =
     {
@@ -75,7 +86,7 @@ let optimization =
     }
 
 /// The kinds `ecdpde report` knows, most specific first.
-let kinds = [ discovery; comparison; drift; optimization ]
+let kinds = [ discovery; comparison; reproduction; drift; optimization ]
 
 /// The first kind in `kinds` that recognizes `dir`.
 let detect (kinds: FolderKind list) (dir: string) =
