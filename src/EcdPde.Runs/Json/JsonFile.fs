@@ -88,6 +88,16 @@ let private formatOf (text: string) =
         | true, f when f.ValueKind = JsonValueKind.String -> f.GetString() |> Option.ofObj
         | _ -> None
 
+/// The format tag of the JSON file at `path` (None when it cannot be read, is not JSON, or has no tag): to recognize
+/// a result file before reading it.
+let formatTag (path: string) =
+    try
+        formatOf (File.ReadAllText path)
+    with
+    | :? JsonException
+    | :? IOException
+    | :? UnauthorizedAccessException -> None
+
 /// The first field of `value` (of declared type `t`) that holds null although its type has no null (anything but an
 /// option): its path, e.g. "solutions[0].field". F# records read by System.Text.Json take `null` for a string, an
 /// array, a list or a record; a reader refuses them here so that no caller meets a null.
