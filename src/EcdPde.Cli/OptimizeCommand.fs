@@ -78,14 +78,12 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
         req.Precision
         req.Seed
 
-    // the whole run (every invocation: the first run and its resumes), then this invocation when it is not all of it
-    printfn
-        "steps %d in %d invocation(s), %.2f s, bounces %d, end %O"
-        whole.Steps
-        whole.Invocations
-        whole.Seconds
-        whole.Bounces
-        o.End
+    // the whole run (every invocation: the first run and its resumes), then this invocation when it is not all of it;
+    // stdout stays the same for the same run, so the time goes to stderr
+    printfn "steps %d in %d invocation(s), bounces %d, end %O" whole.Steps whole.Invocations whole.Bounces o.End
+
+    if not common.Quiet then
+        eprintfn "time %.2f s in all (%d invocation(s))" whole.Seconds whole.Invocations
 
     if whole.Invocations > 1 || o.StepsTaken <> whole.Steps then
         printfn "this invocation: %d steps from step %d" o.StepsTaken (whole.Steps - o.StepsTaken)

@@ -12,6 +12,7 @@ open Expecto
 open EcdPde.Runs
 
 let private ecdpde = CliTests.ecdpde
+let private fst3 (a, _, _) = a
 let private tempDir = CliTests.tempDir
 
 let private tinyDiscover (dir: string) (extra: string list) =
@@ -152,6 +153,49 @@ let ``SIGINT writes a final checkpoint and exits 130; the run then resumes`` () 
     // the trace holds every step exactly once: header, steps 0 … steps + 100
     Assert.Equal(int (steps + 100L) + 2, File.ReadAllLines(trace).Length)
 
+let ``the summary after optimize --resume covers the whole run`` () =
+    let run (dir: string) (steps: int) (extra: string list) =
+        ecdpde (
+            [
+                "optimize"
+                "--optimizer"
+                "bbi"
+                "--function"
+                "ackley"
+                "--dim"
+                "3"
+                "--x0"
+                "2.5"
+                "--set"
+                "lr=0.05"
+                "--set"
+                "nFixedBounces=3"
+                "--set"
+                "threshold0=20"
+                "--steps"
+                string steps
+                "--out"
+                dir
+            ]
+            @ extra
+        )
+
+    let line (prefix: string) (out: string) =
+        out.Split('\n') |> Array.find (fun l -> l.StartsWith prefix)
+
+    let straight, resumed = tempDir (), tempDir ()
+    let code, out, err = run straight 250 []
+    Assert.True((code = 0), err)
+    Assert.True((fst3 (run resumed 100 []) = 0))
+    let code2, out2, err2 = run resumed 250 [ "--resume" ]
+    Assert.True((code2 = 0), err2)
+    Assert.StartsWith("steps 250 in 2 invocation(s)", line "steps " out2)
+    Assert.Contains("this invocation: 150 steps from step 100", out2)
+    Assert.Contains("time ", err2)
+    // the whole run's best loss and bounces: those of the uninterrupted run (the resume is bit-identical)
+    Assert.Equal(line "best loss" out, line "best loss" out2)
+    Assert.Equal((line "steps " out).Replace("1 invocation(s)", ""), (line "steps " out2).Replace("2 invocation(s)", ""))
+
 /// A study of 2 starts × 1 GDM run of 50 steps on a 2-D quadratic: cells in a fraction of a second.
 let private tinyStudy (dir: string) : string =
     let study: EcdPde.Studies.Study.Study =
@@ -290,6 +334,9 @@ let tests =
             testCase
                 "SIGINT writes a final checkpoint and exits 130; the run then resumes"
                 ``SIGINT writes a final checkpoint and exits 130; the run then resumes``
+            testCase
+                "the summary after optimize --resume covers the whole run"
+                ``the summary after optimize --resume covers the whole run``
             testCase
                 "compare refuses a folder of another study naming the difference and one another process holds; --force moves it aside"
                 ``compare refuses a folder of another study naming the difference and one another process holds; --force moves it aside``

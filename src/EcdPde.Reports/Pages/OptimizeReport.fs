@@ -28,18 +28,10 @@ let isTrace (path: string) =
     else
         false
 
-let private formatOf (path: string) =
-    if path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) then
-        match tryParseFile path with
-        | Some doc ->
-            use doc = doc
-            str "format" doc.RootElement
-        | None -> None
-    else
-        None
-
 /// True for a checkpoint (optimizer state) file.
-let isCheckpoint (path: string) = formatOf path = Some checkpointFormat
+let isCheckpoint (path: string) =
+    path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+    && JsonFile.formatTag path = Some checkpointFormat
 
 /// The trace and checkpoint files directly in `dir`, in name order.
 let files (dir: string) =
