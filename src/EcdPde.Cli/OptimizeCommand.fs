@@ -80,7 +80,12 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
 
     // the whole run (every invocation: the first run and its resumes), then this invocation when it is not all of it;
     // stdout stays the same for the same run, so the time goes to stderr
-    printfn "steps %d in %d invocation(s), bounces %d, end %O" whole.Steps whole.Invocations whole.Bounces o.End
+    printfn
+        "steps %d in %d invocation(s), bounces %d, end %O"
+        whole.Steps
+        whole.Invocations
+        whole.Bounces
+        o.End
 
     if not common.Quiet then
         eprintfn "time %.2f s in all (%d invocation(s))" whole.Seconds whole.Invocations

@@ -99,8 +99,7 @@ let private ackleySection
     startOver common (args.Contains ReproduceArgs.Force) folder
 
     // StudyRunner.run takes the folder's lock and refuses cells of other settings (study.json)
-    let results, _ =
-        StudyRunner.run study folder (threadsOrAll common) (fun _ _ -> ())
+    let results, _ = StudyRunner.run study folder (threadsOrAll common) (fun _ _ -> ())
 
     let seconds = clock.Elapsed.TotalSeconds
 

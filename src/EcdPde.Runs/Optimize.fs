@@ -209,11 +209,12 @@ let run (req: OptimizeRequest) (progress: StepReport -> unit) =
         invalidArg "x0" "--x0 contains NaN or infinite values"
 
     let settingsFile =
-        req.Trace |> Option.orElse req.Checkpoint |> Option.map OptimizeSettingsFile.pathFor
+        req.Trace
+        |> Option.orElse req.Checkpoint
+        |> Option.map OptimizeSettingsFile.pathFor
 
     // the same test as the run loop's: a resume continues the recorded invocations, a fresh run starts anew
-    let resuming =
-        req.Resume && req.Checkpoint |> Option.exists IO.File.Exists
+    let resuming = req.Resume && req.Checkpoint |> Option.exists IO.File.Exists
 
     let earlier =
         match settingsFile with

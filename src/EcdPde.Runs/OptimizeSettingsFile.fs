@@ -65,7 +65,9 @@ let pathFor (file: string) =
     let dir = Path.GetDirectoryName full |> Option.ofObj |> Option.defaultValue "."
 
     let stem =
-        Path.GetFileNameWithoutExtension full |> Option.ofObj |> Option.defaultValue "run"
+        Path.GetFileNameWithoutExtension full
+        |> Option.ofObj
+        |> Option.defaultValue "run"
 
     Path.Combine(dir, stem + ".settings.json")
 

@@ -80,7 +80,9 @@ let private badInputs (dir: string) =
         optimize @ [ "--set"; "lr" ], 2, [ "key=value" ]
         optimize @ [ "--trace"; Path.Combine(file, "t.csv") ], 2, [ "a-file" ]
         // a folder that cannot be created (under /proc, so that it fails for root too)
-        optimize @ [ "--steps"; "3"; "--trace"; "/proc/ecdpde-unwritable/t.csv" ], 2, [ "/proc/ecdpde-unwritable" ]
+        optimize @ [ "--steps"; "3"; "--trace"; "/proc/ecdpde-unwritable/t.csv" ],
+        2,
+        [ "/proc/ecdpde-unwritable" ]
         [
             "discover"
             "paper-pde"

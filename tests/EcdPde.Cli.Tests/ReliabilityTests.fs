@@ -194,7 +194,11 @@ let ``the summary after optimize --resume covers the whole run`` () =
     Assert.Contains("time ", err2)
     // the whole run's best loss and bounces: those of the uninterrupted run (the resume is bit-identical)
     Assert.Equal(line "best loss" out, line "best loss" out2)
-    Assert.Equal((line "steps " out).Replace("1 invocation(s)", ""), (line "steps " out2).Replace("2 invocation(s)", ""))
+
+    Assert.Equal(
+        (line "steps " out).Replace("1 invocation(s)", ""),
+        (line "steps " out2).Replace("2 invocation(s)", "")
+    )
 
 /// A study of 2 starts × 1 GDM run of 50 steps on a 2-D quadratic: cells in a fraction of a second.
 let private tinyStudy (dir: string) : string =

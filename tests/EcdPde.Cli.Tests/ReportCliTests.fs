@@ -82,7 +82,9 @@ let ``ecdpde report exits non-zero for an unrecognized folder and writes the rep
     Assert.Contains("discovery report written to", out)
     Assert.True(File.Exists(Path.Combine(dir, "report.html")))
 
-let ``ecdpde report lists a trace's garbage and torn rows on stderr and on the page, never as the final loss`` () =
+let ``ecdpde report lists a trace's garbage and torn rows on stderr and on the page, never as the final loss``
+    ()
+    =
     let runs = optimization "adam.csv"
     let adam = Path.Combine(runs, "adam.csv")
     let last = (Trace.read adam).Rows |> Array.last
@@ -107,7 +109,9 @@ let ``ecdpde report lists a trace's garbage and torn rows on stderr and on the p
     let page2 = File.ReadAllText(Path.Combine(dir, "report.html"))
     Assert.Contains("Trace problems", page2)
     // a clean folder: no warning
-    let code3, _, err3 = CliTests.ecdpde [ "report"; discovery "clean" "paper-pde" true ]
+    let code3, _, err3 =
+        CliTests.ecdpde [ "report"; discovery "clean" "paper-pde" true ]
+
     Assert.True((code3 = 0), err3)
     Assert.DoesNotContain("warning", err3)
 

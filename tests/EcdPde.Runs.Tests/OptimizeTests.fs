@@ -62,7 +62,13 @@ let ``the summary after a resume covers the whole run, as one uninterrupted run 
     Assert.Equal(recorded |> List.sumBy _.Seconds, all.Seconds)
     Assert.True(recorded |> List.forall (fun i -> i.Seconds > 0.0 && i.End = "Completed"))
     // a fresh run (no --resume) in the same place starts the list again
-    let _, fresh = Optimize.run { request resumed 300L true with Resume = false } ignore
+    let _, fresh =
+        Optimize.run
+            { request resumed 300L true with
+                Resume = false
+            }
+            ignore
+
     Assert.Equal(1, fresh.Invocations)
 
 let ``without a trace the best loss of a resumed run is this invocation's, and the summary says so`` () =

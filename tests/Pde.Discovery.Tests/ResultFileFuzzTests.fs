@@ -80,7 +80,10 @@ let ``a rerun over a corrupt discovery.json is refused naming the file or the fo
 let ``a solution with no classical solution to compare is written as null with its reason and read back`` () =
     let dir, example, _ = folder.Value
     // a script whose classical check finds nothing
-    let none = { example with Classical = fun () -> [] }
+    let none =
+        { example with
+            Classical = fun () -> []
+        }
 
     let candidate: Solutions.Candidate =
         {

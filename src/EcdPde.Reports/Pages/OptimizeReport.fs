@@ -260,7 +260,11 @@ let private settingsSection (trace: string) =
             )
         ]
     | Ok rows -> [ Html.heading 3 (fileName trace); Html.table [ "setting"; "value" ] rows ]
-    | Error problem -> [ Html.heading 3 (fileName trace); Html.paragraph ("Settings not read: " + problem) ]
+    | Error problem ->
+        [
+            Html.heading 3 (fileName trace)
+            Html.paragraph ("Settings not read: " + problem)
+        ]
 
 /// The table of the checkpoints found ("" when there is none).
 let private checkpointsSection (checkpoints: string[]) =

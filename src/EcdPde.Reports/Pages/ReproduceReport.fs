@@ -21,7 +21,10 @@ let ackleyChart (rows: AckleyRow list) =
         (Plot.linear "fraction of starts solved")
         (rows
          |> List.mapi (fun i r ->
-             { Plot.curve r.Optimizer (Plot.color i) (r.SolvedByTries |> List.mapi (fun t f -> float (t + 1), f) |> Array.ofList) with
+             { Plot.curve
+                   r.Optimizer
+                   (Plot.color i)
+                   (r.SolvedByTries |> List.mapi (fun t f -> float (t + 1), f) |> Array.ofList) with
                  Style = Plot.LinesAndMarkers
              }))
     |> Plot.figure
@@ -48,17 +51,20 @@ let zakharovChart (rows: ZakharovRow list) =
 /// Two basins: the measured ratio and its 95% interval, with the volume formula and the authors' value as lines.
 let twoBasinChart (t: TwoBasin) =
     { Plot.chart
-        "Two basins: runs ending in basin 1 per run ending in basin 2"
-        (Plot.linear "runs")
-        (Plot.linear "ratio")
-        [
-            { Plot.curve "95% interval" (Plot.color 0) [| float t.Runs, t.RatioLow; float t.Runs, t.RatioHigh |] with
-                ShowLegend = true
-            }
-            { Plot.curve "measured ratio" (Plot.color 0) [| float t.Runs, t.Ratio |] with
-                Style = Plot.Markers
-            }
-        ] with
+          "Two basins: runs ending in basin 1 per run ending in basin 2"
+          (Plot.linear "runs")
+          (Plot.linear "ratio")
+          [
+              { Plot.curve
+                    "95% interval"
+                    (Plot.color 0)
+                    [| float t.Runs, t.RatioLow; float t.Runs, t.RatioHigh |] with
+                  ShowLegend = true
+              }
+              { Plot.curve "measured ratio" (Plot.color 0) [| float t.Runs, t.Ratio |] with
+                  Style = Plot.Markers
+              }
+          ] with
         Shapes =
             [
                 Plot.hLine (sprintf "volume formula %s" (g t.Predicted)) (Plot.color 1) t.Predicted
@@ -94,7 +100,15 @@ let private ackleySection (rows: AckleyRow list) =
     [
         Html.heading 2 "Ackley (b = 0.02, n = 2): success = best loss < 5e-4 within 30 000 steps, float32"
         Html.table
-            [ "optimizer"; "starts"; "tries per start"; "starts solved"; "first-try successes"; "paper"; "cell seconds" ]
+            [
+                "optimizer"
+                "starts"
+                "tries per start"
+                "starts solved"
+                "first-try successes"
+                "paper"
+                "cell seconds"
+            ]
             [
                 for r in rows ->
                     [
@@ -134,7 +148,16 @@ let private twoBasinSection (t: TwoBasin) =
     [
         Html.heading 2 "Two basins: ratio of BBI runs ending in basin 1 vs basin 2"
         Html.table
-            [ "runs"; "basin 1"; "basin 2"; "unresolved"; "ratio"; "95% interval"; "volume formula"; "authors" ]
+            [
+                "runs"
+                "basin 1"
+                "basin 2"
+                "unresolved"
+                "ratio"
+                "95% interval"
+                "volume formula"
+                "authors"
+            ]
             [
                 [
                     string t.Runs
@@ -155,10 +178,10 @@ let private twoBasinSection (t: TwoBasin) =
 let private driftSection (d: Drift) =
     [
         Html.heading 2 "ECDSep energy drift (consEn off, ν = 0), quadratic κ = 1…4, F0 = −1, time span 2"
-        Html.table
-            [ "Δt"; "max |E − E0|" ]
-            [ for p in d.Points -> [ g p.Dt; g p.MaxDrift ] ]
-        Html.paragraph (sprintf "Log-log slope %s (a second-order integrator: %s)." (g d.Slope) (g d.Expected))
+        Html.table [ "Δt"; "max |E − E0|" ] [ for p in d.Points -> [ g p.Dt; g p.MaxDrift ] ]
+        Html.paragraph (
+            sprintf "Log-log slope %s (a second-order integrator: %s)." (g d.Slope) (g d.Expected)
+        )
         Html.figure (driftChart d) "Log-log axes; the dashed line has the expected slope."
     ]
 

@@ -34,7 +34,8 @@ type AckleyRow =
     }
 
 /// The first step at which the loss fell below a threshold (null: never).
-type FirstBelow = { Threshold: float; Step: int64 option }
+type FirstBelow =
+    { Threshold: float; Step: int64 option }
 
 /// One optimizer's row of the Zakharov experiment.
 type ZakharovRow =
@@ -96,5 +97,4 @@ let write (dir: string) (r: Reproduction) =
     path
 
 /// Reads a results.json (ResultFileException naming the file and the problem when it cannot).
-let read (path: string) : Reproduction =
-    EcdPde.Runs.JsonFile.read format path
+let read (path: string) : Reproduction = EcdPde.Runs.JsonFile.read format path

@@ -45,7 +45,9 @@ let ``every drift file round-trips through its reader`` () =
         let e = Assert.ThrowsAny<Exception>(fun () -> reread path |> ignore)
         Assert.True(Corruption.namesFile file e, e.Message)
 
-let ``corrupt drift files are read or refused naming the file, by the reader and by ecdpde report's page`` () =
+let ``corrupt drift files are read or refused naming the file, by the reader and by ecdpde report's page``
+    ()
+    =
     for file, valid, reread in formats () do
         Corruption.run seed 250 valid (fresh None) file (reread >> ignore)
         |> Corruption.expectNone
@@ -71,7 +73,9 @@ let tests =
     testList
         "DriftFileFuzzTests"
         [
-            testCase "every drift file round-trips through its reader" ``every drift file round-trips through its reader``
+            testCase
+                "every drift file round-trips through its reader"
+                ``every drift file round-trips through its reader``
             testCase
                 "corrupt drift files are read or refused naming the file, by the reader and by ecdpde report's page"
                 ``corrupt drift files are read or refused naming the file, by the reader and by ecdpde report's page``

@@ -87,7 +87,8 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
 
     using (FolderLock.acquire dir) (fun _ ->
         let held =
-            Assert.Throws<FolderLock.FolderLockedException>(fun () -> MultiSolutionRun.run settings dir 2 ignore |> ignore)
+            Assert.Throws<FolderLock.FolderLockedException>(fun () ->
+                MultiSolutionRun.run settings dir 2 ignore |> ignore)
 
         Assert.Contains(sprintf "PID %d" Environment.ProcessId, held.Message))
     // PINN rows keep the seconds measured the first time

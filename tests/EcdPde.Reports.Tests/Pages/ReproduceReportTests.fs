@@ -111,7 +111,13 @@ let ``results.json round-trips and a folder with it is a reproduction for ecdpde
     PageChecks.assertSelfContained html
     Assert.Equal(4, PageChecks.figureCount html)
     // an experiment that did not run has no section
-    let only = folder { r with Ackley = None; TwoBasin = None }
+    let only =
+        folder
+            { r with
+                Ackley = None
+                TwoBasin = None
+            }
+
     let page = File.ReadAllText(ReproduceReport.write only)
     Assert.Equal(2, PageChecks.figureCount page)
     Assert.DoesNotContain("Ackley", PageChecks.withoutLibrary page)
@@ -141,11 +147,14 @@ let ``the figures carry the data: a never-reached threshold is a gap, the drift 
     Assert.Equal(2.0, slope, 9)
     // ECDSep (leapfrog-like) drift is second order: the measured slope is close to 2 (independent of the page)
     Assert.InRange(r.Drift.Value.Slope, 1.8, 2.2)
-    Assert.Equal<float[]>(r.Drift.Value.Points |> List.map _.MaxDrift |> Array.ofList, PageChecks.numbers (PageChecks.at [ "y" ] measured))
+
+    Assert.Equal<float[]>(
+        r.Drift.Value.Points |> List.map _.MaxDrift |> Array.ofList,
+        PageChecks.numbers (PageChecks.at [ "y" ] measured)
+    )
 
 let ``hostile optimizer names stay escaped in the page and its figures`` () =
-    let page =
-        File.ReadAllText(ReproduceReport.write (folder (sample hostile)))
+    let page = File.ReadAllText(ReproduceReport.write (folder (sample hostile)))
 
     Assert.DoesNotContain("<script>alert", PageChecks.withoutLibrary page)
     Assert.Contains("&lt;script&gt;alert", page)
