@@ -82,15 +82,7 @@ let write (path: string) (settings: OptimizeSettings) =
 /// Reads a settings file (the current format, or the first one, read with no invocations); every failure is a
 /// JsonFile.ResultFileException naming the file and the problem.
 let read (path: string) : OptimizeSettings =
-    let text =
-        try
-            File.ReadAllText path
-        with
-        | :? FileNotFoundException
-        | :? DirectoryNotFoundException -> raise (JsonFile.ResultFileException(path, "does not exist"))
-        | :? IOException
-        | :? UnauthorizedAccessException as e ->
-            raise (JsonFile.ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+    let text = JsonFile.readText path
 
     // the first version: the same fields without invocations
     let upgraded =

@@ -191,15 +191,20 @@ type TraceFile =
 /// Reads a trace written by TraceWriter. A missing file, or one whose header is not the trace header, is a
 /// JsonFile.ResultFileException naming it; lines that are not whole rows are skipped and listed in Problems.
 let read (path: string) : TraceFile =
+    let text = JsonFile.readText path
+    // every row the writer finishes ends with a line break: a last line without one was torn by a crash
+    let torn = not (text.EndsWith '\n')
+    // lines as File.ReadAllLines splits them (\n, \r\n or \r)
     let lines =
-        try
-            File.ReadAllLines path
-        with
-        | :? FileNotFoundException
-        | :? DirectoryNotFoundException -> raise (JsonFile.ResultFileException(path, "does not exist"))
-        | :? IOException
-        | :? UnauthorizedAccessException as e ->
-            raise (JsonFile.ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+        use reader = new StringReader(text)
+
+        [|
+            let mutable line = reader.ReadLine()
+
+            while not (isNull line) do
+                yield nonNull line
+                line <- reader.ReadLine()
+        |]
 
     if lines.Length = 0 || lines[0] <> header then
         raise (
@@ -208,7 +213,6 @@ let read (path: string) : TraceFile =
 
     let rows = ResizeArray<TraceRow>()
     let problems = ResizeArray<string>()
-    let torn = not (endsWithLineBreak path)
 
     for i in 1 .. lines.Length - 1 do
         match parseRow lines[i] with

@@ -15,11 +15,12 @@ let private ecdpde = CliTests.ecdpde
 let private fst3 (a, _, _) = a
 let private tempDir = CliTests.tempDir
 
-let private tinyDiscover (dir: string) (extra: string list) =
+/// `discover EXAMPLE` with 1 run of 3 steps, no deflation, on one core, into `dir`.
+let private tinyDiscoverOf (example: string) (dir: string) (extra: string list) =
     ecdpde (
         [
             "discover"
-            "paper-pde"
+            example
             "--runs"
             "1"
             "--steps"
@@ -34,6 +35,8 @@ let private tinyDiscover (dir: string) (extra: string list) =
         ]
         @ extra
     )
+
+let private tinyDiscover = tinyDiscoverOf "paper-pde"
 
 let ``a rerun of discover with other settings is refused naming them, and --force moves the old folder aside``
     ()
@@ -297,22 +300,7 @@ let ``discover warns on stderr when the problem has no boundary condition`` () =
     )
 
     let run (example: string) =
-        ecdpde
-            [
-                "discover"
-                example
-                "--runs"
-                "1"
-                "--steps"
-                "2"
-                "--deflation-rounds"
-                "0"
-                "--threads"
-                "1"
-                "--out"
-                Path.Combine(tempDir (), "d")
-                "--quiet"
-            ]
+        tinyDiscoverOf example (Path.Combine(tempDir (), "d")) []
 
     // the warning comes before anything runs (today's discovery then stops at its boundary gate, which has no
     // boundary points to measure: exit 2 naming it)

@@ -175,16 +175,16 @@ let parse<'T> (format: string) (path: string) (text: string) : 'T =
         | Some field -> fail (sprintf "has null for %s, which the %s format requires" field format)
         | None -> unbox<'T> v
 
-/// Reads the file at `path` as the record type of `format`.
-let read<'T> (format: string) (path: string) : 'T =
-    let text =
-        try
-            File.ReadAllText path
-        with
-        | :? FileNotFoundException
-        | :? DirectoryNotFoundException -> raise (ResultFileException(path, "does not exist"))
-        | :? IOException as e -> raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
-        | :? UnauthorizedAccessException as e ->
-            raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+/// The text of the result file at `path`; a missing or unreadable file is a ResultFileException naming it.
+let readText (path: string) =
+    try
+        File.ReadAllText path
+    with
+    | :? FileNotFoundException
+    | :? DirectoryNotFoundException -> raise (ResultFileException(path, "does not exist"))
+    | :? IOException as e -> raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+    | :? UnauthorizedAccessException as e ->
+        raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
 
-    parse<'T> format path text
+/// Reads the file at `path` as the record type of `format`.
+let read<'T> (format: string) (path: string) : 'T = parse<'T> format path (readText path)
