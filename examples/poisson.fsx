@@ -31,6 +31,9 @@ let result =
             Seed = 1UL
         }
 
+for w in result.Warnings do
+    eprintfn "warning: %s" w
+
 let error =
     Model.relativeError result.Model u exact (Sampling.grid Domain.unitSquare 10_000)
 

@@ -90,11 +90,14 @@ type ReproduceArgs =
     | [<Unique>] Starts of n: int
     | [<Unique>] Tries of n: int
     | [<Unique>] Runs of n: int
+    | Force
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Experiment _ -> "ackley | zakharov | two-basin | drift | all (default all)."
+            | Force ->
+                "start over when OUT/ackley holds cells of other settings (--starts, --tries, --seed): the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
             | Starts _ -> "Ackley: number of random starts (default 100, the paper's)."
             | Tries _ -> "Ackley: tries per start (default 5, the authors')."
             | Runs _ -> "two-basin: number of runs (default 2000, the authors')."
@@ -263,6 +266,7 @@ type ReportArgs =
 type CompareArgs =
     | [<MainCommand; Unique>] Study of name_or_file: string
     | Full
+    | Force
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -271,6 +275,8 @@ type CompareArgs =
                 "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
             | Full ->
                 "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
+            | Force ->
+                "start over when the output folder holds a study with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 
 /// `--scheduler`: where discover's runs and compare's cells execute.
 [<RequireQualifiedAccess>]

@@ -129,3 +129,10 @@ let optimizerSource (backend: Backend) : EcdPde.Runs.Optimize.IOptimizerSource =
 #else
     | Backend.Torch -> withoutTorch ()
 #endif
+
+/// --force: moves `folder` aside to FOLDER.replaced-TIME (never deletes it) so that the command starts over, and
+/// says where it went.
+let startOver (s: Shared) (force: bool) (folder: string) =
+    if force then
+        EcdPde.Runs.FolderIdentity.moveAside folder
+        |> Option.iter (fun moved -> progress s (sprintf "--force: the old folder is now %s" moved))

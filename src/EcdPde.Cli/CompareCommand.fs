@@ -27,7 +27,7 @@ let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: 
             MultiSolution.defaults
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
-
+    startOver common (args.Contains CompareArgs.Force) out
     Directory.CreateDirectory out |> ignore
     let clock = Diagnostics.Stopwatch.StartNew()
 
@@ -192,13 +192,11 @@ let private runStudy
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", study.Name))
     let cellsDone = cellProgress common
+    startOver common (args.Contains CompareArgs.Force) out
     Directory.CreateDirectory out |> ignore
     let executor = Cluster.executor cluster common out
 
-    // the study file is written by the command, not by each of its array tasks (they run at once)
-    if not executor.IsTask then
-        BuiltInStudies.write study (CompareReport.studyFile out)
-
+    // StudyRunner.runWith takes the folder's lock and claims it for the study (study.json); array tasks only check it
     let results, ran =
         StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
 

@@ -217,9 +217,10 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<Discover
             Executor = Cluster.executor cluster common outDir
         }
 
-    if args.Contains DiscoverArgs.Force then
-        FolderIdentity.moveAside outDir
-        |> Option.iter (fun moved -> progress common (sprintf "--force: the old folder is now %s" moved))
+    for w in Pde.FSharp.Problems.Validate.warnings problem do
+        eprintfn "warning: %s" w
+
+    startOver common (args.Contains DiscoverArgs.Force) outDir
 
     let clock = Diagnostics.Stopwatch.StartNew()
 

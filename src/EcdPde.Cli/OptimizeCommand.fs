@@ -66,7 +66,7 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
             Optimize.progressPrinter Console.Error req.Steps (TimeSpan.FromSeconds 2.0)
 
     let backend = args.GetResult(OptimizeArgs.Backend, Backend.Native)
-    let o = Optimize.runOn (optimizerSource backend) req progress
+    let o, whole = Optimize.runOn (optimizerSource backend) req progress
 
     let num (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
@@ -80,8 +80,29 @@ let run (common: Shared) (args: ParseResults<OptimizeArgs>) =
         (optimizerSource backend).Name
         req.Seed
 
-    printfn "steps taken %d, bounces %d, end %O" o.StepsTaken o.Bounces o.End
-    printfn "best loss %s" (num o.BestLoss)
+    // the whole run (every invocation: the first run and its resumes), then this invocation when it is not all of it;
+    // stdout stays the same for the same run, so the time goes to stderr
+    printfn
+        "steps %d in %d invocation(s), bounces %d, end %O"
+        whole.Steps
+        whole.Invocations
+        whole.Bounces
+        o.End
+
+    if not common.Quiet then
+        eprintfn "time %.2f s in all (%d invocation(s))" whole.Seconds whole.Invocations
+
+    if whole.Invocations > 1 || o.StepsTaken <> whole.Steps then
+        printfn "this invocation: %d steps from step %d" o.StepsTaken (whole.Steps - o.StepsTaken)
+
+    printfn
+        "best loss %s%s"
+        (num whole.BestLoss)
+        (if whole.FromTrace || o.StepsTaken = whole.Steps then
+             ""
+         else
+             " (this invocation only: no trace holds the earlier steps)")
+
     printfn "final energy %s (drift %s)" (num o.Final.Energy) (num o.Final.EnergyDrift)
 
     if o.End = Ecd.Core.Running.RunEnd.NonFinite then

@@ -60,6 +60,9 @@ let private report (args: ParseResults<ReportArgs>) =
     let kind, path = EcdPde.Reports.FolderReport.write dir
     printfn "%s report written to %s" kind.Name (IO.Path.GetFullPath path)
 
+    for problem in kind.Problems dir do
+        eprintfn "warning: %s (listed in the report)" problem
+
     for f in figures do
         printfn "figure: %s" (IO.Path.GetFullPath f)
 

@@ -4,10 +4,10 @@ module EcdPde.Cli.ReproduceCommand
 open System
 open System.IO
 open System.Text
-open System.Text.Json
 open Argu
 open Ecd.Core.Objectives
 open EcdPde.Studies
+open EcdPde.Reports
 open EcdPde.Cli.Arguments
 open EcdPde.Cli.Common
 
@@ -30,29 +30,29 @@ let private ackleyStudy (common: Shared) (args: ParseResults<ReproduceArgs>) (st
         Seed = seedOf common
     }
 
-/// One optimizer's row of the Ackley table, appended to `md` and returned for the JSON: starts solved (by any try),
-/// first-try successes, the paper's figure, the cells' seconds.
+/// One optimizer's row of the Ackley table, appended to `md` and returned for results.json: starts solved (by any
+/// try), first-try successes, the fraction solved within the first t tries, the paper's figure, the cells' seconds.
 let private ackleyRow
     (study: Study.Study)
     (results: StudyRunner.CellResult list)
     (starts: int)
     (md: StringBuilder)
     (solver: string, paper: string)
-    =
+    : ReproductionFile.AckleyRow =
     let s = study.Solvers |> List.find (fun s -> s.Label = solver)
     let cells = results |> List.filter (fun r -> r.Solver = solver)
+    let tries = Study.seedsFor study s
 
-    let solved =
+    // starts solved by one of the first t tries
+    let solvedWithin (t: int) =
         cells
-        |> List.filter (fun r -> r.Success)
+        |> List.filter (fun r -> r.Success && r.SeedIndex < t)
         |> List.map (fun r -> r.Start)
         |> List.distinct
         |> List.length
 
-    let first =
-        cells |> List.filter (fun r -> r.SeedIndex = 0 && r.Success) |> List.length
-
-    let tries = Study.seedsFor study s
+    let solved = solvedWithin tries
+    let first = solvedWithin 1
     let cellSeconds = cells |> List.sumBy (fun r -> r.Seconds)
 
     md.AppendLine(
@@ -69,14 +69,17 @@ let private ackleyRow
     )
     |> ignore
 
-    {|
-        optimizer = solver
-        starts = starts
-        tries = tries
-        successes = solved
-        firstTrySuccesses = first
-        cellSeconds = cellSeconds
-    |}
+    {
+        Optimizer = solver
+        Starts = starts
+        Tries = tries
+        Deterministic = Study.isDeterministic s
+        Successes = solved
+        FirstTrySuccesses = first
+        SolvedByTries = [ for t in 1..tries -> float (solvedWithin t) / float (max 1 starts) ]
+        Paper = paper
+        CellSeconds = cellSeconds
+    }
 
 /// The authors' Ackley protocol, run by the study runner as the built-in `ackley` study (cells stored in
 /// OUT/ackley, so a rerun reads them back): a start counts as solved when one of its tries (bounce seeds) reaches the
@@ -91,8 +94,12 @@ let private ackleySection
     let starts = args.GetResult(ReproduceArgs.Starts, 100)
     let study = ackleyStudy common args starts
 
-    let results, _ =
-        StudyRunner.run study (Path.Combine(out, "ackley")) (threadsOrAll common) (fun _ _ -> ())
+    let folder = Path.Combine(out, "ackley")
+
+    startOver common (args.Contains ReproduceArgs.Force) folder
+
+    // StudyRunner.run takes the folder's lock and refuses cells of other settings (study.json)
+    let results, _ = StudyRunner.run study folder (threadsOrAll common) (fun _ _ -> ())
 
     let seconds = clock.Elapsed.TotalSeconds
 
@@ -113,7 +120,7 @@ let private ackleySection
     md.AppendLine(sprintf "\n(%.1f s; cells in %s)" seconds (Path.Combine(out, "ackley")))
     |> ignore
 
-    box rows
+    rows
 
 let private zakharovSection (common: Shared) (md: StringBuilder) =
     let seed = seedOf common
@@ -155,20 +162,17 @@ let private zakharovSection (common: Shared) (md: StringBuilder) =
 
     [
         for r in runs ->
-            {|
-                optimizer = r.Optimizer
-                steps = r.Steps
-                bestLoss = r.BestLoss
-                firstBelow =
-                    r.FirstBelow
-                    |> List.map (fun (t, s) ->
-                        {|
-                            threshold = t
-                            step = Option.toNullable s
-                        |})
-            |}
+            ({
+                Optimizer = r.Optimizer
+                Steps = r.Steps
+                BestLoss = r.BestLoss
+                FirstBelow = r.FirstBelow |> List.map (fun (t, s) -> { Threshold = t; Step = s })
+            }
+            : ReproductionFile.ZakharovRow)
     ]
-    |> box
+
+/// The ratio the authors measured (2000 runs).
+let private authorsRatio = 1.72
 
 let private twoBasinSection (common: Shared) (args: ParseResults<ReproduceArgs>) (md: StringBuilder) =
     let o =
@@ -188,7 +192,7 @@ let private twoBasinSection (common: Shared) (args: ParseResults<ReproduceArgs>)
 
     md.AppendLine(
         sprintf
-            "| %d | %d | %d | %d | %.3f | [%.3f, %.3f] | %.3f | 1.72 (2000 runs) |"
+            "| %d | %d | %d | %d | %.3f | [%.3f, %.3f] | %.3f | %.2f (2000 runs) |"
             o.Runs
             o.Basin1
             o.Basin2
@@ -197,21 +201,23 @@ let private twoBasinSection (common: Shared) (args: ParseResults<ReproduceArgs>)
             lo
             hi
             o.Predicted
+            authorsRatio
     )
     |> ignore
 
-    box
-        {|
-            runs = o.Runs
-            basin1 = o.Basin1
-            basin2 = o.Basin2
-            unresolved = o.Unresolved
-            ratio = o.Ratio
-            ratioLow = lo
-            ratioHigh = hi
-            predicted = o.Predicted
-            seconds = o.Seconds
-        |}
+    ({
+        Runs = o.Runs
+        Basin1 = o.Basin1
+        Basin2 = o.Basin2
+        Unresolved = o.Unresolved
+        Ratio = o.Ratio
+        RatioLow = lo
+        RatioHigh = hi
+        Predicted = o.Predicted
+        Authors = authorsRatio
+        Seconds = o.Seconds
+    }
+    : ReproductionFile.TwoBasin)
 
 let private driftSection (md: StringBuilder) =
     let f = Quadratic<float>(2, 4.0)
@@ -230,11 +236,12 @@ let private driftSection (md: StringBuilder) =
 
     md.AppendLine(sprintf "\nlog-log slope %.3f (leapfrog: 2)" slope) |> ignore
 
-    box
-        {|
-            points = pts |> List.map (fun (dt, e) -> {| dt = dt; maxDrift = e |})
-            slope = slope
-        |}
+    ({
+        Points = pts |> List.map (fun (dt, e) -> { Dt = dt; MaxDrift = e })
+        Slope = slope
+        Expected = 2.0
+    }
+    : ReproductionFile.Drift)
 
 /// Runs the command; returns the exit code.
 let run (common: Shared) (args: ParseResults<ReproduceArgs>) =
@@ -264,29 +271,32 @@ let run (common: Shared) (args: ParseResults<ReproduceArgs>) =
     let md = StringBuilder("# Reproduction of the published synthetic experiments\n\n")
     let say = progress common
 
-    let results =
-        [
-            for experiment, name in selected ->
-                say (sprintf "running %s …" name)
+    let has (e: Experiment) =
+        selected |> List.exists (fun (x, _) -> x = e)
 
-                let r =
-                    match experiment with
-                    | Experiment.Ackley -> ackleySection common args out md
-                    | Experiment.Zakharov -> zakharovSection common md
-                    | Experiment.Two_Basin -> twoBasinSection common args md
-                    | _ -> driftSection md
+    let section (e: Experiment) (run: unit -> 'T) =
+        if has e then
+            say (sprintf "running %s …" (selected |> List.find (fun (x, _) -> x = e) |> snd))
+            Some(run ())
+        else
+            None
 
-                name, r
-        ]
-        |> dict
+    let results: ReproductionFile.Reproduction =
+        {
+            Format = ReproductionFile.format
+            Seed = seedOf common
+            Ackley = section Experiment.Ackley (fun () -> ackleySection common args out md)
+            Zakharov = section Experiment.Zakharov (fun () -> zakharovSection common md)
+            TwoBasin = section Experiment.Two_Basin (fun () -> twoBasinSection common args md)
+            Drift = section Experiment.Drift (fun () -> driftSection md)
+            ToolVersion = EcdPde.Runs.ToolVersion.informational
+            Dotnet = EcdPde.Runs.ToolVersion.runtime
+        }
 
     File.WriteAllText(Path.Combine(out, "results.md"), md.ToString())
-
-    File.WriteAllText(
-        Path.Combine(out, "results.json"),
-        JsonSerializer.Serialize(results, JsonSerializerOptions(WriteIndented = true))
-    )
-
+    ReproductionFile.write out results |> ignore
+    let report = ReproduceReport.write out
     printfn "%s" (md.ToString())
     printfn "results written to %s" (Path.GetFullPath out)
+    printfn "report: %s (open it in a browser; it works offline)" (Path.GetFullPath report)
     0

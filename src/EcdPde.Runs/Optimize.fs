@@ -51,7 +51,10 @@ type OptimizeOutcome =
     {
         FinalLoss: float
         BestLoss: float
+        /// Steps taken by this invocation.
         StepsTaken: int64
+        /// The run's step count at the end (a resumed run counts the steps before its checkpoint too).
+        TotalSteps: int64
         Bounces: int64
         End: RunEnd
         FinalTheta: float[]
@@ -150,65 +153,86 @@ let private runTyped<'T
         FinalLoss = result.Final.Loss
         BestLoss = result.BestLoss
         StepsTaken = result.StepsTaken
+        TotalSteps = state.Steps
         Bounces = result.Bounces
         End = result.End
         FinalTheta = state.Theta |> Array.map toFloat
         Final = result.Final
     }
 
-/// Marks a run-settings file (what `ecdpde report` looks for).
-let settingsFormat = "ecdpde-optimize-settings/1"
-
-/// The settings file written beside a trace or checkpoint file: `out/t.csv` → `out/t.settings.json`.
-let settingsPath (file: string) =
-    let full = IO.Path.GetFullPath file
-
-    let dir = IO.Path.GetDirectoryName full |> Option.ofObj |> Option.defaultValue "."
-
-    let stem =
-        IO.Path.GetFileNameWithoutExtension full
-        |> Option.ofObj
-        |> Option.defaultValue "run"
-
-    IO.Path.Combine(dir, stem + ".settings.json")
-
-/// The request as a JSON document (with the tool's and .NET's versions), for reports.
-let settingsJson (req: OptimizeRequest) =
-    let o = Text.Json.Nodes.JsonObject()
-    let set (key: string) (value: Text.Json.Nodes.JsonNode | null) = o[key] <- value
-    set "format" (Text.Json.Nodes.JsonValue.Create settingsFormat)
-    set "command" (Text.Json.Nodes.JsonValue.Create "optimize")
-    set "optimizer" (Text.Json.Nodes.JsonValue.Create req.Optimizer)
-    let h = Text.Json.Nodes.JsonObject()
-
-    for key, value in req.Settings do
-        h[key] <- Text.Json.Nodes.JsonValue.Create value
-
-    set "hyperparameters" h
-    set "function" (Text.Json.Nodes.JsonValue.Create req.Function)
-    set "dim" (Text.Json.Nodes.JsonValue.Create req.Dim)
-
-    set
-        "x0"
-        (Text.Json.Nodes.JsonValue.Create(
+/// The settings file of a request (OptimizeSettingsFile) with the run's invocations so far.
+let settingsOf
+    (req: OptimizeRequest)
+    (invocations: OptimizeSettingsFile.Invocation list)
+    : OptimizeSettingsFile.OptimizeSettings =
+    {
+        Format = OptimizeSettingsFile.format
+        Command = "optimize"
+        Optimizer = req.Optimizer
+        Hyperparameters = Map.ofList req.Settings
+        Function = req.Function
+        Dim = req.Dim
+        X0 =
             String.Join(
                 ",",
                 req.X0
                 |> List.map (fun v -> v.ToString("R", Globalization.CultureInfo.InvariantCulture))
             )
-        ))
+        Steps = req.Steps
+        Seed = req.Seed
+        Precision = string req.Precision
+        Trace = req.Trace |> Option.defaultValue ""
+        Checkpoint = req.Checkpoint |> Option.defaultValue ""
+        ToolVersion = ToolVersion.informational
+        Dotnet = ToolVersion.runtime
+        Invocations = invocations
+    }
 
-    set "steps" (Text.Json.Nodes.JsonValue.Create req.Steps)
-    set "seed" (Text.Json.Nodes.JsonValue.Create req.Seed)
-    set "precision" (Text.Json.Nodes.JsonValue.Create(string req.Precision))
-    set "trace" (Text.Json.Nodes.JsonValue.Create(req.Trace |> Option.defaultValue ""))
-    set "checkpoint" (Text.Json.Nodes.JsonValue.Create(req.Checkpoint |> Option.defaultValue ""))
-    set "tool_version" (Text.Json.Nodes.JsonValue.Create ToolVersion.informational)
-    set "dotnet" (Text.Json.Nodes.JsonValue.Create ToolVersion.runtime)
-    o.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
+/// The whole run, over every invocation (a first run and its resumes), read back from the checkpoint, the trace and
+/// the settings file after this invocation.
+type WholeRun =
+    {
+        /// The run's step count (the checkpoint's).
+        Steps: int64
+        /// Invocations recorded in the settings file, this one included (1 without a settings file).
+        Invocations: int
+        /// Wall-clock seconds of every recorded invocation (an invocation killed with SIGKILL is not recorded).
+        Seconds: float
+        /// The best loss and the bounces of every step: from the trace when there is one (FromTrace), else of this
+        /// invocation only.
+        BestLoss: float
+        Bounces: int64
+        FromTrace: bool
+    }
+
+/// The whole run after `outcome` (this invocation, of `seconds`): steps from the state, time from the invocations,
+/// best loss and bounces from the trace's whole rows.
+let private wholeRun (req: OptimizeRequest) (outcome: OptimizeOutcome) (invocations: int) (seconds: float) =
+    let rows =
+        match req.Trace with
+        | Some t when IO.File.Exists t -> Some (Trace.read t).Rows
+        | _ -> None
+
+    {
+        Steps = outcome.TotalSteps
+        Invocations = invocations
+        Seconds = seconds
+        BestLoss =
+            match rows with
+            | Some rows when rows |> Array.exists (fun r -> Double.IsFinite r.Loss) ->
+                rows |> Array.map _.Loss |> Array.filter Double.IsFinite |> Array.min
+            | _ -> outcome.BestLoss
+        Bounces =
+            match rows with
+            | Some rows -> rows |> Array.sumBy (fun r -> if r.Events.Contains "Bounce" then 1L else 0L)
+            | None -> outcome.Bounces
+        FromTrace = rows.IsSome
+    }
 
 /// Runs the request with the optimizers of `source`. `progress` sees every step's report. With a trace (or else a
-/// checkpoint) file, the request is also written beside it (`settingsPath`).
+/// checkpoint) file, the request is also written beside it (OptimizeSettingsFile.pathFor) with every invocation of the
+/// run: a resume adds one, a fresh run starts the list again; an interrupted invocation is recorded before
+/// RunInterrupted goes on.
 let runOn (source: IOptimizerSource) (req: OptimizeRequest) (progress: StepReport -> unit) =
     if req.Steps < 0L then
         invalidArg "steps" (sprintf "--steps must be ≥ 0 (got %d)" req.Steps)
@@ -218,20 +242,63 @@ let runOn (source: IOptimizerSource) (req: OptimizeRequest) (progress: StepRepor
     if x0 |> Array.exists (Double.IsFinite >> not) then
         invalidArg "x0" "--x0 contains NaN or infinite values"
 
-    match req.Trace |> Option.orElse req.Checkpoint with
-    | Some file ->
-        let path = settingsPath file
+    let settingsFile =
+        req.Trace
+        |> Option.orElse req.Checkpoint
+        |> Option.map OptimizeSettingsFile.pathFor
 
-        IO.Path.GetDirectoryName path
-        |> Option.ofObj
-        |> Option.iter (IO.Directory.CreateDirectory >> ignore)
+    // the same test as the run loop's: a resume continues the recorded invocations, a fresh run starts anew
+    let resuming = req.Resume && req.Checkpoint |> Option.exists IO.File.Exists
 
-        IO.File.WriteAllText(path, settingsJson req)
-    | None -> ()
+    let earlier =
+        match settingsFile with
+        | Some path when resuming && IO.File.Exists path -> (OptimizeSettingsFile.read path).Invocations
+        | _ -> []
 
-    match req.Precision with
-    | Float64 -> runTyped<float> source req x0 id progress
-    | Float32 -> runTyped<float32> source req (Array.map float32 x0) float progress
+    let record (invocations: OptimizeSettingsFile.Invocation list) =
+        settingsFile
+        |> Option.iter (fun path -> OptimizeSettingsFile.write path (settingsOf req invocations))
+
+    record earlier
+    let clock = Stopwatch.StartNew()
+    let mutable taken, last = 0L, 0L
+
+    let counted (r: StepReport) =
+        taken <- taken + 1L
+        last <- r.Step
+        progress r
+
+    let this (steps: int64) (endStep: int64) (ended: string) : OptimizeSettingsFile.Invocation =
+        {
+            Steps = steps
+            EndStep = endStep
+            Seconds = clock.Elapsed.TotalSeconds
+            End = ended
+        }
+
+    let outcome =
+        try
+            match req.Precision with
+            | Float64 -> runTyped<float> source req x0 id counted
+            | Float32 -> runTyped<float32> source req (Array.map float32 x0) float counted
+        with :? Interrupt.RunInterrupted ->
+            record (earlier @ [ this taken last "Interrupted" ])
+            reraise ()
+
+    let invocations =
+        earlier @ [ this outcome.StepsTaken outcome.TotalSteps (string outcome.End) ]
+
+    record invocations
+
+    outcome,
+    wholeRun
+        req
+        outcome
+        (if settingsFile.IsSome then invocations.Length else 1)
+        (if settingsFile.IsSome then
+             invocations |> List.sumBy _.Seconds
+         else
+             clock.Elapsed.TotalSeconds)
 
 /// Runs the request with the core's optimizers (`runOn catalog`).
 let run (req: OptimizeRequest) (progress: StepReport -> unit) = runOn catalog req progress

@@ -140,6 +140,15 @@ let parseRow (line: string) =
                 }
         | _ -> None
 
+/// True when the file's last byte is a line break: every row the writer finishes ends with one, so a last line
+/// without it was torn by a crash mid-write, even when what is left of it still parses (a cut in the last column).
+let private endsWithLineBreak (path: string) =
+    use s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
+
+    s.Length > 0L
+    && (s.Seek(-1L, SeekOrigin.End) |> ignore
+        s.ReadByte() = int '\n')
+
 /// Drops rows with step ≥ `fromStep` (used when resuming from a checkpoint taken at `fromStep`), and any row
 /// that is not a whole row (a row torn by a crash mid-write); the file is replaced atomically.
 let truncateFrom (path: string) (fromStep: int64) =
@@ -160,12 +169,14 @@ let truncateFrom (path: string) (fromStep: int64) =
         let whole (line: string) =
             parseRow line |> Option.exists (fun r -> r.Step < fromStep)
 
+        let lines = File.ReadAllLines path
+        let torn = not (endsWithLineBreak path)
+
         let keep =
-            File.ReadLines path
-            |> Seq.indexed
-            |> Seq.filter (fun (i, line) -> i = 0 || whole line)
-            |> Seq.map snd
-            |> Array.ofSeq
+            lines
+            |> Array.indexed
+            |> Array.filter (fun (i, line) -> i = 0 || (whole line && not (torn && i = lines.Length - 1)))
+            |> Array.map snd
 
         AtomicFile.writeLines path keep
 
@@ -180,15 +191,20 @@ type TraceFile =
 /// Reads a trace written by TraceWriter. A missing file, or one whose header is not the trace header, is a
 /// JsonFile.ResultFileException naming it; lines that are not whole rows are skipped and listed in Problems.
 let read (path: string) : TraceFile =
+    let text = JsonFile.readText path
+    // every row the writer finishes ends with a line break: a last line without one was torn by a crash
+    let torn = not (text.EndsWith '\n')
+    // lines as File.ReadAllLines splits them (\n, \r\n or \r)
     let lines =
-        try
-            File.ReadAllLines path
-        with
-        | :? FileNotFoundException
-        | :? DirectoryNotFoundException -> raise (JsonFile.ResultFileException(path, "does not exist"))
-        | :? IOException
-        | :? UnauthorizedAccessException as e ->
-            raise (JsonFile.ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+        use reader = new StringReader(text)
+
+        [|
+            let mutable line = reader.ReadLine()
+
+            while not (isNull line) do
+                yield nonNull line
+                line <- reader.ReadLine()
+        |]
 
     if lines.Length = 0 || lines[0] <> header then
         raise (
@@ -200,12 +216,12 @@ let read (path: string) : TraceFile =
 
     for i in 1 .. lines.Length - 1 do
         match parseRow lines[i] with
-        | Some r -> rows.Add r
-        | None when i = lines.Length - 1 ->
+        | Some r when not (torn && i = lines.Length - 1) -> rows.Add r
+        | _ when i = lines.Length - 1 ->
             problems.Add(
                 sprintf "line %d is an incomplete last row (a run interrupted while writing); skipped" (i + 1)
             )
-        | None -> problems.Add(sprintf "line %d is not a trace row; skipped" (i + 1))
+        | _ -> problems.Add(sprintf "line %d is not a trace row; skipped" (i + 1))
 
     {
         Rows = rows.ToArray()

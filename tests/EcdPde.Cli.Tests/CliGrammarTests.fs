@@ -79,6 +79,22 @@ let private badInputs (dir: string) =
         optimize @ [ "--seed"; "-1" ], 2, [ "--seed" ]
         optimize @ [ "--set"; "lr" ], 2, [ "key=value" ]
         optimize @ [ "--trace"; Path.Combine(file, "t.csv") ], 2, [ "a-file" ]
+        // a folder that cannot be created (under /proc, so that it fails for root too)
+        optimize @ [ "--steps"; "3"; "--trace"; "/proc/ecdpde-unwritable/t.csv" ],
+        2,
+        [ "/proc/ecdpde-unwritable" ]
+        [
+            "discover"
+            "paper-pde"
+            "--runs"
+            "1"
+            "--steps"
+            "2"
+            "--out"
+            "/proc/ecdpde-unwritable/d"
+        ],
+        2,
+        [ "/proc/ecdpde-unwritable" ]
         [ "optimize"; "--optimizer"; "sgd"; "--function"; "ackley" ], 2, [ "sgd" ]
         // reproduce
         [ "reproduce"; "everything" ], 2, [ "'everything'" ]

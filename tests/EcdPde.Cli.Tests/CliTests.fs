@@ -289,13 +289,20 @@ let ``optimize --backend torch runs the TorchSharp optimizers: the same trace as
     Assert.Equal(2, code)
     Assert.Contains("bbi, ecdsep, gdm", err)
 
-let ``reproduce drift writes results`` () =
+let ``reproduce drift writes results and its page, which ecdpde report rewrites identically`` () =
     let dir = tempDir ()
     let code, out, err = ecdpde [ "reproduce"; "drift"; "--out"; dir ]
     Assert.True((code = 0), err)
     Assert.Contains("log-log slope", out)
     Assert.True(File.Exists(Path.Combine(dir, "results.json")))
     Assert.True(File.Exists(Path.Combine(dir, "results.md")))
+    // its page, and `ecdpde report` on the folder writes the same page from results.json
+    let page = File.ReadAllText(Path.Combine(dir, "report.html"))
+    Assert.Equal(1, page.Split("<script>ecdpdePlot(").Length - 1)
+    let code2, out2, err2 = ecdpde [ "report"; dir ]
+    Assert.True((code2 = 0), err2)
+    Assert.Contains("reproduction report written to", out2)
+    Assert.Equal(page, File.ReadAllText(Path.Combine(dir, "report.html")))
 
 let ``compare runs a study file, skips finished cells on a rerun, and names a bad study`` () =
     let dir = tempDir ()
@@ -419,7 +426,9 @@ let tests =
             testCase
                 "bad input gives a clear error naming the problem"
                 ``bad input gives a clear error naming the problem``
-            testCase "reproduce drift writes results" ``reproduce drift writes results``
+            testCase
+                "reproduce drift writes results and its page, which ecdpde report rewrites identically"
+                ``reproduce drift writes results and its page, which ecdpde report rewrites identically``
             testCase
                 "compare runs a study file, skips finished cells on a rerun, and names a bad study"
                 ``compare runs a study file, skips finished cells on a rerun, and names a bad study``

@@ -82,6 +82,39 @@ let ``ecdpde report exits non-zero for an unrecognized folder and writes the rep
     Assert.Contains("discovery report written to", out)
     Assert.True(File.Exists(Path.Combine(dir, "report.html")))
 
+let ``ecdpde report lists a trace's garbage and torn rows on stderr and on the page, never as the final loss``
+    ()
+    =
+    let runs = optimization "adam.csv"
+    let adam = Path.Combine(runs, "adam.csv")
+    let last = (Trace.read adam).Rows |> Array.last
+    // a garbage line, then a torn last row whose loss would be the smallest of all
+    File.AppendAllText(adam, "not,a,row\n" + string (last.Step + 1L) + ",4.56789e-123,")
+    let code, _, err = CliTests.ecdpde [ "report"; runs ]
+    Assert.True((code = 0), err)
+    Assert.Contains(sprintf "adam.csv: line %d is not a trace row" (int last.Step + 3), err)
+    Assert.Contains(sprintf "adam.csv: line %d is an incomplete last row" (int last.Step + 4), err)
+    let page = File.ReadAllText(Path.Combine(runs, "report.html"))
+    Assert.Contains("Trace problems", page)
+    Assert.Contains("is an incomplete last row", page)
+    Assert.DoesNotContain("4.56789e-123", page)
+
+    let dir = discovery "torn" "paper-pde" true
+    let trace = Path.Combine(dir, "round-0", "runs", "run-000", "trace.csv")
+    File.AppendAllText(trace, "7,0.")
+    let code2, _, err2 = CliTests.ecdpde [ "report"; dir ]
+    Assert.True((code2 = 0), err2)
+    Assert.Contains("run-000", err2)
+    Assert.Contains("is an incomplete last row", err2)
+    let page2 = File.ReadAllText(Path.Combine(dir, "report.html"))
+    Assert.Contains("Trace problems", page2)
+    // a clean folder: no warning
+    let code3, _, err3 =
+        CliTests.ecdpde [ "report"; discovery "clean" "paper-pde" true ]
+
+    Assert.True((code3 = 0), err3)
+    Assert.DoesNotContain("warning", err3)
+
 [<Tests>]
 let tests =
     testList
@@ -93,5 +126,8 @@ let tests =
             testCase
                 "ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one"
                 ``ecdpde report exits non-zero for an unrecognized folder and writes the report of a known one``
+            testCase
+                "ecdpde report lists a trace's garbage and torn rows on stderr and on the page, never as the final loss"
+                ``ecdpde report lists a trace's garbage and torn rows on stderr and on the page, never as the final loss``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.ReportCliTests"

@@ -133,6 +133,12 @@ let ``the compare report renders offline`` () =
     StudyRunner.run CompareReportTests.synthetic dir 2 (fun _ _ -> ()) |> ignore
     assertRenders 3 (CompareReport.write dir)
 
+let ``the reproduction report renders offline with hostile names as text`` () =
+    let dir = ReproduceReportTests.folder (ReproduceReportTests.sample hostile)
+    let page = snd (FolderReport.write dir)
+    assertRenders 4 page
+    Assert.Contains("&lt;script&gt;alert(\"p\")&lt;/script&gt;", (seen page).Dom)
+
 [<Tests>]
 let tests =
     testList
@@ -146,5 +152,8 @@ let tests =
                 "the drift trace, finder and scaling reports render offline"
                 ``the drift trace, finder and scaling reports render offline``
             testCase "the compare report renders offline" ``the compare report renders offline``
+            testCase
+                "the reproduction report renders offline with hostile names as text"
+                ``the reproduction report renders offline with hostile names as text``
         ]
     |> testSequencedGroup "EcdPde.Reports.Tests.PlotlyBrowserTests"

@@ -1,6 +1,7 @@
 /// Fuzz tests of the readers this project owns (tests/Shared/Corruption.fs): seeded random corruptions of a valid
 /// checkpoint (resumed through Optimize.run, which checks it with Checkpoint.loadChecked), of a trace (Trace.read, and
-/// a resume that rewrites it) and of a folder identity (FolderIdentity.claim) are each read or refused by an error
+/// a resume that rewrites it), of a folder identity (FolderIdentity.claim) and of an optimize settings file
+/// (OptimizeSettingsFile.read, and a resume that reads it) are each read or refused by an error
 /// naming the file, never an unhandled exception.
 module EcdPde.Runs.Tests.ResultFileFuzzTests
 
@@ -114,6 +115,27 @@ let ``corrupt folder identities are accepted or refused naming the folder`` () =
         FolderIdentity.claim "test-folder/1" dir "identity.json" record)
     |> Corruption.expectNone
 
+let ``corrupt optimize settings files are read or refused naming the file, also by a resume`` () =
+    let dir = tempDir ()
+    Optimize.run (request dir "bbi" [ "lr", "0.01" ] 30L) ignore |> ignore
+    let valid = File.ReadAllText(Path.Combine(dir, "t.settings.json"))
+
+    Corruption.run seed 250 valid (tempDir ()) "t.settings.json" (fun path ->
+        OptimizeSettingsFile.read path |> ignore)
+    |> Corruption.expectNone
+
+    // a resume reads the invocations recorded so far: over a corrupt file it runs or is refused naming it
+    let resumed = tempDir ()
+    Optimize.run (request resumed "bbi" [ "lr", "0.01" ] 30L) ignore |> ignore
+    let checkpoint = File.ReadAllBytes(Path.Combine(resumed, "c.json"))
+    let trace = File.ReadAllBytes(Path.Combine(resumed, "t.csv"))
+
+    Corruption.run (seed + 1) 100 valid resumed "t.settings.json" (fun _ ->
+        File.WriteAllBytes(Path.Combine(resumed, "c.json"), checkpoint)
+        File.WriteAllBytes(Path.Combine(resumed, "t.csv"), trace)
+        Optimize.run (request resumed "bbi" [ "lr", "0.01" ] 40L) ignore |> ignore)
+    |> Corruption.expectNone
+
 let ``the corruptions are seeded: the same seed gives the same cases`` () =
     let text =
         JsonFile.serialize
@@ -145,6 +167,9 @@ let tests =
             testCase
                 "corrupt folder identities are accepted or refused naming the folder"
                 ``corrupt folder identities are accepted or refused naming the folder``
+            testCase
+                "corrupt optimize settings files are read or refused naming the file, also by a resume"
+                ``corrupt optimize settings files are read or refused naming the file, also by a resume``
             testCase
                 "the corruptions are seeded: the same seed gives the same cases"
                 ``the corruptions are seeded: the same seed gives the same cases``

@@ -71,11 +71,89 @@ let ``a rerun over a corrupt discovery.json is refused naming the file or the fo
         with :? EcdPde.Runs.FolderIdentity.IdentityMismatchException as e ->
             Assert.Contains("discovery.json", e.Message))
 
+let ``a solution with no classical solution to compare is written as null with its reason and read back`` () =
+    let dir, example, _ = folder.Value
+    // a script whose classical check finds nothing
+    let none =
+        { example with
+            Classical = fun () -> []
+        }
+
+    let candidate: Solutions.Candidate =
+        {
+            Run = { Round = 0; Index = 0 }
+            Seed = 0UL
+            Values = Array.create example.Grid.Length 0.5
+            ResidualL2 = 0.1
+            ResidualMax = 0.2
+            BoundaryMax = 0.01
+            FinalLoss = 0.05
+            Probes = []
+            Theta = [| 1.0 |]
+        }
+
+    let checkedSolution =
+        ClassicalCheck.checkAll
+            none
+            [
+                {
+                    Representative = candidate
+                    Members = [ candidate ]
+                    MaxAbs = 0.5
+                    L2Norm = 0.5
+                }
+            ]
+        |> List.exactlyOne
+
+    Assert.Equal("no classical solution", fst checkedSolution.Classical)
+    Assert.True(Double.IsNaN(snd checkedSolution.Classical))
+    // written with that check, solutions.json holds null (never NaN or Infinity) and reads back as NaN
+    let file = SolutionsFile.read (Path.Combine(dir, "solutions.json"))
+
+    let record: SolutionsFile.SolutionRecord =
+        {
+            Runs = 1
+            RunIds = [ candidate.Run ]
+            RunStarts = [ "bounces, from the shared initialization" ]
+            RepresentativeRun = candidate.Run
+            FirstFoundInRound = 0
+            ResidualL2 = candidate.ResidualL2
+            ResidualMax = candidate.ResidualMax
+            BoundaryMax = candidate.BoundaryMax
+            MaxAbs = 0.5
+            L2Norm = 0.5
+            FinalLoss = candidate.FinalLoss
+            Probes = []
+            ClassicalCheck =
+                {
+                    Nearest = fst checkedSolution.Classical
+                    RelativeL2Distance = snd checkedSolution.Classical
+                }
+            Field = candidate.Values
+            Residual = None
+        }
+
+    let out =
+        Path.Combine(Path.GetTempPath(), "ecdpde-no-classical-" + Guid.NewGuid().ToString("N"))
+
+    Directory.CreateDirectory out |> ignore
+    let path = SolutionsFile.write out { file with Solutions = [ record ] }
+    let text = File.ReadAllText path
+    Assert.Contains("\"relative_l2_distance\": null", text)
+    Assert.DoesNotContain("Infinity", text)
+    Assert.DoesNotContain("NaN", text)
+    let back = SolutionsFile.read path
+    Assert.Equal("no classical solution", back.Solutions.Head.ClassicalCheck.Nearest)
+    Assert.True(Double.IsNaN back.Solutions.Head.ClassicalCheck.RelativeL2Distance)
+
 [<Tests>]
 let tests =
     testList
         "ResultFileFuzzTests"
         [
+            testCase
+                "a solution with no classical solution to compare is written as null with its reason and read back"
+                ``a solution with no classical solution to compare is written as null with its reason and read back``
             testCase
                 "corrupt result.json files are read or refused naming the file"
                 ``corrupt result.json files are read or refused naming the file``

@@ -113,7 +113,64 @@ let csv (o: FinderOutcome) =
 
     b.ToString().Replace("\r\n", "\n")
 
-/// Everything as JSON, the per-run values of every trial included.
+/// The format tag of find.json.
+let format = "ecdpde-drift-find/1"
+
+/// The search settings as recorded.
+type SearchEntry =
+    {
+        DtLo: float
+        DtHi: float
+        Seeds: int
+        Tolerance: float
+        ScanPoints: int
+        Significance: float
+    }
+
+/// The verdict as recorded: kind found / unresolved / no-flip, the estimate (null unless found), the bracket (null
+/// for no-flip), the reason and the verdict in words.
+type VerdictEntry =
+    {
+        Kind: string
+        Estimate: float
+        BracketLo: float
+        BracketHi: float
+        Reason: string
+        Text: string
+    }
+
+/// A trial as recorded; BracketAfter is empty when none was recorded.
+type TrialEntry =
+    {
+        Index: int
+        /// endpoint, scan or bisection.
+        Stage: string
+        Dt: float
+        MeanTailDeltaH: float
+        StandardError: float
+        Label: string
+        Significant: bool
+        BracketAfter: float[]
+        Runs: float[]
+    }
+
+/// find.json: the finder's settings, trials, verdict, flips and notes (one record, written and read through
+/// JsonFile). The example ΔH(t) runs at the final bracket are not stored.
+type FindFile =
+    {
+        Format: string
+        /// "find".
+        Mode: string
+        Dynamics: string
+        Settings: ReportFiles.Setting list
+        Search: SearchEntry
+        Verdict: VerdictEntry
+        Flips: float[] list
+        Notes: string list
+        Trials: TrialEntry list
+    }
+
+/// Everything as JSON: find.json.
 let json (context: (string * string) list) (description: string) (o: FinderOutcome) =
     let kind, estimate, lo, hi, reason =
         match o.Verdict with
@@ -121,49 +178,111 @@ let json (context: (string * string) list) (description: string) (o: FinderOutco
         | Unresolved(a, b, why) -> "unresolved", nan, a, b, why
         | NoFlip why -> "no-flip", nan, nan, nan, why
 
-    ReportFiles.json
-        {|
-            mode = "find"
-            dynamics = description
-            settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
-            search =
-                {|
-                    dtLo = o.Settings.DtLo
-                    dtHi = o.Settings.DtHi
-                    seeds = o.Settings.Seeds
-                    tolerance = o.Settings.Tolerance
-                    scanPoints = o.Settings.ScanPoints
-                    significance = o.Settings.Significance
-                |}
-            verdict =
-                {|
-                    kind = kind
-                    estimate = estimate
-                    bracketLo = lo
-                    bracketHi = hi
-                    reason = reason
-                    text = verdictText o
-                |}
-            flips = o.Flips |> List.map (fun (a, b) -> [| a; b |])
-            notes = o.Notes
-            trials =
+    JsonFile.serialize
+        {
+            Format = format
+            Mode = "find"
+            Dynamics = description
+            Settings = ReportFiles.settingsOf context
+            Search =
+                {
+                    DtLo = o.Settings.DtLo
+                    DtHi = o.Settings.DtHi
+                    Seeds = o.Settings.Seeds
+                    Tolerance = o.Settings.Tolerance
+                    ScanPoints = o.Settings.ScanPoints
+                    Significance = o.Settings.Significance
+                }
+            Verdict =
+                {
+                    Kind = kind
+                    Estimate = estimate
+                    BracketLo = lo
+                    BracketHi = hi
+                    Reason = reason
+                    Text = verdictText o
+                }
+            Flips = o.Flips |> List.map (fun (a, b) -> [| a; b |])
+            Notes = o.Notes
+            Trials =
                 o.Trials
                 |> List.map (fun t ->
-                    {|
-                        index = t.Index
-                        stage = string t.Stage
-                        dt = t.Dt
-                        meanTailDeltaH = t.Mean
-                        standardError = t.StandardError
-                        label = t.Label
-                        significant = t.Significant
-                        bracketAfter =
+                    {
+                        Index = t.Index
+                        Stage = string t.Stage
+                        Dt = t.Dt
+                        MeanTailDeltaH = t.Mean
+                        StandardError = t.StandardError
+                        Label = t.Label
+                        Significant = t.Significant
+                        BracketAfter =
                             match t.BracketAfter with
                             | Some(a, b) -> [| a; b |]
                             | None -> [||]
-                        runs = t.Values
-                    |})
-        |}
+                        Runs = t.Values
+                    })
+        }
+
+let private pair (xs: float[]) =
+    match xs with
+    | [| a; b |] -> Some(a, b)
+    | _ -> None
+
+/// Reads find.json back: (settings, dynamics description, outcome); a file that cannot be read, or a stage or verdict
+/// kind it does not know, is a JsonFile.ResultFileException naming it.
+let read (path: string) =
+    let f: FindFile = JsonFile.read format path
+
+    let fail (problem: string) =
+        raise (JsonFile.ResultFileException(path, problem))
+
+    let stage (t: TrialEntry) =
+        match t.Stage with
+        | "endpoint" -> Endpoint
+        | "scan" -> Scan
+        | "bisection" -> Bisection
+        | other -> fail (sprintf "trial %d has the unknown stage \"%s\"" t.Index other)
+
+    let v = f.Verdict
+
+    let verdict =
+        match v.Kind with
+        | "found" -> Found(v.Estimate, v.BracketLo, v.BracketHi)
+        | "unresolved" -> Unresolved(v.BracketLo, v.BracketHi, v.Reason)
+        | "no-flip" -> NoFlip v.Reason
+        | other -> fail (sprintf "has the unknown verdict \"%s\"" other)
+
+    let outcome: FinderOutcome =
+        {
+            Settings =
+                {
+                    DtLo = f.Search.DtLo
+                    DtHi = f.Search.DtHi
+                    Seeds = f.Search.Seeds
+                    Tolerance = f.Search.Tolerance
+                    ScanPoints = f.Search.ScanPoints
+                    Significance = f.Search.Significance
+                }
+            Trials =
+                f.Trials
+                |> List.map (fun t ->
+                    ({
+                        Index = t.Index
+                        Stage = stage t
+                        Dt = t.Dt
+                        Mean = t.MeanTailDeltaH
+                        StandardError = t.StandardError
+                        Values = t.Runs
+                        Significant = t.Significant
+                        BracketAfter = pair t.BracketAfter
+                    }
+                    : Trial))
+            Verdict = verdict
+            Flips = f.Flips |> List.choose pair
+            Notes = f.Notes
+        }
+
+    ReportFiles.contextOf f.Settings, f.Dynamics, outcome
 
 /// Mean tail ΔH ± z·SE against dt; significant trials coloured by sign, others grey; the final bracket as a band.
 let trialsChart (o: FinderOutcome) =

@@ -1,23 +1,21 @@
-/// Shared pieces of the drift reports: JSON options, the settings table, the noise description, file writing.
+/// Shared pieces of the drift reports: the recorded settings, the settings table, the noise description, file writing.
 module EcdPde.Reports.Drift.ReportFiles
 
 open System.IO
-open System.Text.Json
-open System.Text.Json.Serialization
 open Ecd.Core.Drift
 open EcdPde.Runs
 open EcdPde.Reports
 
-/// Indented JSON; NaN and infinities are written as the strings "NaN", "Infinity".
-let jsonOptions =
-    JsonSerializerOptions(
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals
-    )
+/// A setting of a drift run as its result files record it (the rows of the settings table).
+type Setting = { Name: string; Value: string }
 
-/// Serialises a value (anonymous records, arrays, lists of plain values) with jsonOptions.
-let json (value: obj) =
-    JsonSerializer.Serialize(value, jsonOptions)
+/// The settings (name, value) as recorded.
+let settingsOf (context: (string * string) list) =
+    context |> List.map (fun (k, v) -> { Name = k; Value = v })
+
+/// The recorded settings as (name, value).
+let contextOf (settings: Setting list) =
+    settings |> List.map (fun s -> s.Name, s.Value)
 
 /// "none", or "gradient, σ = 0.2" / "momentum, σ = 0.2" (√Δt·σ·ξ per component).
 let describeNoise (n: NoiseOptions) =

@@ -108,76 +108,199 @@ let csv (o: ScalingOutcome) =
 
     b.ToString()
 
-/// Everything as JSON.
+/// The format tag of scaling.json.
+let format = "ecdpde-drift-scaling/1"
+
+/// The study's parameters as recorded: FixedSteps is 0 for a time span, Horizon null for fixed steps; the noise
+/// channel none, gradient or momentum.
+type ParametersEntry =
+    {
+        Dts: float list
+        Seeds: int
+        FixedSteps: int64
+        Horizon: float
+        Warmup: int64
+        TailFraction: float
+        NoiseChannel: string
+        Sigma: float
+    }
+
+/// One run as recorded.
+type RunEntry =
+    {
+        Dt: float
+        Run: int
+        Steps: int64
+        TailMedianAbsDeltaH: float
+        TailMeanDeltaH: float
+    }
+
+/// One method as recorded: its fit (null numbers when none was fitted), the fitted points and the runs.
+type MethodEntry =
+    {
+        Method: string
+        Description: string
+        Symplectic: bool
+        Slope: float
+        SlopeLow: float
+        SlopeHigh: float
+        SlopeStandardError: float
+        Intercept: float
+        RSquared: float
+        FitPoints: float[] list
+        Excluded: int
+        Runs: RunEntry list
+    }
+
+/// scaling.json: the settings, the parameters, the noise and every method (one record, written and read through
+/// JsonFile).
+type ScalingFile =
+    {
+        Format: string
+        /// "scaling".
+        Mode: string
+        Settings: ReportFiles.Setting list
+        Parameters: ParametersEntry
+        /// The noise in words.
+        Noise: string
+        Confidence: float
+        Methods: MethodEntry list
+    }
+
+let private methodEntry (m: MethodScaling) =
+    let fitted (f: Regression.LineFit -> float) =
+        m.Fit |> Option.map f |> Option.defaultValue nan
+
+    {
+        Method = m.Method
+        Description = m.Description
+        Symplectic = m.Symplectic
+        Slope = fitted _.Slope
+        SlopeLow = fitted (fun f -> fst f.SlopeInterval)
+        SlopeHigh = fitted (fun f -> snd f.SlopeInterval)
+        SlopeStandardError = fitted _.SlopeStandardError
+        Intercept = fitted _.Intercept
+        RSquared = fitted _.RSquared
+        FitPoints = m.FitPoints |> List.map (fun (x, y) -> [| x; y |])
+        Excluded = m.Excluded
+        Runs =
+            m.Runs
+            |> List.map (fun r ->
+                {
+                    Dt = r.Dt
+                    Run = r.Run
+                    Steps = r.Steps
+                    TailMedianAbsDeltaH = r.TailMedianAbs
+                    TailMeanDeltaH = r.TailMean
+                })
+    }
+
+/// Everything as JSON: scaling.json.
 let json (context: (string * string) list) (o: ScalingOutcome) =
-    ReportFiles.json
-        {|
-            mode = "scaling"
-            settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
-            parameters =
-                {|
-                    dts = o.Settings.Dts
-                    seeds = o.Settings.Seeds
-                    fixedSteps =
+    JsonFile.serialize
+        {
+            Format = format
+            Mode = "scaling"
+            Settings = ReportFiles.settingsOf context
+            Parameters =
+                {
+                    Dts = o.Settings.Dts
+                    Seeds = o.Settings.Seeds
+                    FixedSteps =
                         match o.Settings.Length with
                         | FixedSteps n -> n
                         | Horizon _ -> 0L
-                    horizon =
+                    Horizon =
                         match o.Settings.Length with
                         | Horizon t -> t
                         | FixedSteps _ -> nan
-                    warmup = o.Settings.Warmup
-                    tailFraction = o.Settings.TailFraction
-                    noiseChannel = (string o.Noise.Channel).ToLowerInvariant()
-                    sigma = o.Noise.Sigma
-                |}
-            noise = ReportFiles.describeNoise o.Noise
-            confidence = o.Settings.Confidence
-            methods =
-                o.Methods
-                |> List.map (fun m ->
-                    {|
-                        ``method`` = m.Method
-                        description = m.Description
-                        symplectic = m.Symplectic
-                        slope =
-                            match m.Fit with
-                            | Some f -> f.Slope
-                            | None -> nan
-                        slopeLow =
-                            match m.Fit with
-                            | Some f -> fst f.SlopeInterval
-                            | None -> nan
-                        slopeHigh =
-                            match m.Fit with
-                            | Some f -> snd f.SlopeInterval
-                            | None -> nan
-                        slopeStandardError =
-                            match m.Fit with
-                            | Some f -> f.SlopeStandardError
-                            | None -> nan
-                        intercept =
-                            match m.Fit with
-                            | Some f -> f.Intercept
-                            | None -> nan
-                        rSquared =
-                            match m.Fit with
-                            | Some f -> f.RSquared
-                            | None -> nan
-                        fitPoints = m.FitPoints |> List.map (fun (x, y) -> [| x; y |])
-                        excluded = m.Excluded
-                        runs =
-                            m.Runs
-                            |> List.map (fun r ->
-                                {|
-                                    dt = r.Dt
-                                    run = r.Run
-                                    steps = r.Steps
-                                    tailMedianAbsDeltaH = r.TailMedianAbs
-                                    tailMeanDeltaH = r.TailMean
-                                |})
-                    |})
-        |}
+                    Warmup = o.Settings.Warmup
+                    TailFraction = o.Settings.TailFraction
+                    NoiseChannel = (string o.Noise.Channel).ToLowerInvariant()
+                    Sigma = o.Noise.Sigma
+                }
+            Noise = ReportFiles.describeNoise o.Noise
+            Confidence = o.Settings.Confidence
+            Methods = o.Methods |> List.map methodEntry
+        }
+
+let private methodOf (confidence: float) (m: MethodEntry) : MethodScaling =
+    let fitPoints =
+        m.FitPoints
+        |> List.choose (fun p ->
+            match p with
+            | [| x; y |] -> Some(x, y)
+            | _ -> None)
+
+    {
+        Method = m.Method
+        Description = m.Description
+        Symplectic = m.Symplectic
+        Runs =
+            m.Runs
+            |> List.map (fun r ->
+                {
+                    Dt = r.Dt
+                    Run = r.Run
+                    Steps = r.Steps
+                    TailMedianAbs = r.TailMedianAbsDeltaH
+                    TailMean = r.TailMeanDeltaH
+                })
+        Fit =
+            if Double.IsFinite m.Slope then
+                Some
+                    {
+                        Slope = m.Slope
+                        Intercept = m.Intercept
+                        SlopeStandardError = m.SlopeStandardError
+                        SlopeInterval = m.SlopeLow, m.SlopeHigh
+                        Confidence = confidence
+                        Points = fitPoints.Length
+                        DegreesOfFreedom = fitPoints.Length - 2
+                        RSquared = m.RSquared
+                    }
+            else
+                None
+        FitPoints = fitPoints
+        Excluded = m.Excluded
+    }
+
+/// Reads scaling.json back: (settings, outcome); a file that cannot be read, or a noise channel it does not know, is
+/// a JsonFile.ResultFileException naming it.
+let read (path: string) =
+    let f: ScalingFile = JsonFile.read format path
+    let p = f.Parameters
+
+    let noise =
+        match p.NoiseChannel with
+        | "none" -> Ecd.Core.Drift.NoiseOptions.Off
+        | "gradient" -> Ecd.Core.Drift.NoiseOptions.On(Ecd.Core.Drift.NoiseChannel.Gradient, p.Sigma)
+        | "momentum" -> Ecd.Core.Drift.NoiseOptions.On(Ecd.Core.Drift.NoiseChannel.Momentum, p.Sigma)
+        | other ->
+            raise (JsonFile.ResultFileException(path, sprintf "has the unknown noise channel \"%s\"" other))
+
+    let settings: ScalingSettings =
+        {
+            Dts = p.Dts
+            Seeds = p.Seeds
+            Length =
+                if Double.IsFinite p.Horizon then
+                    Horizon p.Horizon
+                else
+                    FixedSteps p.FixedSteps
+            Warmup = p.Warmup
+            TailFraction = p.TailFraction
+            Confidence = f.Confidence
+        }
+
+    let outcome: ScalingOutcome =
+        {
+            Settings = settings
+            Noise = noise
+            Methods = f.Methods |> List.map (methodOf f.Confidence)
+        }
+
+    ReportFiles.contextOf f.Settings, outcome
 
 /// Log-log chart: every fitted point per method (dots) and its fitted line (dashed, its slope and interval in the
 /// legend), toggling together.

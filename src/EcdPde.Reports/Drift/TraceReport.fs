@@ -68,28 +68,84 @@ let csv (m: DriftMeasurement) =
 
     b.ToString()
 
-/// Everything as JSON (the series included).
+/// The format tag of trace.json.
+let format = "ecdpde-drift-trace/1"
+
+/// trace.json: the run's settings, the measurement and its series (one record, written and read through JsonFile).
+type TraceFile =
+    {
+        Format: string
+        /// "trace".
+        Mode: string
+        /// The dynamics, in words.
+        Dynamics: string
+        Settings: ReportFiles.Setting list
+        Dt: float
+        Seed: uint64
+        Warmup: int64
+        /// Measured steps after the warm-up.
+        Steps: int64
+        TailFraction: float
+        TailStart: int
+        E0: float
+        TailMeanDeltaH: float
+        TailMedianAbsDeltaH: float
+        MaxAbsDeltaH: float
+        /// Why the run stopped early ("" when it did not).
+        Stopped: string
+        T: float[]
+        Energy: float[]
+        DeltaH: float[]
+    }
+
+/// Everything as JSON (the series included): trace.json.
 let json (context: (string * string) list) (description: string) (m: DriftMeasurement) =
-    ReportFiles.json
-        {|
-            mode = "trace"
-            dynamics = description
-            settings = context |> List.map (fun (k, v) -> {| name = k; value = v |})
-            dt = m.Dt
-            seed = m.Seed
-            warmup = m.Protocol.Warmup
-            steps = m.Protocol.Steps
-            tailFraction = m.Protocol.TailFraction
-            tailStart = m.TailStart
-            e0 = m.E0
-            tailMeanDeltaH = m.TailMean
-            tailMedianAbsDeltaH = m.TailMedianAbs
-            maxAbsDeltaH = maxAbsDrift m
-            stopped = defaultArg m.Stopped ""
-            t = m.Times
-            energy = m.Energy
-            deltaH = m.DeltaH
-        |}
+    JsonFile.serialize
+        {
+            Format = format
+            Mode = "trace"
+            Dynamics = description
+            Settings = ReportFiles.settingsOf context
+            Dt = m.Dt
+            Seed = m.Seed
+            Warmup = m.Protocol.Warmup
+            Steps = m.Protocol.Steps
+            TailFraction = m.Protocol.TailFraction
+            TailStart = m.TailStart
+            E0 = m.E0
+            TailMeanDeltaH = m.TailMean
+            TailMedianAbsDeltaH = m.TailMedianAbs
+            MaxAbsDeltaH = maxAbsDrift m
+            Stopped = defaultArg m.Stopped ""
+            T = m.Times
+            Energy = m.Energy
+            DeltaH = m.DeltaH
+        }
+
+/// Reads trace.json back: (settings, dynamics description, measurement); a file that cannot be read is a
+/// JsonFile.ResultFileException naming it.
+let read (path: string) =
+    let f: TraceFile = JsonFile.read format path
+
+    let m: DriftMeasurement =
+        {
+            Dt = f.Dt
+            Seed = f.Seed
+            Protocol =
+                {
+                    Steps = f.Steps
+                    Warmup = f.Warmup
+                    TailFraction = f.TailFraction
+                }
+            Energy = f.Energy
+            E0 = f.E0
+            TailStart = f.TailStart
+            TailMean = f.TailMeanDeltaH
+            TailMedianAbs = f.TailMedianAbsDeltaH
+            Stopped = if f.Stopped = "" then None else Some f.Stopped
+        }
+
+    ReportFiles.contextOf f.Settings, f.Dynamics, m
 
 /// The bands marking the warm-up and the tail on a time axis.
 let bands (m: DriftMeasurement) =

@@ -44,12 +44,13 @@ type Rejected =
         FinalLoss: float
     }
 
-/// One trace: steps, loss and energy per row.
+/// One trace: steps, loss and energy per whole row, and what the trace reader did not read (each naming the file).
 type Trace =
     {
         Step: float[]
         Loss: float[]
         Energy: float[]
+        Problems: string list
     }
 
 /// A run's traces: the run itself and, for deflated runs, the polish on the plain loss after it.
@@ -79,19 +80,24 @@ type Discovery =
         Traces: RunTrace list
     }
 
-/// The rows of a trace (Trace.read: step, loss, energy; lines that are not whole rows are skipped); empty when the
-/// run has no trace yet.
+/// The whole rows of a trace (Trace.read: step, loss, energy) and its problems (lines skipped, or the whole file
+/// when it is not a trace), each naming the file; empty when the run has no trace yet.
 let readTrace (path: string) =
-    let rows =
+    let rows, problems =
         if File.Exists path then
-            (EcdPde.Runs.Trace.read path).Rows
+            try
+                let t = EcdPde.Runs.Trace.read path
+                t.Rows, t.Problems |> List.map (sprintf "%s: %s" path)
+            with :? JsonFile.ResultFileException as e ->
+                [||], [ sprintf "%s: %s" path e.Problem ]
         else
-            [||]
+            [||], []
 
     {
         Step = rows |> Array.map (fun r -> float r.Step)
         Loss = rows |> Array.map _.Loss
         Energy = rows |> Array.map _.Energy
+        Problems = problems
     }
 
 let private leaf (path: string) =
@@ -111,6 +117,11 @@ let traces (dir: string) =
             Run = readTrace (Path.Combine(folder, "trace.csv"))
             Polish = if File.Exists polish then Some(readTrace polish) else None
         })
+
+/// What the trace reader did not read in the traces of `traces` (each naming the file), in run order.
+let traceProblems (traces: RunTrace list) =
+    traces
+    |> List.collect (fun t -> t.Run.Problems @ (t.Polish |> Option.map _.Problems |> Option.defaultValue []))
 
 /// Values on the grid (field, residual) when stored: one per grid point and not all NaN.
 let private gridValues (gridLength: int) (values: float[] option) =

@@ -217,6 +217,14 @@ let page (d: Discovery) =
         @ (d.Solutions |> List.mapi (solutionSection d) |> List.concat)
         @ rejectedSection d
         @ [ Html.heading 2 "Training" ]
+        @ (match traceProblems d.Traces with
+           | [] -> []
+           | problems ->
+               [
+                   Html.paragraph
+                       "Trace problems: these lines of the run traces are not whole rows and are not plotted (a final loss is never taken from them):"
+                   Html.bullets problems
+               ])
         @ (training |> List.map (fun f -> Html.figure f.Chart f.Caption))
 
     Html.page (sprintf "Discovery: %s" d.Problem) body

@@ -18,6 +18,9 @@ type FolderKind =
         Recognizes: string -> bool
         /// Writes the folder's report.html and returns its path.
         Write: string -> string
+        /// What the page lists as not read from the folder's files (lines of a trace that are not whole rows, …),
+        /// each naming the file, for the command line to print too; empty when everything was read.
+        Problems: string -> string list
         /// Writes the folder's figures as standalone SVG files (into FOLDER/figures) and returns their paths; None
         /// for kinds without standalone figures.
         WriteFigures: (string -> string list) option
@@ -30,6 +33,7 @@ let discovery =
         Expects = "solutions.json (from `ecdpde discover`)"
         Recognizes = fun dir -> File.Exists(Path.Combine(dir, "solutions.json"))
         Write = DiscoveryReport.write
+        Problems = DiscoveryData.traces >> DiscoveryData.traceProblems
         WriteFigures = Some DiscoveryReport.writeFigures
     }
 
@@ -40,6 +44,7 @@ let drift =
         Expects = "trace.json, find.json or scaling.json (from `ecdpde drift`)"
         Recognizes = DriftFolderReport.recognizes
         Write = DriftFolderReport.write
+        Problems = fun _ -> []
         WriteFigures = None
     }
 
@@ -53,6 +58,18 @@ let comparison =
                 File.Exists(CompareReport.studyFile dir)
                 || File.Exists(CompareReport.multiSolutionFile dir)
         Write = CompareReport.write
+        Problems = fun _ -> []
+        WriteFigures = None
+    }
+
+/// `ecdpde reproduce` output: results.json.
+let reproduction =
+    {
+        Name = "reproduction"
+        Expects = "results.json (from `ecdpde reproduce`)"
+        Recognizes = ReproduceReport.recognizes
+        Write = ReproduceReport.write
+        Problems = fun _ -> []
         WriteFigures = None
     }
 
@@ -64,11 +81,12 @@ let optimization =
             "a trace CSV whose header starts with step,loss,energy or an optimizer checkpoint (from `ecdpde optimize --trace/--checkpoint`)"
         Recognizes = OptimizeReport.recognizes
         Write = OptimizeReport.write
+        Problems = OptimizeReport.traceProblems
         WriteFigures = None
     }
 
 /// The kinds `ecdpde report` knows, most specific first.
-let kinds = [ discovery; comparison; drift; optimization ]
+let kinds = [ discovery; comparison; reproduction; drift; optimization ]
 
 /// The first kind in `kinds` that recognizes `dir`.
 let detect (kinds: FolderKind list) (dir: string) =

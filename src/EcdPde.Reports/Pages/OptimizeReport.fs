@@ -28,18 +28,10 @@ let isTrace (path: string) =
     else
         false
 
-let private formatOf (path: string) =
-    if path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) then
-        match tryParseFile path with
-        | Some doc ->
-            use doc = doc
-            str "format" doc.RootElement
-        | None -> None
-    else
-        None
-
 /// True for a checkpoint (optimizer state) file.
-let isCheckpoint (path: string) = formatOf path = Some checkpointFormat
+let isCheckpoint (path: string) =
+    path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+    && JsonFile.formatTag path = Some checkpointFormat
 
 /// The trace and checkpoint files directly in `dir`, in name order.
 let files (dir: string) =
@@ -60,23 +52,52 @@ let private readTrace (path: string) =
     with :? JsonFile.ResultFileException as e ->
         [||], [ sprintf "%s: %s" (fileName path) e.Problem ]
 
-/// The settings recorded beside a trace, as table rows.
+/// What the trace reader did not read in the traces of `dir` (each naming the file): what the page lists under the
+/// runs, for the command line to print as well.
+let traceProblems (dir: string) =
+    fst (files dir) |> List.ofArray |> List.collect (readTrace >> snd)
+
+/// The settings recorded beside a trace (OptimizeSettingsFile.read), as table rows: the request, then one row per
+/// invocation (the first run and each resume); Error names the file and the problem when it cannot be read.
 let private settingsRows (trace: string) =
-    let path = Optimize.settingsPath trace
+    let path = OptimizeSettingsFile.pathFor trace
 
-    match (if File.Exists path then tryParseFile path else None) with
-    | Some doc ->
-        use doc = doc
-        let root = doc.RootElement
+    if not (File.Exists path) then
+        Ok []
+    else
+        try
+            let s = OptimizeSettingsFile.read path
 
-        [
-            for p in root.EnumerateObject() do
-                match p.Name with
-                | "format" -> ()
-                | "hyperparameters" -> for h in p.Value.EnumerateObject() -> [ h.Name; text h.Value ]
-                | _ -> yield [ p.Name; text p.Value ]
-        ]
-    | None -> []
+            Ok(
+                [ [ "optimizer"; s.Optimizer ] ]
+                @ [ for KeyValue(k, v) in s.Hyperparameters -> [ k; v ] ]
+                @ [
+                    [ "function"; s.Function ]
+                    [ "dim"; string s.Dim ]
+                    [ "x0"; s.X0 ]
+                    [ "steps"; string s.Steps ]
+                    [ "seed"; string s.Seed ]
+                    [ "precision"; s.Precision ]
+                    [ "trace"; s.Trace ]
+                    [ "checkpoint"; s.Checkpoint ]
+                    [ "tool version"; s.ToolVersion ]
+                    [ ".NET"; s.Dotnet ]
+                ]
+                @ [
+                    for i, v in List.indexed s.Invocations ->
+                        [
+                            (if i = 0 then "run" else sprintf "resume %d" i)
+                            sprintf
+                                "%d steps to step %d, %s s, %s"
+                                v.Steps
+                                v.EndStep
+                                (Number.short v.Seconds)
+                                v.End
+                        ]
+                ]
+            )
+        with :? JsonFile.ResultFileException as e ->
+            Error(sprintf "%s: %s" (fileName path) e.Problem)
 
 /// A checkpoint as a table row: file, optimizer, precision, steps, hyperparameters.
 let private checkpointRow (path: string) =
@@ -219,21 +240,31 @@ let private runsSection (runs: (string * Trace.TraceRow[]) list) (problems: stri
     @ (if problems.IsEmpty then
            []
        else
-           [ Html.paragraph ("Not read from the traces: " + String.Join("; ", problems)) ])
+           [
+               Html.paragraph
+                   "Trace problems: these lines are not whole rows and are not read (a final loss is never taken from them):"
+               Html.bullets problems
+           ])
 
-/// One trace's settings as a table under its name, or a note when no settings file lies beside it.
+/// One trace's settings as a table under its name, or a note when no settings file lies beside it or it cannot be
+/// read.
 let private settingsSection (trace: string) =
     match settingsRows trace with
-    | [] ->
+    | Ok [] ->
         [
             Html.paragraph (
                 sprintf
                     "%s: no settings file (%s) beside the trace; the checkpoints below show the optimizer and its hyperparameters."
                     (fileName trace)
-                    (fileName (Optimize.settingsPath trace))
+                    (fileName (OptimizeSettingsFile.pathFor trace))
             )
         ]
-    | rows -> [ Html.heading 3 (fileName trace); Html.table [ "setting"; "value" ] rows ]
+    | Ok rows -> [ Html.heading 3 (fileName trace); Html.table [ "setting"; "value" ] rows ]
+    | Error problem ->
+        [
+            Html.heading 3 (fileName trace)
+            Html.paragraph ("Settings not read: " + problem)
+        ]
 
 /// The table of the checkpoints found ("" when there is none).
 let private checkpointsSection (checkpoints: string[]) =

@@ -88,6 +88,16 @@ let private formatOf (text: string) =
         | true, f when f.ValueKind = JsonValueKind.String -> f.GetString() |> Option.ofObj
         | _ -> None
 
+/// The format tag of the JSON file at `path` (None when it cannot be read, is not JSON, or has no tag): to recognize
+/// a result file before reading it.
+let formatTag (path: string) =
+    try
+        formatOf (File.ReadAllText path)
+    with
+    | :? JsonException
+    | :? IOException
+    | :? UnauthorizedAccessException -> None
+
 /// The first field of `value` (of declared type `t`) that holds null although its type has no null (anything but an
 /// option): its path, e.g. "solutions[0].field". F# records read by System.Text.Json take `null` for a string, an
 /// array, a list or a record; a reader refuses them here so that no caller meets a null.
@@ -165,16 +175,16 @@ let parse<'T> (format: string) (path: string) (text: string) : 'T =
         | Some field -> fail (sprintf "has null for %s, which the %s format requires" field format)
         | None -> unbox<'T> v
 
-/// Reads the file at `path` as the record type of `format`.
-let read<'T> (format: string) (path: string) : 'T =
-    let text =
-        try
-            File.ReadAllText path
-        with
-        | :? FileNotFoundException
-        | :? DirectoryNotFoundException -> raise (ResultFileException(path, "does not exist"))
-        | :? IOException as e -> raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
-        | :? UnauthorizedAccessException as e ->
-            raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+/// The text of the result file at `path`; a missing or unreadable file is a ResultFileException naming it.
+let readText (path: string) =
+    try
+        File.ReadAllText path
+    with
+    | :? FileNotFoundException
+    | :? DirectoryNotFoundException -> raise (ResultFileException(path, "does not exist"))
+    | :? IOException as e -> raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
+    | :? UnauthorizedAccessException as e ->
+        raise (ResultFileException(path, sprintf "cannot be read (%s)" e.Message))
 
-    parse<'T> format path text
+/// Reads the file at `path` as the record type of `format`.
+let read<'T> (format: string) (path: string) : 'T = parse<'T> format path (readText path)

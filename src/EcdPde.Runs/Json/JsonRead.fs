@@ -1,32 +1,10 @@
-/// Reading result files back (solutions.json, drift JSON, checkpoints) with System.Text.Json's JsonDocument:
-/// numbers that may be written as strings ("NaN", "Infinity"), optional properties, text for tables.
+/// Reading optimizer checkpoints (Ecd.Core's own format, which every optimizer writes itself) with System.Text.Json's
+/// JsonDocument for the optimization report's table: optional properties and text for tables. EcdPde's own result
+/// files are read by their typed readers (JsonFile).
 module EcdPde.Runs.JsonRead
 
 open System
-open System.Globalization
 open System.Text.Json
-
-/// A JSON number, or a number written as a string ("NaN", "Infinity", "1e-3"); NaN for anything else.
-let number (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Number -> e.GetDouble()
-    | JsonValueKind.String ->
-        match
-            Double.TryParse(
-                e.GetString() |> Option.ofObj |> Option.defaultValue "",
-                NumberStyles.Float,
-                CultureInfo.InvariantCulture
-            )
-        with
-        | true, v -> v
-        | _ -> nan
-    | _ -> nan
-
-/// Every element of a JSON array as a number.
-let numbers (e: JsonElement) =
-    match e.ValueKind with
-    | JsonValueKind.Array -> [| for v in e.EnumerateArray() -> number v |]
-    | _ -> [||]
 
 /// A value as text for a table: numbers compact (Number.short), strings as they are, anything else as JSON.
 let text (e: JsonElement) =
@@ -49,10 +27,6 @@ let str (name: string) (e: JsonElement) =
     property name e
     |> Option.filter (fun v -> v.ValueKind = JsonValueKind.String)
     |> Option.bind (fun v -> v.GetString() |> Option.ofObj)
-
-/// A number property (NaN when absent).
-let num (name: string) (e: JsonElement) =
-    property name e |> Option.map number |> Option.defaultValue nan
 
 /// Parses a file as JSON; None when it is not JSON.
 let tryParseFile (path: string) =

@@ -106,7 +106,8 @@ let private strategyEntry (st: StrategySpec) =
             Guesses = Some guesses
         }
 
-let private settingsEntry (s: MultiSolutionSettings) =
+/// The settings of a multi-solution study as recorded.
+let settingsEntry (s: MultiSolutionSettings) =
     {
         Problems =
             s.Problems
@@ -185,3 +186,27 @@ let read (path: string) =
     let file = EcdPde.Runs.JsonFile.read<MultiSolutionResult> format path
 
     file.Classical |> List.map (fun c -> c.Problem, c.Solutions), file.Rows |> List.map row
+
+/// The format tag of multi-solution-folder.json.
+let folderFormat = "ecdpde-multi-solution-folder/1"
+
+/// The file name of a multi-solution folder's identity.
+let folderName = "multi-solution-folder.json"
+
+/// multi-solution-folder.json, the identity of a multi-solution study's folder: the settings a rerun must match to
+/// read its workflows back (claimed through EcdPde.Runs.FolderIdentity; every workflow runs on one core, so the
+/// number of workflows at once does not change results and is not part of it).
+type MultiSolutionFolder =
+    {
+        Format: string
+        Name: string
+        Settings: SettingsEntry
+    }
+
+/// The identity of a folder for `settings`.
+let folderOf (settings: MultiSolutionSettings) =
+    {
+        Format = folderFormat
+        Name = settings.Name
+        Settings = settingsEntry settings
+    }

@@ -212,6 +212,15 @@ let private workflowRows
 /// Runs (or resumes) the study in `dir`: every (problem, PINN strategy, seed) is a workflow in
 /// `dir/PROBLEM/STRATEGY/seed-K/`, `parallelism` of them at a time (0 = all cores), each on one core.
 let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
+    // one writer per folder, and a folder of other settings is refused naming them
+    use _lock = EcdPde.Runs.FolderLock.acquire dir
+
+    EcdPde.Runs.FolderIdentity.claim
+        MultiSolutionFile.folderFormat
+        dir
+        MultiSolutionFile.folderName
+        (MultiSolutionFile.folderOf settings)
+
     let settings = validate settings
     let clock = Stopwatch.StartNew()
     let examples = examples settings

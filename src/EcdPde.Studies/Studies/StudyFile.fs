@@ -8,6 +8,9 @@ open System.Text.Json
 open System.Text.Json.Serialization
 open EcdPde.Studies.Study
 
+/// The name of a study folder's study file (the study it holds, and the folder's identity).
+let name = "study.json"
+
 /// The format tag of a study file.
 let format = "ecdpde-study/1"
 

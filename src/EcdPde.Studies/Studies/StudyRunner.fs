@@ -42,7 +42,8 @@ let stored (study: Study) (dir: string) =
 
 /// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
 /// cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how many were
-/// run by this process.
+/// run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for the
+/// study (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
 let runWith
     (executor: TaskBatch.Executor)
     (study: Study)
@@ -51,6 +52,9 @@ let runWith
     (progress: int -> int -> unit)
     =
     let study = validate study
+    // one writer per folder; the study is the folder's identity (study.json): a folder of another study is refused
+    use _lock = EcdPde.Runs.FolderLock.acquire dir
+    EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.ofStudy study)
     let cells = cells study
 
     let atOnce =

@@ -78,6 +78,19 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
         rows |> List.map (fun r -> { r with Seconds = 0.0 })
 
     Assert.Equal<MultiSolution.Row list>(strip o.Rows, strip again.Rows)
+    // the folder is claimed for these settings: other budgets are refused naming them, and a held folder too
+    let other =
+        Assert.Throws<FolderIdentity.IdentityMismatchException>(fun () ->
+            MultiSolutionRun.run { settings with Budgets = [ 1 ] } dir 2 ignore |> ignore)
+
+    Assert.Contains("settings.budgets_runs[1]: 2 there, absent now", other.Message)
+
+    using (FolderLock.acquire dir) (fun _ ->
+        let held =
+            Assert.Throws<FolderLock.FolderLockedException>(fun () ->
+                MultiSolutionRun.run settings dir 2 ignore |> ignore)
+
+        Assert.Contains(sprintf "PID %d" Environment.ProcessId, held.Message))
     // PINN rows keep the seconds measured the first time
     Assert.Equal<float list>(
         o.Rows

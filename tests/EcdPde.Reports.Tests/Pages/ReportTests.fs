@@ -118,7 +118,7 @@ let ``drift folders read back from their JSON give the drift writers' pages`` ()
 
     let scale = dirOf "scaling.json" (ScalingReport.json context scaling)
     Assert.Equal(ScalingReport.html context scaling, File.ReadAllText(snd (FolderReport.write scale)))
-    let _, back = DriftFolderReport.readScaling (Path.Combine(scale, "scaling.json"))
+    let _, back = Drift.ScalingReport.read (Path.Combine(scale, "scaling.json"))
     Assert.Equal(scaling.Settings, back.Settings)
     Assert.Equal(scaling.Noise, back.Noise)
 
@@ -170,6 +170,7 @@ let ``other folder kinds plug in through the list of kinds`` () =
                     let p = Path.Combine(d, "report.html")
                     File.WriteAllText(p, Html.page "custom" [])
                     p
+            Problems = fun _ -> []
             WriteFigures = None
         }
 

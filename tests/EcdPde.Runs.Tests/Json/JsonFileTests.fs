@@ -80,6 +80,24 @@ let ``a half last row of a trace is a problem, never the final row`` () =
     Assert.Equal(4.0, (Array.last t.Rows).Loss)
     Assert.Contains("line 4 is an incomplete last row", String.concat "; " t.Problems)
 
+let ``a last row cut in its last column is torn although it parses: never a row, never resumed over`` () =
+    let path = temp "cut.csv"
+    let header = String.Join(",", Trace.columns)
+    // the writer ends every row with a line break; a kill while writing "…,Running,,12\n" leaves "…,Running,,1"
+    File.WriteAllText(path, header + "\n0,5,5,0,5,0,0,1,Running,,1\n1,4,4,0,4,0,0,1,Running,,1")
+    Assert.True((Trace.parseRow "1,4,4,0,4,0,0,1,Running,,1").IsSome) // what is left parses
+    let t = Trace.read path
+    Assert.Equal(1, t.Rows.Length)
+    Assert.Equal(5.0, (Array.last t.Rows).Loss)
+    Assert.Contains("line 3 is an incomplete last row", String.concat "; " t.Problems)
+    // a resume from step 5 drops it too
+    Trace.truncateFrom path 5L
+    Assert.Equal<string[]>([| header; "0,5,5,0,5,0,0,1,Running,,1" |], File.ReadAllLines path)
+    // whole rows end with a line break and are all read
+    File.AppendAllText(path, "1,4,4,0,4,0,0,1,Running,,12\n")
+    Assert.Equal(2, (Trace.read path).Rows.Length)
+    Assert.Empty((Trace.read path).Problems)
+
 [<Tests>]
 let tests =
     testList
@@ -94,5 +112,8 @@ let tests =
             testCase
                 "a half last row of a trace is a problem, never the final row"
                 ``a half last row of a trace is a problem, never the final row``
+            testCase
+                "a last row cut in its last column is torn although it parses: never a row, never resumed over"
+                ``a last row cut in its last column is torn although it parses: never a row, never resumed over``
         ]
     |> testSequencedGroup "EcdPde.Runs.Tests.JsonFileTests"
