@@ -148,33 +148,42 @@ static StepResult Step<T>(PinnConfig config, int threads, int steps, int block)
     // The same step as the PyTorch script: loss, exact gradient, SGD with momentum 0.9, lr 1e-6.
     var optimizer = new Gdm<T>(new GdmOptions { Lr = 1e-6, Momentum = 0.9 });
     var state = optimizer.Init(objective.Network.NewParameters(1), 0);
-    for (int i = 0; i < 3; i++)
+    // Warm-up: at least 5 steps and 1 s, so that the runtime's tiered compilation (which allocates on its own
+    // thread) has finished before the timing and the allocation count start.
+    long warm = Stopwatch.GetTimestamp();
+    for (int i = 0; i < 5 || Stopwatch.GetElapsedTime(warm).TotalSeconds < 1; i++)
         optimizer.Step(state, objective);
     var times = new double[steps];
+    var cpu = new double[steps];
+    ProcessCpu.Milliseconds(); // binds the P/Invoke before the allocation count starts
     long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
     for (int i = 0; i < steps; i++)
     {
         long t0 = Stopwatch.GetTimestamp();
+        double c0 = ProcessCpu.Milliseconds();
         optimizer.Step(state, objective);
+        cpu[i] = ProcessCpu.Milliseconds() - c0;
         times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
     long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
     double rss = Environment.WorkingSet / (1024.0 * 1024.0);
     Array.Sort(times);
+    Array.Sort(cpu);
     double median = times[steps / 2];
     double gflops = objective.MatrixFlops / (median / 1e3) / 1e9;
     // The peak of the same float type on one core, measured in this process after the timed steps.
     double peak = Peak.SingleCoreGflops(typeof(T) == typeof(float));
     return new StepResult(config.Name, "", threads, objective.Dimension, config.Interior, config.Boundary,
         Math.Round(median, 3), Math.Round(gflops, 1), alloc / steps, Math.Round(objective.MatrixFlops / 1e9, 3),
-        Math.Round(gflops / peak, 3), Math.Round(peak, 1), Peak.Method, Math.Round(rss, 1));
+        Math.Round(gflops / peak, 3), Math.Round(peak, 1), Peak.Method, Math.Round(rss, 1), Math.Round(cpu[steps / 2], 3));
 }
 
 /// <summary>
 /// One `step` measurement. fraction_of_peak = gflop_per_step / (ms_per_step / 1000) / peak_gflops, where peak_gflops
 /// is one core's FMA peak of the same float type (so a 2-thread step can exceed 1); rss_mib is the resident memory
-/// after the timed steps.
+/// after the timed steps; cpu_ms_per_step is the median CPU time of the whole process per step (all threads): on a
+/// shared machine, where other processes take turns on the cores, it varies less than the wall time.
 /// </summary>
 internal sealed record StepResult(string config, string precision, int threads, int @params, int n_int, int n_bc,
     double ms_per_step, double gflops, long alloc_bytes_per_step, double gflop_per_step,
-    double fraction_of_peak, double peak_gflops, string peak_method, double rss_mib);
+    double fraction_of_peak, double peak_gflops, string peak_method, double rss_mib, double cpu_ms_per_step);
