@@ -1,75 +1,110 @@
-"""Side-by-side timing of one PINN training step in three engines: PyTorch (../shared/anchors/torch_pinn_bench.py),
-EcdPde's engine (bench/EcdPde.Bench) and TorchSharp/libtorch 2.10 with nested autograd (bench/EcdPde.Bench.Torch),
-same machine, same float type, in one run (engines alternate within every round). Prints a Markdown table.
+"""Side-by-side timing of one PINN training step in three engines on this machine: EcdPde's native engine
+(bench/EcdPde.Bench), TorchSharp/libtorch 2.10 with nested autograd (bench/EcdPde.Bench.Torch) and PyTorch from
+Debian (../shared/anchors/torch_pinn_bench.py). The engines alternate within every round (so all see the same
+phases of a shared machine), on 1 thread and on all cores, float32 and float64; medians over the rounds. Writes a
+Markdown table naming the machine (CPU model, AVX-512 or AVX2, load average before and after) to stdout and --out.
 
-Usage (from the repository root, after apt-get install -y python3-torch libopenblas0-pthread):
-    /usr/bin/python3 bench/compare.py [--anchor ../shared/anchors/torch_pinn_bench.py] [--configs small,paper] [--repeats 3]
+Usage (from the repository root; PyTorch: apt-get install -y python3-torch libopenblas0-pthread):
+    /usr/bin/python3 bench/compare.py [--configs small,paper] [--repeats 5] [--out FILE] [--anchor PATH]
+An engine that cannot run here (no PyTorch installed) is reported as missing, not guessed.
 """
-import argparse, json, os, statistics, subprocess, sys
+import argparse, datetime, json, os, statistics, subprocess
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--anchor", default=os.path.join("..", "shared", "anchors", "torch_pinn_bench.py"))
 ap.add_argument("--configs", default="small,paper")
-ap.add_argument("--threads", default="1,2")
-ap.add_argument("--repeats", type=int, default=3)
+ap.add_argument("--precisions", default="float32,float64")
+ap.add_argument("--repeats", type=int, default=5)
+ap.add_argument("--out", default="")
 args = ap.parse_args()
 cores = os.cpu_count() or 1
+thread_counts = sorted({1, cores})
+precisions = args.precisions.split(",")
 
 for project in ("bench/EcdPde.Bench", "bench/EcdPde.Bench.Torch"):
     subprocess.run(["dotnet", "build", "-c", "Release", project, "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
 
-def last_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()
-    return [json.loads(l) for l in out if l.startswith("{")]
 
-def ours(config, threads, precision):
-    return last_json(["dotnet", "run", "-c", "Release", "--no-build", "--project", "bench/EcdPde.Bench", "--",
-                      "step", "--config", config, "--threads", str(threads), "--precision", precision])[-1]
+def run_rss(cmd):
+    """JSON lines printed by cmd, and the peak resident memory of its process (MiB, from wait4's rusage)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited with status {status}")
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")], usage.ru_maxrss / 1024
 
-def torchsharp(config, threads, precision):
-    return last_json(["dotnet", "run", "-c", "Release", "--no-build", "--project", "bench/EcdPde.Bench.Torch", "--",
-                      "step", "--config", config, "--threads", str(threads), "--precision", precision])[-1]
 
-peak = last_json(["dotnet", "run", "-c", "Release", "--no-build", "--project", "bench/EcdPde.Bench", "--", "peak"])[-1]
-median = statistics.median
-rows = []
-for config in args.configs.split(","):
-    # Repeated rounds, PyTorch and EcdPde alternating, so that both see the same phases of a noisy machine; medians.
-    torch, mine, tsharp, machine = {}, {}, {}, {}
-    threads = [int(x) for x in args.threads.split(",")]
-    for _ in range(args.repeats):
-        for t in threads:
-            for r in last_json(["/usr/bin/python3", args.anchor, str(t), config]):
-                torch.setdefault((r["dtype"], t), []).append(r["ms_per_step"])
-                mine.setdefault((r["dtype"], t), []).append(ours(config, t, r["dtype"]))
-                tsharp.setdefault((r["dtype"], t), []).append(torchsharp(config, t, r["dtype"]))
-        for dtype in sorted({d for d, _ in torch}):
-            machine.setdefault(dtype, []).append(ours(config, cores, dtype))
-    for (dtype, t), times in sorted(torch.items()):
-        o = mine[(dtype, t)]
-        ms = median([x["ms_per_step"] for x in o])
-        gflops = o[0]["gflop_per_step"] / (ms / 1e3)
-        p = peak["fma_peak_gflops_" + dtype] * t
-        ts = tsharp[(dtype, t)]
-        ts_ms = median([x["ms_per_step"] for x in ts])
-        rows.append((config, dtype, t, median(times), ts_ms, ms, median(times) / ms, ts_ms / ms, gflops, 100 * gflops / p,
-                     max(x["alloc_bytes_per_step"] for x in o), max(x["rss_growth_kib_per_step"] for x in ts)))
-    # whole machine: ours on all cores against PyTorch at its best thread count
-    for dtype in sorted(machine):
-        best_t, best_ms = min(((t, median(ms)) for (d, t), ms in torch.items() if d == dtype), key=lambda x: x[1])
-        o = machine[dtype]
-        ms = median([x["ms_per_step"] for x in o])
-        gflops = o[0]["gflop_per_step"] / (ms / 1e3)
-        ts_t, ts_ms = min(((t, median([x["ms_per_step"] for x in v])) for (d, t), v in tsharp.items() if d == dtype),
-                          key=lambda x: x[1])
-        rows.append((config + " (machine)", dtype, f"{cores} vs torch {best_t}, TorchSharp {ts_t}", best_ms, ts_ms, ms,
-                     best_ms / ms, ts_ms / ms, gflops, 100 * gflops / (peak["fma_peak_gflops_" + dtype] * cores),
-                     max(x["alloc_bytes_per_step"] for x in o), float("nan")))
+def dotnet(project, config, threads, precision):
+    rows, rss = run_rss([f"{project}/bin/Release/net10.0/{os.path.basename(project)}", "step", "--config", config,
+                         "--threads", str(threads), "--precision", precision])
+    return dict(rows[-1], peak_rss_mib=rss)
 
-print(f"FMA peak per core: {peak['fma_peak_gflops_float32']} GFLOP/s float32, {peak['fma_peak_gflops_float64']} float64 ({peak['method']})")
-print(f"Medians of {args.repeats} alternating rounds.\n")
-print("| config | float | threads | PyTorch 1.13 ms/step | TorchSharp ms/step | EcdPde ms/step | speed-up vs PyTorch | "
-      "speed-up vs TorchSharp | EcdPde GFLOP/s | % of FMA peak | EcdPde bytes allocated/step | TorchSharp RSS growth KiB/step |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for r in rows:
-    print("| %s | %s | %s | %.1f | %.1f | %.1f | %.1fx | %.1fx | %.1f | %.0f%% | %d | %.0f |" % r)
+
+def pytorch(config, threads):
+    if not os.path.exists(args.anchor) or subprocess.run(["/usr/bin/python3", "-c", "import torch"],
+                                                         capture_output=True).returncode != 0:
+        return {}
+    rows, rss = run_rss(["/usr/bin/python3", args.anchor, str(threads), config])
+    return {r["dtype"]: dict(r, peak_rss_mib=rss) for r in rows}
+
+
+def cpu_model():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+flags = open("/proc/cpuinfo").read()
+isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "no AVX2"
+load_before = open("/proc/loadavg").read().split()[:3]
+peak = run_rss(["bench/EcdPde.Bench/bin/Release/net10.0/EcdPde.Bench", "peak"])[0][-1]
+native, tsharp, torch = {}, {}, {}
+for rnd in range(args.repeats):
+    for config in args.configs.split(","):
+        for t in thread_counts:
+            for dtype, r in pytorch(config, t).items():
+                torch.setdefault((config, dtype, t), []).append(r)
+            for dtype in precisions:
+                native.setdefault((config, dtype, t), []).append(dotnet("bench/EcdPde.Bench", config, t, dtype))
+                tsharp.setdefault((config, dtype, t), []).append(dotnet("bench/EcdPde.Bench.Torch", config, t, dtype))
+load_after = open("/proc/loadavg").read().split()[:3]
+
+
+def med(rows, key):
+    return statistics.median(r[key] for r in rows) if rows else float("nan")
+
+
+def cell(rows, key="ms_per_step", fmt="%.1f"):
+    return fmt % med(rows, key) if rows else "—"
+
+
+lines = [
+    f"### {datetime.date.today().isoformat()}: {cpu_model()} ({isa}, {cores} cores)",
+    "",
+    f"Command: `/usr/bin/python3 bench/compare.py --repeats {args.repeats}`; engines alternating in every round, "
+    f"medians of {args.repeats} rounds; load average (1, 5, 15 min) {' '.join(load_before)} before, "
+    f"{' '.join(load_after)} after.",
+    f"FMA peak: one core {peak['fma_peak_gflops_float32']} GFLOP/s float32, {peak['fma_peak_gflops_float64']} float64; "
+    f"all {cores} cores at once {peak['fma_peak_gflops_float32_all_cores']} and {peak['fma_peak_gflops_float64_all_cores']} "
+    f"(ratio {peak['all_cores_ratio_float32']} and {peak['all_cores_ratio_float64']}); {peak['method']}.",
+    "",
+    "| config | float | threads | PyTorch 1.13 ms | TorchSharp ms | EcdPde ms | EcdPde GFLOP/s | fraction of one core's peak "
+    "| EcdPde speed-up over 1 thread (all-cores peak ratio) | peak RSS MiB PyTorch / TorchSharp / EcdPde | EcdPde bytes allocated/step |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+]
+for (config, dtype, t), rows in sorted(native.items()):
+    ms = med(rows, "ms_per_step")
+    one = med(native[(config, dtype, 1)], "ms_per_step")
+    scale = "" if t == 1 else f"{one / ms:.2f}x ({peak['all_cores_ratio_' + dtype]}x)"
+    pt, ts = torch.get((config, dtype, t), []), tsharp[(config, dtype, t)]
+    rss = " / ".join(cell(x, "peak_rss_mib", "%.0f") for x in (pt, ts, rows))
+    lines.append(f"| {config} | {dtype} | {t} | {cell(pt)} | {cell(ts)} | {ms:.1f} | {rows[0]['gflop_per_step'] / ms * 1e3:.1f} "
+                 f"| {rows[0]['gflop_per_step'] / ms * 1e3 / peak['fma_peak_gflops_' + dtype]:.0%} | {scale} | {rss} "
+                 f"| {max(r['alloc_bytes_per_step'] for r in rows)} |")
+text = "\n".join(lines) + "\n"
+print(text)
+if args.out:
+    with open(args.out, "w") as f:
+        f.write(text)

@@ -7,7 +7,8 @@ using Ecd.Core.Optimizers;
 using EcdPde.Bench;
 
 // dotnet run -c Release --project bench/EcdPde.Bench -- step --config small|paper --threads T --precision float32|float64 [--steps S]
-// dotnet run -c Release --project bench/EcdPde.Bench -- peak
+// dotnet run -c Release --project bench/EcdPde.Bench -- peak       (one core and all cores at once, float32 and float64)
+// dotnet run -c Release --project bench/EcdPde.Bench -- profile --config small|paper [--threads T]
 // dotnet run -c Release --project bench/EcdPde.Bench -- kernels [BenchmarkDotNet arguments]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string Arg(string name, string fallback)
@@ -20,13 +21,24 @@ string command = args.Length > 0 ? args[0] : "step";
 switch (command)
 {
     case "peak":
-        Console.WriteLine(JsonSerializer.Serialize(new
         {
-            fma_peak_gflops_float32 = Math.Round(Peak.SingleCoreGflops(true), 1),
-            fma_peak_gflops_float64 = Math.Round(Peak.SingleCoreGflops(false), 1),
-            method = Peak.Method,
-        }));
-        return 0;
+            int cores = Environment.ProcessorCount;
+            double f32 = Peak.SingleCoreGflops(true), f64 = Peak.SingleCoreGflops(false);
+            double all32 = Peak.AllCoresGflops(true, cores), all64 = Peak.AllCoresGflops(false, cores);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                fma_peak_gflops_float32 = Math.Round(f32, 1),
+                fma_peak_gflops_float64 = Math.Round(f64, 1),
+                fma_peak_gflops_float32_all_cores = Math.Round(all32, 1),
+                fma_peak_gflops_float64_all_cores = Math.Round(all64, 1),
+                cores,
+                all_cores_ratio_float32 = Math.Round(all32 / f32, 2),
+                all_cores_ratio_float64 = Math.Round(all64 / f64, 2),
+                method = Peak.Method,
+                all_cores_method = Peak.AllCoresMethod,
+            }));
+            return 0;
+        }
     case "gemm":
         {
             // The three layer products of a training step, per block of 64 points × 4 channels (256 columns):
@@ -136,23 +148,42 @@ static StepResult Step<T>(PinnConfig config, int threads, int steps, int block)
     // The same step as the PyTorch script: loss, exact gradient, SGD with momentum 0.9, lr 1e-6.
     var optimizer = new Gdm<T>(new GdmOptions { Lr = 1e-6, Momentum = 0.9 });
     var state = optimizer.Init(objective.Network.NewParameters(1), 0);
-    for (int i = 0; i < 3; i++)
+    // Warm-up: at least 5 steps and 1 s, so that the runtime's tiered compilation (which allocates on its own
+    // thread) has finished before the timing and the allocation count start.
+    long warm = Stopwatch.GetTimestamp();
+    for (int i = 0; i < 5 || Stopwatch.GetElapsedTime(warm).TotalSeconds < 1; i++)
         optimizer.Step(state, objective);
     var times = new double[steps];
+    var cpu = new double[steps];
+    ProcessCpu.Milliseconds(); // binds the P/Invoke before the allocation count starts
     long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
     for (int i = 0; i < steps; i++)
     {
         long t0 = Stopwatch.GetTimestamp();
+        double c0 = ProcessCpu.Milliseconds();
         optimizer.Step(state, objective);
+        cpu[i] = ProcessCpu.Milliseconds() - c0;
         times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     }
     long alloc = GC.GetTotalAllocatedBytes(precise: true) - allocBefore;
+    double rss = Environment.WorkingSet / (1024.0 * 1024.0);
     Array.Sort(times);
+    Array.Sort(cpu);
     double median = times[steps / 2];
+    double gflops = objective.MatrixFlops / (median / 1e3) / 1e9;
+    // The peak of the same float type on one core, measured in this process after the timed steps.
+    double peak = Peak.SingleCoreGflops(typeof(T) == typeof(float));
     return new StepResult(config.Name, "", threads, objective.Dimension, config.Interior, config.Boundary,
-        Math.Round(median, 3), Math.Round(objective.MatrixFlops / (median / 1e3) / 1e9, 1), alloc / steps,
-        Math.Round(objective.MatrixFlops / 1e9, 3));
+        Math.Round(median, 3), Math.Round(gflops, 1), alloc / steps, Math.Round(objective.MatrixFlops / 1e9, 3),
+        Math.Round(gflops / peak, 3), Math.Round(peak, 1), Peak.Method, Math.Round(rss, 1), Math.Round(cpu[steps / 2], 3));
 }
 
+/// <summary>
+/// One `step` measurement. fraction_of_peak = gflop_per_step / (ms_per_step / 1000) / peak_gflops, where peak_gflops
+/// is one core's FMA peak of the same float type (so a 2-thread step can exceed 1); rss_mib is the resident memory
+/// after the timed steps; cpu_ms_per_step is the median CPU time of the whole process per step (all threads): on a
+/// shared machine, where other processes take turns on the cores, it varies less than the wall time.
+/// </summary>
 internal sealed record StepResult(string config, string precision, int threads, int @params, int n_int, int n_bc,
-    double ms_per_step, double gflops, long alloc_bytes_per_step, double gflop_per_step);
+    double ms_per_step, double gflops, long alloc_bytes_per_step, double gflop_per_step,
+    double fraction_of_peak, double peak_gflops, string peak_method, double rss_mib, double cpu_ms_per_step);

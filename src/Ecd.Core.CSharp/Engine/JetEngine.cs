@@ -33,6 +33,11 @@ public sealed class JetEngine<T> : IDisposable
     private readonly T[][] _gradW;
     private readonly int[] _gwOffset, _gwStride;
     private readonly T[][] _zBar, _aBar, _hBar, _hT;
+    // Layers whose activation jets are kept for the reverse sweep; the others (dense tanh/sigmoid layers) are
+    // recomputed there from the stored jet of z, whose value row holds σ: half the memory traffic between the passes.
+    private readonly bool[] _keepA;
+    // Per worker: the activation jets of a block's layers that are not kept (two rows of buffers, alternating by layer).
+    private readonly T[][][] _scratchA;
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
     private T[][] _z = [], _a = [];
@@ -97,6 +102,11 @@ public sealed class JetEngine<T> : IDisposable
             _hBar[w] = new T[rows * _cb];
             _hT[w] = new T[_cb * PadWidth(rows)];
         }
+        _keepA = layers.Select(l => l.Kind is LayerKind.Fourier or LayerKind.Residual
+            || (l.Kind == LayerKind.Dense && !ActivationRules.DerivativesFromValue(l.Activation))).ToArray();
+        _scratchA = new T[_pool.Threads][][];
+        for (int w = 0; w < _pool.Threads; w++)
+            _scratchA[w] = [new T[rows * _cb], new T[rows * _cb]];
         _forwardJob = ForwardJob;
         _backwardJob = BackwardJob;
     }
@@ -200,7 +210,7 @@ public sealed class JetEngine<T> : IDisposable
         for (int l = 0; l < layers.Count; l++)
         {
             _z[l] = new T[_blocks * _zRows[l] * _cb];
-            _a[l] = layers[l].Kind == LayerKind.Output ? [] : new T[_blocks * layers[l].Out * _cb];
+            _a[l] = _keepA[l] ? new T[_blocks * layers[l].Out * _cb] : [];
         }
         _h0 = new T[_blocks * _d * _cb];
         _capacityBlocks = _blocks;
@@ -226,9 +236,9 @@ public sealed class JetEngine<T> : IDisposable
         for (int b = s; b < e; b++)
             switch (_width)
             {
-                case SimdWidth.Bits512: ForwardBlock<V512<T>>(b); break;
-                case SimdWidth.Bits256: ForwardBlock<V256<T>>(b); break;
-                default: ForwardBlock<VScalar<T>>(b); break;
+                case SimdWidth.Bits512: ForwardBlock<V512<T>>(b, w); break;
+                case SimdWidth.Bits256: ForwardBlock<V256<T>>(b, w); break;
+                default: ForwardBlock<VScalar<T>>(b, w); break;
             }
     }
 
@@ -249,7 +259,11 @@ public sealed class JetEngine<T> : IDisposable
     private Span<T> Z(int l, int b) => _z[l].AsSpan(b * _zRows[l] * _cb, _zRows[l] * _cb);
     private Span<T> A(int l, int b) => _a[l].AsSpan(b * _net.Layers[l].Out * _cb, _net.Layers[l].Out * _cb);
 
-    private void ForwardBlock<V>(int b)
+    /// <summary>Where the forward pass of worker <paramref name="w"/> puts layer l's activation jets of block b.</summary>
+    private Span<T> ForwardA(int l, int b, int w) =>
+        _keepA[l] ? A(l, b) : _scratchA[w][l % 2].AsSpan(0, _net.Layers[l].Out * _cb);
+
+    private void ForwardBlock<V>(int b, int w)
         where V : unmanaged, ISimd<V, T>
     {
         int p0 = b * _b, valid = Math.Min(_b, _n - p0);
@@ -298,7 +312,7 @@ public sealed class JetEngine<T> : IDisposable
                 }
                 break;
             }
-            var act = A(l, b);
+            var act = ForwardA(l, b, w);
             for (int o = 0; o < L.Out; o++)
                 ActivationForward<V>(L.Activation, _theta[L.BiasOffset + o], z.Slice(o * _cb, _cb), act.Slice(o * _cb, _cb));
             if (L.Kind == LayerKind.Residual)
@@ -322,7 +336,7 @@ public sealed class JetEngine<T> : IDisposable
         var hT = _hT[w];
         int last = layers.Count - 1;
         var sens = _sens!;
-        for (int b = s; b < e; b++)
+        for (int b = e - 1; b >= s; b--)
         {
             int p0 = b * _b, valid = Math.Min(_b, _n - p0);
             Span<T> aBar = _aBar[w], hBar = _hBar[w];
@@ -345,7 +359,7 @@ public sealed class JetEngine<T> : IDisposable
                 }
                 for (int o = 0; o < L.Out; o++)
                     grad[L.BiasOffset + o] += SumRow<V>(zb.Slice(o * _cb, _b));
-                ReadOnlySpan<T> hin = l == 0 ? H0(b) : A(l - 1, b);
+                ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Recompute<V>(l - 1, b, _scratchA[w][0]);
                 int stride = _gwStride[l];
                 if (stride > 0)
                 {
@@ -419,37 +433,77 @@ public sealed class JetEngine<T> : IDisposable
             V.Store(s0, ref ar, o);
             // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀) for tanh and sigmoid, from z₀ for the others
             V.Store(keepValue ? s0 : z0, ref zr, o);
-            if (order == 0)
-                continue;
-            // d ≤ 3: the first-derivative channels live in registers.
-            V z1 = V.Load(ref zr, o + (nuint)b), z2 = default, z3 = default;
-            V.Store(V.Multiply(s1, z1), ref ar, o + (nuint)b);
-            V sq = V.Multiply(z1, z1);
-            if (d >= 2)
+            if (order > 0)
+                DerivativeChannels(ref zr, ref ar, o, s1, s2, order, d, lap, second, ss);
+        }
+    }
+
+    /// <summary>
+    /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
+    /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
+    /// </summary>
+    private ReadOnlySpan<T> Recompute<V>(int l, int b, T[] buffer)
+        where V : unmanaged, ISimd<V, T>
+    {
+        var L = _net.Layers[l];
+        var z = Z(l, b);
+        var a = buffer.AsSpan(0, L.Out * _cb);
+        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian;
+        var second = Channels.Second;
+        int ss = Channels.SecondStart;
+        for (int u = 0; u < L.Out; u++)
+        {
+            ref T zr = ref MemoryMarshal.GetReference(z.Slice(u * _cb, _cb));
+            ref T ar = ref MemoryMarshal.GetReference(a.Slice(u * _cb, _cb));
+            for (int p = 0; p < _b; p += V.Count)
             {
-                z2 = V.Load(ref zr, o + (nuint)(2 * b));
-                V.Store(V.Multiply(s1, z2), ref ar, o + (nuint)(2 * b));
-                sq = V.Fma(z2, z2, sq);
+                nuint o = (nuint)p;
+                V s0 = V.Load(ref zr, o);
+                V.Store(s0, ref ar, o);
+                if (order == 0)
+                    continue;
+                ActivationRules.FromValue<T, V>(L.Activation, s0, out var s1, out var s2, out _);
+                DerivativeChannels(ref zr, ref ar, o, s1, s2, order, d, lap, second, ss);
             }
-            if (d >= 3)
-            {
-                z3 = V.Load(ref zr, o + (nuint)(3 * b));
-                V.Store(V.Multiply(s1, z3), ref ar, o + (nuint)(3 * b));
-                sq = V.Fma(z3, z3, sq);
-            }
-            if (order < 2)
-                continue;
-            if (lap >= 0)
-            {
-                nuint ol = o + (nuint)(lap * b);
-                V.Store(V.Fma(s2, sq, V.Multiply(s1, V.Load(ref zr, ol))), ref ar, ol);
-            }
-            for (int k = 0; k < second.Length; k++)
-            {
-                nuint os = o + (nuint)((ss + k) * b);
-                var (i, j) = second[k];
-                V.Store(V.Fma(s2, V.Multiply(Pick(i, z1, z2, z3), Pick(j, z1, z2, z3)), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
-            }
+        }
+        return a;
+    }
+
+    /// <summary>The derivative channels of σ(z) at one register of points: a_j = σ′z_j, Δa, a_ij.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void DerivativeChannels<V>(ref T zr, ref T ar, nuint o, V s1, V s2, int order, int d, int lap,
+        (int I, int J)[] second, int ss)
+        where V : unmanaged, ISimd<V, T>
+    {
+        int b = _b;
+        // d ≤ 3: the first-derivative channels live in registers.
+        V z1 = V.Load(ref zr, o + (nuint)b), z2 = default, z3 = default;
+        V.Store(V.Multiply(s1, z1), ref ar, o + (nuint)b);
+        V sq = V.Multiply(z1, z1);
+        if (d >= 2)
+        {
+            z2 = V.Load(ref zr, o + (nuint)(2 * b));
+            V.Store(V.Multiply(s1, z2), ref ar, o + (nuint)(2 * b));
+            sq = V.Fma(z2, z2, sq);
+        }
+        if (d >= 3)
+        {
+            z3 = V.Load(ref zr, o + (nuint)(3 * b));
+            V.Store(V.Multiply(s1, z3), ref ar, o + (nuint)(3 * b));
+            sq = V.Fma(z3, z3, sq);
+        }
+        if (order < 2)
+            return;
+        if (lap >= 0)
+        {
+            nuint ol = o + (nuint)(lap * b);
+            V.Store(V.Fma(s2, sq, V.Multiply(s1, V.Load(ref zr, ol))), ref ar, ol);
+        }
+        for (int k = 0; k < second.Length; k++)
+        {
+            nuint os = o + (nuint)((ss + k) * b);
+            var (i, j) = second[k];
+            V.Store(V.Fma(s2, V.Multiply(Pick(i, z1, z2, z3), Pick(j, z1, z2, z3)), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
         }
     }
 
