@@ -84,6 +84,18 @@ let solutionOf (c: Certify.Certification) =
     | Certify.Moved(s, _) -> Some s
     | Certify.NotCertified _ -> None
 
+/// The record of a solution that Newton reached from the field of run `run` (a near miss): no network solution.
+let nearMissRecord (subject: Subject) (run: RunId) (sol: Certify.ClassicalSolution) : SolutionsFile.ClassicalOnlyRecord =
+    let values = onGrid subject sol
+
+    {
+        FoundBy = sprintf "Newton from the field of %O (a near miss)" run
+        MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
+        L2Norm = normL2 subject.Weights values
+        ErrorEstimate = sol.ErrorEstimate
+        Field = sol.Values subject.Problem.Fields.Head subject.Grid
+    }
+
 /// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the
 /// fields of runs that were not solutions, and of fresh initializations), repeated from what each pass finds until a
 /// pass finds nothing new; the new solutions that are also distinct from every network solution.

@@ -16,6 +16,8 @@ open Pde.FSharp.Training
 open Pde.FSharp.Classical
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
+open Pde.Discovery.Terms
+open Pde.Discovery.Search
 
 /// The result.
 type DiscoveryOutcome =
@@ -36,263 +38,7 @@ type DiscoveryOutcome =
     }
 
 /// Progress (for a live display).
-type DiscoveryProgress =
-    {
-        Round: int
-        Ensemble: Ensemble.EnsembleProgress
-    }
-
-/// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
-/// started (for solutions.json).
-type private DiscoverySearch(example: Subject, s: DiscoverySettings, progress: DiscoveryProgress -> unit) =
-    let cores =
-        if s.Threads <= 0 then
-            Environment.ProcessorCount
-        else
-            s.Threads
-
-    let spec = Objective.spec example.Problem example.Architecture
-    let network = Objective.network<float> spec s.Seed
-    let theta0 = Objective.start network example.Problem s.Seed
-    let discretization = Discretize.run example.Points example.Problem
-    let check = boundaryCheck example
-    let gridPoints = example.Grid |> Array.collect id
-    let reference = reference example spec s.Seed theta0
-    let measure = measure example spec s.Seed check reference
-    let starts = Collections.Generic.Dictionary<RunId, string>()
-    let beforePolish = ResizeArray<Candidate>()
-
-    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
-    let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
-        let pool = new WorkerPool(engineThreads)
-        let loss =
-            Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
-
-        let deflated =
-            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
-
-        new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
-
-    /// Cores used (all when the settings say 0).
-    member _.Cores = cores
-    member _.Theta0 = theta0
-    member _.Network = network
-    member _.Spec = spec
-    member _.Reference = reference
-    member _.Discretization = discretization
-
-    /// The model of trained weights θ.
-    member _.Model(theta: float[]) = model example spec s.Seed theta
-
-    /// How run `id` started.
-    member _.Started(id: RunId) =
-        match starts.TryGetValue id with
-        | true, d -> d
-        | _ -> "unknown"
-
-    /// Records how run `id` started.
-    member _.Start(id: RunId, description: string) = starts[id] <- description
-
-    /// The deflated runs' fields before their polish (seeds of the certification's near-miss check).
-    member _.BeforePolish = List.ofSeq beforePolish
-
-    /// Records deflated runs before their polish.
-    member _.KeepBeforePolish(cs: Candidate list) = beforePolish.AddRange cs
-
-    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
-    member _.Ensemble
-        (
-            round: int,
-            dir: string,
-            runs: int,
-            start: int -> float[],
-            deflate: float[] list,
-            steps: int64,
-            (optimizer: string, settings: (string * string) list)
-        ) =
-        let atOnce = max 1 (min runs cores)
-
-        let problem: Ensemble.EnsembleProblem =
-            {
-                Name = example.Name
-                Parameters = example.Parameters
-                InitialTheta = start
-                Objective = objective (max 1 (cores / atOnce)) deflate
-                Measure = measure
-                Weights = example.Weights
-            }
-
-        let settings: Ensemble.EnsembleSettings =
-            {
-                Runs = runs
-                Steps = steps
-                Optimizer = optimizer
-                Settings = settings
-                Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
-                Parallel = atOnce
-                Round = round
-                OutDir = Path.Combine(DiscoverySettings.outDir s, dir)
-                CheckpointEvery = 1000L
-                Executor = s.Executor
-            }
-
-        Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
-
-    /// A fresh initialization for run i of a round (seeded).
-    member _.Fresh(round: int, i: int) =
-        Objective.start
-            network
-            example.Problem
-            (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
-
-    /// The start of run i of a round without deflation: the shared initialization or its own.
-    member this.Initial (round: int) (i: int) =
-        match s.Initialization with
-        | Shared -> theta0
-        | PerRun -> this.Fresh(round, i)
-
-/// The starts of a deflation round's runs: run 0 from the initialization, the others as `Deflation.startAmplitudes` says.
-/// Returns, per run, its description and its θ.
-let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int) (known: Candidate list) =
-    // known solutions with kept weights, numbered from 1 as in solutions.json
-    let nearZero, scalable =
-        known
-        |> List.indexed
-        |> List.filter (fun (_, c) -> c.Theta.Length = ds.Theta0.Length)
-        |> List.partition (fun (_, c) ->
-            normL2 example.Weights c.Values <
-                0.1
-                * max ds.Reference.FieldFloor (floorOf example.Weights (known |> List.map _.Values)))
-
-    let plan =
-        Array.ofList (
-            (nearZero |> List.map (fun _ -> None))
-            @ [
-                for a in Deflation.startAmplitudes do
-                    for j, c in scalable -> Some(a, j + 1, c.Theta)
-            ]
-        )
-
-    fun (i: int) ->
-        if i = 0 then
-            "the initialization", (fun () -> ds.Initial round 0)
-        elif i - 1 < plan.Length then
-            match plan[i - 1] with
-            | Some(a, j, theta) ->
-                sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput ds.Network a theta)
-            | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
-        else
-            "a fresh initialization", (fun () -> ds.Fresh(round, i))
-
-/// The runs of a round polished on the plain loss with the polish optimizer (when PolishSteps > 0 and their weights
-/// were kept), in the round's polish folder: an energy-conserving run ends wherever its trajectory is, and a deflated
-/// run where the deflation factor left it; the polish takes either to the nearest minimum of the plain loss. The
-/// fields before the polish are kept for the near-miss check.
-let private polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: Candidate list) =
-    if
-        s.PolishSteps > 0L
-        && runs |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
-    then
-        let byIndex = Array.ofList runs
-        search.KeepBeforePolish runs
-
-        search.Ensemble(
-            round,
-            Path.Combine(RunFolders.roundFolder round, "polish"),
-            byIndex.Length,
-            (fun i -> byIndex[i].Theta),
-            [],
-            s.PolishSteps,
-            s.PolishOptimizer
-        )
-    else
-        runs
-
-/// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
-/// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
-/// of being reported.
-let private deflationRound
-    (search: DiscoverySearch)
-    (example: Subject)
-    (s: DiscoverySettings)
-    (round: int)
-    (known: Candidate list)
-    =
-    let startOf = deflationStarts search example round known
-
-    for i in 0 .. s.DeflationRuns - 1 do
-        search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
-
-    let deflated =
-        search.Ensemble(
-            round,
-            RunFolders.roundFolder round,
-            s.DeflationRuns,
-            (fun i -> (snd (startOf i)) ()),
-            known |> List.map (fun c -> c.Values),
-            s.DeflationSteps,
-            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
-        )
-
-    polish search s round deflated
-
-/// Why the search stopped.
-let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
-    if solutions = 0 then
-        "no run of the first ensemble passed the gates, so there was nothing to deflate: deflation skipped"
-    elif s.DeflationRounds = 0 then
-        "no deflation rounds were asked for (DeflationRounds = 0)"
-    elif foundNew then
-        sprintf
-            "the round cap: all %d deflation round(s) ran, the last one found something new"
-            s.DeflationRounds
-    else
-        sprintf "deflation round %d found nothing new" round
-
-/// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate
-/// and why the search stopped.
-let private searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
-    let classify' cands =
-        classify example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
-
-    for i in 0 .. s.Runs - 1 do
-        search.Start(
-            { Round = 0; Index = i },
-            match s.Initialization with
-            | Shared -> "bounces, from the shared initialization"
-            | PerRun -> "bounces, from its own initialization"
-        )
-
-    let mutable candidates =
-        search.Ensemble(
-            0,
-            RunFolders.roundFolder 0,
-            s.Runs,
-            search.Initial 0,
-            [],
-            s.Steps,
-            (s.Optimizer, s.OptimizerSettings)
-        )
-        |> polish search s 0
-
-    let mutable solutions, _ = classify' candidates
-    let mutable round = 1
-    let mutable searching = not solutions.IsEmpty
-    let mutable foundNew = true
-
-    while searching && round <= s.DeflationRounds do
-        let known = solutions |> List.map (fun x -> x.Representative)
-        candidates <- candidates @ deflationRound search example s round known
-        let next, _ = classify' candidates
-
-        if next.Length > solutions.Length then
-            solutions <- next
-            round <- round + 1
-        else
-            foundNew <- false
-            searching <- false
-
-    candidates, stopReason s solutions.Length round foundNew
+type DiscoveryProgress = Search.DiscoveryProgress
 
 /// The search settings as recorded in solutions.json.
 let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
@@ -385,10 +131,30 @@ let private folderRecord
         Points = sprintf "%A" example.Points + " on the " + s.Backend.Name + " backend"
     }
 
+/// The near misses among `others` (runs that were not solutions, with what happened to them): those whose field is
+/// not a known solution and from which Newton converges near it, to a solution that is not known either; each such
+/// solution joins `classical`.
+let private nearMissesOf
+    (example: Subject)
+    (isNew: float[] -> bool)
+    (certify: Candidate -> Certify.Certification)
+    (classical: ResizeArray<Certify.ClassicalSolution>)
+    (others: (Candidate * string) list)
+    =
+    [
+        for c, what in others do
+            if isNew c.Values then
+                match certify c with
+                | Certify.Certified(sol, d) when isNew (Certification.onGrid example sol) ->
+                    classical.Add sol
+                    yield c.Run, sol, sprintf "came %.2g from a solution no network solution is, but %s" d what
+                | _ -> ()
+    ]
+
 /// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
-/// solutions (their fields certified to a solution no network solution is), and completes the set classically
-/// (deflated Newton seeded by every classical solution and every such field): the certifications (in the order of
-/// `found`), the near misses, and the classical solutions no network run reached.
+/// solutions, and completes the set classically (deflated Newton seeded by every classical solution, those runs'
+/// fields and fresh initializations): the certifications (in the order of `found`), the near misses, and the
+/// classical solutions no network run reached.
 let private certifyAll
     (search: DiscoverySearch)
     (example: Subject)
@@ -398,23 +164,16 @@ let private certifyAll
     =
     let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
     let floor = max search.Reference.FieldFloor (floorOf example.Weights networkValues)
-
     let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
-
-    let fieldsOf (c: Candidate) =
-        Certification.fieldsOf example search.Spec s.Seed c.Theta
-
-    let certify (c: Candidate) =
-        Certify.certify example.Problem options (fieldsOf c)
+    let fieldsOf (theta: float[]) = Certification.fieldsOf example search.Spec s.Seed theta
+    let certify (c: Candidate) = Certify.certify example.Problem options (fieldsOf c.Theta)
 
     let certifications =
         found
         |> List.map (fun f ->
-            let c = f.Solution.Representative
-
-            if kept c then
-                certify c
+            if kept f.Solution.Representative then
+                certify f.Solution.Representative
             else
                 Certify.NotCertified "the run's weights were not kept (a folder written by an older version)")
 
@@ -430,50 +189,25 @@ let private certifyAll
            |> List.map (fun c -> c, "slid back to a known solution in the polish on the plain loss"))
         |> List.filter (fun (c, _) -> kept c)
 
-    let nearMisses =
-        [
-            for c, what in others do
-                if isNew c.Values then
-                    match certify c with
-                    | Certify.Certified(sol, d) when isNew (Certification.onGrid example sol) ->
-                        classical.Add sol
-
-                        yield
-                            c.Run,
-                            sol,
-                            sprintf "came %.2g from a solution no network solution is, but %s" d what
-                    | _ -> ()
-        ]
-
-    let missed: SolutionsFile.ClassicalOnlyRecord list =
-        nearMisses
-        |> List.map (fun (run, sol, _) ->
-            let values = Certification.onGrid example sol
-
-            {
-                FoundBy = sprintf "Newton from the field of %O (a near miss)" run
-                MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
-                L2Norm = normL2 example.Weights values
-                ErrorEstimate = sol.ErrorEstimate
-                Field = sol.Values example.Problem.Fields.Head example.Grid
-            })
+    let nearMisses = nearMissesOf example isNew certify classical others
 
     let completed =
         Certification.complete
             example
             options
             (List.ofSeq classical)
-            ((others |> List.map (fst >> fieldsOf))
-             @ [
-                 for i in 0..3 -> Certification.fieldsOf example search.Spec s.Seed (search.Fresh(-1, i))
-             ])
+            ((others |> List.map (fun (c, _) -> fieldsOf c.Theta))
+             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ])
             floor
             (networkValues
              @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
 
-    certifications, nearMisses |> List.map (fun (run, _, what) -> run, what), missed @ completed
+    certifications,
+    nearMisses |> List.map (fun (run, _, what) -> run, what),
+    (nearMisses
+     |> List.map (fun (run, sol, _) -> Certification.nearMissRecord example run sol))
+    @ completed
 
-/// Runs (or resumes) the discovery of a compiled subject.
 /// Runs (or resumes) the discovery of a compiled subject.
 let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
     let outDir = DiscoverySettings.outDir s

@@ -72,21 +72,25 @@ let ``a rerun over a corrupt discovery.json is refused naming the file or the fo
             Assert.Contains("discovery.json", e.Message))
 
 let ``a solution with no classical solution to compare is written as null with its reason and read back`` () =
-    let dir, example, _ = folder.Value
+    let dir, problem, s = folder.Value
     // a script whose classical check finds nothing
     let none =
-        { example with
-            Classical = fun () -> []
-        }
+        Subject.compile
+            problem
+            { s with
+                Classical = Some(fun _ -> [])
+            }
 
     let candidate: Solutions.Candidate =
         {
             Run = { Round = 0; Index = 0 }
             Seed = 0UL
-            Values = Array.create example.Grid.Length 0.5
+            Values = Array.create none.Grid.Length 0.5
             ResidualL2 = 0.1
             ResidualMax = 0.2
+            ResidualScale = 10.0
             BoundaryMax = 0.01
+            BoundaryScale = 1.0
             FinalLoss = 0.05
             Probes = []
             Theta = [| 1.0 |]
@@ -95,6 +99,7 @@ let ``a solution with no classical solution to compare is written as null with i
     let checkedSolution =
         ClassicalCheck.checkAll
             none
+            0.0
             [
                 {
                     Representative = candidate
@@ -119,7 +124,9 @@ let ``a solution with no classical solution to compare is written as null with i
             FirstFoundInRound = 0
             ResidualL2 = candidate.ResidualL2
             ResidualMax = candidate.ResidualMax
+            ResidualScale = candidate.ResidualScale
             BoundaryMax = candidate.BoundaryMax
+            BoundaryScale = candidate.BoundaryScale
             MaxAbs = 0.5
             L2Norm = 0.5
             FinalLoss = candidate.FinalLoss
@@ -129,7 +136,9 @@ let ``a solution with no classical solution to compare is written as null with i
                     Nearest = fst checkedSolution.Classical
                     RelativeL2Distance = snd checkedSolution.Classical
                 }
+            Certification = None
             Field = candidate.Values
+            MoreFields = [||]
             Residual = None
         }
 

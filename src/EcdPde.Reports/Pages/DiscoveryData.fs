@@ -28,6 +28,8 @@ type Solution =
         MaxAbs: float
         FinalLoss: float
         Check: Check option
+        /// The automatic classical certification, when it ran.
+        Certification: CertificationRecord option
         /// The field at the grid points, when stored.
         Field: float[] option
         /// The signed PDE residual at the grid points, when stored.
@@ -77,6 +79,11 @@ type Discovery =
         Collocation: ((float * float)[] * (float * float)[]) option
         Solutions: Solution list
         Rejected: Rejected list
+        /// Why the search stopped.
+        StopReason: string
+        NearMisses: NearMissRecord list
+        /// Classical solutions no network run reached.
+        ClassicalOnly: ClassicalOnlyRecord list
         Traces: RunTrace list
     }
 
@@ -147,6 +154,12 @@ let private solution (gridLength: int) (s: SolutionRecord) =
                     Nearest = s.ClassicalCheck.Nearest
                     Distance = s.ClassicalCheck.RelativeL2Distance
                 }
+        Certification =
+            s.Certification
+            |> Option.map (fun c ->
+                { c with
+                    Classical = gridValues gridLength c.Classical
+                })
         Field = gridValues gridLength (Some s.Field)
         Residual = gridValues gridLength s.Residual
     }
@@ -219,6 +232,11 @@ let read (dir: string) =
         Grid = grid
         Collocation = collocation file
         Solutions = file.Solutions |> List.map (solution grid.Length)
+        StopReason = file.StopReason
+        NearMisses = file.NearMisses
+        ClassicalOnly =
+            file.ClassicalOnly
+            |> List.filter (fun c -> c.Field.Length = grid.Length)
         Rejected =
             file.Unconverged
             |> List.map (fun r ->

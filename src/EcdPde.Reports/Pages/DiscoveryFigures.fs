@@ -46,6 +46,58 @@ let surfaceFigure (grid: (float * float)[]) (k: int) (values: float[]) =
         ThreeD = true
     }
 
+/// Solution k's network field minus its certified classical solution, on the diverging scale.
+let differenceFigure (grid: (float * float)[]) (k: int) (network: float[]) (classical: float[]) =
+    {
+        Name = sprintf "difference-%d" k
+        Chart =
+            Fields.ofLattice
+                (sprintf "network − classical, solution %d" k)
+                "difference"
+                grid
+                (Array.map2 (-) network classical)
+            |> Fields.residualMap
+        Caption =
+            sprintf
+                "Solution %d: the network's field minus the classical solution Newton converged to from it (finite differences, interpolated to the evaluation grid); colour range as for the residual."
+                k
+        ThreeD = false
+    }
+
+/// Solution k along the grid row nearest the centre line y = (min y + max y)/2: the network's field and the
+/// classical solution, over x.
+let sliceFigure (grid: (float * float)[]) (k: int) (network: float[]) (classical: float[]) =
+    let ys = grid |> Array.map snd
+    let mid = (Array.min ys + Array.max ys) / 2.0
+    let row = ys |> Array.minBy (fun y -> abs (y - mid))
+
+    let along (values: float[]) =
+        Array.zip grid values
+        |> Array.filter (fun ((_, y), _) -> abs (y - row) < 1e-12)
+        |> Array.map (fun ((x, _), v) -> x, v)
+        |> Array.sortBy fst
+
+    let curves =
+        [
+            Plot.curve "network" (Plot.color 0) (along network)
+            { Plot.curve "classical (finite differences + Newton)" (Plot.color 1) (along classical) with
+                Style = Plot.Dashed
+            }
+        ]
+
+    {
+        Name = sprintf "slice-%d" k
+        Chart =
+            Plot.chart (sprintf "solution %d at y = %.3g" k row) (Plot.linear "x") (Plot.linear "u") curves
+            |> Plot.figure
+        Caption =
+            sprintf
+                "Solution %d along the grid row y = %.3g nearest the domain's centre line: the network's field (solid) over the certified classical solution (dashed)."
+                k
+                row
+        ThreeD = false
+    }
+
 /// The figures of solution k (number k = index + 1) that its stored values allow.
 let solutionFigures (grid: (float * float)[]) (k: int) (s: Solution) =
     [
@@ -58,6 +110,11 @@ let solutionFigures (grid: (float * float)[]) (k: int) (s: Solution) =
         match s.Field with
         | Some v -> surfaceFigure grid k v
         | None -> ()
+        match s.Field, s.Certification |> Option.bind _.Classical with
+        | Some network, Some classical ->
+            differenceFigure grid k network classical
+            sliceFigure grid k network classical
+        | _ -> ()
     ]
 
 /// The collocation points.

@@ -149,6 +149,45 @@ let private about (s: Solution) =
         (g s.BoundaryMax)
         (g s.FinalLoss)
 
+/// The certification of a solution as a sentence.
+let private certificationSentence (s: Solution) =
+    match s.Certification with
+    | None -> "Classical certification: not run."
+    | Some c ->
+        sprintf
+            "Classical certification: %s — %s (network ↔ classical distance %s, estimated discretization error %s)."
+            c.Status
+            c.Detail
+            (g c.Distance)
+            (g c.ErrorEstimate)
+
+/// Why the search stopped, the near misses and the classical solutions no network run reached.
+let private endSection (d: Discovery) =
+    [
+        Html.heading 2 "How the search ended"
+        Html.paragraph (sprintf "The search stopped: %s." d.StopReason)
+        if not d.NearMisses.IsEmpty then
+            Html.paragraph "Near misses (runs that came near a solution no network solution is):"
+            Html.bullets [ for m in d.NearMisses -> sprintf "%O %s" m.Run m.What ]
+        if not d.ClassicalOnly.IsEmpty then
+            Html.paragraph
+                "Solutions no network run reached, found by the classical solver (reported apart from the networks' solutions):"
+
+            Html.row (
+                d.ClassicalOnly
+                |> List.mapi (fun i c ->
+                    let f = fieldFigure d.Grid (d.Solutions.Length + i + 1) c.Field
+
+                    Html.figure
+                        f.Chart
+                        (sprintf
+                            "Classical solution (max |u| %s), found by %s; estimated discretization error %s."
+                            (g c.MaxAbs)
+                            c.FoundBy
+                            (g c.ErrorEstimate)))
+            )
+    ]
+
 let private solutionSection (d: Discovery) (i: int) (s: Solution) =
     let k = i + 1
     let figures = solutionFigures d.Grid k s
@@ -156,6 +195,7 @@ let private solutionSection (d: Discovery) (i: int) (s: Solution) =
     [
         Html.heading 2 (sprintf "Solution %d" k)
         Html.paragraph (about s)
+        Html.paragraph (certificationSentence s)
         Html.paragraph (checkSentence d.Threshold s)
         (if figures.IsEmpty then
              Html.paragraph "No field values are stored for this solution."
@@ -216,6 +256,7 @@ let page (d: Discovery) =
         @ [ Html.heading 2 "Distinct solutions"; solutionsTable d ]
         @ (d.Solutions |> List.mapi (solutionSection d) |> List.concat)
         @ rejectedSection d
+        @ endSection d
         @ [ Html.heading 2 "Training" ]
         @ (match traceProblems d.Traces with
            | [] -> []

@@ -36,8 +36,10 @@ let workflowSettings
             Executor = EcdPde.Runs.TaskBatch.inProcess
         }
 
+    // the study gives every run its budget of steps: the bounce and restart runs are not polished after it (discovery
+    // polishes every run; here the polish belongs to the deflation strategy only, as it was measured)
     match st with
-    | Bounces -> common
+    | Bounces -> { common with PolishSteps = 0L }
     | BouncesDeflation ->
         { common with
             Runs = 1
@@ -52,6 +54,7 @@ let workflowSettings
                 else
                     settings
             Initialization = PerRun
+            PolishSteps = 0L
         }
     | ClassicalNewton _ -> invalidArg "strategy" "the classical strategy is not a workflow"
 

@@ -70,8 +70,11 @@ let ``discovery on the paper's PDE finds both classical solutions from one initi
     let html = File.ReadAllText(EcdPde.Reports.DiscoveryReport.write dir)
     Assert.Contains("solution 2", html)
     Assert.Contains("radial solution u(0) = -9.29", html)
-    // the collocation points; per solution a heatmap, a residual map and a surface; then loss and energy
-    Assert.Equal(1 + 2 * 3 + 2, PageChecks.figureCount html)
+    // the collocation points; per solution a heatmap, a residual map, a surface and (certified) the difference to the
+    // classical solution and a slice through the centre; then loss and energy; then the classical-only solutions
+    Assert.Equal(1 + 2 * 5 + 2 + outcome.ClassicalOnly.Length, PageChecks.figureCount html)
+    Assert.Contains("Classical certification: certified", html)
+    Assert.Contains("The search stopped:", html)
     Assert.Contains("\"interior (1000)\"", html)
     Assert.Contains("\"boundary (200)\"", html)
     Assert.Contains("PDE residual, solution 2", html)
