@@ -85,7 +85,11 @@ let solutionOf (c: Certify.Certification) =
     | Certify.NotCertified _ -> None
 
 /// The record of a solution that Newton reached from the field of run `run` (a near miss): no network solution.
-let nearMissRecord (subject: Subject) (run: RunId) (sol: Certify.ClassicalSolution) : SolutionsFile.ClassicalOnlyRecord =
+let nearMissRecord
+    (subject: Subject)
+    (run: RunId)
+    (sol: Certify.ClassicalSolution)
+    : SolutionsFile.ClassicalOnlyRecord =
     let values = onGrid subject sol
 
     {

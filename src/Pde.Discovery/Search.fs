@@ -45,6 +45,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
     let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
+
         let loss =
             Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
 
@@ -273,4 +274,3 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             searching <- false
 
     candidates, stopReason s solutions.Length round foundNew
-

@@ -222,16 +222,16 @@ let private boundaryOf (s: Subject) (m: Model) (check: Discretization) (fieldRms
 
     largest, max fieldRms data
 
-/// The floors of the gates' scales, from the problem and the network's initialization: per equation, the size of its
-/// terms at the zero field (the source), or the distinctness threshold times their size at the initial network's
-/// field, whichever is larger; for the boundary, the threshold times the initial field's root mean square. They keep
-/// a field near the zero solution of a homogeneous problem (where every term vanishes) judged on the scale the network
-/// works at, instead of relative to its own vanishing terms.
+/// The floors of the gates' scales, from the problem and the network: per equation, the size of its terms at the zero
+/// field (the source), or the distinctness threshold times their size at the network's initial field scaled to a
+/// root mean square of 1 (the scale at which the network's outputs live), whichever is larger; for the boundary, the
+/// threshold (times that unit root mean square). They keep a field near the zero solution of a homogeneous problem
+/// (where every term vanishes) judged on the unit scale instead of relative to its own vanishing terms.
 type Reference =
     {
         ResidualFloors: float list
         BoundaryFloor: float
-        /// The threshold times the initial field's L² norm: the least distance floor (two fields nearer than the
+        /// The threshold times the unit field's L² norm: the least distance floor (two fields nearer than the
         /// threshold times this are one solution, however small both are).
         FieldFloor: float
     }
@@ -242,9 +242,25 @@ let private rms (s: Subject) (values: float[]) =
 
 /// The reference of a subject for the network `spec` and its initial weights θ₀.
 let reference (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta0: float[]) =
-    let m = model s spec networkSeed theta0
+    let fieldsAt theta =
+        let m = model s spec networkSeed theta
+        m, s.Fields |> List.map (fun f -> Model.evaluate m f s.Grid) |> Array.concat
+
+    let _, initial = fieldsAt theta0
+    let size = rms s initial
+    let network = Objective.network<float> spec networkSeed
+    let p = s.Problem.Parameters.Length
+
+    let unit =
+        if size > 0.0 && Double.IsFinite size then
+            Array.append
+                (Deflation.scaleOutput network (1.0 / size) theta0[.. theta0.Length - p - 1])
+                theta0[theta0.Length - p ..]
+        else
+            theta0
+
+    let m, unitField = fieldsAt unit
     let eval e = Model.evaluate m e s.Grid
-    let initial = s.Fields |> List.map eval |> Array.concat
 
     {
         ResidualFloors =
@@ -252,8 +268,8 @@ let reference (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uin
                 (fun e zero -> max zero (s.Threshold * termScale s.GridWeights eval e))
                 s.Equations
                 s.ZeroScales
-        BoundaryFloor = s.Threshold * rms s initial
-        FieldFloor = s.Threshold * normL2 s.Weights initial
+        BoundaryFloor = s.Threshold * rms s unitField
+        FieldFloor = s.Threshold * normL2 s.Weights unitField
     }
 
 /// What the gates and the deduplication look at, for weights θ: the fields on the evaluation grid (concatenated),

@@ -147,7 +147,9 @@ let private nearMissesOf
                 match certify c with
                 | Certify.Certified(sol, d) when isNew (Certification.onGrid example sol) ->
                     classical.Add sol
-                    yield c.Run, sol, sprintf "came %.2g from a solution no network solution is, but %s" d what
+
+                    yield
+                        c.Run, sol, sprintf "came %.2g from a solution no network solution is, but %s" d what
                 | _ -> ()
     ]
 
@@ -166,8 +168,12 @@ let private certifyAll
     let floor = max search.Reference.FieldFloor (floorOf example.Weights networkValues)
     let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
-    let fieldsOf (theta: float[]) = Certification.fieldsOf example search.Spec s.Seed theta
-    let certify (c: Candidate) = Certify.certify example.Problem options (fieldsOf c.Theta)
+
+    let fieldsOf (theta: float[]) =
+        Certification.fieldsOf example search.Spec s.Seed theta
+
+    let certify (c: Candidate) =
+        Certify.certify example.Problem options (fieldsOf c.Theta)
 
     let certifications =
         found

@@ -74,12 +74,7 @@ let ``a rerun over a corrupt discovery.json is refused naming the file or the fo
 let ``a solution with no classical solution to compare is written as null with its reason and read back`` () =
     let dir, problem, s = folder.Value
     // a script whose classical check finds nothing
-    let none =
-        Subject.compile
-            problem
-            { s with
-                Classical = Some(fun _ -> [])
-            }
+    let none = Subject.compile problem { s with Classical = Some(fun _ -> []) }
 
     let candidate: Solutions.Candidate =
         {

@@ -234,9 +234,7 @@ let read (dir: string) =
         Solutions = file.Solutions |> List.map (solution grid.Length)
         StopReason = file.StopReason
         NearMisses = file.NearMisses
-        ClassicalOnly =
-            file.ClassicalOnly
-            |> List.filter (fun c -> c.Field.Length = grid.Length)
+        ClassicalOnly = file.ClassicalOnly |> List.filter (fun c -> c.Field.Length = grid.Length)
         Rejected =
             file.Unconverged
             |> List.map (fun r ->
