@@ -126,6 +126,38 @@ let private progressPrinter (common: Shared) =
                 p.Ensemble.Report.Energy
                 rate
 
+/// What the table does not say: certifications that failed or moved, runs that were not solutions or were accepted by
+/// certification, near misses, classical solutions no network reached, and why the search stopped.
+let private printNotes (outcome: Workflow.DiscoveryOutcome) =
+    outcome.Found
+    |> List.iteri (fun i _ ->
+        match List.tryItem i outcome.Certifications with
+        | Some(Pde.FSharp.Classical.Certify.NotCertified reason) ->
+            printfn "solution %d is not certified: %s" (i + 1) reason
+        | Some(Pde.FSharp.Classical.Certify.Moved(_, d)) ->
+            printfn
+                "solution %d moved: Newton from its field converged to another solution, %s away (see solutions.json)"
+                (i + 1)
+                (Number.short d)
+        | _ -> ())
+
+    for c, reason in outcome.Rejected do
+        printfn "%s: not a solution: %s" (string c.Run) reason
+
+    for run, d in outcome.AcceptedByCertification do
+        printfn
+            "%s: failed a gate, accepted: Newton on the finite-difference problem converged %s from its field (certified)"
+            (string run)
+            (Number.short d)
+
+    for run, what in outcome.NearMisses do
+        printfn "near miss: %s %s" (string run) what
+
+    for c in outcome.ClassicalOnly do
+        printfn "a solution no network run reached: max |u| %s, found by %s" (Number.short c.MaxAbs) c.FoundBy
+
+    printfn "the search stopped: %s" outcome.StopReason
+
 /// The table of distinct solutions and the runs that were not solutions, on stdout.
 let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
     let probe =
@@ -182,28 +214,7 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
             ]
             rows)
 
-    outcome.Found
-    |> List.iteri (fun i _ ->
-        match List.tryItem i outcome.Certifications with
-        | Some(Pde.FSharp.Classical.Certify.NotCertified reason) ->
-            printfn "solution %d is not certified: %s" (i + 1) reason
-        | Some(Pde.FSharp.Classical.Certify.Moved(_, d)) ->
-            printfn
-                "solution %d moved: Newton from its field converged to another solution, %s away (see solutions.json)"
-                (i + 1)
-                (Number.short d)
-        | _ -> ())
-
-    for c, reason in outcome.Rejected do
-        printfn "%s: not a solution: %s" (string c.Run) reason
-
-    for run, what in outcome.NearMisses do
-        printfn "near miss: %s %s" (string run) what
-
-    for c in outcome.ClassicalOnly do
-        printfn "a solution no network run reached: max |u| %s, found by %s" (Number.short c.MaxAbs) c.FoundBy
-
-    printfn "the search stopped: %s" outcome.StopReason
+    printNotes outcome
 
 /// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
 let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<DiscoverArgs>) =

@@ -41,6 +41,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let measure = measure example spec s.Seed check reference
     let starts = Collections.Generic.Dictionary<RunId, string>()
     let beforePolish = ResizeArray<Candidate>()
+    let rescued = Collections.Generic.Dictionary<RunId, float option>()
 
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
     let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
@@ -79,6 +80,38 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// Records deflated runs before their polish.
     member _.KeepBeforePolish(cs: Candidate list) = beforePolish.AddRange cs
+
+    /// Whether a run that failed a gate is a solution all the same: certification on, its weights kept, and Newton on
+    /// the finite-difference problem from its field converged within the distinctness threshold of it (the gates
+    /// are a first filter; the classical solve is the judge). Certified once per run.
+    member _.Rescue(c: Candidate) =
+        if not s.Certify || c.Theta.Length <> theta0.Length then
+            false
+        else
+            if not (rescued.ContainsKey c.Run) then
+                let options = Certification.options example reference.FieldFloor
+
+                rescued[c.Run] <-
+                    match
+                        Pde.FSharp.Classical.Certify.certify
+                            example.Problem
+                            options
+                            (Certification.fieldsOf example spec s.Seed c.Theta)
+                    with
+                    | Pde.FSharp.Classical.Certify.Certified(_, d) -> Some d
+                    | _ -> None
+
+            rescued[c.Run].IsSome
+
+    /// The runs accepted by certification after failing a gate, with the network ↔ classical distance.
+    member _.Rescued =
+        [
+            for KeyValue(run, d) in rescued do
+                match d with
+                | Some d -> run, d
+                | None -> ()
+        ]
+        |> List.sortBy fst
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
     member _.Ensemble
@@ -234,7 +267,7 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
 /// and why the search stopped.
 let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
-        classify example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
+        classifyWith search.Rescue example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(

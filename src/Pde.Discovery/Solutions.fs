@@ -156,15 +156,22 @@ let floorOf (weights: float[]) (fields: float[] list) =
     fields |> List.fold (fun m v -> max m (normL2 weights v)) 1e-12
 
 /// Gates, then deduplication (distance floor: `floorOf` the accepted fields, at least `minFloor`): the distinct
-/// solutions (most-found first) and the unconverged runs with reasons.
-let classify
+/// solutions (most-found first) and the unconverged runs with reasons. A run that fails a gate is accepted all the
+/// same when `rescue` says so (discovery: when its field is certified by a classical solve).
+let classifyWith
+    (rescue: Candidate -> bool)
     (gates: QualityGates)
     (weights: float[])
     (threshold: float)
     (minFloor: float)
     (candidates: Candidate list)
     =
-    let judged = candidates |> List.map (fun c -> c, judge gates c)
+    let judged =
+        candidates
+        |> List.map (fun c ->
+            match judge gates c with
+            | Unconverged _ when rescue c -> c, Accepted
+            | verdict -> c, verdict)
 
     let accepted =
         judged |> List.choose (fun (c, v) -> if v = Accepted then Some c else None)
@@ -184,3 +191,13 @@ let classify
         |> List.sortBy (fun s -> -s.Members.Length, s.Representative.Run)
 
     solutions, rejected
+
+/// Gates, then deduplication: classifyWith no rescue.
+let classify
+    (gates: QualityGates)
+    (weights: float[])
+    (threshold: float)
+    (minFloor: float)
+    (candidates: Candidate list)
+    =
+    classifyWith (fun _ -> false) gates weights threshold minFloor candidates

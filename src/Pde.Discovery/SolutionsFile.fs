@@ -169,6 +169,8 @@ type Solutions =
         StopReason: string
         /// Runs that came near a solution that no network solution is.
         NearMisses: NearMissRecord list
+        /// Runs that failed a gate and were accepted because their field was certified.
+        AcceptedByCertification: NearMissRecord list
         /// Classical solutions no network run reached.
         ClassicalOnly: ClassicalOnlyRecord list
         /// The evaluation grid (points).

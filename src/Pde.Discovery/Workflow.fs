@@ -32,6 +32,9 @@ type DiscoveryOutcome =
         /// Runs that came near a solution no network solution is (Newton from their field converged near it) but
         /// failed a gate or slid back in the polish: (run, what happened).
         NearMisses: (RunId * string) list
+        /// Runs that failed a gate and were accepted because their field was certified (network ↔ classical
+        /// distance).
+        AcceptedByCertification: (RunId * float) list
         /// Classical solutions that no network run reached.
         ClassicalOnly: SolutionsFile.ClassicalOnlyRecord list
         Path: string
@@ -108,6 +111,16 @@ let private solutionsFile
         Unconverged = outcome.Rejected |> List.map SolutionsFile.unconverged
         StopReason = outcome.StopReason
         NearMisses = outcome.NearMisses |> List.map (fun (run, what) -> { Run = run; What = what })
+        AcceptedByCertification =
+            outcome.AcceptedByCertification
+            |> List.map (fun (run, d) ->
+                {
+                    Run = run
+                    What =
+                        sprintf
+                            "failed a gate; accepted because Newton on the finite-difference problem converged %.2g from its field (certified)"
+                            d
+                })
         ClassicalOnly = outcome.ClassicalOnly
         Grid = example.Grid
         Collocation =
@@ -230,7 +243,13 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
     let candidates, stopReason = searchAll search example s
 
     let solutions, rejected =
-        classify example.Gates example.Weights s.Threshold search.Reference.FieldFloor candidates
+        classifyWith
+            search.Rescue
+            example.Gates
+            example.Weights
+            s.Threshold
+            search.Reference.FieldFloor
+            candidates
 
     let found = ClassicalCheck.checkAll example search.Reference.FieldFloor solutions
 
@@ -248,6 +267,7 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
             StopReason = stopReason
             Certifications = certifications
             NearMisses = nearMisses
+            AcceptedByCertification = search.Rescued
             ClassicalOnly = classicalOnly
             Path = Path.Combine(outDir, "solutions.json")
         }

@@ -156,6 +156,7 @@ let discovery (folderName: string) (problem: string) (current: bool) =
                 ]
             StopReason = "deflation round 2 found nothing new"
             NearMisses = []
+            AcceptedByCertification = []
             ClassicalOnly = []
             Grid = pairs diskLattice
             Collocation =

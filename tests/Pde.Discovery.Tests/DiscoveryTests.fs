@@ -124,6 +124,7 @@ let ``solutions.json has the problem, the solutions with their statistics and pr
             Unconverged = rejected |> List.map SolutionsFile.unconverged
             StopReason = "a test"
             NearMisses = []
+            AcceptedByCertification = []
             ClassicalOnly = []
             Grid = [||]
             Collocation = { Interior = [||]; Boundary = [||] }

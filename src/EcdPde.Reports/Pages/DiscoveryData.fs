@@ -82,6 +82,8 @@ type Discovery =
         /// Why the search stopped.
         StopReason: string
         NearMisses: NearMissRecord list
+        /// Runs that failed a gate and were accepted because their field was certified.
+        AcceptedByCertification: NearMissRecord list
         /// Classical solutions no network run reached.
         ClassicalOnly: ClassicalOnlyRecord list
         Traces: RunTrace list
@@ -234,6 +236,7 @@ let read (dir: string) =
         Solutions = file.Solutions |> List.map (solution grid.Length)
         StopReason = file.StopReason
         NearMisses = file.NearMisses
+        AcceptedByCertification = file.AcceptedByCertification
         ClassicalOnly = file.ClassicalOnly |> List.filter (fun c -> c.Field.Length = grid.Length)
         Rejected =
             file.Unconverged

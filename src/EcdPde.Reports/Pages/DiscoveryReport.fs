@@ -166,6 +166,11 @@ let private endSection (d: Discovery) =
     [
         Html.heading 2 "How the search ended"
         Html.paragraph (sprintf "The search stopped: %s." d.StopReason)
+        if not d.AcceptedByCertification.IsEmpty then
+            Html.paragraph
+                "Runs accepted by certification (they failed a gate, but their field was certified):"
+
+            Html.bullets [ for m in d.AcceptedByCertification -> sprintf "%O %s" m.Run m.What ]
         if not d.NearMisses.IsEmpty then
             Html.paragraph "Near misses (runs that came near a solution no network solution is):"
             Html.bullets [ for m in d.NearMisses -> sprintf "%O %s" m.Run m.What ]

@@ -52,8 +52,9 @@ let runWith
     (progress: int -> int -> unit)
     =
     let study = validate study
-    // one writer per folder; the study is the folder's identity (study.json): a folder of another study is refused
-    use _lock = EcdPde.Runs.FolderLock.acquire dir
+    // one writer per folder (an array task locks only what its executor takes); the study is the folder's identity
+    // (study.json): a folder of another study is refused
+    use _lock = TaskBatch.lockFolder executor dir
     EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.ofStudy study)
     let cells = cells study
 
