@@ -116,17 +116,6 @@ let csv (o: FinderOutcome) =
 /// The format tag of find.json.
 let format = "ecdpde-drift-find/1"
 
-/// The search settings as recorded.
-type SearchEntry =
-    {
-        DtLo: float
-        DtHi: float
-        Seeds: int
-        Tolerance: float
-        ScanPoints: int
-        Significance: float
-    }
-
 /// The verdict as recorded: kind found / unresolved / no-flip, the estimate (null unless found), the bracket (null
 /// for no-flip), the reason and the verdict in words.
 type VerdictEntry =
@@ -163,7 +152,8 @@ type FindFile =
         Mode: string
         Dynamics: string
         Settings: ReportFiles.Setting list
-        Search: SearchEntry
+        /// The finder's settings (dt_lo, dt_hi, seeds, tolerance, scan_points, significance).
+        Search: FinderSettings
         Verdict: VerdictEntry
         Flips: float[] list
         Notes: string list
@@ -184,15 +174,7 @@ let json (context: (string * string) list) (description: string) (o: FinderOutco
             Mode = "find"
             Dynamics = description
             Settings = ReportFiles.settingsOf context
-            Search =
-                {
-                    DtLo = o.Settings.DtLo
-                    DtHi = o.Settings.DtHi
-                    Seeds = o.Settings.Seeds
-                    Tolerance = o.Settings.Tolerance
-                    ScanPoints = o.Settings.ScanPoints
-                    Significance = o.Settings.Significance
-                }
+            Search = o.Settings
             Verdict =
                 {
                     Kind = kind
@@ -254,15 +236,7 @@ let read (path: string) =
 
     let outcome: FinderOutcome =
         {
-            Settings =
-                {
-                    DtLo = f.Search.DtLo
-                    DtHi = f.Search.DtHi
-                    Seeds = f.Search.Seeds
-                    Tolerance = f.Search.Tolerance
-                    ScanPoints = f.Search.ScanPoints
-                    Significance = f.Search.Significance
-                }
+            Settings = f.Search
             Trials =
                 f.Trials
                 |> List.map (fun t ->

@@ -125,16 +125,6 @@ type ParametersEntry =
         Sigma: float
     }
 
-/// One run as recorded.
-type RunEntry =
-    {
-        Dt: float
-        Run: int
-        Steps: int64
-        TailMedianAbsDeltaH: float
-        TailMeanDeltaH: float
-    }
-
 /// One method as recorded: its fit (null numbers when none was fitted), the fitted points and the runs.
 type MethodEntry =
     {
@@ -149,7 +139,8 @@ type MethodEntry =
         RSquared: float
         FitPoints: float[] list
         Excluded: int
-        Runs: RunEntry list
+        /// The runs (tail_median_abs and tail_mean: the median |ΔH| and the mean ΔH over the tail).
+        Runs: RunPoint list
     }
 
 /// scaling.json: the settings, the parameters, the noise and every method (one record, written and read through
@@ -183,16 +174,7 @@ let private methodEntry (m: MethodScaling) =
         RSquared = fitted _.RSquared
         FitPoints = m.FitPoints |> List.map (fun (x, y) -> [| x; y |])
         Excluded = m.Excluded
-        Runs =
-            m.Runs
-            |> List.map (fun r ->
-                {
-                    Dt = r.Dt
-                    Run = r.Run
-                    Steps = r.Steps
-                    TailMedianAbsDeltaH = r.TailMedianAbs
-                    TailMeanDeltaH = r.TailMean
-                })
+        Runs = m.Runs
     }
 
 /// Everything as JSON: scaling.json.
@@ -236,16 +218,7 @@ let private methodOf (confidence: float) (m: MethodEntry) : MethodScaling =
         Method = m.Method
         Description = m.Description
         Symplectic = m.Symplectic
-        Runs =
-            m.Runs
-            |> List.map (fun r ->
-                {
-                    Dt = r.Dt
-                    Run = r.Run
-                    Steps = r.Steps
-                    TailMedianAbs = r.TailMedianAbsDeltaH
-                    TailMean = r.TailMeanDeltaH
-                })
+        Runs = m.Runs
         Fit =
             if Double.IsFinite m.Slope then
                 Some
