@@ -356,6 +356,8 @@ let ``discover passes --param to the example`` () =
                 "3"
                 "--deflation-rounds"
                 "0"
+                "--polish-steps"
+                "0"
                 "--threads"
                 "1"
                 "--quiet"
@@ -363,7 +365,7 @@ let ``discover passes --param to the example`` () =
                 out
             ]
 
-    // 3 steps are no solution: exit 1 (finished without a result)
+    // 3 steps (and no polish) are no solution: exit 1 (finished without a result)
     Assert.True((code = 1), err)
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "solutions.json")))
     let problem = doc.RootElement.GetProperty("problem")
