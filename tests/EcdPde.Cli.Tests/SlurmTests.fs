@@ -121,7 +121,7 @@ let private statusCounts (dir: string) =
     numbers[0], (numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]), out
 
 /// discover's small problem: Adam from four own initializations finds the paper PDE's first solution in 400 steps,
-/// so a deflation round (and its polish) follows: three chained batches.
+/// so a deflation round follows; every round is polished: four chained batches.
 let private discoverArgs (out: string) =
     [
         "discover"
@@ -196,13 +196,14 @@ let ``discover with --scheduler slurm runs chained job arrays and gives the loca
             localSolutions
             "solutions.json's solutions are bit-identical to the local run's"
 
-        for batch in [ "round-1.sbatch"; "round-1-polish.sbatch" ] do
+        for batch in [ "round-0-polish.sbatch"; "round-1.sbatch"; "round-1-polish.sbatch" ] do
             Expect.isTrue
                 (File.Exists(Path.Combine(dir, "jobs", batch)))
                 (sprintf "the chained array %s" batch)
 
         let total, counts, text = statusCounts dir
-        Expect.equal (total, counts) (6, (6, 0, 0, 0, 0)) (sprintf "every run done: %s" text)
+        // 4 runs of round 0 and their polish, 1 deflated run and its polish
+        Expect.equal (total, counts) (10, (10, 0, 0, 0, 0)) (sprintf "every run done: %s" text)
         Expect.stringContains text "solutions.json" "status names the result")
 
 let ``a task cancelled mid-run is resubmitted, resumes from its checkpoint, and the result is unchanged`` () =
