@@ -83,7 +83,6 @@ let train (known: float[] list) =
             known |> List.map values,
             2.0,
             1.0,
-            0,
             Some pool
         )
 
