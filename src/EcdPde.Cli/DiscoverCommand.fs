@@ -102,29 +102,10 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
 
 /// A progress line on stderr at most every 2 s (none with --quiet).
 let private progressPrinter (common: Shared) =
-    let clock = Diagnostics.Stopwatch.StartNew()
-    let mutable last = TimeSpan.Zero
-    let mutable lastSteps = 0L
-    let mutable steps = 0L
-
-    fun (p: Workflow.DiscoveryProgress) ->
-        steps <- steps + 1L
-
-        if not common.Quiet && clock.Elapsed - last >= TimeSpan.FromSeconds 2.0 then
-            let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
-            last <- clock.Elapsed
-            lastSteps <- steps
-
-            eprintfn
-                "round %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
-                p.Round
-                p.Ensemble.RunsDone
-                p.Ensemble.RunsTotal
-                p.Ensemble.Run
-                p.Ensemble.Report.Step
-                p.Ensemble.Report.Loss
-                p.Ensemble.Report.Energy
-                rate
+    if common.Quiet then
+        ignore
+    else
+        Discovery.progressPrinter (TimeSpan.FromSeconds 2.0)
 
 /// What the table does not say: certifications that failed or moved, runs that were not solutions or were accepted by
 /// certification, near misses, classical solutions no network reached, and why the search stopped.

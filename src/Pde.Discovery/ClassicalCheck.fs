@@ -25,7 +25,7 @@ let checkAll (subject: Subject) (minFloor: float) (solutions: DistinctSolution l
         | None -> []
 
     let floor =
-        max minFloor (floorOf subject.Weights (solutions |> List.map (fun s -> s.Representative.Values)))
+        floorOf subject.Weights minFloor (solutions |> List.map (fun s -> s.Representative.Values))
 
     solutions
     |> List.map (fun sol ->

@@ -12,23 +12,33 @@ let defaults = DiscoverySettings.defaults
 let runWith (progress: Workflow.DiscoveryProgress -> unit) (problem: Problem) (settings: DiscoverySettings) =
     Workflow.run problem settings progress
 
-/// Discovers (or resumes the discovery of) the solutions of `problem`, printing a progress line every 5 s on stderr.
-let run (problem: Problem) (settings: DiscoverySettings) =
+/// A progress display: a line on stderr at most every `interval` (round, runs done, the current run's step, loss and
+/// energy, steps per second).
+let progressPrinter (interval: System.TimeSpan) =
     let clock = System.Diagnostics.Stopwatch.StartNew()
-    let mutable last = 0.0
+    let mutable last = System.TimeSpan.Zero
+    let mutable lastSteps = 0L
+    let mutable steps = 0L
 
-    let progress (p: Workflow.DiscoveryProgress) =
-        if clock.Elapsed.TotalSeconds - last >= 5.0 then
-            last <- clock.Elapsed.TotalSeconds
+    fun (p: Workflow.DiscoveryProgress) ->
+        steps <- steps + 1L
+
+        if clock.Elapsed - last >= interval then
+            let rate = float (steps - lastSteps) / (clock.Elapsed - last).TotalSeconds
+            last <- clock.Elapsed
+            lastSteps <- steps
 
             eprintfn
-                "%s: round %d, runs done %d/%d, run %d step %d, loss %.4g"
-                settings.Name
+                "round %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
                 p.Round
                 p.Ensemble.RunsDone
                 p.Ensemble.RunsTotal
                 p.Ensemble.Run
                 p.Ensemble.Report.Step
                 p.Ensemble.Report.Loss
+                p.Ensemble.Report.Energy
+                rate
 
-    runWith progress problem settings
+/// Discovers (or resumes the discovery of) the solutions of `problem`, printing a progress line every 5 s on stderr.
+let run (problem: Problem) (settings: DiscoverySettings) =
+    runWith (progressPrinter (System.TimeSpan.FromSeconds 5.0)) problem settings

@@ -176,7 +176,7 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
         |> List.partition (fun (_, c) ->
             normL2 example.Weights c.Values <
                 0.1
-                * max ds.Reference.FieldFloor (floorOf example.Weights (known |> List.map _.Values)))
+                * floorOf example.Weights ds.Reference.FieldFloor (known |> List.map _.Values))
 
     let plan =
         Array.ofList (

@@ -151,9 +151,9 @@ let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: 
 
 /// The distance floor of a set of fields: the largest of their L² norms (so that two fields are the same solution
 /// when they differ by less than the threshold times the largest solution's size: scale-free, and fields near the zero
-/// solution are compared absolutely); 1e-12 when every field is zero.
-let floorOf (weights: float[]) (fields: float[] list) =
-    fields |> List.fold (fun m v -> max m (normL2 weights v)) 1e-12
+/// solution are compared absolutely), at least `least` (and 1e-12, when every field is zero).
+let floorOf (weights: float[]) (least: float) (fields: float[] list) =
+    fields |> List.fold (fun m v -> max m (normL2 weights v)) (max least 1e-12)
 
 /// Gates, then deduplication (distance floor: `floorOf` the accepted fields, at least `minFloor`): the distinct
 /// solutions (most-found first) and the unconverged runs with reasons. A run that fails a gate is accepted all the
@@ -183,8 +183,7 @@ let classifyWith
             | Unconverged r -> Some(c, r)
             | Accepted -> None)
 
-    let floor =
-        max minFloor (floorOf weights (accepted |> List.map (fun c -> c.Values)))
+    let floor = floorOf weights minFloor (accepted |> List.map (fun c -> c.Values))
 
     let solutions =
         deduplicate weights threshold floor accepted

@@ -178,7 +178,7 @@ let private certifyAll
     (rejected: (Candidate * string) list)
     =
     let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
-    let floor = max search.Reference.FieldFloor (floorOf example.Weights networkValues)
+    let floor = floorOf example.Weights search.Reference.FieldFloor networkValues
     let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
 

@@ -169,7 +169,7 @@ let ``fields are compared relative to the largest solution, so fields near zero 
     Assert.Equal(3, (deduplicate w 0.1 1e-12 cs).Length)
     // relative to the largest field (the floor classify takes) they are the same solution; the large field stays
     // distinct
-    Assert.Equal(normL2 w large, floorOf w (cs |> List.map _.Values))
+    Assert.Equal(normL2 w large, floorOf w 0.0 (cs |> List.map _.Values))
     let solutions, _ = classify gates w 0.1 0.0 cs
     Assert.Equal(2, solutions.Length)
     Assert.Equal<int list>([ 0; 1 ], solutions[0].Members |> List.map (fun c -> c.Run.Index))

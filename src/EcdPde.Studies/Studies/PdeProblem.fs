@@ -193,7 +193,7 @@ let assess (s: Setup) (theta: float[]) =
         }
 
     let classical = s.Classical.Force()
-    let floor = Solutions.floorOf e.Weights (classical |> List.map snd)
+    let floor = Solutions.floorOf e.Weights 0.0 (classical |> List.map snd)
 
     let nearest, distance =
         classical
