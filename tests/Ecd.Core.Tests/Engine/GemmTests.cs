@@ -40,6 +40,32 @@ public class GemmTests
             Assert.Equal(expected[i] - c0[i], c[i], 1e-12);
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void MultiplyTN_matches_the_naive_product(SimdWidth width, int m, int n, int k)
+    {
+        // A is stored k × m with a row stride larger than m (a padded layer), read down its columns.
+        int lda = m + 3;
+        var a = Random(k * lda, 11);
+        var b = Random(k * n, 12);
+        var c = Random(m * n, 13);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = c[i * n + j];
+                for (int q = 0; q < k; q++)
+                    s += a[q * lda + i] * b[q * n + j];
+                expected[i * n + j] = s;
+            }
+        Gemm.MultiplyTN<double>(width, a, lda, b, n, c, n, m, n, k, accumulate: true);
+        for (int i = 0; i < c.Length; i++)
+            Assert.Equal(expected[i], c[i], 1e-12);
+        Gemm.MultiplyTN<double>(width, a, lda, b, n, c, n, m, n, k, accumulate: false);
+        var c0 = Random(m * n, 13);
+        for (int i = 0; i < c.Length; i++)
+            Assert.Equal(expected[i] - c0[i], c[i], 1e-12);
+    }
+
     [Theory]
     [InlineData(SimdWidth.Bits512)]
     [InlineData(SimdWidth.Bits256)]
@@ -82,6 +108,7 @@ public class GemmTests
     public void Short_buffers_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyNN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyTN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
         Assert.Throws<ArgumentException>(() => Gemm.AccumulateNT<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2));
     }
 }
