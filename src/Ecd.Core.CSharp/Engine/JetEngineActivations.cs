@@ -174,72 +174,72 @@ public sealed partial class JetEngine<T>
         V two = V.Broadcast(T.One + T.One);
         for (nuint o = 0; o < end; o += (nuint)V.Count)
         {
-                V s1, s2, s3;
-                if (fromValue)
-                    ActivationRules.FromValue<T, V>(act, V.Load(ref zr, o), out s1, out s2, out s3);
-                else
-                    ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out s1, out s2, out s3);
-                V zb0 = V.Multiply(V.Load(ref abr, o), s1);
-                if (order >= 1)
+            V s1, s2, s3;
+            if (fromValue)
+                ActivationRules.FromValue<T, V>(act, V.Load(ref zr, o), out s1, out s2, out s3);
+            else
+                ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out s1, out s2, out s3);
+            V zb0 = V.Multiply(V.Load(ref abr, o), s1);
+            if (order >= 1)
+            {
+                // d ≤ 3: channels and their adjoints in registers.
+                nuint o1 = o + cs, o2 = o + 2 * cs, o3 = o + 3 * cs;
+                V z1 = V.Load(ref zr, o1), z2 = default, z3 = default;
+                V ab1 = V.Load(ref abr, o1);
+                V zb1 = V.Multiply(ab1, s1), zb2 = default, zb3 = default;
+                zb0 = V.Fma(V.Multiply(ab1, s2), z1, zb0);
+                V sq = V.Multiply(z1, z1);
+                if (d >= 2)
                 {
-                    // d ≤ 3: channels and their adjoints in registers.
-                    nuint o1 = o + cs, o2 = o + 2 * cs, o3 = o + 3 * cs;
-                    V z1 = V.Load(ref zr, o1), z2 = default, z3 = default;
-                    V ab1 = V.Load(ref abr, o1);
-                    V zb1 = V.Multiply(ab1, s1), zb2 = default, zb3 = default;
-                    zb0 = V.Fma(V.Multiply(ab1, s2), z1, zb0);
-                    V sq = V.Multiply(z1, z1);
-                    if (d >= 2)
-                    {
-                        z2 = V.Load(ref zr, o2);
-                        V ab2 = V.Load(ref abr, o2);
-                        zb2 = V.Multiply(ab2, s1);
-                        zb0 = V.Fma(V.Multiply(ab2, s2), z2, zb0);
-                        sq = V.Fma(z2, z2, sq);
-                    }
-                    if (d >= 3)
-                    {
-                        z3 = V.Load(ref zr, o3);
-                        V ab3 = V.Load(ref abr, o3);
-                        zb3 = V.Multiply(ab3, s1);
-                        zb0 = V.Fma(V.Multiply(ab3, s2), z3, zb0);
-                        sq = V.Fma(z3, z3, sq);
-                    }
-                    if (order >= 2)
-                    {
-                        if (lap >= 0)
-                        {
-                            nuint ol = o + (nuint)lap * cs;
-                            V ab = V.Load(ref abr, ol);
-                            V.Store(V.Multiply(ab, s1), ref zbr, ol);
-                            zb0 = V.Fma(ab, V.Fma(s3, sq, V.Multiply(s2, V.Load(ref zr, ol))), zb0);
-                            V k2 = V.Multiply(V.Multiply(ab, s2), two);
-                            zb1 = V.Fma(k2, z1, zb1);
-                            zb2 = V.Fma(k2, z2, zb2);
-                            zb3 = V.Fma(k2, z3, zb3);
-                        }
-                        for (int k = 0; k < second.Length; k++)
-                        {
-                            nuint os = o + (nuint)(ss + k) * cs;
-                            var (i, j) = second[k];
-                            V zi = Pick(i, z1, z2, z3), zjv = Pick(j, z1, z2, z3);
-                            V ab = V.Load(ref abr, os);
-                            V.Store(V.Multiply(ab, s1), ref zbr, os);
-                            zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zi, zjv), V.Multiply(s2, V.Load(ref zr, os))), zb0);
-                            V k2 = V.Multiply(ab, s2);
-                            // ∂(zᵢ zⱼ) adds k2·zⱼ to z̄ᵢ and k2·zᵢ to z̄ⱼ (both to z̄ᵢ when i = j)
-                            V addI = V.Multiply(k2, zjv), addJ = V.Multiply(k2, zi);
-                            if (i == 0) zb1 = V.Add(zb1, addI); else if (i == 1) zb2 = V.Add(zb2, addI); else zb3 = V.Add(zb3, addI);
-                            if (j == 0) zb1 = V.Add(zb1, addJ); else if (j == 1) zb2 = V.Add(zb2, addJ); else zb3 = V.Add(zb3, addJ);
-                        }
-                    }
-                    V.Store(zb1, ref zbr, o1);
-                    if (d >= 2)
-                        V.Store(zb2, ref zbr, o2);
-                    if (d >= 3)
-                        V.Store(zb3, ref zbr, o3);
+                    z2 = V.Load(ref zr, o2);
+                    V ab2 = V.Load(ref abr, o2);
+                    zb2 = V.Multiply(ab2, s1);
+                    zb0 = V.Fma(V.Multiply(ab2, s2), z2, zb0);
+                    sq = V.Fma(z2, z2, sq);
                 }
-                V.Store(zb0, ref zbr, o);
+                if (d >= 3)
+                {
+                    z3 = V.Load(ref zr, o3);
+                    V ab3 = V.Load(ref abr, o3);
+                    zb3 = V.Multiply(ab3, s1);
+                    zb0 = V.Fma(V.Multiply(ab3, s2), z3, zb0);
+                    sq = V.Fma(z3, z3, sq);
+                }
+                if (order >= 2)
+                {
+                    if (lap >= 0)
+                    {
+                        nuint ol = o + (nuint)lap * cs;
+                        V ab = V.Load(ref abr, ol);
+                        V.Store(V.Multiply(ab, s1), ref zbr, ol);
+                        zb0 = V.Fma(ab, V.Fma(s3, sq, V.Multiply(s2, V.Load(ref zr, ol))), zb0);
+                        V k2 = V.Multiply(V.Multiply(ab, s2), two);
+                        zb1 = V.Fma(k2, z1, zb1);
+                        zb2 = V.Fma(k2, z2, zb2);
+                        zb3 = V.Fma(k2, z3, zb3);
+                    }
+                    for (int k = 0; k < second.Length; k++)
+                    {
+                        nuint os = o + (nuint)(ss + k) * cs;
+                        var (i, j) = second[k];
+                        V zi = Pick(i, z1, z2, z3), zjv = Pick(j, z1, z2, z3);
+                        V ab = V.Load(ref abr, os);
+                        V.Store(V.Multiply(ab, s1), ref zbr, os);
+                        zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zi, zjv), V.Multiply(s2, V.Load(ref zr, os))), zb0);
+                        V k2 = V.Multiply(ab, s2);
+                        // ∂(zᵢ zⱼ) adds k2·zⱼ to z̄ᵢ and k2·zᵢ to z̄ⱼ (both to z̄ᵢ when i = j)
+                        V addI = V.Multiply(k2, zjv), addJ = V.Multiply(k2, zi);
+                        if (i == 0) zb1 = V.Add(zb1, addI); else if (i == 1) zb2 = V.Add(zb2, addI); else zb3 = V.Add(zb3, addI);
+                        if (j == 0) zb1 = V.Add(zb1, addJ); else if (j == 1) zb2 = V.Add(zb2, addJ); else zb3 = V.Add(zb3, addJ);
+                    }
+                }
+                V.Store(zb1, ref zbr, o1);
+                if (d >= 2)
+                    V.Store(zb2, ref zbr, o2);
+                if (d >= 3)
+                    V.Store(zb3, ref zbr, o3);
+            }
+            V.Store(zb0, ref zbr, o);
         }
     }
 }
