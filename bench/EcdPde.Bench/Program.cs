@@ -41,52 +41,43 @@ switch (command)
         }
     case "gemm":
         {
-            // The three layer products of a training step, per block of 64 points × 4 channels (256 columns):
-            // forward Z = W·H, weight gradient G += Z̄·Hᵀ (H transposed, then an outer-product NN product), input
-            // adjoint H̄ = Wᵀ·Z̄. "hot": one block's buffers again and again; "streamed": 64 blocks in turn, as in a step.
-            var width512 = Ecd.Core.Engine.SimdWidth.Auto;
+            // The three layer products of a training step on the point-major layout, per block of 64 points × 4
+            // channels (256 rows, units padded to 16): forward Zᵀ = Hᵀ·Wᵀ, weight gradient G += (Z̄ᵀ)ᵀ·Hᵀ (TN), input
+            // adjoint H̄ᵀ = Z̄ᵀ·W. "hot": one block's buffers again and again; "streamed": 64 blocks in turn, as in a step.
+            var auto = Ecd.Core.Engine.SimdWidth.Auto;
             foreach (int width in new[] { 64, 200 })
                 foreach (int blocks in new[] { 1, 64 })
                 {
-                    const int cols = 256;
+                    const int rows = 256;
                     int pad = (width + 15) / 16 * 16;
                     var r = new Random(1);
                     float[] Fill(int n) => Enumerable.Range(0, n).Select(_ => (float)r.NextDouble()).ToArray();
-                    var w = Fill(width * width);
-                    var h = Fill(blocks * width * cols);
-                    var zb = Fill(blocks * width * cols);
-                    var z = new float[blocks * width * cols];
-                    var hb = new float[blocks * width * cols];
-                    var ht = new float[cols * pad];
+                    var wT = Fill(width * pad);
+                    var h = Fill(blocks * rows * pad);
+                    var zb = Fill(blocks * rows * pad);
+                    var z = new float[blocks * rows * pad];
+                    var hb = new float[blocks * rows * pad];
                     var g = new float[width * pad];
                     int bi = 0;
-                    Span<float> Blk(float[] a, int b) => a.AsSpan(b * width * cols, width * cols);
-                    double flops = 2.0 * width * width * cols;
+                    Span<float> Blk(float[] a, int b) => a.AsSpan(b * rows * pad, rows * pad);
+                    double flops = 2.0 * width * width * rows;
                     double fwd = Time(() =>
                     {
                         bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(width512, w, width, Blk(h, bi), cols, Blk(z, bi), cols, width, cols, width, false);
-                    });
-                    // Timed apart: the transpose of H, then the product on Hᵀ (the two timed in one closure ran 20×
-                    // slower at width 200 on the AVX2 VM of 2026-11-30, a harness effect we did not resolve; the
-                    // engine's step does not show it).
-                    double tr = Time(() =>
-                    {
-                        bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Transpose.Run<float>(Blk(h, bi), cols, ht, pad, width, cols);
+                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(auto, Blk(h, bi), pad, wT, pad, Blk(z, bi), pad, rows, pad, width, false);
                     });
                     double wg = Time(() =>
                     {
                         bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(width512, Blk(zb, bi), cols, ht, pad, g, pad, width, pad, cols, true);
+                        Ecd.Core.Engine.Gemm.MultiplyTN<float>(auto, Blk(zb, bi), pad, Blk(h, bi), pad, g, pad, width, pad, rows, true);
                     });
                     double adj = Time(() =>
                     {
                         bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(width512, w, width, Blk(zb, bi), cols, Blk(hb, bi), cols, width, cols, width, false);
+                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(auto, Blk(zb, bi), pad, wT, pad, Blk(hb, bi), pad, rows, pad, width, false);
                     });
-                    Console.WriteLine($"width {width}, {cols} columns, {(blocks == 1 ? "hot" : "streamed over 64 blocks")}: forward {flops / fwd / 1e9:F1} GFLOP/s, " +
-                        $"weight gradient {flops / wg / 1e9:F1} (+ transpose {tr * 1e6:F1} µs: {flops / (wg + tr) / 1e9:F1} together), input adjoint {flops / adj / 1e9:F1}");
+                    Console.WriteLine($"width {width}, {rows} rows, {(blocks == 1 ? "hot" : "streamed over 64 blocks")}: forward {flops / fwd / 1e9:F1} GFLOP/s, " +
+                        $"weight gradient {flops / wg / 1e9:F1}, input adjoint {flops / adj / 1e9:F1}");
                 }
             return 0;
         }

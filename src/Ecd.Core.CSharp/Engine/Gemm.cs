@@ -5,12 +5,14 @@ using System.Runtime.InteropServices;
 namespace Ecd.Core.Engine;
 
 /// <summary>
-/// The two matrix products of the engine, on row-major matrices, register-blocked and SIMD:
+/// The matrix products of the engine, on row-major matrices, register-blocked and SIMD:
 /// <list type="bullet">
-/// <item><see cref="MultiplyNN{T}"/>: C = A·B (or C += A·B), used for layer outputs, input adjoints, and weight
-/// gradients Z̄·(Hᵀ) on transposed activations;</item>
-/// <item><see cref="AccumulateNT{T}"/>: G += Z·Hᵀ as dot products along rows, used for the weight gradients of narrow
-/// input layers.</item>
+/// <item><see cref="MultiplyNN{T}"/>: C = A·B (or C += A·B), used for layer outputs Hᵀ·Wᵀ and input adjoints Z̄ᵀ·W
+/// on the point-major layout;</item>
+/// <item><see cref="MultiplyTN{T}"/>: C (+)= Aᵀ·B, the same kernels with A read down its columns, used for weight
+/// gradients (Σ over a block's rows of outer products);</item>
+/// <item><see cref="AccumulateNT{T}"/>: G += Z·Hᵀ as dot products along rows, used for the forward product of
+/// layers with very few units (the output layer).</item>
 /// </list>
 /// Results are bit-identical for a given register width: every sum runs in a fixed order.
 /// </summary>
@@ -24,16 +26,38 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckNN(a.Length, lda, b.Length, ldb, c.Length, ldc, m, n, k);
+        Product(width, a, lda, 1, b, ldb, c, ldc, m, n, k, accumulate);
+    }
+
+    /// <summary>
+    /// C[m×n] (+)= Aᵀ·B[k×n] with A stored k × m (row stride <paramref name="lda"/>): the weight gradient of the
+    /// point-major layout, Σ over the rows (channel·point) of a block of the outer products of two rows.
+    /// </summary>
+    public static void MultiplyTN<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckNN(0, 0, b.Length, ldb, c.Length, ldc, m, n, k);
+        if (m > 0 && k > 0 && a.Length < (k - 1) * lda + m)
+            throw new ArgumentException("a matrix is shorter than its dimensions");
+        Product(width, a, 1, lda, b, ldb, c, ldc, m, n, k, accumulate);
+    }
+
+    /// <summary>C (+)= A·B with A's entry (i, q) at i·sam + q·sak.</summary>
+    private static void Product<T>(SimdWidth width, ReadOnlySpan<T> a, int sam, int sak, ReadOnlySpan<T> b, int ldb,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         switch (SimdSelect.Resolve(width))
         {
             case SimdWidth.Bits512:
-                NN<T, V512<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, V512<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
                 break;
             case SimdWidth.Bits256:
-                NN<T, V256<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, V256<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
                 break;
             default:
-                NN<T, VScalar<T>>(a, lda, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, VScalar<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
                 break;
         }
     }
@@ -62,9 +86,10 @@ public static class Gemm
 
     private static void CheckNN(int aLen, int lda, int bLen, int ldb, int cLen, int ldc, int m, int n, int k)
     {
+        // (aLen = lda = 0: A is checked by the caller)
         if (m < 0 || n < 0 || k < 0)
             throw new ArgumentOutOfRangeException(nameof(m), "matrix dimensions must be non-negative");
-        if ((m > 0 && k > 0 && aLen < (m - 1) * lda + k) || (k > 0 && n > 0 && bLen < (k - 1) * ldb + n) || (m > 0 && cLen < (m - 1) * ldc + n))
+        if ((lda > 0 && m > 0 && k > 0 && aLen < (m - 1) * lda + k) || (k > 0 && n > 0 && bLen < (k - 1) * ldb + n) || (m > 0 && cLen < (m - 1) * ldc + n))
             throw new ArgumentException("a matrix is shorter than its dimensions");
     }
 
@@ -84,7 +109,10 @@ public static class Gemm
         public static T[] Panel => t_panel ??= new T[KC * 32];
     }
 
-    private static void NN<T, V>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc)
+    // Its own compilation unit: inlined into a caller, the kernels' register tiles exceeded the JIT's inlining budget
+    // and V.Fma stayed a call (5× slower).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NN<T, V>(ReadOnlySpan<T> a, int sam, int sak, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
@@ -109,7 +137,7 @@ public static class Gemm
         {
             int kc = Math.Min(KC, k - k0);
             bool accPass = acc || k0 > 0;
-            ref T ak = ref Unsafe.Add(ref ar, k0);
+            ref T ak = ref Unsafe.Add(ref ar, k0 * sak);
             ref T bk = ref Unsafe.Add(ref br, k0 * ldb);
             for (int n0 = 0; n0 < vectorColumns; n0 += nr)
             {
@@ -131,25 +159,25 @@ public static class Gemm
                 int m0 = 0;
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
-                        Kernel8x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel8x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 else
                 {
                     for (; m0 + 6 <= m; m0 += 6)
-                        Kernel6x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel6x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                     for (; m0 + 3 <= m; m0 += 3)
-                        Kernel3x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel3x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 }
                 for (; m0 < m; m0++)
-                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * lda), ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
             }
             // One register of columns left (e.g. a width of 208 = 6·32 + 16 floats).
             if (one)
             {
                 int n0 = vectorColumns, m0 = 0;
                 for (; m0 + MR <= m; m0 += MR)
-                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * lda), lda, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 for (; m0 < m; m0++)
-                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * lda), ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
             }
         }
         int done = one ? vectorColumns + V.Count : vectorColumns;
@@ -158,45 +186,45 @@ public static class Gemm
             {
                 T s = acc ? Unsafe.Add(ref cr, i * ldc + j) : T.Zero;
                 for (int q = 0; q < k; q++)
-                    s = T.FusedMultiplyAdd(Unsafe.Add(ref ar, i * lda + q), Unsafe.Add(ref br, q * ldb + j), s);
+                    s = T.FusedMultiplyAdd(Unsafe.Add(ref ar, i * sam + q * sak), Unsafe.Add(ref br, q * ldb + j), s);
                 Unsafe.Add(ref cr, i * ldc + j) = s;
             }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+    private static void Kernel8x2<T, V>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         int w = V.Count;
         V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero, c30 = V.Zero, c31 = V.Zero;
         V c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero, c60 = V.Zero, c61 = V.Zero, c70 = V.Zero, c71 = V.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
-        ref T a6 = ref Unsafe.Add(ref a, 6 * lda);
-        ref T a7 = ref Unsafe.Add(ref a, 7 * lda);
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        ref T a1 = ref Unsafe.Add(ref a, sam);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * sam);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * sam);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * sam);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * sam);
+        ref T a6 = ref Unsafe.Add(ref a, 6 * sam);
+        ref T a7 = ref Unsafe.Add(ref a, 7 * sam);
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
         {
             V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
-            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            V x = V.Broadcast(Unsafe.Add(ref a, qa));
             c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
-            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            x = V.Broadcast(Unsafe.Add(ref a1, qa));
             c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
-            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            x = V.Broadcast(Unsafe.Add(ref a2, qa));
             c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
-            x = V.Broadcast(Unsafe.Add(ref a3, q));
+            x = V.Broadcast(Unsafe.Add(ref a3, qa));
             c30 = V.Fma(x, b0, c30); c31 = V.Fma(x, b1, c31);
-            x = V.Broadcast(Unsafe.Add(ref a4, q));
+            x = V.Broadcast(Unsafe.Add(ref a4, qa));
             c40 = V.Fma(x, b0, c40); c41 = V.Fma(x, b1, c41);
-            x = V.Broadcast(Unsafe.Add(ref a5, q));
+            x = V.Broadcast(Unsafe.Add(ref a5, qa));
             c50 = V.Fma(x, b0, c50); c51 = V.Fma(x, b1, c51);
-            x = V.Broadcast(Unsafe.Add(ref a6, q));
+            x = V.Broadcast(Unsafe.Add(ref a6, qa));
             c60 = V.Fma(x, b0, c60); c61 = V.Fma(x, b1, c61);
-            x = V.Broadcast(Unsafe.Add(ref a7, q));
+            x = V.Broadcast(Unsafe.Add(ref a7, qa));
             c70 = V.Fma(x, b0, c70); c71 = V.Fma(x, b1, c71);
         }
         StorePair<T, V>(ref c, 0, c00, c01, acc);
@@ -210,33 +238,33 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+    private static void Kernel6x2<T, V>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         int w = V.Count;
         V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero;
         V c30 = V.Zero, c31 = V.Zero, c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        ref T a1 = ref Unsafe.Add(ref a, sam);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * sam);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * sam);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * sam);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * sam);
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
         {
             V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
-            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            V x = V.Broadcast(Unsafe.Add(ref a, qa));
             c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
-            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            x = V.Broadcast(Unsafe.Add(ref a1, qa));
             c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
-            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            x = V.Broadcast(Unsafe.Add(ref a2, qa));
             c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
-            x = V.Broadcast(Unsafe.Add(ref a3, q));
+            x = V.Broadcast(Unsafe.Add(ref a3, qa));
             c30 = V.Fma(x, b0, c30); c31 = V.Fma(x, b1, c31);
-            x = V.Broadcast(Unsafe.Add(ref a4, q));
+            x = V.Broadcast(Unsafe.Add(ref a4, qa));
             c40 = V.Fma(x, b0, c40); c41 = V.Fma(x, b1, c41);
-            x = V.Broadcast(Unsafe.Add(ref a5, q));
+            x = V.Broadcast(Unsafe.Add(ref a5, qa));
             c50 = V.Fma(x, b0, c50); c51 = V.Fma(x, b1, c51);
         }
         StorePair<T, V>(ref c, 0, c00, c01, acc);
@@ -248,23 +276,23 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel3x2<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+    private static void Kernel3x2<T, V>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         int w = V.Count;
         V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        ref T a1 = ref Unsafe.Add(ref a, sam);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * sam);
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
         {
             V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
-            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            V x = V.Broadcast(Unsafe.Add(ref a, qa));
             c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
-            x = V.Broadcast(Unsafe.Add(ref a1, q));
+            x = V.Broadcast(Unsafe.Add(ref a1, qa));
             c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
-            x = V.Broadcast(Unsafe.Add(ref a2, q));
+            x = V.Broadcast(Unsafe.Add(ref a2, qa));
             c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
         }
         StorePair<T, V>(ref c, 0, c00, c01, acc);
@@ -273,30 +301,30 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x1<T, V>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+    private static void Kernel8x1<T, V>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero, c4 = V.Zero, c5 = V.Zero, c6 = V.Zero, c7 = V.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, lda);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * lda);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * lda);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * lda);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * lda);
-        ref T a6 = ref Unsafe.Add(ref a, 6 * lda);
-        ref T a7 = ref Unsafe.Add(ref a, 7 * lda);
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        ref T a1 = ref Unsafe.Add(ref a, sam);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * sam);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * sam);
+        ref T a4 = ref Unsafe.Add(ref a, 4 * sam);
+        ref T a5 = ref Unsafe.Add(ref a, 5 * sam);
+        ref T a6 = ref Unsafe.Add(ref a, 6 * sam);
+        ref T a7 = ref Unsafe.Add(ref a, 7 * sam);
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
         {
             V b0 = V.Load(ref b, off);
-            c0 = V.Fma(V.Broadcast(Unsafe.Add(ref a, q)), b0, c0);
-            c1 = V.Fma(V.Broadcast(Unsafe.Add(ref a1, q)), b0, c1);
-            c2 = V.Fma(V.Broadcast(Unsafe.Add(ref a2, q)), b0, c2);
-            c3 = V.Fma(V.Broadcast(Unsafe.Add(ref a3, q)), b0, c3);
-            c4 = V.Fma(V.Broadcast(Unsafe.Add(ref a4, q)), b0, c4);
-            c5 = V.Fma(V.Broadcast(Unsafe.Add(ref a5, q)), b0, c5);
-            c6 = V.Fma(V.Broadcast(Unsafe.Add(ref a6, q)), b0, c6);
-            c7 = V.Fma(V.Broadcast(Unsafe.Add(ref a7, q)), b0, c7);
+            c0 = V.Fma(V.Broadcast(Unsafe.Add(ref a, qa)), b0, c0);
+            c1 = V.Fma(V.Broadcast(Unsafe.Add(ref a1, qa)), b0, c1);
+            c2 = V.Fma(V.Broadcast(Unsafe.Add(ref a2, qa)), b0, c2);
+            c3 = V.Fma(V.Broadcast(Unsafe.Add(ref a3, qa)), b0, c3);
+            c4 = V.Fma(V.Broadcast(Unsafe.Add(ref a4, qa)), b0, c4);
+            c5 = V.Fma(V.Broadcast(Unsafe.Add(ref a5, qa)), b0, c5);
+            c6 = V.Fma(V.Broadcast(Unsafe.Add(ref a6, qa)), b0, c6);
+            c7 = V.Fma(V.Broadcast(Unsafe.Add(ref a7, qa)), b0, c7);
         }
         StoreOne<T, V>(ref c, 0, c0, acc);
         StoreOne<T, V>(ref c, ldc, c1, acc);
@@ -309,14 +337,14 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x1<T, V>(ref T a, ref T b, int ldb, ref T c, int k, bool acc)
+    private static void Kernel1x1<T, V>(ref T a, int sak, ref T b, int ldb, ref T c, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         V c0 = V.Zero;
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
-            c0 = V.Fma(V.Broadcast(Unsafe.Add(ref a, q)), V.Load(ref b, off), c0);
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
+            c0 = V.Fma(V.Broadcast(Unsafe.Add(ref a, qa)), V.Load(ref b, off), c0);
         StoreOne<T, V>(ref c, 0, c0, acc);
     }
 
@@ -332,16 +360,16 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x2<T, V>(ref T a, ref T b, int ldb, ref T c, int k, bool acc)
+    private static void Kernel1x2<T, V>(ref T a, int sak, ref T b, int ldb, ref T c, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
         int w = V.Count;
         V c0 = V.Zero, c1 = V.Zero;
-        nuint off = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb)
+        nuint off = 0, qa = 0;
+        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
         {
-            V x = V.Broadcast(Unsafe.Add(ref a, q));
+            V x = V.Broadcast(Unsafe.Add(ref a, qa));
             c0 = V.Fma(x, V.Load(ref b, off), c0);
             c1 = V.Fma(x, V.Load(ref b, off + (nuint)w), c1);
         }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ecd.Core.Engine;
@@ -9,14 +8,16 @@ namespace Ecd.Core.Engine;
 /// value and the requested derivative channels (∂_j, the collapsed Laplacian, individual ∂_i∂_j); one reverse
 /// sweep turns the loss's sensitivities to those output channels into the exact gradient with respect to θ.
 /// <para>
-/// Points are processed in blocks; a block's activations are stored as rows [unit][channel·B + point] so that
-/// every layer is one matrix product W·H over all channels at once. Blocks are shared statically among the
-/// workers; each worker accumulates its own gradient and the partial gradients are added in worker order, so
-/// results are bit-identical for a fixed thread count. After the first call with a given number of points,
-/// passes allocate nothing.
+/// Points are processed in blocks of B; a block's activations are stored point-major, as rows
+/// [channel·B + point][unit] with the units padded to whole registers, so that every layer is one matrix product
+/// Hᵀ·Wᵀ over all channels at once, its input adjoint Z̄ᵀ·W another, and its weight gradient a sum of outer products
+/// of rows (no transposes), while the activation passes run along units with the bias as a vector. Blocks are shared
+/// statically among the workers; each worker accumulates its own gradient and the partial gradients are added in
+/// worker order, so results are bit-identical for a fixed thread count. After the first call with a given number of
+/// points, passes allocate nothing.
 /// </para>
 /// </summary>
-public sealed class JetEngine<T> : IDisposable
+public sealed partial class JetEngine<T> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Network<T> _net;
@@ -24,19 +25,23 @@ public sealed class JetEngine<T> : IDisposable
     private readonly bool _ownsPool;
     private readonly SimdWidth _width;
     private readonly int _d, _b, _c, _cb, _firstTrainable;
-    private readonly int[] _zRows;
+    // Per layer: units of z (Fourier: the frequencies), and the padded row lengths of its z and activation jets.
+    private readonly int[] _zRows, _zLd, _aLd;
     private readonly T[] _theta;
-    private readonly T[] _wT;
-    private readonly int[] _wTOffset;
-    private readonly T[][] _grad;
-    // Weight gradients of the layers done as outer products on Hᵀ, per worker, rows padded to _gwStride[l].
-    private readonly T[][] _gradW;
-    private readonly int[] _gwOffset, _gwStride;
-    private readonly T[][] _zBar, _aBar, _hBar, _hT;
+    // Per layer, packed from θ: Wᵀ (In × zLd) and the bias (zLd) for the forward product, W (Out × inLd) for the
+    // input adjoint; zero in the padding.
+    private readonly T[][] _wT, _bias, _wP;
+    // Layers with at most NarrowOutputs units (the output layer): forward by dot products instead of a padded product.
+    private readonly bool[] _narrow;
+    // Weight gradient per worker and layer: Gᵀ (In × zLd) when In < Out (a 2-D input layer), else G (Out × inLd).
+    private readonly bool[] _gradTransposed;
+    private readonly int[] _gwOffset, _gwCols, _gbOffset;
+    private readonly T[][] _gradW, _gradB;
+    private readonly T[][] _zBar, _aBar, _hBar;
     // Layers whose activation jets are kept for the reverse sweep; the others (dense tanh/sigmoid layers) are
     // recomputed there from the stored jet of z, whose value row holds σ: half the memory traffic between the passes.
     private readonly bool[] _keepA;
-    // Per worker: the activation jets of a block's layers that are not kept (two rows of buffers, alternating by layer).
+    // Per worker: the activation jets of a block's layers that are not kept (two buffers, alternating by layer).
     private readonly T[][][] _scratchA;
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
@@ -62,59 +67,72 @@ public sealed class JetEngine<T> : IDisposable
         _c = Channels.Count;
         _cb = _c * _b;
         var layers = network.Layers;
+        int count = layers.Count;
         _firstTrainable = layers[0].Kind == LayerKind.Fourier ? 1 : 0;
         _zRows = layers.Select(l => l.Kind == LayerKind.Fourier ? l.Out / 2 : l.Out).ToArray();
+        _zLd = _zRows.Select(PadWidth).ToArray();
+        _aLd = layers.Select(l => PadWidth(l.Out)).ToArray();
         _theta = new T[network.ParameterCount];
-        _wTOffset = new int[layers.Count];
-        int wt = 0;
-        for (int l = 0; l < layers.Count; l++)
+        _narrow = layers.Select(l => l.Kind != LayerKind.Fourier && l.Out <= NarrowOutputs).ToArray();
+        _gradTransposed = layers.Select(l => l.In < l.Out).ToArray();
+        _wT = new T[count][];
+        _bias = new T[count][];
+        _wP = new T[count][];
+        _gwOffset = new int[count];
+        _gwCols = new int[count];
+        _gbOffset = new int[count];
+        int gw = 0, gb = 0;
+        for (int l = 0; l < count; l++)
         {
-            _wTOffset[l] = wt;
-            if (l > _firstTrainable)
-                wt += layers[l].In * layers[l].Out;
-        }
-        _wT = new T[wt];
-        _grad = new T[_pool.Threads][];
-        for (int w = 0; w < _pool.Threads; w++)
-            _grad[w] = new T[network.ParameterCount];
-        // Layers with at least OuterMinInputs inputs get their weight gradient as Z̄·(Hᵀ) with H transposed per block;
-        // narrow ones (a 2-D input layer) as dot products.
-        _gwOffset = new int[layers.Count];
-        _gwStride = new int[layers.Count];
-        int gw = 0;
-        for (int l = _firstTrainable; l < layers.Count; l++)
-        {
+            var L = layers[l];
+            _bias[l] = new T[_zLd[l]];
+            _wP[l] = l > _firstTrainable ? new T[L.Out * InLd(l)] : [];
+            if (L.Kind == LayerKind.Fourier)
+            {
+                _wT[l] = new T[_d * _zLd[l]];
+                for (int o = 0; o < _zRows[l]; o++)
+                    for (int i = 0; i < _d; i++)
+                        _wT[l][i * _zLd[l] + o] = network.FourierMatrix[o * _d + i];
+                continue;
+            }
+            _wT[l] = new T[L.In * _zLd[l]];
             _gwOffset[l] = gw;
-            _gwStride[l] = layers[l].In >= OuterMinInputs ? PadWidth(layers[l].In) : 0;
-            gw += layers[l].Out * _gwStride[l];
+            _gwCols[l] = _gradTransposed[l] ? _zLd[l] : InLd(l);
+            gw += (_gradTransposed[l] ? L.In : L.Out) * _gwCols[l];
+            _gbOffset[l] = gb;
+            gb += _zLd[l];
         }
-        int rows = network.MaxWidth;
-        _gradW = new T[_pool.Threads][];
-        _zBar = new T[_pool.Threads][];
-        _aBar = new T[_pool.Threads][];
-        _hBar = new T[_pool.Threads][];
-        _hT = new T[_pool.Threads][];
-        for (int w = 0; w < _pool.Threads; w++)
+        int rows = _cb * PadWidth(network.MaxWidth);
+        int threads = _pool.Threads;
+        _gradW = new T[threads][];
+        _gradB = new T[threads][];
+        _zBar = new T[threads][];
+        _aBar = new T[threads][];
+        _hBar = new T[threads][];
+        _scratchA = new T[threads][][];
+        for (int w = 0; w < threads; w++)
         {
             _gradW[w] = new T[gw];
-            _zBar[w] = new T[rows * _cb];
-            _aBar[w] = new T[rows * _cb];
-            _hBar[w] = new T[rows * _cb];
-            _hT[w] = new T[_cb * PadWidth(rows)];
+            _gradB[w] = new T[gb];
+            _zBar[w] = new T[rows];
+            _aBar[w] = new T[rows];
+            _hBar[w] = new T[rows];
+            _scratchA[w] = [new T[rows], new T[rows]];
         }
         _keepA = layers.Select(l => l.Kind is LayerKind.Fourier or LayerKind.Residual
             || (l.Kind == LayerKind.Dense && !ActivationRules.DerivativesFromValue(l.Activation))).ToArray();
-        _scratchA = new T[_pool.Threads][][];
-        for (int w = 0; w < _pool.Threads; w++)
-            _scratchA[w] = [new T[rows * _cb], new T[rows * _cb]];
         _forwardJob = ForwardJob;
         _backwardJob = BackwardJob;
     }
 
-    private const int OuterMinInputs = 16;
+    /// <summary>Up to this many units, a layer's forward product runs as dot products (a padded product would do at least 4× the work).</summary>
+    private const int NarrowOutputs = 4;
 
-    /// <summary>A row length rounded up to whole 512-bit registers of float (16), so that Hᵀ rows fill SIMD registers.</summary>
+    /// <summary>A row length rounded up to whole 512-bit registers of float (16), so that rows fill SIMD registers.</summary>
     private static int PadWidth(int n) => (n + 15) / 16 * 16;
+
+    /// <summary>Row length of layer l's input jets (the coordinates for the first layer, unpadded).</summary>
+    private int InLd(int l) => l == 0 ? _d : _aLd[l - 1];
 
     /// <summary>The output channels this engine computes.</summary>
     public ChannelLayout Channels { get; }
@@ -138,6 +156,7 @@ public sealed class JetEngine<T> : IDisposable
         int n = points.Length / _d;
         CheckJets(jets, n, nameof(jets));
         theta.CopyTo(_theta);
+        PackForward();
         EnsureCapacity(n);
         points.CopyTo(_points);
         _out = jets;
@@ -157,34 +176,40 @@ public sealed class JetEngine<T> : IDisposable
         if (gradient.Length != _net.ParameterCount)
             throw new ArgumentException($"the gradient has length {gradient.Length}; the network has {_net.ParameterCount} parameters", nameof(gradient));
         CheckJets(sensitivities, _n, nameof(sensitivities));
-        PackTransposes();
-        foreach (var g in _grad)
-            Array.Clear(g);
+        PackBackward();
         foreach (var g in _gradW)
+            Array.Clear(g);
+        foreach (var g in _gradB)
             Array.Clear(g);
         _sens = sensitivities;
         _pool.Run(_backwardJob);
         _sens = null;
+        for (int w = 0; w < _gradW.Length; w++)
+            AddWorkerGradient(w, gradient);
+    }
+
+    /// <summary>Adds worker w's weight and bias gradients (padded, some transposed) into θ's layout.</summary>
+    private void AddWorkerGradient(int w, Span<T> gradient)
+    {
         var layers = _net.Layers;
-        for (int w = 0; w < _grad.Length; w++)
+        for (int l = _firstTrainable; l < layers.Count; l++)
         {
-            var g = _grad[w];
-            for (int i = 0; i < gradient.Length; i++)
-                gradient[i] += g[i];
-            var gw = _gradW[w];
-            for (int l = _firstTrainable; l < layers.Count; l++)
-            {
-                int stride = _gwStride[l], n = layers[l].In;
-                if (stride == 0)
-                    continue;
-                for (int o = 0; o < layers[l].Out; o++)
-                {
-                    var src = gw.AsSpan(_gwOffset[l] + o * stride, n);
-                    var dst = gradient.Slice(layers[l].WeightOffset + o * n, n);
-                    for (int i = 0; i < n; i++)
-                        dst[i] += src[i];
-                }
-            }
+            var L = layers[l];
+            int cols = _gwCols[l];
+            var g = _gradW[w].AsSpan(_gwOffset[l]);
+            var dst = gradient.Slice(L.WeightOffset, L.Out * L.In);
+            if (_gradTransposed[l])
+                for (int i = 0; i < L.In; i++)
+                    for (int o = 0; o < L.Out; o++)
+                        dst[o * L.In + i] += g[i * cols + o];
+            else
+                for (int o = 0; o < L.Out; o++)
+                    for (int i = 0; i < L.In; i++)
+                        dst[o * L.In + i] += g[o * cols + i];
+            var gb = _gradB[w].AsSpan(_gbOffset[l], L.Out);
+            var db = gradient.Slice(L.BiasOffset, L.Out);
+            for (int o = 0; o < L.Out; o++)
+                db[o] += gb[o];
         }
     }
 
@@ -209,24 +234,42 @@ public sealed class JetEngine<T> : IDisposable
         _a = new T[layers.Count][];
         for (int l = 0; l < layers.Count; l++)
         {
-            _z[l] = new T[_blocks * _zRows[l] * _cb];
-            _a[l] = _keepA[l] ? new T[_blocks * layers[l].Out * _cb] : [];
+            _z[l] = new T[_blocks * _cb * _zLd[l]];
+            _a[l] = _keepA[l] ? new T[_blocks * _cb * _aLd[l]] : [];
         }
-        _h0 = new T[_blocks * _d * _cb];
+        _h0 = new T[_blocks * _cb * _d];
         _capacityBlocks = _blocks;
     }
 
-    private void PackTransposes()
+    /// <summary>Wᵀ and the bias of every trainable layer, padded to whole registers, from θ.</summary>
+    private void PackForward()
+    {
+        var layers = _net.Layers;
+        for (int l = _firstTrainable; l < layers.Count; l++)
+        {
+            var L = layers[l];
+            int ld = _zLd[l];
+            var w = _theta.AsSpan(L.WeightOffset, L.In * L.Out);
+            var t = _wT[l];
+            if (!_narrow[l])
+                for (int o = 0; o < L.Out; o++)
+                    for (int i = 0; i < L.In; i++)
+                        t[i * ld + o] = w[o * L.In + i];
+            _theta.AsSpan(L.BiasOffset, L.Out).CopyTo(_bias[l]);
+        }
+    }
+
+    /// <summary>W of every layer whose input adjoint the sweep needs, rows padded to whole registers.</summary>
+    private void PackBackward()
     {
         var layers = _net.Layers;
         for (int l = _firstTrainable + 1; l < layers.Count; l++)
         {
             var L = layers[l];
+            int ld = InLd(l);
             var w = _theta.AsSpan(L.WeightOffset, L.In * L.Out);
-            var t = _wT.AsSpan(_wTOffset[l], L.In * L.Out);
             for (int o = 0; o < L.Out; o++)
-                for (int i = 0; i < L.In; i++)
-                    t[i * L.Out + o] = w[o * L.In + i];
+                w.Slice(o * L.In, L.In).CopyTo(_wP[l].AsSpan(o * ld, L.In));
         }
     }
 
@@ -255,13 +298,13 @@ public sealed class JetEngine<T> : IDisposable
         }
     }
 
-    private Span<T> H0(int b) => _h0.AsSpan(b * _d * _cb, _d * _cb);
-    private Span<T> Z(int l, int b) => _z[l].AsSpan(b * _zRows[l] * _cb, _zRows[l] * _cb);
-    private Span<T> A(int l, int b) => _a[l].AsSpan(b * _net.Layers[l].Out * _cb, _net.Layers[l].Out * _cb);
+    private Span<T> H0(int b) => _h0.AsSpan(b * _cb * _d, _cb * _d);
+    private Span<T> Z(int l, int b) => _z[l].AsSpan(b * _cb * _zLd[l], _cb * _zLd[l]);
+    private Span<T> A(int l, int b) => _a[l].AsSpan(b * _cb * _aLd[l], _cb * _aLd[l]);
 
     /// <summary>Where the forward pass of worker <paramref name="w"/> puts layer l's activation jets of block b.</summary>
     private Span<T> ForwardA(int l, int b, int w) =>
-        _keepA[l] ? A(l, b) : _scratchA[w][l % 2].AsSpan(0, _net.Layers[l].Out * _cb);
+        _keepA[l] ? A(l, b) : _scratchA[w][l % 2].AsSpan(0, _cb * _aLd[l]);
 
     private void ForwardBlock<V>(int b, int w)
         where V : unmanaged, ISimd<V, T>
@@ -269,112 +312,104 @@ public sealed class JetEngine<T> : IDisposable
         int p0 = b * _b, valid = Math.Min(_b, _n - p0);
         var h0 = H0(b);
         h0.Clear();
-        for (int i = 0; i < _d; i++)
-        {
-            var row = h0.Slice(i * _cb, _cb);
-            for (int p = 0; p < valid; p++)
-                row[p] = _points[(p0 + p) * _d + i];
-            if (Channels.FirstDerivatives > 0)
-                row.Slice((1 + i) * _b, _b).Fill(T.One);
-        }
+        for (int p = 0; p < valid; p++)
+            _points.AsSpan((p0 + p) * _d, _d).CopyTo(h0.Slice(p * _d, _d));
+        if (Channels.FirstDerivatives > 0)
+            for (int i = 0; i < _d; i++)
+                for (int p = 0; p < _b; p++)
+                    h0[((1 + i) * _b + p) * _d + i] = T.One;
         ReadOnlySpan<T> hin = h0;
+        int ldIn = _d;
         var layers = _net.Layers;
         for (int l = 0; l < layers.Count; l++)
         {
             var L = layers[l];
             var z = Z(l, b);
+            int ld = _zLd[l];
+            if (_narrow[l])
+            {
+                z.Clear();
+                Gemm.AccumulateNT<T>(_width, hin, ldIn, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, z, ld, _cb, L.Out, L.In);
+            }
+            else
+                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false);
             if (L.Kind == LayerKind.Fourier)
             {
-                int count = _zRows[l];
-                Gemm.MultiplyNN(_width, _net.FourierMatrix, _d, hin, _cb, z, _cb, count, _cb, _d, accumulate: false);
                 var a = A(l, b);
-                for (int o = 0; o < count; o++)
-                {
-                    ActivationForward<V>(Activation.Sin, T.Zero, z.Slice(o * _cb, _cb), a.Slice(o * _cb, _cb));
-                    ActivationForward<V>(Activation.Cos, T.Zero, z.Slice(o * _cb, _cb), a.Slice((count + o) * _cb, _cb));
-                }
+                FourierForward<V>(z, a);
                 hin = a;
+                ldIn = _aLd[l];
                 continue;
             }
-            Gemm.MultiplyNN(_width, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, hin, _cb, z, _cb, L.Out, _cb, L.In, accumulate: false);
             if (L.Kind == LayerKind.Output)
             {
-                var jets = _out!;
-                for (int o = 0; o < L.Out; o++)
-                {
-                    T bias = _theta[L.BiasOffset + o];
-                    var value = jets.Channel(o, 0).Slice(p0, valid);
-                    var zv = z.Slice(o * _cb, valid);
-                    for (int p = 0; p < valid; p++)
-                        value[p] = zv[p] + bias;
-                    for (int c = 1; c < _c; c++)
-                        z.Slice(o * _cb + c * _b, valid).CopyTo(jets.Channel(o, c).Slice(p0, valid));
-                }
+                WriteOutputs(z, ld, p0, valid);
                 break;
             }
             var act = ForwardA(l, b, w);
-            for (int o = 0; o < L.Out; o++)
-                ActivationForward<V>(L.Activation, _theta[L.BiasOffset + o], z.Slice(o * _cb, _cb), act.Slice(o * _cb, _cb));
+            ActivationForward<V>(L.Activation, _bias[l], z, act, ld);
             if (L.Kind == LayerKind.Residual)
                 AddInPlace<V>(act, hin);
             hin = act;
+            ldIn = ld;
+        }
+    }
+
+    /// <summary>The output layer's jets of one block (rows [channel·B + point], units along a row) into the caller's jets.</summary>
+    private void WriteOutputs(ReadOnlySpan<T> z, int ld, int p0, int valid)
+    {
+        var jets = _out!;
+        for (int o = 0; o < _net.Outputs; o++)
+        {
+            T bias = _bias[^1][o];
+            var value = jets.Channel(o, 0).Slice(p0, valid);
+            for (int p = 0; p < valid; p++)
+                value[p] = z[p * ld + o] + bias;
+            for (int c = 1; c < _c; c++)
+            {
+                var dst = jets.Channel(o, c).Slice(p0, valid);
+                for (int p = 0; p < valid; p++)
+                    dst[p] = z[(c * _b + p) * ld + o];
+            }
         }
     }
 
     /// <summary>
     /// The reverse sweep over blocks [s, e), one block at a time through all layers, so that a block's adjoints
-    /// stay in cache: activation adjoints, bias sums, the weight gradient (outer products on Hᵀ, or dot products
-    /// for a narrow input layer), then the input adjoints Wᵀ·Z̄.
+    /// stay in cache: activation adjoints, bias sums, the weight gradient (Σ of outer products of the rows of Z̄ᵀ and
+    /// Hᵀ), then the input adjoints Z̄ᵀ·W.
     /// </summary>
     private void BackwardBlocks<V>(int s, int e, int w)
         where V : unmanaged, ISimd<V, T>
     {
         var layers = _net.Layers;
-        var grad = _grad[w];
         var gradW = _gradW[w];
         var zb0 = _zBar[w];
-        var hT = _hT[w];
         int last = layers.Count - 1;
-        var sens = _sens!;
         for (int b = e - 1; b >= s; b--)
         {
-            int p0 = b * _b, valid = Math.Min(_b, _n - p0);
             Span<T> aBar = _aBar[w], hBar = _hBar[w];
-            var zb = zb0.AsSpan(0, layers[last].Out * _cb);
-            zb.Clear();
-            for (int o = 0; o < layers[last].Out; o++)
-                for (int c = 0; c < _c; c++)
-                    sens.Channel(o, c).Slice(p0, valid).CopyTo(zb.Slice(o * _cb + c * _b, valid));
+            ReadSensitivities(zb0.AsSpan(0, _cb * _zLd[last]), _zLd[last], b);
             for (int l = last; l >= _firstTrainable; l--)
             {
                 var L = layers[l];
-                zb = zb0.AsSpan(0, L.Out * _cb);
+                int ld = _zLd[l], ldIn = InLd(l);
+                var zb = zb0.AsSpan(0, _cb * ld);
                 if (L.Kind != LayerKind.Output)
-                {
-                    bool fromValue = ActivationRules.DerivativesFromValue(L.Activation);
-                    var z = Z(l, b);
-                    for (int o = 0; o < L.Out; o++)
-                        ActivationBackward<V>(L.Activation, aBar.Slice(o * _cb, _cb), z.Slice(o * _cb, _cb),
-                            fromValue ? z.Slice(o * _cb, _b) : default, zb.Slice(o * _cb, _cb));
-                }
-                for (int o = 0; o < L.Out; o++)
-                    grad[L.BiasOffset + o] += SumRow<V>(zb.Slice(o * _cb, _b));
+                    ActivationBackward<V>(L.Activation, aBar.Slice(0, _cb * ld), Z(l, b), zb, ld);
+                SumValueRows<V>(zb, ld, _gradB[w].AsSpan(_gbOffset[l], ld));
                 ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Recompute<V>(l - 1, b, _scratchA[w][0]);
-                int stride = _gwStride[l];
-                if (stride > 0)
-                {
-                    Transpose.Run(hin, _cb, hT, stride, L.In, _cb);
-                    Gemm.MultiplyNN<T>(_width, zb, _cb, hT, stride, gradW.AsSpan(_gwOffset[l], L.Out * stride), stride,
-                        L.Out, stride, _cb, accumulate: true);
-                }
+                var g = gradW.AsSpan(_gwOffset[l]);
+                if (_gradTransposed[l])
+                    Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true);
                 else
-                    Gemm.AccumulateNT<T>(_width, zb, _cb, hin, _cb, grad.AsSpan(L.WeightOffset, L.Out * L.In), L.In, L.Out, L.In, _cb);
+                    Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true);
                 if (l == _firstTrainable)
                     break;
-                var hb = hBar.Slice(0, L.In * _cb);
-                Gemm.MultiplyNN<T>(_width, _wT.AsSpan(_wTOffset[l], L.In * L.Out), L.Out, zb, _cb, hb, _cb, L.In, _cb, L.Out, accumulate: false);
+                var hb = hBar.Slice(0, _cb * ldIn);
+                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hb, ldIn, _cb, ldIn, L.Out, accumulate: false);
                 if (L.Kind == LayerKind.Residual)
-                    AddInPlace<V>(hb, aBar.Slice(0, L.Out * _cb));
+                    AddInPlace<V>(hb, aBar.Slice(0, _cb * ld));
                 var swap = aBar;
                 aBar = hBar;
                 hBar = swap;
@@ -382,19 +417,34 @@ public sealed class JetEngine<T> : IDisposable
         }
     }
 
-    /// <summary>Σ x (one value channel row of a block: B is a multiple of 32, so whole registers).</summary>
-    private static T SumRow<V>(ReadOnlySpan<T> x)
+    /// <summary>Block b's sensitivities into Z̄ᵀ of the output layer (rows [channel·B + point], zero in the padding).</summary>
+    private void ReadSensitivities(Span<T> zb, int ld, int b)
+    {
+        var sens = _sens!;
+        int p0 = b * _b, valid = Math.Min(_b, _n - p0);
+        zb.Clear();
+        for (int o = 0; o < _net.Outputs; o++)
+            for (int c = 0; c < _c; c++)
+            {
+                var src = sens.Channel(o, c).Slice(p0, valid);
+                for (int p = 0; p < valid; p++)
+                    zb[(c * _b + p) * ld + o] = src[p];
+            }
+    }
+
+    /// <summary>sum[u] += Σ_p x[p·ld + u] over the value channel's rows (the bias gradient of one block).</summary>
+    private void SumValueRows<V>(ReadOnlySpan<T> x, int ld, Span<T> sum)
         where V : unmanaged, ISimd<V, T>
     {
         ref T xr = ref MemoryMarshal.GetReference(x);
-        V acc = V.Zero;
-        int i = 0;
-        for (; i + V.Count <= x.Length; i += V.Count)
-            acc = V.Add(acc, V.Load(ref xr, (nuint)i));
-        T sum = V.Sum(acc);
-        for (; i < x.Length; i++)
-            sum += x[i];
-        return sum;
+        ref T sr = ref MemoryMarshal.GetReference(sum);
+        for (int u = 0; u < ld; u += V.Count)
+        {
+            V acc = V.Zero;
+            for (int p = 0; p < _b; p++)
+                acc = V.Add(acc, V.Load(ref xr, (nuint)(p * ld + u)));
+            V.Store(V.Add(V.Load(ref sr, (nuint)u), acc), ref sr, (nuint)u);
+        }
     }
 
     private static void AddInPlace<V>(Span<T> x, ReadOnlySpan<T> y)
@@ -407,193 +457,6 @@ public sealed class JetEngine<T> : IDisposable
             V.Store(V.Add(V.Load(ref xr, (nuint)i), V.Load(ref yr, (nuint)i)), ref xr, (nuint)i);
         for (; i < x.Length; i++)
             x[i] += y[i];
-    }
-
-    /// <summary>
-    /// One unit's row: the jet of σ(z) from the jet of z (all channels, one block), with the unit's bias added to the
-    /// value channel. For tanh and sigmoid the value channel of z is overwritten by σ(z₀ + bias), from which the
-    /// reverse sweep gets the derivatives without an exp; for the others by z₀ + bias.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationForward<V>(Activation act, T bias, Span<T> z, Span<T> a)
-        where V : unmanaged, ISimd<V, T>
-    {
-        ref T zr = ref MemoryMarshal.GetReference(z);
-        bool keepValue = ActivationRules.DerivativesFromValue(act);
-        ref T ar = ref MemoryMarshal.GetReference(a);
-        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
-        var second = Channels.Second;
-        int ss = Channels.SecondStart;
-        V vb = V.Broadcast(bias);
-        for (int p = 0; p < b; p += V.Count)
-        {
-            nuint o = (nuint)p;
-            V z0 = V.Add(V.Load(ref zr, o), vb);
-            ActivationRules.Eval<T, V>(act, z0, order, out var s0, out var s1, out var s2, out _);
-            V.Store(s0, ref ar, o);
-            // the reverse sweep derives σ′, σ″, σ‴ from σ(z₀) for tanh and sigmoid, from z₀ for the others
-            V.Store(keepValue ? s0 : z0, ref zr, o);
-            if (order > 0)
-                DerivativeChannels(ref zr, ref ar, o, s1, s2, order, d, lap, second, ss);
-        }
-    }
-
-    /// <summary>
-    /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
-    /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
-    /// </summary>
-    private ReadOnlySpan<T> Recompute<V>(int l, int b, T[] buffer)
-        where V : unmanaged, ISimd<V, T>
-    {
-        var L = _net.Layers[l];
-        var z = Z(l, b);
-        var a = buffer.AsSpan(0, L.Out * _cb);
-        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian;
-        var second = Channels.Second;
-        int ss = Channels.SecondStart;
-        for (int u = 0; u < L.Out; u++)
-        {
-            ref T zr = ref MemoryMarshal.GetReference(z.Slice(u * _cb, _cb));
-            ref T ar = ref MemoryMarshal.GetReference(a.Slice(u * _cb, _cb));
-            for (int p = 0; p < _b; p += V.Count)
-            {
-                nuint o = (nuint)p;
-                V s0 = V.Load(ref zr, o);
-                V.Store(s0, ref ar, o);
-                if (order == 0)
-                    continue;
-                ActivationRules.FromValue<T, V>(L.Activation, s0, out var s1, out var s2, out _);
-                DerivativeChannels(ref zr, ref ar, o, s1, s2, order, d, lap, second, ss);
-            }
-        }
-        return a;
-    }
-
-    /// <summary>The derivative channels of σ(z) at one register of points: a_j = σ′z_j, Δa, a_ij.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void DerivativeChannels<V>(ref T zr, ref T ar, nuint o, V s1, V s2, int order, int d, int lap,
-        (int I, int J)[] second, int ss)
-        where V : unmanaged, ISimd<V, T>
-    {
-        int b = _b;
-        // d ≤ 3: the first-derivative channels live in registers.
-        V z1 = V.Load(ref zr, o + (nuint)b), z2 = default, z3 = default;
-        V.Store(V.Multiply(s1, z1), ref ar, o + (nuint)b);
-        V sq = V.Multiply(z1, z1);
-        if (d >= 2)
-        {
-            z2 = V.Load(ref zr, o + (nuint)(2 * b));
-            V.Store(V.Multiply(s1, z2), ref ar, o + (nuint)(2 * b));
-            sq = V.Fma(z2, z2, sq);
-        }
-        if (d >= 3)
-        {
-            z3 = V.Load(ref zr, o + (nuint)(3 * b));
-            V.Store(V.Multiply(s1, z3), ref ar, o + (nuint)(3 * b));
-            sq = V.Fma(z3, z3, sq);
-        }
-        if (order < 2)
-            return;
-        if (lap >= 0)
-        {
-            nuint ol = o + (nuint)(lap * b);
-            V.Store(V.Fma(s2, sq, V.Multiply(s1, V.Load(ref zr, ol))), ref ar, ol);
-        }
-        for (int k = 0; k < second.Length; k++)
-        {
-            nuint os = o + (nuint)((ss + k) * b);
-            var (i, j) = second[k];
-            V.Store(V.Fma(s2, V.Multiply(Pick(i, z1, z2, z3), Pick(j, z1, z2, z3)), V.Multiply(s1, V.Load(ref zr, os))), ref ar, os);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static V Pick<V>(int i, V a, V b, V c) => i == 0 ? a : i == 1 ? b : c;
-
-    /// <summary>One unit's row: z̄ (all channels) from ā and the stored jet of z.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationBackward<V>(Activation act, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, ReadOnlySpan<T> value, Span<T> zBar)
-        where V : unmanaged, ISimd<V, T>
-    {
-        ref T abr = ref MemoryMarshal.GetReference(aBar);
-        ref T zr = ref MemoryMarshal.GetReference(z);
-        ref T zbr = ref MemoryMarshal.GetReference(zBar);
-        ref T vr = ref MemoryMarshal.GetReference(value);
-        bool fromValue = !value.IsEmpty;
-        int order = Channels.Order, d = Channels.FirstDerivatives, lap = Channels.Laplacian, b = _b;
-        var second = Channels.Second;
-        int ss = Channels.SecondStart;
-        V two = V.Broadcast(T.One + T.One);
-        for (int p = 0; p < b; p += V.Count)
-        {
-            nuint o = (nuint)p;
-            V s1, s2, s3;
-            if (fromValue)
-                ActivationRules.FromValue<T, V>(act, V.Load(ref vr, o), out s1, out s2, out s3);
-            else
-                ActivationRules.Eval<T, V>(act, V.Load(ref zr, o), order + 1, out _, out s1, out s2, out s3);
-            V zb0 = V.Multiply(V.Load(ref abr, o), s1);
-            if (order >= 1)
-            {
-                // d ≤ 3: channels and their adjoints in registers.
-                nuint o1 = o + (nuint)b, o2 = o + (nuint)(2 * b), o3 = o + (nuint)(3 * b);
-                V z1 = V.Load(ref zr, o1), z2 = default, z3 = default;
-                V ab1 = V.Load(ref abr, o1);
-                V zb1 = V.Multiply(ab1, s1), zb2 = default, zb3 = default;
-                zb0 = V.Fma(V.Multiply(ab1, s2), z1, zb0);
-                V sq = V.Multiply(z1, z1);
-                if (d >= 2)
-                {
-                    z2 = V.Load(ref zr, o2);
-                    V ab2 = V.Load(ref abr, o2);
-                    zb2 = V.Multiply(ab2, s1);
-                    zb0 = V.Fma(V.Multiply(ab2, s2), z2, zb0);
-                    sq = V.Fma(z2, z2, sq);
-                }
-                if (d >= 3)
-                {
-                    z3 = V.Load(ref zr, o3);
-                    V ab3 = V.Load(ref abr, o3);
-                    zb3 = V.Multiply(ab3, s1);
-                    zb0 = V.Fma(V.Multiply(ab3, s2), z3, zb0);
-                    sq = V.Fma(z3, z3, sq);
-                }
-                if (order >= 2)
-                {
-                    if (lap >= 0)
-                    {
-                        nuint ol = o + (nuint)(lap * b);
-                        V ab = V.Load(ref abr, ol);
-                        V.Store(V.Multiply(ab, s1), ref zbr, ol);
-                        zb0 = V.Fma(ab, V.Fma(s3, sq, V.Multiply(s2, V.Load(ref zr, ol))), zb0);
-                        V k2 = V.Multiply(V.Multiply(ab, s2), two);
-                        zb1 = V.Fma(k2, z1, zb1);
-                        zb2 = V.Fma(k2, z2, zb2);
-                        zb3 = V.Fma(k2, z3, zb3);
-                    }
-                    for (int k = 0; k < second.Length; k++)
-                    {
-                        nuint os = o + (nuint)((ss + k) * b);
-                        var (i, j) = second[k];
-                        V zi = Pick(i, z1, z2, z3), zjv = Pick(j, z1, z2, z3);
-                        V ab = V.Load(ref abr, os);
-                        V.Store(V.Multiply(ab, s1), ref zbr, os);
-                        zb0 = V.Fma(ab, V.Fma(s3, V.Multiply(zi, zjv), V.Multiply(s2, V.Load(ref zr, os))), zb0);
-                        V k2 = V.Multiply(ab, s2);
-                        // ∂(zᵢ zⱼ) adds k2·zⱼ to z̄ᵢ and k2·zᵢ to z̄ⱼ (both to z̄ᵢ when i = j)
-                        V addI = V.Multiply(k2, zjv), addJ = V.Multiply(k2, zi);
-                        if (i == 0) zb1 = V.Add(zb1, addI); else if (i == 1) zb2 = V.Add(zb2, addI); else zb3 = V.Add(zb3, addI);
-                        if (j == 0) zb1 = V.Add(zb1, addJ); else if (j == 1) zb2 = V.Add(zb2, addJ); else zb3 = V.Add(zb3, addJ);
-                    }
-                }
-                V.Store(zb1, ref zbr, o1);
-                if (d >= 2)
-                    V.Store(zb2, ref zbr, o2);
-                if (d >= 3)
-                    V.Store(zb3, ref zbr, o3);
-            }
-            V.Store(zb0, ref zbr, o);
-        }
     }
 
     /// <summary>Stops the worker threads (if this engine created them).</summary>

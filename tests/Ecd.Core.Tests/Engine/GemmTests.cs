@@ -21,6 +21,22 @@ public class GemmTests
     {
         var a = Random(m * k, 1);
         var b = Random(k * n, 2);
+        AssertProduct(m, n, k, (i, q) => a[i * k + q], b, (c, acc) => Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, acc));
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void MultiplyTN_matches_the_naive_product(SimdWidth width, int m, int n, int k)
+    {
+        // A is stored k × m with a row stride larger than m (a padded layer), read down its columns.
+        int lda = m + 3;
+        var a = Random(k * lda, 11);
+        var b = Random(k * n, 12);
+        AssertProduct(m, n, k, (i, q) => a[q * lda + i], b, (c, acc) => Gemm.MultiplyTN<double>(width, a, lda, b, n, c, n, m, n, k, acc));
+    }
+
+    /// <summary>C += A·B, then C = A·B, against the naive sums (A given entry by entry, B k × n).</summary>
+    private static void AssertProduct(int m, int n, int k, Func<int, int, double> aAt, double[] b, Action<double[], bool> multiply)
+    {
         var c = Random(m * n, 3);
         var expected = new double[m * n];
         for (int i = 0; i < m; i++)
@@ -28,13 +44,13 @@ public class GemmTests
             {
                 double s = c[i * n + j];
                 for (int q = 0; q < k; q++)
-                    s += a[i * k + q] * b[q * n + j];
+                    s += aAt(i, q) * b[q * n + j];
                 expected[i * n + j] = s;
             }
-        Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, accumulate: true);
+        multiply(c, true);
         for (int i = 0; i < c.Length; i++)
             Assert.Equal(expected[i], c[i], 1e-12);
-        Gemm.MultiplyNN<double>(width, a, k, b, n, c, n, m, n, k, accumulate: false);
+        multiply(c, false);
         var c0 = Random(m * n, 3);
         for (int i = 0; i < c.Length; i++)
             Assert.Equal(expected[i] - c0[i], c[i], 1e-12);
@@ -82,6 +98,7 @@ public class GemmTests
     public void Short_buffers_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyNN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyTN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
         Assert.Throws<ArgumentException>(() => Gemm.AccumulateNT<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2));
     }
 }
