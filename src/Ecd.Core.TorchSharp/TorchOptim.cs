@@ -161,7 +161,7 @@ public sealed class TorchOptim<T> : IOptimizer<T>
             {
                 using var bytes = new MemoryStream(Convert.FromBase64String(s.TorchState));
                 using var reader = new BinaryReader(bytes);
-                s.Optimizer.load_state_dict(reader);
+                ((OptimizerHelper)s.Optimizer).load_state_dict(reader);
             }
             return;
         }
@@ -279,11 +279,11 @@ public sealed class TorchOptim<T> : IOptimizer<T>
     public void Save(OptimizerState<T> state, Stream stream)
     {
         var s = Cast(state);
-        if (!IsLbfgs && s.Optimizer is not null)
+        if (s.Optimizer is OptimizerHelper adam)
         {
             using var bytes = new MemoryStream();
             using (var writer = new BinaryWriter(bytes, System.Text.Encoding.UTF8, leaveOpen: true))
-                s.Optimizer.save_state_dict(writer);
+                adam.save_state_dict(writer);
             s.TorchState = Convert.ToBase64String(bytes.ToArray());
         }
         var root = new JsonObject

@@ -18,8 +18,20 @@ let repository =
 
          up (DirectoryInfo AppContext.BaseDirectory))
 
-/// The tests' own cluster folder and ports (a developer's cluster on the default ones is left alone).
-let clusterDir = Path.Combine(Path.GetTempPath(), "ecdpde-slurm-tests")
+/// The tests' own cluster folder and ports (a developer's cluster on the default ones is left alone);
+/// ECDPDE_SLURM_TESTS_DIR and ECDPDE_SLURM_TESTS_PORTS ("CTLD SLURMD") move them, e.g. for two worktrees at once.
+let clusterDir =
+    match Environment.GetEnvironmentVariable "ECDPDE_SLURM_TESTS_DIR" with
+    | null
+    | "" -> Path.Combine(Path.GetTempPath(), "ecdpde-slurm-tests")
+    | dir -> dir
+
+let private ports =
+    match Environment.GetEnvironmentVariable "ECDPDE_SLURM_TESTS_PORTS" with
+    | null
+    | "" -> "6827 6828"
+    | p -> p
+
 let slurmConf = Path.Combine(clusterDir, "slurm.conf")
 
 /// Runs `program args` in the folder `cwd` (None: the tests' own) with SLURM_CONF set to the tests' cluster; returns
@@ -35,7 +47,7 @@ let runIn (cwd: string option) (program: string) (args: string list) =
 
     psi.Environment["SLURM_CONF"] <- slurmConf
     psi.Environment["ECDPDE_SLURM_DIR"] <- clusterDir
-    psi.Environment["ECDPDE_SLURM_PORTS"] <- "6827 6828"
+    psi.Environment["ECDPDE_SLURM_PORTS"] <- ports
 
     use p =
         match Process.Start psi with

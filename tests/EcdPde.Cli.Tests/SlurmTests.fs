@@ -220,6 +220,8 @@ let ``tasks that never finish are reported failed after the allowed submissions,
         let total, (d, r, q, s, f), text = statusCounts dir
         Expect.equal (total, d + f, r + q + s) (12, 12, 0) text
         Expect.isGreaterThan f 0 (sprintf "cancelled cells count as failed: %s" text)
+        // no accounting here: the controller's memory of ended jobs (squeue --states=all) says how they ended
+        Expect.stringContains text "its job ended CANCELLED" "how the cancelled cells' jobs ended"
 
         let followUp =
             Directory.GetFiles(Path.Combine(dir, "jobs", "logs"), "follow-up-*.out")

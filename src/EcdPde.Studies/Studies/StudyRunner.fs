@@ -40,6 +40,18 @@ let stored (study: Study) (dir: string) =
         if File.Exists path then Some(StudyCell.read path) else None)
     |> List.ofArray
 
+/// Claims `dir` for the study on `backend` (study.json); a backend other than the native engine needs a PDE problem.
+let private claim (backend: Pde.FSharp.Training.ILossBackend) (study: Study) (dir: string) =
+    if backend.Name <> Pde.FSharp.Training.Objective.native.Name && not (study.Problems |> List.exists isPde) then
+        invalidArg
+            "backend"
+            (sprintf
+                "the %s backend computes PDE losses; study '%s' has no PDE problem (pde:…): run it without --backend"
+                backend.Name
+                study.Name)
+
+    EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.identity study backend.Name)
+
 /// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
 /// cores; or as the tasks of a Slurm array, the batch `cells`), the PDE cells' losses computed by `backend`; returns
 /// all cells (stored and new) and how many were run by this process. Takes the folder's lock (FolderLock, through the
@@ -54,24 +66,10 @@ let runWithOn
     (progress: int -> int -> unit)
     =
     let study = validate study
-
-    if backend.Name <> Pde.FSharp.Training.Objective.native.Name && not (study.Problems |> List.exists isPde) then
-        invalidArg
-            "backend"
-            (sprintf
-                "the %s backend computes PDE losses; study '%s' has no PDE problem (pde:…): run it without --backend"
-                backend.Name
-                study.Name)
-
     // one writer per folder (an array task locks only what its executor takes); the study and the backend are the
     // folder's identity (study.json): a folder of another study, or of the same study on another backend, is refused
     use _lock = TaskBatch.lockFolder executor dir
-
-    EcdPde.Runs.FolderIdentity.claim
-        StudyFile.format
-        dir
-        StudyFile.name
-        (StudyFile.identity study backend.Name)
+    claim backend study dir
     let cells = cells study
 
     let atOnce =
