@@ -195,7 +195,9 @@ let folderName = "multi-solution-folder.json"
 
 /// multi-solution-folder.json, the identity of a multi-solution study's folder: the settings a rerun must match to
 /// read its workflows back (claimed through EcdPde.Runs.FolderIdentity; every workflow runs on one core, so the
-/// number of workflows at once does not change results and is not part of it).
+/// number of workflows at once does not change results and is not part of it). CLIMutable so that a file without the
+/// optional `backend` (every native folder) reads back; JsonFile refuses any other field left out.
+[<CLIMutable>]
 type MultiSolutionFolder =
     {
         Format: string

@@ -70,7 +70,7 @@ let private untimed (r: StudyRunner.CellResult) =
 let ``a study folder belongs to one backend: its PDE cells use it, another backend's cells are refused`` () =
     let native = temp ()
     let nativeCells, _ = StudyRunner.run tiny native 1 (fun _ _ -> ())
-    Assert.DoesNotContain("backend", File.ReadAllText(Path.Combine(native, StudyFile.name)))
+    Assert.DoesNotContain("\"backend\"", File.ReadAllText(Path.Combine(native, StudyFile.name)))
     let counting = Counting()
     let backend = counting :> ILossBackend
 
@@ -119,7 +119,7 @@ let ``a multi-solution folder's identity names a backend other than the native e
     let torch = MultiSolutionFile.folderOf MultiSolution.defaults "torch"
     Assert.Equal(None, native.Backend)
     Assert.Equal(Some "torch", torch.Backend)
-    Assert.DoesNotContain("backend", JsonFile.serialize native)
+    Assert.DoesNotContain("\"backend\"", JsonFile.serialize native)
     Assert.Contains("\"backend\": \"torch\"", JsonFile.serialize torch)
 
 let ``a multi-solution settings file reads back as the settings it records`` () =
@@ -127,6 +127,14 @@ let ``a multi-solution settings file reads back as the settings it records`` () 
     JsonFile.write path (MultiSolutionFile.folderOf MultiSolution.full "native")
     let back = MultiSolutionFile.readSettings path
     Assert.Equal(MultiSolution.full, back)
+    // the identity reads back as written, with or without a backend (its strategies' settings are dictionaries:
+    // compared as the JSON they are written as)
+    for backend in [ "native"; "torch" ] do
+        let identity = MultiSolutionFile.folderOf MultiSolution.defaults backend
+        JsonFile.write path identity
+        let back: MultiSolutionFile.MultiSolutionFolder = JsonFile.read MultiSolutionFile.folderFormat path
+        Assert.Equal(identity.Backend, back.Backend)
+        Assert.Equal(JsonFile.serialize identity, JsonFile.serialize back)
 
 [<Tests>]
 let tests =
