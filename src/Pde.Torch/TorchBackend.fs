@@ -73,7 +73,10 @@ module TorchBackend =
                   and 'T :> Numerics.IFloatingPointIeee754<'T>>
                   (name, settings)
                   : Ecd.Core.Optimizers.IOptimizer<'T> =
-                  Ecd.Core.TorchSharp.TorchOptim<'T>.Create(name, settings |> List.map Collections.Generic.KeyValuePair)
+                  Ecd.Core.TorchSharp.TorchOptim<'T>.Create(
+                      name,
+                      settings |> List.map Collections.Generic.KeyValuePair
+                  )
         }
 
     /// The TorchSharp optimizers (BBI, ECDSep, GDM of Ecd.Core.TorchSharp) as the optimizers of a run of the one run

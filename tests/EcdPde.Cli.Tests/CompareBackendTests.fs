@@ -18,7 +18,9 @@ let private studyFile () =
 
     path
 
-let ``compare --backend torch trains the cells on TorchSharp, and the folder refuses the native engine's`` () =
+let ``compare --backend torch trains the cells on TorchSharp, and the folder refuses the native engine's``
+    ()
+    =
     let study = studyFile ()
     let dir = CliTests.tempDir ()
 
@@ -26,14 +28,28 @@ let ``compare --backend torch trains the cells on TorchSharp, and the folder ref
         CliTests.ecdpde [ "compare"; study; "--backend"; "torch"; "--out"; dir; "--quiet" ]
 
     Expect.equal code 0 (sprintf "the torch study: %s %s" out err)
-    Expect.stringContains (File.ReadAllText(Path.Combine(dir, "study.json"))) "\"backend\": \"torch\"" "recorded"
+
+    Expect.stringContains
+        (File.ReadAllText(Path.Combine(dir, "study.json")))
+        "\"backend\": \"torch\""
+        "recorded"
+
     Expect.stringContains out "1 cells (1 run now)" "the cell ran"
     let code, _, err = CliTests.ecdpde [ "compare"; study; "--out"; dir; "--quiet" ]
     Expect.equal code 2 "the native study is refused in the torch folder"
     Expect.stringContains err "backend" (sprintf "the refusal names the backend: %s" err)
 
     let code, _, err =
-        CliTests.ecdpde [ "compare"; "ackley"; "--backend"; "torch"; "--out"; CliTests.tempDir (); "--quiet" ]
+        CliTests.ecdpde
+            [
+                "compare"
+                "ackley"
+                "--backend"
+                "torch"
+                "--out"
+                CliTests.tempDir ()
+                "--quiet"
+            ]
 
     Expect.equal code 2 "a study without PDE problems refuses a backend"
     Expect.stringContains err "no PDE problem" err

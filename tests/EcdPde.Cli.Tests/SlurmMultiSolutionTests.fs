@@ -20,7 +20,7 @@ let private multiSolutionFile (dir: string) =
                     ({
                         Function = "pde:paper-pde:k=2"
                         StepsPerRun = 20L
-                     }
+                    }
                     : EcdPde.Studies.MultiSolution.ProblemSpec)
                 ]
             Strategies =
@@ -39,7 +39,9 @@ let private multiSolutionRows (dir: string) =
     |> snd
     |> List.map (fun r -> { r with Seconds = 0.0 })
 
-let ``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows`` () =
+let ``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
+    ()
+    =
     let spaced = Path.Combine(CliTests.tempDir (), "with space")
     Directory.CreateDirectory spaced |> ignore
     let file = multiSolutionFile spaced

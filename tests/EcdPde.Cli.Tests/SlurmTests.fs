@@ -255,7 +255,8 @@ let tests =
                 ``a study runs as one job array and its cells equal the local ones``
             testCase
                 "compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows"
-                SlurmMultiSolutionTests.``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
+                SlurmMultiSolutionTests
+                    .``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
             testCase
                 "tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun"
                 ``tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun``

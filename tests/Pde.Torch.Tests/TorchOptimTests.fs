@@ -48,11 +48,18 @@ let private points interior =
 /// The torch loss of Poisson on a 16-16 tanh network, and θ₀ drawn from seed 1.
 let private poissonLoss () =
     let d = Discretize.run (points 64) poisson
-    let network = Objective.network<float> (Objective.spec poisson (Architecture.mlp [ 16; 16 ] Activation.Tanh)) 1UL
+
+    let network =
+        Objective.network<float> (Objective.spec poisson (Architecture.mlp [ 16; 16 ] Activation.Tanh)) 1UL
+
     let loss = TorchBackend.loss<float> d network 0.0 1
     loss, Objective.start network poisson 1UL
 
-let private step (o: IOptimizer<float>) (s: OptimizerState<float>) (loss: Pde.Torch.Loss.TorchPinnLoss<float>) =
+let private step
+    (o: IOptimizer<float>)
+    (s: OptimizerState<float>)
+    (loss: Pde.Torch.Loss.TorchPinnLoss<float>)
+    =
     o.Step(s, loss :> Ecd.Core.Objectives.IObjective<float>)
 
 let private roundTrip (o: IOptimizer<float>) (s: OptimizerState<float>) =
@@ -65,7 +72,10 @@ let private roundTrip (o: IOptimizer<float>) (s: OptimizerState<float>) =
 let private resumeIsBitIdentical (name: string) (settings: (string * string) list) n =
     let loss, theta0 = poissonLoss ()
     use _loss = loss
-    let o = TorchOptim<float>.Create(name, settings |> List.map Collections.Generic.KeyValuePair)
+
+    let o =
+        TorchOptim<float>.Create(name, settings |> List.map Collections.Generic.KeyValuePair)
+
     let straight = o.Init(ReadOnlySpan theta0, 0UL)
 
     for _ in 1 .. 2 * n do
@@ -92,38 +102,42 @@ let tests =
     testList
         "torch's own optimizers on the TorchSharp backend"
         [
-            testCase "Poisson with torch-adam then torch-lbfgs reaches the native engine's relative L2 error (≤ 1e-3)" (fun () ->
-                oneThread ()
-                let exact = sin (pi * x) * sin (pi * y)
-                let grid = Sampling.grid Domain.unitSquare 2000
+            testCase
+                "Poisson with torch-adam then torch-lbfgs reaches the native engine's relative L2 error (≤ 1e-3)"
+                (fun () ->
+                    oneThread ()
+                    let exact = sin (pi * x) * sin (pi * y)
+                    let grid = Sampling.grid Domain.unitSquare 2000
 
-                let solve backend stages =
-                    let r = Train.solve (points 300) (options backend stages) poisson
-                    let error = Model.relativeError r.Model u exact grid
+                    let solve backend stages =
+                        let r = Train.solve (points 300) (options backend stages) poisson
+                        let error = Model.relativeError r.Model u exact grid
 
-                    printfn
-                        "Poisson, %s: relative L2 error %.3e, loss %.3e, %.1f s"
-                        (String.Join(" + ", r.Stages |> List.map (fun s -> sprintf "%s %d" s.Optimizer s.Steps)))
+                        printfn
+                            "Poisson, %s: relative L2 error %.3e, loss %.3e, %.1f s"
+                            (String.Join(
+                                " + ",
+                                r.Stages |> List.map (fun s -> sprintf "%s %d" s.Optimizer s.Steps)
+                            ))
+                            error
+                            r.Loss
+                            r.Seconds
+
+                        Expect.equal r.Outcome Completed "completed"
                         error
-                        r.Loss
-                        r.Seconds
 
-                    Expect.equal r.Outcome Completed "completed"
-                    error
+                    let native = solve Objective.native [ Stage.adam 3e-3 800L; Stage.lbfgs 800L ]
 
-                let native =
-                    solve Objective.native [ Stage.adam 3e-3 800L; Stage.lbfgs 800L ]
+                    let torchOwn =
+                        solve
+                            (TorchBackend.create ())
+                            [
+                                Stage.create "torch-adam" [ "lr", "3e-3" ] 800L
+                                Stage.create "torch-lbfgs" [] 800L
+                            ]
 
-                let torchOwn =
-                    solve
-                        (TorchBackend.create ())
-                        [
-                            Stage.create "torch-adam" [ "lr", "3e-3" ] 800L
-                            Stage.create "torch-lbfgs" [] 800L
-                        ]
-
-                Expect.isLessThan native PoissonTarget "native adam + lbfgs"
-                Expect.isLessThan torchOwn PoissonTarget "torch-adam + torch-lbfgs")
+                    Expect.isLessThan native PoissonTarget "native adam + lbfgs"
+                    Expect.isLessThan torchOwn PoissonTarget "torch-adam + torch-lbfgs")
 
             testCase "torch-adam follows the core's Adam step for step (float64, same loss and θ₀)" (fun () ->
                 oneThread ()
@@ -142,7 +156,13 @@ let tests =
                     let rt = step own st loss
                     Expect.equal rt.Status StepStatus.Moved "moved"
                     Expect.floatClose Accuracy.high rt.Loss rc.Loss (sprintf "step %d: the same loss" k)
-                    Expect.floatClose Accuracy.high rt.GradientNorm rc.GradientNorm (sprintf "step %d: |∇F|" k)
+
+                    Expect.floatClose
+                        Accuracy.high
+                        rt.GradientNorm
+                        rc.GradientNorm
+                        (sprintf "step %d: |∇F|" k)
+
                     worst <- max worst (relativeDifference st.Theta sc.Theta)
 
                     Expect.isLessThanOrEqual
@@ -150,7 +170,9 @@ let tests =
                         AdamTrajectoryTolerance
                         (sprintf "step %d: θ" k)
 
-                printfn "torch-adam against the core's adam over 300 steps: max relative θ difference %.2e" worst)
+                printfn
+                    "torch-adam against the core's adam over 300 steps: max relative θ difference %.2e"
+                    worst)
 
             testCase "torch-adam resumes bit-identically from its saved state" (fun () ->
                 oneThread ()
@@ -160,27 +182,33 @@ let tests =
                 oneThread ()
                 resumeIsBitIdentical "torch-lbfgs" [] 15)
 
-            testCase "the torch.optim names are refused on the native backend and with line-search keys" (fun () ->
-                let message (f: unit -> unit) =
-                    try
-                        f ()
-                        failtest "no error"
-                        ""
-                    with
-                    | :? ProblemError as e -> e.Message
-                    | :? HyperparameterException as e -> e.Message
+            testCase
+                "the torch.optim names are refused on the native backend and with line-search keys"
+                (fun () ->
+                    let message (f: unit -> unit) =
+                        try
+                            f ()
+                            failtest "no error"
+                            ""
+                        with
+                        | :? ProblemError as e -> e.Message
+                        | :? HyperparameterException as e -> e.Message
 
-                let onNative =
-                    message (fun () ->
-                        Train.solve (points 16) (options Objective.native [ Stage.create "torch-adam" [] 5L ]) poisson
-                        |> ignore)
+                    let onNative =
+                        message (fun () ->
+                            Train.solve
+                                (points 16)
+                                (options Objective.native [ Stage.create "torch-adam" [] 5L ])
+                                poisson
+                            |> ignore)
 
-                Expect.stringContains onNative "torch backend" "names the backend it needs"
+                    Expect.stringContains onNative "torch backend" "names the backend it needs"
 
-                let withSearch =
-                    message (fun () ->
-                        TorchOptim<float>.Create("torch-lbfgs", [ Collections.Generic.KeyValuePair("c1", "1e-3") ])
-                        |> ignore)
+                    let withSearch =
+                        message (fun () ->
+                            TorchOptim<float>
+                                .Create("torch-lbfgs", [ Collections.Generic.KeyValuePair("c1", "1e-3") ])
+                            |> ignore)
 
-                Expect.stringContains withSearch "no line search" "says why")
+                    Expect.stringContains withSearch "no line search" "says why")
         ]

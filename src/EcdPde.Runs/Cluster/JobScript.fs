@@ -79,11 +79,15 @@ let private header (s: ScriptSettings) (name: string) (log: string) (lines: stri
     directive ("--output=" + directiveValue "the log folder" (IO.Path.Combine(s.Logs, log)))
     directive "--open-mode=append"
     directive (sprintf "--cpus-per-task=%d" o.CpusPerTask)
+
     o.Partition
     |> Option.iter (fun p -> directive ("--partition=" + directiveValue "--partition" p))
 
-    o.Time |> Option.iter (fun t -> directive ("--time=" + directiveValue "--time" t))
-    o.Memory |> Option.iter (fun m -> directive ("--mem=" + directiveValue "--mem" m))
+    o.Time
+    |> Option.iter (fun t -> directive ("--time=" + directiveValue "--time" t))
+
+    o.Memory
+    |> Option.iter (fun m -> directive ("--mem=" + directiveValue "--mem" m))
 
     if o.Requeue then
         directive "--requeue"

@@ -205,7 +205,8 @@ type MultiSolutionFolder =
         Settings: SettingsEntry
         /// The backend of the workflows' losses when it is not the native engine ("torch"); left out for the native
         /// engine (so that a native folder keeps the identity it always had).
-        [<System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)>]
+        [<System.Text.Json.Serialization.JsonIgnore(Condition =
+            System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)>]
         Backend: string option
     }
 
@@ -255,7 +256,7 @@ let readSettings (path: string) : MultiSolutionSettings =
                 ({
                     Function = p.Function
                     StepsPerRun = p.StepsPerRun
-                 }
+                }
                 : ProblemSpec))
         Strategies = f.Settings.Strategies |> List.map strategy
         Budgets = f.Settings.BudgetsRuns

@@ -162,7 +162,13 @@ let private runJobs
 /// Runs the workflows not finished yet with `executor` (here, `atOnce` at a time, or as the tasks of a Slurm array:
 /// the batch `workflows`, one task per workflow; a workflow is finished when its folder has solutions.json); returns
 /// every job with its candidates and run costs (the workflows finished earlier, or by array tasks, read back).
-let private executeJobs (executor: EcdPde.Runs.TaskBatch.Executor) (dir: string) (jobs: Job[]) atOnce progress =
+let private executeJobs
+    (executor: EcdPde.Runs.TaskBatch.Executor)
+    (dir: string)
+    (jobs: Job[])
+    atOnce
+    progress
+    =
     let finished =
         ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>()
 
@@ -302,4 +308,10 @@ let runWith
 
 /// Runs (or resumes) the study in `dir` in this process on the native engine (see runWith).
 let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
-    runWith EcdPde.Runs.TaskBatch.inProcess Pde.FSharp.Training.Objective.native settings dir parallelism progress
+    runWith
+        EcdPde.Runs.TaskBatch.inProcess
+        Pde.FSharp.Training.Objective.native
+        settings
+        dir
+        parallelism
+        progress

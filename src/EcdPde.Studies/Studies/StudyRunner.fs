@@ -42,7 +42,10 @@ let stored (study: Study) (dir: string) =
 
 /// Claims `dir` for the study on `backend` (study.json); a backend other than the native engine needs a PDE problem.
 let private claim (backend: Pde.FSharp.Training.ILossBackend) (study: Study) (dir: string) =
-    if backend.Name <> Pde.FSharp.Training.Objective.native.Name && not (study.Problems |> List.exists isPde) then
+    if
+        backend.Name <> Pde.FSharp.Training.Objective.native.Name
+        && not (study.Problems |> List.exists isPde)
+    then
         invalidArg
             "backend"
             (sprintf
@@ -50,7 +53,11 @@ let private claim (backend: Pde.FSharp.Training.ILossBackend) (study: Study) (di
                 backend.Name
                 study.Name)
 
-    EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.identity study backend.Name)
+    EcdPde.Runs.FolderIdentity.claim
+        StudyFile.format
+        dir
+        StudyFile.name
+        (StudyFile.identity study backend.Name)
 
 /// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
 /// cores; or as the tasks of a Slurm array, the batch `cells`), the PDE cells' losses computed by `backend`; returns

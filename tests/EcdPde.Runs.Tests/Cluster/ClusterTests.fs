@@ -132,7 +132,15 @@ let ``folders with spaces stand in double quotes in #SBATCH lines; a quote or ba
         {
             Options = Scheduler.defaults
             WorkingDirectory = "/work/my runs"
-            Command = [ "dotnet"; "/opt/ecd pde/ecdpde.dll"; "compare"; "/data/a study.json"; "--out"; "out dir" ]
+            Command =
+                [
+                    "dotnet"
+                    "/opt/ecd pde/ecdpde.dll"
+                    "compare"
+                    "/data/a study.json"
+                    "--out"
+                    "out dir"
+                ]
             Logs = "/work/my runs/out dir/jobs/logs"
         }
 
@@ -156,7 +164,8 @@ let ``folders with spaces stand in double quotes in #SBATCH lines; a quote or ba
     for bad in [ "/work/a\"b"; "/work/a\\b"; "/work/a\nb" ] do
         let e =
             Assert.Throws<ArgumentException>(fun () ->
-                JobScript.array { settings with WorkingDirectory = bad } "cells" "--task" [ 0 ] |> ignore)
+                JobScript.array { settings with WorkingDirectory = bad } "cells" "--task" [ 0 ]
+                |> ignore)
 
         Assert.Contains("the working directory", e.Message)
 

@@ -76,20 +76,25 @@ let ``a study folder belongs to one backend: its PDE cells use it, another backe
 
     let mixed =
         Assert.Throws<FolderIdentity.IdentityMismatchException>(fun () ->
-            StudyRunner.runWithOn backend TaskBatch.inProcess tiny native 1 (fun _ _ -> ()) |> ignore)
+            StudyRunner.runWithOn backend TaskBatch.inProcess tiny native 1 (fun _ _ -> ())
+            |> ignore)
 
     Assert.Contains("backend", mixed.Message)
     Assert.Equal(0, counting.Made)
 
     let other = temp ()
-    let cells, ran = StudyRunner.runWithOn backend TaskBatch.inProcess tiny other 1 (fun _ _ -> ())
+
+    let cells, ran =
+        StudyRunner.runWithOn backend TaskBatch.inProcess tiny other 1 (fun _ _ -> ())
+
     Assert.Equal(1, ran)
     Assert.True(counting.Made > 0, "the cell's loss came from the backend")
     Assert.Contains("\"backend\": \"counting\"", File.ReadAllText(Path.Combine(other, StudyFile.name)))
     // the counting backend computes the native loss: the same cell
     Assert.Equal<StudyRunner.CellResult list>(List.map untimed nativeCells, List.map untimed cells)
     // and the native study is refused in the counting folder
-    Assert.Throws<FolderIdentity.IdentityMismatchException>(fun () -> StudyRunner.run tiny other 1 (fun _ _ -> ()) |> ignore)
+    Assert.Throws<FolderIdentity.IdentityMismatchException>(fun () ->
+        StudyRunner.run tiny other 1 (fun _ _ -> ()) |> ignore)
     |> ignore
 
 let ``a backend on a study without PDE problems is refused, naming it`` () =
@@ -109,7 +114,13 @@ let ``a backend on a study without PDE problems is refused, naming it`` () =
 
     let e =
         Assert.ThrowsAny<ArgumentException>(fun () ->
-            StudyRunner.runWithOn (Counting() :> ILossBackend) TaskBatch.inProcess synthetic (temp ()) 1 (fun _ _ -> ())
+            StudyRunner.runWithOn
+                (Counting() :> ILossBackend)
+                TaskBatch.inProcess
+                synthetic
+                (temp ())
+                1
+                (fun _ _ -> ())
             |> ignore)
 
     Assert.Contains("no PDE problem", e.Message)
@@ -123,7 +134,9 @@ let ``a multi-solution folder's identity names a backend other than the native e
     Assert.Contains("\"backend\": \"torch\"", JsonFile.serialize torch)
 
 let ``a multi-solution settings file reads back as the settings it records`` () =
-    let path = Path.Combine(Directory.CreateDirectory(temp ()).FullName, "settings.json")
+    let path =
+        Path.Combine(Directory.CreateDirectory(temp ()).FullName, "settings.json")
+
     JsonFile.write path (MultiSolutionFile.folderOf MultiSolution.full "native")
     let back = MultiSolutionFile.readSettings path
     Assert.Equal(MultiSolution.full, back)
@@ -132,7 +145,10 @@ let ``a multi-solution settings file reads back as the settings it records`` () 
     for backend in [ "native"; "torch" ] do
         let identity = MultiSolutionFile.folderOf MultiSolution.defaults backend
         JsonFile.write path identity
-        let back: MultiSolutionFile.MultiSolutionFolder = JsonFile.read MultiSolutionFile.folderFormat path
+
+        let back: MultiSolutionFile.MultiSolutionFolder =
+            JsonFile.read MultiSolutionFile.folderFormat path
+
         Assert.Equal(identity.Backend, back.Backend)
         Assert.Equal(JsonFile.serialize identity, JsonFile.serialize back)
 
