@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ecd.Core.Numerics;
 using Ecd.Core.Objectives;
@@ -51,12 +49,6 @@ public sealed class TorchOptim<T> : IOptimizer<T>
 {
     private const string Format = "ecdpde-torch-optim-state/1";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     /// <summary>The names: torch-adam and torch-lbfgs (torch-adamw is torch-adam with <c>decoupled=true</c>).</summary>
     public static IReadOnlyList<string> Names { get; } = ["torch-adam", "torch-lbfgs"];
 
@@ -101,8 +93,6 @@ public sealed class TorchOptim<T> : IOptimizer<T>
     public object Options { get; }
 
     private bool IsLbfgs => Options is LbfgsOptions;
-
-    private static string Precision => typeof(T) == typeof(float) ? "float32" : "float64";
 
     /// <inheritdoc />
     public OptimizerState<T> Init(ReadOnlySpan<T> theta0, ulong seed)
@@ -286,43 +276,18 @@ public sealed class TorchOptim<T> : IOptimizer<T>
                 adam.save_state_dict(writer);
             s.TorchState = Convert.ToBase64String(bytes.ToArray());
         }
-        var root = new JsonObject
-        {
-            ["format"] = Format,
-            ["optimizer"] = Name,
-            ["precision"] = Precision,
-            ["options"] = JsonSerializer.SerializeToNode(Options, Options.GetType(), Json),
-            ["state"] = JsonSerializer.SerializeToNode(s, Json),
-        };
-        using var w = new Utf8JsonWriter(stream);
-        root.WriteTo(w, Json);
+        OptimizerStateFile.Write(stream, Format, Name, Options, s);
     }
 
     /// <inheritdoc />
     public OptimizerState<T> Load(Stream stream)
     {
-        var root = JsonNode.Parse(stream) as JsonObject
-            ?? throw new InvalidDataException("an optimizer state file must hold a JSON object");
-        string? format = root["format"]?.GetValue<string>();
-        if (format != Format)
-            throw new InvalidDataException($"not a torch.optim run state (format '{format}', expected '{Format}')");
-        string? name = root["optimizer"]?.GetValue<string>();
-        string? precision = root["precision"]?.GetValue<string>();
-        if (name != Name || precision != Precision)
-            throw new InvalidDataException($"the file holds a {name} state in {precision}; this optimizer is {Name} in {Precision}");
-        var s = root["state"].Deserialize<TorchOptimState<T>>(Json)
-            ?? throw new InvalidDataException("the state object is missing");
+        var s = OptimizerStateFile.Read<T, TorchOptimState<T>>(stream, Format, "torch.optim run state", Name);
         if (s.Start.Length != s.Theta.Length)
             throw new InvalidDataException($"the state's start has {s.Start.Length} entries and its θ {s.Theta.Length}");
         return s;
     }
 
     /// <inheritdoc />
-    public OptimizerState<T> Copy(OptimizerState<T> state)
-    {
-        using var ms = new MemoryStream();
-        Save(state, ms);
-        ms.Position = 0;
-        return Load(ms);
-    }
+    public OptimizerState<T> Copy(OptimizerState<T> state) => OptimizerStateFile.Copy(this, state);
 }
