@@ -17,9 +17,6 @@ open Pde.FSharp.Training
 open Pde.Torch
 open Pde.Torch.Tests.Support
 
-/// The issue's target for the Poisson solve.
-let PoissonTarget = 1e-3
-
 /// torch's Adam against the core's Adam on the same loss and θ₀ (float64), per step: max |Δθ| / max |θ|. Both perform
 /// Adam's update in a different order of rounded operations (torch: m·β₁ + (1−β₁)·g through `add_` with alpha,
 /// `addcmul_`, `addcdiv_` with −lr/(1−β₁ᵗ); the core: the same terms in its own order), so θ differs by a few ulps per
@@ -30,20 +27,8 @@ let AdamTrajectoryTolerance = 1e-12
 
 let private u = field "u"
 
-let private options (backend: ILossBackend) stages =
-    { TrainingOptions.defaults with
-        Network = Architecture.mlp [ 16; 16 ] Activation.Tanh
-        Stages = stages
-        Seed = 1UL
-        Threads = 1
-        Backend = backend
-    }
-
-let private points interior =
-    { PointSettings.defaults with
-        Interior = interior
-        Boundary = interior / 4
-    }
+let private options = TorchBackendTests.options
+let private points = TorchBackendTests.points
 
 /// The torch loss of Poisson on a 16-16 tanh network, and θ₀ drawn from seed 1.
 let private poissonLoss () =
@@ -136,8 +121,8 @@ let tests =
                                 Stage.create "torch-lbfgs" [] 800L
                             ]
 
-                    Expect.isLessThan native PoissonTarget "native adam + lbfgs"
-                    Expect.isLessThan torchOwn PoissonTarget "torch-adam + torch-lbfgs")
+                    Expect.isLessThan native TorchBackendTests.PoissonTarget "native adam + lbfgs"
+                    Expect.isLessThan torchOwn TorchBackendTests.PoissonTarget "torch-adam + torch-lbfgs")
 
             testCase "torch-adam follows the core's Adam step for step (float64, same loss and θ₀)" (fun () ->
                 oneThread ()
