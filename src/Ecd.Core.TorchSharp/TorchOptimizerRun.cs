@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ecd.Core.Numerics;
 using Ecd.Core.Objectives;
@@ -44,12 +42,6 @@ public sealed class TorchOptimizerRun<T> : IOptimizer<T>
 {
     private const string Format = "ecdpde-torch-optimizer-run/1";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     /// <summary>The TorchSharp optimizer <paramref name="name"/> (bbi, ecdsep, gdm) with the core's options record.</summary>
     public TorchOptimizerRun(string name, object options)
     {
@@ -80,8 +72,6 @@ public sealed class TorchOptimizerRun<T> : IOptimizer<T>
 
     /// <inheritdoc />
     public object Options { get; }
-
-    private static string Precision => typeof(T) == typeof(float) ? "float32" : "float64";
 
     private static ScalarType DType => typeof(T) == typeof(double) ? ScalarType.Float64
         : typeof(T) == typeof(float) ? ScalarType.Float32
@@ -143,32 +133,13 @@ public sealed class TorchOptimizerRun<T> : IOptimizer<T>
             s.Optimizer!.save_state_dict(bytes);
             s.TorchState = Convert.ToBase64String(bytes.ToArray());
         }
-        var root = new JsonObject
-        {
-            ["format"] = Format,
-            ["optimizer"] = Name,
-            ["precision"] = Precision,
-            ["options"] = JsonSerializer.SerializeToNode(Options, Options.GetType(), Json),
-            ["state"] = JsonSerializer.SerializeToNode(s, Json),
-        };
-        using var w = new Utf8JsonWriter(stream);
-        root.WriteTo(w, Json);
+        OptimizerStateFile.Write(stream, Format, Name, Options, s);
     }
 
     /// <inheritdoc />
     public OptimizerState<T> Load(Stream stream)
     {
-        var root = JsonNode.Parse(stream) as JsonObject
-            ?? throw new InvalidDataException("an optimizer state file must hold a JSON object");
-        string? format = root["format"]?.GetValue<string>();
-        if (format != Format)
-            throw new InvalidDataException($"not a TorchSharp optimizer run state (format '{format}', expected '{Format}')");
-        string? name = root["optimizer"]?.GetValue<string>();
-        string? precision = root["precision"]?.GetValue<string>();
-        if (name != Name || precision != Precision)
-            throw new InvalidDataException($"the file holds a {name} state in {precision}; this optimizer is {Name} in {Precision}");
-        var s = root["state"].Deserialize<TorchOptimizerState<T>>(Json)
-            ?? throw new InvalidDataException("the state object is missing");
+        var s = OptimizerStateFile.Read<T, TorchOptimizerState<T>>(stream, Format, "TorchSharp optimizer run state", Name);
         s.Parameter = ParameterOf(s.Theta);
         s.Optimizer = TorchOptimizers.Create(Name, Options, [s.Parameter]);
         using var bytes = new MemoryStream(Convert.FromBase64String(s.TorchState));
@@ -177,11 +148,5 @@ public sealed class TorchOptimizerRun<T> : IOptimizer<T>
     }
 
     /// <inheritdoc />
-    public OptimizerState<T> Copy(OptimizerState<T> state)
-    {
-        using var ms = new MemoryStream();
-        Save(state, ms);
-        ms.Position = 0;
-        return Load(ms);
-    }
+    public OptimizerState<T> Copy(OptimizerState<T> state) => OptimizerStateFile.Copy(this, state);
 }

@@ -267,12 +267,15 @@ type CompareArgs =
     | [<MainCommand; Unique>] Study of name_or_file: string
     | Full
     | Force
+    | [<Unique>] Backend of Backend
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Study _ ->
-                "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
+                "a built-in study (ackley, zakharov, pinn, multi-solution), a study file (JSON, see docs/studies.md) or a multi-solution settings file (format ecdpde-multi-solution-folder/1, as a multi-solution folder keeps it)."
+            | Backend _ ->
+                "where the PDE losses of the study are computed: native (the Taylor-mode engine, default) or torch (TorchSharp autograd); part of the folder's identity, so cells of the two never mix."
             | Full ->
                 "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
             | Force ->
@@ -358,7 +361,7 @@ type Command =
             | Seed _ -> "seed of every random draw (default 0; reproduce: 2022; compare: the study's)."
             | Quiet -> "no progress lines on stderr."
             | Scheduler _ ->
-                "discover, compare: local (default: threads of this process) or slurm (every run or cell a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
+                "discover, compare: local (default: threads of this process) or slurm (every run, study cell or multi-solution workflow a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
             | Partition _ -> "slurm: sbatch --partition (default: the cluster's)."
             | Time _ ->
                 "slurm: time limit of every task, sbatch --time (e.g. 2:00:00; default: the partition's)."

@@ -16,15 +16,17 @@ open EcdPde.Cli.Common
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
 
-let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareArgs>) =
-    Cluster.refuse "compare multi-solution (its workflows run as threads)" cluster
-    refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
+/// The backend of `--backend` (native by default).
+let private backendOf (args: ParseResults<CompareArgs>) =
+    lossBackend (args.GetResult(CompareArgs.Backend, Backend.Native))
 
-    let settings =
-        if args.Contains CompareArgs.Full then
-            MultiSolution.full
-        else
-            MultiSolution.defaults
+let private runMultiSolution
+    (cluster: Cluster.Cluster)
+    (common: Shared)
+    (args: ParseResults<CompareArgs>)
+    (settings: MultiSolution.MultiSolutionSettings)
+    =
+    refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
     startOver common (args.Contains CompareArgs.Force) out
@@ -35,8 +37,8 @@ let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: 
 
     say (
         sprintf
-            "multi-solution study (%s size): %d problem(s), %d strategies, budgets of %s runs, %d seed(s); folder %s"
-            (if args.Contains CompareArgs.Full then "full" else "default")
+            "multi-solution study '%s': %d problem(s), %d strategies, budgets of %s runs, %d seed(s); folder %s"
+            settings.Name
             settings.Problems.Length
             settings.Strategies.Length
             (String.Join(", ", settings.Budgets))
@@ -44,9 +46,13 @@ let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: 
             (Path.GetFullPath out)
     )
 
+    let executor = Cluster.executor cluster common out
+
     let outcome =
-        MultiSolutionRun.run settings out (threadsOrAll common) (fun line ->
+        MultiSolutionRun.runWith executor (backendOf args) settings out (threadsOrAll common) (fun line ->
             lock clock (fun () -> say (sprintf "[%4.0f s] %s" clock.Elapsed.TotalSeconds line)))
+
+    Cluster.ended cluster
 
     MultiSolutionFile.write (CompareReport.multiSolutionFile out) outcome
 
@@ -198,7 +204,7 @@ let private runStudy
 
     // StudyRunner.runWith takes the folder's lock and claims it for the study (study.json); array tasks only check it
     let results, ran =
-        StudyRunner.runWith executor study out (threadsOrAll common) cellsDone
+        StudyRunner.runWithOn (backendOf args) executor study out (threadsOrAll common) cellsDone
 
     Cluster.ended cluster
     let headers, rows = CompareReport.successTable study results
@@ -220,6 +226,18 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareA
     let name = args.GetResult(CompareArgs.Study, "ackley")
 
     if name.ToLowerInvariant() = MultiSolution.defaults.Name then
-        runMultiSolution cluster common args
+        runMultiSolution
+            cluster
+            common
+            args
+            (if args.Contains CompareArgs.Full then
+                 MultiSolution.full
+             else
+                 MultiSolution.defaults)
+    elif EcdPde.Runs.JsonFile.formatTag name = Some MultiSolutionFile.folderFormat then
+        if args.Contains CompareArgs.Full then
+            invalidArg "full" "--full applies to the built-in multi-solution study, not to a settings file"
+
+        runMultiSolution cluster common args (MultiSolutionFile.readSettings name)
     else
         runStudy cluster common args name

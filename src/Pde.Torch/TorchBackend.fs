@@ -46,7 +46,8 @@ module TorchBackend =
             m.Dispose()
             reraise ()
 
-    /// The backend: the built-in architectures as TorchSharp modules.
+    /// The backend: the built-in architectures as TorchSharp modules; its training stages may also use torch's own
+    /// optimizers, torch-adam (torch-adamw) and torch-lbfgs (Ecd.Core.TorchSharp.TorchOptim), on the module's tensors.
     let create () =
         { new ILossBackend with
             member _.Name = "torch"
@@ -61,6 +62,21 @@ module TorchBackend =
                 =
                 let threads = pool |> Option.map (fun p -> p.Threads) |> Option.defaultValue 0
                 loss<'T> d network weightDecay threads :> IPinnLoss<'T>
+          interface IBackendOptimizers with
+              member _.Names = [ "torch-adam"; "torch-adamw"; "torch-lbfgs" ]
+
+              member _.Create<'T
+                  when 'T: unmanaged
+                  and 'T: struct
+                  and 'T: (new: unit -> 'T)
+                  and 'T :> ValueType
+                  and 'T :> Numerics.IFloatingPointIeee754<'T>>
+                  (name, settings)
+                  : Ecd.Core.Optimizers.IOptimizer<'T> =
+                  Ecd.Core.TorchSharp.TorchOptim<'T>.Create(
+                      name,
+                      settings |> List.map Collections.Generic.KeyValuePair
+                  )
         }
 
     /// The TorchSharp optimizers (BBI, ECDSep, GDM of Ecd.Core.TorchSharp) as the optimizers of a run of the one run

@@ -1,7 +1,8 @@
 /// `--scheduler slurm` against a real single-node Slurm cluster on the loopback (scripts/slurm-local.sh), started and
 /// stopped by each test: discovery runs as chained job arrays give the same solutions.json solutions as the local run
 /// with the same seed and threads, also when a task is cancelled mid-run and resubmitted; a study runs as one array
-/// with the local cells; cancelled tasks are reported failed after the allowed resubmissions, with no result;
+/// with the local cells, and so do a multi-solution study's workflows (SlurmMultiSolutionTests); cancelled tasks are
+/// reported failed after the allowed resubmissions, with no result;
 /// `ecdpde status` counts the runs. Without root or the packages the tests fail in CI
 /// (CI=true) and are skipped elsewhere.
 module EcdPde.Cli.Tests.SlurmTests
@@ -13,112 +14,7 @@ open System.Text.Json
 open Xunit
 open Expecto
 open EcdPde.Runs
-
-/// The repository (where scripts/slurm-local.sh is), found upwards from the tests' folder.
-let private repository =
-    lazy
-        (let rec up (dir: DirectoryInfo | null) =
-            match dir with
-            | null -> failwith "scripts/slurm-local.sh not found above the tests' folder"
-            | d when File.Exists(Path.Combine(d.FullName, "scripts", "slurm-local.sh")) -> d.FullName
-            | d -> up d.Parent
-
-         up (DirectoryInfo AppContext.BaseDirectory))
-
-/// The tests' own cluster folder and ports (a developer's cluster on the default ones is left alone).
-let private clusterDir = Path.Combine(Path.GetTempPath(), "ecdpde-slurm-tests")
-let private slurmConf = Path.Combine(clusterDir, "slurm.conf")
-
-/// Runs `program args` with SLURM_CONF set to the tests' cluster; returns (exit code, stdout, stderr).
-let private run (program: string) (args: string list) =
-    let psi =
-        ProcessStartInfo(program, RedirectStandardOutput = true, RedirectStandardError = true)
-
-    for a in args do
-        psi.ArgumentList.Add a
-
-    psi.Environment["SLURM_CONF"] <- slurmConf
-    psi.Environment["ECDPDE_SLURM_DIR"] <- clusterDir
-    psi.Environment["ECDPDE_SLURM_PORTS"] <- "6827 6828"
-
-    use p =
-        match Process.Start psi with
-        | null -> failwithf "could not start %s" program
-        | p -> p
-
-    let out = p.StandardOutput.ReadToEndAsync()
-    let err = p.StandardError.ReadToEndAsync()
-    p.WaitForExit()
-    p.ExitCode, out.Result, err.Result
-
-let private ecdpde (args: string list) =
-    run "dotnet" (Path.Combine(AppContext.BaseDirectory, "ecdpde.dll") :: args)
-
-let private cluster (action: string) =
-    run "bash" [ Path.Combine(repository.Value, "scripts", "slurm-local.sh"); action ]
-
-/// Runs `body` with the cluster started, and stops it afterwards (also on failure); nothing of it stays running.
-let private withCluster (body: unit -> unit) =
-    let code, out, err = cluster "start"
-
-    if code <> 0 then
-        let message =
-            sprintf
-                "the local Slurm cluster did not start (scripts/slurm-local.sh start: %s): the Slurm tests need root and Debian's slurm-wlm and munge"
-                ((out + err).Trim())
-
-        if Environment.GetEnvironmentVariable "CI" = "true" then
-            failtest message
-        else
-            skiptest message
-
-    try
-        body ()
-    finally
-        cluster "stop" |> ignore
-        let _, status, _ = cluster "status"
-
-        for daemon in [ "munged"; "slurmctld"; "slurmd" ] do
-            Expect.stringContains
-                status
-                (daemon + ": stopped")
-                (sprintf "%s is stopped after the test" daemon)
-
-let private queueEmpty () =
-    let code, out, _ = run "squeue" [ "-h" ]
-    code = 0 && out.Trim() = ""
-
-/// Waits until `file` exists and the queue is empty (the last follow-up has ended); fails with the jobs' logs after
-/// `seconds`.
-let private waitForResult (dir: string) (file: string) (seconds: float) =
-    let clock = Stopwatch.StartNew()
-
-    while not (File.Exists(Path.Combine(dir, file)) && queueEmpty ()) do
-        if clock.Elapsed.TotalSeconds > seconds then
-            let logs =
-                Directory.GetFiles(Path.Combine(dir, "jobs", "logs"))
-                |> Array.map (fun (f: string) -> f + ":\n" + File.ReadAllText f)
-
-            failtestf "no %s in %s after %.0f s; logs:\n%s" file dir seconds (String.Join("\n", logs))
-
-        Threading.Thread.Sleep 500
-
-/// The (done, running, queued, stopped, failed) counts of `ecdpde status DIR`'s line `all`.
-let private statusCounts (dir: string) =
-    let code, out, err = ecdpde [ "status"; dir ]
-    Expect.equal code 0 (sprintf "status exits 0: %s" err)
-
-    let line = out.Split('\n') |> Array.find (fun l -> l.StartsWith "all ")
-
-    let numbers =
-        line.Split([| ' '; ','; ':' |], StringSplitOptions.RemoveEmptyEntries)
-        |> Array.choose (fun w ->
-            match Int32.TryParse w with
-            | true, v -> Some v
-            | _ -> None)
-
-    // "all  N runs: D done, R running, Q queued, S stopped, F failed"
-    numbers[0], (numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]), out
+open EcdPde.Cli.Tests.SlurmSupport
 
 /// discover's small problem: Adam from four own initializations finds the paper PDE's first solution in 400 steps,
 /// so a deflation round follows; every round is polished: four chained batches.
@@ -324,6 +220,8 @@ let ``tasks that never finish are reported failed after the allowed submissions,
         let total, (d, r, q, s, f), text = statusCounts dir
         Expect.equal (total, d + f, r + q + s) (12, 12, 0) text
         Expect.isGreaterThan f 0 (sprintf "cancelled cells count as failed: %s" text)
+        // no accounting here: the controller's memory of ended jobs (squeue --states=all) says how they ended
+        Expect.stringContains text "its job ended CANCELLED" "how the cancelled cells' jobs ended"
 
         let followUp =
             Directory.GetFiles(Path.Combine(dir, "jobs", "logs"), "follow-up-*.out")
@@ -355,6 +253,10 @@ let tests =
             testCase
                 "a study runs as one job array and its cells equal the local ones"
                 ``a study runs as one job array and its cells equal the local ones``
+            testCase
+                "compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows"
+                SlurmMultiSolutionTests
+                    .``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
             testCase
                 "tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun"
                 ``tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun``

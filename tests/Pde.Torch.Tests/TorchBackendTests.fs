@@ -20,7 +20,8 @@ let TrajectoryTolerance = 1e-6
 
 let private u = field "u"
 
-let private options (backend: ILossBackend) stages =
+/// Training options of the backend tests: a 16-16 tanh MLP, seed 1, one thread, the given stages on `backend`.
+let options (backend: ILossBackend) stages =
     { TrainingOptions.defaults with
         Network = Architecture.mlp [ 16; 16 ] Activation.Tanh
         Stages = stages
@@ -29,7 +30,8 @@ let private options (backend: ILossBackend) stages =
         Backend = backend
     }
 
-let private points interior =
+/// `interior` interior points and a quarter as many on the boundary.
+let points interior =
     { PointSettings.defaults with
         Interior = interior
         Boundary = interior / 4

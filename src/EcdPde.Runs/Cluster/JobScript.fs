@@ -36,6 +36,22 @@ let arraySpec (indices: int list) =
         |> List.map (fun (lo, hi) -> if lo = hi then string lo else sprintf "%d-%d" lo hi)
     )
 
+/// The value of an `#SBATCH` directive. sbatch reads these lines with its own parser, which splits at white space and
+/// groups what stands in double quotes: a value with white space (a folder "my runs/…") is written in double quotes;
+/// a double quote, a backslash or a line break cannot be carried and is refused, naming `what`.
+let directiveValue (what: string) (value: string) =
+    if value |> Seq.exists (fun c -> c = '"' || c = '\\' || c = '\n' || c = '\r') then
+        invalidArg
+            what
+            (sprintf
+                "%s '%s': an #SBATCH line cannot carry a double quote, a backslash or a line break; use a folder without them"
+                what
+                value)
+    elif value |> Seq.exists Char.IsWhiteSpace then
+        "\"" + value + "\""
+    else
+        value
+
 /// What every script of a command shares.
 type ScriptSettings =
     {
@@ -58,14 +74,20 @@ let private header (s: ScriptSettings) (name: string) (log: string) (lines: stri
     let directive (d: string) =
         text.Append("#SBATCH ").AppendLine(d) |> ignore
 
-    directive ("--job-name=" + name)
-    directive ("--chdir=" + s.WorkingDirectory)
-    directive ("--output=" + IO.Path.Combine(s.Logs, log))
+    directive ("--job-name=" + directiveValue "the job name" name)
+    directive ("--chdir=" + directiveValue "the working directory" s.WorkingDirectory)
+    directive ("--output=" + directiveValue "the log folder" (IO.Path.Combine(s.Logs, log)))
     directive "--open-mode=append"
     directive (sprintf "--cpus-per-task=%d" o.CpusPerTask)
-    o.Partition |> Option.iter (fun p -> directive ("--partition=" + p))
-    o.Time |> Option.iter (fun t -> directive ("--time=" + t))
-    o.Memory |> Option.iter (fun m -> directive ("--mem=" + m))
+
+    o.Partition
+    |> Option.iter (fun p -> directive ("--partition=" + directiveValue "--partition" p))
+
+    o.Time
+    |> Option.iter (fun t -> directive ("--time=" + directiveValue "--time" t))
+
+    o.Memory
+    |> Option.iter (fun m -> directive ("--mem=" + directiveValue "--mem" m))
 
     if o.Requeue then
         directive "--requeue"

@@ -119,18 +119,6 @@ let queue () =
 
     parseStates out
 
-/// How the given jobs ended, from Slurm's accounting; None where accounting is disabled or sacct is missing.
-let accounting (jobs: string list) =
-    if jobs.IsEmpty then
-        Some []
-    else
-        try
-            match call "sacct" [ "-n"; "-P"; "-X"; "-j"; String.Join(",", jobs); "-o"; "JobID,State" ] with
-            | 0, out, _ -> Some(parseStates out)
-            | _ -> None
-        with :? SlurmCommandException ->
-            None
-
 /// The states of a job that is still in the queue (not yet ended).
 let isActive (state: string) =
     not (
@@ -148,3 +136,24 @@ let isActive (state: string) =
                 "PREEMPTED"
             ]
     )
+
+/// How the given jobs ended, from Slurm's accounting (`sacct`); where accounting is disabled (no slurmdbd), from the
+/// controller's memory of recently ended jobs (`squeue --states=all`, which keeps an ended job for the cluster's
+/// MinJobAge, 300 s by default); None when neither answers.
+let accounting (jobs: string list) =
+    let answer (program: string) (args: string list) =
+        try
+            match call program args with
+            | 0, out, _ -> Some(parseStates out)
+            | _ -> None
+        with :? SlurmCommandException ->
+            None
+
+    if jobs.IsEmpty then
+        Some []
+    else
+        match answer "sacct" [ "-n"; "-P"; "-X"; "-j"; String.Join(",", jobs); "-o"; "JobID,State" ] with
+        | Some states -> Some states
+        | None ->
+            answer "squeue" [ "-h"; "-r"; "-t"; "all"; "-o"; "%i|%T" ]
+            |> Option.map (List.filter (fun j -> List.contains j.Job jobs && not (isActive j.State)))

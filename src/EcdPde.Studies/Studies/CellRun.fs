@@ -200,9 +200,11 @@ let runTyped<'T
 
     result p solver start seedIndex run seconds None None
 
-/// A PDE cell: the example's PINN loss from initialization `start`; every `checkEvery` steps (and at the end) the
-/// field is measured on the example's grid, and the run stops once it reaches a classical solution.
+/// A PDE cell: the example's PINN loss (computed by `backend`) from initialization `start`; every `checkEvery` steps
+/// (and at the end) the field is measured on the example's grid, and the run stops once it reaches a classical
+/// solution.
 let runPde
+    (backend: Pde.FSharp.Training.ILossBackend)
     (study: Study)
     (p: StudyProblem)
     (solver: Solver)
@@ -211,7 +213,7 @@ let runPde
     (setup: PdeProblem.Setup)
     threads
     =
-    use f = new PdeProblem.CellObjective(setup, threads)
+    use f = new PdeProblem.CellObjective(setup, threads, backend)
     let x0 = PdeProblem.initialTheta setup study.Seed (stableHash p.Name) start
     let every = checkEvery study
     let mutable last: PdeProblem.Assessment option = None

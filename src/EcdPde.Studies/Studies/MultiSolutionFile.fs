@@ -195,18 +195,72 @@ let folderName = "multi-solution-folder.json"
 
 /// multi-solution-folder.json, the identity of a multi-solution study's folder: the settings a rerun must match to
 /// read its workflows back (claimed through EcdPde.Runs.FolderIdentity; every workflow runs on one core, so the
-/// number of workflows at once does not change results and is not part of it).
+/// number of workflows at once does not change results and is not part of it). CLIMutable so that a file without the
+/// optional `backend` (every native folder) reads back; JsonFile refuses any other field left out.
+[<CLIMutable>]
 type MultiSolutionFolder =
     {
         Format: string
         Name: string
         Settings: SettingsEntry
+        /// The backend of the workflows' losses when it is not the native engine ("torch"); left out for the native
+        /// engine (so that a native folder keeps the identity it always had).
+        [<System.Text.Json.Serialization.JsonIgnore(Condition =
+            System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)>]
+        Backend: string option
     }
 
-/// The identity of a folder for `settings`.
-let folderOf (settings: MultiSolutionSettings) =
+/// The identity of a folder for `settings` whose workflows run on the backend named `backend`.
+let folderOf (settings: MultiSolutionSettings) (backend: string) =
     {
         Format = folderFormat
         Name = settings.Name
         Settings = settingsEntry settings
+        Backend = if backend = "native" then None else Some backend
+    }
+
+let private strategy (e: StrategyEntry) : StrategySpec =
+    let kind =
+        match e.Kind, e.Optimizer, e.Guesses with
+        | "bounces", _, _ -> Bounces
+        | "bounces+deflation", _, _ -> BouncesDeflation
+        | "restarts", Some optimizer, _ ->
+            Restarts(
+                optimizer,
+                e.Settings
+                |> Option.map (fun d -> [ for KeyValue(k, v) in d -> k, v ])
+                |> Option.defaultValue []
+            )
+        | "classical-newton", _, Some guesses -> ClassicalNewton guesses
+        | kind, _, _ ->
+            invalidArg
+                "strategy"
+                (sprintf
+                    "strategy '%s': kind '%s' needs its fields (bounces, bounces+deflation, restarts with an optimizer, classical-newton with guesses)"
+                    e.Label
+                    kind)
+
+    { Label = e.Label; Strategy = kind }
+
+/// The settings of a multi-solution settings file (`ecdpde-multi-solution-folder/1`, the record a multi-solution
+/// folder keeps as its identity; `compare FILE` runs it): the study named in it with those problems, strategies,
+/// budgets and seeds.
+let readSettings (path: string) : MultiSolutionSettings =
+    let f = EcdPde.Runs.JsonFile.read<MultiSolutionFolder> folderFormat path
+
+    {
+        Name = f.Name
+        Problems =
+            f.Settings.Problems
+            |> List.map (fun p ->
+                ({
+                    Function = p.Function
+                    StepsPerRun = p.StepsPerRun
+                }
+                : ProblemSpec))
+        Strategies = f.Settings.Strategies |> List.map strategy
+        Budgets = f.Settings.BudgetsRuns
+        Seeds = f.Settings.Seeds
+        Threshold = f.Settings.DistinctThreshold
+        MatchTolerance = f.Settings.MatchTolerance
     }

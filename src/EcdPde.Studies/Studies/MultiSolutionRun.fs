@@ -91,8 +91,13 @@ let private examples (settings: MultiSolutionSettings) =
             Classical = fun () -> classical.Force()
         })
 
-/// Every workflow of the study, longest first (so that the cores stay busy to the end).
-let private jobs (settings: MultiSolutionSettings) (dir: string) (examples: (ProblemSpec * Example) list) =
+/// Every workflow of the study, longest first (so that the cores stay busy to the end), its losses on `backend`.
+let private jobs
+    (settings: MultiSolutionSettings)
+    (backend: Pde.FSharp.Training.ILossBackend)
+    (dir: string)
+    (examples: (ProblemSpec * Example) list)
+    =
     let maxBudget = List.max settings.Budgets
 
     [
@@ -118,37 +123,72 @@ let private jobs (settings: MultiSolutionSettings) (dir: string) (examples: (Pro
                             Workflow =
                                 { workflowSettings e s maxBudget p.StepsPerRun seed folder with
                                     Threshold = settings.Threshold
+                                    Backend = backend
                                 }
                         }
     ]
     |> List.sortByDescending (fun j -> j.Problem.StepsPerRun)
 
-/// Runs the workflows, `atOnce` at a time; returns each job with its candidates and run costs (in completion order).
-let private runJobs (jobs: Job list) (atOnce: int) (progress: string -> unit) =
-    let finished =
-        ConcurrentBag<Job * (Candidate list * Map<RunId, RunCosts.RunCost>)>()
-
+/// Runs the workflows `indices` of `jobs`, `atOnce` at a time; records each one's candidates and run costs in
+/// `finished`.
+let private runJobs
+    (jobs: Job[])
+    (indices: int list)
+    (atOnce: int)
+    (progress: string -> unit)
+    (finished: ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>)
+    =
     let mutable done' = 0
 
     let source: Partitioner<_> =
-        Partitioner.Create(jobs, EnumerablePartitionerOptions.NoBuffering)
+        Partitioner.Create(indices, EnumerablePartitionerOptions.NoBuffering)
 
     Threading.Tasks.Parallel.ForEach(
         source,
         Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
-        Action<_>(fun (j: Job) ->
+        Action<_>(fun (i: int) ->
+            let j = jobs[i]
+
             let name =
                 sprintf "%s / %s / seed %d" (problemLabel j.Example) j.Strategy.Label j.Seed
 
             progress (sprintf "%s: started" name)
-            let r = RunCosts.measure j.Example j.Workflow
-            finished.Add((j, r))
+            finished[i] <- RunCosts.measure j.Example j.Workflow
             let k = Threading.Interlocked.Increment(&done')
-            progress (sprintf "%s: done (%d/%d)" name k jobs.Length))
+            progress (sprintf "%s: done (%d/%d)" name k indices.Length))
     )
     |> ignore
 
-    List.ofSeq finished
+/// Runs the workflows not finished yet with `executor` (here, `atOnce` at a time, or as the tasks of a Slurm array:
+/// the batch `workflows`, one task per workflow; a workflow is finished when its folder has solutions.json); returns
+/// every job with its candidates and run costs (the workflows finished earlier, or by array tasks, read back).
+let private executeJobs
+    (executor: EcdPde.Runs.TaskBatch.Executor)
+    (dir: string)
+    (jobs: Job[])
+    atOnce
+    progress
+    =
+    let finished =
+        ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>()
+
+    EcdPde.Runs.TaskBatch.execute
+        executor
+        {
+            Folder = Path.Combine(dir, "workflows")
+            Count = jobs.Length
+            ResultFile = fun i -> Path.Combine(DiscoverySettings.outDir (jobs[i].Workflow), "solutions.json")
+            // a workflow takes its own folder's lock
+            TaskFolder = fun _ -> None
+            RunHere = fun indices -> runJobs jobs indices atOnce progress finished
+        }
+
+    [
+        for i, j in Array.indexed jobs ->
+            match finished.TryGetValue i with
+            | true, r -> j, r
+            | _ -> j, RunCosts.measure j.Example j.Workflow
+    ]
 
 /// The row of a classical strategy: deflated Newton from its guesses, once.
 let private newtonRow
@@ -213,21 +253,30 @@ let private workflowRows
     ]
 
 /// Runs (or resumes) the study in `dir`: every (problem, PINN strategy, seed) is a workflow in
-/// `dir/PROBLEM/STRATEGY/seed-K/`, `parallelism` of them at a time (0 = all cores), each on one core.
-let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
-    // one writer per folder, and a folder of other settings is refused naming them
-    use _lock = EcdPde.Runs.FolderLock.acquire dir
+/// `dir/PROBLEM/STRATEGY/seed-K/` with its losses on `backend`, run by `executor`: here, `parallelism` of them at a
+/// time (0 = all cores), each on one core, or as the tasks of a Slurm array (the batch `workflows`).
+let runWith
+    (executor: EcdPde.Runs.TaskBatch.Executor)
+    (backend: Pde.FSharp.Training.ILossBackend)
+    (settings: MultiSolutionSettings)
+    (dir: string)
+    (parallelism: int)
+    (progress: string -> unit)
+    =
+    // one writer per folder (an array task: its workflow's folder), and a folder of other settings or another
+    // backend is refused naming them
+    use _lock = EcdPde.Runs.TaskBatch.lockFolder executor dir
 
     EcdPde.Runs.FolderIdentity.claim
         MultiSolutionFile.folderFormat
         dir
         MultiSolutionFile.folderName
-        (MultiSolutionFile.folderOf settings)
+        (MultiSolutionFile.folderOf settings backend.Name)
 
     let settings = validate settings
     let clock = Stopwatch.StartNew()
     let examples = examples settings
-    let jobs = jobs settings dir examples
+    let jobs = jobs settings backend dir examples |> Array.ofList
 
     let atOnce =
         if parallelism <= 0 then
@@ -235,7 +284,7 @@ let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (prog
         else
             parallelism
 
-    let finished = runJobs jobs atOnce progress
+    let finished = executeJobs executor dir jobs atOnce progress
 
     let rows =
         [
@@ -256,3 +305,13 @@ let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (prog
         Rows = rows
         Seconds = clock.Elapsed.TotalSeconds
     }
+
+/// Runs (or resumes) the study in `dir` in this process on the native engine (see runWith).
+let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
+    runWith
+        EcdPde.Runs.TaskBatch.inProcess
+        Pde.FSharp.Training.Objective.native
+        settings
+        dir
+        parallelism
+        progress

@@ -138,12 +138,13 @@ let initialTheta (s: Setup) (studySeed: uint64) (problemHash: uint64) (start: in
         s.Example.Problem
         (Xoshiro256.DeriveSeed(Xoshiro256.DeriveSeed(studySeed, problemHash), uint64 start))
 
-/// The example's PINN loss (θ ↦ loss, gradient) on its own worker pool of `threads` threads; dispose it after use.
-type CellObjective(s: Setup, threads: int) =
+/// The example's PINN loss (θ ↦ loss, gradient) computed by `backend` (Objective.native: the engine) on its own worker
+/// pool of `threads` threads; dispose it after use.
+type CellObjective(s: Setup, threads: int, backend: ILossBackend) =
     let pool = new WorkerPool(max 1 threads)
 
     let loss =
-        Objective.loss s.Discretization s.Network s.Example.Subject.WeightDecay (Some pool)
+        Objective.lossOn backend s.Discretization s.Network s.Example.Subject.WeightDecay (Some pool)
 
     let inner = loss :> Ecd.Core.Objectives.IObjective<float>
 

@@ -90,6 +90,11 @@ type StudyEntry =
         Problems: StudyProblemEntry list
         [<JsonRequired>]
         Solvers: SolverEntry list
+        /// Written by `ecdpde compare` into a study folder whose PDE cells ran on another backend than the native
+        /// engine ("torch"); left out for the native engine. Part of the folder's identity, so that cells of two
+        /// backends never mix in one folder; a study file given to `compare` may leave it out (`--backend` sets it).
+        [<JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)>]
+        Backend: string option
     }
 
 let private startsEntry (starts: Starts) =
@@ -147,6 +152,14 @@ let ofStudy (study: Study) =
                     Label = s.Label
                     Stages = s.Stages |> List.map stageEntry
                 })
+        Backend = None
+    }
+
+/// The identity of a study folder whose PDE cells run on the backend named `backend`: the study's record, with the
+/// backend unless it is the native engine (so a native folder keeps the record it always had).
+let identity (study: Study) (backend: string) =
+    { ofStudy study with
+        Backend = if backend = "native" then None else Some backend
     }
 
 let private starts (path: string) (e: StartsEntry) =

@@ -40,11 +40,32 @@ let stored (study: Study) (dir: string) =
         if File.Exists path then Some(StudyCell.read path) else None)
     |> List.ofArray
 
+/// Claims `dir` for the study on `backend` (study.json); a backend other than the native engine needs a PDE problem.
+let private claim (backend: Pde.FSharp.Training.ILossBackend) (study: Study) (dir: string) =
+    if
+        backend.Name <> Pde.FSharp.Training.Objective.native.Name
+        && not (study.Problems |> List.exists isPde)
+    then
+        invalidArg
+            "backend"
+            (sprintf
+                "the %s backend computes PDE losses; study '%s' has no PDE problem (pde:…): run it without --backend"
+                backend.Name
+                study.Name)
+
+    EcdPde.Runs.FolderIdentity.claim
+        StudyFile.format
+        dir
+        StudyFile.name
+        (StudyFile.identity study backend.Name)
+
 /// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
-/// cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how many were
-/// run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for the
-/// study (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
-let runWith
+/// cores; or as the tasks of a Slurm array, the batch `cells`), the PDE cells' losses computed by `backend`; returns
+/// all cells (stored and new) and how many were run by this process. Takes the folder's lock (FolderLock, through the
+/// executor) and claims the folder for the study on that backend (`dir/study.json`, FolderIdentity): a folder held by
+/// another process, or of another study or backend, is refused.
+let runWithOn
+    (backend: Pde.FSharp.Training.ILossBackend)
     (executor: TaskBatch.Executor)
     (study: Study)
     (dir: string)
@@ -52,10 +73,10 @@ let runWith
     (progress: int -> int -> unit)
     =
     let study = validate study
-    // one writer per folder (an array task locks only what its executor takes); the study is the folder's identity
-    // (study.json): a folder of another study is refused
+    // one writer per folder (an array task locks only what its executor takes); the study and the backend are the
+    // folder's identity (study.json): a folder of another study, or of the same study on another backend, is refused
     use _lock = TaskBatch.lockFolder executor dir
-    EcdPde.Runs.FolderIdentity.claim StudyFile.format dir StudyFile.name (StudyFile.ofStudy study)
+    claim backend study dir
     let cells = cells study
 
     let atOnce =
@@ -91,7 +112,7 @@ let runWith
 
         let r =
             if isPde p then
-                CellRun.runPde study p solver si seed setups[p.Name].Value engineThreads
+                CellRun.runPde backend study p solver si seed setups[p.Name].Value engineThreads
             elif study.Precision = "float32" then
                 CellRun.runTyped<float32> study p solver si seed x0 float32
             else
@@ -122,6 +143,16 @@ let runWith
         }
 
     List.init cells.Length (pathOf >> StudyCell.read), ran
+
+/// `runWithOn` the native engine.
+let runWith
+    (executor: TaskBatch.Executor)
+    (study: Study)
+    (dir: string)
+    (parallelism: int)
+    (progress: int -> int -> unit)
+    =
+    runWithOn Pde.FSharp.Training.Objective.native executor study dir parallelism progress
 
 /// Runs every cell not yet stored under `dir` in this process, `parallelism` cells at a time (0 = all cores); returns
 /// all cells (stored and new) and how many were run now.

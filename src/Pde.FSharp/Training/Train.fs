@@ -136,7 +136,7 @@ module Train =
 
                 if
                     d.Settings.ResampleEvery.IsSome
-                    && s.Optimizer.Trim().ToLowerInvariant() = "lbfgs"
+                    && List.contains (s.Optimizer.Trim().ToLowerInvariant()) [ "lbfgs"; "torch-lbfgs" ]
                 then
                     yield
                         sprintf
@@ -169,10 +169,7 @@ module Train =
         o.Stages
         |> List.mapi (fun k s ->
             try
-                OptimizerCatalog.Create<'T>(
-                    s.Optimizer,
-                    s.Settings |> List.map Collections.Generic.KeyValuePair
-                )
+                BackendOptimizers.create<'T> o.Backend s.Optimizer s.Settings
             with
             | :? HyperparameterException as e ->
                 raise (ProblemError(sprintf "stage %d (%s): %s" k s.Optimizer e.Message))

@@ -306,6 +306,12 @@ type TorchPinnLoss<'T
         member this.Residuals theta = this.Residuals theta
         member this.Diagnose theta = this.Diagnose theta
 
+    interface ITorchLoss<'T> with
+        member _.Parameters = allParameters :> Collections.Generic.IReadOnlyList<Parameter>
+        member this.Forward() = this.Forward()
+        member this.Read() = this.Read()
+        member this.Write theta = this.Write theta
+
     interface IDisposable with
         member _.Dispose() =
             for p in points do

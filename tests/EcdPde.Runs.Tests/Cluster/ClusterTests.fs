@@ -127,6 +127,48 @@ let ``the array script runs the same command for its task, with every option, qu
     Assert.DoesNotContain("#SBATCH --requeue", follow.Split('\n'))
     Assert.DoesNotContain("--array", follow)
 
+let ``folders with spaces stand in double quotes in #SBATCH lines; a quote or backslash is refused`` () =
+    let settings: JobScript.ScriptSettings =
+        {
+            Options = Scheduler.defaults
+            WorkingDirectory = "/work/my runs"
+            Command =
+                [
+                    "dotnet"
+                    "/opt/ecd pde/ecdpde.dll"
+                    "compare"
+                    "/data/a study.json"
+                    "--out"
+                    "out dir"
+                ]
+            Logs = "/work/my runs/out dir/jobs/logs"
+        }
+
+    let lines = (JobScript.array settings "workflows" "--task" [ 0; 1 ]).Split('\n')
+
+    for line in
+        [
+            "#SBATCH --chdir=\"/work/my runs\""
+            "#SBATCH --output=\"/work/my runs/out dir/jobs/logs/workflows-%A_%a.out\""
+            "exec 'dotnet' '/opt/ecd pde/ecdpde.dll' 'compare' '/data/a study.json' '--out' 'out dir' --task \"workflows:${SLURM_ARRAY_TASK_ID}\""
+        ] do
+        Assert.Contains(line, lines)
+
+    Assert.Contains(
+        "#SBATCH --output=\"/work/my runs/out dir/jobs/logs/follow-up-%j.out\"",
+        (JobScript.followUp settings "--follow-up").Split('\n')
+    )
+    // a plain value stays as it is
+    Assert.Equal("/work/here", JobScript.directiveValue "the working directory" "/work/here")
+
+    for bad in [ "/work/a\"b"; "/work/a\\b"; "/work/a\nb" ] do
+        let e =
+            Assert.Throws<ArgumentException>(fun () ->
+                JobScript.array { settings with WorkingDirectory = bad } "cells" "--task" [ 0 ]
+                |> ignore)
+
+        Assert.Contains("the working directory", e.Message)
+
 let ``bad Slurm options and task selections are refused, naming the option`` () =
     let refused (o: Scheduler.SlurmOptions) (name: string) =
         let e =
@@ -300,6 +342,9 @@ let tests =
             testCase
                 "the array script runs the same command for its task, with every option, quoted for bash"
                 ``the array script runs the same command for its task, with every option, quoted for bash``
+            testCase
+                "folders with spaces stand in double quotes in #SBATCH lines; a quote or backslash is refused"
+                ``folders with spaces stand in double quotes in #SBATCH lines; a quote or backslash is refused``
             testCase
                 "bad Slurm options and task selections are refused, naming the option"
                 ``bad Slurm options and task selections are refused, naming the option``

@@ -1,0 +1,80 @@
+/// `compare` on a multi-solution settings file with `--scheduler slurm`: its workflows run as one job array, started
+/// from a folder whose name has a space, into an output folder whose name has one, and give the local study's rows.
+/// Listed with the other Slurm tests (SlurmTests), which share the cluster.
+module EcdPde.Cli.Tests.SlurmMultiSolutionTests
+
+open System
+open System.IO
+open Expecto
+open EcdPde.Runs
+open EcdPde.Cli.Tests.SlurmSupport
+
+/// A tiny multi-solution study as a settings file (the paper's PDE at k = 2, 20 steps per run, bounces and Adam
+/// restarts, budgets of 1 and 2 runs: two workflows of two runs), in `dir`.
+let private multiSolutionFile (dir: string) =
+    let settings: EcdPde.Studies.MultiSolution.MultiSolutionSettings =
+        { EcdPde.Studies.MultiSolution.defaults with
+            Name = "tiny-ms"
+            Problems =
+                [
+                    ({
+                        Function = "pde:paper-pde:k=2"
+                        StepsPerRun = 20L
+                    }
+                    : EcdPde.Studies.MultiSolution.ProblemSpec)
+                ]
+            Strategies =
+                EcdPde.Studies.MultiSolution.strategies
+                |> List.filter (fun s -> s.Label = "bounces" || s.Label = "restarts-adam")
+            Budgets = [ 1; 2 ]
+        }
+
+    let path = Path.Combine(dir, "tiny ms.json")
+    JsonFile.write path (EcdPde.Studies.MultiSolutionFile.folderOf settings "native")
+    path
+
+/// The rows of OUT/multi-solution.json without their seconds.
+let private multiSolutionRows (dir: string) =
+    EcdPde.Studies.MultiSolutionFile.read (Path.Combine(dir, "multi-solution.json"))
+    |> snd
+    |> List.map (fun r -> { r with Seconds = 0.0 })
+
+let ``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
+    ()
+    =
+    let spaced = Path.Combine(CliTests.tempDir (), "with space")
+    Directory.CreateDirectory spaced |> ignore
+    let file = multiSolutionFile spaced
+    let local = Path.Combine(spaced, "local run")
+
+    let code, _, err =
+        ecdpde [ "compare"; file; "--out"; local; "--threads"; "2"; "--quiet" ]
+
+    Expect.equal code 0 (sprintf "the local study: %s" err)
+
+    withCluster (fun () ->
+        // started in a folder with a space, into a relative output folder with a space
+        let code, out, err =
+            runIn
+                (Some spaced)
+                "dotnet"
+                [
+                    Path.Combine(AppContext.BaseDirectory, "ecdpde.dll")
+                    "compare"
+                    file
+                    "--out"
+                    "slurm run"
+                    "--quiet"
+                    "--scheduler"
+                    "slurm"
+                ]
+
+        Expect.equal code 0 (sprintf "the submission exits 0: %s %s" out err)
+        Expect.stringContains out "tasks 0-1 of workflows" "the two workflows are one array"
+        let dir = Path.Combine(spaced, "slurm run")
+        let script = File.ReadAllText(Path.Combine(dir, "jobs", "workflows.sbatch"))
+        Expect.stringContains script (sprintf "#SBATCH --chdir=\"%s\"" spaced) "the working folder in quotes"
+        waitForResult dir "summary.md" 300.0
+        Expect.equal (multiSolutionRows dir) (multiSolutionRows local) "the rows of the local study"
+        let total, counts, text = statusCounts dir
+        Expect.equal (total, counts) (2, (2, 0, 0, 0, 0)) text)
