@@ -272,7 +272,7 @@ type CompareArgs =
         member a.Usage =
             match a with
             | Study _ ->
-                "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
+                "a built-in study (ackley, zakharov, pinn, multi-solution, deflation-strategies) or a study file (JSON, see docs/studies.md)."
             | Full ->
                 "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
             | Force ->

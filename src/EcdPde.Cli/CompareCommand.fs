@@ -16,15 +16,32 @@ open EcdPde.Cli.Common
 let private g (x: float) =
     if Double.IsNaN x then "–" else Number.short x
 
-let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareArgs>) =
+/// The deflation-strategy comparison's table: printed and appended to the summary.
+let private deflationTable (outcome: MultiSolution.MultiSolutionOutcome) (md: StringBuilder) =
+    let known = outcome.Classical |> List.map (fun (p, names) -> p, names.Length)
+    let h, r = DeflationComparison.table (DeflationComparison.lines known outcome.Rows)
+
+    md.AppendLine().AppendLine("## Deflation strategies").AppendLine().Append(TextTable.markdown h r)
+    |> ignore
+
+    printfn "%s" (TextTable.render h r)
+
+let private runMultiSolution
+    (cluster: Cluster.Cluster)
+    (common: Shared)
+    (args: ParseResults<CompareArgs>)
+    (deflation: bool)
+    =
     Cluster.refuse "compare multi-solution (its workflows run as threads)" cluster
     refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
 
+    if deflation && args.Contains CompareArgs.Full then
+        invalidArg "full" "--full applies to compare multi-solution only"
+
     let settings =
-        if args.Contains CompareArgs.Full then
-            MultiSolution.full
-        else
-            MultiSolution.defaults
+        if deflation then DeflationComparison.settings
+        elif args.Contains CompareArgs.Full then MultiSolution.full
+        else MultiSolution.defaults
 
     let out = defaultArg common.Out (Path.Combine("out", "compare", settings.Name))
     startOver common (args.Contains CompareArgs.Force) out
@@ -65,6 +82,9 @@ let private runMultiSolution (cluster: Cluster.Cluster) (common: Shared) (args: 
             outcome.Seconds
     )
     |> ignore
+
+    if deflation then
+        deflationTable outcome md
 
     File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
     let report = CompareReport.write out
@@ -220,6 +240,8 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareA
     let name = args.GetResult(CompareArgs.Study, "ackley")
 
     if name.ToLowerInvariant() = MultiSolution.defaults.Name then
-        runMultiSolution cluster common args
+        runMultiSolution cluster common args false
+    elif name.ToLowerInvariant() = DeflationComparison.settings.Name then
+        runMultiSolution cluster common args true
     else
         runStudy cluster common args name

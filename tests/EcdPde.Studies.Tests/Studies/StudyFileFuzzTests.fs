@@ -119,6 +119,7 @@ let ``corrupt run-costs files are read or refused naming the file`` () =
                 Run = r
                 Seconds = 0.5 + float i
                 Evaluations = 100L * int64 (i + 1)
+                CpuSeconds = 0.25 + float i
             }
             : RunCosts.RunCost))
         |> Map.ofList
