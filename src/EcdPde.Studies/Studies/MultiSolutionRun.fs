@@ -100,7 +100,7 @@ let private resized (size: StudySize option) (e: Example) =
         PdeProblem.compileExample (
             e.Problem,
             { e.Settings with
-                Network = Ecd.Core.Engine.Architecture.mlp z.Hidden Ecd.Core.Engine.Activation.Tanh
+                Network = Pde.FSharp.Training.Architecture.mlp z.Hidden Ecd.Core.Engine.Activation.Tanh
                 InteriorPoints = z.InteriorPoints
                 BoundaryPoints = z.BoundaryPoints
                 GridPoints = z.GridPoints
@@ -168,13 +168,13 @@ let rec private copyTree (source: string) (target: string) =
     Directory.CreateDirectory target |> ignore
 
     for f in Directory.GetFiles source do
-        let t = Path.Combine(target, Path.GetFileName f)
+        let t = Path.Combine(target, Path.GetRelativePath(source, f))
 
         if not (File.Exists t) then
             File.Copy(f, t)
 
     for d in Directory.GetDirectories source do
-        copyTree d (Path.Combine(target, Path.GetFileName d))
+        copyTree d (Path.Combine(target, Path.GetRelativePath(source, d)))
 
 /// Gives a job the round 0 it shares with the other Deflated jobs of its problem and seed: run once (resumable) in
 /// the shared folder as a workflow without deflation rounds, then its round-0 folder and run costs copied into the
