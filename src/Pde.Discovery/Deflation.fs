@@ -165,7 +165,9 @@ let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
 type CompressedObjective(inner: IObjective<float>, scale: float) =
     do
         if not (scale > 0.0) || Double.IsInfinity scale then
-            invalidArg "scale" (sprintf "the loss scale of a compressed potential must be finite and > 0 (got %g)" scale)
+            invalidArg
+                "scale"
+                (sprintf "the loss scale of a compressed potential must be finite and > 0 (got %g)" scale)
 
     interface IObjective<float> with
         member _.Dimension = inner.Dimension
@@ -197,7 +199,12 @@ type Potential =
 /// normalises its steps.
 let potentialFor (optimizer: string) (plainScale: float) =
     if optimizer.Trim().ToLowerInvariant() = "bbi" then
-        Compressed(if plainScale > 0.0 && Double.IsFinite plainScale then plainScale else 1.0)
+        Compressed(
+            if plainScale > 0.0 && Double.IsFinite plainScale then
+                plainScale
+            else
+                1.0
+        )
     else
         DeflatedLoss
 

@@ -45,7 +45,12 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
     /// its optimizer minimizes.
-    let objective (engineThreads: int) (deflate: float[] list) (potential: Deflation.Potential) () : IObjective<float> =
+    let objective
+        (engineThreads: int)
+        (deflate: float[] list)
+        (potential: Deflation.Potential)
+        ()
+        : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
 
         let loss =
@@ -57,7 +62,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         match potential with
         | Deflation.DeflatedLoss -> new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
         | Deflation.Compressed scale ->
-            new Deflation.OwnedObjective(Deflation.CompressedObjective(deflated, scale), [ deflated; loss; pool ])
+            new Deflation.OwnedObjective(
+                Deflation.CompressedObjective(deflated, scale),
+                [ deflated; loss; pool ]
+            )
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =
@@ -153,7 +161,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Name = example.Name
                 Parameters = example.Parameters
                 InitialTheta = start
-                Objective = objective (max 1 (cores / atOnce)) deflate (defaultArg potential Deflation.DeflatedLoss)
+                Objective =
+                    objective (max 1 (cores / atOnce)) deflate (defaultArg potential Deflation.DeflatedLoss)
                 Measure = measure
                 Weights = example.Weights
             }
@@ -269,7 +278,10 @@ let private deflationRound
             known |> List.map (fun c -> c.Values),
             s.DeflationSteps,
             (s.DeflationOptimizer,
-             Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
+             Deflation.optimizerSettings
+                 s.DeflationOptimizer
+                 search.Theta0.Length
+                 s.DeflationOptimizerSettings),
             Deflation.potentialFor s.DeflationOptimizer search.PlainScale
         )
 

@@ -55,11 +55,22 @@ let private fieldOf (network: Network<float>) (theta: float[]) =
 
 /// Root-mean-square distance between two fields relative to g's.
 let private distance (a: float[]) (b: float[]) =
-    sqrt (Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a b / Array.sumBy (fun v -> v * v) g)
+    sqrt (
+        Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a b
+        / Array.sumBy (fun v -> v * v) g
+    )
 
-let private run (optimizer: string) (settings: (string * string) list) (objective: IObjective<float>) (start: float[]) (steps: int64) =
+let private run
+    (optimizer: string)
+    (settings: (string * string) list)
+    (objective: IObjective<float>)
+    (start: float[])
+    (steps: int64)
+    =
     let reports = ResizeArray<StepReport>()
-    let o = OptimizerCatalog.Create<float>(optimizer, settings |> List.map Collections.Generic.KeyValuePair)
+
+    let o =
+        OptimizerCatalog.Create<float>(optimizer, settings |> List.map Collections.Generic.KeyValuePair)
 
     let outcome =
         RunLoop.execute
@@ -74,7 +85,9 @@ let private gradientOf (f: IObjective<float>) (theta: float[]) =
     let value = f.Evaluate(ReadOnlySpan theta, Span grad)
     value, grad
 
-let ``ECDSep's kick on a deflated loss is the gradient of log L + 2 log M (deflation as an additive repulsion)`` () =
+let ``ECDSep's kick on a deflated loss is the gradient of log L + 2 log M (deflation as an additive repulsion)``
+    ()
+    =
     let network = net ()
     let inner = SquareMatch(network, points, g) :> IObjective<float>
     let known = [ g |> Array.map (fun v -> 0.8 * v) ]
@@ -108,14 +121,23 @@ let ``ECDSep's kick on a deflated loss is the gradient of log L + 2 log M (defla
         let tm = Array.copy theta
         tp[q] <- tp[q] + h
         tm[q] <- tm[q] - h
-        let fd = (fst (gradientOf compressed tp) - fst (gradientOf compressed tm)) / (2.0 * h)
-        Assert.True(abs (gradV[q] - fd) <= 1e-6 * max 1.0 (abs fd), sprintf "compressed θ[%d]: %g vs %g" q gradV[q] fd)
+
+        let fd =
+            (fst (gradientOf compressed tp) - fst (gradientOf compressed tm)) / (2.0 * h)
+
+        Assert.True(
+            abs (gradV[q] - fd) <= 1e-6 * max 1.0 (abs fd),
+            sprintf "compressed θ[%d]: %g vs %g" q gradV[q] fd
+        )
 
     Assert.Throws<ArgumentException>(fun () -> Deflation.CompressedObjective(deflated, 0.0) |> ignore)
     |> ignore
 
-let ``the deflated rounds' settings complete the user's: F0 and v0 from the plain loss, the step from the network`` () =
-    let ecd = Deflation.optimizerSettings "ecdsep" 400 [ "nu", "0.001"; "gamma", "1"; "ETA", "2" ]
+let ``the deflated rounds' settings complete the user's: F0 and v0 from the plain loss, the step from the network``
+    ()
+    =
+    let ecd =
+        Deflation.optimizerSettings "ecdsep" 400 [ "nu", "0.001"; "gamma", "1"; "ETA", "2" ]
     // the user's keys win (case-insensitive), the missing ones follow the rules
     Assert.Contains(("ETA", "2"), ecd)
     Assert.DoesNotContain(("eta", "1"), ecd)
@@ -130,7 +152,12 @@ let ``the deflated rounds' settings complete the user's: F0 and v0 from the plai
     Assert.Contains(("v0", "0"), bbi)
     Assert.Contains(("lr", "0.5"), bbi)
     Assert.Contains(("nFixedBounces", "10"), bbi)
-    Assert.Equal<(string * string) list>([ "lr", "0.001" ], Deflation.optimizerSettings "adam" 100 [ "lr", "0.001" ])
+
+    Assert.Equal<(string * string) list>(
+        [ "lr", "0.001" ],
+        Deflation.optimizerSettings "adam" 100 [ "lr", "0.001" ]
+    )
+
     Assert.Equal(Deflation.Compressed 2.5, Deflation.potentialFor "BBI" 2.5)
     Assert.Equal(Deflation.Compressed 1.0, Deflation.potentialFor "bbi" nan)
     Assert.Equal(Deflation.DeflatedLoss, Deflation.potentialFor "ecdsep" 2.5)
@@ -142,9 +169,20 @@ let ``deflated ECDSep and BBI runs reach the second closed-form solution, ECDSep
     // the plain descent from θ₀ reaches one of ±g: that one is the known solution
     let plain, _ = run "adam" [ "lr", "0.01" ] inner theta0 3000L
     let reached = fieldOf network plain
-    let first = if distance reached g < distance reached (Array.map (~-) g) then g else Array.map (~-) g
+
+    let first =
+        if distance reached g < distance reached (Array.map (~-) g) then
+            g
+        else
+            Array.map (~-) g
+
     let second = Array.map (~-) first
-    Assert.True(distance reached first < 0.02, sprintf "the plain descent ended %g from ±g" (distance reached first))
+
+    Assert.True(
+        distance reached first < 0.02,
+        sprintf "the plain descent ended %g from ±g" (distance reached first)
+    )
+
     let scale = fst (gradientOf inner theta0)
 
     for optimizer in [ "ecdsep"; "bbi" ] do
@@ -164,17 +202,30 @@ let ``deflated ECDSep and BBI runs reach the second closed-form solution, ECDSep
 
         Assert.True(
             distance u second < 0.05,
-            sprintf "%s: deflated run ended %g from the second solution, %g from the first" optimizer (distance u second) (distance u first)
+            sprintf
+                "%s: deflated run ended %g from the second solution, %g from the first"
+                optimizer
+                (distance u second)
+                (distance u first)
         )
 
         // the energy of the run's own start, conserved by the rescaling every step: what is left is the leapfrog's
         // O(Δt²) error between two rescalings (relative for ECDSep, whose energy is a logarithm), not a drift
         let moved = reports |> List.filter (fun r -> r.Status = StepStatus.Moved)
         let drift = moved |> List.map (fun r -> abs r.EnergyDrift) |> List.max
-        let relative = if optimizer = "ecdsep" then drift else drift / abs moved.Head.Energy
+
+        let relative =
+            if optimizer = "ecdsep" then
+                drift
+            else
+                drift / abs moved.Head.Energy
         // measured: 0.012 (ECDSep), 6.6e-5 (BBI)
         let tolerance = if optimizer = "ecdsep" then 0.03 else 1e-3
-        Assert.True(relative < tolerance, sprintf "%s's energy changed by %g in a deflated run" optimizer relative)
+
+        Assert.True(
+            relative < tolerance,
+            sprintf "%s's energy changed by %g in a deflated run" optimizer relative
+        )
 
 [<Tests>]
 let tests =

@@ -50,7 +50,8 @@ let write (dir: string) (costs: Map<RunId, RunCost>) =
 
 /// The CPU time of the calling thread (Linux: clock_gettime with CLOCK_THREAD_CPUTIME_ID), or of the process elsewhere.
 module private ThreadCpu =
-    [<Struct; System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)>]
+    [<Struct;
+      System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)>]
     type Timespec =
         val mutable Seconds: int64
         val mutable Nanoseconds: int64
@@ -60,7 +61,8 @@ module private ThreadCpu =
 
     let private threadClock = 3 // CLOCK_THREAD_CPUTIME_ID
 
-    let private linux = System.OperatingSystem.IsLinux() && System.Environment.Is64BitProcess
+    let private linux =
+        System.OperatingSystem.IsLinux() && System.Environment.Is64BitProcess
 
     /// Seconds of CPU used by the calling thread (by the process when the thread's clock is not available).
     let seconds () =

@@ -43,7 +43,9 @@ let ``deflated strategies share their round 0, and the comparison counts certifi
     Assert.True(Directory.Exists(Path.Combine(folder, "shared-round-0", "seed-0", "round-0")))
 
     let round0 (strategy: string) =
-        File.ReadAllText(Path.Combine(folder, strategy, "seed-0", "round-0", "runs", "run-000", "result.json"))
+        File.ReadAllText(
+            Path.Combine(folder, strategy, "seed-0", "round-0", "runs", "run-000", "result.json")
+        )
 
     Assert.Equal(round0 "deflated-adam", round0 "deflated-ecdsep")
 
