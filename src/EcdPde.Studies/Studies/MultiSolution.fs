@@ -33,13 +33,15 @@ type Strategy =
 type StrategySpec = { Label: string; Strategy: Strategy }
 
 /// A size for every problem of a study, instead of the examples' own: a tanh network with these hidden layers, the
-/// collocation points (interior, per boundary condition) and the evaluation grid.
+/// collocation points (interior, per boundary condition), the evaluation grid, and at most this many runs per
+/// deflation round (None: the example's).
 type StudySize =
     {
         Hidden: int list
         InteriorPoints: int
         BoundaryPoints: int
         GridPoints: int
+        DeflationRuns: int option
     }
 
 /// A problem of the study: a PDE example and the training steps of one run.
@@ -158,6 +160,7 @@ let validate (s: MultiSolutionSettings) =
         || z.InteriorPoints < 1
         || z.BoundaryPoints < 1
         || z.GridPoints < 16
+        || (z.DeflationRuns |> Option.exists (fun r -> r < 1))
         ->
         fail (sprintf "the size needs hidden widths ≥ 1, points ≥ 1 and a grid of ≥ 16 points (got %A)" z)
     | _ -> ()

@@ -104,6 +104,9 @@ let private resized (size: StudySize option) (e: Example) =
                 InteriorPoints = z.InteriorPoints
                 BoundaryPoints = z.BoundaryPoints
                 GridPoints = z.GridPoints
+                DeflationRuns =
+                    z.DeflationRuns
+                    |> Option.fold (fun runs cap -> min runs cap) e.Settings.DeflationRuns
             }
         )
 

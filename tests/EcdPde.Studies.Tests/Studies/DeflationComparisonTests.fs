@@ -32,6 +32,7 @@ let ``deflated strategies share their round 0, and the comparison counts certifi
                         InteriorPoints = 60
                         BoundaryPoints = 20
                         GridPoints = 200
+                        DeflationRuns = None
                     }
         }
 
@@ -88,6 +89,7 @@ let ``the comparison's strategies build and bad sizes are refused`` () =
                                 InteriorPoints = 10
                                 BoundaryPoints = 10
                                 GridPoints = 100
+                                DeflationRuns = Some 1
                             }
                 }
             |> ignore)
