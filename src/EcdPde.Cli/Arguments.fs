@@ -230,7 +230,8 @@ type DiscoverArgs =
             | Optimizer _ ->
                 "optimizer (default bbi with δE 1, T0 200, N_b 10, T1 2000 and the example's lr: 0.002, bratu 0.005)."
             | Set _ -> "optimizer hyperparameter key=value (repeatable; replaces the default settings)."
-            | Deflation_Optimizer _ -> "optimizer of the deflated rounds (default adam with lr 0.001; ecdsep and bbi get their missing settings from the network's size, see docs/discovery.md)."
+            | Deflation_Optimizer _ ->
+                "optimizer of the deflated rounds (default adam with lr 0.001; ecdsep and bbi get their missing settings from the network's size, see docs/discovery.md)."
             | Deflation_Set _ -> "deflation optimizer hyperparameter key=value (repeatable)."
             | Deflation_Steps _ -> "steps of every deflated run (default: the example's)."
             | Polish_Steps _ ->
