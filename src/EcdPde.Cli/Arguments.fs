@@ -230,7 +230,8 @@ type DiscoverArgs =
             | Optimizer _ ->
                 "optimizer (default bbi with δE 1, T0 200, N_b 10, T1 2000 and the example's lr: 0.002, bratu 0.005)."
             | Set _ -> "optimizer hyperparameter key=value (repeatable; replaces the default settings)."
-            | Deflation_Optimizer _ -> "optimizer of the deflated rounds (default adam with lr 0.001)."
+            | Deflation_Optimizer _ ->
+                "optimizer of the deflated rounds (default adam with lr 0.001; ecdsep and bbi get their missing settings from the network's size, see docs/discovery.md)."
             | Deflation_Set _ -> "deflation optimizer hyperparameter key=value (repeatable)."
             | Deflation_Steps _ -> "steps of every deflated run (default: the example's)."
             | Polish_Steps _ ->
@@ -273,7 +274,7 @@ type CompareArgs =
         member a.Usage =
             match a with
             | Study _ ->
-                "a built-in study (ackley, zakharov, pinn, multi-solution), a study file (JSON, see docs/studies.md) or a multi-solution settings file (format ecdpde-multi-solution-folder/1, as a multi-solution folder keeps it)."
+                "a built-in study (ackley, zakharov, pinn, multi-solution, deflation-strategies), a study file (JSON, see docs/studies.md) or a multi-solution settings file (format ecdpde-multi-solution-folder/2, as a multi-solution folder keeps it)."
             | Backend _ ->
                 "where the PDE losses of the study are computed: native (the Taylor-mode engine, default) or torch (TorchSharp autograd); part of the folder's identity, so cells of the two never mix."
             | Full ->

@@ -20,11 +20,22 @@ let private g (x: float) =
 let private backendOf (args: ParseResults<CompareArgs>) =
     lossBackend (args.GetResult(CompareArgs.Backend, Backend.Native))
 
+/// The deflation-strategy comparison's table: printed and appended to the summary.
+let private deflationTable (outcome: MultiSolution.MultiSolutionOutcome) (md: StringBuilder) =
+    let known = outcome.Classical |> List.map (fun (p, names) -> p, names.Length)
+    let h, r = DeflationComparison.table (DeflationComparison.lines known outcome.Rows)
+
+    md.AppendLine().AppendLine("## Deflation strategies").AppendLine().Append(TextTable.markdown h r)
+    |> ignore
+
+    printfn "%s" (TextTable.render h r)
+
 let private runMultiSolution
     (cluster: Cluster.Cluster)
     (common: Shared)
     (args: ParseResults<CompareArgs>)
     (settings: MultiSolution.MultiSolutionSettings)
+    (deflation: bool)
     =
     refuse "compare multi-solution (its workflows use seeds 0 … N−1)" common [ "--seed" ]
 
@@ -71,6 +82,9 @@ let private runMultiSolution
             outcome.Seconds
     )
     |> ignore
+
+    if deflation then
+        deflationTable outcome md
 
     File.WriteAllText(Path.Combine(out, "summary.md"), md.ToString())
     let report = CompareReport.write out
@@ -234,10 +248,16 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareA
                  MultiSolution.full
              else
                  MultiSolution.defaults)
+            false
+    elif name.ToLowerInvariant() = DeflationComparison.settings.Name then
+        if args.Contains CompareArgs.Full then
+            invalidArg "full" "--full applies to compare multi-solution only"
+
+        runMultiSolution cluster common args DeflationComparison.settings true
     elif EcdPde.Runs.JsonFile.formatTag name = Some MultiSolutionFile.folderFormat then
         if args.Contains CompareArgs.Full then
             invalidArg "full" "--full applies to the built-in multi-solution study, not to a settings file"
 
-        runMultiSolution cluster common args (MultiSolutionFile.readSettings name)
+        runMultiSolution cluster common args (MultiSolutionFile.readSettings name) false
     else
         runStudy cluster common args name

@@ -58,7 +58,13 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
             defaults.DeflationOptimizer
             defaults.DeflationOptimizerSettings
 
-    for name, values in [ optimizer, settings; deflationOptimizer, deflationSettings ] do
+    // the deflated rounds complete their optimizer's settings (Deflation.optimizerSettings; the step from the network's
+    // size, any size builds)
+    for name, values in
+        [
+            optimizer, settings
+            deflationOptimizer, Deflation.optimizerSettings deflationOptimizer 1 deflationSettings
+        ] do
         OptimizerCatalog.Create<float>(name, values |> List.map Collections.Generic.KeyValuePair)
         |> ignore
 

@@ -156,3 +156,90 @@ let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
         scaled[i] <- factor * scaled[i]
 
     scaled
+
+/// The deflated loss as a bounded-range potential for BBI: V = log(1 + F/c), with F = M²·L the deflated loss and
+/// c > 0 the plain loss's scale. V ≥ 0 vanishes only where F does (at a solution of the plain problem that is not
+/// deflated), ≈ F/c near such a minimum (BBI's own linear potential) and grows only logarithmically where F is large —
+/// at a scaled start far from any solution, or close to a known solution where M explodes. BBI's speed is at most
+/// Δt·√V, so this bounds its steps by the problem's own scale instead of by the deflation factor's range.
+type CompressedObjective(inner: IObjective<float>, scale: float) =
+    do
+        if not (scale > 0.0) || Double.IsInfinity scale then
+            invalidArg
+                "scale"
+                (sprintf "the loss scale of a compressed potential must be finite and > 0 (got %g)" scale)
+
+    interface IObjective<float> with
+        member _.Dimension = inner.Dimension
+
+        member _.Evaluate(theta, gradient) =
+            let f = inner.Evaluate(theta, gradient)
+
+            if Double.IsFinite f then
+                // ∇ log(1 + F/c) = ∇F / (c + F)
+                let k = 1.0 / (scale + f)
+
+                for i in 0 .. gradient.Length - 1 do
+                    gradient[i] <- k * gradient[i]
+
+                Math.Log(1.0 + f / scale)
+            else
+                f
+
+/// What a deflated run's optimizer minimizes: the deflated loss F = M²·L itself, or BBI's compressed potential
+/// log(1 + F/c) with c the plain loss's scale.
+type Potential =
+    | DeflatedLoss
+    | Compressed of scale: float
+
+/// The potential of a deflated run with `optimizer`: BBI (whose potential is linear in F, and whose speed √V·Δt
+/// follows F's range: measured, a deflated loss of 4.7e7 after one step) gets the compressed one, at the scale of the
+/// plain loss `plainScale` (its value at the shared initialization: the scale the first ensemble started from);
+/// ECDSep already sees η·log F = η·(log L + 2·log M), deflation as an additive repulsion whatever F's range, and Adam
+/// normalises its steps.
+let potentialFor (optimizer: string) (plainScale: float) =
+    if optimizer.Trim().ToLowerInvariant() = "bbi" then
+        Compressed(
+            if plainScale > 0.0 && Double.IsFinite plainScale then
+                plainScale
+            else
+                1.0
+        )
+    else
+        DeflatedLoss
+
+/// The step Δt of an energy-conserving deflated run of a network with `dimension` weights: ECDSep moves θ by
+/// 2Δt·|p|/(s + |p|²) ≤ Δt per step, BBI on the compressed potential by Δt·√(V(1 − V²/E²)) ≈ Δt (V of order 1); the
+/// deflated Adam default moves every weight by its lr 1e-3 at first, θ by 1e-3·√dimension. The same first step for
+/// both: Δt = 1e-3·√dimension.
+let energyConservingStep (dimension: int) = 1e-3 * sqrt (float (max 1 dimension))
+
+/// The settings of a deflated run's optimizer: the user's, completed where a key is missing. ECDSep: Δt from
+/// `energyConservingStep`, η 1 (the potential log F: deflation adds 2·log M), δE 1 (the run may climb to twice its
+/// starting loss), F0 0; BBI: Δt likewise, δE 1 and the first ensemble's bounce schedule (T0 200, N_b 10, T1 2000),
+/// v0 0. F0 and v0 are a lower bound of the *plain* loss L — a PINN loss is a sum of squared residuals (plus λ·Σθ²),
+/// so 0 — and therefore of M²·L, since M = Π(d⁻ᵖ + σ) ≥ σᵐ = 1. Other optimizers: the user's settings as given.
+let optimizerSettings (optimizer: string) (dimension: int) (settings: (string * string) list) =
+    let has (key: string) =
+        settings
+        |> List.exists (fun (k, _) -> String.Equals(k.Trim(), key, StringComparison.OrdinalIgnoreCase))
+
+    let complete (defaults: (string * string) list) =
+        (defaults |> List.filter (fun (k, _) -> not (has k))) @ settings
+
+    let step =
+        (energyConservingStep dimension).ToString("R", Globalization.CultureInfo.InvariantCulture)
+
+    match optimizer.Trim().ToLowerInvariant() with
+    | "ecdsep" -> complete [ "lr", step; "eta", "1"; "deltaEn", "1"; "F0", "0" ]
+    | "bbi" ->
+        complete
+            [
+                "lr", step
+                "deltaEn", "1"
+                "threshold0", "200"
+                "nFixedBounces", "10"
+                "threshold", "2000"
+                "v0", "0"
+            ]
+    | _ -> settings

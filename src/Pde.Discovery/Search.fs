@@ -43,8 +43,14 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let beforePolish = ResizeArray<Candidate>()
     let rescued = Collections.Generic.Dictionary<RunId, float option>()
 
-    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid).
-    let objective (engineThreads: int) (deflate: float[] list) () : IObjective<float> =
+    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
+    /// its optimizer minimizes.
+    let objective
+        (engineThreads: int)
+        (deflate: float[] list)
+        (potential: Deflation.Potential)
+        ()
+        : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
 
         let loss =
@@ -53,7 +59,27 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         let deflated =
             new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
 
-        new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
+        match potential with
+        | Deflation.DeflatedLoss -> new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
+        | Deflation.Compressed scale ->
+            new Deflation.OwnedObjective(
+                Deflation.CompressedObjective(deflated, scale),
+                [ deflated; loss; pool ]
+            )
+
+    /// The plain loss at θ.
+    let plainLossAt (theta: float[]) =
+        let f = objective 1 [] Deflation.DeflatedLoss ()
+        let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
+
+        match box f with
+        | :? IDisposable as d -> d.Dispose()
+        | _ -> ()
+
+        l
+
+    /// The plain loss at the shared initialization (the scale the first ensemble starts from).
+    let plainScale = lazy (plainLossAt theta0)
 
     /// Cores used (all when the settings say 0).
     member _.Cores = cores
@@ -62,6 +88,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     member _.Spec = spec
     member _.Reference = reference
     member _.Discretization = discretization
+
+    /// The plain loss at the shared initialization θ₀ (the scale of BBI's compressed potential in deflated rounds).
+    member _.PlainScale = plainScale.Force()
 
     /// The model of trained weights θ.
     member _.Model(theta: float[]) = model example spec s.Seed theta
@@ -122,7 +151,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             start: int -> float[],
             deflate: float[] list,
             steps: int64,
-            (optimizer: string, settings: (string * string) list)
+            (optimizer: string, settings: (string * string) list),
+            ?potential: Deflation.Potential
         ) =
         let atOnce = max 1 (min runs cores)
 
@@ -131,7 +161,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Name = example.Name
                 Parameters = example.Parameters
                 InitialTheta = start
-                Objective = objective (max 1 (cores / atOnce)) deflate
+                Objective =
+                    objective (max 1 (cores / atOnce)) deflate (defaultArg potential Deflation.DeflatedLoss)
                 Measure = measure
                 Weights = example.Weights
             }
@@ -237,6 +268,7 @@ let private deflationRound
     for i in 0 .. s.DeflationRuns - 1 do
         search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
 
+    // every run is a fresh optimizer: an energy-conserving one takes its energy from its own start (re-based per run)
     let deflated =
         search.Ensemble(
             round,
@@ -245,7 +277,12 @@ let private deflationRound
             (fun i -> (snd (startOf i)) ()),
             known |> List.map (fun c -> c.Values),
             s.DeflationSteps,
-            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
+            (s.DeflationOptimizer,
+             Deflation.optimizerSettings
+                 s.DeflationOptimizer
+                 search.Theta0.Length
+                 s.DeflationOptimizerSettings),
+            Deflation.potentialFor s.DeflationOptimizer search.PlainScale
         )
 
     polish search s round deflated

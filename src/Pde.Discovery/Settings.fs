@@ -51,7 +51,10 @@ type DiscoverySettings =
         Steps: int64
         Optimizer: string
         OptimizerSettings: (string * string) list
-        /// Optimizer of the deflated rounds (a deflated loss is stiff near the known solutions: Adam by default).
+        /// Optimizer of the deflated rounds (a deflated loss is stiff near the known solutions: Adam by default). ECDSep
+        /// and BBI work too: missing settings are completed by Deflation.optimizerSettings, and BBI runs on the
+        /// compressed potential of Deflation.potentialFor (measured in docs/discovery.md: Adam found the most
+        /// certified solutions per unit of compute, so it stays the default).
         DeflationOptimizer: string
         DeflationOptimizerSettings: (string * string) list
         /// Steps of every deflated run.

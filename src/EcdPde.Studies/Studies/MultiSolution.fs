@@ -24,9 +24,25 @@ type Strategy =
     /// Classical deflated Newton (defcon's p = 2, σ = 1) on the example's finite-difference system from the constant
     /// guesses u ≡ c (deterministic: run once, its cost is in Newton residual evaluations, not training steps).
     | ClassicalNewton of guesses: float list
+    /// The example's own bounce ensemble (round 0, computed once per problem and seed and shared by every `Deflated`
+    /// strategy: only the deflation rounds differ), then the example's deflation rounds with this optimizer (no
+    /// settings: those `Deflation.optimizerSettings` completes); all its runs are counted, the budgets do not apply.
+    | Deflated of optimizer: string * settings: (string * string) list
 
 /// A labelled strategy.
 type StrategySpec = { Label: string; Strategy: Strategy }
+
+/// A size for every problem of a study, instead of the examples' own: a tanh network with these hidden layers, the
+/// collocation points (interior, per boundary condition), the evaluation grid, and at most this many runs per
+/// deflation round (None: the example's).
+type StudySize =
+    {
+        Hidden: int list
+        InteriorPoints: int
+        BoundaryPoints: int
+        GridPoints: int
+        DeflationRuns: int option
+    }
 
 /// A problem of the study: a PDE example and the training steps of one run.
 type ProblemSpec =
@@ -50,6 +66,8 @@ type MultiSolutionSettings =
         Threshold: float
         /// A distinct solution counts as a classical one when its relative L² distance to it is at most this.
         MatchTolerance: float
+        /// The examples' own sizes (None) or one reduced size for all.
+        Size: StudySize option
     }
 
 /// The default strategies: (a) bounces, (b) bounces + deflation, (c) restarts with BBI and with Adam (lr 0.003, the
@@ -104,6 +122,7 @@ let defaults =
         Seeds = 1
         Threshold = 0.1
         MatchTolerance = 0.1
+        Size = None
     }
 
 /// `--full`: budgets of 1, 2, 4, 8 and 16 runs and three seeds (12 times the default's work, 2.3 million training
@@ -133,6 +152,18 @@ let validate (s: MultiSolutionSettings) =
 
     if not (s.Threshold > 0.0) || not (s.MatchTolerance > 0.0) then
         fail "the distinctness threshold and the match tolerance must be > 0"
+
+    match s.Size with
+    | Some z when
+        z.Hidden.IsEmpty
+        || z.Hidden |> List.exists (fun w -> w < 1)
+        || z.InteriorPoints < 1
+        || z.BoundaryPoints < 1
+        || z.GridPoints < 16
+        || (z.DeflationRuns |> Option.exists (fun r -> r < 1))
+        ->
+        fail (sprintf "the size needs hidden widths ≥ 1, points ≥ 1 and a grid of ≥ 16 points (got %A)" z)
+    | _ -> ()
 
     for p in s.Problems do
         PdeProblem.example p.Function |> ignore
@@ -164,6 +195,13 @@ let validate (s: MultiSolutionSettings) =
                     )
         | ClassicalNewton [] ->
             fail (sprintf "strategy '%s': deflated Newton needs at least one guess" st.Label)
+        | Deflated(optimizer, settings) ->
+            Ecd.Core.Optimizers.OptimizerCatalog.Create<float>(
+                optimizer,
+                Deflation.optimizerSettings optimizer 100 settings
+                |> List.map Collections.Generic.KeyValuePair
+            )
+            |> ignore
         | _ -> ()
 
     match
@@ -199,68 +237,11 @@ type Row =
         Seconds: float
         /// Gradient evaluations (Newton: residual evaluations) within the budget.
         Evaluations: int64
-    }
-
-/// The nearest classical solution of a field and the relative L² distance to it.
-let nearest (weights: float[]) (classical: (string * float[]) list) (values: float[]) =
-    classical
-    |> List.map (fun (desc, v) -> desc, relativeDistance weights 1e-12 values v)
-    |> List.sortBy snd
-    |> List.tryHead
-    |> Option.defaultValue ("no classical solution", nan)
-
-/// The bookkeeping of one budget: the first `budget` candidates (in run order) through the gates and deduplication,
-/// each distinct solution matched to the classical ones, the costs of those runs summed (a run without a recorded
-/// cost counts `stepsPerRun` evaluations and unknown seconds).
-let tally
-    (gates: QualityGates)
-    (weights: float[])
-    (threshold: float)
-    (matchTolerance: float)
-    (classical: (string * float[]) list)
-    (stepsPerRun: int64)
-    (costs: Map<RunId, RunCosts.RunCost>)
-    (candidates: Candidate list)
-    (budget: int)
-    =
-    let used = candidates |> List.sortBy (fun c -> c.Run) |> List.truncate budget
-    let solutions, rejected = classify gates weights threshold 0.0 used
-    // in the order found (classify sorts by how many runs found a solution)
-    let solutions =
-        solutions
-        |> List.sortBy (fun s -> s.Members |> List.map (fun c -> c.Run) |> List.min)
-
-    let near =
-        solutions
-        |> List.map (fun s -> nearest weights classical s.Representative.Values)
-
-    {
-        Problem = ""
-        Strategy = ""
-        Seed = 0
-        BudgetRuns = Some budget
-        BudgetSteps = Some(int64 budget * stepsPerRun)
-        RunsUsed = used.Length
-        Converged = used.Length - rejected.Length
-        Distinct = solutions.Length
-        Matched =
-            near
-            |> List.filter (fun (_, d) -> d <= matchTolerance)
-            |> List.map fst
-            |> List.distinct
-        Nearest = near
-        Seconds =
-            used
-            |> List.sumBy (fun c ->
-                match costs.TryFind c.Run with
-                | Some r -> r.Seconds
-                | None -> nan)
-        Evaluations =
-            used
-            |> List.sumBy (fun c ->
-                match costs.TryFind c.Run with
-                | Some r -> r.Evaluations
-                | None -> stepsPerRun)
+        /// Distinct classical solutions certified from the runs within the budget: Newton on the finite-difference
+        /// problem from a run's field converged within the distinctness threshold of it (gates or not).
+        Certified: int
+        /// CPU seconds of the runs within the budget (each run's own thread; see RunCosts.measure).
+        CpuSeconds: float
     }
 
 /// The result of the study.
@@ -326,7 +307,7 @@ let aggregate (rows: Row list) =
 let csv (rows: Row list) =
     let b =
         Text.StringBuilder(
-            "problem,strategy,seed,budget_runs,budget_steps,runs_used,converged,distinct,matched_count,matched,seconds,evaluations\n"
+            "problem,strategy,seed,budget_runs,budget_steps,runs_used,converged,distinct,matched_count,matched,seconds,evaluations,certified,cpu_seconds\n"
         )
 
     let quote (s: string) = "\"" + s.Replace("\"", "\"\"") + "\""
@@ -348,6 +329,8 @@ let csv (rows: Row list) =
                     quote (String.Join("; ", r.Matched))
                     r.Seconds.ToString("R", Globalization.CultureInfo.InvariantCulture)
                     string r.Evaluations
+                    string r.Certified
+                    r.CpuSeconds.ToString("R", Globalization.CultureInfo.InvariantCulture)
                 ]
             )
         )

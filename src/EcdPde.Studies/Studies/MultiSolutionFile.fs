@@ -1,12 +1,12 @@
 /// multi-solution.json: the multi-solution study's result (its settings, the classical solutions per problem and
-/// every row), one record type written and read through JsonFile with the format tag "ecdpde-multi-solution/1".
+/// every row), one record type written and read through JsonFile with the format tag "ecdpde-multi-solution/2".
 module EcdPde.Studies.MultiSolutionFile
 
 open System.Collections.Generic
 open EcdPde.Studies.MultiSolution
 
 /// The format tag of multi-solution.json.
-let format = "ecdpde-multi-solution/1"
+let format = "ecdpde-multi-solution/2"
 
 /// A problem of the study's settings.
 type MultiSolutionProblem =
@@ -16,9 +16,9 @@ type MultiSolutionProblem =
 type StrategyEntry =
     {
         Label: string
-        /// bounces, bounces+deflation, restarts or classical-newton.
+        /// bounces, bounces+deflation, restarts, classical-newton or deflated.
         Kind: string
-        /// restarts: the optimizer and its settings (null for the other kinds).
+        /// restarts and deflated: the optimizer and its settings (null for the other kinds).
         Optimizer: string option
         Settings: Dictionary<string, string> option
         /// classical-newton: the constant guesses (null for the other kinds).
@@ -34,6 +34,8 @@ type SettingsEntry =
         Seeds: int
         DistinctThreshold: float
         MatchTolerance: float
+        /// The reduced size of every problem (null: the examples' own).
+        Size: StudySize option
     }
 
 /// The classical solutions of a problem.
@@ -65,6 +67,8 @@ type RowEntry =
         Nearest: NearestEntry list
         Seconds: float
         Evaluations: int64
+        Certified: int
+        CpuSeconds: float
     }
 
 /// multi-solution.json.
@@ -105,6 +109,11 @@ let private strategyEntry (st: StrategySpec) =
         { entry "classical-newton" with
             Guesses = Some guesses
         }
+    | Deflated(optimizer, settings) ->
+        { entry "deflated" with
+            Optimizer = Some optimizer
+            Settings = Some(Dictionary(dict settings))
+        }
 
 /// The settings of a multi-solution study as recorded.
 let settingsEntry (s: MultiSolutionSettings) =
@@ -122,6 +131,7 @@ let settingsEntry (s: MultiSolutionSettings) =
         Seeds = s.Seeds
         DistinctThreshold = s.Threshold
         MatchTolerance = s.MatchTolerance
+        Size = s.Size
     }
 
 let private rowEntry (r: Row) : RowEntry =
@@ -145,6 +155,8 @@ let private rowEntry (r: Row) : RowEntry =
                 : NearestEntry))
         Seconds = r.Seconds
         Evaluations = r.Evaluations
+        Certified = r.Certified
+        CpuSeconds = r.CpuSeconds
     }
 
 let private row (r: RowEntry) : Row =
@@ -161,6 +173,8 @@ let private row (r: RowEntry) : Row =
         Nearest = r.Nearest |> List.map (fun n -> n.Classical, n.RelativeL2Distance)
         Seconds = r.Seconds
         Evaluations = r.Evaluations
+        Certified = r.Certified
+        CpuSeconds = r.CpuSeconds
     }
 
 /// The file record of an outcome.
@@ -188,7 +202,7 @@ let read (path: string) =
     file.Classical |> List.map (fun c -> c.Problem, c.Solutions), file.Rows |> List.map row
 
 /// The format tag of multi-solution-folder.json.
-let folderFormat = "ecdpde-multi-solution-folder/1"
+let folderFormat = "ecdpde-multi-solution-folder/2"
 
 /// The file name of a multi-solution folder's identity.
 let folderName = "multi-solution-folder.json"
@@ -219,30 +233,33 @@ let folderOf (settings: MultiSolutionSettings) (backend: string) =
         Backend = if backend = "native" then None else Some backend
     }
 
+/// The optimizer settings of a strategy entry ([] when it has none).
+let private settingsOf (e: StrategyEntry) =
+    e.Settings
+    |> Option.map (fun d -> [ for KeyValue(k, v) in d -> k, v ])
+    |> Option.defaultValue []
+
 let private strategy (e: StrategyEntry) : StrategySpec =
     let kind =
         match e.Kind, e.Optimizer, e.Guesses with
         | "bounces", _, _ -> Bounces
         | "bounces+deflation", _, _ -> BouncesDeflation
         | "restarts", Some optimizer, _ ->
-            Restarts(
-                optimizer,
-                e.Settings
-                |> Option.map (fun d -> [ for KeyValue(k, v) in d -> k, v ])
-                |> Option.defaultValue []
-            )
+            Restarts(optimizer, settingsOf e)
         | "classical-newton", _, Some guesses -> ClassicalNewton guesses
+        | "deflated", Some optimizer, _ ->
+            Deflated(optimizer, settingsOf e)
         | kind, _, _ ->
             invalidArg
                 "strategy"
                 (sprintf
-                    "strategy '%s': kind '%s' needs its fields (bounces, bounces+deflation, restarts with an optimizer, classical-newton with guesses)"
+                    "strategy '%s': kind '%s' needs its fields (bounces, bounces+deflation, restarts or deflated with an optimizer, classical-newton with guesses)"
                     e.Label
                     kind)
 
     { Label = e.Label; Strategy = kind }
 
-/// The settings of a multi-solution settings file (`ecdpde-multi-solution-folder/1`, the record a multi-solution
+/// The settings of a multi-solution settings file (`ecdpde-multi-solution-folder/2`, the record a multi-solution
 /// folder keeps as its identity; `compare FILE` runs it): the study named in it with those problems, strategies,
 /// budgets and seeds.
 let readSettings (path: string) : MultiSolutionSettings =
@@ -263,4 +280,5 @@ let readSettings (path: string) : MultiSolutionSettings =
         Seeds = f.Settings.Seeds
         Threshold = f.Settings.DistinctThreshold
         MatchTolerance = f.Settings.MatchTolerance
+        Size = f.Settings.Size
     }

@@ -11,6 +11,7 @@ open Pde.Discovery
 open EcdPde.Studies.PdeProblem
 open Pde.Discovery.Solutions
 open EcdPde.Studies.MultiSolution
+open EcdPde.Studies.MultiSolutionTally
 
 /// The workflow settings of a PINN strategy at the largest budget.
 let workflowSettings
@@ -56,6 +57,16 @@ let workflowSettings
             Initialization = PerRun
             PolishSteps = 0L
         }
+    | Deflated(optimizer, settings) ->
+        // the example's own bounce ensemble and deflation rounds; certified by the study (every run), not during the
+        // search, so that no strategy pays for the classical completion
+        { common with
+            Runs = e.Settings.Runs
+            DeflationRounds = e.Settings.DeflationRounds
+            DeflationOptimizer = optimizer
+            DeflationOptimizerSettings = settings
+            Certify = false
+        }
     | ClassicalNewton _ -> invalidArg "strategy" "the classical strategy is not a workflow"
 
 let private folderName (text: string) =
@@ -77,13 +88,33 @@ type private Job =
         Strategy: StrategySpec
         Seed: int
         Workflow: DiscoverySettings
+        /// The folder of the round 0 this job shares with the other jobs of its problem and seed (Deflated only).
+        SharedRound0: string option
     }
+
+/// An example at the study's size (tanh network, points and grid), or its own.
+let private resized (size: StudySize option) (e: Example) =
+    match size with
+    | None -> e
+    | Some z ->
+        PdeProblem.compileExample (
+            e.Problem,
+            { e.Settings with
+                Network = Pde.FSharp.Training.Architecture.mlp z.Hidden Ecd.Core.Engine.Activation.Tanh
+                InteriorPoints = z.InteriorPoints
+                BoundaryPoints = z.BoundaryPoints
+                GridPoints = z.GridPoints
+                DeflationRuns =
+                    z.DeflationRuns
+                    |> Option.fold (fun runs cap -> min runs cap) e.Settings.DeflationRuns
+            }
+        )
 
 /// The examples of the study's problems, with their classical solutions computed once.
 let private examples (settings: MultiSolutionSettings) =
     settings.Problems
     |> List.map (fun p ->
-        let e = PdeProblem.example p.Function
+        let e = PdeProblem.example p.Function |> resized settings.Size
         let classical = lazy (e.Classical())
 
         p,
@@ -125,9 +156,69 @@ let private jobs
                                     Threshold = settings.Threshold
                                     Backend = backend
                                 }
+                            SharedRound0 =
+                                match s with
+                                | Deflated _ ->
+                                    Some(
+                                        Path.Combine(
+                                            dir,
+                                            folderName (problemLabel e),
+                                            "shared-round-0",
+                                            sprintf "seed-%d" seed
+                                        )
+                                    )
+                                | _ -> None
                         }
     ]
     |> List.sortByDescending (fun j -> j.Problem.StepsPerRun)
+
+/// Copies a folder tree (files that exist are kept).
+let rec private copyTree (source: string) (target: string) =
+    Directory.CreateDirectory target |> ignore
+
+    for f in Directory.GetFiles source do
+        let t = Path.Combine(target, Path.GetRelativePath(source, f))
+
+        if not (File.Exists t) then
+            File.Copy(f, t)
+
+    for d in Directory.GetDirectories source do
+        copyTree d (Path.Combine(target, Path.GetRelativePath(source, d)))
+
+/// Gives a job the round 0 it shares with the other Deflated jobs of its problem and seed: run once (resumable) in
+/// the shared folder as a workflow without deflation rounds, then its round-0 folder and run costs copied into the
+/// job's folder, where the workflow reads the finished runs back.
+let private shareRound0 (once: ConcurrentDictionary<string, Lazy<unit>>) (j: Job) =
+    match j.SharedRound0 with
+    | None -> ()
+    | Some shared ->
+        once
+            .GetOrAdd(
+                shared,
+                fun _ ->
+                    lazy
+                        (RunCosts.measure
+                            j.Example
+                            { j.Workflow with
+                                DeflationRounds = 0
+                                // one identity for the shared folder, whichever strategy runs it first
+                                DeflationOptimizer = "adam"
+                                DeflationOptimizerSettings = []
+                                OutDir = Some shared
+                            }
+                         |> ignore)
+            )
+            .Force()
+
+        let target = DiscoverySettings.outDir j.Workflow
+        let round0 = RunFolders.roundFolder 0
+
+        if not (Directory.Exists(Path.Combine(target, round0))) then
+            copyTree (Path.Combine(shared, round0)) (Path.Combine(target, round0))
+            let ownCosts = RunCosts.read target
+
+            if ownCosts.IsEmpty then
+                RunCosts.write target (RunCosts.read shared)
 
 /// Runs the workflows `indices` of `jobs`, `atOnce` at a time; records each one's candidates and run costs in
 /// `finished`.
@@ -138,6 +229,7 @@ let private runJobs
     (progress: string -> unit)
     (finished: ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>)
     =
+    let round0 = ConcurrentDictionary<string, Lazy<unit>>()
     let mutable done' = 0
 
     let source: Partitioner<_> =
@@ -153,6 +245,7 @@ let private runJobs
                 sprintf "%s / %s / seed %d" (problemLabel j.Example) j.Strategy.Label j.Seed
 
             progress (sprintf "%s: started" name)
+            shareRound0 round0 j
             finished[i] <- RunCosts.measure j.Example j.Workflow
             let k = Threading.Interlocked.Increment(&done')
             progress (sprintf "%s: done (%d/%d)" name k indices.Length))
@@ -218,9 +311,43 @@ let private newtonRow
         Nearest = near
         Seconds = seconds
         Evaluations = evaluations
+        // deflated Newton's solutions are classical ones: certified by construction
+        Certified = found.Length
+        CpuSeconds = seconds
     }
 
-/// The rows of a PINN strategy: one per seed and budget, tallied from the seed's workflow.
+/// Certifies runs of a workflow of `e` with network seed `seed`: Newton on the finite-difference problem from the run's
+/// field (the discovery's certification options; distance floor the largest classical solution's norm, at least the
+/// reference's); the classical solution on the grid when it converged within the distinctness threshold of the
+/// field. Memoized per run (every budget asks again).
+let private certifier (e: Example) (classical: (string * float[]) list) (seed: int) =
+    let spec = Pde.FSharp.Training.Objective.spec e.Problem e.Subject.Architecture
+    let network = Pde.FSharp.Training.Objective.network<float> spec (uint64 seed)
+    let theta0 = Pde.FSharp.Training.Objective.start network e.Problem (uint64 seed)
+    let reference = Pde.Discovery.Subject.reference e.Subject spec (uint64 seed) theta0
+    let floor = floorOf e.Weights reference.FieldFloor (classical |> List.map snd)
+    let options = Certification.options e.Subject floor
+    let known = ConcurrentDictionary<RunId, float[] option>()
+
+    fun (c: Candidate) ->
+        if c.Theta.Length <> theta0.Length then
+            None
+        else
+            known.GetOrAdd(
+                c.Run,
+                fun _ ->
+                    match
+                        Pde.FSharp.Classical.Certify.certify
+                            e.Problem
+                            options
+                            (Certification.fieldsOf e.Subject spec (uint64 seed) c.Theta)
+                    with
+                    | Pde.FSharp.Classical.Certify.Certified(s, _) -> Some(Certification.onGrid e.Subject s)
+                    | _ -> None
+            )
+
+/// The rows of a PINN strategy: one per seed and budget, tallied from the seed's workflow (a Deflated strategy: one
+/// row per seed, all its runs).
 let private workflowRows
     (settings: MultiSolutionSettings)
     (finished: (Job * (Candidate list * Map<RunId, RunCosts.RunCost>)) list)
@@ -235,8 +362,16 @@ let private workflowRows
                 |> List.find (fun (j, _) ->
                     j.Problem.Function = p.Function && j.Strategy.Label = st.Label && j.Seed = seed)
 
-            for b in settings.Budgets ->
+            let budgets =
+                match st.Strategy with
+                | Deflated _ -> [ candidates.Length ]
+                | _ -> settings.Budgets
+
+            let certify = certifier e classical seed
+
+            for b in budgets ->
                 { tally
+                      certify
                       e.Gates
                       e.Weights
                       settings.Threshold

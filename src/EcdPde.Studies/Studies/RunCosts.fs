@@ -2,6 +2,7 @@
 /// workflow, kept across reruns, and the measuring workflow runner that writes it.
 module EcdPde.Studies.RunCosts
 
+open System
 open System.Diagnostics
 open System.IO
 open Pde.Discovery
@@ -15,10 +16,12 @@ type RunCost =
         Run: RunId
         Seconds: float
         Evaluations: int64
+        /// CPU seconds of the thread the run ran on, between its progress reports.
+        CpuSeconds: float
     }
 
 /// The format tag of run-costs.json.
-let format = "ecdpde-run-costs/1"
+let format = "ecdpde-run-costs/2"
 
 /// run-costs.json: the measured cost of every run of a strategy's workflow.
 type RunCostsFile = { Format: string; Runs: RunCost list }
@@ -45,34 +48,76 @@ let write (dir: string) (costs: Map<RunId, RunCost>) =
             Runs = costs |> Map.toList |> List.map snd
         }
 
+/// The CPU time of the calling thread (Linux: clock_gettime with CLOCK_THREAD_CPUTIME_ID), or of the process elsewhere.
+module private ThreadCpu =
+    [<Struct;
+      System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)>]
+    type Timespec =
+        val mutable Seconds: int64
+        val mutable Nanoseconds: int64
+
+    [<System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")>]
+    extern int clockGettime(int clock, Timespec& time)
+
+    let private threadClock = 3 // CLOCK_THREAD_CPUTIME_ID
+
+    let private linux =
+        System.OperatingSystem.IsLinux() && System.Environment.Is64BitProcess
+
+    /// Seconds of CPU used by the calling thread (by the process when the thread's clock is not available).
+    let seconds () =
+        let mutable t = Timespec()
+
+        if linux && clockGettime (threadClock, &t) = 0 then
+            float t.Seconds + 1e-9 * float t.Nanoseconds
+        else
+            use p = Process.GetCurrentProcess()
+            p.TotalProcessorTime.TotalSeconds
+
+/// A run being measured: its id, wall start, evaluations, CPU seconds so far, and the thread CPU clock at its last
+/// report (a run executes on one thread; its CPU is summed between consecutive reports on that thread).
+type private Measuring =
+    {
+        Id: RunId
+        Start: float
+        mutable Evaluations: int64
+        mutable Cpu: float
+        mutable Thread: int
+        mutable LastCpu: float
+    }
+
 /// Runs (or resumes) one PINN strategy on one example for one seed in `dir` (its runs one after the other: the
 /// settings' Threads should be 1); returns the candidates in run order and the measured cost of every run (kept in
-/// `dir/run-costs.json` across reruns). A run's seconds are measured from its first progress report to the next
-/// run's first report (or the end of the workflow); its evaluations are those of its steps plus the final measurement.
+/// `dir/run-costs.json` across reruns). A run's wall seconds are measured from its first progress report to the next
+/// run's first report (or the end of the workflow); its CPU seconds are those of the thread it runs on between its
+/// reports (so workflows in parallel threads do not count each other's); its evaluations are those of its steps plus
+/// the final measurement.
 let measure (example: Example) (ws: DiscoverySettings) =
     let mutable costs = read (DiscoverySettings.outDir ws)
     let clock = Stopwatch.StartNew()
-    let mutable current: (RunId * float * int64) option = None
+    let mutable current: Measuring option = None
 
     let close (now: float) =
         match current with
-        | Some(id, start, evals) ->
+        | Some m ->
             // a deflated run reports twice (its deflated steps, then its polish on the plain loss): the costs add up
             let before =
-                costs.TryFind id
+                costs.TryFind m.Id
                 |> Option.defaultValue
                     {
-                        Run = id
+                        Run = m.Id
                         Seconds = 0.0
                         Evaluations = 0L
+                        CpuSeconds = 0.0
                     }
 
             costs <-
                 costs.Add(
-                    id,
+                    m.Id,
                     { before with
-                        Seconds = before.Seconds + now - start
-                        Evaluations = before.Evaluations + evals + 1L
+                        Seconds = before.Seconds + now - m.Start
+                        Evaluations = before.Evaluations + m.Evaluations + 1L
+                        CpuSeconds = before.CpuSeconds + m.Cpu
                     }
                 )
 
@@ -87,13 +132,31 @@ let measure (example: Example) (ws: DiscoverySettings) =
             }
 
         let now = clock.Elapsed.TotalSeconds
+        let cpu = ThreadCpu.seconds ()
+        let thread = Environment.CurrentManagedThreadId
 
         match current with
-        | Some(c, start, evals) when c = id ->
-            current <- Some(c, start, evals + int64 p.Ensemble.Report.Evaluations)
+        | Some m when m.Id = id ->
+            m.Evaluations <- m.Evaluations + int64 p.Ensemble.Report.Evaluations
+
+            if m.Thread = thread then
+                m.Cpu <- m.Cpu + cpu - m.LastCpu
+
+            m.Thread <- thread
+            m.LastCpu <- cpu
         | _ ->
             close now
-            current <- Some(id, now, int64 p.Ensemble.Report.Evaluations)
+
+            current <-
+                Some
+                    {
+                        Id = id
+                        Start = now
+                        Evaluations = int64 p.Ensemble.Report.Evaluations
+                        Cpu = 0.0
+                        Thread = thread
+                        LastCpu = cpu
+                    }
 
     let outcome = Workflow.runSubject example.Subject ws progress
     close clock.Elapsed.TotalSeconds

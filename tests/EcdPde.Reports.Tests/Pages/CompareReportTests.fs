@@ -75,7 +75,12 @@ let ``the multi-solution study runs on a tiny setting, resumes, and its JSON rea
     let again = MultiSolutionRun.run settings dir 2 ignore
 
     let strip (rows: MultiSolution.Row list) =
-        rows |> List.map (fun r -> { r with Seconds = 0.0 })
+        rows
+        |> List.map (fun r ->
+            { r with
+                Seconds = 0.0
+                CpuSeconds = 0.0
+            })
 
     Assert.Equal<MultiSolution.Row list>(strip o.Rows, strip again.Rows)
     // the folder is claimed for these settings: other budgets are refused naming them, and a held folder too
@@ -207,6 +212,8 @@ let ``the multi-solution chart has a line per PINN strategy and a rule per class
             Nearest = []
             Seconds = 1.0
             Evaluations = 100L
+            Certified = List.length matched
+            CpuSeconds = 1.0
         }
 
     let rows =

@@ -229,12 +229,22 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
                 Run = { Round = round; Index = index }
                 Seconds = 2.0
                 Evaluations = 101L
+                CpuSeconds = 1.5
             }
             : RunCosts.RunCost))
         |> Map.ofList
 
+    // Newton from a run's field: runs (0, 0), (0, 1) certify to A, run (1, 0) to B, and run (3, 0), which fails a gate,
+    // to B as well; run (2, 0) does not certify
+    let certify (c: Candidate) =
+        match c.Run.Round, c.Run.Index with
+        | 0, _ -> Some solA
+        | 1, _
+        | 3, _ -> Some(near solB)
+        | _ -> None
+
     let tally =
-        MultiSolution.tally gates weights 0.1 0.1 classical 100L costs candidates
+        MultiSolutionTally.tally certify gates weights 0.1 0.1 classical 100L costs candidates
 
     let one = tally 1
     Assert.Equal(Some 100L, one.BudgetSteps)
@@ -242,8 +252,11 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
     Assert.Equal<string list>([ "A" ], one.Matched)
     Assert.Equal(101L, one.Evaluations)
     Assert.Equal(2.0, one.Seconds)
+    Assert.Equal(1.5, one.CpuSeconds)
+    Assert.Equal(1, one.Certified)
     let two = tally 2
     Assert.Equal(1, two.Distinct)
+    Assert.Equal(1, two.Certified)
     Assert.Equal<string list>([ "A" ], two.Matched)
     let three = tally 3
     Assert.Equal<string list>([ "A"; "B" ], three.Matched)
@@ -257,6 +270,9 @@ let ``multi-solution bookkeeping: a budget counts the first runs, matches them t
     Assert.Equal(5, ten.RunsUsed)
     Assert.Equal(4, ten.Converged)
     Assert.Equal(4L * 101L + 100L, ten.Evaluations)
+    // certified: A and B once each, whatever the gates said
+    Assert.Equal(2, ten.Certified)
+    Assert.Equal(2, (tally 3).Certified)
     Assert.True(Double.IsNaN ten.Seconds)
 
     let rows =

@@ -83,6 +83,8 @@ let ``corrupt multi-solution files are read or refused naming the file`` () =
             Nearest = [ "lower", 0.01; "upper", 0.02 ]
             Seconds = 1.5
             Evaluations = 4004L
+            Certified = 2
+            CpuSeconds = 1.25
         }
 
     let outcome: MultiSolution.MultiSolutionOutcome =
@@ -119,6 +121,7 @@ let ``corrupt run-costs files are read or refused naming the file`` () =
                 Run = r
                 Seconds = 0.5 + float i
                 Evaluations = 100L * int64 (i + 1)
+                CpuSeconds = 0.25 + float i
             }
             : RunCosts.RunCost))
         |> Map.ofList
