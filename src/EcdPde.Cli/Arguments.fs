@@ -272,9 +272,9 @@ type CompareArgs =
         member a.Usage =
             match a with
             | Study _ ->
-                "a built-in study (ackley, zakharov, pinn, multi-solution) or a study file (JSON, see docs/studies.md)."
+                "a built-in study (ackley, zakharov, pinn, multi-solution, bounce-only) or a study file (JSON, see docs/studies.md)."
             | Full ->
-                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
+                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores); bounce-only: 30 bounce seeds per cell instead of 10."
             | Force ->
                 "start over when the output folder holds a study with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 

@@ -40,11 +40,42 @@ let stored (study: Study) (dir: string) =
         if File.Exists path then Some(StudyCell.read path) else None)
     |> List.ofArray
 
-/// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
-/// cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how many were
-/// run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for the
-/// study (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
-let runWith
+/// How the cells of a study are run and kept: a cell's record (`'r`), the file it is kept in, how one is run and how it
+/// is written and read back.
+[<NoEquality; NoComparison>]
+type CellStore<'r> =
+    {
+        /// The file of a cell: study folder, problem, solver, start, seed.
+        Path: string -> StudyProblem -> Solver -> int -> int -> string
+        /// Runs a cell: problem, solver, start, seed, start point, and the problem's setup when it is a PDE problem
+        /// (built on first use, shared by the problem's cells), with its engine on this many threads.
+        Run: StudyProblem -> Solver -> int -> int -> float[] -> PdeProblem.Setup option -> int -> 'r
+        Write: string -> 'r -> unit
+        Read: string -> 'r
+    }
+
+/// The cells of `compare`: CellResult records in StudyCell files; a PDE cell stops once it reaches a classical
+/// solution (CellRun.runPde).
+let standardCells (study: Study) : CellStore<CellResult> =
+    {
+        Path = StudyCell.path
+        Run =
+            fun p solver si seed x0 setup threads ->
+                match setup with
+                | Some setup -> CellRun.runPde study p solver si seed setup threads
+                | None when study.Precision = "float32" ->
+                    CellRun.runTyped<float32> study p solver si seed x0 float32
+                | None -> CellRun.runTyped<float> study p solver si seed x0 id
+        Write = StudyCell.write
+        Read = StudyCell.read
+    }
+
+/// Runs every cell not yet stored under `dir` by `store` with `executor` (in this process, `parallelism` cells at a
+/// time, 0 = all cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how
+/// many were run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for
+/// the study (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
+let runStored
+    (store: CellStore<'r>)
     (executor: TaskBatch.Executor)
     (study: Study)
     (dir: string)
@@ -77,7 +108,7 @@ let runWith
 
     let pathOf i =
         let p, solver, si, seed, _ = cells[i]
-        StudyCell.path dir p solver si seed
+        store.Path dir p solver si seed
 
     let mutable ran = 0
     // cells stored by an earlier run count as done
@@ -89,15 +120,13 @@ let runWith
     let runCell i =
         let p, solver, si, seed, x0 = cells[i]
 
-        let r =
+        let setup =
             if isPde p then
-                CellRun.runPde study p solver si seed setups[p.Name].Value engineThreads
-            elif study.Precision = "float32" then
-                CellRun.runTyped<float32> study p solver si seed x0 float32
+                Some setups[p.Name].Value
             else
-                CellRun.runTyped<float> study p solver si seed x0 id
+                None
 
-        StudyCell.write (pathOf i) r
+        store.Write (pathOf i) (store.Run p solver si seed x0 setup engineThreads)
         Threading.Interlocked.Increment(&ran) |> ignore
 
         lock gate (fun () ->
@@ -121,7 +150,17 @@ let runWith
                     |> ignore
         }
 
-    List.init cells.Length (pathOf >> StudyCell.read), ran
+    List.init cells.Length (pathOf >> store.Read), ran
+
+/// Runs every cell not yet stored under `dir` with `executor` (see runStored; the cells of `compare`).
+let runWith
+    (executor: TaskBatch.Executor)
+    (study: Study)
+    (dir: string)
+    (parallelism: int)
+    (progress: int -> int -> unit)
+    =
+    runStored (standardCells study) executor study dir parallelism progress
 
 /// Runs every cell not yet stored under `dir` in this process, `parallelism` cells at a time (0 = all cores); returns
 /// all cells (stored and new) and how many were run now.
