@@ -32,10 +32,7 @@ let private summary (r: BounceStudyFile.BounceStudyResult) (ran: int) headers ro
 
     for c in r.Classical do
         md.AppendLine(
-            sprintf
-                "- k = %g: %s"
-                c.K
-                (String.Join("; ", c.Solutions |> List.map BounceStudyRun.shortName))
+            sprintf "- k = %g: %s" c.K (String.Join("; ", c.Solutions |> List.map BounceStudyRun.shortName))
         )
         |> ignore
 

@@ -24,7 +24,8 @@ type BounceCell =
 let writeCell (path: string) (cell: BounceCell) = JsonFile.write path cell
 
 /// Reads a cell file (ResultFileException naming the file and the problem when it cannot).
-let readCell (path: string) = JsonFile.read<BounceCell> cellFormat path
+let readCell (path: string) =
+    JsonFile.read<BounceCell> cellFormat path
 
 /// The format tag of the result file.
 let format = "ecdpde-bounce-study/1"

@@ -30,6 +30,17 @@ let cells (study: Study.Study) : StudyRunner.CellStore<BounceCell> =
         Read = readCell
     }
 
+/// The cells of the study stored under `dir` (of a finished or a partial study), in study order.
+let stored (settings: BounceSettings) (dir: string) =
+    let study = study settings
+
+    StudyRunner.cells study
+    |> Array.choose (fun (p, solver, si, seed, _) ->
+        let path = StudyCell.path dir p solver si seed
+
+        if IO.File.Exists path then Some(readCell path) else None)
+    |> List.ofArray
+
 /// The radial solutions of each k, as named in the cells' assessments (sorted by name).
 let private classicalOf (settings: BounceSettings) (study: Study.Study) (found: BounceCell list) =
     List.zip settings.Ks study.Problems
@@ -160,7 +171,11 @@ let table (rows: Row list) =
             (if r.FailedNearest.IsEmpty then
                  "–"
              else
-                 String.Join(", ", r.FailedNearest |> List.map (fun n -> sprintf "%s ×%d" (shortName n.Solution) n.Runs))
+                 String.Join(
+                     ", ",
+                     r.FailedNearest
+                     |> List.map (fun n -> sprintf "%s ×%d" (shortName n.Solution) n.Runs)
+                 )
                  + sprintf " (%s)" (g r.MedianFailedDistance))
             g r.MedianResidual
             g r.MedianBounces

@@ -292,10 +292,15 @@ let runPdeToEnd
     let final = ends[ends.Count - 1].Assessment
     let reached = PdeProblem.reached p.Target final
 
-    let run =
-        { run with
-            Hit = (if reached then Some(run.Steps, run.Evaluations, seconds) else None)
-        }
+    let hit =
+        if reached then
+            Some(run.Steps, run.Evaluations, seconds)
+        else
+            None
 
-    result p solver start seedIndex run seconds (if reached then Some final.Nearest else None) (Some final.Distance),
-    List.ofSeq ends
+    let solution = if reached then Some final.Nearest else None
+
+    let cell =
+        result p solver start seedIndex { run with Hit = hit } seconds solution (Some final.Distance)
+
+    cell, List.ofSeq ends

@@ -70,6 +70,14 @@ let standardCells (study: Study) : CellStore<CellResult> =
         Read = StudyCell.read
     }
 
+/// The setups of a study's PDE problems by name: one per problem, shared by its cells, built only when one of its cells
+/// has to run.
+let private pdeSetups (study: Study) =
+    study.Problems
+    |> List.filter isPde
+    |> List.map (fun p -> p.Name, lazy (PdeProblem.setup (PdeProblem.example p.Function)))
+    |> dict
+
 /// Runs every cell not yet stored under `dir` by `store` with `executor` (in this process, `parallelism` cells at a
 /// time, 0 = all cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how
 /// many were run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for
@@ -95,15 +103,9 @@ let runStored
         else
             parallelism
 
-    // PDE cells share one setup per problem (built only when one of its cells has to run); each runs its engine on
-    // one thread, so that its result does not depend on how many cells run at once (the order of floating-point sums
-    // changes with the thread count)
-    let setups =
-        study.Problems
-        |> List.filter isPde
-        |> List.map (fun p -> p.Name, lazy (PdeProblem.setup (PdeProblem.example p.Function)))
-        |> dict
-
+    let setups = pdeSetups study
+    // each PDE cell runs its engine on one thread, so that its result does not depend on how many cells run at once
+    // (the order of floating-point sums changes with the thread count)
     let engineThreads = 1
 
     let pathOf i =
@@ -120,11 +122,7 @@ let runStored
     let runCell i =
         let p, solver, si, seed, x0 = cells[i]
 
-        let setup =
-            if isPde p then
-                Some setups[p.Name].Value
-            else
-                None
+        let setup = if isPde p then Some setups[p.Name].Value else None
 
         store.Write (pathOf i) (store.Run p solver si seed x0 setup engineThreads)
         Threading.Interlocked.Increment(&ran) |> ignore
@@ -142,8 +140,15 @@ let runStored
             TaskFolder = fun _ -> None
             RunHere =
                 fun indices ->
+                    // seed by seed: a study stopped early has every (problem, solver) at about as many seeds
+                    let bySeed =
+                        indices
+                        |> List.sortBy (fun i ->
+                            let _, _, si, seed, _ = cells[i]
+                            seed, si, i)
+
                     Threading.Tasks.Parallel.ForEach(
-                        indices,
+                        bySeed,
                         Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
                         runCell
                     )

@@ -54,7 +54,9 @@ let private untimed (c: BounceStudyFile.BounceCell) =
             }
     }
 
-let ``a tiny bounce study runs to the end, matches against the radial solutions, fails them, and resumes`` () =
+let ``a tiny bounce study runs to the end, matches against the radial solutions, fails them, and resumes``
+    ()
+    =
     let dir = temp ()
     let none = fun _ _ -> ()
 
@@ -113,20 +115,36 @@ let ``a tiny bounce study runs to the end, matches against the radial solutions,
         Assert.Equal(2, failed.Runs)
         Assert.Equal(2, r.FailedNearest |> List.sumBy _.Runs)
 
+    Assert.Equal<BounceStudyFile.BounceCell list>(cells, BounceStudyRun.stored tiny dir)
+
     // the result file reads back; a rerun reads every cell back; a lost cell is rerun to the same result
     Assert.Equal<Row list>(result.Rows, (BounceStudyFile.read dir).Rows)
-    let _, again, ranAgain = BounceStudyRun.run tiny EcdPde.Runs.TaskBatch.inProcess dir 2 none
+
+    let _, again, ranAgain =
+        BounceStudyRun.run tiny EcdPde.Runs.TaskBatch.inProcess dir 2 none
+
     Assert.Equal(0, ranAgain)
     Assert.Equal<BounceStudyFile.BounceCell list>(cells, again)
-    File.Delete(Directory.GetFiles(Path.Combine(dir, "cells"), "*Nb_2*seed01*") |> Array.exactlyOne)
-    let _, third, ranThird = BounceStudyRun.run tiny EcdPde.Runs.TaskBatch.inProcess dir 2 none
+
+    File.Delete(
+        Directory.GetFiles(Path.Combine(dir, "cells"), "*Nb_2*seed01*")
+        |> Array.exactlyOne
+    )
+
+    let _, third, ranThird =
+        BounceStudyRun.run tiny EcdPde.Runs.TaskBatch.inProcess dir 2 none
+
     Assert.Equal(1, ranThird)
     Assert.Equal<BounceStudyFile.BounceCell list>(List.map untimed cells, List.map untimed third)
 
 let private assessment gates distance : PdeProblem.Assessment =
     {
         GatesPass = gates
-        Verdict = (if gates then "accepted" else "residual L2 2 above the gate 1")
+        Verdict =
+            (if gates then
+                 "accepted"
+             else
+                 "residual L2 2 above the gate 1")
         ResidualL2 = 0.1
         BoundaryMax = 0.01
         Centre = 0.0
@@ -179,7 +197,12 @@ let ``bad bounce settings are refused, naming the field`` () =
     // a schedule BBI refuses is refused when the study is built, naming the hyperparameter
     let bad =
         { tiny with
-            Schedules = [ { tiny.Schedules.Head with Threshold0 = 0L } ]
+            Schedules =
+                [
+                    { tiny.Schedules.Head with
+                        Threshold0 = 0L
+                    }
+                ]
         }
 
     let e = Assert.ThrowsAny<ArgumentException>(fun () -> study bad |> ignore)
@@ -196,6 +219,8 @@ let tests =
             testCase
                 "an ending needs the gates and the distance; the counts carry Wilson intervals"
                 ``an ending needs the gates and the distance; the counts carry Wilson intervals``
-            testCase "bad bounce settings are refused, naming the field" ``bad bounce settings are refused, naming the field``
+            testCase
+                "bad bounce settings are refused, naming the field"
+                ``bad bounce settings are refused, naming the field``
         ]
     |> testSequencedGroup "EcdPde.Studies.Tests.BounceStudyTests"
