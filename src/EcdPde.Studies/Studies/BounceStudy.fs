@@ -232,15 +232,15 @@ type Phase =
     | Trained
     | Polished
 
-/// The stage end of a cell's phase: the BBI stage (0), or the polish (1); None when the cell has no polish or
-/// stopped before it.
+/// The stage end of a cell's phase: the BBI stage (0), or the polish (1). A run that stopped before its polish (a
+/// non-finite loss) ends where it stopped: its last stage stands for the polished phase.
 let stageOf (phase: Phase) (stages: StudyCell.StageEnd list) =
-    let index =
-        match phase with
-        | Trained -> 0
-        | Polished -> 1
-
-    stages |> List.tryFind (fun st -> st.Stage = index)
+    match phase with
+    | Trained -> stages |> List.tryFind (fun st -> st.Stage = 0)
+    | Polished ->
+        stages
+        |> List.tryFind (fun st -> st.Stage = 1)
+        |> Option.orElse (List.tryLast stages)
 
 /// How many runs of a group ended one way, and the Wilson 95% interval of that fraction.
 type Count =

@@ -180,6 +180,22 @@ let ``an ending needs the gates and the distance; the counts carry Wilson interv
     Assert.Equal(z2 / (10.0 + z2), counts[0].High, 12)
     Assert.True(counts[1].Low < 0.7 && 0.7 < counts[1].High)
 
+let ``a run that stopped before its polish ends where it stopped`` () =
+    let stage i : StudyCell.StageEnd =
+        {
+            Stage = i
+            Optimizer = (if i = 0 then "bbi" else "lbfgs")
+            Steps = int64 (100 * (i + 1))
+            Bounces = 0L
+            Loss = 1.0
+            Assessment = assessment false 0.5
+        }
+
+    let both = [ stage 0; stage 1 ]
+    Assert.Equal(Some 0, stageOf Trained both |> Option.map _.Stage)
+    Assert.Equal(Some 1, stageOf Polished both |> Option.map _.Stage)
+    Assert.Equal(Some 0, stageOf Polished [ stage 0 ] |> Option.map _.Stage)
+
 let ``bad bounce settings are refused, naming the field`` () =
     let check (s: BounceSettings) (text: string) =
         let e = Assert.ThrowsAny<ArgumentException>(fun () -> validate s |> ignore)
@@ -219,6 +235,9 @@ let tests =
             testCase
                 "an ending needs the gates and the distance; the counts carry Wilson intervals"
                 ``an ending needs the gates and the distance; the counts carry Wilson intervals``
+            testCase
+                "a run that stopped before its polish ends where it stopped"
+                ``a run that stopped before its polish ends where it stopped``
             testCase
                 "bad bounce settings are refused, naming the field"
                 ``bad bounce settings are refused, naming the field``
