@@ -274,11 +274,11 @@ type CompareArgs =
         member a.Usage =
             match a with
             | Study _ ->
-                "a built-in study (ackley, zakharov, pinn, multi-solution, deflation-strategies), a study file (JSON, see docs/studies.md) or a multi-solution settings file (format ecdpde-multi-solution-folder/2, as a multi-solution folder keeps it)."
+                "a built-in study (ackley, zakharov, pinn, multi-solution, deflation-strategies, bounce-only), a study file (JSON, see docs/studies.md) or a multi-solution settings file (format ecdpde-multi-solution-folder/2, as a multi-solution folder keeps it)."
             | Backend _ ->
                 "where the PDE losses of the study are computed: native (the Taylor-mode engine, default) or torch (TorchSharp autograd); part of the folder's identity, so cells of the two never mix."
             | Full ->
-                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores)."
+                "multi-solution: the full size (budgets of 1–16 runs, 3 seeds; about 2 hours) instead of the default (about 8 min on 2 idle cores); bounce-only: 30 bounce seeds per cell instead of 10."
             | Force ->
                 "start over when the output folder holds a study with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 

@@ -105,6 +105,16 @@ let refuse (verb: string) (s: Shared) (options: string list) =
 let progress (s: Shared) : string -> unit =
     if s.Quiet then ignore else eprintfn "%s"
 
+/// A progress reporter for a study's cells: a line at most every 2 s, and one for the last cell.
+let cellProgress (common: Shared) =
+    let clock = Diagnostics.Stopwatch.StartNew()
+    let mutable lastPrint = TimeSpan.Zero
+
+    fun d total ->
+        if clock.Elapsed - lastPrint > TimeSpan.FromSeconds 2.0 || d = total then
+            lastPrint <- clock.Elapsed
+            progress common (sprintf "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds)
+
 #if !TORCH
 let private withoutTorch () =
     invalidArg "backend" "--backend torch: this ecdpde was built without TorchSharp (-p:EcdTorch=false)"

@@ -102,16 +102,6 @@ let private runMultiSolution
 
     0
 
-/// A progress reporter for the study's cells: a line at most every 2 s, and one for the last cell.
-let private cellProgress (common: Shared) =
-    let clock = Diagnostics.Stopwatch.StartNew()
-    let mutable lastPrint = TimeSpan.Zero
-
-    fun d total ->
-        if clock.Elapsed - lastPrint > TimeSpan.FromSeconds 2.0 || d = total then
-            lastPrint <- clock.Elapsed
-            progress common (sprintf "cells %d/%d  (%.0f s)" d total clock.Elapsed.TotalSeconds)
-
 /// The note on deterministic solvers (run once per start), or "" when the study has none.
 let private deterministicNote (study: Study.Study) =
     let deterministic =
@@ -201,7 +191,7 @@ let private runStudy
     let common = Cluster.shared cluster common
 
     if args.Contains CompareArgs.Full then
-        invalidArg "full" "--full applies to compare multi-solution only"
+        invalidArg "full" "--full applies to compare multi-solution and compare bounce-only only"
 
     let study = BuiltInStudies.resolve name |> Study.validate
 
@@ -259,5 +249,7 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareA
             invalidArg "full" "--full applies to the built-in multi-solution study, not to a settings file"
 
         runMultiSolution cluster common args (MultiSolutionFile.readSettings name) false
+    elif name.ToLowerInvariant() = BounceStudy.defaults.Name then
+        BounceCommand.run cluster common args
     else
         runStudy cluster common args name

@@ -161,7 +161,7 @@ let read (path: string) =
             (sprintf
                 "no built-in study and no file named '%s' (built-in: %s)"
                 path
-                (String.Join(", ", (all |> List.map (fun s -> s.Name)) @ [ "multi-solution" ])))
+                (String.Join(", ", (all |> List.map (fun s -> s.Name)) @ [ "multi-solution"; "bounce-only" ])))
 
     StudyFile.read path
 

@@ -101,7 +101,8 @@ let private cellSeed (study: Study) (p: StudyProblem) (solver: Solver) (start: i
     )
 
 /// The stages of `solver` from x0 on f for the study's step budget; `isHit steps report theta` is asked after every
-/// step and stops the run when true.
+/// step and stops the run when true; `stageEnd stage steps theta` is told when a stage ends (after its budget, or
+/// earlier when the run stopped in it).
 let private optimize<'T
     when 'T: unmanaged
     and 'T: struct
@@ -116,6 +117,7 @@ let private optimize<'T
     (x0: 'T[])
     (f: IObjective<'T>)
     (isHit: int64 -> StepReport -> (unit -> 'T[]) -> bool)
+    (stageEnd: int -> int64 -> 'T[] -> unit)
     =
     let clock = Stopwatch.StartNew()
     let mutable theta = x0
@@ -145,7 +147,8 @@ let private optimize<'T
                     }
 
             let state = outcome.State
-            theta <- state.Theta)
+            theta <- state.Theta
+            stageEnd si a.Steps theta)
 
     finish a, theta, clock.Elapsed.TotalSeconds
 
@@ -196,7 +199,16 @@ let runTyped<'T
     let f = SyntheticFunctions.Create<'T>(p.Function, p.Dim)
 
     let run, _, seconds =
-        optimize study p solver start seedIndex (x0 |> Array.map convert) f (fun _ r _ -> r.Loss < p.Target)
+        optimize
+            study
+            p
+            solver
+            start
+            seedIndex
+            (x0 |> Array.map convert)
+            f
+            (fun _ r _ -> r.Loss < p.Target)
+            (fun _ _ _ -> ())
 
     result p solver start seedIndex run seconds None None
 
@@ -226,7 +238,8 @@ let runPde
         else
             false
 
-    let run, theta, seconds = optimize study p solver start seedIndex x0 f isHit
+    let run, theta, seconds =
+        optimize study p solver start seedIndex x0 f isHit (fun _ _ _ -> ())
 
     let final =
         match last with
@@ -236,3 +249,61 @@ let runPde
     let solution = if run.Hit.IsSome then Some final.Nearest else None
 
     result p solver start seedIndex run seconds solution (Some final.Distance)
+
+/// A PDE cell run to its end: no stop when a classical solution is reached on the way. The field is assessed at the
+/// end of every stage (with that stage's steps and bounces); the cell succeeds when the field at the end of the last
+/// stage reaches a classical solution (gates passing, relative L² distance ≤ the problem's target), and its Solution
+/// and Distance are that field's.
+let runPdeToEnd
+    (backend: Pde.FSharp.Training.ILossBackend)
+    (study: Study)
+    (p: StudyProblem)
+    (solver: Solver)
+    (start: int)
+    (seedIndex: int)
+    (setup: PdeProblem.Setup)
+    threads
+    =
+    use f = new PdeProblem.CellObjective(setup, threads, backend)
+    let x0 = PdeProblem.initialTheta setup study.Seed (stableHash p.Name) start
+    let ends = Collections.Generic.List<StageEnd>()
+    let mutable bounces = 0L
+    let mutable loss = nan
+
+    let onStep _ (r: StepReport) _ =
+        loss <- r.Loss
+
+        if r.Status = StepStatus.Bounced then
+            bounces <- bounces + 1L
+
+        false
+
+    let stageEnd stage steps (theta: float[]) =
+        ends.Add
+            {
+                Stage = stage
+                Optimizer = solver.Stages[stage].Optimizer
+                Steps = steps
+                Bounces = bounces
+                Loss = loss
+                Assessment = PdeProblem.assess setup (Array.copy theta)
+            }
+
+        bounces <- 0L
+
+    let run, _, seconds = optimize study p solver start seedIndex x0 f onStep stageEnd
+    let final = ends[ends.Count - 1].Assessment
+    let reached = PdeProblem.reached p.Target final
+
+    let hit =
+        if reached then
+            Some(run.Steps, run.Evaluations, seconds)
+        else
+            None
+
+    let solution = if reached then Some final.Nearest else None
+
+    let cell =
+        result p solver start seedIndex { run with Hit = hit } seconds solution (Some final.Distance)
+
+    cell, List.ofSeq ends

@@ -157,16 +157,25 @@ type CellObjective(s: Setup, threads: int, backend: ILossBackend) =
             (loss :> IDisposable).Dispose()
             pool.Dispose()
 
+/// The relative L² distance of a field to one classical solution on the example's grid.
+type ClassicalDistance = { Solution: string; Distance: float }
+
 /// How close a trained field is to a known solution.
 type Assessment =
     {
         /// The example's quality gates (residual L² on the grid, boundary error) pass.
         GatesPass: bool
+        /// "accepted", or which gate failed and by how much.
+        Verdict: string
         ResidualL2: float
         BoundaryMax: float
+        /// The first field at the example's first probe (the paper's PDE: u(0)).
+        Centre: float
         /// The nearest classical solution and the relative L² distance to it.
         Nearest: string
         Distance: float
+        /// The relative L² distance to every classical solution, nearest first.
+        Distances: ClassicalDistance list
     }
 
 /// Measures θ on the example's grid: gates, nearest classical solution and its relative L² distance.
@@ -196,19 +205,36 @@ let assess (s: Setup) (theta: float[]) =
     let classical = s.Classical.Force()
     let floor = Solutions.floorOf e.Weights 0.0 (classical |> List.map snd)
 
-    let nearest, distance =
+    let distances =
         classical
-        |> List.map (fun (desc, v) -> desc, Solutions.relativeDistance e.Weights floor m.Values v)
-        |> List.sortBy snd
-        |> List.tryHead
-        |> Option.defaultValue ("no classical solution", nan)
+        |> List.map (fun (desc, v) ->
+            {
+                Solution = desc
+                Distance = Solutions.relativeDistance e.Weights floor m.Values v
+            })
+        |> List.sortBy _.Distance
+
+    let verdict = Solutions.judge e.Gates candidate
 
     {
-        GatesPass = Solutions.judge e.Gates candidate = Solutions.Accepted
+        GatesPass = (verdict = Solutions.Accepted)
+        Verdict =
+            match verdict with
+            | Solutions.Accepted -> "accepted"
+            | Solutions.Unconverged reason -> reason
         ResidualL2 = m.ResidualL2
         BoundaryMax = m.BoundaryMax
-        Nearest = nearest
-        Distance = distance
+        Centre =
+            match m.Probes with
+            | (_, _, v) :: _ -> v
+            | [] -> nan
+        Nearest =
+            distances
+            |> List.tryHead
+            |> Option.map _.Solution
+            |> Option.defaultValue "no classical solution"
+        Distance = distances |> List.tryHead |> Option.map _.Distance |> Option.defaultValue nan
+        Distances = distances
     }
 
 /// Success: the gates pass and the distance to the nearest classical solution is at most `tolerance`.

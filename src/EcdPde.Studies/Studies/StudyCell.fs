@@ -40,6 +40,22 @@ type CellResult =
         Distance: float option
     }
 
+/// A PDE cell's field at the end of one solver stage (a cell run to its end, CellRun.runPdeToEnd).
+type StageEnd =
+    {
+        /// The stage's index in the solver.
+        Stage: int
+        Optimizer: string
+        /// Steps of the cell up to the end of this stage (all stages so far).
+        Steps: int64
+        /// Bounce steps in this stage (BBI's fixed and progress bounces; 0 for the other optimizers).
+        Bounces: int64
+        /// The loss at the stage's last step.
+        Loss: float
+        /// The field on the example's grid: gates, distances to the classical solutions.
+        Assessment: PdeProblem.Assessment
+    }
+
 /// Steps between two points of a cell's convergence history: about 100 points per run.
 let historyEvery (study: Study) = max 1L (study.Steps / 100L)
 

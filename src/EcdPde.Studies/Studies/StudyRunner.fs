@@ -59,13 +59,51 @@ let private claim (backend: Pde.FSharp.Training.ILossBackend) (study: Study) (di
         StudyFile.name
         (StudyFile.identity study backend.Name)
 
-/// Runs every cell not yet stored under `dir` with `executor` (in this process, `parallelism` cells at a time, 0 = all
-/// cores; or as the tasks of a Slurm array, the batch `cells`), the PDE cells' losses computed by `backend`; returns
-/// all cells (stored and new) and how many were run by this process. Takes the folder's lock (FolderLock, through the
-/// executor) and claims the folder for the study on that backend (`dir/study.json`, FolderIdentity): a folder held by
-/// another process, or of another study or backend, is refused.
-let runWithOn
+/// How the cells of a study are run and kept: a cell's record (`'r`), the file it is kept in, how one is run and how it
+/// is written and read back.
+[<NoEquality; NoComparison>]
+type CellStore<'r> =
+    {
+        /// The file of a cell: study folder, problem, solver, start, seed.
+        Path: string -> StudyProblem -> Solver -> int -> int -> string
+        /// Runs a cell: problem, solver, start, seed, start point, and the problem's setup when it is a PDE problem
+        /// (built on first use, shared by the problem's cells), with its engine on this many threads.
+        Run: StudyProblem -> Solver -> int -> int -> float[] -> PdeProblem.Setup option -> int -> 'r
+        Write: string -> 'r -> unit
+        Read: string -> 'r
+    }
+
+/// The cells of `compare`: CellResult records in StudyCell files; a PDE cell stops once it reaches a classical
+/// solution (CellRun.runPde).
+let standardCells (backend: Pde.FSharp.Training.ILossBackend) (study: Study) : CellStore<CellResult> =
+    {
+        Path = StudyCell.path
+        Run =
+            fun p solver si seed x0 setup threads ->
+                match setup with
+                | Some setup -> CellRun.runPde backend study p solver si seed setup threads
+                | None when study.Precision = "float32" ->
+                    CellRun.runTyped<float32> study p solver si seed x0 float32
+                | None -> CellRun.runTyped<float> study p solver si seed x0 id
+        Write = StudyCell.write
+        Read = StudyCell.read
+    }
+
+/// The setups of a study's PDE problems by name: one per problem, shared by its cells, built only when one of its cells
+/// has to run.
+let private pdeSetups (study: Study) =
+    study.Problems
+    |> List.filter isPde
+    |> List.map (fun p -> p.Name, lazy (PdeProblem.setup (PdeProblem.example p.Function)))
+    |> dict
+
+/// Runs every cell not yet stored under `dir` by `store` with `executor` (in this process, `parallelism` cells at a
+/// time, 0 = all cores; or as the tasks of a Slurm array, the batch `cells`); returns all cells (stored and new) and how
+/// many were run by this process. Takes the folder's lock (FolderLock, through the executor) and claims the folder for
+/// the study (`dir/study.json`, FolderIdentity): a folder held by another process, or of another study, is refused.
+let runStored
     (backend: Pde.FSharp.Training.ILossBackend)
+    (store: CellStore<'r>)
     (executor: TaskBatch.Executor)
     (study: Study)
     (dir: string)
@@ -85,20 +123,14 @@ let runWithOn
         else
             parallelism
 
-    // PDE cells share one setup per problem (built only when one of its cells has to run); each runs its engine on
-    // one thread, so that its result does not depend on how many cells run at once (the order of floating-point sums
-    // changes with the thread count)
-    let setups =
-        study.Problems
-        |> List.filter isPde
-        |> List.map (fun p -> p.Name, lazy (PdeProblem.setup (PdeProblem.example p.Function)))
-        |> dict
-
+    let setups = pdeSetups study
+    // each PDE cell runs its engine on one thread, so that its result does not depend on how many cells run at once
+    // (the order of floating-point sums changes with the thread count)
     let engineThreads = 1
 
     let pathOf i =
         let p, solver, si, seed, _ = cells[i]
-        StudyCell.path dir p solver si seed
+        store.Path dir p solver si seed
 
     let mutable ran = 0
     // cells stored by an earlier run count as done
@@ -110,15 +142,9 @@ let runWithOn
     let runCell i =
         let p, solver, si, seed, x0 = cells[i]
 
-        let r =
-            if isPde p then
-                CellRun.runPde backend study p solver si seed setups[p.Name].Value engineThreads
-            elif study.Precision = "float32" then
-                CellRun.runTyped<float32> study p solver si seed x0 float32
-            else
-                CellRun.runTyped<float> study p solver si seed x0 id
+        let setup = if isPde p then Some setups[p.Name].Value else None
 
-        StudyCell.write (pathOf i) r
+        store.Write (pathOf i) (store.Run p solver si seed x0 setup engineThreads)
         Threading.Interlocked.Increment(&ran) |> ignore
 
         lock gate (fun () ->
@@ -134,15 +160,34 @@ let runWithOn
             TaskFolder = fun _ -> None
             RunHere =
                 fun indices ->
+                    // seed by seed: a study stopped early has every (problem, solver) at about as many seeds
+                    let bySeed =
+                        indices
+                        |> List.sortBy (fun i ->
+                            let _, _, si, seed, _ = cells[i]
+                            seed, si, i)
+
                     Threading.Tasks.Parallel.ForEach(
-                        indices,
+                        bySeed,
                         Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
                         runCell
                     )
                     |> ignore
         }
 
-    List.init cells.Length (pathOf >> StudyCell.read), ran
+    List.init cells.Length (pathOf >> store.Read), ran
+
+/// Runs every cell not yet stored under `dir` with `executor` (see runStored; the cells of `compare`), the PDE cells'
+/// losses computed by `backend`.
+let runWithOn
+    (backend: Pde.FSharp.Training.ILossBackend)
+    (executor: TaskBatch.Executor)
+    (study: Study)
+    (dir: string)
+    (parallelism: int)
+    (progress: int -> int -> unit)
+    =
+    runStored backend (standardCells backend study) executor study dir parallelism progress
 
 /// `runWithOn` the native engine.
 let runWith

@@ -88,10 +88,19 @@ let ``success on a PDE problem needs the gates and the distance`` () =
     let a: PdeProblem.Assessment =
         {
             GatesPass = true
+            Verdict = "accepted"
             ResidualL2 = 0.5
             BoundaryMax = 0.02
+            Centre = 0.0
             Nearest = "radial solution"
             Distance = 0.05
+            Distances =
+                [
+                    {
+                        Solution = "radial solution"
+                        Distance = 0.05
+                    }
+                ]
         }
 
     Assert.True(PdeProblem.reached 0.1 a)
