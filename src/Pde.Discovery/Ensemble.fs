@@ -58,6 +58,8 @@ type EnsembleSettings =
         CheckpointEvery: int64
         /// Where the unfinished runs execute: threads of this process (TaskBatch.inProcess) or Slurm array tasks.
         Executor: TaskBatch.Executor
+        /// Stop every run on a stall of its loss (Steps is then the maximum budget); None: every run takes Steps.
+        Stall: Stall.Rule option
     }
 
 /// Progress of the ensemble (for a live display).
@@ -72,7 +74,8 @@ type EnsembleProgress =
 
 let private runDir (s: EnsembleSettings) (i: int) = RunFolders.runFolder s.OutDir i
 
-/// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
+/// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result; the
+/// candidate and how the run ended.
 let private runOne
     (problem: EnsembleProblem)
     (s: EnsembleSettings)
@@ -84,7 +87,7 @@ let private runOne
     let resultPath = Path.Combine(dir, "result.json")
 
     if File.Exists resultPath then
-        RunResultFile.read resultPath
+        RunResultFile.readWithStop resultPath
     else
         let seed = Xoshiro256.DeriveSeed(s.Seed, uint64 i)
 
@@ -107,6 +110,7 @@ let private runOne
                     CheckpointEvery = s.CheckpointEvery
                     Identity = [ "problem", problem.Name ]
                     OnStep = fun _ r -> progress i r
+                    Stall = s.Stall
                 }
 
         let state = outcome.State
@@ -133,11 +137,18 @@ let private runOne
                 Theta = Array.copy state.Theta
             }
 
-        RunResultFile.write resultPath c
-        c
+        let stop: RunResultFile.RunStop =
+            {
+                Reason = RunLoop.stopReason outcome
+                Stalled = outcome.Stall |> Option.exists Stall.stalled
+                Steps = state.Steps
+            }
 
-/// Runs (or resumes) the whole ensemble; returns the candidates in run order.
-let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
+        RunResultFile.write resultPath c stop
+        c, stop
+
+/// Runs (or resumes) the whole ensemble; returns the candidates in run order, each with how its run ended.
+let runWithStops (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
     if s.Runs < 1 then
         invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
 
@@ -190,3 +201,7 @@ let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProg
     results
     |> Array.mapi (fun i r -> r |> Option.defaultWith (fun () -> runOne problem s i report))
     |> List.ofArray
+
+/// Runs (or resumes) the whole ensemble; returns the candidates in run order.
+let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
+    runWithStops problem s progress |> List.map fst

@@ -240,6 +240,11 @@ type Reference =
 let private rms (s: Subject) (values: float[]) =
     normL2 s.Weights values / sqrt (Array.sum s.GridWeights * float s.Fields.Length)
 
+/// The fields' root mean square on the grid for weights θ (the size of a network's output).
+let sizeOf (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
+    let m = model s spec networkSeed theta
+    rms s (s.Fields |> List.map (fun f -> Model.evaluate m f s.Grid) |> Array.concat)
+
 /// The reference of a subject for the network `spec` and its initial weights θ₀.
 let reference (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta0: float[]) =
     let fieldsAt theta =

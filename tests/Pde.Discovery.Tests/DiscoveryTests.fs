@@ -220,6 +220,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
         OutDir = dir
         CheckpointEvery = 5_000L
         Executor = EcdPde.Runs.TaskBatch.inProcess
+        Stall = None
     }
 
 let ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing`` () =

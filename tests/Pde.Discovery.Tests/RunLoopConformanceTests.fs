@@ -138,6 +138,7 @@ let private ensembleCaller =
                         OutDir = dir
                         CheckpointEvery = 40L
                         Executor = EcdPde.Runs.TaskBatch.inProcess
+                        Stall = None
                     }
                     (fun p -> hook p.Report.Step)
                 |> ignore
