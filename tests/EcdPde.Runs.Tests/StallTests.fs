@@ -83,7 +83,7 @@ let private stallRun (dir: string) (steps: int64) =
         OptimizerCatalog.Create<float>("adam", [ Collections.Generic.KeyValuePair("lr", "0.05") ])
 
     { RunLoop.create adam (Floor()) [| 3.0; -2.0 |] 5UL steps with
-        Files = RunFiles.inFolder dir "run"
+        Files = RunLoop.RunFiles.inFolder dir "run"
         CheckpointEvery = 50L
         Stall = Some(Stall.ofSteps 500L)
     }
