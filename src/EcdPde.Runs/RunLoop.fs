@@ -69,6 +69,9 @@ type Run<'T
         /// in the checkpoints, so a resumed run stops where an uninterrupted one would. Its NotBefore is raised to the
         /// end of the optimizer's fixed bounce schedule (Stall.explorationOf). None: the run takes all its steps.
         Stall: Stall.Rule option
+        /// Asked at the end of every block of the stall rule (with the state after the block's last step): Some
+        /// reason ends the run as converged (e.g. a discovery run whose field passes the gates).
+        Converged: OptimizerState<'T> -> string option
         /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
         /// objective's name): a checkpoint of another identity is refused.
         Identity: Checkpoint.Identity
@@ -122,6 +125,7 @@ let create
         OnStep = fun _ _ -> ()
         StopWhen = fun _ -> false
         Stall = None
+        Converged = fun _ -> None
         Identity = []
     }
 
@@ -287,7 +291,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
 
         match stallRule, stall.Value with
         | Some(rule, _), Some s when r.Status <> StepStatus.NonFinite ->
-            stall.Value <- Some(Stall.observe rule r.Step r.Loss s)
+            stall.Value <- Some(Stall.observe rule (fun () -> run.Converged state) r.Step r.Loss s)
         | _ -> ()
 
         checkpoints.Observe r

@@ -83,8 +83,10 @@ type State =
         Since: int
         /// Blocks finished.
         Blocks: int
-        /// Why the run stalled ("" while it has not).
+        /// Why the run stopped ("" while it goes on).
         Reason: string
+        /// Whether it stopped because the caller's check found it converged (not a plateau).
+        Met: bool
     }
 
 /// The state before any report.
@@ -97,13 +99,18 @@ let start =
         Since = 0
         Blocks = 0
         Reason = ""
+        Met = false
     }
 
-/// Whether the rule has fired.
+/// Whether the rule has fired (a stall, or the caller's check of convergence).
 let stalled (s: State) = s.Reason <> ""
 
-/// The state after the report of step `step` with loss `loss` (non-finite losses are skipped).
-let observe (rule: Rule) (step: int64) (loss: float) (s: State) =
+/// Whether the run stopped on a plateau (a stall, not convergence).
+let plateau (s: State) = stalled s && not s.Met
+
+/// The state after the report of step `step` with loss `loss` (non-finite losses are skipped); at the end of every
+/// block, `converged ()` is asked first: Some reason stops the run as converged (e.g. the discovery gates are met).
+let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss: float) (s: State) =
     if step < rule.NotBefore || stalled s || not (Double.IsFinite loss) then
         s
     else
@@ -132,9 +139,14 @@ let observe (rule: Rule) (step: int64) (loss: float) (s: State) =
                     Blocks = s.Blocks + 1
                 }
 
-            if Double.IsNaN s.Best || mean <= s.Best - needed then
-                { next with Best = mean; Since = 0 }
-            elif s.Since + 1 >= rule.Patience then
+            match converged () with
+            | Some why ->
+                { next with
+                    Reason = sprintf "converged at step %d: %s" step why
+                    Met = true
+                }
+            | None when Double.IsNaN s.Best || mean <= s.Best - needed -> { next with Best = mean; Since = 0 }
+            | None when s.Since + 1 >= rule.Patience ->
                 { next with
                     Since = s.Since + 1
                     Reason =
@@ -147,8 +159,7 @@ let observe (rule: Rule) (step: int64) (loss: float) (s: State) =
                             (exp s.Best)
                             (s.Since + 1)
                 }
-            else
-                { next with Since = s.Since + 1 }
+            | None -> { next with Since = s.Since + 1 }
 
 /// The state as JSON (in a checkpoint).
 let toJson (s: State) : JsonNode =
@@ -163,6 +174,7 @@ let toJson (s: State) : JsonNode =
     o["since"] <- JsonValue.Create s.Since
     o["blocks"] <- JsonValue.Create s.Blocks
     o["reason"] <- JsonValue.Create s.Reason
+    o["met"] <- JsonValue.Create s.Met
     o :> JsonNode
 
 /// The state of its JSON (InvalidOperationException/FormatException when it is not one).
@@ -185,4 +197,5 @@ let ofJson (node: JsonNode) =
         Since = (required "since").GetValue<int>()
         Blocks = (required "blocks").GetValue<int>()
         Reason = (required "reason").GetValue<string>()
+        Met = (required "met").GetValue<bool>()
     }

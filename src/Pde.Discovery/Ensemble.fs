@@ -40,6 +40,9 @@ type EnsembleProblem =
         Measure: float[] -> FieldMeasurement
         /// Quadrature weights of the evaluation grid.
         Weights: float[]
+        /// Whether trained θ is converged (Some reason: e.g. it passes the gates away from the known solutions);
+        /// asked at the end of every block of the stall rule, it ends the run.
+        Converged: float[] -> string option
     }
 
 /// How to run the ensemble.
@@ -111,6 +114,7 @@ let private runOne
                     Identity = [ "problem", problem.Name ]
                     OnStep = fun _ r -> progress i r
                     Stall = s.Stall
+                    Converged = fun st -> problem.Converged st.Theta
                 }
 
         let state = outcome.State
@@ -140,7 +144,7 @@ let private runOne
         let stop: RunResultFile.RunStop =
             {
                 Reason = RunLoop.stopReason outcome
-                Stalled = outcome.Stall |> Option.exists Stall.stalled
+                Stalled = outcome.Stall |> Option.exists Stall.plateau
                 Steps = state.Steps
             }
 

@@ -126,7 +126,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
-    /// of one run), in `dir`, for `steps` nominal steps under `budget`: the candidates with how their runs ended.
+    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// away from the `known` fields): the candidates with how their runs ended.
     member _.EnsembleOn
         (
             round: int,
@@ -134,6 +135,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             runs: int,
             start: int -> float[],
             objectiveOn: int -> unit -> IObjective<float>,
+            known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
             budget: RunBudget
@@ -148,6 +150,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Objective = objectiveOn (max 1 (cores / atOnce))
                 Measure = measure
                 Weights = example.Weights
+                Converged = fun theta -> gatesMet example reference known (measure theta)
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -193,6 +196,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 runs,
                 start,
                 (fun threads -> objective threads deflate),
+                deflate,
                 steps,
                 optimizer,
                 defaultArg budget s.Budget

@@ -317,6 +317,32 @@ let measure
         Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) s.Probes
     }
 
+/// Whether a measured field passes the gates at least the distinctness threshold away from every `known` field (values
+/// on the grid): Some reason when it does — a training run there has converged to a solution not known yet.
+let gatesMet (s: Subject) (reference: Reference) (known: float[] list) (m: Ensemble.FieldMeasurement) =
+    let residual =
+        defaultArg s.Gates.MaxResidualL2 (s.Gates.RelativeResidual * m.ResidualScale)
+
+    let boundary = defaultArg s.Gates.MaxBoundary (s.Gates.RelativeBoundary * m.BoundaryScale)
+    let floor = floorOf s.Weights reference.FieldFloor (m.Values :: known)
+
+    if
+        m.ResidualL2 <= residual
+        && m.BoundaryMax <= boundary
+        && known
+           |> List.forall (fun k -> relativeDistance s.Weights floor m.Values k >= s.Threshold)
+    then
+        Some(
+            sprintf
+                "the gates are met (residual %.3g ≤ %.3g, boundary error %.3g ≤ %.3g)"
+                m.ResidualL2
+                residual
+                m.BoundaryMax
+                boundary
+        )
+    else
+        None
+
 /// The PDE residual of every equation, summed in squares, on the grid: √(Σ_k r_k²) at each point (for the map).
 let residualMap (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
     let m = model s spec networkSeed theta

@@ -85,6 +85,7 @@ let round
                 1,
                 (fun _ -> search.Theta0),
                 fitObjective search example s target,
+                [],
                 fitSteps s,
                 s.PolishOptimizer,
                 FixedSteps

@@ -13,13 +13,32 @@ open Ecd.Core.Optimizers
 open Ecd.Core.Randomness
 open EcdPde.Runs
 
-/// Feeds losses to the rule from step 0; the step at which it fired, if it did.
-let private firesAt (rule: Stall.Rule) (losses: float seq) =
+/// Feeds losses to the rule from step 0 (with a convergence check); the state and step at which it fired, if it did.
+let private firedWith (converged: int64 -> string option) (rule: Stall.Rule) (losses: float seq) =
     losses
     |> Seq.indexed
-    |> Seq.scan (fun (s, _) (k, l) -> Stall.observe rule (int64 k) l s, int64 k) (Stall.start, -1L)
+    |> Seq.scan
+        (fun (s, _) (k, l) -> Stall.observe rule (fun () -> converged (int64 k)) (int64 k) l s, int64 k)
+        (Stall.start, -1L)
     |> Seq.tryFind (fun (s, _) -> Stall.stalled s)
-    |> Option.map snd
+
+/// The step at which the rule fired without a convergence check, if it did.
+let private firesAt (rule: Stall.Rule) (losses: float seq) =
+    firedWith (fun _ -> None) rule losses |> Option.map snd
+
+let ``the caller's convergence check ends a run at a block's end, and is not a plateau`` () =
+    let rule = Stall.ofSteps 1000L
+    // converged from step 150 on: asked at the end of block 2 (step 199), while the loss still falls fast
+    let fired =
+        firedWith (fun k -> if k >= 150L then Some "passes" else None) rule (Seq.init 3000 (fun k -> 0.5 ** (float k / 100.0)))
+
+    match fired with
+    | Some(s, k) ->
+        Assert.Equal(199L, k)
+        Assert.True(s.Met && not (Stall.plateau s))
+        Assert.Equal("converged at step 199: passes", s.Reason)
+        Assert.Equal(s, Stall.ofJson (Stall.toJson s))
+    | None -> failwith "the check must end the run"
 
 let ``a flat loss stalls after the patience; a falling one does not`` () =
     let rule = Stall.ofSteps 1000L
@@ -121,4 +140,5 @@ let tests =
             testCase "noise and NotBefore" ``noise is not taken for progress, and nothing is judged before NotBefore``
             testCase "the exploratory phase" ``the exploratory phase is the last fixed bounce of the optimizer's options``
             testCase "resume" ``a resumed run stalls at the step and θ of an uninterrupted one``
+            testCase "convergence" ``the caller's convergence check ends a run at a block's end, and is not a plateau``
         ]

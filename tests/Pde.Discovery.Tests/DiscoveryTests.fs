@@ -199,6 +199,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                     Probes = [ theta[0], theta[1], loss ]
                 }
         Weights = [| 1.0; 1.0 |]
+        Converged = fun _ -> None
     }
 
 let private settings dir runs : Ensemble.EnsembleSettings =

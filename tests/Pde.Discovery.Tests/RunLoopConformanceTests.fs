@@ -119,6 +119,7 @@ let private ensembleCaller =
                         Probes = []
                     }
             Weights = [| 1.0; 1.0 |]
+            Converged = fun _ -> None
         }
 
     {
