@@ -132,11 +132,13 @@ let create
 /// Why a run ended, in words (result files): the stall, the step budget, the optimizer's own stop, a divergence.
 let stopReason (outcome: RunOutcome<'T>) =
     match outcome.Stall with
-    | _ when outcome.Diverged -> sprintf "diverged (a non-finite loss or gradient) after %d steps" outcome.State.Steps
+    | _ when outcome.Diverged ->
+        sprintf "diverged (a non-finite loss or gradient) after %d steps" outcome.State.Steps
     | Some s when Stall.stalled s -> s.Reason
     | _ ->
         match outcome.Result.End with
-        | RunEnd.OptimizerStopped -> sprintf "the optimizer stopped by itself after %d steps" outcome.State.Steps
+        | RunEnd.OptimizerStopped ->
+            sprintf "the optimizer stopped by itself after %d steps" outcome.State.Steps
         | RunEnd.StopConditionMet -> sprintf "the caller's stop condition after %d steps" outcome.State.Steps
         | _ -> sprintf "the step budget (%d steps)" outcome.State.Steps
 
@@ -174,7 +176,12 @@ let private stallOf (run: Run<'T>) (identity: Checkpoint.Identity) (resumed: boo
                     with
                     | :? InvalidOperationException
                     | :? FormatException as e ->
-                        raise (JsonFile.ResultFileException(path, sprintf "has an unreadable stall state (%s)" e.Message)))
+                        raise (
+                            JsonFile.ResultFileException(
+                                path,
+                                sprintf "has an unreadable stall state (%s)" e.Message
+                            )
+                        ))
             | _ -> None
 
         rule, defaultArg saved Stall.start)
@@ -211,7 +218,9 @@ type private FiniteCheckpoints<'T
     let mutable lastSaved = if resumed then Some state.Steps else None
     let mutable good = Array.copy state.Theta
     let mutable candidate = Array.copy state.Theta
-    let mutable pending: (OptimizerState<'T> * (string * Text.Json.Nodes.JsonNode) list) option = None
+
+    let mutable pending: (OptimizerState<'T> * (string * Text.Json.Nodes.JsonNode) list) option =
+        None
 
     /// Writes `s` with the loop's parts `parts` to the checkpoint file (flushing the trace first, so that the trace
     /// covers the checkpoint).
@@ -282,8 +291,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
     let extras () =
         stall.Value |> Option.map (fun s -> "stall", Stall.toJson s) |> Option.toList
 
-    let checkpoints =
-        FiniteCheckpoints(run, state, identity, trace, resumed, extras)
+    let checkpoints = FiniteCheckpoints(run, state, identity, trace, resumed, extras)
 
     // the stall state sees report k before a checkpoint of the state after step k is taken
     let observe (r: StepReport) =
@@ -305,7 +313,10 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
             run.Optimizer,
             run.Objective,
             state,
-            (if stalledNow () then 0L else max 0L (run.Steps - state.Steps)),
+            (if stalledNow () then
+                 0L
+             else
+                 max 0L (run.Steps - state.Steps)),
             Action<StepReport> observe,
             Func<StepReport, bool>(fun r -> Interrupt.requested () || run.StopWhen r || stalledNow ())
         )

@@ -129,7 +129,7 @@ let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss:
             let n = float s.Count
             let mean = s.Sum / n
             let sd = sqrt (max 0.0 (s.Squares / n - mean * mean))
-            let needed = max (-log (1.0 - rule.Fraction)) (2.0 * sd / sqrt n)
+            let needed = max (-log(1.0 - rule.Fraction)) (2.0 * sd / sqrt n)
 
             let next =
                 { s with

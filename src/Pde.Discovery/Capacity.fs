@@ -75,9 +75,12 @@ let describe (a: Architecture) =
         a.Layers
         |> List.map (fun l ->
             match l with
-            | :? Ecd.Core.Engine.FourierFeatures as f -> sprintf "Fourier features %d (σ %.3g)" f.Count f.Scale
-            | :? Ecd.Core.Engine.Dense as d -> sprintf "%s %d" (string d.Activation |> fun s -> s.ToLowerInvariant()) d.Width
-            | :? Ecd.Core.Engine.Residual as r -> sprintf "residual %s" (string r.Activation |> fun s -> s.ToLowerInvariant())
+            | :? Ecd.Core.Engine.FourierFeatures as f ->
+                sprintf "Fourier features %d (σ %.3g)" f.Count f.Scale
+            | :? Ecd.Core.Engine.Dense as d ->
+                sprintf "%s %d" (string d.Activation |> fun s -> s.ToLowerInvariant()) d.Width
+            | :? Ecd.Core.Engine.Residual as r ->
+                sprintf "residual %s" (string r.Activation |> fun s -> s.ToLowerInvariant())
             | l -> l.GetType().Name)
 
     String.Join(", ", parts)
@@ -89,7 +92,8 @@ let grow (omega: float) (diameter: float) (dimensions: int) (a: Architecture) =
         a.Layers
         |> List.map (fun l ->
             match l with
-            | :? Ecd.Core.Engine.Dense as d -> Ecd.Core.Engine.Dense(2 * d.Width, d.Activation) :> Ecd.Core.Engine.LayerSpec
+            | :? Ecd.Core.Engine.Dense as d ->
+                Ecd.Core.Engine.Dense(2 * d.Width, d.Activation) :> Ecd.Core.Engine.LayerSpec
             | l -> l)
 
     let hasFeatures =
@@ -106,7 +110,10 @@ let grow (omega: float) (diameter: float) (dimensions: int) (a: Architecture) =
 
     match firstWidth with
     | Some w when not hasFeatures && omega * diameter > 2.0 * Math.PI ->
-        Architecture.withFourierFeatures (max 1 (w / 2)) (omega / (2.0 * Math.PI * sqrt (float dimensions))) grown
+        Architecture.withFourierFeatures
+            (max 1 (w / 2))
+            (omega / (2.0 * Math.PI * sqrt (float dimensions)))
+            grown
     | _ -> grown
 
 /// The training runs of the first ensemble that stalled, with how they ended.
@@ -119,7 +126,11 @@ let private stalledRuns (search: DiscoverySearch) (candidates: Candidate list) =
         | _ -> None)
 
 /// What happened to one attempt that found no solution, in words.
-let private plateauText (example: Subject) (a: Architecture) (stalled: (Candidate * RunResultFile.RunStop) list) =
+let private plateauText
+    (example: Subject)
+    (a: Architecture)
+    (stalled: (Candidate * RunResultFile.RunStop) list)
+    =
     let runs =
         stalled
         |> List.map (fun (c, stop) ->
@@ -169,7 +180,9 @@ let searchGrowing
 
         let stalled = stalledRuns search candidates
         let said = String.Join("; ", List.rev notes)
-        let withNotes (r: string) = if said = "" then r else said + "; then " + r
+
+        let withNotes (r: string) =
+            if said = "" then r else said + "; then " + r
 
         if not solutions.IsEmpty || j >= s.CapacityGrowths || stalled.IsEmpty then
             let why =
@@ -177,13 +190,17 @@ let searchGrowing
                     stopReason
                     + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
                 elif solutions.IsEmpty && not stalled.IsEmpty then
-                    stopReason + "; " + plateauText example example.Architecture stalled + " and no growth remains"
+                    stopReason
+                    + "; "
+                    + plateauText example example.Architecture stalled
+                    + " and no growth remains"
                 else
                     stopReason
 
             search, example, candidates, withNotes why
         else
-            let grown = grow omega diameter example.Problem.Scope.Coordinates.Length example.Architecture
+            let grown =
+                grow omega diameter example.Problem.Scope.Coordinates.Length example.Architecture
 
             let note =
                 sprintf

@@ -139,6 +139,6 @@ let complete
             L2Norm = normL2 subject.Weights values
             ErrorEstimate = s.ErrorEstimate
             Field = s.Values subject.Problem.Fields.Head subject.Grid
-         }
-         : SolutionsFile.ClassicalOnlyRecord),
+        }
+        : SolutionsFile.ClassicalOnlyRecord),
         values)

@@ -174,7 +174,13 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     | UntilStall _ -> Some(EcdPde.Runs.Stall.ofSteps steps)
             }
 
-        Ensemble.runWithStops problem settings (fun p -> progress { Round = round; Ensemble = p; Note = "" })
+        Ensemble.runWithStops problem settings (fun p ->
+            progress
+                {
+                    Round = round
+                    Ensemble = p
+                    Note = ""
+                })
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
     /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).

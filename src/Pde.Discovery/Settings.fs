@@ -181,7 +181,9 @@ module DiscoverySettings =
         | UntilStall f when not (f >= 1.0) ->
             invalidArg
                 "Budget"
-                (sprintf "the maximum budget of UntilStall must be at least the nominal steps (factor ≥ 1, got %g)" f)
+                (sprintf
+                    "the maximum budget of UntilStall must be at least the nominal steps (factor ≥ 1, got %g)"
+                    f)
         | _ -> ()
 
         if not (s.Threshold > 0.0) then

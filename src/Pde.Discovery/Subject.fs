@@ -323,7 +323,9 @@ let gatesMet (s: Subject) (reference: Reference) (known: float[] list) (m: Ensem
     let residual =
         defaultArg s.Gates.MaxResidualL2 (s.Gates.RelativeResidual * m.ResidualScale)
 
-    let boundary = defaultArg s.Gates.MaxBoundary (s.Gates.RelativeBoundary * m.BoundaryScale)
+    let boundary =
+        defaultArg s.Gates.MaxBoundary (s.Gates.RelativeBoundary * m.BoundaryScale)
+
     let floor = floorOf s.Weights reference.FieldFloor (m.Values :: known)
 
     if

@@ -229,7 +229,12 @@ let private certifyAll
     @ completed
 
 /// Gates, deduplication, the user's classical check and the certification of a search's candidates.
-let private judgeAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) (candidates: Candidate list) =
+let private judgeAll
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (candidates: Candidate list)
+    =
     let solutions, rejected =
         classifyWith
             search.Rescue

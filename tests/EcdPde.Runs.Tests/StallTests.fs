@@ -30,7 +30,10 @@ let ``the caller's convergence check ends a run at a block's end, and is not a p
     let rule = Stall.ofSteps 1000L
     // converged from step 150 on: asked at the end of block 2 (step 199), while the loss still falls fast
     let fired =
-        firedWith (fun k -> if k >= 150L then Some "passes" else None) rule (Seq.init 3000 (fun k -> 0.5 ** (float k / 100.0)))
+        firedWith
+            (fun k -> if k >= 150L then Some "passes" else None)
+            rule
+            (Seq.init 3000 (fun k -> 0.5 ** (float k / 100.0)))
 
     match fired with
     | Some(s, k) ->
@@ -81,7 +84,10 @@ let ``the exploratory phase is the last fixed bounce of the optimizer's options`
     let adam =
         OptimizerCatalog.Create<float>("adam", [ Collections.Generic.KeyValuePair("lr", "0.01") ])
 
-    Assert.Equal(0L, Stall.explorationOf (Checkpoint.identityOf adam (adam.Init(ReadOnlySpan [| 1.0 |], 1UL)) []))
+    Assert.Equal(
+        0L,
+        Stall.explorationOf (Checkpoint.identityOf adam (adam.Init(ReadOnlySpan [| 1.0 |], 1UL)) [])
+    )
 
 /// 1 + |θ|²: the loss falls to 1 and stays there — a plateau.
 type private Floor() =
@@ -109,7 +115,9 @@ let private stallRun (dir: string) (steps: int64) =
 
 let ``a resumed run stalls at the step and θ of an uninterrupted one`` () =
     let fresh () =
-        let d = Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+        let d =
+            Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+
         Directory.CreateDirectory d |> ignore
         d
 
@@ -136,9 +144,17 @@ let tests =
     testList
         "stall"
         [
-            testCase "a flat loss stalls; a falling one does not" ``a flat loss stalls after the patience; a falling one does not``
-            testCase "noise and NotBefore" ``noise is not taken for progress, and nothing is judged before NotBefore``
-            testCase "the exploratory phase" ``the exploratory phase is the last fixed bounce of the optimizer's options``
+            testCase
+                "a flat loss stalls; a falling one does not"
+                ``a flat loss stalls after the patience; a falling one does not``
+            testCase
+                "noise and NotBefore"
+                ``noise is not taken for progress, and nothing is judged before NotBefore``
+            testCase
+                "the exploratory phase"
+                ``the exploratory phase is the last fixed bounce of the optimizer's options``
             testCase "resume" ``a resumed run stalls at the step and θ of an uninterrupted one``
-            testCase "convergence" ``the caller's convergence check ends a run at a block's end, and is not a plateau``
+            testCase
+                "convergence"
+                ``the caller's convergence check ends a run at a block's end, and is not a plateau``
         ]

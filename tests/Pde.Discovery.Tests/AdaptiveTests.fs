@@ -68,7 +68,9 @@ let ``growth doubles the widths and adds Fourier features of the data's scale`` 
     let grown = Capacity.grow omega (sqrt 2.0) 2 a
 
     match grown.Layers with
-    | [ (:? Ecd.Core.Engine.FourierFeatures as f); (:? Ecd.Core.Engine.Dense as d1); (:? Ecd.Core.Engine.Dense as d2) ] ->
+    | [ (:? Ecd.Core.Engine.FourierFeatures as f)
+        (:? Ecd.Core.Engine.Dense as d1)
+        (:? Ecd.Core.Engine.Dense as d2) ] ->
         Assert.Equal(32, f.Count)
         // σ = ω/(2π√2): the wavevectors 2πσ·z have root-mean-square length ω
         Assert.Equal(3.0 / sqrt 2.0, f.Scale, 12)
@@ -85,7 +87,13 @@ let ``growth doubles the widths and adds Fourier features of the data's scale`` 
 
 let ``a classical solution no network reached becomes a network solution when warm-started`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
-    let cold = Discovery.run problem { settings "bratu-cold" with WarmStarts = false }
+
+    let cold =
+        Discovery.run
+            problem
+            { settings "bratu-cold" with
+                WarmStarts = false
+            }
     // without warm starts: the lower solution by the network, the upper one only classically
     Assert.Equal(1, cold.Found.Length)
     Assert.Equal(1, cold.ClassicalOnly.Length)
@@ -94,11 +102,22 @@ let ``a classical solution no network reached becomes a network solution when wa
     let warm = Discovery.run problem (settings "bratu-warm")
     Assert.Empty(warm.ClassicalOnly)
     Assert.Equal(2, warm.Found.Length)
-    let index, reached = warm.Found |> List.indexed |> List.maxBy (fun (_, f) -> f.Solution.MaxAbs)
-    Assert.True(abs (reached.Solution.MaxAbs / upper - 1.0) < 0.05, sprintf "%g vs %g" reached.Solution.MaxAbs upper)
+
+    let index, reached =
+        warm.Found |> List.indexed |> List.maxBy (fun (_, f) -> f.Solution.MaxAbs)
+
+    Assert.True(
+        abs (reached.Solution.MaxAbs / upper - 1.0) < 0.05,
+        sprintf "%g vs %g" reached.Solution.MaxAbs upper
+    )
+
     let file = SolutionsFile.read warm.Path
     let starts = file.Solutions |> List.collect (fun s -> s.RunStarts)
-    Assert.Contains(starts, fun (d: string) -> d.StartsWith "warm start: fitted to the classical solution no network reached")
+
+    Assert.Contains(
+        starts,
+        fun (d: string) -> d.StartsWith "warm start: fitted to the classical solution no network reached"
+    )
 
     match List.item index warm.Certifications with
     | Pde.FSharp.Classical.Certify.Certified(_, d) -> Assert.True(d < 0.1)
@@ -109,7 +128,11 @@ let tests =
     testList
         "adaptive"
         [
-            testCase "data wavenumber" ``the data's wavenumber is that of the source, and 0 without oscillating data``
+            testCase
+                "data wavenumber"
+                ``the data's wavenumber is that of the source, and 0 without oscillating data``
             testCase "growth" ``growth doubles the widths and adds Fourier features of the data's scale``
-            testCase "warm starts" ``a classical solution no network reached becomes a network solution when warm-started``
+            testCase
+                "warm starts"
+                ``a classical solution no network reached becomes a network solution when warm-started``
         ]
