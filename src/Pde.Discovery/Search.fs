@@ -237,15 +237,10 @@ type private DeflationStart =
     /// largest known solution's.
     | FreshAt of a: float
 
-/// Sizes of the fresh initializations of a deflation round relative to the largest known solution's root mean square
-/// (after the known solutions' scalings): the network's own initial size says nothing about the problem, while an
-/// unknown solution is often larger than the known ones (the upper Bratu branch, the paper's bowl): 1, 2 and 4 times
-/// the largest.
-let initializationScales = [| 1.0; 2.0; 4.0 |]
-
 /// The starts of a deflation round's runs: run 0 from the initialization, then a fresh initialization for every known
 /// solution near zero, the known solutions scaled as `Deflation.startAmplitudes` says, fresh initializations at the
-/// sizes of `initializationScales`, then plain fresh initializations. Returns, per run, its description and its θ.
+/// sizes of `Deflation.initializationScales`, then plain fresh initializations. Returns, per run, its description
+/// and its θ.
 let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int) (known: Candidate list) =
     // known solutions with kept weights, numbered from 1 as in solutions.json
     let nearZero, scalable =
@@ -264,7 +259,7 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
                 for a in Deflation.startAmplitudes do
                     for j, c in scalable -> Scaled(a, j + 1, c.Theta)
             ]
-            @ [ for a in initializationScales -> FreshAt a ]
+            @ [ for a in Deflation.initializationScales -> FreshAt a ]
         )
 
     // the size the fresh starts are scaled to: the largest known solution's root mean square
