@@ -5,8 +5,9 @@
 /// its sources and boundary data, measured on the grid, gives more than one wavelength across the domain's diameter)
 /// also gets random Fourier features in front, as many frequencies as half the grown first width, with scale
 /// σ = ω / (2π√d) for d coordinates, so that the features' wavevectors 2πσ·z (z standard normal) have the data's
-/// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …); the progress lines
-/// and the stop reason in solutions.json say what grew and why.
+/// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
+/// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients); the progress
+/// lines and the stop reason in solutions.json say what grew and why.
 module Pde.Discovery.Capacity
 
 open System
@@ -161,8 +162,13 @@ let searchGrowing
         if j = 0 then
             s
         else
+            // the first ensemble of a grown network trains with the deflation rounds' optimizer (Adam by default):
+            // BBI's kicks scale with the gradient, which Fourier features multiply by ω² (measured on the paper's PDE
+            // at k = 10: loss 9e5 at the start, not finite after two steps), while Adam's steps are normalized
             { s with
                 Network = example.Architecture
+                Optimizer = s.DeflationOptimizer
+                OptimizerSettings = s.DeflationOptimizerSettings
                 OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
             }
 
