@@ -124,7 +124,10 @@ let private runOne
         | :? IDisposable as d -> d.Dispose()
         | _ -> ()
 
-        let m = problem.Measure state.Theta
+        // a diverged run is measured (and polished, and kept) at its last finite point, not at the non-finite state
+        let theta = if outcome.Diverged then outcome.LastFinite else state.Theta
+
+        let m = problem.Measure theta
 
         let c =
             {
@@ -138,7 +141,7 @@ let private runOne
                 BoundaryScale = m.BoundaryScale
                 FinalLoss = result.Final.Loss
                 Probes = m.Probes
-                Theta = Array.copy state.Theta
+                Theta = Array.copy theta
             }
 
         let stop: RunResultFile.RunStop =
