@@ -6,7 +6,8 @@
 /// also gets random Fourier features in front, as many frequencies as half the grown first width, with scale
 /// σ = ω / (2π√d) for d coordinates, so that the features' wavevectors 2πσ·z (z standard normal) have the data's
 /// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
-/// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients); the progress
+/// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
+/// run from its own initialization; the progress
 /// lines and the stop reason in solutions.json say what grew and why.
 module Pde.Discovery.Capacity
 
@@ -169,6 +170,8 @@ let searchGrowing
                 Network = example.Architecture
                 Optimizer = s.DeflationOptimizer
                 OptimizerSettings = s.DeflationOptimizerSettings
+                // Adam ignores the run seed: from one shared initialization its runs would be copies
+                Initialization = PerRun
                 OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
             }
 
