@@ -7,8 +7,7 @@
 /// σ = ω / (2π√d) for d coordinates, so that the features' wavevectors 2πσ·z (z standard normal) have the data's
 /// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
 /// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
-/// run from its own initialization; the progress
-/// lines and the stop reason in solutions.json say what grew and why.
+/// run from its own initialization; the progress lines and the stop reason in solutions.json say what grew and why.
 module Pde.Discovery.Capacity
 
 open System
