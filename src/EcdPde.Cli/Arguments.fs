@@ -214,6 +214,9 @@ type DiscoverArgs =
     | Force
     | Full
     | [<Unique>] Backend of Backend
+    | Fixed_Steps
+    | [<Unique>] Capacity_Growths of n: int
+    | No_Warm_Starts
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -245,6 +248,12 @@ type DiscoverArgs =
             | Backend _ ->
                 "where the loss is computed: native (the Taylor-mode engine, default) or torch (TorchSharp autograd; the same loss, slower on a CPU)."
             | Restarts -> "every run from its own initialization (random restarts) instead of one shared one."
+            | Fixed_Steps ->
+                "every training run takes exactly --steps / --deflation-steps (default: a run stops when its loss stalls — two blocks of a tenth of its steps without a 5% decrease, not before BBI's last fixed bounce — and goes on while it falls, up to 3× its steps)."
+            | Capacity_Growths _ ->
+                "how often the network may grow (widths doubled; Fourier features scaled to the data's wavenumber when they oscillate) when no run of the first ensemble passed the gates and runs plateaued (stalled) above them (default 1; 0 = never)."
+            | No_Warm_Starts ->
+                "no warm starts from the classical solutions that no network reached (default: fitted to each by least squares, then trained on the PDE loss)."
             | Force ->
                 "start over when the output folder holds a discovery with other settings: the old folder is moved aside to FOLDER.replaced-TIME (never deleted)."
 

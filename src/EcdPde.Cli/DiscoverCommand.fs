@@ -95,6 +95,13 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
                  | None -> defaults.OutDir)
             DeflationRounds = args.GetResult(DiscoverArgs.Deflation_Rounds, defaults.DeflationRounds)
             DeflationRuns = args.GetResult(DiscoverArgs.Deflation_Runs, defaults.DeflationRuns)
+            Budget =
+                if args.Contains DiscoverArgs.Fixed_Steps then
+                    FixedSteps
+                else
+                    defaults.Budget
+            CapacityGrowths = args.GetResult(DiscoverArgs.Capacity_Growths, defaults.CapacityGrowths)
+            WarmStarts = defaults.WarmStarts && not (args.Contains DiscoverArgs.No_Warm_Starts)
         }
 
     atLeast "--runs" 1L s.Runs
@@ -103,6 +110,7 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
     atLeast "--polish-steps" 0L s.PolishSteps
     atLeast "--deflation-rounds" 0L s.DeflationRounds
     atLeast "--deflation-runs" 1L s.DeflationRuns
+    atLeast "--capacity-growths" 0L s.CapacityGrowths
     DiscoverySettings.validate s
     s
 

@@ -60,8 +60,15 @@ let identityOf (optimizer: IOptimizer<'T>) (fresh: OptimizerState<'T>) (extra: I
     @ options
     @ extra
 
-/// Saves `state` with the run's `identity` to `path` (written beside it, then renamed over the old one).
-let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (identity: Identity) (path: string) =
+/// Saves `state` with the run's `identity` and the run loop's own parts `extras` (key, JSON: e.g. the stall rule's
+/// state) to `path` (written beside it, then renamed over the old one).
+let saveWith
+    (optimizer: IOptimizer<'T>)
+    (state: OptimizerState<'T>)
+    (identity: Identity)
+    (extras: (string * JsonNode) list)
+    (path: string)
+    =
     let root = objectOf (bytesOf optimizer state)
     let id = JsonObject()
 
@@ -69,7 +76,32 @@ let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (identity: Iden
         id[key] <- JsonValue.Create value
 
     root["identity"] <- id
+
+    for key, value in extras do
+        root[key] <- value
+
     AtomicFile.writeText path (root.ToJsonString())
+
+/// Saves `state` with the run's `identity` to `path` (written beside it, then renamed over the old one).
+let save (optimizer: IOptimizer<'T>) (state: OptimizerState<'T>) (identity: Identity) (path: string) =
+    saveWith optimizer state identity [] path
+
+/// The run loop's part `key` of the checkpoint at `path` (None when it has none; ResultFileException naming the
+/// file when it cannot be read).
+let extra (path: string) (key: string) : JsonNode option =
+    let root =
+        try
+            objectOf (File.ReadAllBytes path)
+        with
+        | :? IOException
+        | :? UnauthorizedAccessException
+        | :? JsonException
+        | :? InvalidDataException
+        | :? InvalidOperationException as e -> fail path (sprintf "cannot be read (%s)" e.Message)
+
+    match root[key] with
+    | null -> None
+    | node -> Some(node.DeepClone())
 
 /// How the identity stored in a checkpoint differs from `expected` (empty when it matches or stores none).
 let differences (expected: Identity) (stored: JsonObject) =

@@ -65,6 +65,13 @@ type Run<'T
         /// Ends the run early (RunEnd.StopConditionMet) when it returns true. (A stop requested through Interrupt
         /// ends every run anyway, with a checkpoint, and raises Interrupt.RunInterrupted.)
         StopWhen: StepReport -> bool
+        /// Ends the run early on a stall of its loss (Steps is then the maximum budget); the rule's state is saved
+        /// in the checkpoints, so a resumed run stops where an uninterrupted one would. Its NotBefore is raised to the
+        /// end of the optimizer's fixed bounce schedule (Stall.explorationOf). None: the run takes all its steps.
+        Stall: Stall.Rule option
+        /// Asked at the end of every block of the stall rule (with the state after the block's last step): Some
+        /// reason ends the run as converged (e.g. a discovery run whose field passes the gates).
+        Converged: OptimizerState<'T> -> string option
         /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
         /// objective's name): a checkpoint of another identity is refused.
         Identity: Checkpoint.Identity
@@ -92,6 +99,8 @@ type RunOutcome<'T
         LastSaved: int64 option
         /// True when the loss or its gradient stopped being finite.
         Diverged: bool
+        /// The stall rule's final state (None without a rule).
+        Stall: Stall.State option
     }
 
 /// A run with no files, no hooks and no checks.
@@ -115,10 +124,26 @@ let create
         OnStart = ignore
         OnStep = fun _ _ -> ()
         StopWhen = fun _ -> false
+        Stall = None
+        Converged = fun _ -> None
         Identity = []
     }
 
-/// The identity of a run: its optimizer and options, seed, starting point, dimension and the caller's part.
+/// Why a run ended, in words (result files): the stall, the step budget, the optimizer's own stop, a divergence.
+let stopReason (outcome: RunOutcome<'T>) =
+    match outcome.Stall with
+    | _ when outcome.Diverged ->
+        sprintf "diverged (a non-finite loss or gradient) after %d steps" outcome.State.Steps
+    | Some s when Stall.stalled s -> s.Reason
+    | _ ->
+        match outcome.Result.End with
+        | RunEnd.OptimizerStopped ->
+            sprintf "the optimizer stopped by itself after %d steps" outcome.State.Steps
+        | RunEnd.StopConditionMet -> sprintf "the caller's stop condition after %d steps" outcome.State.Steps
+        | _ -> sprintf "the step budget (%d steps)" outcome.State.Steps
+
+/// The identity of a run: its optimizer and options, seed, starting point, dimension, its stall rule and the
+/// caller's part.
 let private identityOf (run: Run<'T>) (fresh: OptimizerState<'T>) =
     Checkpoint.identityOf
         run.Optimizer
@@ -128,7 +153,38 @@ let private identityOf (run: Run<'T>) (fresh: OptimizerState<'T>) =
             "start", Checkpoint.hashOf run.Start
             "dimension", string run.Objective.Dimension
          ]
+         @ (run.Stall |> Option.map (fun r -> "stall", Stall.describe r) |> Option.toList)
          @ run.Identity)
+
+/// The stall rule of a run (its NotBefore raised to the end of the optimizer's fixed bounce schedule) and its state:
+/// from the checkpoint when the run resumed, else fresh.
+let private stallOf (run: Run<'T>) (identity: Checkpoint.Identity) (resumed: bool) =
+    run.Stall
+    |> Option.map (fun rule ->
+        let rule =
+            { rule with
+                NotBefore = max rule.NotBefore (Stall.explorationOf identity)
+            }
+
+        let saved =
+            match run.Files.Checkpoint with
+            | Some path when resumed ->
+                Checkpoint.extra path "stall"
+                |> Option.map (fun node ->
+                    try
+                        Stall.ofJson node
+                    with
+                    | :? InvalidOperationException
+                    | :? FormatException as e ->
+                        raise (
+                            JsonFile.ResultFileException(
+                                path,
+                                sprintf "has an unreadable stall state (%s)" e.Message
+                            )
+                        ))
+            | _ -> None
+
+        rule, defaultArg saved Stall.start)
 
 /// The state a run starts from — its checkpoint when resuming (checked against the request and the run's identity),
 /// else a fresh one — and the run's identity.
@@ -156,19 +212,23 @@ type private FiniteCheckpoints<'T
         state: OptimizerState<'T>,
         identity: Checkpoint.Identity,
         trace: Trace.TraceWriter option,
-        resumed: bool
+        resumed: bool,
+        extras: unit -> (string * Text.Json.Nodes.JsonNode) list
     ) =
     let mutable lastSaved = if resumed then Some state.Steps else None
     let mutable good = Array.copy state.Theta
     let mutable candidate = Array.copy state.Theta
-    let mutable pending: OptimizerState<'T> option = None
 
-    /// Writes `s` to the checkpoint file (flushing the trace first, so that the trace covers the checkpoint).
-    member _.Save(s: OptimizerState<'T>) =
+    let mutable pending: (OptimizerState<'T> * (string * Text.Json.Nodes.JsonNode) list) option =
+        None
+
+    /// Writes `s` with the loop's parts `parts` to the checkpoint file (flushing the trace first, so that the trace
+    /// covers the checkpoint).
+    member _.Save(s: OptimizerState<'T>, parts) =
         run.Files.Checkpoint
         |> Option.iter (fun p ->
             trace |> Option.iter (fun t -> t.Flush())
-            Checkpoint.save run.Optimizer s identity p
+            Checkpoint.saveWith run.Optimizer s identity parts p
             lastSaved <- Some s.Steps)
 
     /// Sees a step's report: confirms the previous point, takes a pending checkpoint every CheckpointEvery steps.
@@ -184,17 +244,17 @@ type private FiniteCheckpoints<'T
                 && state.Steps % run.CheckpointEvery = 0L
                 && run.Files.Checkpoint.IsSome
             then
-                pending <- Some(run.Optimizer.Copy state)
+                pending <- Some(run.Optimizer.Copy state, extras ())
 
     /// At the end: a finished run saves its final state; a diverged one keeps its last confirmed checkpoint, or,
     /// when there is none, saves the state it stopped in if its θ is finite (a state to inspect or resume with other
     /// settings).
     member this.Finish(diverged: bool) =
         if not diverged then
-            this.Save state
+            this.Save(state, extras ())
             good <- Array.copy state.Theta
         elif lastSaved.IsNone && state.Theta |> Array.forall 'T.IsFinite then
-            this.Save state
+            this.Save(state, extras ())
 
     member _.LastFinite = good
     member _.LastSaved = lastSaved
@@ -225,21 +285,40 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
                 trace |> Option.iter (fun t -> (t :> IDisposable).Dispose())
         }
 
-    let checkpoints = FiniteCheckpoints(run, state, identity, trace, resumed)
+    let stallRule = stallOf run identity resumed
+    let stall = ref (stallRule |> Option.map snd)
 
+    let extras () =
+        stall.Value |> Option.map (fun s -> "stall", Stall.toJson s) |> Option.toList
+
+    let checkpoints = FiniteCheckpoints(run, state, identity, trace, resumed, extras)
+
+    // the stall state sees report k before a checkpoint of the state after step k is taken
     let observe (r: StepReport) =
         trace |> Option.iter (fun t -> t.Write r)
+
+        match stallRule, stall.Value with
+        | Some(rule, _), Some s when r.Status <> StepStatus.NonFinite ->
+            stall.Value <- Some(Stall.observe rule (fun () -> run.Converged state) r.Step r.Loss s)
+        | _ -> ()
+
         checkpoints.Observe r
         run.OnStep state r
+
+    let stalledNow () =
+        stall.Value |> Option.exists Stall.stalled
 
     let result =
         OptimizationRun.Execute(
             run.Optimizer,
             run.Objective,
             state,
-            max 0L (run.Steps - state.Steps),
+            (if stalledNow () then
+                 0L
+             else
+                 max 0L (run.Steps - state.Steps)),
             Action<StepReport> observe,
-            Func<StepReport, bool>(fun r -> Interrupt.requested () || run.StopWhen r)
+            Func<StepReport, bool>(fun r -> Interrupt.requested () || run.StopWhen r || stalledNow ())
         )
 
     let diverged =
@@ -258,4 +337,5 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
         LastFinite = checkpoints.LastFinite
         LastSaved = checkpoints.LastSaved
         Diverged = diverged
+        Stall = stall.Value
     }

@@ -102,7 +102,8 @@ let nearMissRecord
 
 /// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the
 /// fields of runs that were not solutions, and of fresh initializations), repeated from what each pass finds until a
-/// pass finds nothing new; the new solutions that are also distinct from every network solution.
+/// pass finds nothing new; the new solutions that are also distinct from every network solution, each with its fields
+/// on the evaluation grid (every field in turn, like a candidate's values).
 let complete
     (subject: Subject)
     (options: Certify.CertifyOptions)
@@ -139,4 +140,5 @@ let complete
             ErrorEstimate = s.ErrorEstimate
             Field = s.Values subject.Problem.Fields.Head subject.Grid
         }
-        : SolutionsFile.ClassicalOnlyRecord))
+        : SolutionsFile.ClassicalOnlyRecord),
+        values)

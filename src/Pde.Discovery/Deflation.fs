@@ -144,6 +144,12 @@ type OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
 /// fresh initializations.
 let startAmplitudes = [| 2.0; -1.0; 0.5 |]
 
+/// Sizes of the fresh initializations of a deflation round relative to the largest known solution's root mean square
+/// (after the known solutions' scalings): the network's own initial size says nothing about the problem, while an
+/// unknown solution is often larger than the known ones (the upper Bratu branch, the paper's bowl): 1, 2 and 4 times
+/// the largest.
+let initializationScales = [| 1.0; 2.0; 4.0 |]
+
 /// θ of `network` with its (linear) output layer multiplied by `factor`, so that every output is multiplied by it.
 let scaleOutput (network: Network<float>) (factor: float) (theta: float[]) =
     let scaled = Array.copy theta

@@ -12,8 +12,8 @@ let defaults = DiscoverySettings.defaults
 let runWith (progress: Workflow.DiscoveryProgress -> unit) (problem: Problem) (settings: DiscoverySettings) =
     Workflow.run problem settings progress
 
-/// A progress display: a line on stderr at most every `interval` (round, runs done, the current run's step, loss and
-/// energy, steps per second).
+/// A progress display: a line on stderr at most every `interval` (what the search is doing beyond its rounds — the
+/// network it grew to —, round, runs done, the current run's step, loss and energy, steps per second).
 let progressPrinter (interval: System.TimeSpan) =
     let clock = System.Diagnostics.Stopwatch.StartNew()
     let mutable last = System.TimeSpan.Zero
@@ -29,7 +29,8 @@ let progressPrinter (interval: System.TimeSpan) =
             lastSteps <- steps
 
             eprintfn
-                "round %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
+                "%sround %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
+                (if p.Note = "" then "" else "[" + p.Note + "]  ")
                 p.Round
                 p.Ensemble.RunsDone
                 p.Ensemble.RunsTotal

@@ -40,6 +40,9 @@ type EnsembleProblem =
         Measure: float[] -> FieldMeasurement
         /// Quadrature weights of the evaluation grid.
         Weights: float[]
+        /// Whether trained θ is converged (Some reason: e.g. it passes the gates away from the known solutions);
+        /// asked at the end of every block of the stall rule, it ends the run.
+        Converged: float[] -> string option
     }
 
 /// How to run the ensemble.
@@ -58,6 +61,8 @@ type EnsembleSettings =
         CheckpointEvery: int64
         /// Where the unfinished runs execute: threads of this process (TaskBatch.inProcess) or Slurm array tasks.
         Executor: TaskBatch.Executor
+        /// Stop every run on a stall of its loss (Steps is then the maximum budget); None: every run takes Steps.
+        Stall: Stall.Rule option
     }
 
 /// Progress of the ensemble (for a live display).
@@ -72,7 +77,8 @@ type EnsembleProgress =
 
 let private runDir (s: EnsembleSettings) (i: int) = RunFolders.runFolder s.OutDir i
 
-/// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result.
+/// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result; the
+/// candidate and how the run ended.
 let private runOne
     (problem: EnsembleProblem)
     (s: EnsembleSettings)
@@ -84,7 +90,7 @@ let private runOne
     let resultPath = Path.Combine(dir, "result.json")
 
     if File.Exists resultPath then
-        RunResultFile.read resultPath
+        RunResultFile.readWithStop resultPath
     else
         let seed = Xoshiro256.DeriveSeed(s.Seed, uint64 i)
 
@@ -107,6 +113,8 @@ let private runOne
                     CheckpointEvery = s.CheckpointEvery
                     Identity = [ "problem", problem.Name ]
                     OnStep = fun _ r -> progress i r
+                    Stall = s.Stall
+                    Converged = fun st -> problem.Converged st.Theta
                 }
 
         let state = outcome.State
@@ -116,7 +124,10 @@ let private runOne
         | :? IDisposable as d -> d.Dispose()
         | _ -> ()
 
-        let m = problem.Measure state.Theta
+        // a diverged run is measured (and polished, and kept) at its last finite point, not at the non-finite state
+        let theta = if outcome.Diverged then outcome.LastFinite else state.Theta
+
+        let m = problem.Measure theta
 
         let c =
             {
@@ -130,14 +141,21 @@ let private runOne
                 BoundaryScale = m.BoundaryScale
                 FinalLoss = result.Final.Loss
                 Probes = m.Probes
-                Theta = Array.copy state.Theta
+                Theta = Array.copy theta
             }
 
-        RunResultFile.write resultPath c
-        c
+        let stop: RunResultFile.RunStop =
+            {
+                Reason = RunLoop.stopReason outcome
+                Stalled = outcome.Stall |> Option.exists Stall.plateau
+                Steps = state.Steps
+            }
 
-/// Runs (or resumes) the whole ensemble; returns the candidates in run order.
-let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
+        RunResultFile.write resultPath c stop
+        c, stop
+
+/// Runs (or resumes) the whole ensemble; returns the candidates in run order, each with how its run ended.
+let runWithStops (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
     if s.Runs < 1 then
         invalidArg "runs" (sprintf "--runs must be at least 1 (got %d)" s.Runs)
 
@@ -190,3 +208,7 @@ let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProg
     results
     |> Array.mapi (fun i r -> r |> Option.defaultWith (fun () -> runOne problem s i report))
     |> List.ofArray
+
+/// Runs (or resumes) the whole ensemble; returns the candidates in run order.
+let run (problem: EnsembleProblem) (s: EnsembleSettings) (progress: EnsembleProgress -> unit) =
+    runWithStops problem s progress |> List.map fst

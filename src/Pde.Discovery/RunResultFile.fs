@@ -5,7 +5,19 @@ module Pde.Discovery.RunResultFile
 open Pde.Discovery.Solutions
 
 /// The format tag of result.json.
-let format = "ecdpde-run-result/2"
+let format = "ecdpde-run-result/3"
+
+/// How a run ended.
+type RunStop =
+    {
+        /// Why it stopped, in words: a stall (with what the rule saw), the step budget, the optimizer's own stop, a
+        /// divergence.
+        Reason: string
+        /// Whether the stall rule stopped it (a plateau).
+        Stalled: bool
+        /// Steps it took.
+        Steps: int64
+    }
 
 /// A probe value u(x, y).
 type Probe = { X: float; Y: float; U: float }
@@ -27,10 +39,12 @@ type RunResult =
         Probes: Probe list
         /// The trained parameters θ (the saved model).
         Theta: float[]
+        /// How the run ended.
+        Stop: RunStop
     }
 
-/// The file record of a candidate.
-let ofCandidate (c: Candidate) =
+/// The file record of a candidate that ended as `stop` says.
+let ofCandidate (c: Candidate) (stop: RunStop) =
     {
         Format = format
         Run = c.Run
@@ -44,6 +58,7 @@ let ofCandidate (c: Candidate) =
         Values = c.Values
         Probes = c.Probes |> List.map (fun (x, y, u) -> { X = x; Y = y; U = u })
         Theta = c.Theta
+        Stop = stop
     }
 
 /// The candidate of a file record.
@@ -63,9 +78,14 @@ let toCandidate (r: RunResult) : Candidate =
     }
 
 /// Writes result.json atomically.
-let write (path: string) (c: Candidate) =
-    EcdPde.Runs.JsonFile.write path (ofCandidate c)
+let write (path: string) (c: Candidate) (stop: RunStop) =
+    EcdPde.Runs.JsonFile.write path (ofCandidate c stop)
+
+/// Reads result.json: the candidate and how its run ended (ResultFileException naming the file and the problem when
+/// it cannot).
+let readWithStop (path: string) =
+    let r = EcdPde.Runs.JsonFile.read<RunResult> format path
+    toCandidate r, r.Stop
 
 /// Reads result.json (ResultFileException naming the file and the problem when it cannot).
-let read (path: string) =
-    EcdPde.Runs.JsonFile.read<RunResult> format path |> toCandidate
+let read (path: string) = readWithStop path |> fst

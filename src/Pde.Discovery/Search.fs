@@ -20,6 +20,8 @@ type DiscoveryProgress =
     {
         Round: int
         Ensemble: Ensemble.EnsembleProgress
+        /// What the search is doing beyond its rounds ("" normally; e.g. the network it grew to, see Capacity).
+        Note: string
     }
 
 /// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
@@ -40,6 +42,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let reference = reference example spec s.Seed theta0
     let measure = measure example spec s.Seed check reference
     let starts = Collections.Generic.Dictionary<RunId, string>()
+    let stops = Collections.Generic.Dictionary<RunId, RunResultFile.RunStop>()
     let beforePolish = ResizeArray<Candidate>()
     let rescued = Collections.Generic.Dictionary<RunId, float option>()
 
@@ -104,6 +107,15 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// Records how run `id` started.
     member _.Start(id: RunId, description: string) = starts[id] <- description
 
+    /// How training run `id` ended (None for runs of this search not made yet, and for polish runs).
+    member _.Stopped(id: RunId) =
+        match stops.TryGetValue id with
+        | true, stop -> Some stop
+        | _ -> None
+
+    /// The fields' root mean square on the grid for weights θ (the size of a network's output).
+    member _.Rms(theta: float[]) = sizeOf example spec s.Seed theta
+
     /// The deflated runs' fields before their polish (seeds of the certification's near-miss check).
     member _.BeforePolish = List.ofSeq beforePolish
 
@@ -142,17 +154,20 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         ]
         |> List.sortBy fst
 
-    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`.
-    member _.Ensemble
+    /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
+    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// away from the `known` fields): the candidates with how their runs ended.
+    member _.EnsembleOn
         (
             round: int,
             dir: string,
             runs: int,
             start: int -> float[],
-            deflate: float[] list,
+            objectiveOn: int -> unit -> IObjective<float>,
+            known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
-            ?potential: Deflation.Potential
+            budget: RunBudget
         ) =
         let atOnce = max 1 (min runs cores)
 
@@ -161,16 +176,19 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Name = example.Name
                 Parameters = example.Parameters
                 InitialTheta = start
-                Objective =
-                    objective (max 1 (cores / atOnce)) deflate (defaultArg potential Deflation.DeflatedLoss)
+                Objective = objectiveOn (max 1 (cores / atOnce))
                 Measure = measure
                 Weights = example.Weights
+                Converged = fun theta -> gatesMet example reference known (measure theta)
             }
 
         let settings: Ensemble.EnsembleSettings =
             {
                 Runs = runs
-                Steps = steps
+                Steps =
+                    match budget with
+                    | FixedSteps -> steps
+                    | UntilStall factor -> int64 (ceil (factor * float steps))
                 Optimizer = optimizer
                 Settings = settings
                 Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
@@ -179,9 +197,54 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 OutDir = Path.Combine(DiscoverySettings.outDir s, dir)
                 CheckpointEvery = 1000L
                 Executor = s.Executor
+                Stall =
+                    match budget with
+                    | FixedSteps -> None
+                    | UntilStall _ -> Some(EcdPde.Runs.Stall.ofSteps steps)
             }
 
-        Ensemble.run problem settings (fun p -> progress { Round = round; Ensemble = p })
+        Ensemble.runWithStops problem settings (fun p ->
+            progress
+                {
+                    Round = round
+                    Ensemble = p
+                    Note = ""
+                })
+
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    member this.Ensemble
+        (
+            round: int,
+            dir: string,
+            runs: int,
+            start: int -> float[],
+            deflate: float[] list,
+            steps: int64,
+            optimizer: string * (string * string) list,
+            ?budget: RunBudget,
+            ?potential: Deflation.Potential
+        ) =
+        let potential = defaultArg potential Deflation.DeflatedLoss
+
+        let ended =
+            this.EnsembleOn(
+                round,
+                dir,
+                runs,
+                start,
+                (fun threads -> objective threads deflate potential),
+                deflate,
+                steps,
+                optimizer,
+                defaultArg budget s.Budget
+            )
+
+        if budget.IsNone then
+            for c, stop in ended do
+                stops[c.Run] <- stop
+
+        ended |> List.map fst
 
     /// A fresh initialization for run i of a round (seeded).
     member _.Fresh(round: int, i: int) =
@@ -196,8 +259,20 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         | Shared -> theta0
         | PerRun -> this.Fresh(round, i)
 
-/// The starts of a deflation round's runs: run 0 from the initialization, the others as `Deflation.startAmplitudes` says.
-/// Returns, per run, its description and its θ.
+/// What a deflated run starts from.
+type private DeflationStart =
+    /// A fresh initialization (seeded by the round and the run).
+    | Fresh
+    /// Known solution j (numbered from 1) with its output layer multiplied by a.
+    | Scaled of a: float * j: int * theta: float[]
+    /// A fresh initialization with its output layer scaled so that its fields' root mean square is a times the
+    /// largest known solution's.
+    | FreshAt of a: float
+
+/// The starts of a deflation round's runs: run 0 from the initialization, then a fresh initialization for every known
+/// solution near zero, the known solutions scaled as `Deflation.startAmplitudes` says, fresh initializations at the
+/// sizes of `Deflation.initializationScales`, then plain fresh initializations. Returns, per run, its description
+/// and its θ.
 let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int) (known: Candidate list) =
     // known solutions with kept weights, numbered from 1 as in solutions.json
     let nearZero, scalable =
@@ -211,29 +286,44 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
 
     let plan =
         Array.ofList (
-            (nearZero |> List.map (fun _ -> None))
+            (nearZero |> List.map (fun _ -> Fresh))
             @ [
                 for a in Deflation.startAmplitudes do
-                    for j, c in scalable -> Some(a, j + 1, c.Theta)
+                    for j, c in scalable -> Scaled(a, j + 1, c.Theta)
             ]
+            @ [ for a in Deflation.initializationScales -> FreshAt a ]
         )
 
+    // the size the fresh starts are scaled to: the largest known solution's root mean square
+    let largest () =
+        known
+        |> List.fold (fun m c -> max m (normL2 example.Weights c.Values)) 0.0
+        |> fun n -> n / sqrt (Array.sum example.GridWeights * float example.Fields.Length)
+
     fun (i: int) ->
-        if i = 0 then
-            "the initialization", (fun () -> ds.Initial round 0)
-        elif i - 1 < plan.Length then
-            match plan[i - 1] with
-            | Some(a, j, theta) ->
-                sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput ds.Network a theta)
-            | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
-        else
-            "a fresh initialization", (fun () -> ds.Fresh(round, i))
+        match (if i = 0 then None else Array.tryItem (i - 1) plan) with
+        | _ when i = 0 -> "the initialization", (fun () -> ds.Initial round 0)
+        | Some(Scaled(a, j, theta)) ->
+            sprintf "solution %d × %g" j a, (fun () -> Deflation.scaleOutput ds.Network a theta)
+        | Some(FreshAt a) ->
+            sprintf "a fresh initialization scaled to %g × the largest solution's size" a,
+            (fun () ->
+                let theta = ds.Fresh(round, i)
+                let size = ds.Rms theta
+                let target = a * largest ()
+
+                if size > 0.0 && target > 0.0 && Double.IsFinite(target / size) then
+                    Deflation.scaleOutput ds.Network (target / size) theta
+                else
+                    theta)
+        | Some Fresh
+        | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
 
 /// The runs of a round polished on the plain loss with the polish optimizer (when PolishSteps > 0 and their weights
 /// were kept), in the round's polish folder: an energy-conserving run ends wherever its trajectory is, and a deflated
 /// run where the deflation factor left it; the polish takes either to the nearest minimum of the plain loss. The
 /// fields before the polish are kept for the near-miss check.
-let private polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: Candidate list) =
+let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: Candidate list) =
     if
         s.PolishSteps > 0L
         && runs |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
@@ -248,7 +338,8 @@ let private polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int)
             (fun i -> byIndex[i].Theta),
             [],
             s.PolishSteps,
-            s.PolishOptimizer
+            s.PolishOptimizer,
+            FixedSteps
         )
     else
         runs
@@ -282,7 +373,7 @@ let private deflationRound
                  s.DeflationOptimizer
                  search.Theta0.Length
                  s.DeflationOptimizerSettings),
-            Deflation.potentialFor s.DeflationOptimizer search.PlainScale
+            potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
         )
 
     polish search s round deflated

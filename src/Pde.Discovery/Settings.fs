@@ -11,6 +11,14 @@ type Initialization =
     /// Every run from its own initialization (random restarts).
     | PerRun
 
+/// How long a training run (of the first ensemble or a deflation round) goes; the polish always takes its steps.
+type RunBudget =
+    /// Exactly its nominal steps (Steps, DeflationSteps).
+    | FixedSteps
+    /// Until its loss stalls (EcdPde.Runs.Stall.ofSteps of the nominal steps: blocks of a tenth of them, two without
+    /// a 5% decrease of the smoothed loss; not before the last fixed bounce), at most `maxFactor` × the nominal steps.
+    | UntilStall of maxFactor: float
+
 /// <summary>
 /// How to discover the solutions of a problem: what is recorded about it, the network and points, how candidates are
 /// judged, and the search (ensemble, deflation rounds, polish). Start from <c>DiscoverySettings.defaults</c> and
@@ -71,6 +79,15 @@ type DiscoverySettings =
         Initialization: Initialization
         /// Seed of the initialization(s), the points and (derived) of every run's bounces.
         Seed: uint64
+        /// How long each training run goes: its nominal steps, or until its loss stalls.
+        Budget: RunBudget
+        /// How many times the network may grow when every run of the first ensemble plateaued (stalled) above the
+        /// gates without a solution: each time wider (every hidden width doubled) and, for a problem whose data
+        /// oscillate across the domain, with Fourier features whose scale comes from the data (see Capacity).
+        CapacityGrowths: int
+        /// Warm-start networks from the classical solutions that no network reached (fitted to them by least
+        /// squares, then trained on the PDE loss), after certification.
+        WarmStarts: bool
         /// Cores to use (0 = all).
         Threads: int
         /// Output folder; None = out/discover/NAME.
@@ -132,6 +149,9 @@ module DiscoverySettings =
             DeflationRuns = 2
             Initialization = Shared
             Seed = 0UL
+            Budget = UntilStall 3.0
+            CapacityGrowths = 1
+            WarmStarts = true
             Threads = 0
             OutDir = None
             Executor = EcdPde.Runs.TaskBatch.inProcess
@@ -158,6 +178,16 @@ module DiscoverySettings =
         atLeast "InteriorPoints" 1L (int64 s.InteriorPoints)
         atLeast "BoundaryPoints" 1L (int64 s.BoundaryPoints)
         atLeast "GridPoints" 16L (int64 s.GridPoints)
+        atLeast "CapacityGrowths" 0L (int64 s.CapacityGrowths)
+
+        match s.Budget with
+        | UntilStall f when not (f >= 1.0) ->
+            invalidArg
+                "Budget"
+                (sprintf
+                    "the maximum budget of UntilStall must be at least the nominal steps (factor ≥ 1, got %g)"
+                    f)
+        | _ -> ()
 
         if not (s.Threshold > 0.0) then
             invalidArg "Threshold" (sprintf "Threshold must be > 0 (got %g)" s.Threshold)

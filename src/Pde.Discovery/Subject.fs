@@ -240,6 +240,11 @@ type Reference =
 let private rms (s: Subject) (values: float[]) =
     normL2 s.Weights values / sqrt (Array.sum s.GridWeights * float s.Fields.Length)
 
+/// The fields' root mean square on the grid for weights θ (the size of a network's output).
+let sizeOf (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
+    let m = model s spec networkSeed theta
+    rms s (s.Fields |> List.map (fun f -> Model.evaluate m f s.Grid) |> Array.concat)
+
 /// The reference of a subject for the network `spec` and its initial weights θ₀.
 let reference (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta0: float[]) =
     let fieldsAt theta =
@@ -311,6 +316,34 @@ let measure
         BoundaryScale = boundaryScale
         Probes = List.mapi (fun i (px, py) -> px, py, probes[i]) s.Probes
     }
+
+/// Whether a measured field passes the gates at least the distinctness threshold away from every `known` field (values
+/// on the grid): Some reason when it does — a training run there has converged to a solution not known yet.
+let gatesMet (s: Subject) (reference: Reference) (known: float[] list) (m: Ensemble.FieldMeasurement) =
+    let residual =
+        defaultArg s.Gates.MaxResidualL2 (s.Gates.RelativeResidual * m.ResidualScale)
+
+    let boundary =
+        defaultArg s.Gates.MaxBoundary (s.Gates.RelativeBoundary * m.BoundaryScale)
+
+    let floor = floorOf s.Weights reference.FieldFloor (m.Values :: known)
+
+    if
+        m.ResidualL2 <= residual
+        && m.BoundaryMax <= boundary
+        && known
+           |> List.forall (fun k -> relativeDistance s.Weights floor m.Values k >= s.Threshold)
+    then
+        Some(
+            sprintf
+                "the gates are met (residual %.3g ≤ %.3g, boundary error %.3g ≤ %.3g)"
+                m.ResidualL2
+                residual
+                m.BoundaryMax
+                boundary
+        )
+    else
+        None
 
 /// The PDE residual of every equation, summed in squares, on the grid: √(Σ_k r_k²) at each point (for the map).
 let residualMap (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =

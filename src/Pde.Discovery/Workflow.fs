@@ -169,7 +169,7 @@ let private nearMissesOf
 /// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
 /// solutions, and completes the set classically (deflated Newton seeded by every classical solution, those runs'
 /// fields and fresh initializations): the certifications (in the order of `found`), the near misses, and the
-/// classical solutions no network run reached.
+/// classical solutions no network run reached (with their fields on the grid).
 let private certifyAll
     (search: DiscoverySearch)
     (example: Subject)
@@ -224,24 +224,17 @@ let private certifyAll
     certifications,
     nearMisses |> List.map (fun (run, _, what) -> run, what),
     (nearMisses
-     |> List.map (fun (run, sol, _) -> Certification.nearMissRecord example run sol))
+     |> List.map (fun (run, sol, _) ->
+         Certification.nearMissRecord example run sol, Certification.onGrid example sol))
     @ completed
 
-/// Runs (or resumes) the discovery of a compiled subject.
-let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
-    let outDir = DiscoverySettings.outDir s
-    Directory.CreateDirectory outDir |> ignore
-    use _lock = EcdPde.Runs.TaskBatch.lockFolder s.Executor outDir
-    let search = DiscoverySearch(example, s, progress)
-
-    EcdPde.Runs.FolderIdentity.claim
-        DiscoveryFolderFile.format
-        outDir
-        DiscoveryFolderFile.name
-        (folderRecord search example s)
-
-    let candidates, stopReason = searchAll search example s
-
+/// Gates, deduplication, the user's classical check and the certification of a search's candidates.
+let private judgeAll
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (candidates: Candidate list)
+    =
     let solutions, rejected =
         classifyWith
             search.Rescue
@@ -259,6 +252,64 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
         else
             [], [], []
 
+    found, rejected, certifications, nearMisses, classicalOnly
+
+/// The warm-start round (WarmStart.round) from the classical solutions no network reached, after the search's last
+/// round, deflated by the network solutions; the candidates with its runs ([] when warm starts are off, there is
+/// nothing to start from, or no network solution: then the search itself never got going, and deflation was skipped).
+let private warmStarts
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (candidates: Candidate list)
+    (found: ClassicalCheck.Found list)
+    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
+    =
+    if not s.WarmStarts || classicalOnly.IsEmpty || found.IsEmpty then
+        []
+    else
+        let round = 1 + (candidates |> List.fold (fun m c -> max m c.Run.Round) 0)
+
+        let targets =
+            classicalOnly
+            |> List.map (fun (r, values) ->
+                sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values)
+
+        WarmStart.round
+            search
+            example
+            s
+            round
+            targets
+            (found |> List.map (fun f -> f.Solution.Representative.Values))
+
+/// Runs (or resumes) the discovery of a compiled subject.
+let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
+    let outDir = DiscoverySettings.outDir s
+    Directory.CreateDirectory outDir |> ignore
+    use _lock = EcdPde.Runs.TaskBatch.lockFolder s.Executor outDir
+    let first = DiscoverySearch(example, s, progress)
+
+    EcdPde.Runs.FolderIdentity.claim
+        DiscoveryFolderFile.format
+        outDir
+        DiscoveryFolderFile.name
+        (folderRecord first example s)
+
+    let search, example, candidates, stopReason =
+        Capacity.searchGrowing first example s progress
+
+    let judged = judgeAll search example s candidates
+    let found, _, _, _, classicalOnly = judged
+    let warm = warmStarts search example s candidates found classicalOnly
+    let candidates = candidates @ warm
+
+    let found, rejected, certifications, nearMisses, classicalOnly =
+        if warm.IsEmpty then
+            judged
+        else
+            judgeAll search example s candidates
+
     let outcome =
         {
             Found = found
@@ -268,7 +319,7 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
             Certifications = certifications
             NearMisses = nearMisses
             AcceptedByCertification = search.Rescued
-            ClassicalOnly = classicalOnly
+            ClassicalOnly = classicalOnly |> List.map fst
             Path = Path.Combine(outDir, "solutions.json")
         }
 

@@ -37,6 +37,8 @@ let private discoverArgs (out: string) =
         "200"
         "--polish-steps"
         "50"
+        "--fixed-steps"
+        "--no-warm-starts"
         "--threads"
         "1"
         "--seed"

@@ -199,6 +199,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                     Probes = [ theta[0], theta[1], loss ]
                 }
         Weights = [| 1.0; 1.0 |]
+        Converged = fun _ -> None
     }
 
 let private settings dir runs : Ensemble.EnsembleSettings =
@@ -220,6 +221,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
         OutDir = dir
         CheckpointEvery = 5_000L
         Executor = EcdPde.Runs.TaskBatch.inProcess
+        Stall = None
     }
 
 let ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing`` () =

@@ -119,6 +119,7 @@ let private ensembleCaller =
                         Probes = []
                     }
             Weights = [| 1.0; 1.0 |]
+            Converged = fun _ -> None
         }
 
     {
@@ -138,6 +139,7 @@ let private ensembleCaller =
                         OutDir = dir
                         CheckpointEvery = 40L
                         Executor = EcdPde.Runs.TaskBatch.inProcess
+                        Stall = None
                     }
                     (fun p -> hook p.Report.Step)
                 |> ignore

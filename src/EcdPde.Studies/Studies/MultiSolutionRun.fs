@@ -35,6 +35,10 @@ let workflowSettings
             DeflationRounds = 0
             Threshold = 0.1
             Executor = EcdPde.Runs.TaskBatch.inProcess
+            // the study's budgets are fixed per strategy: no stall stop, no growth, no warm starts
+            Budget = FixedSteps
+            CapacityGrowths = 0
+            WarmStarts = false
         }
 
     // the study gives every run its budget of steps: the bounce and restart runs are not polished after it (discovery
