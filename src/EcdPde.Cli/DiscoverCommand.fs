@@ -36,7 +36,7 @@ let private problemOf (args: ParseResults<DiscoverArgs>) =
 
 /// The settings from the arguments over the problem's own; a bad optimizer, hyperparameter or count fails here,
 /// before any run.
-let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defaults: DiscoverySettings) =
+let settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defaults: DiscoverySettings) =
     let optimizer = args.GetResult(DiscoverArgs.Optimizer, defaults.Optimizer)
 
     let settingsOf (sets: string list) (chosen: string) (defaultName: string) defaultSettings =

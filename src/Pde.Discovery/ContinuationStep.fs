@@ -1,0 +1,291 @@
+/// One parameter value of a deflated continuation (Farrell, Beentjes & Birkisson's deflated continuation, as in
+/// defcon, on networks): every known branch is continued by training a network warm-started from its weights at the
+/// previous value; each point is certified classically (Newton from the network's field, else from the previous
+/// point's classical solution); a branch whose point fails to certify or merges into another ends here; then deflated
+/// runs from the previous value's networks, deflating every continued branch, pick up branches that appear.
+module Pde.Discovery.ContinuationStep
+
+open System.IO
+open Pde.FSharp.Classical
+open Pde.Discovery.Solutions
+open Pde.Discovery.Subject
+open Pde.Discovery.Search
+
+/// A branch alive at a parameter value: its number, its network there, and its classical solution (the warm start
+/// of the next value's classical Newton; None after a resume).
+[<NoEquality; NoComparison>]
+type Branch =
+    {
+        Number: int
+        Point: Candidate
+        Classical: Certify.ClassicalSolution option
+    }
+
+/// A point of a branch at one value, before it is written: the run, its folder, whether it lives on, and why.
+[<NoEquality; NoComparison>]
+type Point =
+    {
+        Number: int
+        Candidate: Candidate
+        Folder: string
+        Certification: Certify.Certification option
+        /// "continued", "found" or "ended".
+        Status: string
+        Reason: string
+    }
+
+/// Whether a point lives on (continued or found here).
+let alive (p: Point) = p.Status <> "ended"
+
+/// Runs from `starts` (trained with the deflation optimizer for DeflationSteps on the loss deflated by `deflate`,
+/// then polished on the plain loss when PolishSteps > 0), in the round folder `dir`: each run's candidate and folder.
+let private trained
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (round: int)
+    (starts: float[][])
+    (deflate: float[] list)
+    =
+    let dir = RunFolders.roundFolder round
+    let root = DiscoverySettings.outDir s
+
+    let raw =
+        search.Ensemble(
+            round,
+            dir,
+            starts.Length,
+            (fun i -> starts[i]),
+            deflate,
+            s.DeflationSteps,
+            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
+        )
+
+    if s.PolishSteps > 0L then
+        let byIndex = Array.ofList raw
+
+        search.Ensemble(
+            round,
+            Path.Combine(dir, "polish"),
+            byIndex.Length,
+            (fun i -> byIndex[i].Theta),
+            [],
+            s.PolishSteps,
+            s.PolishOptimizer
+        )
+        |> List.map (fun c -> c, RunFolders.polishFolder root c.Run)
+    else
+        raw
+        |> List.map (fun c -> c, RunFolders.runFolder (Path.Combine(root, dir)) c.Run.Index)
+
+/// Certifies a network point: Newton from its field; when that does not certify it, Newton from the previous
+/// point's classical solution, certified when it converges within the distinctness threshold of the network's
+/// field. The certification and how it was reached.
+let certify
+    (subject: Subject)
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (floor: float)
+    (previous: Certify.ClassicalSolution option)
+    (c: Candidate)
+    =
+    let options = Certification.options subject floor
+
+    let fromField =
+        Certify.certify subject.Problem options (Certification.fieldsOf subject search.Spec s.Seed c.Theta)
+
+    match fromField, previous with
+    | Certify.Certified _, _
+    | _, None -> fromField, "Newton from the network's field"
+    | _, Some prev ->
+        match Certify.certify subject.Problem options prev.Values with
+        | Certify.Certified(sol, _)
+        | Certify.Moved(sol, _) ->
+            let d =
+                relativeDistance subject.Weights floor (Certification.onGrid subject sol) c.Values
+
+            if d <= s.Threshold then
+                Certify.Certified(sol, d), "Newton from the previous point's classical solution"
+            else
+                fromField, "Newton from the network's field"
+        | Certify.NotCertified _ -> fromField, "Newton from the network's field"
+
+/// Whether a point is a solution: certified when certification is on, else through the gates; the reason when not.
+let private verdict (gates: QualityGates) (c: Candidate) (cert: Certify.Certification option) =
+    match cert with
+    | Some(Certify.Certified _) -> None
+    | Some(Certify.Moved(_, d)) ->
+        Some(sprintf "not certified: Newton from its field converged to another solution, %.2g away" d)
+    | Some(Certify.NotCertified reason) -> Some("not certified: " + reason)
+    | None ->
+        match judge gates c with
+        | Accepted -> None
+        | Unconverged reason -> Some("failed the gates: " + reason)
+
+/// The continued points of `branches` (in branch order): a point within the threshold of an earlier living one has
+/// merged into it; the others are certified (when asked) and end when they are not solutions.
+let private judgeContinued
+    (subject: Subject)
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (floor: float)
+    (runs: (Branch * (Candidate * string)) list)
+    =
+    runs
+    |> List.fold
+        (fun (points: Point list) (b, (c, folder)) ->
+            let mergedInto =
+                points
+                |> List.filter alive
+                |> List.tryFind (fun p ->
+                    relativeDistance subject.Weights floor p.Candidate.Values c.Values < s.Threshold)
+
+            let point status reason cert =
+                {
+                    Number = b.Number
+                    Candidate = c
+                    Folder = folder
+                    Certification = cert
+                    Status = status
+                    Reason = reason
+                }
+
+            match mergedInto with
+            | Some p ->
+                let d = relativeDistance subject.Weights floor p.Candidate.Values c.Values
+
+                points
+                @ [
+                    point
+                        "ended"
+                        (sprintf "merged into branch %d (relative L² distance %.2g)" p.Number d)
+                        None
+                ]
+            | None ->
+                let cert, how =
+                    if s.Certify then
+                        let cert, how = certify subject search s floor b.Classical c
+                        Some cert, how
+                    else
+                        None, "the gates (certification off)"
+
+                match verdict subject.Gates c cert with
+                | None ->
+                    points
+                    @ [ point "continued" ("warm-started from the previous value; " + how) cert ]
+                | Some why -> points @ [ point "ended" why cert ])
+        []
+
+/// Deflated rounds at this value: runs from the previous value's networks (and fresh initializations up to
+/// DeflationRuns), on the loss deflated by every living branch, until a round finds nothing new or DeflationRounds
+/// ran; a run that is a solution distinct from every living branch starts a new branch.
+let private deflatedRounds
+    (subject: Subject)
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (previous: float[][])
+    (living: Point list)
+    (nextNumber: int)
+    =
+    let rec deflationRound (r: int) (living: Point list) (number: int) =
+        if r > s.DeflationRounds || living.IsEmpty then
+            living
+        else
+            let count = max s.DeflationRuns previous.Length
+
+            let starts =
+                Array.init count (fun i ->
+                    if i < previous.Length then
+                        previous[i]
+                    else
+                        search.Fresh(r, i))
+
+            let runs = trained search s r starts (living |> List.map _.Candidate.Values)
+
+            let found =
+                runs
+                |> List.fold
+                    (fun (acc: Point list) (c, folder) ->
+                        let known = living @ acc
+
+                        let floor =
+                            floorOf
+                                subject.Weights
+                                search.Reference.FieldFloor
+                                (known |> List.map _.Candidate.Values)
+
+                        let isNew =
+                            known
+                            |> List.forall (fun p ->
+                                relativeDistance subject.Weights floor p.Candidate.Values c.Values
+                                >= s.Threshold)
+
+                        if not isNew then
+                            acc
+                        else
+                            let cert =
+                                if s.Certify then
+                                    Some(fst (certify subject search s floor None c))
+                                else
+                                    None
+
+                            match verdict subject.Gates c cert with
+                            | Some _ -> acc
+                            | None ->
+                                acc
+                                @ [
+                                    {
+                                        Number = number + acc.Length
+                                        Candidate = c
+                                        Folder = folder
+                                        Certification = cert
+                                        Status = "found"
+                                        Reason =
+                                            sprintf
+                                                "a deflated run (round %d, run %d) at this value"
+                                                r
+                                                c.Run.Index
+                                    }
+                                ])
+                    []
+
+            if found.IsEmpty then
+                living
+            else
+                deflationRound (r + 1) (living @ found) (number + found.Length)
+
+    deflationRound 1 living nextNumber
+
+/// Continues `branches` to the subject's parameter value: the points of every branch (living or ended here) and the
+/// new branches (numbered from `nextNumber` on), in branch order.
+let run
+    (subject: Subject)
+    (s: DiscoverySettings)
+    (progress: DiscoveryProgress -> unit)
+    (nextNumber: int)
+    (branches: Branch list)
+    =
+    let search = DiscoverySearch(subject, s, progress)
+
+    for b in branches do
+        if b.Point.Theta.Length <> search.Theta0.Length then
+            invalidArg
+                "branches"
+                (sprintf
+                    "branch %d has %d weights, the network at this value %d: the network must not change along the path"
+                    b.Number
+                    b.Point.Theta.Length
+                    search.Theta0.Length)
+
+    let starts = branches |> List.map _.Point.Theta |> Array.ofList
+    let runs = trained search s 0 starts []
+
+    let floor =
+        floorOf subject.Weights search.Reference.FieldFloor (runs |> List.map (fun (c, _) -> c.Values))
+
+    let points = judgeContinued subject search s floor (List.zip branches runs)
+
+    let living =
+        deflatedRounds subject search s starts (List.filter alive points) nextNumber
+
+    let ended = points |> List.filter (alive >> not)
+    living @ ended |> List.sortBy _.Number
