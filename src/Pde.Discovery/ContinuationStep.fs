@@ -175,14 +175,79 @@ let private judgeContinued
                 | Some why -> points @ [ point "ended" why cert ])
         []
 
+/// The runs of a deflation round that are solutions distinct from every `living` point (and from each other),
+/// certified when asked: a run from the previous network of a branch that merged here (`merged`: run index → branch)
+/// continues that branch; any other starts a new branch, numbered from `number` on.
+let private newPoints
+    (subject: Subject)
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (round: int)
+    (merged: Map<int, int>)
+    (living: Point list)
+    (number: int)
+    (runs: (Candidate * string) list)
+    =
+    runs
+    |> List.fold
+        (fun (acc: Point list) (c, folder) ->
+            let known = living @ acc
+
+            let floor =
+                floorOf subject.Weights search.Reference.FieldFloor (known |> List.map _.Candidate.Values)
+
+            let isNew =
+                known
+                |> List.forall (fun p ->
+                    relativeDistance subject.Weights floor p.Candidate.Values c.Values
+                    >= s.Threshold)
+
+            let cert =
+                if isNew && s.Certify then
+                    Some(fst (certify subject search s floor None c))
+                else
+                    None
+
+            if not isNew || (verdict subject.Gates c cert).IsSome then
+                acc
+            else
+                let revived =
+                    merged.TryFind c.Run.Index
+                    |> Option.filter (fun n -> known |> List.forall (fun p -> p.Number <> n))
+
+                let fresh = acc |> List.filter (fun p -> p.Status = "found") |> List.length
+
+                acc
+                @ [
+                    {
+                        Number = defaultArg revived (number + fresh)
+                        Candidate = c
+                        Folder = folder
+                        Certification = cert
+                        Status = if revived.IsSome then "continued" else "found"
+                        Reason =
+                            match revived with
+                            | Some _ ->
+                                sprintf
+                                    "deflated continuation (round %d, run %d): from its network at the previous value, deflating the branches that had absorbed it"
+                                    round
+                                    c.Run.Index
+                            | None ->
+                                sprintf "a deflated run (round %d, run %d) at this value" round c.Run.Index
+                    }
+                ])
+        []
+
 /// Deflated rounds at this value: runs from the previous value's networks (and fresh initializations up to
 /// DeflationRuns), on the loss deflated by every living branch, until a round finds nothing new or DeflationRounds
-/// ran; a run that is a solution distinct from every living branch starts a new branch.
+/// ran; a run that is a solution distinct from every living branch continues the branch whose network it started
+/// from when that branch merged here (`merged`), else it starts a new branch. The living points after the rounds.
 let private deflatedRounds
     (subject: Subject)
     (search: DiscoverySearch)
     (s: DiscoverySettings)
     (previous: float[][])
+    (merged: Map<int, int>)
     (living: Point list)
     (nextNumber: int)
     =
@@ -200,58 +265,13 @@ let private deflatedRounds
                         search.Fresh(r, i))
 
             let runs = trained search s r starts (living |> List.map _.Candidate.Values)
-
-            let found =
-                runs
-                |> List.fold
-                    (fun (acc: Point list) (c, folder) ->
-                        let known = living @ acc
-
-                        let floor =
-                            floorOf
-                                subject.Weights
-                                search.Reference.FieldFloor
-                                (known |> List.map _.Candidate.Values)
-
-                        let isNew =
-                            known
-                            |> List.forall (fun p ->
-                                relativeDistance subject.Weights floor p.Candidate.Values c.Values
-                                >= s.Threshold)
-
-                        if not isNew then
-                            acc
-                        else
-                            let cert =
-                                if s.Certify then
-                                    Some(fst (certify subject search s floor None c))
-                                else
-                                    None
-
-                            match verdict subject.Gates c cert with
-                            | Some _ -> acc
-                            | None ->
-                                acc
-                                @ [
-                                    {
-                                        Number = number + acc.Length
-                                        Candidate = c
-                                        Folder = folder
-                                        Certification = cert
-                                        Status = "found"
-                                        Reason =
-                                            sprintf
-                                                "a deflated run (round %d, run %d) at this value"
-                                                r
-                                                c.Run.Index
-                                    }
-                                ])
-                    []
+            let found = newPoints subject search s r merged living number runs
 
             if found.IsEmpty then
                 living
             else
-                deflationRound (r + 1) (living @ found) (number + found.Length)
+                let fresh = found |> List.filter (fun p -> p.Status = "found") |> List.length
+                deflationRound (r + 1) (living @ found) (number + fresh)
 
     deflationRound 1 living nextNumber
 
@@ -284,8 +304,19 @@ let run
 
     let points = judgeContinued subject search s floor (List.zip branches runs)
 
-    let living =
-        deflatedRounds subject search s starts (List.filter alive points) nextNumber
+    // branches that merged into another here: a deflated run from their previous network may continue them
+    let merged =
+        points
+        |> List.indexed
+        |> List.filter (fun (_, p) -> p.Status = "ended" && p.Reason.StartsWith "merged")
+        |> List.map (fun (i, p) -> i, p.Number)
+        |> Map.ofList
 
-    let ended = points |> List.filter (alive >> not)
+    let living =
+        deflatedRounds subject search s starts merged (List.filter alive points) nextNumber
+
+    let ended =
+        points
+        |> List.filter (fun p -> not (alive p) && living |> List.forall (fun l -> l.Number <> p.Number))
+
     living @ ended |> List.sortBy _.Number
