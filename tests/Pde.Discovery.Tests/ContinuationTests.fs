@@ -12,6 +12,7 @@ open Pde.FSharp.Language
 open Pde.FSharp.Geometry
 open Pde.FSharp.Problems
 open Pde.FSharp.Training
+open Pde.FSharp.Classical
 open Pde.Discovery
 
 let ``values of a path: increasing, decreasing, exact stops`` () =
@@ -95,8 +96,8 @@ let private small (dir: string) =
         OptimizerSettings = [ "toleranceChange", "0"; "toleranceGrad", "0" ]
         DeflationRounds = 1
         DeflationRuns = 2
-        DeflationSteps = 600L
-        PolishSteps = 100L
+        DeflationSteps = 1500L
+        PolishSteps = 300L
         Threads = 2
         OutDir = Some dir
     }
@@ -107,18 +108,29 @@ let private bratuFamily: Continuation.Family =
         At = BuiltInExamples.family "bratu" BuiltInExamples.Default Map.empty "lambda"
     }
 
-/// u(½, ½) of every Bratu solution at λ by finite differences (63 × 63, deflated Newton from 0: Bratu.system2D, the
-/// built-in example's own classical check, independent of the certification's compiled system).
+/// u(½, ½) of every Bratu solution at λ by finite differences on 63 × 63 interior nodes: deflated Newton
+/// (Bratu.system2D, independent of the certification's compiled system) from 0 and from the first sine mode at
+/// amplitudes 2, 4 and 8 (deflated Newton from 0 alone misses the upper solution near the fold).
 let private bratuCentres (lambda: float) =
-    let _, s = BuiltInExamples.bratu BuiltInExamples.Default lambda
-    s.Classical.Value [| [| 0.5; 0.5 |] |] |> List.map (fun (_, v) -> v[0])
+    let n = 63
+
+    let found, _ =
+        Newton.deflate
+            Newton.NewtonOptions.Default
+            4
+            (Bratu.system2D lambda n)
+            (Array.zeroCreate (n * n) :: [ for a in [ 2.0; 4.0; 8.0 ] -> Semilinear.sineMode n 1.0 1.0 a ])
+
+    found |> List.map (fun u -> Semilinear.interpolate n u 0.5 0.5)
 
 let private tempDir () =
     Path.Combine(Path.GetTempPath(), "ecdpde-continuation-" + Guid.NewGuid().ToString("N"))
 
 let ``Bratu along lambda: both branches at every value, certified, equal to the classical solutions`` () =
     let dir = tempDir ()
-    let path = ParameterPath.create "lambda" 1.0 3.0 1.0
+    // down from λ = 6.5 (near the fold at 6.808, where the two solutions are near each other and the small discovery
+    // finds both) to λ = 4.5, where the upper branch is twice as large (max u ≈ 3.3 against 1.5)
+    let path = ParameterPath.create "lambda" 6.5 4.5 -1.0
     let file, _ = Continuation.run bratuFamily path (small dir) ignore ignore
     Assert.True(file.Complete)
     Assert.Equal(3, file.Values.Length)
