@@ -119,7 +119,8 @@ let private bratuCentres (lambda: float) =
             Newton.NewtonOptions.Default
             4
             (Bratu.system2D lambda n)
-            (Array.zeroCreate (n * n) :: [ for a in [ 2.0; 4.0; 8.0 ] -> Semilinear.sineMode n 1.0 1.0 a ])
+            (Array.zeroCreate (n * n)
+             :: [ for a in [ 2.0; 4.0; 8.0 ] -> Semilinear.sineMode n 1.0 1.0 a ])
 
     found |> List.map (fun u -> Semilinear.interpolate n u 0.5 0.5)
 
