@@ -39,26 +39,9 @@ let private familyOf
     (parameter: string)
     (fixedValues: Map<string, float>)
     =
-    let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
-
-    if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
-        if not fixedValues.IsEmpty then
-            invalidArg
-                "param"
-                "--param NAME=VALUE applies to the built-in examples; a script sets its own constants"
-
-        if args.Contains DiscoverArgs.Full then
-            invalidArg "full" "--full applies to the built-in examples; a script sets its own size"
-
-        let script = ScriptProblem.load name
-        Continuation.ofConstant parameter script.Problem script.Settings
-    else
-        let size =
-            if args.Contains DiscoverArgs.Full then
-                BuiltInExamples.Full
-            else
-                BuiltInExamples.Default
-
+    match DiscoverCommand.source args fixedValues with
+    | Choice1Of2 script -> Continuation.ofConstant parameter script.Problem script.Settings
+    | Choice2Of2(name, size) ->
         ({
             Parameter = parameter
             At = BuiltInExamples.family name size fixedValues parameter
@@ -116,18 +99,8 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<Discover
             OutDir = Some(defaultArg own.OutDir (Path.Combine("out", "continue", own.Name)))
         }
 
-    let s = DiscoverCommand.settingsOf common args own
+    let s = DiscoverCommand.prepare cluster common args problem own
     let outDir = DiscoverySettings.outDir s
-
-    let s =
-        { s with
-            Executor = Cluster.executor cluster common outDir
-        }
-
-    for w in Pde.FSharp.Problems.Validate.warnings problem do
-        eprintfn "warning: %s" w
-
-    startOver common (args.Contains DiscoverArgs.Force) outDir
     let values = ParameterPath.values path
     let clock = Diagnostics.Stopwatch.StartNew()
 

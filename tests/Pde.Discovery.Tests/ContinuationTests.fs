@@ -82,23 +82,13 @@ let ``the family of a constant substitutes it; an unknown one lists the constant
 
     Assert.Contains("its parameters: lambda", e.Message)
 
-/// Small settings for Bratu: one L-BFGS run, one deflation round of two Adam runs, certification on.
+/// Small settings for Bratu: AnyProblemTests' (a tanh 16-16 network, one L-BFGS run, one deflation round), with two
+/// deflated Adam runs of 1500 steps and 300 polish steps.
 let private small (dir: string) =
-    { Discovery.defaults with
-        Name = "bratu"
-        Network = Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh
-        InteriorPoints = 400
-        BoundaryPoints = 80
-        GridPoints = 400
-        Runs = 1
-        Steps = 600L
-        Optimizer = "lbfgs"
-        OptimizerSettings = [ "toleranceChange", "0"; "toleranceGrad", "0" ]
-        DeflationRounds = 1
+    { AnyProblemTests.small "bratu" with
         DeflationRuns = 2
         DeflationSteps = 1500L
         PolishSteps = 300L
-        Threads = 2
         OutDir = Some dir
     }
 
