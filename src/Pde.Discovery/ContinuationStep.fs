@@ -275,6 +275,70 @@ let private deflatedRounds
 
     deflationRound 1 living nextNumber
 
+/// Branch identity by nearness: a living point and a previous branch that are each other's nearest (relative L² on
+/// the grid, the fields at the previous value against those here) are one branch — a warm-started network can jump to
+/// another branch, and a deflated run can pick up the branch it left. A living point whose number another point took
+/// this way gets a fresh number (from `nextNumber` on, above every number in use) and counts as found here.
+let private relabel
+    (subject: Subject)
+    (floor: float)
+    (branches: Branch list)
+    (living: Point list)
+    (nextNumber: int)
+    =
+    let distance (b: Branch) (p: Point) =
+        relativeDistance subject.Weights floor b.Point.Values p.Candidate.Values
+
+    let matched =
+        if living.IsEmpty then
+            Map.empty
+        else
+            [
+                for b in branches do
+                    let p = living |> List.minBy (distance b)
+
+                    if (branches |> List.minBy (fun b' -> distance b' p)).Number = b.Number then
+                        yield p.Number, b.Number
+            ]
+            |> Map.ofList
+
+    let taken = set matched.Values
+
+    living
+    |> List.fold
+        (fun (acc: Point list, next: int) p ->
+            match matched.TryFind p.Number with
+            | Some b when b = p.Number -> acc @ [ p ], next
+            | Some b ->
+                let why =
+                    sprintf "; nearest to branch %d at the previous value, so it continues that branch" b
+
+                acc
+                @ [
+                    { p with
+                        Number = b
+                        Status = "continued"
+                        Reason = p.Reason + why
+                    }
+                ],
+                next
+            | None when taken.Contains p.Number ->
+                let why =
+                    "; its own branch is continued by a nearer point, so it starts a new branch"
+
+                acc
+                @ [
+                    { p with
+                        Number = next
+                        Status = "found"
+                        Reason = p.Reason + why
+                    }
+                ],
+                next + 1
+            | None -> acc @ [ p ], next)
+        ([], max nextNumber (1 + (living |> List.fold (fun m p -> max m p.Number) 0)))
+    |> fst
+
 /// Continues `branches` to the subject's parameter value: the points of every branch (living or ended here) and the
 /// new branches (numbered from `nextNumber` on), in branch order.
 let run
@@ -314,6 +378,8 @@ let run
 
     let living =
         deflatedRounds subject search s starts merged (List.filter alive points) nextNumber
+
+    let living = relabel subject floor branches living nextNumber
 
     let ended =
         points
