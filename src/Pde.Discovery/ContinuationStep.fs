@@ -121,8 +121,28 @@ let private verdict (gates: QualityGates) (c: Candidate) (cert: Certify.Certific
         | Accepted -> None
         | Unconverged reason -> Some("failed the gates: " + reason)
 
-/// The continued points of `branches` (in branch order): a point within the threshold of an earlier living one has
-/// merged into it; the others are certified (when asked) and end when they are not solutions.
+/// Whether a run (its field and certification) is the solution of point `p`: their fields within the threshold, or
+/// both certified to classical solutions within the threshold of each other (two networks far from exact can differ
+/// by more than the threshold and still be one solution, as Newton from both shows).
+let private sameAs
+    (subject: Subject)
+    (s: DiscoverySettings)
+    (floor: float)
+    (p: Point)
+    (c: Candidate)
+    (cert: Certify.Certification option)
+    =
+    let near a b =
+        relativeDistance subject.Weights floor a b < s.Threshold
+
+    near p.Candidate.Values c.Values
+    || (match p.Certification, cert with
+        | Some(Certify.Certified(a, _)), Some(Certify.Certified(b, _)) ->
+            near (Certification.onGrid subject a) (Certification.onGrid subject b)
+        | _ -> false)
+
+/// The continued points of `branches` (in branch order), each certified (when asked): a point that is the solution of
+/// an earlier living one (`sameAs`) has merged into it; the others end when they are not solutions.
 let private judgeContinued
     (subject: Subject)
     (search: DiscoverySearch)
@@ -133,13 +153,19 @@ let private judgeContinued
     runs
     |> List.fold
         (fun (points: Point list) (b, (c, folder)) ->
+            let cert, how =
+                if s.Certify then
+                    let cert, how = certify subject search s floor b.Classical c
+                    Some cert, how
+                else
+                    None, "the gates (certification off)"
+
             let mergedInto =
                 points
                 |> List.filter alive
-                |> List.tryFind (fun p ->
-                    relativeDistance subject.Weights floor p.Candidate.Values c.Values < s.Threshold)
+                |> List.tryFind (fun p -> sameAs subject s floor p c cert)
 
-            let point status reason cert =
+            let point status reason =
                 {
                     Number = b.Number
                     Candidate = c
@@ -149,30 +175,16 @@ let private judgeContinued
                     Reason = reason
                 }
 
-            match mergedInto with
-            | Some p ->
+            match mergedInto, verdict subject.Gates c cert with
+            | Some p, _ ->
                 let d = relativeDistance subject.Weights floor p.Candidate.Values c.Values
 
-                points
-                @ [
-                    point
-                        "ended"
-                        (sprintf "merged into branch %d (relative L² distance %.2g)" p.Number d)
-                        None
-                ]
-            | None ->
-                let cert, how =
-                    if s.Certify then
-                        let cert, how = certify subject search s floor b.Classical c
-                        Some cert, how
-                    else
-                        None, "the gates (certification off)"
+                let why =
+                    sprintf "merged into branch %d (relative L² distance of the networks %.2g)" p.Number d
 
-                match verdict subject.Gates c cert with
-                | None ->
-                    points
-                    @ [ point "continued" ("warm-started from the previous value; " + how) cert ]
-                | Some why -> points @ [ point "ended" why cert ])
+                points @ [ point "ended" why ]
+            | None, None -> points @ [ point "continued" ("warm-started from the previous value; " + how) ]
+            | None, Some why -> points @ [ point "ended" why ])
         []
 
 /// The runs of a deflation round that are solutions distinct from every `living` point (and from each other),
@@ -196,17 +208,13 @@ let private newPoints
             let floor =
                 floorOf subject.Weights search.Reference.FieldFloor (known |> List.map _.Candidate.Values)
 
-            let isNew =
-                known
-                |> List.forall (fun p ->
-                    relativeDistance subject.Weights floor p.Candidate.Values c.Values
-                    >= s.Threshold)
-
             let cert =
-                if isNew && s.Certify then
+                if s.Certify then
                     Some(fst (certify subject search s floor None c))
                 else
                     None
+
+            let isNew = known |> List.forall (fun p -> not (sameAs subject s floor p c cert))
 
             if not isNew || (verdict subject.Gates c cert).IsSome then
                 acc
