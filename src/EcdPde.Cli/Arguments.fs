@@ -226,7 +226,7 @@ type DiscoverArgs =
                 + String.Join(", ", Pde.Discovery.BuiltInExamples.names)
                 + "; `ecdpde list` shows each with its parameters) or an F# script SCRIPT.fsx that binds `problem` (a Problem of the PDE language; optionally `settings`, `parameters`, `classical` — see docs/discovery.md)."
             | Param _ ->
-                "a parameter of the example, name=value, e.g. --param k=5 (repeatable; paper-pde: k, bratu: lambda, allen-cahn: epsilon)."
+                "a parameter of the example, name=value, e.g. --param k=5 (repeatable; paper-pde: k, bratu: lambda, allen-cahn: epsilon). continue: the followed one as name=start:stop:step, e.g. --param k=2:20:1 (a script's: one of its constants)."
             | Runs _ ->
                 "runs of the first ensemble: same initialization, different bounce seeds (default: the example's, 2–4)."
             | Steps _ -> "steps per run (default: the example's, 4000–6000)."
@@ -329,6 +329,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None)>] Drift of ParseResults<DriftArgs>
     | [<CliPrefix(CliPrefix.None)>] Compare of ParseResults<CompareArgs>
     | [<CliPrefix(CliPrefix.None)>] Discover of ParseResults<DiscoverArgs>
+    | [<CliPrefix(CliPrefix.None)>] Continue of ParseResults<DiscoverArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] List of ParseResults<ListArgs>
     | [<CliPrefix(CliPrefix.None)>] Status of ParseResults<StatusArgs>
@@ -359,6 +360,8 @@ type Command =
                 "comparative study: problems × solvers × starts × seeds, success rates with intervals, costs, profiles."
             | Discover _ ->
                 "find distinct solutions of a nonlinear PDE from one initialization (bounces, then deflation), checked classically."
+            | Continue _ ->
+                "follow every solution along a parameter (deflated continuation: --param NAME=START:STOP:STEP, and discover's options): continuation.json and a bifurcation diagram."
             | Report _ ->
                 "write a self-contained report.html for a discover, drift or optimize output folder (plots, settings, versions)."
             | Status _ -> "queued, running, done, stopped and failed runs of an output folder."
@@ -371,7 +374,7 @@ type Command =
             | Seed _ -> "seed of every random draw (default 0; reproduce: 2022; compare: the study's)."
             | Quiet -> "no progress lines on stderr."
             | Scheduler _ ->
-                "discover, compare: local (default: threads of this process) or slurm (every run, study cell or multi-solution workflow a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
+                "discover, continue, compare: local (default: threads of this process) or slurm (every run, study cell or multi-solution workflow a task of a Slurm job array; the command submits and returns, a follow-up job continues it; see docs/cluster.md)."
             | Partition _ -> "slurm: sbatch --partition (default: the cluster's)."
             | Time _ ->
                 "slurm: time limit of every task, sbatch --time (e.g. 2:00:00; default: the partition's)."

@@ -11,28 +11,37 @@ open EcdPde.Reports
 open EcdPde.Cli.Arguments
 open EcdPde.Cli.Common
 
-/// The problem the arguments name and its settings: a built-in example with its `--param` values, or a script's.
-let private problemOf (args: ParseResults<DiscoverArgs>) =
+/// What the arguments name: a script (Choice1Of2, loaded) or a built-in example with its size (Choice2Of2);
+/// `--param NAME=VALUE` (`values`) and `--full` apply to the built-in examples only.
+let source (args: ParseResults<DiscoverArgs>) (values: Map<string, float>) =
     let name = args.GetResult(DiscoverArgs.Example, "paper-pde")
-    let parameters = parameters (args.GetResults DiscoverArgs.Param)
 
     if name.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase) then
-        if not parameters.IsEmpty then
-            invalidArg "param" "--param applies to the built-in examples; a script sets its own parameters"
+        if not values.IsEmpty then
+            invalidArg
+                "param"
+                "--param NAME=VALUE applies to the built-in examples; a script sets its own parameters"
 
         if args.Contains DiscoverArgs.Full then
             invalidArg "full" "--full applies to the built-in examples; a script sets its own size"
 
-        let script = ScriptProblem.load name
-        script.Problem, script.Settings
+        Choice1Of2(ScriptProblem.load name)
     else
-        let size =
+        Choice2Of2(
+            name,
             if args.Contains DiscoverArgs.Full then
                 BuiltInExamples.Full
             else
                 BuiltInExamples.Default
+        )
 
-        BuiltInExamples.byName name size parameters
+/// The problem the arguments name and its settings: a built-in example with its `--param` values, or a script's.
+let private problemOf (args: ParseResults<DiscoverArgs>) =
+    let parameters = parameters (args.GetResults DiscoverArgs.Param)
+
+    match source args parameters with
+    | Choice1Of2 script -> script.Problem, script.Settings
+    | Choice2Of2(name, size) -> BuiltInExamples.byName name size parameters
 
 /// The settings from the arguments over the problem's own; a bad optimizer, hyperparameter or count fails here,
 /// before any run.
@@ -211,22 +220,33 @@ let private printOutcome (outcome: Workflow.DiscoveryOutcome) =
 
     printNotes outcome
 
-/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
-let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<DiscoverArgs>) =
-    let common = Cluster.shared cluster common
-    let problem, defaults = problemOf args
+/// The settings of a verb that runs discovery work (discover, continue): the arguments over `defaults`, the executor
+/// of `--scheduler` for the output folder; the problem's warnings are printed and `--force` moves the old folder aside.
+let prepare
+    (cluster: Cluster.Cluster)
+    (common: Shared)
+    (args: ParseResults<DiscoverArgs>)
+    (problem: Pde.FSharp.Problems.Problem)
+    (defaults: DiscoverySettings)
+    =
     let s = settingsOf common args defaults
     let outDir = DiscoverySettings.outDir s
-
-    let s =
-        { s with
-            Executor = Cluster.executor cluster common outDir
-        }
 
     for w in Pde.FSharp.Problems.Validate.warnings problem do
         eprintfn "warning: %s" w
 
     startOver common (args.Contains DiscoverArgs.Force) outDir
+
+    { s with
+        Executor = Cluster.executor cluster common outDir
+    }
+
+/// Runs the command; returns the exit code (0 when at least one solution passed the gates, 1 otherwise).
+let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<DiscoverArgs>) =
+    let common = Cluster.shared cluster common
+    let problem, defaults = problemOf args
+    let s = prepare cluster common args problem defaults
+    let outDir = DiscoverySettings.outDir s
 
     let clock = Diagnostics.Stopwatch.StartNew()
 

@@ -173,6 +173,7 @@ let private dispatch (argv: string[]) =
         DriftCommand.run common a
     | Some(Compare a) -> CompareCommand.run cluster common a
     | Some(Discover a) -> DiscoverCommand.run cluster common a
+    | Some(Continue a) -> ContinueCommand.run cluster common a
     | Some(Report a) ->
         local "report"
         refuse "report (it writes into FOLDER)" common [ "--threads"; "--out"; "--seed" ]

@@ -343,3 +343,20 @@ let byName (name: string) (size: Size) (parameters: Map<string, float>) =
         |> Map.ofList
 
     b.Build size values
+
+/// The family of a built-in example along its parameter `parameter` (the others at the given values or their
+/// defaults): the example (problem and settings) at every value of it. A parameter the example does not have is an
+/// error that names the example's parameters.
+let family (name: string) (size: Size) (parameters: Map<string, float>) (parameter: string) =
+    let b = find name
+
+    if not (b.Parameters |> List.exists (fun p -> p.Name = parameter)) then
+        invalidArg
+            "param"
+            (sprintf
+                "example '%s' has no parameter '%s' (its parameters: %s)"
+                b.Name
+                parameter
+                (describeParameters b))
+
+    fun (value: float) -> byName name size (parameters.Add(parameter, value))

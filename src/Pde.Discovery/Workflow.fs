@@ -44,7 +44,7 @@ type DiscoveryOutcome =
 type DiscoveryProgress = Search.DiscoveryProgress
 
 /// The search settings as recorded in solutions.json.
-let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
+let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
     {
         Optimizer = SolutionsFile.optimizer s.Optimizer s.OptimizerSettings
         DeflationOptimizer = SolutionsFile.optimizer s.DeflationOptimizer s.DeflationOptimizerSettings
@@ -68,7 +68,7 @@ let private settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings
     }
 
 /// The problem record of solutions.json and discovery.json.
-let private problemRecord (example: Subject) : SolutionsFile.ProblemRecord =
+let problemRecord (example: Subject) : SolutionsFile.ProblemRecord =
     {
         Name = example.Name
         Parameters = Map.ofList example.Parameters

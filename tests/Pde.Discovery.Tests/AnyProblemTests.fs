@@ -18,7 +18,7 @@ open Pde.FSharp.Classical
 open Pde.Discovery
 
 /// Small settings: one L-BFGS run, one deflation round of one Adam run; certification on.
-let private small (name: string) =
+let small (name: string) =
     { Discovery.defaults with
         Name = name
         Network = Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh

@@ -85,8 +85,20 @@ let optimization =
         WriteFigures = None
     }
 
+/// `ecdpde continue` output: continuation.json.
+let continuation =
+    {
+        Name = "continuation"
+        Expects = "continuation.json (from `ecdpde continue`)"
+        Recognizes = ContinuationReport.recognizes
+        Write = ContinuationReport.write
+        Problems = fun _ -> []
+        WriteFigures = Some ContinuationReport.writeImages
+    }
+
 /// The kinds `ecdpde report` knows, most specific first.
-let kinds = [ discovery; comparison; reproduction; drift; optimization ]
+let kinds =
+    [ continuation; discovery; comparison; reproduction; drift; optimization ]
 
 /// The first kind in `kinds` that recognizes `dir`.
 let detect (kinds: FolderKind list) (dir: string) =

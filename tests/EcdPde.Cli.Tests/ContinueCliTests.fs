@@ -1,0 +1,105 @@
+/// `ecdpde continue`: every bad range or parameter name ends in exit code 2 with a message naming it (the example's
+/// parameters or the script's constants listed), and a short continuation of Bratu writes continuation.json, a line
+/// per parameter value and the report with the bifurcation diagram.
+module EcdPde.Cli.Tests.ContinueCliTests
+
+open System
+open System.IO
+open Xunit
+open Expecto
+open Pde.Discovery
+
+let private ecdpde = CliTests.ecdpde
+let private tempDir = CliTests.tempDir
+
+/// Exit code 2 and every word in the message.
+let private refused (args: string list) (words: string list) =
+    let code, _, err = ecdpde ([ "continue" ] @ args)
+    Assert.True((code = 2), sprintf "exit code %d: %s" code err)
+
+    for w in words do
+        Assert.Contains(w, err)
+
+let ``bad ranges and unknown parameters are refused with the names`` () =
+    refused [ "bratu"; "--param"; "k=1:3:1" ] [ "no parameter 'k'"; "its parameters: lambda" ]
+    refused [ "bratu"; "--param"; "lambda=3:1:1" ] [ "wrong sign"; "negative" ]
+    refused [ "bratu"; "--param"; "lambda=2:2:1" ] [ "empty" ]
+    refused [ "bratu"; "--param"; "lambda=1:3" ] [ "NAME=START:STOP:STEP" ]
+    refused [ "bratu" ] [ "--param NAME=START:STOP:STEP" ]
+    refused [ "bratu"; "--param"; "lambda=1:2:1"; "--param"; "lambda=3:4:1" ] [ "one parameter" ]
+    let dir = tempDir ()
+    let script = Path.Combine(dir, "shifted.fsx")
+
+    File.WriteAllText(
+        script,
+        """open Pde.FSharp.Language
+open Pde.FSharp.Geometry
+open Pde.FSharp.Problems
+let u = field "u"
+let problem =
+    Problem.create Domain.unitSquare [ u ]
+    |> Problem.constant "mu" 2.0
+    |> Problem.equation (laplacian u + constant "mu" * u + 1.0)
+    |> Problem.dirichlet Boundary.all u (num 0.0)
+"""
+    )
+
+    refused [ script; "--param"; "nu=1:2:1" ] [ "no constant 'nu'"; "its constants: mu" ]
+
+let ``a short continuation of Bratu writes continuation.json, a line per value and the report`` () =
+    let dir = tempDir ()
+
+    let code, out, err =
+        ecdpde
+            [
+                "continue"
+                "bratu"
+                "--param"
+                "lambda=3:3.5:0.5"
+                "--runs"
+                "1"
+                "--optimizer"
+                "lbfgs"
+                "--set"
+                "toleranceGrad=0"
+                "--set"
+                "toleranceChange=0"
+                "--steps"
+                "300"
+                "--deflation-rounds"
+                "0"
+                "--deflation-steps"
+                "200"
+                "--polish-steps"
+                "50"
+                "--threads"
+                "2"
+                "--quiet"
+                "--out"
+                dir
+            ]
+
+    Assert.True((code = 0 || code = 1), sprintf "exit code %d: %s" code err)
+    Assert.Contains("lambda = 3 [1/2]", out)
+    Assert.Contains("lambda = 3.5 [2/2]", out)
+    let file = ContinuationFile.read (Path.Combine(dir, ContinuationFile.name))
+    Assert.True(file.Complete)
+    Assert.Equal<float list>([ 3.0; 3.5 ], file.Values |> List.map _.Value)
+    Assert.Equal("lambda", file.Parameter)
+    let report = File.ReadAllText(Path.Combine(dir, "report.html"))
+    Assert.Contains("Bifurcation diagrams", report)
+    Assert.Contains("ecdpdePlot(", report)
+
+[<Tests>]
+let tests =
+    testList
+        "EcdPde.Cli.Tests.ContinueCliTests"
+        [
+            testCase
+                "bad ranges and unknown parameters are refused with the names"
+                ``bad ranges and unknown parameters are refused with the names``
+            testCase
+                "a short continuation of Bratu writes continuation.json, a line per value and the report"
+                ``a short continuation of Bratu writes continuation.json, a line per value and the report``
+        ]
+    |> testSequencedGroup "EcdPde.Cli.Tests.ContinueCliTests"
