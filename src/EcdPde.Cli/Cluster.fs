@@ -68,7 +68,9 @@ let ofResults (argv: string list) (results: ParseResults<Command>) =
 /// Refuses `--scheduler` on a verb that does not run batches.
 let refuse (verb: string) (c: Cluster) =
     if c.Scheduler <> Scheduler.Local then
-        invalidArg "scheduler" (sprintf "--scheduler applies to discover, continue and compare, not to %s" verb)
+        invalidArg
+            "scheduler"
+            (sprintf "--scheduler applies to discover, continue and compare, not to %s" verb)
 
 /// The shared options as the runs see them: under Slurm without `--threads`, `--cpus-per-task` threads (so that a
 /// task uses what it was given and the count is recorded in the command, not taken from a node's cores).

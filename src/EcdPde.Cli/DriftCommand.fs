@@ -12,6 +12,7 @@ open EcdPde.Reports.Drift
 open EcdPde.Runs
 open EcdPde.Reports
 open EcdPde.Cli.Arguments
+open EcdPde.Cli.DriftArguments
 open EcdPde.Cli.Common
 
 let private seedOf (common: Shared) = defaultArg common.Seed 0UL

@@ -234,7 +234,15 @@ let private step
     let dir = Path.Combine(root, valueFolder i)
 
     for p in points |> List.filter alive do
-        RunResultFile.write (ContinuationFile.branchFile dir p.Number) p.Candidate
+        // a copy of the branch's network at this value (the next value's warm start), not a run of its own
+        RunResultFile.write
+            (ContinuationFile.branchFile dir p.Number)
+            p.Candidate
+            {
+                Reason = "the branch's network at this parameter value, kept as the next value's warm start"
+                Stalled = false
+                Steps = 0L
+            }
 
     let value: ContinuationFile.ParameterValue =
         {

@@ -41,7 +41,7 @@ type DiscoveryOutcome =
     }
 
 /// Progress (for a live display).
-type DiscoveryProgress = Search.DiscoveryProgress
+type DiscoveryProgress = Pde.Discovery.DiscoveryProgress
 
 /// The search settings as recorded in solutions.json.
 let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =

@@ -17,7 +17,16 @@ let cells (study: Study.Study) : StudyRunner.CellStore<BounceCell> =
             fun p solver si seed _ setup threads ->
                 match setup with
                 | Some setup ->
-                    let cell, stages = CellRun.runPdeToEnd Pde.FSharp.Training.Objective.native study p solver si seed setup threads
+                    let cell, stages =
+                        CellRun.runPdeToEnd
+                            Pde.FSharp.Training.Objective.native
+                            study
+                            p
+                            solver
+                            si
+                            seed
+                            setup
+                            threads
 
                     ({
                         Format = cellFormat
@@ -101,7 +110,14 @@ let run
     let study = study settings
 
     let found, ran =
-        StudyRunner.runStored Pde.FSharp.Training.Objective.native (cells study) executor study dir parallelism progress
+        StudyRunner.runStored
+            Pde.FSharp.Training.Objective.native
+            (cells study)
+            executor
+            study
+            dir
+            parallelism
+            progress
 
     let rows, classical = rows settings study found
 

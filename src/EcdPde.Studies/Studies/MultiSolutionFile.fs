@@ -244,11 +244,9 @@ let private strategy (e: StrategyEntry) : StrategySpec =
         match e.Kind, e.Optimizer, e.Guesses with
         | "bounces", _, _ -> Bounces
         | "bounces+deflation", _, _ -> BouncesDeflation
-        | "restarts", Some optimizer, _ ->
-            Restarts(optimizer, settingsOf e)
+        | "restarts", Some optimizer, _ -> Restarts(optimizer, settingsOf e)
         | "classical-newton", _, Some guesses -> ClassicalNewton guesses
-        | "deflated", Some optimizer, _ ->
-            Deflated(optimizer, settingsOf e)
+        | "deflated", Some optimizer, _ -> Deflated(optimizer, settingsOf e)
         | kind, _, _ ->
             invalidArg
                 "strategy"

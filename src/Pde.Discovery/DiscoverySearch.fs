@@ -1,0 +1,260 @@
+/// One discovery in progress: the problem compiled once for its runs (network, θ₀, discretization, measurement, the
+/// gates' reference), how every run started and stopped, and its ensembles (the bounce ensemble, deflated rounds, the
+/// polish); the rounds themselves are in Search.
+namespace Pde.Discovery
+
+open System
+open System.IO
+open Ecd.Core.Engine
+open Ecd.Core.Objectives
+open Ecd.Core.Randomness
+open Pde.FSharp.Discretization
+open Pde.FSharp.Loss
+open Pde.FSharp.Training
+open Pde.FSharp.Classical
+open Pde.Discovery.Solutions
+open Pde.Discovery.Subject
+
+/// Progress (for a live display).
+type DiscoveryProgress =
+    {
+        Round: int
+        Ensemble: Ensemble.EnsembleProgress
+        /// What the search is doing beyond its rounds ("" normally; e.g. the network it grew to, see Capacity).
+        Note: string
+    }
+
+/// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
+/// started (for solutions.json).
+type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: DiscoveryProgress -> unit) =
+    let cores =
+        if s.Threads <= 0 then
+            Environment.ProcessorCount
+        else
+            s.Threads
+
+    let spec = Objective.spec example.Problem example.Architecture
+    let network = Objective.network<float> spec s.Seed
+    let theta0 = Objective.start network example.Problem s.Seed
+    let discretization = Discretize.run example.Points example.Problem
+    let check = boundaryCheck example
+    let gridPoints = example.Grid |> Array.collect id
+    let reference = reference example spec s.Seed theta0
+    let measure = measure example spec s.Seed check reference
+    let starts = Collections.Generic.Dictionary<RunId, string>()
+    let stops = Collections.Generic.Dictionary<RunId, RunResultFile.RunStop>()
+    let beforePolish = ResizeArray<Candidate>()
+    let rescued = Collections.Generic.Dictionary<RunId, float option>()
+
+    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
+    /// its optimizer minimizes.
+    let objective
+        (engineThreads: int)
+        (deflate: float[] list)
+        (potential: Deflation.Potential)
+        ()
+        : IObjective<float> =
+        let pool = new WorkerPool(engineThreads)
+
+        let loss =
+            Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
+
+        let deflated =
+            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
+
+        match potential with
+        | Deflation.DeflatedLoss -> new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
+        | Deflation.Compressed scale ->
+            new Deflation.OwnedObjective(
+                Deflation.CompressedObjective(deflated, scale),
+                [ deflated; loss; pool ]
+            )
+
+    /// The plain loss at θ.
+    let plainLossAt (theta: float[]) =
+        let f = objective 1 [] Deflation.DeflatedLoss ()
+        let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
+
+        match box f with
+        | :? IDisposable as d -> d.Dispose()
+        | _ -> ()
+
+        l
+
+    /// The plain loss at the shared initialization (the scale the first ensemble starts from).
+    let plainScale = lazy (plainLossAt theta0)
+
+    /// Cores used (all when the settings say 0).
+    member _.Cores = cores
+    member _.Theta0 = theta0
+    member _.Network = network
+    member _.Spec = spec
+    member _.Reference = reference
+    member _.Discretization = discretization
+
+    /// The plain loss at the shared initialization θ₀ (the scale of BBI's compressed potential in deflated rounds).
+    member _.PlainScale = plainScale.Force()
+
+    /// The model of trained weights θ.
+    member _.Model(theta: float[]) = model example spec s.Seed theta
+
+    /// How run `id` started.
+    member _.Started(id: RunId) =
+        match starts.TryGetValue id with
+        | true, d -> d
+        | _ -> "unknown"
+
+    /// Records how run `id` started.
+    member _.Start(id: RunId, description: string) = starts[id] <- description
+
+    /// How training run `id` ended (None for runs of this search not made yet, and for polish runs).
+    member _.Stopped(id: RunId) =
+        match stops.TryGetValue id with
+        | true, stop -> Some stop
+        | _ -> None
+
+    /// The fields' root mean square on the grid for weights θ (the size of a network's output).
+    member _.Rms(theta: float[]) = sizeOf example spec s.Seed theta
+
+    /// The deflated runs' fields before their polish (seeds of the certification's near-miss check).
+    member _.BeforePolish = List.ofSeq beforePolish
+
+    /// Records deflated runs before their polish.
+    member _.KeepBeforePolish(cs: Candidate list) = beforePolish.AddRange cs
+
+    /// Whether a run that failed a gate is a solution all the same: certification on, its weights kept, and Newton on
+    /// the finite-difference problem from its field converged within the distinctness threshold of it (the gates
+    /// are a first filter; the classical solve is the judge). Certified once per run.
+    member _.Rescue(c: Candidate) =
+        if not s.Certify || c.Theta.Length <> theta0.Length then
+            false
+        else
+            if not (rescued.ContainsKey c.Run) then
+                let options = Certification.options example reference.FieldFloor
+
+                rescued[c.Run] <-
+                    match
+                        Pde.FSharp.Classical.Certify.certify
+                            example.Problem
+                            options
+                            (Certification.fieldsOf example spec s.Seed c.Theta)
+                    with
+                    | Pde.FSharp.Classical.Certify.Certified(_, d) -> Some d
+                    | _ -> None
+
+            rescued[c.Run].IsSome
+
+    /// The runs accepted by certification after failing a gate, with the network ↔ classical distance.
+    member _.Rescued =
+        [
+            for KeyValue(run, d) in rescued do
+                match d with
+                | Some d -> run, d
+                | None -> ()
+        ]
+        |> List.sortBy fst
+
+    /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
+    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// away from the `known` fields): the candidates with how their runs ended.
+    member _.EnsembleOn
+        (
+            round: int,
+            dir: string,
+            runs: int,
+            start: int -> float[],
+            objectiveOn: int -> unit -> IObjective<float>,
+            known: float[] list,
+            steps: int64,
+            (optimizer: string, settings: (string * string) list),
+            budget: RunBudget
+        ) =
+        let atOnce = max 1 (min runs cores)
+
+        let problem: Ensemble.EnsembleProblem =
+            {
+                Name = example.Name
+                Parameters = example.Parameters
+                InitialTheta = start
+                Objective = objectiveOn (max 1 (cores / atOnce))
+                Measure = measure
+                Weights = example.Weights
+                Converged = fun theta -> gatesMet example reference known (measure theta)
+            }
+
+        let settings: Ensemble.EnsembleSettings =
+            {
+                Runs = runs
+                Steps =
+                    match budget with
+                    | FixedSteps -> steps
+                    | UntilStall factor -> int64 (ceil (factor * float steps))
+                Optimizer = optimizer
+                Settings = settings
+                Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
+                Parallel = atOnce
+                Round = round
+                OutDir = Path.Combine(DiscoverySettings.outDir s, dir)
+                CheckpointEvery = 1000L
+                Executor = s.Executor
+                Stall =
+                    match budget with
+                    | FixedSteps -> None
+                    | UntilStall _ -> Some(EcdPde.Runs.Stall.ofSteps steps)
+            }
+
+        Ensemble.runWithStops problem settings (fun p ->
+            progress
+                {
+                    Round = round
+                    Ensemble = p
+                    Note = ""
+                })
+
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    member this.Ensemble
+        (
+            round: int,
+            dir: string,
+            runs: int,
+            start: int -> float[],
+            deflate: float[] list,
+            steps: int64,
+            optimizer: string * (string * string) list,
+            ?budget: RunBudget,
+            ?potential: Deflation.Potential
+        ) =
+        let potential = defaultArg potential Deflation.DeflatedLoss
+
+        let ended =
+            this.EnsembleOn(
+                round,
+                dir,
+                runs,
+                start,
+                (fun threads -> objective threads deflate potential),
+                deflate,
+                steps,
+                optimizer,
+                defaultArg budget s.Budget
+            )
+
+        if budget.IsNone then
+            for c, stop in ended do
+                stops[c.Run] <- stop
+
+        ended |> List.map fst
+
+    /// A fresh initialization for run i of a round (seeded).
+    member _.Fresh(round: int, i: int) =
+        Objective.start
+            network
+            example.Problem
+            (Xoshiro256.DeriveSeed(s.Seed, 7919UL * uint64 (round + 1) + uint64 i))
+
+    /// The start of run i of a round without deflation: the shared initialization or its own.
+    member this.Initial (round: int) (i: int) =
+        match s.Initialization with
+        | Shared -> theta0
+        | PerRun -> this.Fresh(round, i)
