@@ -33,11 +33,15 @@ let private multiSolutionFile (dir: string) =
     JsonFile.write path (EcdPde.Studies.MultiSolutionFile.folderOf settings "native")
     path
 
-/// The rows of OUT/multi-solution.json without their seconds.
+/// The rows of OUT/multi-solution.json without their wall and CPU seconds (they differ from run to run).
 let private multiSolutionRows (dir: string) =
     EcdPde.Studies.MultiSolutionFile.read (Path.Combine(dir, "multi-solution.json"))
     |> snd
-    |> List.map (fun r -> { r with Seconds = 0.0 })
+    |> List.map (fun r ->
+        { r with
+            Seconds = 0.0
+            CpuSeconds = 0.0
+        })
 
 let ``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
     ()

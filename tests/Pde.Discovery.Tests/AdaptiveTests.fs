@@ -15,23 +15,11 @@ open Pde.FSharp.Discretization
 open Pde.FSharp.Training
 open Pde.Discovery
 
+/// AnyProblemTests' small settings without deflation rounds or capacity growth.
 let private settings (name: string) =
-    { Discovery.defaults with
-        Name = name
-        Network = Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh
-        InteriorPoints = 400
-        BoundaryPoints = 80
-        GridPoints = 400
-        Runs = 1
-        Steps = 600L
-        Optimizer = "lbfgs"
-        OptimizerSettings = [ "toleranceChange", "0"; "toleranceGrad", "0" ]
+    { AnyProblemTests.small name with
         DeflationRounds = 0
-        DeflationRuns = 1
-        DeflationSteps = 600L
-        PolishSteps = 100L
         CapacityGrowths = 0
-        Threads = 2
         OutDir = Some(Path.Combine(Path.GetTempPath(), "ecdpde-adaptive-" + Guid.NewGuid().ToString("N")))
     }
 
