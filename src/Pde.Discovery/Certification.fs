@@ -27,6 +27,17 @@ let fieldsOf (subject: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (seed: uint6
     let m = model subject spec seed theta
     fun (name: string) (points: float[][]) -> Model.evaluate m (Field name) points
 
+/// Newton on the finite-difference problem started from the field of network weights θ: how every network is
+/// certified (a solution, a rescued run, a continuation point, a study's run).
+let ofNetwork
+    (subject: Subject)
+    (spec: Ecd.Core.Engine.NetworkSpec)
+    (seed: uint64)
+    (options: Certify.CertifyOptions)
+    (theta: float[])
+    =
+    Certify.certify subject.Problem options (fieldsOf subject spec seed theta)
+
 /// A classical solution's fields on the evaluation grid, concatenated like a candidate's values.
 let onGrid (subject: Subject) (s: Certify.ClassicalSolution) =
     subject.Problem.Fields

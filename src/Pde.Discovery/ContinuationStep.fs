@@ -90,8 +90,7 @@ let certify
     =
     let options = Certification.options subject floor
 
-    let fromField =
-        Certify.certify subject.Problem options (Certification.fieldsOf subject search.Spec s.Seed c.Theta)
+    let fromField = Certification.ofNetwork subject search.Spec s.Seed options c.Theta
 
     match fromField, previous with
     | Certify.Certified _, _

@@ -133,12 +133,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 let options = Certification.options example reference.FieldFloor
 
                 rescued[c.Run] <-
-                    match
-                        Pde.FSharp.Classical.Certify.certify
-                            example.Problem
-                            options
-                            (Certification.fieldsOf example spec s.Seed c.Theta)
-                    with
+                    match Certification.ofNetwork example spec s.Seed options c.Theta with
                     | Pde.FSharp.Classical.Certify.Certified(_, d) -> Some d
                     | _ -> None
 

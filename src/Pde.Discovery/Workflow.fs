@@ -186,7 +186,7 @@ let private certifyAll
         Certification.fieldsOf example search.Spec s.Seed theta
 
     let certify (c: Candidate) =
-        Certify.certify example.Problem options (fieldsOf c.Theta)
+        Certification.ofNetwork example search.Spec s.Seed options c.Theta
 
     let certifications =
         found

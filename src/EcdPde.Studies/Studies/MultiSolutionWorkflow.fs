@@ -106,12 +106,7 @@ let certifier (e: Example) (classical: (string * float[]) list) (seed: int) =
             known.GetOrAdd(
                 c.Run,
                 fun _ ->
-                    match
-                        Pde.FSharp.Classical.Certify.certify
-                            e.Problem
-                            options
-                            (Certification.fieldsOf e.Subject spec (uint64 seed) c.Theta)
-                    with
+                    match Certification.ofNetwork e.Subject spec (uint64 seed) options c.Theta with
                     | Pde.FSharp.Classical.Certify.Certified(s, _) -> Some(Certification.onGrid e.Subject s)
                     | _ -> None
             )
