@@ -124,3 +124,7 @@ let read (path: string) : Continuation =
 /// The file of branch `branch`'s point at a value folder (its run result: field and weights).
 let branchFile (valueFolder: string) (branch: int) =
     Path.Combine(valueFolder, sprintf "branch-%d.json" branch)
+
+/// Reads the continuation-folder.json of the folder `dir` (ResultFileException naming the file when it cannot).
+let readFolder (dir: string) : ContinuationFolder =
+    EcdPde.Runs.JsonFile.read<ContinuationFolder> folderFormat (Path.Combine(dir, folderName))

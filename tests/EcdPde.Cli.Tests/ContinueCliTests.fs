@@ -46,7 +46,9 @@ let problem =
 
     refused [ script; "--param"; "nu=1:2:1" ] [ "no constant 'nu'"; "its constants: mu" ]
 
-let ``a short continuation of Bratu writes continuation.json, a line per value and the report`` () =
+let ``a short continuation of Bratu writes continuation.json, a line per value and the report, and status reads it``
+    ()
+    =
     let dir = tempDir ()
 
     let code, out, err =
@@ -89,6 +91,27 @@ let ``a short continuation of Bratu writes continuation.json, a line per value a
     let report = File.ReadAllText(Path.Combine(dir, "report.html"))
     Assert.Contains("Bifurcation diagrams", report)
     Assert.Contains("ecdpdePlot(", report)
+    // status reads the folder per parameter value: its runs, and from continuation.json its branches
+    let code, status, err = ecdpde [ "status"; dir ]
+    Assert.True((code = 0), sprintf "status exit code %d: %s" code err)
+
+    for v in file.Values do
+        let alive = v.Branches |> List.filter (fun b -> b.Status <> "ended")
+        let certified = alive |> List.filter (fun b -> b.Certification.Status = "certified")
+
+        Assert.Contains(
+            sprintf
+                "lambda = %g, finished: %d branch(es) alive, %d certified"
+                v.Value
+                alive.Length
+                certified.Length,
+            status
+        )
+
+    Assert.Contains("continuation: 2 of 2 value(s) finished, complete", status)
+    Assert.Contains("state: complete", status)
+    Assert.DoesNotContain("not written yet", status)
+    Assert.Matches(@"all\s+\d+ runs: (\d+) done, 0 running, 0 queued, 0 stopped, 0 failed", status)
 
 [<Tests>]
 let tests =
@@ -99,7 +122,7 @@ let tests =
                 "bad ranges and unknown parameters are refused with the names"
                 ``bad ranges and unknown parameters are refused with the names``
             testCase
-                "a short continuation of Bratu writes continuation.json, a line per value and the report"
-                ``a short continuation of Bratu writes continuation.json, a line per value and the report``
+                "a short continuation of Bratu writes continuation.json, a line per value and the report, and status reads it"
+                ``a short continuation of Bratu writes continuation.json, a line per value and the report, and status reads it``
         ]
     |> testSequencedGroup "EcdPde.Cli.Tests.ContinueCliTests"

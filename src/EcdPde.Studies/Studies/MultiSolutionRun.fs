@@ -112,30 +112,33 @@ let rec private copyTree (source: string) (target: string) =
     for d in Directory.GetDirectories source do
         copyTree d (Path.Combine(target, Path.GetRelativePath(source, d)))
 
-/// Gives a job the round 0 it shares with the other Deflated jobs of its problem and seed: run once (resumable) in
-/// the shared folder as a workflow without deflation rounds, then its round-0 folder and run costs copied into the
-/// job's folder, where the workflow reads the finished runs back.
-let private shareRound0 (once: ConcurrentDictionary<string, Lazy<unit>>) (j: Job) =
+/// The file whose existence means a shared round 0 is finished (its workflow without deflation rounds wrote it).
+let private round0Result (shared: string) = Path.Combine(shared, "solutions.json")
+
+/// Runs the round 0 that job `j` shares with the other Deflated jobs of its problem and seed (resumable), in the shared
+/// folder, as a workflow without deflation rounds.
+let private runRound0 (j: Job) (shared: string) =
+    RunCosts.measure
+        j.Example
+        { j.Workflow with
+            DeflationRounds = 0
+            // one identity for the shared folder, whichever strategy's job runs it
+            DeflationOptimizer = "adam"
+            DeflationOptimizerSettings = []
+            OutDir = Some shared
+        }
+    |> ignore
+
+/// Gives a job the round 0 it shares with the other Deflated jobs of its problem and seed: the shared folder's
+/// round-0 folder and run costs copied into the job's folder, where the workflow reads the finished runs back. The
+/// shared round 0 is finished (the batch `shared-round-0` ran before the workflows); the copy only reads it, so the
+/// strategies' jobs may copy it at once (as Slurm array tasks do).
+let private shareRound0 (j: Job) =
     match j.SharedRound0 with
     | None -> ()
     | Some shared ->
-        once
-            .GetOrAdd(
-                shared,
-                fun _ ->
-                    lazy
-                        (RunCosts.measure
-                            j.Example
-                            { j.Workflow with
-                                DeflationRounds = 0
-                                // one identity for the shared folder, whichever strategy runs it first
-                                DeflationOptimizer = "adam"
-                                DeflationOptimizerSettings = []
-                                OutDir = Some shared
-                            }
-                         |> ignore)
-            )
-            .Force()
+        if not (File.Exists(round0Result shared)) then
+            invalidOp (sprintf "%s: the shared round 0 is not finished (no solutions.json)" shared)
 
         let target = DiscoverySettings.outDir j.Workflow
         let round0 = RunFolders.roundFolder 0
@@ -147,6 +150,16 @@ let private shareRound0 (once: ConcurrentDictionary<string, Lazy<unit>>) (j: Job
             if ownCosts.IsEmpty then
                 RunCosts.write target (RunCosts.read shared)
 
+/// The shared round 0s of `jobs` (Deflated jobs of one problem and seed share one), each with the first job that has it.
+let private sharedRound0s (jobs: Job[]) =
+    jobs
+    |> Array.choose (fun j -> j.SharedRound0 |> Option.map (fun f -> f, j))
+    |> Array.distinctBy fst
+
+/// The file whose existence means a job's workflow is finished.
+let private workflowResult (j: Job) =
+    Path.Combine(DiscoverySettings.outDir j.Workflow, "solutions.json")
+
 /// Runs the workflows `indices` of `jobs`, `atOnce` at a time; records each one's candidates and run costs in
 /// `finished`.
 let private runJobs
@@ -156,7 +169,6 @@ let private runJobs
     (progress: string -> unit)
     (finished: ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>)
     =
-    let round0 = ConcurrentDictionary<string, Lazy<unit>>()
     let mutable done' = 0
 
     let source: Partitioner<_> =
@@ -172,7 +184,7 @@ let private runJobs
                 sprintf "%s / %s / seed %d" (problemLabel j.Example) j.Strategy.Label j.Seed
 
             progress (sprintf "%s: started" name)
-            shareRound0 round0 j
+            shareRound0 j
             finished[i] <- RunCosts.measure j.Example j.Workflow
             let k = Threading.Interlocked.Increment(&done')
             progress (sprintf "%s: done (%d/%d)" name k indices.Length))
@@ -180,7 +192,8 @@ let private runJobs
     |> ignore
 
 /// Runs the workflows not finished yet with `executor` (here, `atOnce` at a time, or as the tasks of a Slurm array:
-/// the batch `workflows`, one task per workflow; a workflow is finished when its folder has solutions.json); returns
+/// the batch `workflows`, one task per workflow; a workflow is finished when its folder has solutions.json), after the
+/// round 0s that Deflated workflows share (the batch `shared-round-0`, one task per problem and seed); returns
 /// every job with its candidates and run costs (the workflows finished earlier, or by array tasks, read back).
 let private executeJobs
     (executor: EcdPde.Runs.TaskBatch.Executor)
@@ -192,12 +205,43 @@ let private executeJobs
     let finished =
         ConcurrentDictionary<int, Candidate list * Map<RunId, RunCosts.RunCost>>()
 
+    // the shared round 0s first, each once (its own batch: on Slurm an array whose tasks the workflows' array follows)
+    let shared = sharedRound0s jobs
+
+    EcdPde.Runs.TaskBatch.execute
+        executor
+        {
+            Folder = Path.Combine(dir, "shared-round-0")
+            Count = shared.Length
+            ResultFile = fun i -> round0Result (fst shared[i])
+            // the round-0 workflow takes its own folder's lock
+            TaskFolder = fun _ -> None
+            RunHere =
+                fun indices ->
+                    Threading.Tasks.Parallel.ForEach(
+                        indices,
+                        Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = atOnce),
+                        fun (i: int) ->
+                            let folder, j = shared[i]
+
+                            progress (
+                                sprintf
+                                    "%s / shared round 0 / seed %d: started"
+                                    (problemLabel j.Example)
+                                    j.Seed
+                            )
+
+                            runRound0 j folder
+                    )
+                    |> ignore
+        }
+
     EcdPde.Runs.TaskBatch.execute
         executor
         {
             Folder = Path.Combine(dir, "workflows")
             Count = jobs.Length
-            ResultFile = fun i -> Path.Combine(DiscoverySettings.outDir (jobs[i].Workflow), "solutions.json")
+            ResultFile = fun i -> workflowResult jobs[i]
             // a workflow takes its own folder's lock
             TaskFolder = fun _ -> None
             RunHere = fun indices -> runJobs jobs indices atOnce progress finished
@@ -337,6 +381,24 @@ let runWith
         Rows = rows
         Seconds = clock.Elapsed.TotalSeconds
     }
+
+/// The study's batches in `dir` in the order they run, each with its tasks' result files (relative to `dir`):
+/// `shared-round-0` (the round 0s of the Deflated strategies) and `workflows`. What `ecdpde status` counts in a folder
+/// run without Slurm.
+let batches (settings: MultiSolutionSettings) (dir: string) =
+    let jobs =
+        jobs settings Pde.FSharp.Training.Objective.native dir (examples settings)
+        |> Array.ofList
+
+    let relative (f: string) = Path.GetRelativePath(dir, f)
+
+    [
+        "shared-round-0",
+        sharedRound0s jobs
+        |> Array.map (fst >> round0Result >> relative)
+        |> List.ofArray
+        "workflows", jobs |> Array.map (workflowResult >> relative) |> List.ofArray
+    ]
 
 /// Runs (or resumes) the study in `dir` in this process on the native engine (see runWith).
 let run (settings: MultiSolutionSettings) (dir: string) (parallelism: int) (progress: string -> unit) =
