@@ -1,6 +1,7 @@
 /// `ecdpde compare bounce-only [--full]`: the bounce-only study (BounceStudy): for the paper's PDE at several k, where
 /// runs from one initialization that differ only in their bounce seeds end, per δE and bounce schedule. Resumable;
-/// its cells go to Slurm with `--scheduler slurm` like every study's.
+/// its cells go to Slurm with `--scheduler slurm` like every study's (the batch `cells`, one array task per cell).
+/// Writes summary.md, cells.csv and report.html (BounceReport).
 module EcdPde.Cli.BounceCommand
 
 open System
@@ -94,5 +95,7 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<CompareA
     )
 
     printfn "%s" (TextTable.render headers rows)
+    let report = BounceReport.write out
     printfn "%d cells (%d run now); results in %s" cells.Length ran (Path.GetFullPath out)
+    printfn "report: %s" (Path.GetFullPath report)
     0

@@ -91,6 +91,20 @@ let ``a short continuation of Bratu writes continuation.json, a line per value a
     let report = File.ReadAllText(Path.Combine(dir, "report.html"))
     Assert.Contains("Bifurcation diagrams", report)
     Assert.Contains("ecdpdePlot(", report)
+    Assert.Contains("value-000/round-0/runs/run-000", report)
+    // a grown attempt's runs (capacity-j, here a copy of round 0) are listed with the value's own
+    let copy (source: string) (target: string) =
+        for f in Directory.GetFiles(source, "*", SearchOption.AllDirectories) do
+            let t = Path.Combine(target, Path.GetRelativePath(source, f))
+            Directory.CreateDirectory(Path.GetDirectoryName t |> nonNull) |> ignore
+            File.Copy(f, t)
+
+    copy (Path.Combine(dir, "value-000", "round-0")) (Path.Combine(dir, "value-000", "capacity-1", "round-0"))
+    let code, _, err = ecdpde [ "report"; dir ]
+    Assert.True((code = 0), sprintf "report exit code %d: %s" code err)
+    let report = File.ReadAllText(Path.Combine(dir, "report.html"))
+    Assert.Contains("value-000/capacity-1/round-0/runs/run-000", report)
+    Assert.Contains("value-001/round-0/runs/run-000", report)
     // status reads the folder per parameter value: its runs, and from continuation.json its branches
     let code, status, err = ecdpde [ "status"; dir ]
     Assert.True((code = 0), sprintf "status exit code %d: %s" code err)

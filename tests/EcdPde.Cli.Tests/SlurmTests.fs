@@ -260,6 +260,14 @@ let tests =
                 SlurmMultiSolutionTests
                     .``compare multi-solution runs its workflows as one job array, from folders with spaces, with the local rows``
             testCase
+                "the deflation strategies' shared round 0 runs once per problem and seed as its own array, with the local rows"
+                SlurmMultiSolutionTests
+                    .``the deflation strategies' shared round 0 runs once per problem and seed as its own array, with the local rows``
+            testCase
+                "continue with --scheduler slurm chains its values' arrays and writes the local run's continuation.json"
+                SlurmContinuationTests
+                    .``continue with --scheduler slurm chains its values' arrays and writes the local run's continuation.json``
+            testCase
                 "tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun"
                 ``tasks that never finish are reported failed after the allowed submissions, with no result, until a rerun``
         ]

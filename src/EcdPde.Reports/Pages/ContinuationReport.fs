@@ -129,6 +129,55 @@ let private table (c: ContinuationFile.Continuation) =
                     ]
         ]
 
+/// The discovery folders of a parameter value's folder: the value's own and its grown attempts (`capacity-1`, …,
+/// where the first ensemble plateaued and the network grew), in order.
+let private attempts (valueDir: string) =
+    valueDir
+    :: (if Directory.Exists valueDir then
+            Directory.GetDirectories(valueDir, "capacity-*")
+            |> Array.sortBy (fun d -> d.Length, d)
+            |> List.ofArray
+        else
+            [])
+
+/// Every run of every finished value — its ensembles and those of its grown attempts (capacity-j) — with its steps
+/// (the polish included), final loss and whether it finished (result.json).
+let private runsTable (dir: string) (c: ContinuationFile.Continuation) =
+    let last (xs: float[]) =
+        if xs.Length = 0 then nan else xs[xs.Length - 1]
+
+    let n (v: float) =
+        if Double.IsFinite v then sprintf "%.4g" v else "-"
+
+    let rows =
+        [
+            for v in c.Values do
+                for folder in attempts (Path.Combine(dir, v.Folder)) do
+                    for t in DiscoveryData.traces folder do
+                        let runDir =
+                            RunFolders.runFolder
+                                (Path.Combine(folder, RunFolders.roundFolder t.Id.Round))
+                                t.Id.Index
+
+                        let polishSteps = t.Polish |> Option.map (_.Step >> last) |> Option.defaultValue 0.0
+
+                        let loss =
+                            t.Polish |> Option.map (_.Loss >> last) |> Option.defaultValue (last t.Run.Loss)
+
+                        [
+                            sprintf "%g" v.Value
+                            Path.GetRelativePath(dir, runDir).Replace('\\', '/')
+                            n (last t.Run.Step + (if Double.IsFinite polishSteps then polishSteps else 0.0))
+                            n loss
+                            (if File.Exists(Path.Combine(runDir, "result.json")) then
+                                 "finished"
+                             else
+                                 "unfinished")
+                        ]
+        ]
+
+    rows.Length, Html.table [ c.Parameter; "run"; "steps"; "final loss"; "result" ] rows
+
 /// Builds the report of the continuation folder `dir` and writes `dir/report.html`; returns its path.
 let write (dir: string) =
     let c, figures = charts dir
@@ -157,6 +206,16 @@ let write (dir: string) =
                     Html.figure chart (sprintf "%s of every branch; markers: certified points" name))
             Html.heading 2 "Branch points"
             table c
+            let runs, runsHtml = runsTable dir c
+            Html.heading 2 "Runs"
+
+            Html.paragraph (
+                sprintf
+                    "%d runs of the finished values: each value's ensembles and, where its first ensemble plateaued, those of the grown networks (capacity-j); steps include the polish."
+                    runs
+            )
+
+            runsHtml
             Html.heading 2 "The problem at the start"
             sprintf "<pre>%s</pre>\n" (Html.escape c.Problem.Definition)
         ]

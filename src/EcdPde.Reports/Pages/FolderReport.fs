@@ -96,9 +96,28 @@ let continuation =
         WriteFigures = Some ContinuationReport.writeImages
     }
 
+/// `ecdpde compare bounce-only` output: bounce-only.json (its folder also has study.json: recognized first).
+let bounceStudy =
+    {
+        Name = "bounce-only study"
+        Expects = "bounce-only.json (from `ecdpde compare bounce-only`)"
+        Recognizes = BounceReport.recognizes
+        Write = BounceReport.write
+        Problems = fun _ -> []
+        WriteFigures = None
+    }
+
 /// The kinds `ecdpde report` knows, most specific first.
 let kinds =
-    [ continuation; discovery; comparison; reproduction; drift; optimization ]
+    [
+        continuation
+        discovery
+        bounceStudy
+        comparison
+        reproduction
+        drift
+        optimization
+    ]
 
 /// The first kind in `kinds` that recognizes `dir`.
 let detect (kinds: FolderKind list) (dir: string) =
