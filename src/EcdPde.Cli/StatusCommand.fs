@@ -151,10 +151,12 @@ let private continuationLines (dir: string) (tasks: TaskStatus list) =
 
     complete
 
+let private hasJobs (dir: string) = (JobsFile.tryRead dir).IsSome
+
 /// The result line and the folder's state: complete, in progress (jobs in the queue), given up, or stopped.
 let private conclude (dir: string) (complete: bool) (tasks: TaskStatus list) (followUps: string list) =
     let result =
-        [ ContinuationFile.name; "solutions.json"; "summary.md" ]
+        [ ContinuationFile.name; "solutions.json"; "summary.md"; BounceStudyFile.name ]
         |> List.tryFind (fun f -> File.Exists(Path.Combine(dir, f)))
 
     match result with
@@ -173,6 +175,8 @@ let private conclude (dir: string) (complete: bool) (tasks: TaskStatus list) (fo
             "in progress (jobs in the queue)"
         elif f > 0 then
             "given up: tasks failed after every resubmission; see jobs/logs, then rerun the same command"
+        elif not (hasJobs dir) then
+            "not finished: a command is still writing it, or it stopped (rerun the same command to continue)"
         else
             "stopped: rerun the same command to continue"
 
@@ -222,7 +226,7 @@ let run (args: ParseResults<StatusArgs>) =
             printfn "%s" (line "all" tasks)
 
             // written only once every task is finished: a partial result is never written
-            [ "solutions.json"; "summary.md" ] |> List.exists has
+            [ "solutions.json"; "summary.md"; BounceStudyFile.name ] |> List.exists has
 
     details ()
     conclude dir complete tasks followUps

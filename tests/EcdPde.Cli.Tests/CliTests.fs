@@ -327,6 +327,22 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
     let code2, stdout2, _ = ecdpde [ "compare"; study; "--out"; out ]
     Assert.Equal(0, code2)
     Assert.Contains("1 cells (0 run now)", stdout2)
+    // status reads a local study folder: its cells (study.json names them), done or not
+    let status () =
+        let code, text, err = ecdpde [ "status"; out ]
+        Assert.True((code = 0), err)
+        text
+
+    Assert.Matches(@"cells\s+1 runs: 1 done, 0 running, 0 queued, 0 stopped", status ())
+    Assert.Contains("state: complete", status ())
+
+    for f in Directory.GetFiles(out, "*.json", SearchOption.AllDirectories) do
+        if Path.GetFileName f <> "study.json" then
+            File.Delete f
+
+    File.Delete(Path.Combine(out, "summary.md"))
+    Assert.Matches(@"cells\s+1 runs: 0 done, 0 running, 0 queued, 1 stopped", status ())
+    Assert.Contains("state: not finished", status ())
     let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
     Assert.Equal(2, code3)
     Assert.Contains("missing.json", err3)

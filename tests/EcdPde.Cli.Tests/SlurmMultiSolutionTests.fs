@@ -125,6 +125,9 @@ let ``the deflation strategies' shared round 0 runs once per problem and seed as
         ecdpde [ "compare"; file; "--out"; local; "--threads"; "2"; "--quiet" ]
 
     Expect.equal code 0 (sprintf "the local study: %s" err)
+    let total, counts, text = statusCounts local
+    Expect.equal (total, counts) (10, (10, 0, 0, 0, 0)) (sprintf "status of the local folder: %s" text)
+    Expect.stringContains text "shared-round-0     2 runs" text
 
     withCluster (fun () ->
         let dir = Path.Combine(root, "slurm")

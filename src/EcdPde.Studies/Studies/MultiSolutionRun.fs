@@ -99,56 +99,14 @@ let private jobs
     ]
     |> List.sortByDescending (fun j -> j.Problem.StepsPerRun)
 
-/// Copies a folder tree (files that exist are kept).
-let rec private copyTree (source: string) (target: string) =
-    Directory.CreateDirectory target |> ignore
-
-    for f in Directory.GetFiles source do
-        let t = Path.Combine(target, Path.GetRelativePath(source, f))
-
-        if not (File.Exists t) then
-            File.Copy(f, t)
-
-    for d in Directory.GetDirectories source do
-        copyTree d (Path.Combine(target, Path.GetRelativePath(source, d)))
-
-/// The file whose existence means a shared round 0 is finished (its workflow without deflation rounds wrote it).
-let private round0Result (shared: string) = Path.Combine(shared, "solutions.json")
-
-/// Runs the round 0 that job `j` shares with the other Deflated jobs of its problem and seed (resumable), in the shared
-/// folder, as a workflow without deflation rounds.
+/// Runs the round 0 that job `j` shares with the other Deflated jobs of its problem and seed, in the shared folder.
 let private runRound0 (j: Job) (shared: string) =
-    RunCosts.measure
-        j.Example
-        { j.Workflow with
-            DeflationRounds = 0
-            // one identity for the shared folder, whichever strategy's job runs it
-            DeflationOptimizer = "adam"
-            DeflationOptimizerSettings = []
-            OutDir = Some shared
-        }
-    |> ignore
+    SharedRound0.run j.Example j.Workflow shared
 
-/// Gives a job the round 0 it shares with the other Deflated jobs of its problem and seed: the shared folder's
-/// round-0 folder and run costs copied into the job's folder, where the workflow reads the finished runs back. The
-/// shared round 0 is finished (the batch `shared-round-0` ran before the workflows); the copy only reads it, so the
-/// strategies' jobs may copy it at once (as Slurm array tasks do).
+/// Gives a job the shared round 0 of its problem and seed (Deflated jobs only).
 let private shareRound0 (j: Job) =
-    match j.SharedRound0 with
-    | None -> ()
-    | Some shared ->
-        if not (File.Exists(round0Result shared)) then
-            invalidOp (sprintf "%s: the shared round 0 is not finished (no solutions.json)" shared)
-
-        let target = DiscoverySettings.outDir j.Workflow
-        let round0 = RunFolders.roundFolder 0
-
-        if not (Directory.Exists(Path.Combine(target, round0))) then
-            copyTree (Path.Combine(shared, round0)) (Path.Combine(target, round0))
-            let ownCosts = RunCosts.read target
-
-            if ownCosts.IsEmpty then
-                RunCosts.write target (RunCosts.read shared)
+    j.SharedRound0
+    |> Option.iter (fun shared -> SharedRound0.share shared (DiscoverySettings.outDir j.Workflow))
 
 /// The shared round 0s of `jobs` (Deflated jobs of one problem and seed share one), each with the first job that has it.
 let private sharedRound0s (jobs: Job[]) =
@@ -213,7 +171,7 @@ let private executeJobs
         {
             Folder = Path.Combine(dir, "shared-round-0")
             Count = shared.Length
-            ResultFile = fun i -> round0Result (fst shared[i])
+            ResultFile = fun i -> SharedRound0.resultFile (fst shared[i])
             // the round-0 workflow takes its own folder's lock
             TaskFolder = fun _ -> None
             RunHere =
@@ -395,7 +353,7 @@ let batches (settings: MultiSolutionSettings) (dir: string) =
     [
         "shared-round-0",
         sharedRound0s jobs
-        |> Array.map (fst >> round0Result >> relative)
+        |> Array.map (fst >> SharedRound0.resultFile >> relative)
         |> List.ofArray
         "workflows", jobs |> Array.map (workflowResult >> relative) |> List.ofArray
     ]
