@@ -18,17 +18,7 @@ let private summary (r: BounceStudyFile.BounceStudyResult) (ran: int) headers ro
     let s = r.Settings
     let md = StringBuilder(sprintf "# Bounce-only study (%s)\n\n" s.Name)
 
-    md.AppendLine(
-        sprintf
-            "The paper's PDE at k = %s (`pde:paper-pde:k=K`: its default network, points and gates), one network initialization per k, %d bounce seeds per (k, schedule), BBI lr %g for %d steps, then %d L-BFGS steps on the plain loss; a run is at a radial solution when it passes the gates and its relative L² distance to it is at most %g. %d cells run now, the rest read back.\n"
-            (String.Join(", ", s.Ks |> List.map (sprintf "%g")))
-            s.Seeds
-            s.Lr
-            s.Steps
-            s.PolishSteps
-            s.MatchTolerance
-            ran
-    )
+    md.AppendLine(sprintf "%s %d cells run now, the rest read back.\n" (BounceStudyRun.describe s) ran)
     |> ignore
 
     for c in r.Classical do

@@ -9,38 +9,7 @@ open Expecto
 open Pde.Discovery
 open EcdPde.Cli.Tests.SlurmSupport
 
-/// Bratu from λ = 3 down to 2.5 in two values at a tiny size: one L-BFGS run of 300 steps, no deflation round (the
-/// warm starts find the upper solution), continued runs of 200 steps polished for 50: both branches at both values.
-let private continueArgs (out: string) =
-    [
-        "continue"
-        "bratu"
-        "--param"
-        "lambda=3:2.5:-0.5"
-        "--runs"
-        "1"
-        "--optimizer"
-        "lbfgs"
-        "--set"
-        "toleranceGrad=0"
-        "--set"
-        "toleranceChange=0"
-        "--steps"
-        "300"
-        "--deflation-rounds"
-        "0"
-        "--deflation-steps"
-        "200"
-        "--polish-steps"
-        "50"
-        "--threads"
-        "1"
-        "--seed"
-        "0"
-        "--quiet"
-        "--out"
-        out
-    ]
+let private continueArgs = ContinueCliTests.bratuArgs
 
 let ``continue with --scheduler slurm chains its values' arrays and writes the local run's continuation.json``
     ()

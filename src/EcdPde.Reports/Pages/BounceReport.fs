@@ -69,13 +69,8 @@ let write (dir: string) =
         [
             Html.paragraph (
                 sprintf
-                    "The paper's PDE at k = %s, one network initialization per k, %d bounce seeds per (k, schedule), BBI lr %g for %d steps, then %d L-BFGS steps; a run is at a radial solution when it passes the gates within relative L² distance %g of it. %.0f s wall and %.0f s CPU for the command that wrote bounce-only.json; the cells' own time summed: %.0f s."
-                    (String.Join(", ", s.Ks |> List.map (sprintf "%g")))
-                    s.Seeds
-                    s.Lr
-                    s.Steps
-                    s.PolishSteps
-                    s.MatchTolerance
+                    "%s %.0f s wall and %.0f s CPU for the command that wrote bounce-only.json; the cells' own time summed: %.0f s."
+                    (BounceStudyRun.describe s)
                     r.Seconds
                     r.CpuSeconds
                     r.CellSeconds

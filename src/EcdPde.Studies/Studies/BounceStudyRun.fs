@@ -138,6 +138,17 @@ let run
 let private fraction (c: Count) (runs: int) =
     String.Format(CultureInfo.InvariantCulture, "{0}/{1} [{2:0.00}, {3:0.00}]", c.Runs, runs, c.Low, c.High)
 
+/// The study's sizes in one sentence (summary.md and the report).
+let describe (s: BounceSettings) =
+    sprintf
+        "The paper's PDE at k = %s (`pde:paper-pde:k=K`: its default network, points and gates), one network initialization per k, %d bounce seeds per (k, schedule), BBI lr %g for %d steps, then %d L-BFGS steps on the plain loss; a run is at a radial solution when it passes the gates and its relative L² distance to it is at most %g."
+        (String.Join(", ", s.Ks |> List.map (sprintf "%g")))
+        s.Seeds
+        s.Lr
+        s.Steps
+        s.PolishSteps
+        s.MatchTolerance
+
 /// The short name of a radial solution: `u(0) = -9.2977` (its descriptor without "radial solution").
 let shortName (solution: string) =
     solution.Replace("radial solution ", "").Trim()
