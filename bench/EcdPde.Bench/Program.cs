@@ -90,7 +90,7 @@ switch (command)
             objective.Evaluate(theta, g);
             var (f, b, bc) = objective.Profile(theta, 20);
 
-            Console.WriteLine($"{config.Name}: interior forward {f:F2} ms, interior backward {b:F2} ms, boundary {bc:F2} ms");
+            Console.WriteLine($"{config.Name}: CPU ms (medians): interior forward {f:F2}, interior backward {b:F2}, boundary {bc:F2}");
             return 0;
         }
     case "kernels":

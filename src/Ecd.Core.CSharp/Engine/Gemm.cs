@@ -105,9 +105,9 @@ public static class Gemm
         where T : unmanaged
     {
         [ThreadStatic]
-        private static T[]? t_panel;
+        private static AlignedArray<T>? t_panel;
 
-        public static T[] Panel => t_panel ??= new T[KC * 32];
+        public static AlignedArray<T> Panel => t_panel ??= new(KC * 32);
     }
 
     // Its own compilation unit: inlined into a caller, the kernels' register tiles exceeded the JIT's inlining budget
@@ -148,7 +148,7 @@ public static class Gemm
                 int ldp = ldb;
                 if (m >= 12)
                 {
-                    panel = ref MemoryMarshal.GetArrayDataReference(PackBuffer<T>.Panel);
+                    panel = ref MemoryMarshal.GetReference(PackBuffer<T>.Panel.Span);
                     for (int q = 0; q < kc; q++)
                     {
                         nuint src = (nuint)(q * ldb + n0), dst = (nuint)(q * nr);

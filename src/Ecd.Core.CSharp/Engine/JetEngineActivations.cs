@@ -16,12 +16,12 @@ public sealed partial class JetEngine<T>
     /// σ(z₀ + bias), from which the reverse sweep gets the derivatives without an exp; for the others by z₀ + bias.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationForward<V>(Activation act, T[] bias, Span<T> z, Span<T> a, int ld)
+    private void ActivationForward<V>(Activation act, ReadOnlySpan<T> bias, Span<T> z, Span<T> a, int ld)
         where V : unmanaged, ISimd<V, T>
     {
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T ar = ref MemoryMarshal.GetReference(a);
-        ref T br = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref T br = ref MemoryMarshal.GetReference(bias);
         bool keepValue = ActivationRules.DerivativesFromValue(act);
         var shape = new ChannelShape(Channels, (nuint)(_b * ld), (nuint)(_b * ld));
         for (int p = 0; p < _b; p++)
@@ -89,7 +89,7 @@ public sealed partial class JetEngine<T>
     /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
     /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
     /// </summary>
-    private ReadOnlySpan<T> Recompute<V>(int l, int b, T[] buffer)
+    private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer)
         where V : unmanaged, ISimd<V, T>
     {
         var act = _net.Layers[l].Activation;
