@@ -347,9 +347,7 @@ public sealed partial class JetEngine<T> : IDisposable
                 break;
             }
             var act = ForwardA(l, b, w);
-            ActivationForward<V>(L.Activation, _bias[l], z, act, ld);
-            if (L.Kind == LayerKind.Residual)
-                AddInPlace<V>(act, hin);
+            ActivationForward<V>(L.Activation, _bias[l], z, act, ld, L.Kind == LayerKind.Residual ? hin : default);
             hin = act;
             ldIn = ld;
         }
@@ -406,10 +404,13 @@ public sealed partial class JetEngine<T> : IDisposable
                     Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true);
                 if (l == _firstTrainable)
                     break;
-                var hb = hBar.Slice(0, _cb * ldIn);
-                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hb, ldIn, _cb, ldIn, L.Out, accumulate: false);
                 if (L.Kind == LayerKind.Residual)
-                    AddInPlace<V>(hb, aBar.Slice(0, _cb * ld));
+                {
+                    // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
+                    Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true);
+                    continue;
+                }
+                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false);
                 var swap = aBar;
                 aBar = hBar;
                 hBar = swap;
@@ -445,18 +446,6 @@ public sealed partial class JetEngine<T> : IDisposable
                 acc = V.Add(acc, V.Load(ref xr, (nuint)(p * ld + u)));
             V.Store(V.Add(V.Load(ref sr, (nuint)u), acc), ref sr, (nuint)u);
         }
-    }
-
-    private static void AddInPlace<V>(Span<T> x, ReadOnlySpan<T> y)
-        where V : unmanaged, ISimd<V, T>
-    {
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        for (; i + V.Count <= x.Length; i += V.Count)
-            V.Store(V.Add(V.Load(ref xr, (nuint)i), V.Load(ref yr, (nuint)i)), ref xr, (nuint)i);
-        for (; i < x.Length; i++)
-            x[i] += y[i];
     }
 
     /// <summary>Stops the worker threads (if this engine created them).</summary>
