@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Ecd.Core.Engine;
 
@@ -161,11 +160,7 @@ public static class Gemm
                 int m0 = 0;
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
-                    {
-                        if (n0 == 0 && m0 + 2 * MR <= m)
-                            PrefetchA(ref Unsafe.Add(ref ak, (m0 + MR) * sam), sam, sak, kc);
                         Kernel8x2<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
-                    }
                 else
                 {
                     for (; m0 + 6 <= m; m0 += 6)
@@ -257,28 +252,6 @@ public static class Gemm
         Store512(ref c, 5 * ldc, c50, c51, acc);
         Store512(ref c, 6 * ldc, c60, c61, acc);
         Store512(ref c, 7 * ldc, c70, c71, acc);
-    }
-
-    /// <summary>
-    /// Asks for the next row tile's A (8 rows × kc) while the current tile computes, on the first column panel, which
-    /// is the one that reads A from beyond L2: a tile reads 8 rows of A at once and crosses a cache line in all of them
-    /// in the same iteration, so without this the misses came 8 at a time and stalled the FMAs (in a training step A
-    /// is a block's jets, written long before; the other panels find it in L2).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchA<T>(ref T a, int sam, int sak, int kc)
-        where T : unmanaged
-    {
-        if (!Sse.IsSupported)
-            return;
-        int perLine = 64 / Unsafe.SizeOf<T>();
-        if (sak == 1)
-            for (int i = 0; i < MR; i++)
-                for (int q = 0; q < kc; q += perLine)
-                    Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref a, i * sam + q)));
-        else if (sam == 1)
-            for (int q = 0; q < kc; q++)
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref a, q * sak)));
     }
 
     /// <summary>The 8 × 1 tile of AVX-512 (a last register of columns), written as <see cref="Kernel8x2{T}"/>.</summary>
