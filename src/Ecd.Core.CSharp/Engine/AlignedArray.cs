@@ -35,6 +35,9 @@ internal sealed class AlignedArray<T>
     /// <summary>Number of elements.</summary>
     public int Length { get; }
 
+    /// <summary>The address of the first element (the array is pinned, so it stays valid).</summary>
+    public nint Address => Marshal.UnsafeAddrOfPinnedArrayElement(_array, _offset);
+
     /// <summary>All elements.</summary>
     public Span<T> Span => _array.AsSpan(_offset, Length);
 
