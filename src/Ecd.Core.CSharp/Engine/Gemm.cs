@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ecd.Core.Engine;
 
@@ -104,9 +105,9 @@ public static class Gemm
         where T : unmanaged
     {
         [ThreadStatic]
-        private static T[]? t_panel;
+        private static AlignedArray<T>? t_panel;
 
-        public static T[] Panel => t_panel ??= new T[KC * 32];
+        public static AlignedArray<T> Panel => t_panel ??= new(KC * 32);
     }
 
     // Its own compilation unit: inlined into a caller, the kernels' register tiles exceeded the JIT's inlining budget
@@ -147,7 +148,7 @@ public static class Gemm
                 int ldp = ldb;
                 if (m >= 12)
                 {
-                    panel = ref MemoryMarshal.GetArrayDataReference(PackBuffer<T>.Panel);
+                    panel = ref MemoryMarshal.GetReference(PackBuffer<T>.Panel.Span);
                     for (int q = 0; q < kc; q++)
                     {
                         nuint src = (nuint)(q * ldb + n0), dst = (nuint)(q * nr);
@@ -159,7 +160,7 @@ public static class Gemm
                 int m0 = 0;
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
-                        Kernel8x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel8x2<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 else
                 {
                     for (; m0 + 6 <= m; m0 += 6)
@@ -174,6 +175,9 @@ public static class Gemm
             if (one)
             {
                 int n0 = vectorColumns, m0 = 0;
+                if (wide)
+                    for (; m0 + MR <= m; m0 += MR)
+                        Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 for (; m0 + MR <= m; m0 += MR)
                     Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 for (; m0 < m; m0++)
@@ -191,50 +195,123 @@ public static class Gemm
             }
     }
 
+    // AVX-512's 8 × 2 tile on Vector512 locals rather than the operator struct: with the struct the JIT did not see
+    // that an FMA's result goes back into its accumulator, wrote it into the broadcast's register and copied it back
+    // (8–24 extra moves per iteration). The rows of A are reached from three pointers (rows 0, 3, 6) plus one or two
+    // row strides, which x86 addressing folds into the broadcasts: with eight row pointers the JIT spilled four of
+    // them to the stack and reloaded them in every iteration.
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x2<T, V>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+    private static void Kernel8x2<T>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where V : struct, ISimd<V, T>
     {
-        int w = V.Count;
-        V c00 = V.Zero, c01 = V.Zero, c10 = V.Zero, c11 = V.Zero, c20 = V.Zero, c21 = V.Zero, c30 = V.Zero, c31 = V.Zero;
-        V c40 = V.Zero, c41 = V.Zero, c50 = V.Zero, c51 = V.Zero, c60 = V.Zero, c61 = V.Zero, c70 = V.Zero, c71 = V.Zero;
-        ref T a1 = ref Unsafe.Add(ref a, sam);
-        ref T a2 = ref Unsafe.Add(ref a, 2 * sam);
-        ref T a3 = ref Unsafe.Add(ref a, 3 * sam);
-        ref T a4 = ref Unsafe.Add(ref a, 4 * sam);
-        ref T a5 = ref Unsafe.Add(ref a, 5 * sam);
-        ref T a6 = ref Unsafe.Add(ref a, 6 * sam);
-        ref T a7 = ref Unsafe.Add(ref a, 7 * sam);
-        nuint off = 0, qa = 0;
-        for (int q = 0; q < k; q++, off += (nuint)ldb, qa += (nuint)sak)
+        int w = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<T> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        nint r = sam, r2 = 2 * (nint)sam, stepA = sak, stepB = ldb;
+        ref T p0 = ref a;
+        ref T p3 = ref Unsafe.Add(ref a, 3 * r);
+        ref T p6 = ref Unsafe.Add(ref a, 6 * r);
+        ref T pb = ref b;
+        for (int q = k; q > 0; q--)
         {
-            V b0 = V.Load(ref b, off), b1 = V.Load(ref b, off + (nuint)w);
-            V x = V.Broadcast(Unsafe.Add(ref a, qa));
-            c00 = V.Fma(x, b0, c00); c01 = V.Fma(x, b1, c01);
-            x = V.Broadcast(Unsafe.Add(ref a1, qa));
-            c10 = V.Fma(x, b0, c10); c11 = V.Fma(x, b1, c11);
-            x = V.Broadcast(Unsafe.Add(ref a2, qa));
-            c20 = V.Fma(x, b0, c20); c21 = V.Fma(x, b1, c21);
-            x = V.Broadcast(Unsafe.Add(ref a3, qa));
-            c30 = V.Fma(x, b0, c30); c31 = V.Fma(x, b1, c31);
-            x = V.Broadcast(Unsafe.Add(ref a4, qa));
-            c40 = V.Fma(x, b0, c40); c41 = V.Fma(x, b1, c41);
-            x = V.Broadcast(Unsafe.Add(ref a5, qa));
-            c50 = V.Fma(x, b0, c50); c51 = V.Fma(x, b1, c51);
-            x = V.Broadcast(Unsafe.Add(ref a6, qa));
-            c60 = V.Fma(x, b0, c60); c61 = V.Fma(x, b1, c61);
-            x = V.Broadcast(Unsafe.Add(ref a7, qa));
-            c70 = V.Fma(x, b0, c70); c71 = V.Fma(x, b1, c71);
+            Vector512<T> b0 = Vector512.LoadUnsafe(ref pb), b1 = Vector512.LoadUnsafe(ref pb, (nuint)w);
+            Vector512<T> x = Vector512.Create(p0);
+            c00 = V512<T>.Fused(x, b0, c00);
+            c01 = V512<T>.Fused(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref p0, r));
+            c10 = V512<T>.Fused(x, b0, c10);
+            c11 = V512<T>.Fused(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref p0, r2));
+            c20 = V512<T>.Fused(x, b0, c20);
+            c21 = V512<T>.Fused(x, b1, c21);
+            x = Vector512.Create(p3);
+            c30 = V512<T>.Fused(x, b0, c30);
+            c31 = V512<T>.Fused(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref p3, r));
+            c40 = V512<T>.Fused(x, b0, c40);
+            c41 = V512<T>.Fused(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref p3, r2));
+            c50 = V512<T>.Fused(x, b0, c50);
+            c51 = V512<T>.Fused(x, b1, c51);
+            x = Vector512.Create(p6);
+            c60 = V512<T>.Fused(x, b0, c60);
+            c61 = V512<T>.Fused(x, b1, c61);
+            x = Vector512.Create(Unsafe.Add(ref p6, r));
+            c70 = V512<T>.Fused(x, b0, c70);
+            c71 = V512<T>.Fused(x, b1, c71);
+            p0 = ref Unsafe.Add(ref p0, stepA);
+            p3 = ref Unsafe.Add(ref p3, stepA);
+            p6 = ref Unsafe.Add(ref p6, stepA);
+            pb = ref Unsafe.Add(ref pb, stepB);
         }
-        StorePair<T, V>(ref c, 0, c00, c01, acc);
-        StorePair<T, V>(ref c, ldc, c10, c11, acc);
-        StorePair<T, V>(ref c, 2 * ldc, c20, c21, acc);
-        StorePair<T, V>(ref c, 3 * ldc, c30, c31, acc);
-        StorePair<T, V>(ref c, 4 * ldc, c40, c41, acc);
-        StorePair<T, V>(ref c, 5 * ldc, c50, c51, acc);
-        StorePair<T, V>(ref c, 6 * ldc, c60, c61, acc);
-        StorePair<T, V>(ref c, 7 * ldc, c70, c71, acc);
+        Store512(ref c, 0, c00, c01, acc);
+        Store512(ref c, ldc, c10, c11, acc);
+        Store512(ref c, 2 * ldc, c20, c21, acc);
+        Store512(ref c, 3 * ldc, c30, c31, acc);
+        Store512(ref c, 4 * ldc, c40, c41, acc);
+        Store512(ref c, 5 * ldc, c50, c51, acc);
+        Store512(ref c, 6 * ldc, c60, c61, acc);
+        Store512(ref c, 7 * ldc, c70, c71, acc);
+    }
+
+    /// <summary>The 8 × 1 tile of AVX-512 (a last register of columns), written as <see cref="Kernel8x2{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x1<T>(ref T a, int sam, int sak, ref T b, int ldb, ref T c, int ldc, int k, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        nint r = sam, r2 = 2 * (nint)sam, stepA = sak, stepB = ldb;
+        ref T p0 = ref a;
+        ref T p3 = ref Unsafe.Add(ref a, 3 * r);
+        ref T p6 = ref Unsafe.Add(ref a, 6 * r);
+        ref T pb = ref b;
+        for (int q = k; q > 0; q--)
+        {
+            Vector512<T> b0 = Vector512.LoadUnsafe(ref pb);
+            c0 = V512<T>.Fused(Vector512.Create(p0), b0, c0);
+            c1 = V512<T>.Fused(Vector512.Create(Unsafe.Add(ref p0, r)), b0, c1);
+            c2 = V512<T>.Fused(Vector512.Create(Unsafe.Add(ref p0, r2)), b0, c2);
+            c3 = V512<T>.Fused(Vector512.Create(p3), b0, c3);
+            c4 = V512<T>.Fused(Vector512.Create(Unsafe.Add(ref p3, r)), b0, c4);
+            c5 = V512<T>.Fused(Vector512.Create(Unsafe.Add(ref p3, r2)), b0, c5);
+            c6 = V512<T>.Fused(Vector512.Create(p6), b0, c6);
+            c7 = V512<T>.Fused(Vector512.Create(Unsafe.Add(ref p6, r)), b0, c7);
+            p0 = ref Unsafe.Add(ref p0, stepA);
+            p3 = ref Unsafe.Add(ref p3, stepA);
+            p6 = ref Unsafe.Add(ref p6, stepA);
+            pb = ref Unsafe.Add(ref pb, stepB);
+        }
+        Store512(ref c, 0, c0, acc);
+        Store512(ref c, ldc, c1, acc);
+        Store512(ref c, 2 * ldc, c2, acc);
+        Store512(ref c, 3 * ldc, c3, acc);
+        Store512(ref c, 4 * ldc, c4, acc);
+        Store512(ref c, 5 * ldc, c5, acc);
+        Store512(ref c, 6 * ldc, c6, acc);
+        Store512(ref c, 7 * ldc, c7, acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512<T>(ref T c, int offset, Vector512<T> v, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (acc)
+            v += Vector512.LoadUnsafe(ref c, (nuint)offset);
+        v.StoreUnsafe(ref c, (nuint)offset);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512<T>(ref T c, int offset, Vector512<T> v0, Vector512<T> v1, bool acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint o = (nuint)offset, o1 = o + (nuint)Vector512<T>.Count;
+        if (acc)
+        {
+            v0 += Vector512.LoadUnsafe(ref c, o);
+            v1 += Vector512.LoadUnsafe(ref c, o1);
+        }
+        v0.StoreUnsafe(ref c, o);
+        v1.StoreUnsafe(ref c, o1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -30,22 +30,22 @@ public sealed partial class JetEngine<T> : IDisposable
     private readonly T[] _theta;
     // Per layer, packed from θ: Wᵀ (In × zLd) and the bias (zLd) for the forward product, W (Out × inLd) for the
     // input adjoint; zero in the padding.
-    private readonly T[][] _wT, _bias, _wP;
+    private readonly AlignedArray<T>[] _wT, _bias, _wP;
     // Layers with at most NarrowOutputs units (the output layer): forward by dot products instead of a padded product.
     private readonly bool[] _narrow;
     // Weight gradient per worker and layer: Gᵀ (In × zLd) when In < Out (a 2-D input layer), else G (Out × inLd).
     private readonly bool[] _gradTransposed;
     private readonly int[] _gwOffset, _gwCols, _gbOffset;
-    private readonly T[][] _gradW, _gradB;
-    private readonly T[][] _zBar, _aBar, _hBar;
+    private readonly AlignedArray<T>[] _gradW, _gradB;
+    private readonly AlignedArray<T>[] _zBar, _aBar, _hBar;
     // Layers whose activation jets are kept for the reverse sweep; the others (dense tanh/sigmoid layers) are
     // recomputed there from the stored jet of z, whose value row holds σ: half the memory traffic between the passes.
     private readonly bool[] _keepA;
     // Per worker: the activation jets of a block's layers that are not kept (two buffers, alternating by layer).
-    private readonly T[][][] _scratchA;
+    private readonly AlignedArray<T>[][] _scratchA;
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
-    private T[][] _z = [], _a = [];
+    private AlignedArray<T>[] _z = [], _a = [];
     private T[] _h0 = [];
     private int _n, _blocks, _capacityBlocks;
     private Jets<T>? _out, _sens;
@@ -75,9 +75,9 @@ public sealed partial class JetEngine<T> : IDisposable
         _theta = new T[network.ParameterCount];
         _narrow = layers.Select(l => l.Kind != LayerKind.Fourier && l.Out <= NarrowOutputs).ToArray();
         _gradTransposed = layers.Select(l => l.In < l.Out).ToArray();
-        _wT = new T[count][];
-        _bias = new T[count][];
-        _wP = new T[count][];
+        _wT = new AlignedArray<T>[count];
+        _bias = new AlignedArray<T>[count];
+        _wP = new AlignedArray<T>[count];
         _gwOffset = new int[count];
         _gwCols = new int[count];
         _gbOffset = new int[count];
@@ -85,17 +85,17 @@ public sealed partial class JetEngine<T> : IDisposable
         for (int l = 0; l < count; l++)
         {
             var L = layers[l];
-            _bias[l] = new T[_zLd[l]];
-            _wP[l] = l > _firstTrainable ? new T[L.Out * InLd(l)] : [];
+            _bias[l] = new(_zLd[l]);
+            _wP[l] = new(l > _firstTrainable ? L.Out * InLd(l) : 0);
             if (L.Kind == LayerKind.Fourier)
             {
-                _wT[l] = new T[_d * _zLd[l]];
+                _wT[l] = new(_d * _zLd[l]);
                 for (int o = 0; o < _zRows[l]; o++)
                     for (int i = 0; i < _d; i++)
                         _wT[l][i * _zLd[l] + o] = network.FourierMatrix[o * _d + i];
                 continue;
             }
-            _wT[l] = new T[L.In * _zLd[l]];
+            _wT[l] = new(L.In * _zLd[l]);
             _gwOffset[l] = gw;
             _gwCols[l] = _gradTransposed[l] ? _zLd[l] : InLd(l);
             gw += (_gradTransposed[l] ? L.In : L.Out) * _gwCols[l];
@@ -104,20 +104,20 @@ public sealed partial class JetEngine<T> : IDisposable
         }
         int rows = _cb * PadWidth(network.MaxWidth);
         int threads = _pool.Threads;
-        _gradW = new T[threads][];
-        _gradB = new T[threads][];
-        _zBar = new T[threads][];
-        _aBar = new T[threads][];
-        _hBar = new T[threads][];
-        _scratchA = new T[threads][][];
+        _gradW = new AlignedArray<T>[threads];
+        _gradB = new AlignedArray<T>[threads];
+        _zBar = new AlignedArray<T>[threads];
+        _aBar = new AlignedArray<T>[threads];
+        _hBar = new AlignedArray<T>[threads];
+        _scratchA = new AlignedArray<T>[threads][];
         for (int w = 0; w < threads; w++)
         {
-            _gradW[w] = new T[gw];
-            _gradB[w] = new T[gb];
-            _zBar[w] = new T[rows];
-            _aBar[w] = new T[rows];
-            _hBar[w] = new T[rows];
-            _scratchA[w] = [new T[rows], new T[rows]];
+            _gradW[w] = new(gw);
+            _gradB[w] = new(gb);
+            _zBar[w] = new(rows);
+            _aBar[w] = new(rows);
+            _hBar[w] = new(rows);
+            _scratchA[w] = [new(rows), new(rows)];
         }
         _keepA = layers.Select(l => l.Kind is LayerKind.Fourier or LayerKind.Residual
             || (l.Kind == LayerKind.Dense && !ActivationRules.DerivativesFromValue(l.Activation))).ToArray();
@@ -178,9 +178,9 @@ public sealed partial class JetEngine<T> : IDisposable
         CheckJets(sensitivities, _n, nameof(sensitivities));
         PackBackward();
         foreach (var g in _gradW)
-            Array.Clear(g);
+            g.Clear();
         foreach (var g in _gradB)
-            Array.Clear(g);
+            g.Clear();
         _sens = sensitivities;
         _pool.Run(_backwardJob);
         _sens = null;
@@ -230,12 +230,12 @@ public sealed partial class JetEngine<T> : IDisposable
         if (_blocks <= _capacityBlocks)
             return;
         var layers = _net.Layers;
-        _z = new T[layers.Count][];
-        _a = new T[layers.Count][];
+        _z = new AlignedArray<T>[layers.Count];
+        _a = new AlignedArray<T>[layers.Count];
         for (int l = 0; l < layers.Count; l++)
         {
-            _z[l] = new T[_blocks * _cb * _zLd[l]];
-            _a[l] = _keepA[l] ? new T[_blocks * _cb * _aLd[l]] : [];
+            _z[l] = new(_blocks * _cb * _zLd[l]);
+            _a[l] = new(_keepA[l] ? _blocks * _cb * _aLd[l] : 0);
         }
         _h0 = new T[_blocks * _cb * _d];
         _capacityBlocks = _blocks;
@@ -347,9 +347,7 @@ public sealed partial class JetEngine<T> : IDisposable
                 break;
             }
             var act = ForwardA(l, b, w);
-            ActivationForward<V>(L.Activation, _bias[l], z, act, ld);
-            if (L.Kind == LayerKind.Residual)
-                AddInPlace<V>(act, hin);
+            ActivationForward<V>(L.Activation, _bias[l], z, act, ld, L.Kind == LayerKind.Residual ? hin : default);
             hin = act;
             ldIn = ld;
         }
@@ -406,10 +404,13 @@ public sealed partial class JetEngine<T> : IDisposable
                     Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true);
                 if (l == _firstTrainable)
                     break;
-                var hb = hBar.Slice(0, _cb * ldIn);
-                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hb, ldIn, _cb, ldIn, L.Out, accumulate: false);
                 if (L.Kind == LayerKind.Residual)
-                    AddInPlace<V>(hb, aBar.Slice(0, _cb * ld));
+                {
+                    // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
+                    Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true);
+                    continue;
+                }
+                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false);
                 var swap = aBar;
                 aBar = hBar;
                 hBar = swap;
@@ -445,18 +446,6 @@ public sealed partial class JetEngine<T> : IDisposable
                 acc = V.Add(acc, V.Load(ref xr, (nuint)(p * ld + u)));
             V.Store(V.Add(V.Load(ref sr, (nuint)u), acc), ref sr, (nuint)u);
         }
-    }
-
-    private static void AddInPlace<V>(Span<T> x, ReadOnlySpan<T> y)
-        where V : unmanaged, ISimd<V, T>
-    {
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        for (; i + V.Count <= x.Length; i += V.Count)
-            V.Store(V.Add(V.Load(ref xr, (nuint)i), V.Load(ref yr, (nuint)i)), ref xr, (nuint)i);
-        for (; i < x.Length; i++)
-            x[i] += y[i];
     }
 
     /// <summary>Stops the worker threads (if this engine created them).</summary>

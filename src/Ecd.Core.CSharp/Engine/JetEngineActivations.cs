@@ -14,22 +14,33 @@ public sealed partial class JetEngine<T>
     /// A layer's activation jets from its jet of z (all channels of one block, rows of <paramref name="ld"/> units),
     /// with the bias added to the value channel. For tanh and sigmoid the value channel of z is overwritten by
     /// σ(z₀ + bias), from which the reverse sweep gets the derivatives without an exp; for the others by z₀ + bias.
+    /// A residual layer's input jets (<paramref name="residual"/>, same shape; empty otherwise) are added to every
+    /// channel while the point's rows are in L1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ActivationForward<V>(Activation act, T[] bias, Span<T> z, Span<T> a, int ld)
+    private void ActivationForward<V>(Activation act, ReadOnlySpan<T> bias, Span<T> z, Span<T> a, int ld, ReadOnlySpan<T> residual)
         where V : unmanaged, ISimd<V, T>
     {
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T ar = ref MemoryMarshal.GetReference(a);
-        ref T br = ref MemoryMarshal.GetArrayDataReference(bias);
-        bool keepValue = ActivationRules.DerivativesFromValue(act);
-        var shape = new ChannelShape(Channels, (nuint)(_b * ld), (nuint)(_b * ld));
+        ref T br = ref MemoryMarshal.GetReference(bias);
+        ref T rr = ref MemoryMarshal.GetReference(residual);
+        bool keepValue = ActivationRules.DerivativesFromValue(act), add = !residual.IsEmpty;
+        nuint cs = (nuint)(_b * ld);
+        var shape = new ChannelShape(Channels, cs, cs);
         for (int p = 0; p < _b; p++)
         {
             ref T zp = ref Unsafe.Add(ref zr, p * ld);
             ref T ap = ref Unsafe.Add(ref ar, p * ld);
             for (int u = 0; u < ld; u += V.Count)
                 ForwardAt(act, ref Unsafe.Add(ref zp, u), ref Unsafe.Add(ref ap, u), V.Load(ref br, (nuint)u), keepValue, shape);
+            if (add)
+            {
+                ref T rp = ref Unsafe.Add(ref rr, p * ld);
+                for (int c = 0; c < _c; c++)
+                    for (nuint u = (nuint)c * cs, end = u + (nuint)ld; u < end; u += (nuint)V.Count)
+                        V.Store(V.Add(V.Load(ref ap, u), V.Load(ref rp, u)), ref ap, u);
+            }
         }
     }
 
@@ -89,7 +100,7 @@ public sealed partial class JetEngine<T>
     /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
     /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
     /// </summary>
-    private ReadOnlySpan<T> Recompute<V>(int l, int b, T[] buffer)
+    private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer)
         where V : unmanaged, ISimd<V, T>
     {
         var act = _net.Layers[l].Activation;

@@ -70,7 +70,7 @@ internal struct V512<T> : ISimd<V512<T>, T>
     public static V512<T> Cos(V512<T> a) => new() { V = typeof(T) == typeof(float) ? Vector512.Cos(a.V.As<T, float>()).As<float, T>() : Vector512.Cos(a.V.As<T, double>()).As<double, T>() };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fused(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    internal static Vector512<T> Fused(Vector512<T> a, Vector512<T> b, Vector512<T> c)
     {
         if (typeof(T) == typeof(float))
             return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
