@@ -245,7 +245,10 @@ let searchGrowing
                 candidates
 
         let stalled = stalledRuns search candidates
-        let pointResidual (c: Candidate) = collocationResidual example search c.Theta
+
+        let pointResidual (c: Candidate) =
+            collocationResidual example search c.Theta
+
         let said = String.Join("; ", List.rev notes)
 
         let withNotes (r: string) =
@@ -269,8 +272,7 @@ let searchGrowing
             // a network that fits its points and not the field between them lacks points, not width: every stalled
             // run's residual on the grid is more than `overfitRatio` times its residual on the collocation points
             let overfitting =
-                stalled
-                |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
+                stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
 
             let points =
                 if overfitting then
@@ -317,7 +319,10 @@ let searchGrowing
             let next =
                 { example with
                     Architecture = grown
-                    Points = { example.Points with Interior = points }
+                    Points =
+                        { example.Points with
+                            Interior = points
+                        }
                 }
 
             let label = sprintf "capacity %d: %s, %d points" (j + 1) (describe grown) points

@@ -113,7 +113,13 @@ let ``the residual on the collocation points is the grid's for a network that fi
     let search = DiscoverySearch(subject, s, ignore)
     // the initial network: a smooth field, whose residual both quadratures (1500 random points, the grid) agree on
     let m =
-        Subject.measure subject search.Spec s.Seed (Subject.boundaryCheck subject) search.Reference search.Theta0
+        Subject.measure
+            subject
+            search.Spec
+            s.Seed
+            (Subject.boundaryCheck subject)
+            search.Reference
+            search.Theta0
 
     let onPoints = Capacity.collocationResidual subject search search.Theta0
     Assert.True(abs (onPoints / m.ResidualL2 - 1.0) < 0.1, sprintf "points %g, grid %g" onPoints m.ResidualL2)
