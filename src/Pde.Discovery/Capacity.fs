@@ -200,7 +200,8 @@ let private plateauText
 
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
 /// the gates, runs stalled and growths remain, again with the grown network in the folder `capacity-j`. Returns the
-/// last attempt's search, subject and candidates, and why it stopped (with what grew and why).
+/// last attempt's search, subject, settings (its network, points and folder) and candidates, and why it stopped (with
+/// what grew and why).
 let searchGrowing
     (first: DiscoverySearch)
     (example: Subject)
@@ -267,7 +268,7 @@ let searchGrowing
                 else
                     stopReason
 
-            search, example, candidates, withNotes why
+            search, example, settingsOf j example, candidates, withNotes why
         else
             // a network that fits its points and not the field between them lacks points, not width: every stalled
             // run's residual on the grid is more than `overfitRatio` times its residual on the collocation points
