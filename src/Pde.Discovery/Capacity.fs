@@ -203,43 +203,121 @@ let private plateauText
 
     sprintf "the network (%s) plateaued above the gates (%s)" (describe a) (String.Join("; ", runs))
 
+/// The data's measurements that the growth rules use: ω, the domain's diameter and area, and its dimension.
+type DataScale =
+    {
+        Omega: float
+        Diameter: float
+        Area: float
+        Dimensions: int
+    }
+
+/// What an attempt whose runs stalled without a solution grows to: the network and interior points of the next
+/// attempt, and why in words. Runs that fit their collocation points and not the field between them (every stalled
+/// run's grid residual more than `overfitRatio` times its residual on its points) lack points, not width.
+let growth
+    (d: DataScale)
+    (example: Subject)
+    (weights: int)
+    (stalled: (Candidate * RunResultFile.RunStop) list)
+    (pointResidual: Candidate -> float)
+    =
+    let overfitting =
+        stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
+
+    let was = example.Points.Interior
+    let resolving = resolvingPoints d.Omega d.Area d.Dimensions was
+    let plateau = plateauText example example.Architecture stalled pointResidual
+
+    if overfitting then
+        // twice the points per wavelength along each coordinate, at least the data's rule, and at least
+        // `pointsPerParameter` per trained weight, so that the residual equations overdetermine the weights (measured,
+        // paper's PDE at k = 10: 12 545 weights fitted 5 591 points to a residual of 0.6 and left 854 on the grid)
+        let points =
+            [
+                resolving
+                was * pown 2 d.Dimensions
+                int (pointsPerParameter * float weights)
+            ]
+            |> List.max
+            |> min maxResolvingPoints
+
+        example.Architecture,
+        points,
+        sprintf
+            "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
+            plateau
+            points
+            was
+            pointsPerParameter
+            weights
+            resolving
+            (if points >= maxResolvingPoints then ", capped" else "")
+    else
+        let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
+
+        let pointsText =
+            if resolving = was then
+                sprintf "%d interior points" resolving
+            else
+                sprintf
+                    "%d interior points (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
+                    resolving
+                    was
+                    pointsPerWavelength
+                    d.Area
+                    (if resolving >= maxResolvingPoints then ", capped" else "")
+
+        grown,
+        resolving,
+        sprintf
+            "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
+            plateau
+            (describe grown)
+            pointsText
+            d.Omega
+            d.Diameter
+
+/// The settings of attempt j: the first in the settings' folder, the grown ones in capacity-j.
+let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
+    if j = 0 then
+        s
+    else
+        // the first ensemble of a grown network trains with the deflation rounds' optimizer (Adam by default):
+        // BBI's kicks scale with the gradient, which Fourier features multiply by ω² (measured on the paper's PDE
+        // at k = 10: loss 9e5 at the start, not finite after two steps), while Adam's steps are normalized
+        { s with
+            Network = example.Architecture
+            InteriorPoints = example.Points.Interior
+            Optimizer = s.DeflationOptimizer
+            OptimizerSettings = s.DeflationOptimizerSettings
+            // Adam ignores the run seed: from one shared initialization its runs would be copies
+            Initialization = PerRun
+            OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
+        }
+
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
-/// the gates, runs stalled and growths remain, again with the grown network in the folder `capacity-j`. Returns the
-/// last attempt's search, subject, settings (its network, points and folder) and candidates, and why it stopped (with
-/// what grew and why).
+/// the gates, runs stalled and growths remain, again with the grown network (and points, see `growth`) in the folder
+/// `capacity-j`. Returns the last attempt's search, subject, settings (its network, points and folder) and
+/// candidates, and why it stopped (with what grew and why).
 let searchGrowing
     (first: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
     (progress: DiscoveryProgress -> unit)
     =
-    let omega = dataWavenumber example first.Discretization
     let lo, hi = Domain.bounds example.Problem.Domain
-    let diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
 
-    // the settings of attempt j: the first in the settings' folder, the grown ones in capacity-j
-    let settingsOf (j: int) (example: Subject) =
-        if j = 0 then
-            s
-        else
-            // the first ensemble of a grown network trains with the deflation rounds' optimizer (Adam by default):
-            // BBI's kicks scale with the gradient, which Fourier features multiply by ω² (measured on the paper's PDE
-            // at k = 10: loss 9e5 at the start, not finite after two steps), while Adam's steps are normalized
-            { s with
-                Network = example.Architecture
-                InteriorPoints = example.Points.Interior
-                Optimizer = s.DeflationOptimizer
-                OptimizerSettings = s.DeflationOptimizerSettings
-                // Adam ignores the run seed: from one shared initialization its runs would be copies
-                Initialization = PerRun
-                OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
-            }
-
-    let area = area example.Problem.Domain
-    let dimensions = example.Problem.Scope.Coordinates.Length
+    let data =
+        {
+            Omega = dataWavenumber example first.Discretization
+            Diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
+            Area = area example.Problem.Domain
+            Dimensions = example.Problem.Scope.Coordinates.Length
+        }
 
     let rec attempt (j: int) (search: DiscoverySearch) (example: Subject) (notes: string list) =
-        let candidates, stopReason = searchAll search example (settingsOf j example)
+        let candidates, stopReason = searchAll search example (attemptSettings s j example)
 
         let solutions, _ =
             classifyWith
@@ -273,61 +351,10 @@ let searchGrowing
                 else
                     stopReason
 
-            search, example, settingsOf j example, candidates, withNotes why
+            search, example, attemptSettings s j example, candidates, withNotes why
         else
-            // a network that fits its points and not the field between them lacks points, not width: every stalled
-            // run's residual on the grid is more than `overfitRatio` times its residual on the collocation points
-            let overfitting =
-                stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
-
-            let points =
-                if overfitting then
-                    // twice the points per wavelength along each coordinate, at least the data's rule, and at least
-                    // `pointsPerParameter` per trained weight, so that the residual equations overdetermine the weights
-                    // (measured, paper's PDE at k = 10: 12 545 weights fitted 5 591 points to a residual of 1.85 and
-                    // left 882 between them)
-                    [
-                        resolvingPoints omega area dimensions example.Points.Interior
-                        example.Points.Interior * pown 2 dimensions
-                        int (pointsPerParameter * float search.Theta0.Length)
-                    ]
-                    |> List.max
-                    |> min maxResolvingPoints
-                else
-                    resolvingPoints omega area dimensions example.Points.Interior
-
-            let grown =
-                if overfitting then
-                    example.Architecture
-                else
-                    grow omega diameter dimensions example.Architecture
-
-            let pointsText =
-                if points = example.Points.Interior then
-                    sprintf "%d interior points" points
-                else
-                    sprintf
-                        "%d interior points (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
-                        points
-                        example.Points.Interior
-                        pointsPerWavelength
-                        area
-                        (if points >= maxResolvingPoints then ", capped" else "")
-
-            let note =
-                if overfitting then
-                    sprintf
-                        "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %s"
-                        (plateauText example example.Architecture stalled pointResidual)
-                        pointsText
-                else
-                    sprintf
-                        "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
-                        (plateauText example example.Architecture stalled pointResidual)
-                        (describe grown)
-                        pointsText
-                        omega
-                        diameter
+            let grown, points, note =
+                growth data example search.Theta0.Length stalled pointResidual
 
             let next =
                 { example with
@@ -341,7 +368,11 @@ let searchGrowing
             let label = sprintf "capacity %d: %s, %d points" (j + 1) (describe grown) points
 
             let search' =
-                DiscoverySearch(next, settingsOf (j + 1) next, (fun p -> progress { p with Note = label }))
+                DiscoverySearch(
+                    next,
+                    attemptSettings s (j + 1) next,
+                    (fun p -> progress { p with Note = label })
+                )
 
             attempt (j + 1) search' next (note :: notes)
 

@@ -14,6 +14,7 @@ open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Training
 open Pde.Discovery
+open Pde.Discovery.Solutions
 
 /// AnyProblemTests' small settings without deflation rounds or capacity growth.
 let private settings (name: string) =
@@ -128,6 +129,65 @@ let ``the residual on the collocation points is the grid's for a network that fi
     Assert.True(Capacity.overfits (2.5 * onPoints) onPoints)
     Assert.False(Capacity.overfits m.ResidualL2 nan)
 
+let ``a plateau that fits its points and not the field grows the points, not the network`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+    let subject = Subject.compile problem (settings "growth-decision")
+
+    let data: Capacity.DataScale =
+        {
+            Omega = 40.0
+            Diameter = sqrt 2.0
+            Area = 1.0
+            Dimensions = 2
+        }
+
+    let stalledRun (grid: float) =
+        let c: Candidate =
+            {
+                Run = { Round = 0; Index = 0 }
+                Seed = 0UL
+                Values = [||]
+                ResidualL2 = grid
+                ResidualMax = grid
+                ResidualScale = 1.0
+                BoundaryMax = 0.0
+                BoundaryScale = 1.0
+                FinalLoss = 1.0
+                Probes = [ 0.5, 0.5, 0.0 ]
+                Theta = [||]
+            }
+
+        let stop: RunResultFile.RunStop =
+            {
+                Reason = "a stall"
+                Stalled = true
+                Steps = 100L
+            }
+
+        c, stop
+
+    // 40 / 2π ≈ 6.4 wavelengths along each side: the data's rule asks for ⌈64 · 6.37²⌉ = 2594 points
+    let resolving = Capacity.resolvingPoints 40.0 1.0 2 subject.Points.Interior
+    Assert.Equal(2594, resolving)
+    // the grid's residual 100 against 1 on the points: overfitting — same network, points ×4 and ≥ 2 per weight
+    let same, points, note =
+        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+
+    Assert.Equal(subject.Architecture, same)
+    Assert.Equal(max 6000 (4 * subject.Points.Interior), points)
+    Assert.Contains("overfitting", note)
+    // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points
+    let grown, points', note' =
+        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
+
+    Assert.Equal(
+        Capacity.describe (Capacity.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
+        Capacity.describe grown
+    )
+
+    Assert.Equal(resolving, points')
+    Assert.DoesNotContain("overfitting", note')
+
 let ``a classical solution no network reached becomes a network solution when warm-started`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
 
@@ -178,6 +238,9 @@ let tests =
             testCase
                 "resolving points"
                 ``the interior points follow the data's wavenumber, with the settings' count as a floor``
+            testCase
+                "growth decision"
+                ``a plateau that fits its points and not the field grows the points, not the network``
             testCase
                 "collocation residual"
                 ``the residual on the collocation points is the grid's for a network that fits the field``
