@@ -8,6 +8,12 @@
 /// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
 /// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
 /// run from its own initialization; the progress lines and the stop reason in solutions.json say what grew and why.
+/// The interior collocation points grow with the data too (`resolvingPoints`: `pointsPerWavelength` per wavelength
+/// 2π/ω along each coordinate over the domain's area, never fewer than the settings'), and a plateau is judged on
+/// what matters: when every stalled run's residual on the evaluation grid is more than `overfitRatio` times its
+/// residual on its own collocation points, the network fits its points and not the field between them — that attempt
+/// grows the points (twice per wavelength along each coordinate, and to at least `pointsPerParameter` per weight),
+/// not the network.
 module Pde.Discovery.Capacity
 
 open System
@@ -117,6 +123,56 @@ let grow (omega: float) (diameter: float) (dimensions: int) (a: Architecture) =
             grown
     | _ -> grown
 
+/// Collocation points per wavelength along each coordinate that the interior points grow to (`resolvingPoints`):
+/// four times Nyquist's two, the resolution at which a sampled oscillation is fitted between its points and not only
+/// at them.
+let pointsPerWavelength = 8.0
+
+/// The most interior collocation points the rule asks for (beyond it the cost of a step, linear in the points, is out
+/// of any budget; the note says the rule was capped).
+let maxResolvingPoints = 100_000
+
+/// The interior collocation points that resolve data of root-mean-square angular wavenumber ω over a domain of `area`
+/// in `dimensions` coordinates: `pointsPerWavelength`^d per wavelength (2π/ω)^d of the domain, at least `floor` (the
+/// settings' count) and at most `maxResolvingPoints`.
+let resolvingPoints (omega: float) (area: float) (dimensions: int) (floor: int) =
+    if not (omega > 0.0) || not (Double.IsFinite omega) then
+        floor
+    else
+        let d = float dimensions
+        let wavelengths = area * (omega / (2.0 * Math.PI)) ** d
+        let wanted = ceil (pointsPerWavelength ** d * wavelengths)
+        max floor (int (min wanted (float maxResolvingPoints)))
+
+/// Interior collocation points per trained weight that an overfitting network's points grow to at least: twice as
+/// many residual equations as unknowns, so that the fit cannot interpolate its points.
+let pointsPerParameter = 2.0
+
+/// How much larger a network's residual on the evaluation grid may be than on its own interior collocation points
+/// before it counts as fitting its points rather than the field (both are quadratures of the same integral; a factor
+/// 2 in the L² norm is 4 in the squared residual, far beyond the sampling error of a thousand points).
+let overfitRatio = 2.0
+
+/// The equations' residual L² norm on the search's interior collocation points (each weighted area / points, like the
+/// grid's quadrature) for weights θ: what the training loss sees of the residual.
+let collocationResidual (example: Subject) (search: DiscoverySearch) (theta: float[]) =
+    let points = interiorPoints search.Discretization
+
+    if points.Length = 0 || theta.Length = 0 then
+        nan
+    else
+        let m = search.Model theta
+        let w = area example.Problem.Domain / float points.Length
+
+        example.Equations
+        |> List.sumBy (fun e -> Model.evaluate m e points |> Array.sumBy (fun v -> w * v * v))
+        |> sqrt
+
+/// Whether a run fits its collocation points and not the field between them: its residual on the grid is more than
+/// `overfitRatio` times its residual on the points.
+let overfits (gridResidual: float) (pointResidual: float) =
+    Double.IsFinite pointResidual && gridResidual > overfitRatio * pointResidual
+
 /// The training runs of the first ensemble that stalled, with how they ended.
 let private stalledRuns (search: DiscoverySearch) (candidates: Candidate list) =
     candidates
@@ -131,51 +187,137 @@ let private plateauText
     (example: Subject)
     (a: Architecture)
     (stalled: (Candidate * RunResultFile.RunStop) list)
+    (pointResidual: Candidate -> float)
     =
     let runs =
         stalled
         |> List.map (fun (c, stop) ->
             sprintf
-                "run %d: residual %.3g against a gate of %.3g after %d steps"
+                "run %d: residual %.3g on the grid (%.3g on its %d collocation points) against a gate of %.3g after %d steps"
                 c.Run.Index
                 c.ResidualL2
+                (pointResidual c)
+                example.Points.Interior
                 (example.Gates.ResidualBound c)
                 stop.Steps)
 
     sprintf "the network (%s) plateaued above the gates (%s)" (describe a) (String.Join("; ", runs))
 
+/// The data's measurements that the growth rules use: ω, the domain's diameter and area, and its dimension.
+type DataScale =
+    {
+        Omega: float
+        Diameter: float
+        Area: float
+        Dimensions: int
+    }
+
+/// What an attempt whose runs stalled without a solution grows to: the network and interior points of the next
+/// attempt, and why in words. Runs that fit their collocation points and not the field between them (every stalled
+/// run's grid residual more than `overfitRatio` times its residual on its points) lack points, not width.
+let growth
+    (d: DataScale)
+    (example: Subject)
+    (weights: int)
+    (stalled: (Candidate * RunResultFile.RunStop) list)
+    (pointResidual: Candidate -> float)
+    =
+    let overfitting =
+        stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
+
+    let was = example.Points.Interior
+    let resolving = resolvingPoints d.Omega d.Area d.Dimensions was
+    let plateau = plateauText example example.Architecture stalled pointResidual
+
+    if overfitting then
+        // twice the points per wavelength along each coordinate, at least the data's rule, and at least
+        // `pointsPerParameter` per trained weight, so that the residual equations overdetermine the weights (measured,
+        // paper's PDE at k = 10: 12 545 weights fitted 5 591 points to a residual of 0.6 and left 854 on the grid)
+        let points =
+            [
+                resolving
+                was * pown 2 d.Dimensions
+                int (pointsPerParameter * float weights)
+            ]
+            |> List.max
+            |> min maxResolvingPoints
+
+        example.Architecture,
+        points,
+        sprintf
+            "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
+            plateau
+            points
+            was
+            pointsPerParameter
+            weights
+            resolving
+            (if points >= maxResolvingPoints then ", capped" else "")
+    else
+        let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
+
+        let pointsText =
+            if resolving = was then
+                sprintf "%d interior points" resolving
+            else
+                sprintf
+                    "%d interior points (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
+                    resolving
+                    was
+                    pointsPerWavelength
+                    d.Area
+                    (if resolving >= maxResolvingPoints then ", capped" else "")
+
+        grown,
+        resolving,
+        sprintf
+            "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
+            plateau
+            (describe grown)
+            pointsText
+            d.Omega
+            d.Diameter
+
+/// The settings of attempt j: the first in the settings' folder, the grown ones in capacity-j.
+let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
+    if j = 0 then
+        s
+    else
+        // the first ensemble of a grown network trains with the deflation rounds' optimizer (Adam by default):
+        // BBI's kicks scale with the gradient, which Fourier features multiply by ω² (measured on the paper's PDE
+        // at k = 10: loss 9e5 at the start, not finite after two steps), while Adam's steps are normalized
+        { s with
+            Network = example.Architecture
+            InteriorPoints = example.Points.Interior
+            Optimizer = s.DeflationOptimizer
+            OptimizerSettings = s.DeflationOptimizerSettings
+            // Adam ignores the run seed: from one shared initialization its runs would be copies
+            Initialization = PerRun
+            OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
+        }
+
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
-/// the gates, runs stalled and growths remain, again with the grown network in the folder `capacity-j`. Returns the
-/// last attempt's search, subject and candidates, and why it stopped (with what grew and why).
+/// the gates, runs stalled and growths remain, again with the grown network (and points, see `growth`) in the folder
+/// `capacity-j`. Returns the last attempt's search, subject, settings (its network, points and folder) and
+/// candidates, and why it stopped (with what grew and why).
 let searchGrowing
     (first: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
     (progress: DiscoveryProgress -> unit)
     =
-    let omega = dataWavenumber example first.Discretization
     let lo, hi = Domain.bounds example.Problem.Domain
-    let diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
 
-    // the settings of attempt j: the first in the settings' folder, the grown ones in capacity-j
-    let settingsOf (j: int) (example: Subject) =
-        if j = 0 then
-            s
-        else
-            // the first ensemble of a grown network trains with the deflation rounds' optimizer (Adam by default):
-            // BBI's kicks scale with the gradient, which Fourier features multiply by ω² (measured on the paper's PDE
-            // at k = 10: loss 9e5 at the start, not finite after two steps), while Adam's steps are normalized
-            { s with
-                Network = example.Architecture
-                Optimizer = s.DeflationOptimizer
-                OptimizerSettings = s.DeflationOptimizerSettings
-                // Adam ignores the run seed: from one shared initialization its runs would be copies
-                Initialization = PerRun
-                OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
-            }
+    let data =
+        {
+            Omega = dataWavenumber example first.Discretization
+            Diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
+            Area = area example.Problem.Domain
+            Dimensions = example.Problem.Scope.Coordinates.Length
+        }
 
     let rec attempt (j: int) (search: DiscoverySearch) (example: Subject) (notes: string list) =
-        let candidates, stopReason = searchAll search example (settingsOf j example)
+        let candidates, stopReason = searchAll search example (attemptSettings s j example)
 
         let solutions, _ =
             classifyWith
@@ -187,6 +329,10 @@ let searchGrowing
                 candidates
 
         let stalled = stalledRuns search candidates
+
+        let pointResidual (c: Candidate) =
+            collocationResidual example search c.Theta
+
         let said = String.Join("; ", List.rev notes)
 
         let withNotes (r: string) =
@@ -200,29 +346,33 @@ let searchGrowing
                 elif solutions.IsEmpty && not stalled.IsEmpty then
                     stopReason
                     + "; "
-                    + plateauText example example.Architecture stalled
+                    + plateauText example example.Architecture stalled pointResidual
                     + " and no growth remains"
                 else
                     stopReason
 
-            search, example, candidates, withNotes why
+            search, example, attemptSettings s j example, candidates, withNotes why
         else
-            let grown =
-                grow omega diameter example.Problem.Scope.Coordinates.Length example.Architecture
+            let grown, points, note =
+                growth data example search.Theta0.Length stalled pointResidual
 
-            let note =
-                sprintf
-                    "%s; grown to %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
-                    (plateauText example example.Architecture stalled)
-                    (describe grown)
-                    omega
-                    diameter
+            let next =
+                { example with
+                    Architecture = grown
+                    Points =
+                        { example.Points with
+                            Interior = points
+                        }
+                }
 
-            let next = { example with Architecture = grown }
-            let label = sprintf "capacity %d: %s" (j + 1) (describe grown)
+            let label = sprintf "capacity %d: %s, %d points" (j + 1) (describe grown) points
 
             let search' =
-                DiscoverySearch(next, settingsOf (j + 1) next, (fun p -> progress { p with Note = label }))
+                DiscoverySearch(
+                    next,
+                    attemptSettings s (j + 1) next,
+                    (fun p -> progress { p with Note = label })
+                )
 
             attempt (j + 1) search' next (note :: notes)
 

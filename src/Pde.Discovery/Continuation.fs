@@ -56,15 +56,49 @@ let ofConstant (name: string) (problem: Problem) (settings: DiscoverySettings) =
 /// The folder of the value at index i (relative to the continuation folder).
 let valueFolder (index: int) = sprintf "value-%03d" index
 
+/// The network of the path at a value and its interior collocation points: the settings' until a discovery on the
+/// path grows them (Capacity), then the grown ones, which the branches' warm starts need.
+type PathNetwork =
+    {
+        Architecture: Pde.FSharp.Training.Architecture
+        InteriorPoints: int
+    }
+
+/// The network of a value's record, on the settings' initialization (the settings' network and points for a record
+/// written before the records had one).
+let private networkOf (s: DiscoverySettings) (value: ContinuationFile.ParameterValue) =
+    if isNull (box value.Network) || value.InteriorPoints <= 0 then
+        {
+            Architecture = s.Network
+            InteriorPoints = s.InteriorPoints
+        }
+    else
+        {
+            Architecture =
+                { s.Network with
+                    Layers = ContinuationFile.layersOf value
+                }
+            InteriorPoints = value.InteriorPoints
+        }
+
 /// The problem and settings at value `v` (index i): the family's problem, the given settings with the family's
-/// parameters, probes and classical check at v, in the value's folder.
-let private settingsAt (family: Family) (s: DiscoverySettings) (root: string) (index: int) (v: float) =
+/// parameters, probes and classical check at v and the path's network, in the value's folder.
+let private settingsAt
+    (family: Family)
+    (s: DiscoverySettings)
+    (root: string)
+    (network: PathNetwork)
+    (index: int)
+    (v: float)
+    =
     let problem, own = family.At v
 
     problem,
     { s with
         Parameters = own.Parameters
         Classical = own.Classical
+        Network = network.Architecture
+        InteriorPoints = network.InteriorPoints
         OutDir = Some(Path.Combine(root, valueFolder index))
     }
 
@@ -112,10 +146,11 @@ let private record (subject: Subject) (root: string) (p: Point) : ContinuationFi
     }
 
 /// A discovery at one value (the first, or one where no branch is alive): its distinct solutions that are certified
-/// (every one when certification is off) start branches, numbered from `nextNumber`.
+/// (every one when certification is off) start branches, numbered from `nextNumber`; with the network they are of
+/// (a grown one when the discovery's capacity grew).
 let private discover (subject: Subject) (s: DiscoverySettings) progress (nextNumber: int) =
     let outcome = Workflow.runSubject subject s progress
-    let root = DiscoverySettings.outDir s
+    let root = outcome.RunsFolder
 
     let folderOf (c: Candidate) =
         if s.PolishSteps > 0L then
@@ -138,7 +173,11 @@ let private discover (subject: Subject) (s: DiscoverySettings) progress (nextNum
             Certification = cert
             Status = "found"
             Reason = sprintf "the discovery at this value (round %d)" f.Round
-        })
+        }),
+    {
+        Architecture = outcome.Network
+        InteriorPoints = outcome.InteriorPoints
+    }
 
 /// The settings as recorded (the identity of the folder and continuation.json).
 let private folderRecord (family: Family) (path: ParameterPath.ParameterPath) (s: DiscoverySettings) problem =
@@ -214,9 +253,10 @@ let private step
     progress
     (file: ContinuationFile.Continuation)
     (branches: Branch list)
+    (network: PathNetwork)
     (i: int, v: float)
     =
-    let problem, sv = settingsAt family s root i v
+    let problem, sv = settingsAt family s root network i v
     let subject = compile problem sv
 
     let next =
@@ -225,11 +265,11 @@ let private step
            |> List.collect _.Branches
            |> List.fold (fun m b -> max m b.Branch) 0)
 
-    let points =
+    let points, network =
         if branches.IsEmpty then
             discover subject sv progress next
         else
-            ContinuationStep.run subject sv progress next branches
+            ContinuationStep.run subject sv progress next branches, network
 
     let dir = Path.Combine(root, valueFolder i)
 
@@ -250,9 +290,12 @@ let private step
             Value = v
             Folder = valueFolder i
             Branches = points |> List.map (record subject root)
+            Network = ContinuationFile.layerRecords network.Architecture.Layers
+            InteriorPoints = network.InteriorPoints
         }
 
     value,
+    network,
     points
     |> List.filter alive
     |> List.map (fun p ->
@@ -278,7 +321,14 @@ let run
     let root = DiscoverySettings.outDir s
     Directory.CreateDirectory root |> ignore
     use _lock = EcdPde.Runs.TaskBatch.lockFolder s.Executor root
-    let problem0, s0 = settingsAt family s root 0 values.Head
+
+    let first =
+        {
+            Architecture = s.Network
+            InteriorPoints = s.InteriorPoints
+        }
+
+    let problem0, s0 = settingsAt family s root first 0 values.Head
 
     EcdPde.Runs.FolderIdentity.claim
         ContinuationFile.folderFormat
@@ -301,8 +351,14 @@ let run
         | Some last -> branchesOf root last
         | None -> []
 
+    let mutable network =
+        match List.tryLast start.Values with
+        | Some last -> networkOf s last
+        | None -> first
+
     for i, v in values |> List.indexed |> List.skip start.Values.Length do
-        let value, living = step family s root progress file branches (i, v)
+        let value, grown, living = step family s root progress file branches network (i, v)
+        network <- grown
 
         file <-
             { file with

@@ -60,6 +60,16 @@ type BranchPoint =
         RunFolder: string
     }
 
+/// One hidden layer of a network: Kind "dense" (Size = width, Activation), "residual" (Activation) or "fourier"
+/// (Size = frequencies, Scale = σ).
+type LayerRecord =
+    {
+        Kind: string
+        Size: int
+        Activation: string
+        Scale: float
+    }
+
 /// One finished parameter value.
 type ParameterValue =
     {
@@ -70,6 +80,11 @@ type ParameterValue =
         Folder: string
         /// Every branch alive here, and those that ended here.
         Branches: BranchPoint list
+        /// The hidden layers of the network the branch points are (the settings' network, or the one a discovery on
+        /// the path grew to: the next value warm-starts this network).
+        Network: LayerRecord list
+        /// The interior collocation points of that network's training.
+        InteriorPoints: int
     }
 
 /// continuation.json.
@@ -120,6 +135,48 @@ let write (dir: string) (c: Continuation) =
 /// Reads a continuation.json (ResultFileException naming the file and the problem when it cannot).
 let read (path: string) : Continuation =
     EcdPde.Runs.JsonFile.read<Continuation> format path
+
+/// The records of a network's hidden layers.
+let layerRecords (layers: Ecd.Core.Engine.LayerSpec list) : LayerRecord list =
+    layers
+    |> List.map (fun l ->
+        match l with
+        | :? Ecd.Core.Engine.Dense as d ->
+            {
+                Kind = "dense"
+                Size = d.Width
+                Activation = string d.Activation
+                Scale = nan
+            }
+        | :? Ecd.Core.Engine.Residual as r ->
+            {
+                Kind = "residual"
+                Size = 0
+                Activation = string r.Activation
+                Scale = nan
+            }
+        | :? Ecd.Core.Engine.FourierFeatures as f ->
+            {
+                Kind = "fourier"
+                Size = f.Count
+                Activation = ""
+                Scale = f.Scale
+            }
+        | l ->
+            invalidArg "network" (sprintf "a layer continuation.json cannot record: %s" (l.GetType().Name)))
+
+/// The hidden layers of a value's network, from its records.
+let layersOf (value: ParameterValue) : Ecd.Core.Engine.LayerSpec list =
+    let activation (a: string) =
+        System.Enum.Parse<Ecd.Core.Engine.Activation>(a)
+
+    value.Network
+    |> List.map (fun l ->
+        match l.Kind with
+        | "dense" -> Ecd.Core.Engine.Dense(l.Size, activation l.Activation) :> Ecd.Core.Engine.LayerSpec
+        | "residual" -> Ecd.Core.Engine.Residual(activation l.Activation)
+        | "fourier" -> Ecd.Core.Engine.FourierFeatures(l.Size, l.Scale)
+        | k -> invalidArg "continuation.json" (sprintf "value %g: unknown layer kind '%s'" value.Value k))
 
 /// The file of branch `branch`'s point at a value folder (its run result: field and weights).
 let branchFile (valueFolder: string) (branch: int) =

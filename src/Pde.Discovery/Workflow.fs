@@ -38,6 +38,11 @@ type DiscoveryOutcome =
         /// Classical solutions that no network run reached.
         ClassicalOnly: SolutionsFile.ClassicalOnlyRecord list
         Path: string
+        /// The network and interior points of the search that ended (grown ones when capacity grew, see Capacity).
+        Network: Pde.FSharp.Training.Architecture
+        InteriorPoints: int
+        /// The folder of that search's runs (the discovery's, or its `capacity-j`).
+        RunsFolder: string
     }
 
 /// Progress (for a live display).
@@ -296,7 +301,7 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
         DiscoveryFolderFile.name
         (folderRecord first example s)
 
-    let search, example, candidates, stopReason =
+    let search, example, attempt, candidates, stopReason =
         Capacity.searchGrowing first example s progress
 
     let judged = judgeAll search example s candidates
@@ -321,6 +326,9 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
             AcceptedByCertification = search.Rescued
             ClassicalOnly = classicalOnly |> List.map fst
             Path = Path.Combine(outDir, "solutions.json")
+            Network = example.Architecture
+            InteriorPoints = example.Points.Interior
+            RunsFolder = DiscoverySettings.outDir attempt
         }
 
     SolutionsFile.write outDir (solutionsFile search example s outcome) |> ignore

@@ -14,6 +14,7 @@ open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Training
 open Pde.Discovery
+open Pde.Discovery.Solutions
 
 /// AnyProblemTests' small settings without deflation rounds or capacity growth.
 let private settings (name: string) =
@@ -73,6 +74,120 @@ let ``growth doubles the widths and adds Fourier features of the data's scale`` 
     let flat = Capacity.grow 0.0 (sqrt 2.0) 2 a
     Assert.Equal("tanh 64, tanh 64", Capacity.describe flat)
 
+let ``the interior points follow the data's wavenumber, with the settings' count as a floor`` () =
+    let u = field "u"
+
+    let source (waves: float) =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation (-laplacian u + u - sin (2.0 * waves * pi * x))
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    // sin(16πx): 8 wavelengths along x, ω = 16π measured; 8 points per wavelength along each coordinate over the unit
+    // square's (ω/2π)² = 64 square wavelengths: 64 × 64 = 4096 points
+    let omega = wavenumberOf (source 8.0)
+    let n = Capacity.resolvingPoints omega 1.0 2 1000
+    Assert.Equal(int (ceil (64.0 * (omega / (2.0 * Math.PI)) ** 2.0)), n)
+    Assert.InRange(n, 3850, 4350)
+    // sin(6πx): 9 square wavelengths need 576 points, fewer than the settings' 1000
+    Assert.Equal(1000, Capacity.resolvingPoints (wavenumberOf (source 3.0)) 1.0 2 1000)
+    // data that do not vary keep the floor; a wavenumber beyond any budget is capped
+    Assert.Equal(1000, Capacity.resolvingPoints 0.0 1.0 2 1000)
+    Assert.Equal(Capacity.maxResolvingPoints, Capacity.resolvingPoints 1e4 1.0 2 1000)
+    // the paper's disk (area π) at the measured ω = 33.1 (k = 10): 87 square wavelengths, 5 580 points
+    Assert.Equal(5580, Capacity.resolvingPoints 33.1 Math.PI 2 1000)
+
+let ``the residual on the collocation points is the grid's for a network that fits the field`` () =
+    let u = field "u"
+
+    // a domain of area 3, so that a quadrature weight that forgot the area would show
+    let problem =
+        Problem.create (Domain.rectangle (0.0, 3.0) (0.0, 1.0)) [ u ]
+        |> Problem.equation (-laplacian u + u - sin (2.0 * pi * x))
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    let s =
+        { settings "collocation" with
+            InteriorPoints = 1500
+        }
+
+    let subject = Subject.compile problem s
+    let search = DiscoverySearch(subject, s, ignore)
+    // the initial network: a smooth field, whose residual both quadratures (1500 random points, the grid) agree on
+    let m =
+        Subject.measure
+            subject
+            search.Spec
+            s.Seed
+            (Subject.boundaryCheck subject)
+            search.Reference
+            search.Theta0
+
+    let onPoints = Capacity.collocationResidual subject search search.Theta0
+    Assert.True(abs (onPoints / m.ResidualL2 - 1.0) < 0.1, sprintf "points %g, grid %g" onPoints m.ResidualL2)
+    Assert.False(Capacity.overfits m.ResidualL2 onPoints)
+    // a residual 2.5 times larger on the grid than on the points is a network fitting its points
+    Assert.True(Capacity.overfits (2.5 * onPoints) onPoints)
+    Assert.False(Capacity.overfits m.ResidualL2 nan)
+
+let ``a plateau that fits its points and not the field grows the points, not the network`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+    let subject = Subject.compile problem (settings "growth-decision")
+
+    let data: Capacity.DataScale =
+        {
+            Omega = 40.0
+            Diameter = sqrt 2.0
+            Area = 1.0
+            Dimensions = 2
+        }
+
+    let stalledRun (grid: float) =
+        let c: Candidate =
+            {
+                Run = { Round = 0; Index = 0 }
+                Seed = 0UL
+                Values = [||]
+                ResidualL2 = grid
+                ResidualMax = grid
+                ResidualScale = 1.0
+                BoundaryMax = 0.0
+                BoundaryScale = 1.0
+                FinalLoss = 1.0
+                Probes = [ 0.5, 0.5, 0.0 ]
+                Theta = [||]
+            }
+
+        let stop: RunResultFile.RunStop =
+            {
+                Reason = "a stall"
+                Stalled = true
+                Steps = 100L
+            }
+
+        c, stop
+
+    // 40 / 2π ≈ 6.4 wavelengths along each side: the data's rule asks for ⌈64 · 6.37²⌉ = 2594 points
+    let resolving = Capacity.resolvingPoints 40.0 1.0 2 subject.Points.Interior
+    Assert.Equal(2594, resolving)
+    // the grid's residual 100 against 1 on the points: overfitting — same network, points ×4 and ≥ 2 per weight
+    let same, points, note =
+        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+
+    Assert.Equal(subject.Architecture, same)
+    Assert.Equal(max 6000 (4 * subject.Points.Interior), points)
+    Assert.Contains("overfitting", note)
+    // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points
+    let grown, points', note' =
+        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
+
+    Assert.Equal(
+        Capacity.describe (Capacity.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
+        Capacity.describe grown
+    )
+
+    Assert.Equal(resolving, points')
+    Assert.DoesNotContain("overfitting", note')
+
 let ``a classical solution no network reached becomes a network solution when warm-started`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
 
@@ -120,6 +235,15 @@ let tests =
                 "data wavenumber"
                 ``the data's wavenumber is that of the source, and 0 without oscillating data``
             testCase "growth" ``growth doubles the widths and adds Fourier features of the data's scale``
+            testCase
+                "resolving points"
+                ``the interior points follow the data's wavenumber, with the settings' count as a floor``
+            testCase
+                "growth decision"
+                ``a plateau that fits its points and not the field grows the points, not the network``
+            testCase
+                "collocation residual"
+                ``the residual on the collocation points is the grid's for a network that fits the field``
             testCase
                 "warm starts"
                 ``a classical solution no network reached becomes a network solution when warm-started``

@@ -173,6 +173,27 @@ let ``Bratu along lambda: both branches at every value, certified, equal to the 
         Assert.Equal<int list>([ 1; 2 ], v.Branches |> List.map _.Branch)
         Assert.All(v.Branches, fun b -> Assert.Equal("continued", b.Status))
 
+let ``a grown network's layers are recorded and read back`` () =
+    let grown =
+        Capacity.grow 30.0 2.0 2 (Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh)
+
+    let residual = Architecture.residual 8 2 Ecd.Core.Engine.Activation.Sigmoid
+
+    for a in [ grown; residual ] do
+        let value: ContinuationFile.ParameterValue =
+            {
+                Index = 0
+                Value = 1.0
+                Folder = "value-000"
+                Branches = []
+                Network = ContinuationFile.layerRecords a.Layers
+                InteriorPoints = 1234
+            }
+
+        Assert.Equal<Ecd.Core.Engine.LayerSpec list>(a.Layers, ContinuationFile.layersOf value)
+
+    Assert.Equal(3, grown.Layers.Length)
+
 let ``an interrupted continuation resumes from the finished values and gives the same file`` () =
     let dir = tempDir ()
     let s = { small dir with DeflationRounds = 0 }
@@ -198,6 +219,11 @@ let ``an interrupted continuation resumes from the finished values and gives the
     Assert.Equal<float list>([ 3.0 ], List.ofSeq seen)
     Assert.Equal(whole, File.ReadAllText filePath)
     Assert.True(again.Complete)
+
+    // every value records the network its points are (the settings' here: nothing grew) and its points
+    for v in (ContinuationFile.read filePath).Values do
+        Assert.Equal<Ecd.Core.Engine.LayerSpec list>(s.Network.Layers, ContinuationFile.layersOf v)
+        Assert.Equal(s.InteriorPoints, v.InteriorPoints)
 
     // a finished continuation computes nothing; other settings in the same folder are refused
     let stamp = File.GetLastWriteTimeUtc filePath
@@ -229,6 +255,9 @@ let tests =
             testCase
                 "Bratu along lambda: both branches at every value, certified, equal to the classical solutions"
                 ``Bratu along lambda: both branches at every value, certified, equal to the classical solutions``
+            testCase
+                "a grown network's layers are recorded and read back"
+                ``a grown network's layers are recorded and read back``
             testCase
                 "an interrupted continuation resumes from the finished values and gives the same file"
                 ``an interrupted continuation resumes from the finished values and gives the same file``
