@@ -38,6 +38,17 @@ let ofNetwork
     =
     Certify.certify subject.Problem options (fieldsOf subject spec seed theta)
 
+/// Newton from the field of network weights θ, not yet judged (Certify.solve): one solve per run, judged against
+/// any distance floor by `Certify.judge (options subject floor)`.
+let solveNetwork
+    (subject: Subject)
+    (spec: Ecd.Core.Engine.NetworkSpec)
+    (seed: uint64)
+    (options: Certify.CertifyOptions)
+    (theta: float[])
+    =
+    Certify.solve subject.Problem options (fieldsOf subject spec seed theta)
+
 /// A classical solution's fields on the evaluation grid, concatenated like a candidate's values.
 let onGrid (subject: Subject) (s: Certify.ClassicalSolution) =
     subject.Problem.Fields

@@ -151,7 +151,7 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
 /// and why the search stopped.
 let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
-        classifyWith search.Rescue example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
+        classifyWith search.Review example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(
