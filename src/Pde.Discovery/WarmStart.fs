@@ -107,7 +107,9 @@ let round
             (fun i -> fitted[i].Theta),
             known,
             s.DeflationSteps,
-            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
+            (s.DeflationOptimizer,
+             Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
+            potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
         )
 
     polish search s round trained

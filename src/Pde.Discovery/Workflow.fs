@@ -43,7 +43,7 @@ type DiscoveryOutcome =
 /// Progress (for a live display).
 type DiscoveryProgress = Pde.Discovery.DiscoveryProgress
 
-/// The search settings as recorded in solutions.json.
+/// The search settings as the user gave them (the output folder's identity).
 let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
     {
         Optimizer = SolutionsFile.optimizer s.Optimizer s.OptimizerSettings
@@ -65,6 +65,16 @@ let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
         RelativeBoundaryGate = s.Gates.RelativeBoundary
         MaxResidualL2 = s.Gates.MaxResidualL2
         MaxBoundary = s.Gates.MaxBoundary
+    }
+
+/// The search settings as used (solutions.json): the deflated runs' optimizer with the settings
+/// Deflation.optimizerSettings filled in for a network of `dimension` weights.
+let settingsUsed (s: DiscoverySettings) (dimension: int) : SolutionsFile.SearchSettings =
+    { settingsRecord s with
+        DeflationOptimizer =
+            SolutionsFile.optimizer
+                s.DeflationOptimizer
+                (Deflation.optimizerSettings s.DeflationOptimizer dimension s.DeflationOptimizerSettings)
     }
 
 /// The problem record of solutions.json and discovery.json.
@@ -94,7 +104,7 @@ let private solutionsFile
     {
         Format = SolutionsFile.format
         Problem = problemRecord example
-        Settings = settingsRecord s
+        Settings = settingsUsed s search.Theta0.Length
         Tool = SolutionsFile.tool ()
         Solutions =
             outcome.Found
