@@ -183,7 +183,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The runs accepted by certification after failing a gate, with the network ↔ classical distance.
     member _.Rescued =
-        lock rescued (fun () -> [ for KeyValue(run, d) in rescued -> run, d ]) |> List.sortBy fst
+        lock rescued (fun () -> [ for KeyValue(run, d) in rescued -> run, d ])
+        |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
     /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates

@@ -166,9 +166,7 @@ let classifyWith
     (minFloor: float)
     (candidates: Candidate list)
     =
-    let judged =
-        candidates
-        |> List.map (fun c -> c, review c (judge gates c))
+    let judged = candidates |> List.map (fun c -> c, review c (judge gates c))
 
     let accepted =
         judged |> List.choose (fun (c, v) -> if v = Accepted then Some c else None)

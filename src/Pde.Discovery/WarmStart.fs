@@ -108,7 +108,10 @@ let round
             known,
             s.DeflationSteps,
             (s.DeflationOptimizer,
-             Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
+             Deflation.optimizerSettings
+                 s.DeflationOptimizer
+                 search.Theta0.Length
+                 s.DeflationOptimizerSettings),
             potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
         )
 

@@ -199,8 +199,7 @@ let private certifyAll
     // against this floor
     let certify (c: Candidate) = search.CertifyAt(c.Theta, floor)
 
-    let certifications =
-        found |> List.map (fun f -> certify f.Solution.Representative)
+    let certifications = found |> List.map (fun f -> certify f.Solution.Representative)
 
     let classical = ResizeArray(certifications |> List.choose Certification.solutionOf)
 
@@ -297,7 +296,8 @@ let private warmStarts
             floorOf
                 example.Weights
                 search.Reference.FieldFloor
-                ((found |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
+                ((found
+                  |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
                  @ (classicalOnly |> List.map snd))
 
         let targets = untried example s floor tried classicalOnly
@@ -305,7 +305,8 @@ let private warmStarts
         if not s.WarmStarts || targets.IsEmpty || k >= cap then
             candidates, judged
         else
-            let round = 1 + (candidates |> List.fold (fun m (c: Candidate) -> max m c.Run.Round) 0)
+            let round =
+                1 + (candidates |> List.fold (fun m (c: Candidate) -> max m c.Run.Round) 0)
 
             let warm =
                 WarmStart.round
@@ -324,7 +325,10 @@ let private warmStarts
     go 0 [] candidates judged
 
 /// What the search concluded when no network found a solution, said plainly before why it stopped ("" otherwise).
-let private verdict (found: ClassicalCheck.Found list) (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * _) list) =
+let private verdict
+    (found: ClassicalCheck.Found list)
+    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * _) list)
+    =
     match found, classicalOnly with
     | [], [] ->
         "no solution found (no network run passed the gates and the classical review, and deflated Newton from the runs' fields and fresh initializations converged to none); "
@@ -351,7 +355,13 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
         Capacity.searchGrowing first example s progress
 
     let candidates, judged =
-        warmStarts search example s (judgeAll search example s) candidates (judgeAll search example s candidates)
+        warmStarts
+            search
+            example
+            s
+            (judgeAll search example s)
+            candidates
+            (judgeAll search example s candidates)
 
     let found, rejected, certifications, nearMisses, classicalOnly = judged
 
