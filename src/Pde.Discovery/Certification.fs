@@ -27,17 +27,6 @@ let fieldsOf (subject: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (seed: uint6
     let m = model subject spec seed theta
     fun (name: string) (points: float[][]) -> Model.evaluate m (Field name) points
 
-/// Newton on the finite-difference problem started from the field of network weights θ: how every network is
-/// certified (a solution, a rescued run, a continuation point, a study's run).
-let ofNetwork
-    (subject: Subject)
-    (spec: Ecd.Core.Engine.NetworkSpec)
-    (seed: uint64)
-    (options: Certify.CertifyOptions)
-    (theta: float[])
-    =
-    Certify.certify subject.Problem options (fieldsOf subject spec seed theta)
-
 /// Newton from the field of network weights θ, not yet judged (Certify.solve): one solve per run, judged against
 /// any distance floor by `Certify.judge (options subject floor)`.
 let solveNetwork
@@ -48,6 +37,19 @@ let solveNetwork
     (theta: float[])
     =
     Certify.solve subject.Problem options (fieldsOf subject spec seed theta)
+
+/// Newton on the finite-difference problem started from the field of network weights θ: how every network is
+/// certified (a solution, a rescued run, a continuation point, a study's run).
+let ofNetwork
+    (subject: Subject)
+    (spec: Ecd.Core.Engine.NetworkSpec)
+    (seed: uint64)
+    (options: Certify.CertifyOptions)
+    (theta: float[])
+    =
+    match solveNetwork subject spec seed options theta with
+    | Ok solved -> Certify.judge options solved
+    | Error failure -> Certify.NotCertified failure.Reason
 
 /// A classical solution's fields on the evaluation grid, concatenated like a candidate's values.
 let onGrid (subject: Subject) (s: Certify.ClassicalSolution) =

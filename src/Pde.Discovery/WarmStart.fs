@@ -99,20 +99,4 @@ let round
             sprintf "warm start: fitted to %s, then trained on the deflated PDE loss" label
         )
 
-    let trained =
-        search.Ensemble(
-            round,
-            RunFolders.roundFolder round,
-            targets.Length,
-            (fun i -> fitted[i].Theta),
-            known,
-            s.DeflationSteps,
-            (s.DeflationOptimizer,
-             Deflation.optimizerSettings
-                 s.DeflationOptimizer
-                 search.Theta0.Length
-                 s.DeflationOptimizerSettings),
-            potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
-        )
-
-    polish search s round trained
+    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known
