@@ -221,7 +221,13 @@ let private certifyAll
             options
             (List.ofSeq classical)
             ((others |> List.map (fun (c, _) -> fieldsOf c.Theta))
-             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ])
+             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
+             @ Certification.modeSeeds
+                 example
+                 (classical
+                  |> Seq.map (fun k ->
+                      Certification.onGrid example k |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                  |> Seq.fold max 0.0))
             floor
             (networkValues
              @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
