@@ -133,7 +133,7 @@ type DiscoverArgs =
             | Polish_Steps _ ->
                 "steps on the plain loss after each deflated run, so that minima made by the deflation slide back (default: the example's; allen-cahn 0)."
             | Deflation_Rounds _ ->
-                "rounds of deflated runs after the first ensemble (default: the example's, 2–3; stops early when one finds nothing new)."
+                "rounds of deflated runs after the first ensemble, at most (default 4, allen-cahn 3; stops early when one finds nothing new)."
             | Deflation_Runs _ ->
                 "runs per deflation round: the first from the initialization, the others from fresh initializations (for known solutions near zero) and from the known solutions with output scaled by 2, −1, ½ (default: the example's, 1–4)."
             | Full ->

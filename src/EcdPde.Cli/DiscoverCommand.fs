@@ -276,5 +276,13 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<Discover
         clock.Elapsed.TotalSeconds
         outcome.Path
 
+    if outcome.Found.IsEmpty then
+        printfn
+            "no solution found%s"
+            (if outcome.ClassicalOnly.IsEmpty then
+                 ""
+             else
+                 " by a network (the classical solver's are listed above)")
+
     printfn "report: %s (open it in a browser; it works offline)" (Path.GetFullPath report)
     if outcome.Found.IsEmpty then 1 else 0

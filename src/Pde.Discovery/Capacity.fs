@@ -321,7 +321,7 @@ let searchGrowing
 
         let solutions, _ =
             classifyWith
-                search.Rescue
+                search.Review
                 example.Gates
                 example.Weights
                 example.Threshold

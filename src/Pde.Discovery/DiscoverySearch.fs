@@ -44,7 +44,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let starts = Collections.Generic.Dictionary<RunId, string>()
     let stops = Collections.Generic.Dictionary<RunId, RunResultFile.RunStop>()
     let beforePolish = ResizeArray<Candidate>()
-    let rescued = Collections.Generic.Dictionary<RunId, float option>()
+    let rescued = Collections.Generic.Dictionary<RunId, float>()
+
+    let solves =
+        Collections.Generic.Dictionary<string, Result<Certify.Solve, Certify.SolveFailure>>()
 
     /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
     /// its optimizer minimizes.
@@ -122,31 +125,65 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// Records deflated runs before their polish.
     member _.KeepBeforePolish(cs: Candidate list) = beforePolish.AddRange cs
 
-    /// Whether a run that failed a gate is a solution all the same: certification on, its weights kept, and Newton on
-    /// the finite-difference problem from its field converged within the distinctness threshold of it (the gates
-    /// are a first filter; the classical solve is the judge). Certified once per run.
-    member _.Rescue(c: Candidate) =
-        if not s.Certify || c.Theta.Length <> theta0.Length then
-            false
+    /// Newton on the finite-difference problem from the field of weights θ (certification on, weights of this
+    /// search's network), solved once per θ for the whole search — the review of the gates, the certification of
+    /// the solutions, the near-miss check — and judged against each one's distance floor (`CertifyAt`).
+    member _.Solve(theta: float[]) =
+        let key = EcdPde.Runs.Checkpoint.hashOf theta
+
+        lock solves (fun () ->
+            match solves.TryGetValue key with
+            | true, solved -> solved
+            | _ ->
+                let solved =
+                    Certification.solveNetwork
+                        example
+                        spec
+                        s.Seed
+                        (Certification.options example reference.FieldFloor)
+                        theta
+
+                solves[key] <- solved
+                solved)
+
+    /// The certification of weights θ with the distance floor `floor` (Certification.options), from the one solve.
+    member this.CertifyAt(theta: float[], floor: float) =
+        if theta.Length <> theta0.Length then
+            Certify.NotCertified "the run's weights were not kept (a folder written by an older version)"
         else
-            if not (rescued.ContainsKey c.Run) then
-                let options = Certification.options example reference.FieldFloor
+            match this.Solve theta with
+            | Ok solved -> Certify.judge (Certification.options example floor) solved
+            | Error failure -> Certify.NotCertified failure.Reason
 
-                rescued[c.Run] <-
-                    match Certification.ofNetwork example spec s.Seed options c.Theta with
-                    | Pde.FSharp.Classical.Certify.Certified(_, d) -> Some d
-                    | _ -> None
-
-            rescued[c.Run].IsSome
+    /// The classical solve's say on the gates' verdict of a run (certification on, its weights kept): a run that
+    /// failed a gate is a solution all the same when Newton from its field converges within the distinctness
+    /// threshold of it (the gates are a first filter; the classical solve is the judge); a run that passed them is
+    /// not one when Newton from its field does not converge at all (no solution near it: e.g. Bratu beyond its fold,
+    /// where a network still fits the equation to 0.4% of its scale). Unsupported problems keep the gates' verdict.
+    member this.Review (c: Candidate) (verdict: GateVerdict) =
+        if not s.Certify || c.Theta.Length <> theta0.Length then
+            verdict
+        else
+            match verdict with
+            | Accepted ->
+                match this.Solve c.Theta with
+                | Error(Certify.NotConverged reason) ->
+                    Unconverged(
+                        sprintf
+                            "passed the gates, but Newton on the finite-difference problem does not converge from its field, so no solution is near it (%s)"
+                            reason
+                    )
+                | _ -> Accepted
+            | Unconverged _ ->
+                match this.CertifyAt(c.Theta, reference.FieldFloor) with
+                | Certify.Certified(_, d) ->
+                    lock rescued (fun () -> rescued[c.Run] <- d)
+                    Accepted
+                | _ -> verdict
 
     /// The runs accepted by certification after failing a gate, with the network ↔ classical distance.
     member _.Rescued =
-        [
-            for KeyValue(run, d) in rescued do
-                match d with
-                | Some d -> run, d
-                | None -> ()
-        ]
+        lock rescued (fun () -> [ for KeyValue(run, d) in rescued -> run, d ])
         |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads

@@ -100,6 +100,30 @@ let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: 
     else
         runs
 
+/// `runs` runs of round `round` from `start i`, in its folder, on the loss deflated by `known` (values on the grid)
+/// with the deflation rounds' optimizer — its settings filled in for the network (Deflation.optimizerSettings), its
+/// potential (Deflation.potentialFor) —, steps and budget; then polished on the plain loss.
+let deflatedEnsemble
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (round: int)
+    (runs: int)
+    (start: int -> float[])
+    (known: float[] list)
+    =
+    search.Ensemble(
+        round,
+        RunFolders.roundFolder round,
+        runs,
+        start,
+        known,
+        s.DeflationSteps,
+        (s.DeflationOptimizer,
+         Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
+        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
+    )
+    |> polish search s round
+
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
 /// of being reported.
@@ -116,23 +140,13 @@ let private deflationRound
         search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
 
     // every run is a fresh optimizer: an energy-conserving one takes its energy from its own start (re-based per run)
-    let deflated =
-        search.Ensemble(
-            round,
-            RunFolders.roundFolder round,
-            s.DeflationRuns,
-            (fun i -> (snd (startOf i)) ()),
-            known |> List.map (fun c -> c.Values),
-            s.DeflationSteps,
-            (s.DeflationOptimizer,
-             Deflation.optimizerSettings
-                 s.DeflationOptimizer
-                 search.Theta0.Length
-                 s.DeflationOptimizerSettings),
-            potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
-        )
-
-    polish search s round deflated
+    deflatedEnsemble
+        search
+        s
+        round
+        s.DeflationRuns
+        (fun i -> (snd (startOf i)) ())
+        (known |> List.map _.Values)
 
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
@@ -151,7 +165,7 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
 /// and why the search stopped.
 let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
-        classifyWith search.Rescue example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
+        classifyWith search.Review example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(

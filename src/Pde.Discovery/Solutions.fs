@@ -156,22 +156,17 @@ let floorOf (weights: float[]) (least: float) (fields: float[] list) =
     fields |> List.fold (fun m v -> max m (normL2 weights v)) (max least 1e-12)
 
 /// Gates, then deduplication (distance floor: `floorOf` the accepted fields, at least `minFloor`): the distinct
-/// solutions (most-found first) and the unconverged runs with reasons. A run that fails a gate is accepted all the
-/// same when `rescue` says so (discovery: when its field is certified by a classical solve).
+/// solutions (most-found first) and the unconverged runs with reasons. `review` has the last word on the gates'
+/// verdict of each run (discovery: a classical solve from its field, DiscoverySearch.Review).
 let classifyWith
-    (rescue: Candidate -> bool)
+    (review: Candidate -> GateVerdict -> GateVerdict)
     (gates: QualityGates)
     (weights: float[])
     (threshold: float)
     (minFloor: float)
     (candidates: Candidate list)
     =
-    let judged =
-        candidates
-        |> List.map (fun c ->
-            match judge gates c with
-            | Unconverged _ when rescue c -> c, Accepted
-            | verdict -> c, verdict)
+    let judged = candidates |> List.map (fun c -> c, review c (judge gates c))
 
     let accepted =
         judged |> List.choose (fun (c, v) -> if v = Accepted then Some c else None)
@@ -191,7 +186,7 @@ let classifyWith
 
     solutions, rejected
 
-/// Gates, then deduplication: classifyWith no rescue.
+/// Gates, then deduplication: classifyWith no review.
 let classify
     (gates: QualityGates)
     (weights: float[])
@@ -199,4 +194,4 @@ let classify
     (minFloor: float)
     (candidates: Candidate list)
     =
-    classifyWith (fun _ -> false) gates weights threshold minFloor candidates
+    classifyWith (fun _ verdict -> verdict) gates weights threshold minFloor candidates

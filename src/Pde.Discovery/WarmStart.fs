@@ -99,15 +99,4 @@ let round
             sprintf "warm start: fitted to %s, then trained on the deflated PDE loss" label
         )
 
-    let trained =
-        search.Ensemble(
-            round,
-            RunFolders.roundFolder round,
-            targets.Length,
-            (fun i -> fitted[i].Theta),
-            known,
-            s.DeflationSteps,
-            (s.DeflationOptimizer, s.DeflationOptimizerSettings)
-        )
-
-    polish search s round trained
+    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known

@@ -48,7 +48,7 @@ type DiscoveryOutcome =
 /// Progress (for a live display).
 type DiscoveryProgress = Pde.Discovery.DiscoveryProgress
 
-/// The search settings as recorded in solutions.json.
+/// The search settings as the user gave them (the output folder's identity).
 let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
     {
         Optimizer = SolutionsFile.optimizer s.Optimizer s.OptimizerSettings
@@ -70,6 +70,16 @@ let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
         RelativeBoundaryGate = s.Gates.RelativeBoundary
         MaxResidualL2 = s.Gates.MaxResidualL2
         MaxBoundary = s.Gates.MaxBoundary
+    }
+
+/// The search settings as used (solutions.json): the deflated runs' optimizer with the settings
+/// Deflation.optimizerSettings filled in for a network of `dimension` weights.
+let settingsUsed (s: DiscoverySettings) (dimension: int) : SolutionsFile.SearchSettings =
+    { settingsRecord s with
+        DeflationOptimizer =
+            SolutionsFile.optimizer
+                s.DeflationOptimizer
+                (Deflation.optimizerSettings s.DeflationOptimizer dimension s.DeflationOptimizerSettings)
     }
 
 /// The problem record of solutions.json and discovery.json.
@@ -99,7 +109,7 @@ let private solutionsFile
     {
         Format = SolutionsFile.format
         Problem = problemRecord example
-        Settings = settingsRecord s
+        Settings = settingsUsed s search.Theta0.Length
         Tool = SolutionsFile.tool ()
         Solutions =
             outcome.Found
@@ -190,16 +200,11 @@ let private certifyAll
     let fieldsOf (theta: float[]) =
         Certification.fieldsOf example search.Spec s.Seed theta
 
-    let certify (c: Candidate) =
-        Certification.ofNetwork example search.Spec s.Seed options c.Theta
+    // one Newton solve per run for the whole search (the review of its gates solved it already), judged here
+    // against this floor
+    let certify (c: Candidate) = search.CertifyAt(c.Theta, floor)
 
-    let certifications =
-        found
-        |> List.map (fun f ->
-            if kept f.Solution.Representative then
-                certify f.Solution.Representative
-            else
-                Certify.NotCertified "the run's weights were not kept (a folder written by an older version)")
+    let certifications = found |> List.map (fun f -> certify f.Solution.Representative)
 
     let classical = ResizeArray(certifications |> List.choose Certification.solutionOf)
 
@@ -221,7 +226,13 @@ let private certifyAll
             options
             (List.ofSeq classical)
             ((others |> List.map (fun (c, _) -> fieldsOf c.Theta))
-             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ])
+             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
+             @ Certification.modeSeeds
+                 example
+                 (classical
+                  |> Seq.map (fun k ->
+                      Certification.onGrid example k |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                  |> Seq.fold max 0.0))
             floor
             (networkValues
              @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
@@ -242,7 +253,7 @@ let private judgeAll
     =
     let solutions, rejected =
         classifyWith
-            search.Rescue
+            search.Review
             example.Gates
             example.Weights
             s.Threshold
@@ -259,34 +270,84 @@ let private judgeAll
 
     found, rejected, certifications, nearMisses, classicalOnly
 
-/// The warm-start round (WarmStart.round) from the classical solutions no network reached, after the search's last
-/// round, deflated by the network solutions; the candidates with its runs ([] when warm starts are off, there is
-/// nothing to start from, or no network solution: then the search itself never got going, and deflation was skipped).
+/// The classical solutions no network reached that no earlier warm round started from (`tried`: their fields).
+let private untried
+    (example: Subject)
+    (s: DiscoverySettings)
+    (floor: float)
+    (tried: float[] list)
+    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
+    =
+    classicalOnly
+    |> List.filter (fun (_, values) ->
+        tried
+        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold))
+
+/// Warm-start rounds (WarmStart.round) after the search's last round: each from the classical solutions no network
+/// reached and no earlier warm round started from, deflated by the network solutions found so far — also when the
+/// networks found none (then the classical completion's solutions are the only way in) —, judged again after each
+/// (which may certify new classical solutions: they seed the next round) until no untried classical solution is
+/// left (at most one round per classical solution the first judgement listed, at least one). Returns the candidates
+/// with the warm rounds' runs and the last judgement.
 let private warmStarts
     (search: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
+    (judge: Candidate list -> _)
     (candidates: Candidate list)
-    (found: ClassicalCheck.Found list)
-    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
+    judged
     =
-    if not s.WarmStarts || classicalOnly.IsEmpty || found.IsEmpty then
-        []
-    else
-        let round = 1 + (candidates |> List.fold (fun m c -> max m c.Run.Round) 0)
+    let _, _, _, _, classicalOnly0 = judged
+    let cap = max 1 (List.length classicalOnly0)
 
-        let targets =
-            classicalOnly
-            |> List.map (fun (r, values) ->
-                sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values)
+    let rec go (k: int) (tried: float[] list) candidates judged =
+        let found, _, _, _, classicalOnly = judged
 
-        WarmStart.round
-            search
-            example
-            s
-            round
-            targets
-            (found |> List.map (fun f -> f.Solution.Representative.Values))
+        let floor =
+            floorOf
+                example.Weights
+                search.Reference.FieldFloor
+                ((found
+                  |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
+                 @ (classicalOnly |> List.map snd))
+
+        let targets = untried example s floor tried classicalOnly
+
+        if not s.WarmStarts || targets.IsEmpty || k >= cap then
+            candidates, judged
+        else
+            let round =
+                1 + (candidates |> List.fold (fun m (c: Candidate) -> max m c.Run.Round) 0)
+
+            let warm =
+                WarmStart.round
+                    search
+                    example
+                    s
+                    round
+                    (targets
+                     |> List.map (fun (r, values) ->
+                         sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
+                    (found |> List.map (fun f -> f.Solution.Representative.Values))
+
+            let candidates = candidates @ warm
+            go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)
+
+    go 0 [] candidates judged
+
+/// What the search concluded when no network found a solution, said plainly before why it stopped ("" otherwise).
+let private verdict
+    (found: ClassicalCheck.Found list)
+    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * _) list)
+    =
+    match found, classicalOnly with
+    | [], [] ->
+        "no solution found (no network run passed the gates and the classical review, and deflated Newton from the runs' fields and fresh initializations converged to none); "
+    | [], others ->
+        sprintf
+            "no network found a solution; the classical solver found %d (listed apart, not as the networks'); "
+            others.Length
+    | _ -> ""
 
 /// Runs (or resumes) the discovery of a compiled subject.
 let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryProgress -> unit) =
@@ -304,23 +365,23 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
     let search, example, attempt, candidates, stopReason =
         Capacity.searchGrowing first example s progress
 
-    let judged = judgeAll search example s candidates
-    let found, _, _, _, classicalOnly = judged
-    let warm = warmStarts search example s candidates found classicalOnly
-    let candidates = candidates @ warm
+    let candidates, judged =
+        warmStarts
+            search
+            example
+            s
+            (judgeAll search example s)
+            candidates
+            (judgeAll search example s candidates)
 
-    let found, rejected, certifications, nearMisses, classicalOnly =
-        if warm.IsEmpty then
-            judged
-        else
-            judgeAll search example s candidates
+    let found, rejected, certifications, nearMisses, classicalOnly = judged
 
     let outcome =
         {
             Found = found
             Rejected = rejected
             Candidates = candidates
-            StopReason = stopReason
+            StopReason = verdict found classicalOnly + stopReason
             Certifications = certifications
             NearMisses = nearMisses
             AcceptedByCertification = search.Rescued

@@ -180,7 +180,37 @@ let private valuesOf (s: FdSystem) (u: float[]) : string -> float[][] -> float[]
                 "name"
                 (sprintf "unknown field '%s' (the solution's fields: %s)" name (String.Join(", ", s.Fields)))
 
-/// Refines a coarse solution on the fine grid and estimates the discretization error by Richardson.
+/// A Newton solve from a start before it is judged: the fine solution and the raw norms that the distance and the
+/// error estimate divide by a floor, so that one solve is judged against any DistanceFloor (`judge`) exactly as
+/// `certify` would with it.
+[<NoEquality; NoComparison>]
+type Solve =
+    {
+        /// The solution (its ErrorEstimate at the floor of the options it was solved with).
+        Solution: ClassicalSolution
+        /// ‖start − solution‖, ‖start‖, ‖solution‖ on the fine grid and Σ w there.
+        Difference: float
+        StartNorm: float
+        SolutionNorm: float
+        FineWeights: float
+        /// ‖u_f − u_c‖/(ρ² − 1), ‖u_f‖ on the coarse grid's nodes and Σ w there (the Richardson estimate's parts).
+        ErrorNorm: float
+        CoarseNorm: float
+        CoarseWeights: float
+    }
+
+/// Why a solve gave no solution: the problem cannot be compiled (domain, operator, options), or Newton did not
+/// converge from the start (no solution near it that Newton reaches).
+type SolveFailure =
+    | Unsupported of reason: string
+    | NotConverged of reason: string
+
+    member f.Reason =
+        match f with
+        | Unsupported r
+        | NotConverged r -> r
+
+/// Refines a coarse solution on the fine grid and estimates the discretization error by Richardson; the raw parts.
 let private refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem) (uc: float[]) =
     let coarseValues = valuesOf coarse uc
 
@@ -191,18 +221,63 @@ let private refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem)
         let onCoarse = coarse.Sample fineValues
         let ratio = coarse.Grid.Spacing / fine.Grid.Spacing
         let w = coarse.System.Weights
-
-        let scale =
-            max (Newton.norm w onCoarse) (options.DistanceFloor * sqrt (Array.sum w))
+        let coarseNorm = Newton.norm w onCoarse
+        let errorNorm = Newton.norm w (Array.map2 (-) onCoarse uc) / (ratio * ratio - 1.0)
+        let scale = max coarseNorm (options.DistanceFloor * sqrt (Array.sum w))
 
         {
             Fields = fine.Fields
             Values = fineValues
-            ErrorEstimate = Newton.norm w (Array.map2 (-) onCoarse uc) / (ratio * ratio - 1.0) / scale
+            ErrorEstimate = errorNorm / scale
             Iterations = r.Iterations
             ResidualNorm = r.ResidualNorm
             Resolution = options.FineResolution
-        })
+        },
+        errorNorm,
+        coarseNorm,
+        Array.sum w)
+
+/// Newton from the fields `start` on the coarse grid, then on the fine grid from the coarse solution, with the norms
+/// `judge` needs; Unsupported when the problem cannot be compiled, NotConverged when Newton does not converge.
+let solve (problem: Problem) (options: CertifyOptions) (start: string -> float[][] -> float[]) =
+    systems problem options
+    |> Result.mapError Unsupported
+    |> Result.bind (fun (coarse, fine) ->
+        newton options [] coarse (coarse.Sample start)
+        |> Result.bind (fun r -> refine options coarse fine r.Solution)
+        |> Result.mapError NotConverged
+        |> Result.map (fun (solution, errorNorm, coarseNorm, coarseWeights) ->
+            let a = fine.Sample start
+            let b = fine.Sample solution.Values
+            let norm = Newton.norm fine.System.Weights
+
+            {
+                Solution = solution
+                Difference = norm (Array.map2 (-) a b)
+                StartNorm = norm a
+                SolutionNorm = norm b
+                FineWeights = Array.sum fine.System.Weights
+                ErrorNorm = errorNorm
+                CoarseNorm = coarseNorm
+                CoarseWeights = coarseWeights
+            }))
+
+/// A solve judged with `options`' NearDistance and DistanceFloor: Certified when the solution lies within NearDistance
+/// of the start (relative distance as `distanceOnGrid`), Moved otherwise; the error estimate over the same floor.
+let judge (options: CertifyOptions) (s: Solve) =
+    let d =
+        s.Difference
+        / max (max s.StartNorm s.SolutionNorm) (options.DistanceFloor * sqrt s.FineWeights)
+
+    let solution =
+        { s.Solution with
+            ErrorEstimate = s.ErrorNorm / max s.CoarseNorm (options.DistanceFloor * sqrt s.CoarseWeights)
+        }
+
+    if d <= options.NearDistance then
+        Certified(solution, d)
+    else
+        Moved(solution, d)
 
 /// Certifies the network's fields `start`: Newton from them on the coarse grid, then on the fine grid from the
 /// coarse solution; Certified when the fine solution lies within NearDistance of the start (`distance`), Moved
@@ -212,31 +287,14 @@ let certify
     (options: CertifyOptions)
     (start: string -> float[][] -> float[])
     : Certification =
-    let outcome =
-        systems problem options
-        |> Result.bind (fun (coarse, fine) ->
-            newton options [] coarse (coarse.Sample start)
-            |> Result.bind (fun r -> refine options coarse fine r.Solution)
-            |> Result.map (fun solution ->
-                let d =
-                    distanceOnGrid
-                        fine.System.Weights
-                        options.DistanceFloor
-                        (fine.Sample start)
-                        (fine.Sample solution.Values)
-
-                if d <= options.NearDistance then
-                    Certified(solution, d)
-                else
-                    Moved(solution, d)))
-
-    match outcome with
-    | Ok c -> c
-    | Error reason -> NotCertified reason
+    match solve problem options start with
+    | Ok s -> judge options s
+    | Error failure -> NotCertified failure.Reason
 
 /// Classical completion: deflated Newton (p and σ from options.Newton; defcon's p = 2, σ = 1 by default) on the
-/// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed, deflating every known solution
-/// and every one found so far; from each start it solves again after each converged solve (as Newton.deflate), at
+/// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed — each start first by plain Newton
+/// (kept when it converges to a new solution), then deflating every known solution and every one found so far; from
+/// each start it solves again after each converged solve (as Newton.deflate), at
 /// most `known + seeds + 8` times, up to that many new solutions in all. Each new coarse solution is refined on the fine grid; the result lists
 /// only the solutions farther than NearDistance from every known and earlier one. Empty when the problem cannot
 /// be compiled.
@@ -267,7 +325,21 @@ let complete
             |> List.forall (fun k ->
                 distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
 
+        let keep (r: Newton.NewtonResult) =
+            match refine options coarse fine r.Solution |> Result.map (fun (s, _, _, _) -> s) with
+            | Ok s when isNew (fine.Sample s.Values) ->
+                deflated <- deflated @ [ r.Solution ]
+                found.Add s
+                onFine <- onFine @ [ fine.Sample s.Values ]
+            | _ -> ()
+
         for guess in starts do
+            // plain Newton first: deflating the known solutions can keep Newton from a solution a start is close to
+            // (measured: ± the sine modes on the disk reach 6 solutions plainly, none with 3 known ones deflated)
+            match newton options [] coarse guess with
+            | Ok r when found.Count < limit -> keep r
+            | _ -> ()
+
             let mutable go = true
             let mutable tries = 0
 
@@ -279,7 +351,7 @@ let complete
                 | Ok r ->
                     deflated <- deflated @ [ r.Solution ]
 
-                    match refine options coarse fine r.Solution with
+                    match refine options coarse fine r.Solution |> Result.map (fun (s, _, _, _) -> s) with
                     | Ok s when isNew (fine.Sample s.Values) ->
                         found.Add s
                         onFine <- onFine @ [ fine.Sample s.Values ]
