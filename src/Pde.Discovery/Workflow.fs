@@ -72,8 +72,7 @@ let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
         MaxBoundary = s.Gates.MaxBoundary
     }
 
-/// The search settings as used (solutions.json): the deflated runs' optimizer with the settings
-/// Deflation.optimizerSettings filled in for a network of `dimension` weights.
+/// The search settings as used (solutions.json): the deflated optimizer's settings filled in for `dimension` weights.
 let settingsUsed (s: DiscoverySettings) (dimension: int) : SolutionsFile.SearchSettings =
     { settingsRecord s with
         DeflationOptimizer =
