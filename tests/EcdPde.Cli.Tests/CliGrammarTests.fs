@@ -358,6 +358,7 @@ let ``discover passes --param to the example`` () =
                 "0"
                 "--polish-steps"
                 "0"
+                "--no-warm-starts"
                 "--threads"
                 "1"
                 "--quiet"
@@ -365,7 +366,8 @@ let ``discover passes --param to the example`` () =
                 out
             ]
 
-    // 3 steps (and no polish) are no solution: exit 1 (finished without a result)
+    // 3 steps (no polish, no warm starts fitted to the classical solutions) are no solution: exit 1 (finished without a
+    // result)
     Assert.True((code = 1), err)
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "solutions.json")))
     let problem = doc.RootElement.GetProperty("problem")
