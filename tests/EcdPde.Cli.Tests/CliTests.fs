@@ -375,11 +375,12 @@ let ``discover takes a problem from an F# script, and names what is wrong with a
                 "0"
                 "--polish-steps"
                 "0"
+                "--no-warm-starts"
                 "--out"
                 out
             ]
 
-    // 5 steps (and no polish) are not a solution (exit 1), but the script's problem ran and was written down
+    // 5 steps (no polish, no warm starts) are not a solution (exit 1), but the script's problem ran and was written down
     Assert.True((code = 1), err)
     Assert.Contains("bratu-variable", stdout + err)
     use doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(out, "solutions.json")))
