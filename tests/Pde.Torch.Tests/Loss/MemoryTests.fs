@@ -80,11 +80,17 @@ let tests =
                             let now = rss ()
 
                             if i = 2 * (steps / 5) then
-                                warm <- now
+                                // garbage the managed heap has not collected yet is not a leak: measure after a collection
+                                GC.Collect()
+                                GC.WaitForPendingFinalizers()
+                                warm <- rss ()
 
                             samples.Add(sprintf "%d: %+.1f MiB" i ((now - rss0) / 1048576.0))
 
-                    let live1, rss1 = stats.ThreadTotalLiveCount, rss ()
+                    let live1 = stats.ThreadTotalLiveCount
+                    GC.Collect()
+                    GC.WaitForPendingFinalizers()
+                    let rss1 = rss ()
 
                     printfn
                         "TorchSharp loss, %d evaluations after 100 warm-up: resident %.1f → %.1f MiB (%.0f bytes/evaluation), live tensors %d → %d; %s"
