@@ -44,39 +44,13 @@ switch (command)
             // The three layer products of a training step on the point-major layout, per block of 64 points × 4
             // channels (256 rows, units padded to 16): forward Zᵀ = Hᵀ·Wᵀ, weight gradient G += (Z̄ᵀ)ᵀ·Hᵀ (TN), input
             // adjoint H̄ᵀ = Z̄ᵀ·W. "hot": one block's buffers again and again; "streamed": 64 blocks in turn, as in a step.
-            var auto = Ecd.Core.Engine.SimdWidth.Auto;
+            string precision = Arg("--precision", "float32");
             foreach (int width in Arg("--widths", "64,200").Split(',').Select(int.Parse))
                 foreach (int blocks in new[] { 1, 64 })
                 {
-                    const int rows = 256;
-                    int pad = (width + 15) / 16 * 16;
-                    var r = new Random(1);
-                    float[] Fill(int n) => Enumerable.Range(0, n).Select(_ => (float)r.NextDouble()).ToArray();
-                    var wT = Fill(width * pad);
-                    var h = Fill(blocks * rows * pad);
-                    var zb = Fill(blocks * rows * pad);
-                    var z = new float[blocks * rows * pad];
-                    var hb = new float[blocks * rows * pad];
-                    var g = new float[width * pad];
-                    int bi = 0;
-                    Span<float> Blk(float[] a, int b) => a.AsSpan(b * rows * pad, rows * pad);
-                    double flops = 2.0 * width * width * rows;
-                    double fwd = Time(() =>
-                    {
-                        bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(auto, Blk(h, bi), pad, wT, pad, Blk(z, bi), pad, rows, pad, width, false);
-                    });
-                    double wg = Time(() =>
-                    {
-                        bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyTN<float>(auto, Blk(zb, bi), pad, Blk(h, bi), pad, g, pad, width, pad, rows, true);
-                    });
-                    double adj = Time(() =>
-                    {
-                        bi = (bi + 1) % blocks;
-                        Ecd.Core.Engine.Gemm.MultiplyNN<float>(auto, Blk(zb, bi), pad, wT, pad, Blk(hb, bi), pad, rows, pad, width, false);
-                    });
-                    Console.WriteLine($"width {width}, {rows} rows, {(blocks == 1 ? "hot" : "streamed over 64 blocks")}: forward {flops / fwd / 1e9:F1} GFLOP/s, " +
+                    var (fwd, wg, adj) = precision == "float64" ? GemmTimes<double>(width, blocks) : GemmTimes<float>(width, blocks);
+                    double flops = 2.0 * width * width * 256;
+                    Console.WriteLine($"{precision} width {width}, 256 rows, {(blocks == 1 ? "hot" : "streamed over 64 blocks")}: forward {flops / fwd / 1e9:F1} GFLOP/s, " +
                         $"weight gradient {flops / wg / 1e9:F1}, input adjoint {flops / adj / 1e9:F1}");
                 }
             return 0;
@@ -115,6 +89,40 @@ switch (command)
     default:
         Console.Error.WriteLine($"unknown command '{command}' (step, peak, kernels)");
         return 2;
+}
+
+static (double Forward, double WeightGradient, double InputAdjoint) GemmTimes<T>(int width, int blocks)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    const int rows = 256;
+    var auto = Ecd.Core.Engine.SimdWidth.Auto;
+    int pad = (width + 15) / 16 * 16;
+    var r = new Random(1);
+    T[] Fill(int n) => Enumerable.Range(0, n).Select(_ => T.CreateTruncating(r.NextDouble())).ToArray();
+    var wT = Fill(width * pad);
+    var h = Fill(blocks * rows * pad);
+    var zb = Fill(blocks * rows * pad);
+    var z = new T[blocks * rows * pad];
+    var hb = new T[blocks * rows * pad];
+    var g = new T[width * pad];
+    int bi = 0;
+    Span<T> Blk(T[] a, int b) => a.AsSpan(b * rows * pad, rows * pad);
+    double fwd = Time(() =>
+    {
+        bi = (bi + 1) % blocks;
+        Ecd.Core.Engine.Gemm.MultiplyNN<T>(auto, Blk(h, bi), pad, wT, pad, Blk(z, bi), pad, rows, pad, width, false);
+    });
+    double wg = Time(() =>
+    {
+        bi = (bi + 1) % blocks;
+        Ecd.Core.Engine.Gemm.MultiplyTN<T>(auto, Blk(zb, bi), pad, Blk(h, bi), pad, g, pad, width, pad, rows, true);
+    });
+    double adj = Time(() =>
+    {
+        bi = (bi + 1) % blocks;
+        Ecd.Core.Engine.Gemm.MultiplyNN<T>(auto, Blk(zb, bi), pad, wT, pad, Blk(hb, bi), pad, rows, pad, width, false);
+    });
+    return (fwd, wg, adj);
 }
 
 static double Time(Action a)

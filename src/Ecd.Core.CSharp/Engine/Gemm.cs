@@ -21,13 +21,16 @@ public static class Gemm
 {
     private const int MR = 8;
 
-    /// <summary>C[m×n] (+)= A[m×k]·B[k×n]; leading dimensions are row strides.</summary>
+    /// <summary>
+    /// C[m×n] (+)= A[m×k]·B[k×n]; leading dimensions are row strides. <paramref name="prefetch"/>: memory that the
+    /// caller will use next, brought into L2 a few lines per register tile while the product runs (a hint).
+    /// </summary>
     public static void MultiplyNN<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
-        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, ReadOnlySpan<T> prefetch = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckNN(a.Length, lda, b.Length, ldb, c.Length, ldc, m, n, k);
-        Product(width, a, lda, 1, b, ldb, c, ldc, m, n, k, accumulate);
+        Product(width, a, lda, 1, b, ldb, c, ldc, m, n, k, accumulate, prefetch);
     }
 
     /// <summary>
@@ -35,30 +38,30 @@ public static class Gemm
     /// point-major layout, Σ over the rows (channel·point) of a block of the outer products of two rows.
     /// </summary>
     public static void MultiplyTN<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
-        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, ReadOnlySpan<T> prefetch = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckNN(0, 0, b.Length, ldb, c.Length, ldc, m, n, k);
         if (m > 0 && k > 0 && a.Length < (k - 1) * lda + m)
             throw new ArgumentException("a matrix is shorter than its dimensions");
-        Product(width, a, 1, lda, b, ldb, c, ldc, m, n, k, accumulate);
+        Product(width, a, 1, lda, b, ldb, c, ldc, m, n, k, accumulate, prefetch);
     }
 
     /// <summary>C (+)= A·B with A's entry (i, q) at i·sam + q·sak.</summary>
     private static void Product<T>(SimdWidth width, ReadOnlySpan<T> a, int sam, int sak, ReadOnlySpan<T> b, int ldb,
-        Span<T> c, int ldc, int m, int n, int k, bool accumulate)
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, ReadOnlySpan<T> prefetch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (SimdSelect.Resolve(width))
         {
             case SimdWidth.Bits512:
-                NN<T, V512<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, V512<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate, prefetch);
                 break;
             case SimdWidth.Bits256:
-                NN<T, V256<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, V256<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate, prefetch);
                 break;
             default:
-                NN<T, VScalar<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate);
+                NN<T, VScalar<T>>(a, sam, sak, b, ldb, c, ldc, m, n, k, accumulate, prefetch);
                 break;
         }
     }
@@ -113,7 +116,8 @@ public static class Gemm
     // Its own compilation unit: inlined into a caller, the kernels' register tiles exceeded the JIT's inlining budget
     // and V.Fma stayed a call (5× slower).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void NN<T, V>(ReadOnlySpan<T> a, int sam, int sak, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc)
+    private static void NN<T, V>(ReadOnlySpan<T> a, int sam, int sak, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int m, int n, int k, bool acc,
+        ReadOnlySpan<T> prefetch)
         where T : unmanaged, IFloatingPointIeee754<T>
         where V : struct, ISimd<V, T>
     {
@@ -134,6 +138,13 @@ public static class Gemm
                     c.Slice(i * ldc, n).Clear();
             return;
         }
+        // The caller's prefetch region, spread evenly over the register tiles of the product.
+        ref byte pf = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(prefetch));
+        nint pfLines = (nint)prefetch.Length * Unsafe.SizeOf<T>() / Prefetch.Line, pfDone = 0;
+        nint tiles = (nint)((k + KC - 1) / KC) * ((n + nr - 1) / nr) * ((m + MR - 1) / MR);
+        nint pfPerTile = (pfLines + tiles - 1) / tiles;
+        nint cStride = (nint)ldc * Unsafe.SizeOf<T>();
+        int cLines = nr * Unsafe.SizeOf<T>() / Prefetch.Line;
         for (int k0 = 0; k0 < k; k0 += KC)
         {
             int kc = Math.Min(KC, k - k0);
@@ -160,7 +171,13 @@ public static class Gemm
                 int m0 = 0;
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
+                    {
+                        // the next tile's C (on the first pass a block's fresh jets: a store would wait for the line)
+                        if (m0 + 2 * MR <= m)
+                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cr, (m0 + MR) * ldc + n0)), cStride, MR, cLines);
                         Kernel8x2<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Prefetch.ToL2(ref pf, ref pfDone, pfPerTile, pfLines);
+                    }
                 else
                 {
                     for (; m0 + 6 <= m; m0 += 6)
@@ -177,7 +194,12 @@ public static class Gemm
                 int n0 = vectorColumns, m0 = 0;
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
+                    {
+                        if (m0 + 2 * MR <= m)
+                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cr, (m0 + MR) * ldc + n0)), cStride, MR, cLines / 2);
                         Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Prefetch.ToL2(ref pf, ref pfDone, pfPerTile, pfLines);
+                    }
                 for (; m0 + MR <= m; m0 += MR)
                     Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 for (; m0 < m; m0++)

@@ -332,7 +332,9 @@ public sealed partial class JetEngine<T> : IDisposable
                 Gemm.AccumulateNT<T>(_width, hin, ldIn, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, z, ld, _cb, L.Out, L.In);
             }
             else
-                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false);
+                // the block's stored activation jets, which the activation pass writes next
+                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false,
+                    prefetch: L.Kind != LayerKind.Output && _keepA[l] ? A(l, b) : default);
             if (L.Kind == LayerKind.Fourier)
             {
                 var a = A(l, b);
@@ -398,25 +400,34 @@ public sealed partial class JetEngine<T> : IDisposable
                 SumValueRows<V>(zb, ld, _gradB[w].AsSpan(_gbOffset[l], ld));
                 ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Recompute<V>(l - 1, b, _scratchA[w][0]);
                 var g = gradW.AsSpan(_gwOffset[l]);
+                // While the weight gradient runs, the jet of z that the next layer's activation adjoint reads (after
+                // the first layer: the input jets of the next block's output layer), from beyond L2.
+                ReadOnlySpan<T> next = l > _firstTrainable ? Z(l - 1, b) : b > s ? StoredInput(last, b - 1) : default;
                 if (_gradTransposed[l])
-                    Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true);
+                    Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true, prefetch: next);
                 else
-                    Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true);
+                    Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
                 if (l == _firstTrainable)
                     break;
+                // while the input adjoint runs, what the next layer's weight gradient reads
+                next = StoredInput(l - 1, b);
                 if (L.Kind == LayerKind.Residual)
                 {
                     // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
-                    Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true);
+                    Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true, prefetch: next);
                     continue;
                 }
-                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false);
+                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false, prefetch: next);
                 var swap = aBar;
                 aBar = hBar;
                 hBar = swap;
             }
         }
     }
+
+    /// <summary>The stored jets from which layer l's weight gradient of block b gets its input: the coordinates, the
+    /// previous layer's kept activation jets, or the jet of z from which they are recomputed.</summary>
+    private ReadOnlySpan<T> StoredInput(int l, int b) => l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Z(l - 1, b);
 
     /// <summary>Block b's sensitivities into Z̄ᵀ of the output layer (rows [channel·B + point], zero in the padding).</summary>
     private void ReadSensitivities(Span<T> zb, int ld, int b)
