@@ -8,7 +8,7 @@ using EcdPde.Bench;
 
 // dotnet run -c Release --project bench/EcdPde.Bench -- step --config small|paper --threads T --precision float32|float64 [--steps S]
 // dotnet run -c Release --project bench/EcdPde.Bench -- peak       (one core and all cores at once, float32 and float64)
-// dotnet run -c Release --project bench/EcdPde.Bench -- profile --config small|paper [--threads T]
+// dotnet run -c Release --project bench/EcdPde.Bench -- profile --config small|paper [--threads T] [--precision P]
 // dotnet run -c Release --project bench/EcdPde.Bench -- kernels [BenchmarkDotNet arguments]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string Arg(string name, string fallback)
@@ -58,13 +58,10 @@ switch (command)
     case "profile":
         {
             var config = PinnConfig.Get(Arg("--config", "small"));
-            using var objective = new PinnObjective<float>(config, int.Parse(Arg("--threads", "1")), 0, int.Parse(Arg("--block", "64")));
-            var theta = objective.Network.NewParameters(1);
-            var g = new float[objective.Dimension];
-            objective.Evaluate(theta, g);
-            var (f, b, bc) = objective.Profile(theta, 20);
-
-            Console.WriteLine($"{config.Name}: CPU ms (medians): interior forward {f:F2}, interior backward {b:F2}, boundary {bc:F2}");
+            int threads = int.Parse(Arg("--threads", "1")), block = int.Parse(Arg("--block", "64"));
+            string precision = Arg("--precision", "float32");
+            var (f, b, bc) = precision == "float64" ? ProfileStep<double>(config, threads, block) : ProfileStep<float>(config, threads, block);
+            Console.WriteLine($"{config.Name} {precision}: CPU ms (medians): interior forward {f:F2}, interior backward {b:F2}, boundary {bc:F2}");
             return 0;
         }
     case "kernels":
@@ -123,6 +120,15 @@ static (double Forward, double WeightGradient, double InputAdjoint) GemmTimes<T>
         Ecd.Core.Engine.Gemm.MultiplyNN<T>(auto, Blk(zb, bi), pad, wT, pad, Blk(hb, bi), pad, rows, pad, width, false);
     });
     return (fwd, wg, adj);
+}
+
+static (double Forward, double Backward, double Boundary) ProfileStep<T>(PinnConfig config, int threads, int block)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    using var objective = new PinnObjective<T>(config, threads, 0, block);
+    var theta = objective.Network.NewParameters(1);
+    objective.Evaluate(theta, new T[objective.Dimension]);
+    return objective.Profile(theta, 20);
 }
 
 static double Time(Action a)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ecd.Core.Engine;
@@ -128,8 +129,15 @@ public sealed partial class JetEngine<T> : IDisposable
     /// <summary>Up to this many units, a layer's forward product runs as dot products (a padded product would do at least 4× the work).</summary>
     private const int NarrowOutputs = 4;
 
-    /// <summary>A row length rounded up to whole 512-bit registers of float (16), so that rows fill SIMD registers.</summary>
-    private static int PadWidth(int n) => (n + 15) / 16 * 16;
+    /// <summary>
+    /// A row length rounded up to whole 512-bit registers of T (16 floats, 8 doubles), so that rows fill SIMD registers
+    /// and start on cache lines: a width of 200 is 208 floats but 200 doubles (4% less work and memory than 208).
+    /// </summary>
+    private static int PadWidth(int n)
+    {
+        int r = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        return (n + r - 1) / r * r;
+    }
 
     /// <summary>Row length of layer l's input jets (the coordinates for the first layer, unpadded).</summary>
     private int InLd(int l) => l == 0 ? _d : _aLd[l - 1];
@@ -147,6 +155,7 @@ public sealed partial class JetEngine<T> : IDisposable
     /// Evaluates the network and its requested derivatives at <paramref name="points"/> (N × d, row-major) into
     /// <paramref name="jets"/>, and keeps what <see cref="Backward"/> needs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<T> theta, ReadOnlySpan<T> points, Jets<T> jets)
     {
         if (theta.Length != _net.ParameterCount)
@@ -169,6 +178,7 @@ public sealed partial class JetEngine<T> : IDisposable
     /// Adds to <paramref name="gradient"/> the gradient of L with respect to θ, given ∂L/∂(every output channel at every
     /// point) in <paramref name="sensitivities"/>, at the θ and points of the last <see cref="Forward"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Jets<T> sensitivities, Span<T> gradient)
     {
         if (!_forwardDone)
@@ -189,6 +199,7 @@ public sealed partial class JetEngine<T> : IDisposable
     }
 
     /// <summary>Adds worker w's weight and bias gradients (padded, some transposed) into θ's layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddWorkerGradient(int w, Span<T> gradient)
     {
         var layers = _net.Layers;
@@ -242,6 +253,7 @@ public sealed partial class JetEngine<T> : IDisposable
     }
 
     /// <summary>Wᵀ and the bias of every trainable layer, padded to whole registers, from θ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackForward()
     {
         var layers = _net.Layers;
@@ -260,6 +272,7 @@ public sealed partial class JetEngine<T> : IDisposable
     }
 
     /// <summary>W of every layer whose input adjoint the sweep needs, rows padded to whole registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackBackward()
     {
         var layers = _net.Layers;
@@ -273,6 +286,7 @@ public sealed partial class JetEngine<T> : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardJob(int w)
     {
         var (s, e) = _pool.Share(w, _blocks);
@@ -285,6 +299,7 @@ public sealed partial class JetEngine<T> : IDisposable
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardJob(int w)
     {
         var (s, e) = _pool.Share(w, _blocks);
@@ -306,6 +321,7 @@ public sealed partial class JetEngine<T> : IDisposable
     private Span<T> ForwardA(int l, int b, int w) =>
         _keepA[l] ? A(l, b) : _scratchA[w][l % 2].AsSpan(0, _cb * _aLd[l]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardBlock<V>(int b, int w)
         where V : unmanaged, ISimd<V, T>
     {
@@ -356,6 +372,7 @@ public sealed partial class JetEngine<T> : IDisposable
     }
 
     /// <summary>The output layer's jets of one block (rows [channel·B + point], units along a row) into the caller's jets.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteOutputs(ReadOnlySpan<T> z, int ld, int p0, int valid)
     {
         var jets = _out!;
@@ -379,6 +396,7 @@ public sealed partial class JetEngine<T> : IDisposable
     /// stay in cache: activation adjoints, bias sums, the weight gradient (Σ of outer products of the rows of Z̄ᵀ and
     /// Hᵀ), then the input adjoints Z̄ᵀ·W.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardBlocks<V>(int s, int e, int w)
         where V : unmanaged, ISimd<V, T>
     {
@@ -430,6 +448,7 @@ public sealed partial class JetEngine<T> : IDisposable
     private ReadOnlySpan<T> StoredInput(int l, int b) => l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Z(l - 1, b);
 
     /// <summary>Block b's sensitivities into Z̄ᵀ of the output layer (rows [channel·B + point], zero in the padding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReadSensitivities(Span<T> zb, int ld, int b)
     {
         var sens = _sens!;
@@ -445,6 +464,7 @@ public sealed partial class JetEngine<T> : IDisposable
     }
 
     /// <summary>sum[u] += Σ_p x[p·ld + u] over the value channel's rows (the bias gradient of one block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SumValueRows<V>(ReadOnlySpan<T> x, int ld, Span<T> sum)
         where V : unmanaged, ISimd<V, T>
     {

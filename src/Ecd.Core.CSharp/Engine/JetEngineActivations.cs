@@ -100,6 +100,7 @@ public sealed partial class JetEngine<T>
     /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
     /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer)
         where V : unmanaged, ISimd<V, T>
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Ecd.Core.Engine;
 
 /// <summary>
@@ -35,6 +37,7 @@ public sealed class WorkerPool : IDisposable
     public int Threads { get; }
 
     /// <summary>Runs <paramref name="job"/>(w) for every worker w = 0…Threads−1 and waits; rethrows the first failure.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(Action<int> job)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -66,6 +69,7 @@ public sealed class WorkerPool : IDisposable
     public (int Start, int End) Share(int w, int count) =>
         ((int)((long)count * w / Threads), (int)((long)count * (w + 1) / Threads));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop(int id)
     {
         while (true)
