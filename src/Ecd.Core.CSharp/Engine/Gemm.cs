@@ -142,7 +142,7 @@ public static class Gemm
         ref byte pf = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(prefetch));
         nint pfLines = (nint)prefetch.Length * Unsafe.SizeOf<T>() / Prefetch.Line, pfDone = 0;
         nint tiles = (nint)((k + KC - 1) / KC) * ((n + nr - 1) / nr) * ((m + MR - 1) / MR);
-        nint pfPerTile = (pfLines + tiles - 1) / tiles;
+        nint pfPerTile = tiles == 0 ? 0 : (pfLines + tiles - 1) / tiles;
         nint cStride = (nint)ldc * Unsafe.SizeOf<T>();
         int cLines = nr * Unsafe.SizeOf<T>() / Prefetch.Line;
         for (int k0 = 0; k0 < k; k0 += KC)
