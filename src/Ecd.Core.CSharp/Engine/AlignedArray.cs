@@ -30,6 +30,7 @@ internal sealed class AlignedArray<T>
         int misalignment = (int)(address % Alignment);
         _offset = misalignment == 0 ? 0 : (Alignment - misalignment) / Unsafe.SizeOf<T>();
         Length = length;
+        HugePages.Advise(address, (long)_array.Length * Unsafe.SizeOf<T>());
     }
 
     /// <summary>Number of elements.</summary>
