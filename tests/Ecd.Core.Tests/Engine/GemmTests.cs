@@ -94,6 +94,28 @@ public class GemmTests
             Assert.Equal(expected[i], g[i], 1e-12);
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void A_prefetch_region_leaves_products_and_the_region_unchanged(SimdWidth width, int m, int n, int k)
+    {
+        // The region is read (prefetched) while the product runs: of any length, including one longer than the
+        // product has tiles for, it changes neither the result (bit for bit) nor itself.
+        var a = Random(m * k, 21);
+        var b = Random(k * n, 22);
+        foreach (int length in new[] { 1, 1000, 100_000 })
+        {
+            var region = Random(length, 23);
+            var plain = Random(m * n, 24);
+            var hinted = (double[])plain.Clone();
+            Gemm.MultiplyNN<double>(width, a, k, b, n, plain, n, m, n, k, accumulate: true);
+            Gemm.MultiplyNN<double>(width, a, k, b, n, hinted, n, m, n, k, accumulate: true, prefetch: region);
+            Assert.Equal(plain, hinted);
+            Gemm.MultiplyTN<double>(width, a, m, b, n, plain, n, m, n, Math.Min(k, m == 0 ? 0 : k), accumulate: false);
+            Gemm.MultiplyTN<double>(width, a, m, b, n, hinted, n, m, n, Math.Min(k, m == 0 ? 0 : k), accumulate: false, prefetch: region);
+            Assert.Equal(plain, hinted);
+            Assert.Equal(Random(length, 23), region);
+        }
+    }
+
     [Fact]
     public void Short_buffers_are_rejected()
     {
