@@ -12,10 +12,17 @@ internal static partial class HugePages
     private const long Size = 2 << 20;
     private const int MadviseHugePage = 14;
 
-    /// <summary>Advises the whole 2 MiB pages inside [address, address + bytes), for buffers of at least 4 MiB.</summary>
+    /// <summary>
+    /// Buffers from this size on: beyond the reach of the TLB's 4 KiB entries (about 2048 × 4 KiB = 8 MiB); smaller
+    /// ones gain little, and every 2 MiB page a buffer's neighbours on the heap touch later counts whole in the
+    /// resident memory.
+    /// </summary>
+    private const long Threshold = 8 << 20;
+
+    /// <summary>Advises the whole 2 MiB pages inside [address, address + bytes), for buffers of at least 8 MiB.</summary>
     public static void Advise(long address, long bytes)
     {
-        if (!OperatingSystem.IsLinux() || bytes < 2 * Size)
+        if (!OperatingSystem.IsLinux() || bytes < Threshold)
             return;
         long start = (address + Size - 1) / Size * Size, end = (address + bytes) / Size * Size;
         if (end > start)
