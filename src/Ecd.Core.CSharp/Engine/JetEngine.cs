@@ -135,7 +135,7 @@ public sealed partial class JetEngine<T> : IDisposable
     /// </summary>
     private static int PadWidth(int n)
     {
-        int r = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int r = 64 / Unsafe.SizeOf<T>();
         return (n + r - 1) / r * r;
     }
 
