@@ -26,8 +26,9 @@ let private line (name: string) (tasks: TaskStatus list) =
         s
         f
 
-/// The tasks of a folder run without Slurm: the batches' result files, done when present, else stopped.
-let private localTasks (dir: string) (batches: (string * string list) list) =
+/// The tasks of a folder run without Slurm: the batches' result files, done when present, else running while a
+/// command holds the folder's lock (`writing`), stopped when none does.
+let private localTasks (dir: string) (writing: bool) (batches: (string * string list) list) =
     [
         for key, results in batches do
             for i, result in List.indexed results ->
@@ -35,10 +36,9 @@ let private localTasks (dir: string) (batches: (string * string list) list) =
                     Batch = key
                     Index = i
                     State =
-                        if File.Exists(Path.Combine(dir, result)) then
-                            Done
-                        else
-                            Stopped
+                        if File.Exists(Path.Combine(dir, result)) then Done
+                        elif writing then Running
+                        else Stopped
                     Ended = None
                 }
     ]
@@ -153,8 +153,15 @@ let private continuationLines (dir: string) (tasks: TaskStatus list) =
 
 let private hasJobs (dir: string) = (JobsFile.tryRead dir).IsSome
 
-/// The result line and the folder's state: complete, in progress (jobs in the queue), given up, or stopped.
-let private conclude (dir: string) (complete: bool) (tasks: TaskStatus list) (followUps: string list) =
+/// The result line and the folder's state: complete, in progress (jobs in the queue, or a local command holding the
+/// folder's lock: `writer`), given up, or stopped.
+let private conclude
+    (dir: string)
+    (complete: bool)
+    (writer: string option)
+    (tasks: TaskStatus list)
+    (followUps: string list)
+    =
     let result =
         [ ContinuationFile.name; "solutions.json"; "summary.md"; BounceStudyFile.name ]
         |> List.tryFind (fun f -> File.Exists(Path.Combine(dir, f)))
@@ -171,12 +178,14 @@ let private conclude (dir: string) (complete: bool) (tasks: TaskStatus list) (fo
     let state =
         if complete then
             "complete"
+        elif writer.IsSome then
+            sprintf "in progress: an ecdpde command (%s) is writing it" writer.Value
         elif r + q > 0 || not followUps.IsEmpty then
             "in progress (jobs in the queue)"
         elif f > 0 then
             "given up: tasks failed after every resubmission; see jobs/logs, then rerun the same command"
         elif not (hasJobs dir) then
-            "not finished: a command is still writing it, or it stopped (rerun the same command to continue)"
+            "stopped: no command is writing it; rerun the same command to continue"
         else
             "stopped: rerun the same command to continue"
 
@@ -191,6 +200,8 @@ let run (args: ParseResults<StatusArgs>) =
 
     let has (file: string) = File.Exists(Path.Combine(dir, file))
     let isContinuation = has ContinuationFile.folderName
+
+    let writer = FolderLock.holder dir
 
     let tasks, followUps, details =
         match JobsFile.tryRead dir with
@@ -212,9 +223,12 @@ let run (args: ParseResults<StatusArgs>) =
                             "%s holds no output of ecdpde: neither submitted jobs (jobs/jobs.json) nor a discovery (discovery.json), continuation (continuation-folder.json), study (study.json) or multi-solution study (multi-solution-folder.json)"
                             dir)
 
-            localTasks dir batches,
+            localTasks dir writer.IsSome batches,
             [],
-            fun () -> printfn "(local runs; a rerun of the command continues the stopped ones)"
+            fun () ->
+                match writer with
+                | Some w -> printfn "(local runs, written now by an ecdpde command: %s)" w
+                | None -> printfn "(local runs; a rerun of the command continues the stopped ones)"
 
     let complete =
         if isContinuation then
@@ -229,5 +243,5 @@ let run (args: ParseResults<StatusArgs>) =
             [ "solutions.json"; "summary.md"; BounceStudyFile.name ] |> List.exists has
 
     details ()
-    conclude dir complete tasks followUps
+    conclude dir complete writer tasks followUps
     0

@@ -342,7 +342,18 @@ let ``compare runs a study file, skips finished cells on a rerun, and names a ba
 
     File.Delete(Path.Combine(out, "summary.md"))
     Assert.Matches(@"cells\s+1 runs: 0 done, 0 running, 0 queued, 1 stopped", status ())
-    Assert.Contains("state: not finished", status ())
+    Assert.Contains("state: stopped", status ())
+    // while a command holds the folder's lock, its unfinished cells are running and the folder in progress
+    using (EcdPde.Runs.FolderLock.acquire out) (fun _ ->
+        let text = status ()
+        Assert.Matches(@"cells\s+1 runs: 0 done, 1 running, 0 queued, 0 stopped", text)
+
+        Assert.Contains(
+            sprintf "state: in progress: an ecdpde command (PID %d) is writing it" Environment.ProcessId,
+            text
+        ))
+
+    Assert.Contains("state: stopped", status ())
     let code3, _, err3 = ecdpde [ "compare"; Path.Combine(dir, "missing.json") ]
     Assert.Equal(2, code3)
     Assert.Contains("missing.json", err3)

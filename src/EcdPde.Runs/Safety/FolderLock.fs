@@ -16,6 +16,29 @@ type FolderLockedException(folder: string, holder: string) =
                 holder
         )
 
+/// Who holds the lock of `folder` now ("PID n", or "PID unknown"), or None when no process holds it — a read-only
+/// probe (it never creates the lock file) for `ecdpde status`, which tells a command still writing a folder from a
+/// stopped one.
+let holder (folder: string) : string option =
+    let path = Path.Combine(folder, ".lock")
+
+    if not (File.Exists path) then
+        None
+    else
+        try
+            use _probe =
+                new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)
+
+            None
+        with :? IOException ->
+            let owner =
+                try
+                    File.ReadAllText(path + ".owner").Trim()
+                with _ ->
+                    ""
+
+            Some(if owner = "" then "PID unknown" else owner)
+
 /// Takes the lock of `folder` (creating the folder); dispose the result to release it.
 let acquire (folder: string) : IDisposable =
     Directory.CreateDirectory folder |> ignore

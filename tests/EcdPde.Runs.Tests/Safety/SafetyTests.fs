@@ -32,7 +32,11 @@ let ``a second writer of a folder is refused with the holder's PID, and the lock
 
     Assert.Contains(sprintf "PID %d" Environment.ProcessId, e.Message)
     Assert.Contains(dir, e.Message)
+    // the read-only probe names the holder while the lock is held, and nobody after
+    Assert.Equal(Some(sprintf "PID %d" Environment.ProcessId), FolderLock.holder dir)
     first.Dispose()
+    Assert.Equal(None, FolderLock.holder dir)
+    Assert.Equal(None, FolderLock.holder (Path.Combine(dir, "never-locked")))
     (FolderLock.acquire dir).Dispose()
 
 let ``a folder claimed with one identity refuses another, naming what differs, and moves aside on request``
