@@ -162,12 +162,16 @@ let compile (problem: Problem) (s: DiscoverySettings) : Subject =
         Equations = equations
         Fields = problem.Fields |> List.map Field
         Architecture = s.Network
+        // fixed points unless the network could interpolate them (Resampling's rule)
         Points =
-            { PointSettings.defaults with
-                Interior = s.InteriorPoints
-                Boundary = s.BoundaryPoints
-                Seed = s.Seed
-            }
+            Resampling.apply
+                problem
+                s.Network
+                { PointSettings.defaults with
+                    Interior = s.InteriorPoints
+                    Boundary = s.BoundaryPoints
+                    Seed = s.Seed
+                }
         WeightDecay = s.WeightDecay
         Grid = grid
         GridWeights = weights
