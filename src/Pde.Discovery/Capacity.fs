@@ -179,7 +179,6 @@ let private wider (d: DataScale) (example: Subject) (resolving: int) (plateau: s
 
     let points =
         Resampling.apply
-            example.Problem
             grown
             { example.Points with
                 Interior = resolving

@@ -36,7 +36,7 @@ let resolvingPoints (omega: float) (area: float) (dimensions: int) (floor: int) 
 
 /// Interior collocation points per trained weight that an overfitting network's points grow to at least: twice as
 /// many residual equations as unknowns, so that the fit cannot interpolate its points.
-let pointsPerParameter = Resampling.pointsPerWeight
+let pointsPerParameter = 2.0
 
 /// How much larger a network's residual on the evaluation grid may be than on its own interior collocation points
 /// before it counts as fitting its points rather than the field (both are quadratures of the same integral; a factor

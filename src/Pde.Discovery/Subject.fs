@@ -165,7 +165,6 @@ let compile (problem: Problem) (s: DiscoverySettings) : Subject =
         // fixed points unless the network could interpolate them (Resampling's rule)
         Points =
             Resampling.apply
-                problem
                 s.Network
                 { PointSettings.defaults with
                     Interior = s.InteriorPoints
