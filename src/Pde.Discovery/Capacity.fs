@@ -106,12 +106,42 @@ let private plateauText
 
     sprintf "the network (%s) plateaued above the gates (%s)" (describe a) (String.Join("; ", runs))
 
+/// The boundary conditions' weight at which a field just at both gates loses as much on the boundary as in the
+/// interior: the interior term is the mean square residual, (residual gate)² / area at the gate, the boundary term the
+/// weight times the mean square error, at most (boundary gate)²; so w = (residual gate)² / (area · (boundary gate)²),
+/// the smallest over the stalled runs' gates. Measured on the paper's PDE at k = 10: with the settings' 100 the grown
+/// network reached residual 11.9 on a lattice (gate ≈ 50) and left 0.65 on the circle (gate ≈ 0.05) after 6 000
+/// steps: the source's scale, ~ω² times a smooth problem's, outweighed the boundary.
+let balancedBoundaryWeight (example: Subject) (stalled: (Candidate * RunResultFile.RunStop) list) =
+    stalled
+    |> List.map (fun (c, _) ->
+        let r = example.Gates.ResidualBound c
+        let b = example.Gates.BoundaryBound c
+        r * r / (area example.Problem.Domain * b * b))
+    |> List.filter (fun w -> Double.IsFinite w && w > 0.0)
+    |> function
+        | [] -> None
+        | ws -> Some(List.min ws)
+
+/// The problem with every boundary condition weighted at least `weight`.
+let private boundaryAtLeast (weight: float) (p: Problem) =
+    { p with
+        Conditions =
+            p.Conditions
+            |> List.map (fun c ->
+                match c.Placement with
+                | OnBoundary _ when c.Weight < weight -> { c with Weight = weight }
+                | _ -> c)
+    }
+
 /// What an attempt that plateaued grows to: the network and points of the next attempt, why in words, and whether the
 /// growth makes a step dearer (a wider network, more points: it counts against `CapacityGrowths`).
 type Growth =
     {
         Architecture: Architecture
         Points: PointSettings
+        /// The problem with its boundary conditions weighted for the gates (`balancedBoundaryWeight`).
+        Problem: Problem
         Note: string
         Costly: bool
     }
@@ -127,6 +157,7 @@ let private resampled (example: Subject) (resolving: int) (plateau: string) =
     {
         Architecture = example.Architecture
         Points = points
+        Problem = example.Problem
         Note =
             sprintf
                 "%s: the runs fit their collocation points and not the field between them (overfitting), so the points are drawn afresh every %d step(s) from the run's seed, not the network grown: %d interior points (the data's wavenumber asks for %d)"
@@ -159,6 +190,7 @@ let private morePoints (d: DataScale) (example: Subject) (weights: int) (resolvi
             { example.Points with
                 Interior = points
             }
+        Problem = example.Problem
         Note =
             sprintf
                 "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
@@ -205,6 +237,7 @@ let private wider (d: DataScale) (example: Subject) (resolving: int) (plateau: s
     {
         Architecture = grown
         Points = points
+        Problem = example.Problem
         Note =
             sprintf
                 "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
@@ -234,12 +267,24 @@ let growth
 
     let plateau = plateauText example example.Architecture stalled pointResidual
 
-    if overfitting && example.Points.ResampleEvery.IsNone then
-        resampled example resolving plateau
-    elif overfitting then
-        morePoints d example weights resolving plateau
-    else
-        wider d example resolving plateau
+    let g =
+        if overfitting && example.Points.ResampleEvery.IsNone then
+            resampled example resolving plateau
+        elif overfitting then
+            morePoints d example weights resolving plateau
+        else
+            wider d example resolving plateau
+
+    match balancedBoundaryWeight example stalled with
+    | Some w when
+        example.Problem.Conditions
+        |> List.exists (fun c -> c.Placement.IsOnBoundary && c.Weight < w)
+        ->
+        { g with
+            Problem = boundaryAtLeast w example.Problem
+            Note = sprintf "%s; boundary conditions weighted %.3g (the gates balanced)" g.Note w
+        }
+    | _ -> g
 
 /// The settings of attempt j: the first in the settings' folder, the grown ones in capacity-j.
 let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
@@ -271,6 +316,7 @@ let private grownSearch
         { example with
             Architecture = g.Architecture
             Points = g.Points
+            Problem = g.Problem
         }
 
     let label =

@@ -129,6 +129,13 @@ let ``the residual on the collocation points is the grid's for a network that fi
     Assert.True(PointRules.overfits (2.5 * onPoints) onPoints)
     Assert.False(PointRules.overfits m.ResidualL2 nan)
 
+let private boundaryWeights (p: Problem) =
+    p.Conditions
+    |> List.choose (fun c ->
+        match c.Placement with
+        | OnBoundary _ -> Some c.Weight
+        | _ -> None)
+
 let ``a plateau that fits its points and not the field grows the points, not the network`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
     let subject = Subject.compile problem (settings "growth-decision")
@@ -198,6 +205,24 @@ let ``a plateau that fits its points and not the field grows the points, not the
     Assert.Equal(Some Resampling.every, g3.Points.ResampleEvery)
     Assert.True(g3.Costly)
     Assert.DoesNotContain("overfitting", g3.Note)
+    // gates 0.05 · 1 and 0.1 · 1 keep the settings' boundary weight (0.25 < 100) ...
+    Assert.Equal<float list>(boundaryWeights subject.Problem, boundaryWeights g3.Problem)
+    // ... gates 50 (residual scale 1000) and 0.03 (boundary scale 0.3) on the unit square weight the boundary
+    // 50² / (1 · 0.03²) ≈ 2.78e6, so that a field at both gates loses as much on the boundary as inside
+    let c, stop = stalledRun 100.0
+
+    let scaled =
+        { c with
+            ResidualScale = 1000.0
+            BoundaryScale = 0.3
+        },
+        stop
+
+    let g4 = Capacity.growth data subject 3000 [ scaled ] (fun _ -> 90.0)
+    let ws = boundaryWeights g4.Problem
+    Assert.NotEmpty ws
+    Assert.All(ws, fun w -> Assert.True(abs (w / (2500.0 / 9e-4) - 1.0) < 1e-9, sprintf "weight %g" w))
+    Assert.Contains("boundary conditions weighted", g4.Note)
 
 let ``a classical solution no network reached becomes a network solution when warm-started`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
