@@ -123,17 +123,6 @@ let balancedBoundaryWeight (example: Subject) (stalled: (Candidate * RunResultFi
         | [] -> None
         | ws -> Some(List.min ws)
 
-/// The problem with every boundary condition weighted at least `weight`.
-let private boundaryAtLeast (weight: float) (p: Problem) =
-    { p with
-        Conditions =
-            p.Conditions
-            |> List.map (fun c ->
-                match c.Placement with
-                | OnBoundary _ when c.Weight < weight -> { c with Weight = weight }
-                | _ -> c)
-    }
-
 /// What an attempt that plateaued grows to: the network and points of the next attempt, why in words, and whether the
 /// growth makes a step dearer (a wider network, more points: it counts against `CapacityGrowths`).
 type Growth =
@@ -281,7 +270,7 @@ let growth
         |> List.exists (fun c -> c.Placement.IsOnBoundary && c.Weight < w)
         ->
         { g with
-            Problem = boundaryAtLeast w example.Problem
+            Problem = reweightBoundary (max w) example.Problem
             Note = sprintf "%s; boundary conditions weighted %.3g (the gates balanced)" g.Note w
         }
     | _ -> g
