@@ -19,7 +19,7 @@ let problem, s0 = BuiltInExamples.paperPde BuiltInExamples.Default k
 let first = Subject.compile problem s0
 
 let omega =
-    Capacity.dataWavenumber first (Discretize.run first.Points first.Problem)
+    PointRules.dataWavenumber first (Discretize.run first.Points first.Problem)
 
 let a =
     if env "WIDTHS" = null then
@@ -53,7 +53,7 @@ let theta =
         (RunResultFile.read file).Theta
 
 printfn "theta %d vs %d" theta.Length search.Theta0.Length
-let onPoints = Capacity.collocationResidual subject search theta
+let onPoints = PointRules.collocationResidual subject search theta
 let m = search.Model theta
 let fine = Pde.FSharp.Geometry.Sampling.grid problem.Domain 40000
 let res = Model.evaluate m subject.Equations.Head fine

@@ -44,5 +44,5 @@ for c in outcome.Candidates do
         c.Run
         c.Theta.Length
         c.ResidualL2
-        (Capacity.collocationResidual subject search c.Theta)
+        (PointRules.collocationResidual subject search c.Theta)
         c.FinalLoss

@@ -27,54 +27,7 @@ open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 open Pde.Discovery.Terms
 open Pde.Discovery.Search
-
-/// The root-mean-square angular wavenumber √(Σ|∇f|² / Σ(f − f̄)²) of values f with gradients (gx, gy) at equally
-/// weighted points; 0 when f does not vary.
-let private wavenumber (f: float[]) (gx: float[]) (gy: float[]) =
-    let mean = Array.average f
-    let variance = f |> Array.averageBy (fun v -> (v - mean) * (v - mean))
-    let gradient = Array.map2 (fun a b -> a * a + b * b) gx gy |> Array.average
-
-    if variance <= 1e-24 * (1.0 + mean * mean) || not (Double.IsFinite gradient) then
-        0.0
-    else
-        sqrt (gradient / variance)
-
-/// The data's root-mean-square angular wavenumber ω: the largest over the problem's sources (each equation's residual
-/// at the zero field, on the evaluation grid) and boundary data (each boundary condition's residual at the zero field,
-/// on its collocation points of `discretization`); 0 for data that do not vary (Bratu's λ, Allen–Cahn's 0).
-let dataWavenumber (example: Subject) (discretization: Discretization) =
-    let model =
-        {
-            Problem = example.Problem
-            Network = Objective.spec example.Problem (Architecture.mlp [ 1 ] Ecd.Core.Engine.Activation.Tanh)
-            NetworkSeed = 0UL
-            Weights = [||]
-            Parameters = example.Problem.Parameters
-        }
-
-    let measure (e: Expr) (points: float[][]) =
-        let data = zeroFields e
-
-        if hasNormal data || points.Length = 0 then
-            0.0
-        else
-            let at (x: Expr) = Model.evaluate model x points
-            wavenumber (at data) (at (dx data)) (at (dy data))
-
-    let sources = example.Equations |> List.map (fun e -> measure e example.Grid)
-
-    let boundary =
-        discretization.Terms
-        |> Array.toList
-        |> List.choose (fun t ->
-            match t.Condition.Placement with
-            | OnBoundary _ ->
-                let set = discretization.Sets[t.Set].Samples
-                Some(measure t.Condition.Residual (Array.init set.Count set.Point))
-            | _ -> None)
-
-    sources @ boundary |> List.fold max 0.0
+open Pde.Discovery.PointRules
 
 /// The architecture in words ("tanh 32-32-32", "Fourier features 32 (σ 3.9), tanh 64-64-64").
 let describe (a: Architecture) =
@@ -123,56 +76,6 @@ let grow (omega: float) (diameter: float) (dimensions: int) (a: Architecture) =
             grown
     | _ -> grown
 
-/// Collocation points per wavelength along each coordinate that the interior points grow to (`resolvingPoints`):
-/// four times Nyquist's two, the resolution at which a sampled oscillation is fitted between its points and not only
-/// at them.
-let pointsPerWavelength = 8.0
-
-/// The most interior collocation points the rule asks for (beyond it the cost of a step, linear in the points, is out
-/// of any budget; the note says the rule was capped).
-let maxResolvingPoints = 100_000
-
-/// The interior collocation points that resolve data of root-mean-square angular wavenumber ω over a domain of `area`
-/// in `dimensions` coordinates: `pointsPerWavelength`^d per wavelength (2π/ω)^d of the domain, at least `floor` (the
-/// settings' count) and at most `maxResolvingPoints`.
-let resolvingPoints (omega: float) (area: float) (dimensions: int) (floor: int) =
-    if not (omega > 0.0) || not (Double.IsFinite omega) then
-        floor
-    else
-        let d = float dimensions
-        let wavelengths = area * (omega / (2.0 * Math.PI)) ** d
-        let wanted = ceil (pointsPerWavelength ** d * wavelengths)
-        max floor (int (min wanted (float maxResolvingPoints)))
-
-/// Interior collocation points per trained weight that an overfitting network's points grow to at least: twice as
-/// many residual equations as unknowns, so that the fit cannot interpolate its points.
-let pointsPerParameter = 2.0
-
-/// How much larger a network's residual on the evaluation grid may be than on its own interior collocation points
-/// before it counts as fitting its points rather than the field (both are quadratures of the same integral; a factor
-/// 2 in the L² norm is 4 in the squared residual, far beyond the sampling error of a thousand points).
-let overfitRatio = 2.0
-
-/// The equations' residual L² norm on the search's interior collocation points (each weighted area / points, like the
-/// grid's quadrature) for weights θ: what the training loss sees of the residual.
-let collocationResidual (example: Subject) (search: DiscoverySearch) (theta: float[]) =
-    let points = interiorPoints search.Discretization
-
-    if points.Length = 0 || theta.Length = 0 then
-        nan
-    else
-        let m = search.Model theta
-        let w = area example.Problem.Domain / float points.Length
-
-        example.Equations
-        |> List.sumBy (fun e -> Model.evaluate m e points |> Array.sumBy (fun v -> w * v * v))
-        |> sqrt
-
-/// Whether a run fits its collocation points and not the field between them: its residual on the grid is more than
-/// `overfitRatio` times its residual on the points.
-let overfits (gridResidual: float) (pointResidual: float) =
-    Double.IsFinite pointResidual && gridResidual > overfitRatio * pointResidual
-
 /// The training runs of the first ensemble that stalled, with how they ended.
 let private stalledRuns (search: DiscoverySearch) (candidates: Candidate list) =
     candidates
@@ -203,18 +106,142 @@ let private plateauText
 
     sprintf "the network (%s) plateaued above the gates (%s)" (describe a) (String.Join("; ", runs))
 
-/// The data's measurements that the growth rules use: ω, the domain's diameter and area, and its dimension.
-type DataScale =
+/// The boundary conditions' weight at which a field just at both gates loses as much on the boundary as in the
+/// interior: the interior term is the mean square residual, (residual gate)² / area at the gate, the boundary term the
+/// weight times the mean square error, at most (boundary gate)²; so w = (residual gate)² / (area · (boundary gate)²),
+/// the smallest over the stalled runs' gates. Measured on the paper's PDE at k = 10: with the settings' 100 the grown
+/// network reached residual 11.9 on a lattice (gate ≈ 50) and left 0.65 on the circle (gate ≈ 0.05) after 6 000
+/// steps: the source's scale, ~ω² times a smooth problem's, outweighed the boundary.
+let balancedBoundaryWeight (example: Subject) (stalled: (Candidate * RunResultFile.RunStop) list) =
+    stalled
+    |> List.map (fun (c, _) ->
+        let r = example.Gates.ResidualBound c
+        let b = example.Gates.BoundaryBound c
+        r * r / (area example.Problem.Domain * b * b))
+    |> List.filter (fun w -> Double.IsFinite w && w > 0.0)
+    |> function
+        | [] -> None
+        | ws -> Some(List.min ws)
+
+/// What an attempt that plateaued grows to: the network and points of the next attempt, why in words, and whether the
+/// growth makes a step dearer (a wider network, more points: it counts against `CapacityGrowths`).
+type Growth =
     {
-        Omega: float
-        Diameter: float
-        Area: float
-        Dimensions: int
+        Architecture: Architecture
+        Points: PointSettings
+        /// The problem with its boundary conditions weighted for the gates (`balancedBoundaryWeight`).
+        Problem: Problem
+        Note: string
+        Costly: bool
     }
 
-/// What an attempt whose runs stalled without a solution grows to: the network and interior points of the next
-/// attempt, and why in words. Runs that fit their collocation points and not the field between them (every stalled
-/// run's grid residual more than `overfitRatio` times its residual on its points) lack points, not width.
+/// The network of an attempt that fit its points grown no further, on fresh points every step (Resampling).
+let private resampled (example: Subject) (resolving: int) (plateau: string) =
+    let points =
+        { example.Points with
+            Interior = max example.Points.Interior resolving
+            ResampleEvery = Some Resampling.every
+        }
+
+    {
+        Architecture = example.Architecture
+        Points = points
+        Problem = example.Problem
+        Note =
+            sprintf
+                "%s: the runs fit their collocation points and not the field between them (overfitting), so the points are drawn afresh every %d step(s) from the run's seed, not the network grown: %d interior points (the data's wavenumber asks for %d)"
+                plateau
+                Resampling.every
+                points.Interior
+                resolving
+        Costly = false
+    }
+
+/// The network of an attempt that fit its points on fresh ones already, on more points: twice per wavelength along
+/// each coordinate, at least the data's rule, and at least `pointsPerParameter` per trained weight, so that the
+/// residual equations overdetermine the weights (measured, paper's PDE at k = 10: 12 545 weights fitted 5 591 fixed
+/// points to a residual of 0.6 and left 854 on the grid).
+let private morePoints (d: DataScale) (example: Subject) (weights: int) (resolving: int) (plateau: string) =
+    let was = example.Points.Interior
+
+    let points =
+        [
+            resolving
+            was * pown 2 d.Dimensions
+            int (pointsPerParameter * float weights)
+        ]
+        |> List.max
+        |> min maxResolvingPoints
+
+    {
+        Architecture = example.Architecture
+        Points =
+            { example.Points with
+                Interior = points
+            }
+        Problem = example.Problem
+        Note =
+            sprintf
+                "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
+                plateau
+                points
+                was
+                pointsPerParameter
+                weights
+                resolving
+                (if points >= maxResolvingPoints then ", capped" else "")
+        Costly = true
+    }
+
+/// The network grown (`grow`), with the data's points (`resolvingPoints`), fresh every step by Resampling's rule.
+let private wider (d: DataScale) (example: Subject) (resolving: int) (plateau: string) =
+    let was = example.Points.Interior
+    let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
+
+    let points =
+        Resampling.apply
+            grown
+            { example.Points with
+                Interior = resolving
+            }
+
+    let fresh =
+        match points.ResampleEvery with
+        | Some k -> sprintf ", drawn afresh every %d step(s)" k
+        | None -> ""
+
+    let pointsText =
+        if resolving = was then
+            sprintf "%d interior points%s" resolving fresh
+        else
+            sprintf
+                "%d interior points%s (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
+                resolving
+                fresh
+                was
+                pointsPerWavelength
+                d.Area
+                (if resolving >= maxResolvingPoints then ", capped" else "")
+
+    {
+        Architecture = grown
+        Points = points
+        Problem = example.Problem
+        Note =
+            sprintf
+                "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
+                plateau
+                (describe grown)
+                pointsText
+                d.Omega
+                d.Diameter
+        Costly = true
+    }
+
+/// What an attempt whose runs stalled without a solution grows to. Runs that fit their collocation points and not the
+/// field between them (every stalled run's grid residual more than `overfitRatio` times its residual on its points)
+/// lack points, not width: on fixed points they get fresh points every step (Resampling) — at the cost per step of
+/// the points they have, so not counted as a growth —; already resampling, more points. Otherwise the network grows.
 let growth
     (d: DataScale)
     (example: Subject)
@@ -225,58 +252,28 @@ let growth
     let overfitting =
         stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
 
-    let was = example.Points.Interior
-    let resolving = resolvingPoints d.Omega d.Area d.Dimensions was
+    let resolving = resolvingPoints d.Omega d.Area d.Dimensions example.Points.Interior
+
     let plateau = plateauText example example.Architecture stalled pointResidual
 
-    if overfitting then
-        // twice the points per wavelength along each coordinate, at least the data's rule, and at least
-        // `pointsPerParameter` per trained weight, so that the residual equations overdetermine the weights (measured,
-        // paper's PDE at k = 10: 12 545 weights fitted 5 591 points to a residual of 0.6 and left 854 on the grid)
-        let points =
-            [
-                resolving
-                was * pown 2 d.Dimensions
-                int (pointsPerParameter * float weights)
-            ]
-            |> List.max
-            |> min maxResolvingPoints
+    let g =
+        if overfitting && example.Points.ResampleEvery.IsNone then
+            resampled example resolving plateau
+        elif overfitting then
+            morePoints d example weights resolving plateau
+        else
+            wider d example resolving plateau
 
-        example.Architecture,
-        points,
-        sprintf
-            "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
-            plateau
-            points
-            was
-            pointsPerParameter
-            weights
-            resolving
-            (if points >= maxResolvingPoints then ", capped" else "")
-    else
-        let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
-
-        let pointsText =
-            if resolving = was then
-                sprintf "%d interior points" resolving
-            else
-                sprintf
-                    "%d interior points (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
-                    resolving
-                    was
-                    pointsPerWavelength
-                    d.Area
-                    (if resolving >= maxResolvingPoints then ", capped" else "")
-
-        grown,
-        resolving,
-        sprintf
-            "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
-            plateau
-            (describe grown)
-            pointsText
-            d.Omega
-            d.Diameter
+    match balancedBoundaryWeight example stalled with
+    | Some w when
+        example.Problem.Conditions
+        |> List.exists (fun c -> c.Placement.IsOnBoundary && c.Weight < w)
+        ->
+        { g with
+            Problem = reweightBoundary (max w) example.Problem
+            Note = sprintf "%s; boundary conditions weighted %.3g (the gates balanced)" g.Note w
+        }
+    | _ -> g
 
 /// The settings of attempt j: the first in the settings' folder, the grown ones in capacity-j.
 let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
@@ -293,8 +290,43 @@ let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
             OptimizerSettings = s.DeflationOptimizerSettings
             // Adam ignores the run seed: from one shared initialization its runs would be copies
             Initialization = PerRun
+            // a network on fresh points is not polished on fixed ones (L-BFGS needs one function): measured at
+            // k = 10, 300 L-BFGS steps took the loss 310 → 9 and the grid residual 30 → 46 (it fit the points again)
+            PolishSteps =
+                if example.Points.ResampleEvery.IsSome then
+                    0L
+                else
+                    s.PolishSteps
             OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
         }
+
+/// Attempt j's subject (`g`'s network and points) and its search, its progress lines labelled with what grew.
+let private grownSearch
+    (s: DiscoverySettings)
+    (progress: DiscoveryProgress -> unit)
+    (j: int)
+    (example: Subject)
+    g
+    =
+    let next =
+        { example with
+            Architecture = g.Architecture
+            Points = g.Points
+            Problem = g.Problem
+        }
+
+    let label =
+        sprintf
+            "capacity %d: %s, %d points%s"
+            j
+            (describe g.Architecture)
+            g.Points.Interior
+            (if g.Points.ResampleEvery.IsSome then
+                 " (fresh every step)"
+             else
+                 "")
+
+    next, DiscoverySearch(next, attemptSettings s j next, (fun p -> progress { p with Note = label }))
 
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
 /// the gates, runs stalled and growths remain, again with the grown network (and points, see `growth`) in the folder
@@ -306,17 +338,15 @@ let searchGrowing
     (s: DiscoverySettings)
     (progress: DiscoveryProgress -> unit)
     =
-    let lo, hi = Domain.bounds example.Problem.Domain
+    let data = dataScale example first.Discretization
 
-    let data =
-        {
-            Omega = dataWavenumber example first.Discretization
-            Diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
-            Area = area example.Problem.Domain
-            Dimensions = example.Problem.Scope.Coordinates.Length
-        }
-
-    let rec attempt (j: int) (search: DiscoverySearch) (example: Subject) (notes: string list) =
+    let rec attempt
+        (j: int)
+        (growths: int)
+        (search: DiscoverySearch)
+        (example: Subject)
+        (notes: string list)
+        =
         let candidates, stopReason = searchAll search example (attemptSettings s j example)
 
         let solutions, _ =
@@ -338,42 +368,29 @@ let searchGrowing
         let withNotes (r: string) =
             if said = "" then r else said + "; then " + r
 
-        if not solutions.IsEmpty || j >= s.CapacityGrowths || stalled.IsEmpty then
-            let why =
-                if solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
-                    stopReason
-                    + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
-                elif solutions.IsEmpty && not stalled.IsEmpty then
+        let finish (why: string) =
+            search, example, attemptSettings s j example, candidates, withNotes why
+
+        if solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
+            finish (
+                stopReason
+                + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
+            )
+        elif not solutions.IsEmpty || stalled.IsEmpty then
+            finish stopReason
+        else
+            let g = growth data example search.Theta0.Length stalled pointResidual
+
+            if g.Costly && growths >= s.CapacityGrowths then
+                finish (
                     stopReason
                     + "; "
                     + plateauText example example.Architecture stalled pointResidual
                     + " and no growth remains"
-                else
-                    stopReason
-
-            search, example, attemptSettings s j example, candidates, withNotes why
-        else
-            let grown, points, note =
-                growth data example search.Theta0.Length stalled pointResidual
-
-            let next =
-                { example with
-                    Architecture = grown
-                    Points =
-                        { example.Points with
-                            Interior = points
-                        }
-                }
-
-            let label = sprintf "capacity %d: %s, %d points" (j + 1) (describe grown) points
-
-            let search' =
-                DiscoverySearch(
-                    next,
-                    attemptSettings s (j + 1) next,
-                    (fun p -> progress { p with Note = label })
                 )
+            else
+                let next, search' = grownSearch s progress (j + 1) example g
 
-            attempt (j + 1) search' next (note :: notes)
+                attempt (j + 1) (growths + (if g.Costly then 1 else 0)) search' next (g.Note :: notes)
 
-    attempt 0 first example []
+    attempt 0 0 first example []

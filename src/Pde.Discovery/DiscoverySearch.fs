@@ -65,13 +65,23 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         let deflated =
             new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
 
-        match potential with
-        | Deflation.DeflatedLoss -> new Deflation.OwnedObjective(deflated, [ deflated; loss; pool ])
-        | Deflation.Compressed scale ->
-            new Deflation.OwnedObjective(
-                Deflation.CompressedObjective(deflated, scale),
+        let minimized: IObjective<float> =
+            match potential with
+            | Deflation.DeflatedLoss -> deflated
+            | Deflation.Compressed scale -> Deflation.CompressedObjective(deflated, scale)
+
+        // fresh points every few steps when the rule says so (Resampling; the run's optimizer decides whether it uses them)
+        match example.Points.ResampleEvery with
+        | Some every ->
+            new Resampling.ResampledObjective(
+                minimized,
+                loss,
+                discretization,
+                every,
                 [ deflated; loss; pool ]
             )
+            :> IObjective<float>
+        | None -> new Deflation.OwnedObjective(minimized, [ deflated; loss; pool ])
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =

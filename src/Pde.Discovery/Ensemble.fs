@@ -77,6 +77,13 @@ type EnsembleProgress =
 
 let private runDir (s: EnsembleSettings) (i: int) = RunFolders.runFolder s.OutDir i
 
+/// The files of a run in its folder: `state.json` (checkpoint) and `trace.csv`.
+let private runFiles (dir: string) : RunLoop.RunFiles =
+    {
+        Checkpoint = Some(Path.Combine(dir, "state.json"))
+        Trace = Some(Path.Combine(dir, "trace.csv"))
+    }
+
 /// One run: resume from its checkpoint if there is one, write its trace and final state, measure the result; the
 /// candidate and how the run ended.
 let private runOne
@@ -102,17 +109,20 @@ let private runOne
 
         let objective = problem.Objective()
 
+        // fresh points by (seed, step) for the optimizers that follow them: a resumed run rebinds the same (Resampling)
+        let pointsIdentity, draw = Resampling.hooks objective s.Optimizer seed
+
         let outcome =
             RunLoop.execute
                 { RunLoop.create optimizer objective (problem.InitialTheta i) seed s.Steps with
-                    Files =
-                        {
-                            Checkpoint = Some(Path.Combine(dir, "state.json"))
-                            Trace = Some(Path.Combine(dir, "trace.csv"))
-                        }
+                    Files = runFiles dir
                     CheckpointEvery = s.CheckpointEvery
-                    Identity = [ "problem", problem.Name ]
-                    OnStep = fun _ r -> progress i r
+                    Identity = ("problem", problem.Name) :: pointsIdentity
+                    OnStart = fun st -> draw st.Steps
+                    OnStep =
+                        fun st r ->
+                            draw st.Steps
+                            progress i r
                     Stall = s.Stall
                     Converged = fun st -> problem.Converged st.Theta
                 }

@@ -86,16 +86,20 @@ let centre (domain: Domain) (grid: float[][]) =
 
         p[0], p[1]
 
-/// The problem with every boundary condition left at weight 1 weighted by `weight`.
-let private weighted (weight: float) (problem: Problem) =
+/// The problem with every boundary condition's weight w replaced by `reweight w`.
+let reweightBoundary (reweight: float -> float) (problem: Problem) =
     { problem with
         Conditions =
             problem.Conditions
             |> List.map (fun c ->
                 match c.Placement with
-                | OnBoundary _ when c.Weight = 1.0 -> { c with Weight = weight }
+                | OnBoundary _ -> { c with Weight = reweight c.Weight }
                 | _ -> c)
     }
+
+/// The problem with every boundary condition left at weight 1 weighted by `weight`.
+let private weighted (weight: float) (problem: Problem) =
+    reweightBoundary (fun w -> if w = 1.0 then weight else w) problem
 
 /// The model of weights θ (network weights, then the problem's trainable parameters).
 let model (s: Subject) (spec: Ecd.Core.Engine.NetworkSpec) (networkSeed: uint64) (theta: float[]) =
@@ -162,12 +166,15 @@ let compile (problem: Problem) (s: DiscoverySettings) : Subject =
         Equations = equations
         Fields = problem.Fields |> List.map Field
         Architecture = s.Network
+        // fixed points unless the network could interpolate them (Resampling's rule)
         Points =
-            { PointSettings.defaults with
-                Interior = s.InteriorPoints
-                Boundary = s.BoundaryPoints
-                Seed = s.Seed
-            }
+            Resampling.apply
+                s.Network
+                { PointSettings.defaults with
+                    Interior = s.InteriorPoints
+                    Boundary = s.BoundaryPoints
+                    Seed = s.Seed
+                }
         WeightDecay = s.WeightDecay
         Grid = grid
         GridWeights = weights

@@ -27,7 +27,7 @@ let private settings (name: string) =
 let private wavenumberOf (problem: Problem) =
     let s = settings "wavenumber"
     let subject = Subject.compile problem s
-    Capacity.dataWavenumber subject (Discretize.run subject.Points subject.Problem)
+    PointRules.dataWavenumber subject (Discretize.run subject.Points subject.Problem)
 
 let ``the data's wavenumber is that of the source, and 0 without oscillating data`` () =
     let u = field "u"
@@ -85,16 +85,16 @@ let ``the interior points follow the data's wavenumber, with the settings' count
     // sin(16πx): 8 wavelengths along x, ω = 16π measured; 8 points per wavelength along each coordinate over the unit
     // square's (ω/2π)² = 64 square wavelengths: 64 × 64 = 4096 points
     let omega = wavenumberOf (source 8.0)
-    let n = Capacity.resolvingPoints omega 1.0 2 1000
+    let n = PointRules.resolvingPoints omega 1.0 2 1000
     Assert.Equal(int (ceil (64.0 * (omega / (2.0 * Math.PI)) ** 2.0)), n)
     Assert.InRange(n, 3850, 4350)
     // sin(6πx): 9 square wavelengths need 576 points, fewer than the settings' 1000
-    Assert.Equal(1000, Capacity.resolvingPoints (wavenumberOf (source 3.0)) 1.0 2 1000)
+    Assert.Equal(1000, PointRules.resolvingPoints (wavenumberOf (source 3.0)) 1.0 2 1000)
     // data that do not vary keep the floor; a wavenumber beyond any budget is capped
-    Assert.Equal(1000, Capacity.resolvingPoints 0.0 1.0 2 1000)
-    Assert.Equal(Capacity.maxResolvingPoints, Capacity.resolvingPoints 1e4 1.0 2 1000)
+    Assert.Equal(1000, PointRules.resolvingPoints 0.0 1.0 2 1000)
+    Assert.Equal(PointRules.maxResolvingPoints, PointRules.resolvingPoints 1e4 1.0 2 1000)
     // the paper's disk (area π) at the measured ω = 33.1 (k = 10): 87 square wavelengths, 5 580 points
-    Assert.Equal(5580, Capacity.resolvingPoints 33.1 Math.PI 2 1000)
+    Assert.Equal(5580, PointRules.resolvingPoints 33.1 Math.PI 2 1000)
 
 let ``the residual on the collocation points is the grid's for a network that fits the field`` () =
     let u = field "u"
@@ -122,18 +122,25 @@ let ``the residual on the collocation points is the grid's for a network that fi
             search.Reference
             search.Theta0
 
-    let onPoints = Capacity.collocationResidual subject search search.Theta0
+    let onPoints = PointRules.collocationResidual subject search search.Theta0
     Assert.True(abs (onPoints / m.ResidualL2 - 1.0) < 0.1, sprintf "points %g, grid %g" onPoints m.ResidualL2)
-    Assert.False(Capacity.overfits m.ResidualL2 onPoints)
+    Assert.False(PointRules.overfits m.ResidualL2 onPoints)
     // a residual 2.5 times larger on the grid than on the points is a network fitting its points
-    Assert.True(Capacity.overfits (2.5 * onPoints) onPoints)
-    Assert.False(Capacity.overfits m.ResidualL2 nan)
+    Assert.True(PointRules.overfits (2.5 * onPoints) onPoints)
+    Assert.False(PointRules.overfits m.ResidualL2 nan)
+
+let private boundaryWeights (p: Problem) =
+    p.Conditions
+    |> List.choose (fun c ->
+        match c.Placement with
+        | OnBoundary _ -> Some c.Weight
+        | _ -> None)
 
 let ``a plateau that fits its points and not the field grows the points, not the network`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
     let subject = Subject.compile problem (settings "growth-decision")
 
-    let data: Capacity.DataScale =
+    let data: PointRules.DataScale =
         {
             Omega = 40.0
             Diameter = sqrt 2.0
@@ -167,26 +174,55 @@ let ``a plateau that fits its points and not the field grows the points, not the
         c, stop
 
     // 40 / 2π ≈ 6.4 wavelengths along each side: the data's rule asks for ⌈64 · 6.37²⌉ = 2594 points
-    let resolving = Capacity.resolvingPoints 40.0 1.0 2 subject.Points.Interior
+    let resolving = PointRules.resolvingPoints 40.0 1.0 2 subject.Points.Interior
     Assert.Equal(2594, resolving)
-    // the grid's residual 100 against 1 on the points: overfitting — same network, points ×4 and ≥ 2 per weight
-    let same, points, note =
-        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+    // the grid's residual 100 against 1 on the points: overfitting — on fixed points: same network, fresh points
+    // every step, the data's points, not counted as a growth (a step costs what it cost)
+    let g = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+    Assert.Equal(subject.Architecture, g.Architecture)
+    Assert.Equal(Some Resampling.every, g.Points.ResampleEvery)
+    Assert.Equal(resolving, g.Points.Interior)
+    Assert.False(g.Costly)
+    Assert.Contains("overfitting", g.Note)
+    Assert.Contains("drawn afresh", g.Note)
+    // overfitting again while resampling: same network, points ×4 and ≥ 2 per weight, a growth
+    let resampling = { subject with Points = g.Points }
 
-    Assert.Equal(subject.Architecture, same)
-    Assert.Equal(max 6000 (4 * subject.Points.Interior), points)
-    Assert.Contains("overfitting", note)
-    // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points
-    let grown, points', note' =
-        Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
+    let g2 = Capacity.growth data resampling 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+    Assert.Equal(subject.Architecture, g2.Architecture)
+    Assert.Equal(max 6000 (4 * resolving), g2.Points.Interior)
+    Assert.True(g2.Costly)
+    // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points; the grown
+    // network has Fourier features: fresh points
+    let g3 = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
 
     Assert.Equal(
         Capacity.describe (Capacity.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
-        Capacity.describe grown
+        Capacity.describe g3.Architecture
     )
 
-    Assert.Equal(resolving, points')
-    Assert.DoesNotContain("overfitting", note')
+    Assert.Equal(resolving, g3.Points.Interior)
+    Assert.Equal(Some Resampling.every, g3.Points.ResampleEvery)
+    Assert.True(g3.Costly)
+    Assert.DoesNotContain("overfitting", g3.Note)
+    // gates 0.05 · 1 and 0.1 · 1 keep the settings' boundary weight (0.25 < 100) ...
+    Assert.Equal<float list>(boundaryWeights subject.Problem, boundaryWeights g3.Problem)
+    // ... gates 50 (residual scale 1000) and 0.03 (boundary scale 0.3) on the unit square weight the boundary
+    // 50² / (1 · 0.03²) ≈ 2.78e6, so that a field at both gates loses as much on the boundary as inside
+    let c, stop = stalledRun 100.0
+
+    let scaled =
+        { c with
+            ResidualScale = 1000.0
+            BoundaryScale = 0.3
+        },
+        stop
+
+    let g4 = Capacity.growth data subject 3000 [ scaled ] (fun _ -> 90.0)
+    let ws = boundaryWeights g4.Problem
+    Assert.NotEmpty ws
+    Assert.All(ws, fun w -> Assert.True(abs (w / (2500.0 / 9e-4) - 1.0) < 1e-9, sprintf "weight %g" w))
+    Assert.Contains("boundary conditions weighted", g4.Note)
 
 let ``a classical solution no network reached becomes a network solution when warm-started`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0

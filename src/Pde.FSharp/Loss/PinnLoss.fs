@@ -48,16 +48,21 @@ type internal SetEvaluator<'T
     /// The terms.
     member _.Terms = terms
 
-    /// Binds the points of a set.
+    /// Binds the points of a set (a redraw of as many points reuses the buffers: nothing is allocated per draw).
     member _.Bind(set: PointSet) =
-        n <- set.Samples.Count
         tape.Bind(set.Samples, set.Observed)
-        points <- set.Samples.Points |> Array.map Numeric.ofFloat<'T>
-        jets <- engine |> Option.map (fun e -> e.NewJets n)
-        sensitivities <- engine |> Option.map (fun e -> e.NewJets n)
-        jetValues <- keys |> Array.map (fun _ -> Array.zeroCreate n)
-        jetAdjoints <- keys |> Array.map (fun _ -> Array.zeroCreate n)
-        seeds <- terms |> Array.map (fun _ -> Array.zeroCreate n)
+
+        if set.Samples.Count = n && points.Length = set.Samples.Points.Length then
+            for i in 0 .. points.Length - 1 do
+                points[i] <- Numeric.ofFloat<'T> set.Samples.Points[i]
+        else
+            n <- set.Samples.Count
+            points <- set.Samples.Points |> Array.map Numeric.ofFloat<'T>
+            jets <- engine |> Option.map (fun e -> e.NewJets n)
+            sensitivities <- engine |> Option.map (fun e -> e.NewJets n)
+            jetValues <- keys |> Array.map (fun _ -> Array.zeroCreate n)
+            jetAdjoints <- keys |> Array.map (fun _ -> Array.zeroCreate n)
+            seeds <- terms |> Array.map (fun _ -> Array.zeroCreate n)
 
     /// Forward: engine jets at θ (network part), then the tape with the parameter values.
     member _.Forward(theta: ReadOnlySpan<'T>, parameters: float[]) =

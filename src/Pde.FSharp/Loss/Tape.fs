@@ -274,12 +274,18 @@ type Tape(roots: Node[]) =
     /// Number of points bound.
     member _.Points = n
 
-    /// Binds a point set: allocates the arrays and evaluates the instructions that depend only on the points.
+    /// Binds a point set: allocates the arrays (or reuses them for a redraw of as many points: a run that resamples
+    /// allocates nothing per draw) and evaluates the instructions that depend only on the points.
     member _.Bind(samples: Samples, observed: float[]) =
-        n <- samples.Count
         let d = samples.Dimension
-        values <- Array.init program.Length (fun _ -> Array.zeroCreate n)
-        adjoints <- Array.init program.Length (fun i -> if dynamic[i] then Array.zeroCreate n else [||])
+
+        if samples.Count <> n || values.Length <> program.Length then
+            n <- samples.Count
+            values <- Array.init program.Length (fun _ -> Array.zeroCreate n)
+            adjoints <- Array.init program.Length (fun i -> if dynamic[i] then Array.zeroCreate n else [||])
+        else
+            for a in adjoints do
+                Array.Clear a
 
         for i in 0 .. program.Length - 1 do
             match program[i] with

@@ -1,0 +1,133 @@
+/// The rules of the interior collocation points of an oscillatory problem (docs/discovery.md, "Oscillatory problems"):
+/// how many points resolve the data's wavenumber, and whether a trained network fits its points rather than the field
+/// between them (its residual on the grid against its residual on its own points). Capacity grows by them; Resampling
+/// draws fresh points when fixed ones could be interpolated.
+module Pde.Discovery.PointRules
+
+open System
+open Pde.FSharp.Language
+open Pde.FSharp.Geometry
+open Pde.FSharp.Problems
+open Pde.FSharp.Discretization
+open Pde.FSharp.Training
+open Pde.Discovery.Subject
+open Pde.Discovery.Terms
+
+/// Collocation points per wavelength along each coordinate that the interior points grow to (`resolvingPoints`):
+/// four times Nyquist's two, the resolution at which a sampled oscillation is fitted between its points and not only
+/// at them.
+let pointsPerWavelength = 8.0
+
+/// The most interior collocation points the rule asks for (beyond it the cost of a step, linear in the points, is out
+/// of any budget; the note says the rule was capped).
+let maxResolvingPoints = 100_000
+
+/// The interior collocation points that resolve data of root-mean-square angular wavenumber ω over a domain of `area`
+/// in `dimensions` coordinates: `pointsPerWavelength`^d per wavelength (2π/ω)^d of the domain, at least `floor` (the
+/// settings' count) and at most `maxResolvingPoints`.
+let resolvingPoints (omega: float) (area: float) (dimensions: int) (floor: int) =
+    if not (omega > 0.0) || not (Double.IsFinite omega) then
+        floor
+    else
+        let d = float dimensions
+        let wavelengths = area * (omega / (2.0 * Math.PI)) ** d
+        let wanted = ceil (pointsPerWavelength ** d * wavelengths)
+        max floor (int (min wanted (float maxResolvingPoints)))
+
+/// Interior collocation points per trained weight that an overfitting network's points grow to at least: twice as
+/// many residual equations as unknowns, so that the fit cannot interpolate its points.
+let pointsPerParameter = 2.0
+
+/// How much larger a network's residual on the evaluation grid may be than on its own interior collocation points
+/// before it counts as fitting its points rather than the field (both are quadratures of the same integral; a factor
+/// 2 in the L² norm is 4 in the squared residual, far beyond the sampling error of a thousand points).
+let overfitRatio = 2.0
+
+/// The equations' residual L² norm on the search's interior collocation points (each weighted area / points, like the
+/// grid's quadrature) for weights θ: what the training loss sees of the residual.
+let collocationResidual (example: Subject) (search: DiscoverySearch) (theta: float[]) =
+    let points = interiorPoints search.Discretization
+
+    if points.Length = 0 || theta.Length = 0 then
+        nan
+    else
+        let m = search.Model theta
+        let w = area example.Problem.Domain / float points.Length
+
+        example.Equations
+        |> List.sumBy (fun e -> Model.evaluate m e points |> Array.sumBy (fun v -> w * v * v))
+        |> sqrt
+
+/// Whether a run fits its collocation points and not the field between them: its residual on the grid is more than
+/// `overfitRatio` times its residual on the points.
+let overfits (gridResidual: float) (pointResidual: float) =
+    Double.IsFinite pointResidual && gridResidual > overfitRatio * pointResidual
+
+/// The root-mean-square angular wavenumber √(Σ|∇f|² / Σ(f − f̄)²) of values f with gradients (gx, gy) at equally
+/// weighted points; 0 when f does not vary.
+let private wavenumber (f: float[]) (gx: float[]) (gy: float[]) =
+    let mean = Array.average f
+    let variance = f |> Array.averageBy (fun v -> (v - mean) * (v - mean))
+    let gradient = Array.map2 (fun a b -> a * a + b * b) gx gy |> Array.average
+
+    if variance <= 1e-24 * (1.0 + mean * mean) || not (Double.IsFinite gradient) then
+        0.0
+    else
+        sqrt (gradient / variance)
+
+/// The data's root-mean-square angular wavenumber ω: the largest over the problem's sources (each equation's residual
+/// at the zero field, on the evaluation grid) and boundary data (each boundary condition's residual at the zero field,
+/// on its collocation points of `discretization`); 0 for data that do not vary (Bratu's λ, Allen–Cahn's 0).
+let dataWavenumber (example: Subject) (discretization: Discretization) =
+    let model =
+        {
+            Problem = example.Problem
+            Network = Objective.spec example.Problem (Architecture.mlp [ 1 ] Ecd.Core.Engine.Activation.Tanh)
+            NetworkSeed = 0UL
+            Weights = [||]
+            Parameters = example.Problem.Parameters
+        }
+
+    let measure (e: Expr) (points: float[][]) =
+        let data = zeroFields e
+
+        if hasNormal data || points.Length = 0 then
+            0.0
+        else
+            let at (x: Expr) = Model.evaluate model x points
+            wavenumber (at data) (at (dx data)) (at (dy data))
+
+    let sources = example.Equations |> List.map (fun e -> measure e example.Grid)
+
+    let boundary =
+        discretization.Terms
+        |> Array.toList
+        |> List.choose (fun t ->
+            match t.Condition.Placement with
+            | OnBoundary _ ->
+                let set = discretization.Sets[t.Set].Samples
+                Some(measure t.Condition.Residual (Array.init set.Count set.Point))
+            | _ -> None)
+
+    sources @ boundary |> List.fold max 0.0
+
+/// The data's measurements that the growth rules use: ω, the domain's diameter and area, and its dimension.
+type DataScale =
+    {
+        Omega: float
+        Diameter: float
+        Area: float
+        Dimensions: int
+    }
+
+/// The data's scale of a subject: ω measured on `discretization` (`dataWavenumber`), the diameter of the domain's
+/// bounding box, its area and dimension.
+let dataScale (example: Subject) (discretization: Discretization) =
+    let lo, hi = Domain.bounds example.Problem.Domain
+
+    {
+        Omega = dataWavenumber example discretization
+        Diameter = sqrt (Array.map2 (fun a b -> (b - a) * (b - a)) lo hi |> Array.sum)
+        Area = area example.Problem.Domain
+        Dimensions = example.Problem.Scope.Coordinates.Length
+    }
