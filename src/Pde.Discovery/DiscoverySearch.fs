@@ -146,6 +146,13 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 solves[key] <- solved
                 solved)
 
+    /// The one distance floor of the classical judgements (the review's rescue, the certification of the solutions,
+    /// the near-miss check, the classical completion's distinctness): the reference's (the threshold times the L²
+    /// norm of a unit-RMS field, the scale the network and the gates work at), so that a field is judged against its
+    /// own size and its Newton solution's (`Certify.judge`), never against the largest solution's — which merged
+    /// small distinct solutions with u = 0 (Allen–Cahn ε = 0.1: max |u| 0.16, L² 0.05 < 0.1 × 0.69).
+    member _.Floor = reference.FieldFloor
+
     /// The certification of weights θ with the distance floor `floor` (Certification.options), from the one solve.
     member this.CertifyAt(theta: float[], floor: float) =
         if theta.Length <> theta0.Length then
@@ -175,7 +182,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     )
                 | _ -> Accepted
             | Unconverged _ ->
-                match this.CertifyAt(c.Theta, reference.FieldFloor) with
+                match this.CertifyAt(c.Theta, this.Floor) with
                 | Certify.Certified(_, d) ->
                     lock rescued (fun () -> rescued[c.Run] <- d)
                     Accepted
@@ -189,7 +196,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
     /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
     /// away from the `known` fields): the candidates with how their runs ended.
-    member _.EnsembleOn
+    member this.EnsembleOn
         (
             round: int,
             dir: string,
@@ -199,9 +206,22 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
-            budget: RunBudget
+            budget: RunBudget,
+            ?certified: bool
         ) =
         let atOnce = max 1 (min runs cores)
+
+        // a run stops once it passes the gates away from the known fields — and, when `certified`, once Newton from
+        // its field also converges within the threshold of it (a warm start: the target is known to be a solution,
+        // what is asked is a network that is one, not a field just inside the gates)
+        let converged theta =
+            match gatesMet example reference known (measure theta) with
+            | Some why when defaultArg certified false && s.Certify ->
+                match this.CertifyAt(theta, this.Floor) with
+                | Certify.Certified(_, d) ->
+                    Some(sprintf "%s, and certified (Newton converged %.2g from it)" why d)
+                | _ -> None
+            | met -> met
 
         let problem: Ensemble.EnsembleProblem =
             {
@@ -211,7 +231,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Objective = objectiveOn (max 1 (cores / atOnce))
                 Measure = measure
                 Weights = example.Weights
-                Converged = fun theta -> gatesMet example reference known (measure theta)
+                Converged = converged
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -244,7 +264,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 })
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
-    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish); a run
+    /// stops early once it passes the gates away from `stopAwayFrom` (default: the deflated fields) and, when
+    /// `certified`, once Newton certifies its field too.
     member this.Ensemble
         (
             round: int,
@@ -255,7 +277,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential
+            ?potential: Deflation.Potential,
+            ?stopAwayFrom: float[] list,
+            ?certified: bool
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
 
@@ -266,10 +290,11 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 runs,
                 start,
                 (fun threads -> objective threads deflate potential),
-                deflate,
+                defaultArg stopAwayFrom deflate,
                 steps,
                 optimizer,
-                defaultArg budget s.Budget
+                defaultArg budget s.Budget,
+                defaultArg certified false
             )
 
         if budget.IsNone then

@@ -192,15 +192,15 @@ let private certifyAll
     (rejected: (Candidate * string) list)
     =
     let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
-    let floor = floorOf example.Weights search.Reference.FieldFloor networkValues
+    // the one floor of every classical judgement (DiscoverySearch.Floor): each field against its own size
+    let floor = search.Floor
     let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
 
     let fieldsOf (theta: float[]) =
         Certification.fieldsOf example search.Spec s.Seed theta
 
-    // one Newton solve per run for the whole search (the review of its gates solved it already), judged here
-    // against this floor
+    // one Newton solve per run for the whole search (the review of its gates solved it already)
     let certify (c: Candidate) = search.CertifyAt(c.Theta, floor)
 
     let certifications = found |> List.map (fun f -> certify f.Solution.Representative)
@@ -302,13 +302,7 @@ let private warmStarts
     let rec go (k: int) (tried: float[] list) candidates judged =
         let found, _, _, _, classicalOnly = judged
 
-        let floor =
-            floorOf
-                example.Weights
-                search.Reference.FieldFloor
-                ((found
-                  |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
-                 @ (classicalOnly |> List.map snd))
+        let floor = search.Floor
 
         let targets = untried example s floor tried classicalOnly
 
@@ -327,7 +321,8 @@ let private warmStarts
                     (targets
                      |> List.map (fun (r, values) ->
                          sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
-                    (found |> List.map (fun f -> f.Solution.Representative.Values))
+                    (found
+                     |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
 
             let candidates = candidates @ warm
             go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)
