@@ -339,8 +339,19 @@ let searchGrowing
             if said = "" then r else said + "; then " + r
 
         if not solutions.IsEmpty || j >= s.CapacityGrowths || stalled.IsEmpty then
+            // runs that stopped on meeting the gates: rejected by the classical review, not short of budget
+            let metGates =
+                candidates
+                |> List.forall (fun c ->
+                    match search.Stopped c.Run with
+                    | Some stop -> stop.Reason.StartsWith "converged"
+                    | None -> false)
+
             let why =
-                if solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
+                if solutions.IsEmpty && not candidates.IsEmpty && metGates then
+                    stopReason
+                    + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
+                elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
                     stopReason
                     + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
                 elif solutions.IsEmpty && not stalled.IsEmpty then

@@ -64,13 +64,11 @@ let private fitObjective
     new Deflation.OwnedObjective(loss, [ loss; pool ])
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
-/// `round-k/fit-i`), then trained on the plain PDE loss with the deflation rounds' optimizer and budget — stopping
-/// once its field passes the gates away from the `known` network solutions and Newton certifies it (or on a stall)
-/// —, then polished; the polished candidates. Not deflated: the fitted field already lies at a solution no network
-/// reached, and deflating by the known solutions biased it away from them — measured on Allen–Cahn at ε = 0.1, the
-/// warm starts fitted to 0.02–0.06 of their targets ended 0.1–0.2 from them (amplitudes 0.78–0.92 for targets of
-/// 0.60–0.86: M's ‖u‖⁻² term from u = 0 pushes outward), and those from the small solutions (max |u| 0.21, where
-/// that term is ≈ 180) and two of the next round diverged (residual 2–18).
+/// `round-k/fit-i`), then trained on the PDE loss deflated by `known` (values on the grid) with the deflation rounds'
+/// optimizer and budget — stopping once Newton certifies its field away from the known solutions (or on a stall) —,
+/// then polished; the polished candidates. Deflated: on the plain loss the fitted sign-changing fields slid to u = 0
+/// (Allen–Cahn ε = 0.1: 10 of 12 ended with max |u| 0.02–0.07); stopped once certified: the deflation biases a field
+/// outward (M's ‖u‖⁻² term from u = 0), and runs that stopped at the gates alone ended 0.1–0.2 from their targets.
 let round
     (search: DiscoverySearch)
     (example: Subject)
@@ -101,20 +99,7 @@ let round
     for i, (label, _) in Array.indexed targets do
         search.Start(
             { Round = round; Index = i },
-            sprintf "warm start: fitted to %s, then trained on the PDE loss" label
+            sprintf "warm start: fitted to %s, then trained on the deflated PDE loss" label
         )
 
-    search.Ensemble(
-        round,
-        RunFolders.roundFolder round,
-        targets.Length,
-        (fun i -> fitted[i].Theta),
-        [],
-        s.DeflationSteps,
-        (s.DeflationOptimizer,
-         Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
-        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale,
-        stopAwayFrom = known,
-        certified = true
-    )
-    |> polish search s round
+    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known true

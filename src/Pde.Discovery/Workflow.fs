@@ -269,25 +269,29 @@ let private judgeAll
 
     found, rejected, certifications, nearMisses, classicalOnly
 
-/// The classical solutions no network reached that no earlier warm round started from (`tried`: their fields).
+/// The classical solutions no network reached, not tried by an earlier warm round (`tried`), farther than the floor
+/// (absolute L²) from every `known` network solution: nearer, the deflation's pole dominates the loss (Allen–Cahn
+/// ε = 0.1: every warm start 0.075 from u = 0 diverged to residual 2–18 after 12 000–30 000 steps).
 let private untried
     (example: Subject)
     (s: DiscoverySettings)
     (floor: float)
+    (known: float[] list)
     (tried: float[] list)
     (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
     =
     classicalOnly
     |> List.filter (fun (_, values) ->
         tried
-        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold))
+        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold)
+        && known
+           |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
 
-/// Warm-start rounds (WarmStart.round) after the search's last round: each from the classical solutions no network
-/// reached and no earlier warm round started from, deflated by the network solutions found so far — also when the
-/// networks found none (then the classical completion's solutions are the only way in) —, judged again after each
-/// (which may certify new classical solutions: they seed the next round) until no untried classical solution is
-/// left (at most one round per classical solution the first judgement listed, at least one). Returns the candidates
-/// with the warm rounds' runs and the last judgement.
+/// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
+/// deflated by the network solutions found so far (if any: else the completion's solutions are the only way in),
+/// judged again after each (which may certify new classical solutions: they seed the next round) until none is
+/// untried (at most one round per classical solution the first judgement listed, at least one). Returns the
+/// candidates with the warm rounds' runs and the last judgement.
 let private warmStarts
     (search: DiscoverySearch)
     (example: Subject)
@@ -302,9 +306,11 @@ let private warmStarts
     let rec go (k: int) (tried: float[] list) candidates judged =
         let found, _, _, _, classicalOnly = judged
 
-        let floor = search.Floor
+        let known =
+            found
+            |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values)
 
-        let targets = untried example s floor tried classicalOnly
+        let targets = untried example s search.Floor known tried classicalOnly
 
         if not s.WarmStarts || targets.IsEmpty || k >= cap then
             candidates, judged
