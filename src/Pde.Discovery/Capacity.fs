@@ -296,6 +296,17 @@ let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
             OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
         }
 
+/// Whether every run stopped on meeting the gates (so that, with no solution, the classical review rejected each:
+/// no budget or capacity matter).
+let private metGatesOnly (search: DiscoverySearch) (candidates: Candidate list) =
+    not candidates.IsEmpty
+    && candidates
+       |> List.forall (fun c ->
+           match search.Stopped c.Run with
+           | Some stop -> stop.Reason.StartsWith "converged"
+           | None -> false)
+
+
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
 /// the gates, runs stalled and growths remain, again with the grown network (and points, see `growth`) in the folder
 /// `capacity-j`. Returns the last attempt's search, subject, settings (its network, points and folder) and
@@ -339,16 +350,8 @@ let searchGrowing
             if said = "" then r else said + "; then " + r
 
         if not solutions.IsEmpty || j >= s.CapacityGrowths || stalled.IsEmpty then
-            // runs that stopped on meeting the gates: rejected by the classical review, not short of budget
-            let metGates =
-                candidates
-                |> List.forall (fun c ->
-                    match search.Stopped c.Run with
-                    | Some stop -> stop.Reason.StartsWith "converged"
-                    | None -> false)
-
             let why =
-                if solutions.IsEmpty && not candidates.IsEmpty && metGates then
+                if solutions.IsEmpty && metGatesOnly search candidates then
                     stopReason
                     + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
                 elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then

@@ -1,17 +1,11 @@
-/// The discovery workflow: an ensemble of trainings from one initialization with different bounce seeds, then
-/// rounds of deflated trainings (every solution found so far deflated) until a round finds nothing new; quality
-/// gates and deduplication on an evaluation grid; an independent classical check of every distinct solution;
+/// The discovery workflow: a bounce ensemble from one initialization, then deflated rounds until one finds nothing
+/// new; gates and deduplication on an evaluation grid; the classical certification, completion and warm starts;
 /// `solutions.json` (with the evaluation grid and the collocation points), per-run traces, checkpoints and results on
 /// disk. Resumable: finished runs are read back.
 module Pde.Discovery.Workflow
 
 open System
 open System.IO
-open Ecd.Core.Engine
-open Ecd.Core.Objectives
-open Ecd.Core.Randomness
-open Pde.FSharp.Discretization
-open Pde.FSharp.Loss
 open Pde.FSharp.Training
 open Pde.FSharp.Classical
 open Pde.Discovery.Solutions
@@ -32,8 +26,7 @@ type DiscoveryOutcome =
         /// Runs that came near a solution no network solution is (Newton from their field converged near it) but
         /// failed a gate or slid back in the polish: (run, what happened).
         NearMisses: (RunId * string) list
-        /// Runs that failed a gate and were accepted because their field was certified (network ↔ classical
-        /// distance).
+        /// Runs that failed a gate, accepted as their field was certified (network ↔ classical distance).
         AcceptedByCertification: (RunId * float) list
         /// Classical solutions that no network run reached.
         ClassicalOnly: SolutionsFile.ClassicalOnlyRecord list
@@ -158,9 +151,8 @@ let private folderRecord
         Points = sprintf "%A" example.Points + " on the " + s.Backend.Name + " backend"
     }
 
-/// The near misses among `others` (runs that were not solutions, with what happened to them): those whose field is
-/// not a known solution and from which Newton converges near it, to a solution that is not known either; each such
-/// solution joins `classical`.
+/// The near misses among `others` (runs that were not solutions, with what happened to them): fields not known from
+/// which Newton converges near them, to a solution not known either (it joins `classical`).
 let private nearMissesOf
     (example: Subject)
     (isNew: float[] -> bool)
@@ -269,7 +261,8 @@ let private judgeAll
 
     found, rejected, certifications, nearMisses, classicalOnly
 
-/// The classical solutions no network reached, not tried by an earlier warm round (`tried`), farther than the floor
+/// The classical solutions no network reached, not tried (`tried`: by an earlier warm round, or a network solution
+/// that Newton moved there — a warm start deflated by it diverged in its pole), farther than the floor
 /// (absolute L²) from every `known` network solution: nearer, the deflation's pole dominates the loss (Allen–Cahn
 /// ε = 0.1: every warm start 0.075 from u = 0 diverged to residual 2–18 after 12 000–30 000 steps).
 let private untried
@@ -304,13 +297,19 @@ let private warmStarts
     let cap = max 1 (List.length classicalOnly0)
 
     let rec go (k: int) (tried: float[] list) candidates judged =
-        let found, _, _, _, classicalOnly = judged
+        let found, _, certifications, _, classicalOnly = judged
 
         let known =
             found
             |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values)
 
-        let targets = untried example s search.Floor known tried classicalOnly
+        let moved =
+            certifications
+            |> List.choose (function
+                | Certify.Moved(sol, _) -> Some(Certification.onGrid example sol)
+                | _ -> None)
+
+        let targets = untried example s search.Floor known (tried @ moved) classicalOnly
 
         if not s.WarmStarts || targets.IsEmpty || k >= cap then
             candidates, judged
