@@ -196,7 +196,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
     /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
     /// away from the `known` fields): the candidates with how their runs ended.
-    member this.EnsembleOn
+    member _.EnsembleOn
         (
             round: int,
             dir: string,
@@ -206,31 +206,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
-            budget: RunBudget,
-            ?certified: bool
+            budget: RunBudget
         ) =
         let atOnce = max 1 (min runs cores)
-
-        // a run stops once it passes the gates away from the known fields — or, when `certified` (a warm start,
-        // whose target is known to be a solution), once Newton certifies its field away from them: the review
-        // accepts such a run (Review), and a warm start stopped at the gates alone ended 0.1–0.2 from its target
-        // (Allen–Cahn ε = 0.1), where Newton moved it
-        let away (values: float[]) =
-            known
-            |> List.forall (fun k -> relativeDistance example.Weights this.Floor values k >= s.Threshold)
-
-        let converged theta =
-            if defaultArg certified false && s.Certify then
-                match this.CertifyAt(theta, this.Floor) with
-                | Certify.Certified(solution, d) when away (Certification.onGrid example solution) ->
-                    Some(
-                        sprintf
-                            "certified away from the known solutions (Newton converged %.2g from its field)"
-                            d
-                    )
-                | _ -> None
-            else
-                gatesMet example reference known (measure theta)
 
         let problem: Ensemble.EnsembleProblem =
             {
@@ -240,7 +218,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Objective = objectiveOn (max 1 (cores / atOnce))
                 Measure = measure
                 Weights = example.Weights
-                Converged = converged
+                Converged = fun theta -> gatesMet example reference known (measure theta)
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -273,9 +251,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 })
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
-    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish); a run
-    /// stops early once it passes the gates away from `stopAwayFrom` (default: the deflated fields) and, when
-    /// `certified`, once Newton certifies its field too.
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
     member this.Ensemble
         (
             round: int,
@@ -286,9 +262,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential,
-            ?stopAwayFrom: float[] list,
-            ?certified: bool
+            ?potential: Deflation.Potential
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
 
@@ -299,11 +273,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 runs,
                 start,
                 (fun threads -> objective threads deflate potential),
-                defaultArg stopAwayFrom deflate,
+                deflate,
                 steps,
                 optimizer,
-                defaultArg budget s.Budget,
-                defaultArg certified false
+                defaultArg budget s.Budget
             )
 
         if budget.IsNone then

@@ -102,8 +102,7 @@ let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: 
 
 /// `runs` runs of round `round` from `start i`, in its folder, on the loss deflated by `known` (values on the grid)
 /// with the deflation rounds' optimizer — its settings filled in for the network (Deflation.optimizerSettings), its
-/// potential (Deflation.potentialFor) —, steps and budget, stopping at the gates (or, when `certified`, once Newton
-/// certifies a run away from `known`: WarmStart); then polished on the plain loss.
+/// potential (Deflation.potentialFor) —, steps and budget; then polished on the plain loss.
 let deflatedEnsemble
     (search: DiscoverySearch)
     (s: DiscoverySettings)
@@ -111,7 +110,6 @@ let deflatedEnsemble
     (runs: int)
     (start: int -> float[])
     (known: float[] list)
-    (certified: bool)
     =
     search.Ensemble(
         round,
@@ -122,8 +120,7 @@ let deflatedEnsemble
         s.DeflationSteps,
         (s.DeflationOptimizer,
          Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
-        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale,
-        certified = certified
+        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
     )
     |> polish search s round
 
@@ -150,7 +147,6 @@ let private deflationRound
         s.DeflationRuns
         (fun i -> (snd (startOf i)) ())
         (known |> List.map _.Values)
-        false
 
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =

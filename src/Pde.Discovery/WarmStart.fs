@@ -64,11 +64,8 @@ let private fitObjective
     new Deflation.OwnedObjective(loss, [ loss; pool ])
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
-/// `round-k/fit-i`), then trained on the PDE loss deflated by `known` (values on the grid) with the deflation rounds'
-/// optimizer and budget — stopping once Newton certifies its field away from the known solutions (or on a stall) —,
-/// then polished; the polished candidates. Deflated: on the plain loss the fitted sign-changing fields slid to u = 0
-/// (Allen–Cahn ε = 0.1: 10 of 12 ended with max |u| 0.02–0.07); stopped once certified: the deflation biases a field
-/// outward (M's ‖u‖⁻² term from u = 0), and runs that stopped at the gates alone ended 0.1–0.2 from their targets.
+/// `round-k/fit-i`), then trained on the PDE loss deflated by `known` (values on the grid), then polished; the
+/// polished candidates.
 let round
     (search: DiscoverySearch)
     (example: Subject)
@@ -102,4 +99,4 @@ let round
             sprintf "warm start: fitted to %s, then trained on the deflated PDE loss" label
         )
 
-    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known true
+    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known

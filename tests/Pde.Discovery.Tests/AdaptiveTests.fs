@@ -209,10 +209,8 @@ let ``a classical solution no network reached becomes a network solution when wa
     let index, reached =
         warm.Found |> List.indexed |> List.maxBy (fun (_, f) -> f.Solution.MaxAbs)
 
-    // a warm start stops once Newton certifies it (within the distinctness threshold, 0.1, of its field): the upper
-    // solution (max 4.1; the lower one's 1.1) to within that threshold
     Assert.True(
-        abs (reached.Solution.MaxAbs / upper - 1.0) < 0.1,
+        abs (reached.Solution.MaxAbs / upper - 1.0) < 0.05,
         sprintf "%g vs %g" reached.Solution.MaxAbs upper
     )
 

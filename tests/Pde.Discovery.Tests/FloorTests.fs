@@ -1,5 +1,4 @@
-/// The one distance floor of the classical judgements (DiscoverySearch.Floor) and the warm starts that stop once
-/// Newton certifies them (WarmStart.round). Small sizes (AnyProblemTests.small).
+/// The one distance floor of the classical judgements (DiscoverySearch.Floor). Small sizes (AnyProblemTests.small).
 module Pde.Discovery.Tests.FloorTests
 
 open Xunit
@@ -58,54 +57,6 @@ let ``the floor keeps Allen–Cahn's small solutions apart from zero`` () =
         sprintf "at the largest solution's floor: %A, at the search's: %A" atLargest atFloor
     )
 
-/// A warm start fitted to a classical solution (Bratu's upper solution at λ = 3, the lower one known) trains on the
-/// plain PDE loss and ends certified at its target; it never stops at the gates alone, only once Newton certifies it
-/// too (or on a stall).
-let ``a warm start ends certified at its target`` () =
-    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
-    let s = small "bratu-warm"
-    let subject = Subject.compile problem s
-    let search = DiscoverySearch(subject, s, ignore)
-    let options = Certification.options subject search.Floor
-
-    let zero =
-        fun (_: string) (points: float[][]) -> Array.zeroCreate<float> points.Length
-
-    // the upper solution: deflated Newton from the lower one (scaled ×2, as the classical completion starts)
-    let lower =
-        match Certify.solve problem options zero with
-        | Ok lower -> lower.Solution
-        | Error e -> failwith e.Reason
-
-    let upper =
-        Certify.complete problem options [ lower ] []
-        |> List.maxBy (fun u -> maxAbs (u.Values "u" subject.Grid))
-
-    let target = Certification.onGrid subject upper
-    Assert.True(maxAbs target > 3.0, sprintf "not the upper solution: max %g" (maxAbs target))
-
-    let c =
-        WarmStart.round
-            search
-            subject
-            s
-            1
-            [ "the upper solution", target ]
-            [ Certification.onGrid subject lower ]
-        |> List.exactlyOne
-
-    match search.Stopped c.Run with
-    | Some stop -> Assert.True(stop.Reason.Contains "certified" || stop.Stalled, stop.Reason)
-    | None -> failwith "the warm start's stop was not recorded"
-
-    match search.CertifyAt(c.Theta, search.Floor) with
-    | Certify.Certified(solution, d) ->
-        Assert.True(d <= s.Threshold)
-        let reached = Certification.onGrid subject solution
-        let apart = relativeDistance subject.Weights search.Floor reached target
-        Assert.True(apart < 0.01, sprintf "certified to another solution (%g from the target)" apart)
-    | other -> failwithf "the warm start is not certified: %A" other
-
 [<Tests>]
 let tests =
     testList
@@ -114,6 +65,5 @@ let tests =
             testCase
                 "the floor keeps Allen–Cahn's small solutions apart from zero"
                 ``the floor keeps Allen–Cahn's small solutions apart from zero``
-            testCase "a warm start ends certified at its target" ``a warm start ends certified at its target``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.FloorTests"
