@@ -300,6 +300,16 @@ let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
             OutDir = Some(Path.Combine(DiscoverySettings.outDir s, sprintf "capacity-%d" j))
         }
 
+/// Whether every run stopped on meeting the gates (so that, with no solution, the classical review rejected each:
+/// no budget or capacity matter).
+let private metGatesOnly (search: DiscoverySearch) (candidates: Candidate list) =
+    not candidates.IsEmpty
+    && candidates
+       |> List.forall (fun c ->
+           match search.Stopped c.Run with
+           | Some stop -> stop.Reason.StartsWith "converged"
+           | None -> false)
+
 /// Attempt j's subject (`g`'s network and points) and its search, its progress lines labelled with what grew.
 let private grownSearch
     (s: DiscoverySettings)
@@ -371,7 +381,12 @@ let searchGrowing
         let finish (why: string) =
             search, example, attemptSettings s j example, candidates, withNotes why
 
-        if solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
+        if solutions.IsEmpty && metGatesOnly search candidates then
+            finish (
+                stopReason
+                + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
+            )
+        elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
             finish (
                 stopReason
                 + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"

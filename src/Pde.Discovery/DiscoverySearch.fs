@@ -156,6 +156,13 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 solves[key] <- solved
                 solved)
 
+    /// The one distance floor of the classical judgements (the review's rescue, the certification of the solutions,
+    /// the near-miss check, the classical completion's distinctness): the reference's (the threshold times the L²
+    /// norm of a unit-RMS field, the scale the network and the gates work at), so that a field is judged against its
+    /// own size and its Newton solution's (`Certify.judge`), never against the largest solution's — which merged
+    /// small distinct solutions with u = 0 (Allen–Cahn ε = 0.1: max |u| 0.16, L² 0.05 < 0.1 × 0.69).
+    member _.Floor = reference.FieldFloor
+
     /// The certification of weights θ with the distance floor `floor` (Certification.options), from the one solve.
     member this.CertifyAt(theta: float[], floor: float) =
         if theta.Length <> theta0.Length then
@@ -185,7 +192,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     )
                 | _ -> Accepted
             | Unconverged _ ->
-                match this.CertifyAt(c.Theta, reference.FieldFloor) with
+                match this.CertifyAt(c.Theta, this.Floor) with
                 | Certify.Certified(_, d) ->
                     lock rescued (fun () -> rescued[c.Run] <- d)
                     Accepted

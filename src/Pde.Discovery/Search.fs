@@ -151,7 +151,7 @@ let private deflationRound
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
     if solutions = 0 then
-        "no run of the first ensemble passed the gates, so there was nothing to deflate: deflation skipped"
+        "no run of the first ensemble was accepted (by the gates and the classical review), so there was nothing to deflate: deflation skipped"
     elif s.DeflationRounds = 0 then
         "no deflation rounds were asked for (DeflationRounds = 0)"
     elif foundNew then

@@ -1,17 +1,11 @@
-/// The discovery workflow: an ensemble of trainings from one initialization with different bounce seeds, then
-/// rounds of deflated trainings (every solution found so far deflated) until a round finds nothing new; quality
-/// gates and deduplication on an evaluation grid; an independent classical check of every distinct solution;
+/// The discovery workflow: a bounce ensemble from one initialization, then deflated rounds until one finds nothing
+/// new; gates and deduplication on an evaluation grid; the classical certification, completion and warm starts;
 /// `solutions.json` (with the evaluation grid and the collocation points), per-run traces, checkpoints and results on
 /// disk. Resumable: finished runs are read back.
 module Pde.Discovery.Workflow
 
 open System
 open System.IO
-open Ecd.Core.Engine
-open Ecd.Core.Objectives
-open Ecd.Core.Randomness
-open Pde.FSharp.Discretization
-open Pde.FSharp.Loss
 open Pde.FSharp.Training
 open Pde.FSharp.Classical
 open Pde.Discovery.Solutions
@@ -32,8 +26,7 @@ type DiscoveryOutcome =
         /// Runs that came near a solution no network solution is (Newton from their field converged near it) but
         /// failed a gate or slid back in the polish: (run, what happened).
         NearMisses: (RunId * string) list
-        /// Runs that failed a gate and were accepted because their field was certified (network ↔ classical
-        /// distance).
+        /// Runs that failed a gate, accepted as their field was certified (network ↔ classical distance).
         AcceptedByCertification: (RunId * float) list
         /// Classical solutions that no network run reached.
         ClassicalOnly: SolutionsFile.ClassicalOnlyRecord list
@@ -158,9 +151,8 @@ let private folderRecord
         Points = sprintf "%A" example.Points + " on the " + s.Backend.Name + " backend"
     }
 
-/// The near misses among `others` (runs that were not solutions, with what happened to them): those whose field is
-/// not a known solution and from which Newton converges near it, to a solution that is not known either; each such
-/// solution joins `classical`.
+/// The near misses among `others` (runs that were not solutions, with what happened to them): fields not known from
+/// which Newton converges near them, to a solution not known either (it joins `classical`).
 let private nearMissesOf
     (example: Subject)
     (isNew: float[] -> bool)
@@ -192,15 +184,15 @@ let private certifyAll
     (rejected: (Candidate * string) list)
     =
     let networkValues = found |> List.map (fun f -> f.Solution.Representative.Values)
-    let floor = floorOf example.Weights search.Reference.FieldFloor networkValues
+    // the one floor of every classical judgement (DiscoverySearch.Floor): each field against its own size
+    let floor = search.Floor
     let options = Certification.options example floor
     let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
 
     let fieldsOf (theta: float[]) =
         Certification.fieldsOf example search.Spec s.Seed theta
 
-    // one Newton solve per run for the whole search (the review of its gates solved it already), judged here
-    // against this floor
+    // one Newton solve per run for the whole search (the review of its gates solved it already)
     let certify (c: Candidate) = search.CertifyAt(c.Theta, floor)
 
     let certifications = found |> List.map (fun f -> certify f.Solution.Representative)
@@ -269,25 +261,30 @@ let private judgeAll
 
     found, rejected, certifications, nearMisses, classicalOnly
 
-/// The classical solutions no network reached that no earlier warm round started from (`tried`: their fields).
+/// The classical solutions no network reached, not tried (`tried`: by an earlier warm round, or a network solution
+/// that Newton moved there — a warm start deflated by it diverged in its pole), farther than the floor
+/// (absolute L²) from every `known` network solution: nearer, the deflation's pole dominates the loss (Allen–Cahn
+/// ε = 0.1: every warm start 0.075 from u = 0 diverged to residual 2–18 after 12 000–30 000 steps).
 let private untried
     (example: Subject)
     (s: DiscoverySettings)
     (floor: float)
+    (known: float[] list)
     (tried: float[] list)
     (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
     =
     classicalOnly
     |> List.filter (fun (_, values) ->
         tried
-        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold))
+        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold)
+        && known
+           |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
 
-/// Warm-start rounds (WarmStart.round) after the search's last round: each from the classical solutions no network
-/// reached and no earlier warm round started from, deflated by the network solutions found so far — also when the
-/// networks found none (then the classical completion's solutions are the only way in) —, judged again after each
-/// (which may certify new classical solutions: they seed the next round) until no untried classical solution is
-/// left (at most one round per classical solution the first judgement listed, at least one). Returns the candidates
-/// with the warm rounds' runs and the last judgement.
+/// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
+/// deflated by the network solutions found so far (if any: else the completion's solutions are the only way in),
+/// judged again after each (which may certify new classical solutions: they seed the next round) until none is
+/// untried (at most one round per classical solution the first judgement listed, at least one). Returns the
+/// candidates with the warm rounds' runs and the last judgement.
 let private warmStarts
     (search: DiscoverySearch)
     (example: Subject)
@@ -300,17 +297,19 @@ let private warmStarts
     let cap = max 1 (List.length classicalOnly0)
 
     let rec go (k: int) (tried: float[] list) candidates judged =
-        let found, _, _, _, classicalOnly = judged
+        let found, _, certifications, _, classicalOnly = judged
 
-        let floor =
-            floorOf
-                example.Weights
-                search.Reference.FieldFloor
-                ((found
-                  |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
-                 @ (classicalOnly |> List.map snd))
+        let known =
+            found
+            |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values)
 
-        let targets = untried example s floor tried classicalOnly
+        let moved =
+            certifications
+            |> List.choose (function
+                | Certify.Moved(sol, _) -> Some(Certification.onGrid example sol)
+                | _ -> None)
+
+        let targets = untried example s search.Floor known (tried @ moved) classicalOnly
 
         if not s.WarmStarts || targets.IsEmpty || k >= cap then
             candidates, judged
@@ -327,7 +326,8 @@ let private warmStarts
                     (targets
                      |> List.map (fun (r, values) ->
                          sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
-                    (found |> List.map (fun f -> f.Solution.Representative.Values))
+                    (found
+                     |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
 
             let candidates = candidates @ warm
             go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)
