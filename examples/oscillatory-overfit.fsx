@@ -23,14 +23,14 @@ let omega =
 
 let a =
     if env "WIDTHS" = null then
-        Capacity.grow omega (2.0 * sqrt 2.0) 2 s0.Network
+        NetworkGrowth.grow omega (2.0 * sqrt 2.0) 2 s0.Network
     else
         Architecture.mlp
             ((env "WIDTHS").Split ',' |> Array.map int |> List.ofArray)
             Ecd.Core.Engine.Activation.Tanh
         |> Architecture.withFourierFeatures (int (env "FEATURES")) (float (env "SIGMA"))
 
-printfn "ω %.6g, %s" omega (Capacity.describe a)
+printfn "ω %.6g, %s" omega (NetworkGrowth.describe a)
 
 let s =
     { s0 with

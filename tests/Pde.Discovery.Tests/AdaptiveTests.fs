@@ -54,7 +54,7 @@ let ``the data's wavenumber is that of the source, and 0 without oscillating dat
 let ``growth doubles the widths and adds Fourier features of the data's scale`` () =
     let a = Architecture.mlp [ 32; 32 ] Ecd.Core.Engine.Activation.Tanh
     let omega = 6.0 * Math.PI
-    let grown = Capacity.grow omega (sqrt 2.0) 2 a
+    let grown = NetworkGrowth.grow omega (sqrt 2.0) 2 a
 
     match grown.Layers with
     | [ (:? Ecd.Core.Engine.FourierFeatures as f)
@@ -68,11 +68,11 @@ let ``growth doubles the widths and adds Fourier features of the data's scale`` 
     | layers -> failwithf "unexpected layers %A" layers
 
     // a second growth keeps the features and doubles again; data without a wavelength across the domain get none
-    let twice = Capacity.grow omega (sqrt 2.0) 2 grown
+    let twice = NetworkGrowth.grow omega (sqrt 2.0) 2 grown
     Assert.Equal(3, twice.Layers.Length)
-    Assert.Contains("tanh 128", Capacity.describe twice)
-    let flat = Capacity.grow 0.0 (sqrt 2.0) 2 a
-    Assert.Equal("tanh 64, tanh 64", Capacity.describe flat)
+    Assert.Contains("tanh 128", NetworkGrowth.describe twice)
+    let flat = NetworkGrowth.grow 0.0 (sqrt 2.0) 2 a
+    Assert.Equal("tanh 64, tanh 64", NetworkGrowth.describe flat)
 
 let ``the interior points follow the data's wavenumber, with the settings' count as a floor`` () =
     let u = field "u"
@@ -197,8 +197,8 @@ let ``a plateau that fits its points and not the field grows the points, not the
     let g3 = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
 
     Assert.Equal(
-        Capacity.describe (Capacity.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
-        Capacity.describe g3.Architecture
+        NetworkGrowth.describe (NetworkGrowth.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
+        NetworkGrowth.describe g3.Architecture
     )
 
     Assert.Equal(resolving, g3.Points.Interior)

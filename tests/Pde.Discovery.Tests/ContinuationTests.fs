@@ -175,7 +175,7 @@ let ``Bratu along lambda: both branches at every value, certified, equal to the 
 
 let ``a grown network's layers are recorded and read back`` () =
     let grown =
-        Capacity.grow 30.0 2.0 2 (Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh)
+        NetworkGrowth.grow 30.0 2.0 2 (Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh)
 
     let residual = Architecture.residual 8 2 Ecd.Core.Engine.Activation.Sigmoid
 
