@@ -84,8 +84,8 @@ let private distance (a: float[]) (b: float[]) =
     |> Array.max
     |> fun d -> d / (a |> Array.map abs |> Array.max)
 
-let private near (a: float[]) (b: float[]) =
-    Assert.True(distance a b < 1e-9, sprintf "θ differ by %g (relative)" (distance a b))
+let private identical (a: float[]) (b: float[]) =
+    Assert.True(distance a b = 0.0, sprintf "θ differ by %g (relative)" (distance a b))
 
 let ``a resumed resampling run is bit-identical to an uninterrupted one`` () =
     let folder =
@@ -100,13 +100,11 @@ let ``a resumed resampling run is bit-identical to an uninterrupted one`` () =
     train search "resumed" 13L adam |> ignore
     File.Delete(Path.Combine(folder, "resumed", "runs", "run-000", "result.json"))
     let resumed = train search "resumed" 30L adam
-    // equal to the last bits but for the JIT: with tiered compilation a run's first steps execute unoptimized code
-    // whose floating-point results differ from the optimized code's in the last bit (measured: bit-identical with
-    // DOTNET_TieredCompilation=0; relative differences ~1e-15 otherwise) — a wrong draw would differ by far more
-    // (the fixed points' θ below differs by more than 1e-3)
-    near whole resumed
+    // bit for bit: every executable compiles each method once (Directory.Build.props: TieredCompilation false) —
+    // with tiering on, the first steps ran other code than the later ones and θ differed by 2e-16 (relative)
+    identical whole resumed
     // same seed, same result; the checkpoint records the points' rule as part of the run's identity
-    near whole (train search "again" 30L adam)
+    identical whole (train search "again" 30L adam)
 
     let state =
         File.ReadAllText(Path.Combine(folder, "whole", "runs", "run-000", "state.json"))
@@ -133,7 +131,7 @@ let ``a resumed resampling run is bit-identical to an uninterrupted one`` () =
     )
     // BBI keeps its fixed points (its energy is defined on one loss): the same θ as on fixed points
     let bbi = DiscoverySettings.bbi 0.002
-    near (train fixedPoints "bbi-fixed" 30L bbi) (train search "bbi" 30L bbi)
+    identical (train fixedPoints "bbi-fixed" 30L bbi) (train search "bbi" 30L bbi)
 
 [<Tests>]
 let tests =
