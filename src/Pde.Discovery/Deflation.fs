@@ -126,17 +126,6 @@ type DeflatedObjective
             if ownPool then
                 workers.Dispose()
 
-/// An objective that disposes what it owns (its loss, deflation factor and worker pool) with itself.
-type OwnedObjective(inner: IObjective<float>, owned: IDisposable list) =
-    interface IObjective<float> with
-        member _.Dimension = inner.Dimension
-        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
-
-    interface IDisposable with
-        member _.Dispose() =
-            for d in owned do
-                d.Dispose()
-
 /// Amplitudes of the deflated runs that start from a known solution. Run 0 of a deflation round starts as the first
 /// ensemble; runs j ≥ 1 take, in order, a fresh initialization for every known solution near zero (scaling it would
 /// stay near zero, where the deflation factor explodes), then every other known solution with its output layer

@@ -81,7 +81,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 [ deflated; loss; pool ]
             )
             :> IObjective<float>
-        | None -> new Deflation.OwnedObjective(minimized, [ deflated; loss; pool ])
+        | None -> new OwnedObjective(minimized, [ deflated; loss; pool ])
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =

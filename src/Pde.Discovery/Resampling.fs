@@ -1,5 +1,5 @@
 /// Fresh collocation points during training (issue 14). A network whose features oscillate at the data's scale (the
-/// Fourier features a capacity growth puts in front) and that has more weights than half its interior points can fit
+/// Fourier features a capacity growth puts in front) can fit
 /// its fixed points and do anything between them (measured, the paper's PDE at k = 10: 12 545 weights on 5 591 points,
 /// residual 0.60 on the points and 854 on the grid). Drawing fresh points every step (interior and boundary; data
 /// points stay), the network never sees the same points twice: each step's loss and gradient are unbiased estimates of
@@ -81,6 +81,8 @@ type ResampledObjective
         every: int,
         owned: IDisposable list
     ) =
+    inherit OwnedObjective(inner, owned)
+
     /// Steps between draws.
     member _.Every = every
 
@@ -90,15 +92,6 @@ type ResampledObjective
 
         if loss.Discretization.Epoch <> e then
             loss.Rebind(Discretize.resample e first)
-
-    interface IObjective<float> with
-        member _.Dimension = inner.Dimension
-        member _.Evaluate(theta, gradient) = inner.Evaluate(theta, gradient)
-
-    interface IDisposable with
-        member _.Dispose() =
-            for d in owned do
-                d.Dispose()
 
 /// The run loop's part of the points of a run of seed `seed` by `optimizer` on `objective`: what the run's identity
 /// records of them, and the draw for a step count (nothing on fixed points, or for an optimizer that keeps them).

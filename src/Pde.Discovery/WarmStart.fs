@@ -61,7 +61,7 @@ let private fitObjective
     let discretization = Discretize.run example.Points (fitProblem example target)
     let pool = new WorkerPool(threads)
     let loss = Objective.lossOn s.Backend discretization search.Network 0.0 (Some pool)
-    new Deflation.OwnedObjective(loss, [ loss; pool ])
+    new OwnedObjective(loss, [ loss; pool ])
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
 /// `round-k/fit-i`), then trained on the PDE loss deflated by `known` (values on the grid), then polished; the
