@@ -39,17 +39,11 @@ public sealed partial class JetEngine<T> : IDisposable
     private readonly int[] _gwOffset, _gwCols, _gbOffset;
     private readonly AlignedArray<T>[] _gradW, _gradB;
     private readonly AlignedArray<T>[] _zBar, _aBar, _hBar;
-    // Layers whose activation jets are kept for the reverse sweep; the others (tanh/sigmoid layers, dense or
-    // residual) are recomputed there from the stored jet of z, whose value row holds σ: half the memory traffic
-    // between the passes.
+    // Layers whose activation jets are kept for the reverse sweep; the others (dense tanh/sigmoid layers) are
+    // recomputed there from the stored jet of z, whose value row holds σ: half the memory traffic between the passes.
     private readonly bool[] _keepA;
-    // Layers not kept whose jets a residual layer not kept adds to its own (its input), or that are such a residual
-    // layer: the sweep recomputes them in layer order at the start of a block (a residual layer's jets need its
-    // input's), the other layers not kept just before their jets are read.
-    private readonly bool[] _chain;
-    // Per worker: the activation jets of a block's layers that are not kept (two buffers, alternating by layer), and
-    // per chain layer, the sweep's recomputed jets of the block.
-    private readonly AlignedArray<T>[][] _scratchA, _chainA;
+    // Per worker: the activation jets of a block's layers that are not kept (two buffers, alternating by layer).
+    private readonly AlignedArray<T>[][] _scratchA;
     private readonly Action<int> _forwardJob, _backwardJob;
     private T[] _points = [];
     private AlignedArray<T>[] _z = [], _a = [];
@@ -117,13 +111,6 @@ public sealed partial class JetEngine<T> : IDisposable
         _aBar = new AlignedArray<T>[threads];
         _hBar = new AlignedArray<T>[threads];
         _scratchA = new AlignedArray<T>[threads][];
-        _chainA = new AlignedArray<T>[threads][];
-        _keepA = layers.Select(l => l.Kind is LayerKind.Fourier
-            || (l.Kind is LayerKind.Dense or LayerKind.Residual && !ActivationRules.DerivativesFromValue(l.Activation))).ToArray();
-        _chain = new bool[count];
-        for (int l = 0; l < count; l++)
-            _chain[l] = !_keepA[l] && layers[l].Kind != LayerKind.Output
-                && (layers[l].Kind == LayerKind.Residual || (l + 1 < count && layers[l + 1].Kind == LayerKind.Residual && !_keepA[l + 1]));
         for (int w = 0; w < threads; w++)
         {
             _gradW[w] = new(gw);
@@ -132,10 +119,9 @@ public sealed partial class JetEngine<T> : IDisposable
             _aBar[w] = new(rows);
             _hBar[w] = new(rows);
             _scratchA[w] = [new(rows), new(rows)];
-            _chainA[w] = new AlignedArray<T>[count];
-            for (int l = 0; l < count; l++)
-                _chainA[w][l] = new(_chain[l] ? _cb * _aLd[l] : 0);
         }
+        _keepA = layers.Select(l => l.Kind is LayerKind.Fourier or LayerKind.Residual
+            || (l.Kind == LayerKind.Dense && !ActivationRules.DerivativesFromValue(l.Activation))).ToArray();
         _forwardJob = ForwardJob;
         _backwardJob = BackwardJob;
     }
@@ -422,9 +408,6 @@ public sealed partial class JetEngine<T> : IDisposable
         {
             Span<T> aBar = _aBar[w], hBar = _hBar[w];
             ReadSensitivities(zb0.AsSpan(0, _cb * _zLd[last]), _zLd[last], b);
-            for (int l = 0; l < last; l++)
-                if (_chain[l])
-                    Recompute<V>(l, b, _chainA[w][l], layers[l].Kind == LayerKind.Residual ? LayerInput(l, b, w) : default);
             for (int l = last; l >= _firstTrainable; l--)
             {
                 var L = layers[l];
@@ -433,7 +416,7 @@ public sealed partial class JetEngine<T> : IDisposable
                 if (L.Kind != LayerKind.Output)
                     ActivationBackward<V>(L.Activation, aBar.Slice(0, _cb * ld), Z(l, b), zb, ld);
                 SumValueRows<V>(zb, ld, _gradB[w].AsSpan(_gbOffset[l], ld));
-                ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] || _chain[l - 1] ? LayerInput(l, b, w) : Recompute<V>(l - 1, b, _scratchA[w][0], default);
+                ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Recompute<V>(l - 1, b, _scratchA[w][0]);
                 var g = gradW.AsSpan(_gwOffset[l]);
                 // While the weight gradient runs, the jet of z that the next layer's activation adjoint reads (after
                 // the first layer: the input jets of the next block's output layer), from beyond L2.
@@ -459,10 +442,6 @@ public sealed partial class JetEngine<T> : IDisposable
             }
         }
     }
-
-    /// <summary>Layer l's input jets of block b in the sweep of worker w: kept, or recomputed at the block's start.</summary>
-    private ReadOnlySpan<T> LayerInput(int l, int b, int w) =>
-        _keepA[l - 1] ? A(l - 1, b) : _chainA[w][l - 1].AsSpan(0, _cb * _aLd[l - 1]);
 
     /// <summary>The stored jets from which layer l's weight gradient of block b gets its input: the coordinates, the
     /// previous layer's kept activation jets, or the jet of z from which they are recomputed.</summary>

@@ -98,11 +98,10 @@ public sealed partial class JetEngine<T>
 
     /// <summary>
     /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
-    /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it; a residual
-    /// layer's input jets (<paramref name="residual"/>; empty otherwise) added to every channel as the forward pass does.
+    /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer, ReadOnlySpan<T> residual)
+    private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer)
         where V : unmanaged, ISimd<V, T>
     {
         var act = _net.Layers[l].Activation;
@@ -122,12 +121,6 @@ public sealed partial class JetEngine<T>
                 continue;
             ActivationRules.FromValue<T, V>(act, s0, out var s1, out var s2, out _);
             DerivativeChannels(ref zo, ref ao, s1, s2, shape);
-        }
-        if (!residual.IsEmpty)
-        {
-            ref T rr = ref MemoryMarshal.GetReference(residual);
-            for (nuint o = 0, end = (nuint)(_cb * ld); o < end; o += (nuint)V.Count)
-                V.Store(V.Add(V.Load(ref ar, o), V.Load(ref rr, o)), ref ar, o);
         }
         return a;
     }
