@@ -103,14 +103,29 @@ public static class Gemm
     /// </summary>
     private const int KC = 128;
 
-    /// <summary>Each thread's buffer for one packed panel of B: KC rows × two registers (at most 2 × 16 floats).</summary>
-    private static class PackBuffer<T>
-        where T : unmanaged
+    /// <summary>
+    /// Each thread's buffer for one packed panel of B: KC rows × two registers (at most 2 × 16 floats). Thread statics
+    /// of a non-generic class, one per float type: those of a generic class were read through the runtime's TLS lookup
+    /// (`__tls_get_addr`, about 0.5% of a `small` step), these inline.
+    /// </summary>
+    private static class PackBuffer
     {
         [ThreadStatic]
-        private static AlignedArray<T>? t_panel;
+        private static AlignedArray<float>? t_single;
 
-        public static AlignedArray<T> Panel => t_panel ??= new(KC * 32);
+        [ThreadStatic]
+        private static AlignedArray<double>? t_double;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref T Panel<T>()
+            where T : unmanaged
+        {
+            if (typeof(T) == typeof(float))
+                return ref Unsafe.As<float, T>(ref MemoryMarshal.GetReference((t_single ??= new(KC * 32)).Span));
+            if (typeof(T) == typeof(double))
+                return ref Unsafe.As<double, T>(ref MemoryMarshal.GetReference((t_double ??= new(KC * 32)).Span));
+            throw new NotSupportedException($"no packing buffer for {typeof(T)}");
+        }
     }
 
     // Its own compilation unit: inlined into a caller, the kernels' register tiles exceeded the JIT's inlining budget
@@ -159,7 +174,7 @@ public static class Gemm
                 int ldp = ldb;
                 if (m >= 12)
                 {
-                    panel = ref MemoryMarshal.GetReference(PackBuffer<T>.Panel.Span);
+                    panel = ref PackBuffer.Panel<T>();
                     for (int q = 0; q < kc; q++)
                     {
                         nuint src = (nuint)(q * ldb + n0), dst = (nuint)(q * nr);
