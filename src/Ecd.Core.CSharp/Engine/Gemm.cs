@@ -103,6 +103,10 @@ public static class Gemm
     /// </summary>
     private const int KC = 128;
 
+    /// <summary>Products at most this deep run in one pass over k (C written once): a width-200 layer's forward
+    /// product and input adjoint, whose packed panel (200 × 16 doubles, 25 KiB) still fits L1.</summary>
+    private const int KMax = 224;
+
     /// <summary>
     /// Each thread's buffer for one packed panel of B: KC rows × two registers (at most 2 × 16 floats). Thread statics
     /// of a non-generic class, one per float type: those of a generic class were read through the runtime's TLS lookup
@@ -121,9 +125,9 @@ public static class Gemm
             where T : unmanaged
         {
             if (typeof(T) == typeof(float))
-                return ref Unsafe.As<float, T>(ref MemoryMarshal.GetReference((t_single ??= new(KC * 32)).Span));
+                return ref Unsafe.As<float, T>(ref MemoryMarshal.GetReference((t_single ??= new(KMax * 32)).Span));
             if (typeof(T) == typeof(double))
-                return ref Unsafe.As<double, T>(ref MemoryMarshal.GetReference((t_double ??= new(KC * 32)).Span));
+                return ref Unsafe.As<double, T>(ref MemoryMarshal.GetReference((t_double ??= new(KMax * 32)).Span));
             throw new NotSupportedException($"no packing buffer for {typeof(T)}");
         }
     }
@@ -156,13 +160,14 @@ public static class Gemm
         // The caller's prefetch region, spread evenly over the register tiles of the product.
         ref byte pf = ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(prefetch));
         nint pfLines = (nint)prefetch.Length * Unsafe.SizeOf<T>() / Prefetch.Line, pfDone = 0;
-        nint tiles = (nint)((k + KC - 1) / KC) * ((n + nr - 1) / nr) * ((m + MR - 1) / MR);
+        int kPass = k <= KMax ? k : KC;
+        nint tiles = (nint)((k + kPass - 1) / kPass) * ((n + nr - 1) / nr) * ((m + MR - 1) / MR);
         nint pfPerTile = tiles == 0 ? 0 : (pfLines + tiles - 1) / tiles;
         nint cStride = (nint)ldc * Unsafe.SizeOf<T>();
         int cLines = nr * Unsafe.SizeOf<T>() / Prefetch.Line;
-        for (int k0 = 0; k0 < k; k0 += KC)
+        for (int k0 = 0; k0 < k; k0 += kPass)
         {
-            int kc = Math.Min(KC, k - k0);
+            int kc = Math.Min(kPass, k - k0);
             bool accPass = acc || k0 > 0;
             ref T ak = ref Unsafe.Add(ref ar, k0 * sak);
             ref T bk = ref Unsafe.Add(ref br, k0 * ldb);
