@@ -17,10 +17,24 @@ public sealed partial class JetEngine<T>
     /// A residual layer's input jets (<paramref name="residual"/>, same shape; empty otherwise) are added to every
     /// channel while the point's rows are in L1.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ActivationForward<V>(Activation act, ReadOnlySpan<T> bias, Span<T> z, Span<T> a, int ld, ReadOnlySpan<T> residual)
         where V : unmanaged, ISimd<V, T>
     {
+        switch (act)
+        {
+            case Activation.Tanh: ActivationForward<V, TanhKind>(act, bias, z, a, ld, residual); break;
+            case Activation.Sigmoid: ActivationForward<V, SigmoidKind>(act, bias, z, a, ld, residual); break;
+            default: ActivationForward<V, AnyKind>(act, bias, z, a, ld, residual); break;
+        }
+    }
+
+    /// <summary><see cref="ActivationForward{V}"/> compiled per activation kind <typeparamref name="K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ActivationForward<V, K>(Activation kind, ReadOnlySpan<T> bias, Span<T> z, Span<T> a, int ld, ReadOnlySpan<T> residual)
+        where V : unmanaged, ISimd<V, T>
+        where K : struct, IActivationKind
+    {
+        Activation act = K.Resolve(kind);
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T ar = ref MemoryMarshal.GetReference(a);
         ref T br = ref MemoryMarshal.GetReference(bias);
@@ -100,11 +114,17 @@ public sealed partial class JetEngine<T>
     /// Layer l's activation jets of block b, for a layer whose jets the forward pass did not keep: recomputed from the
     /// stored jet of z (value row σ) with the same operations as the forward pass, so bit-identical to it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<T> Recompute<V>(int l, int b, AlignedArray<T> buffer)
+        where V : unmanaged, ISimd<V, T> =>
+        _net.Layers[l].Activation == Activation.Tanh ? Recompute<V, TanhKind>(l, b, buffer) : Recompute<V, SigmoidKind>(l, b, buffer);
+
+    /// <summary><see cref="Recompute{V}"/> compiled per activation kind <typeparamref name="K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private ReadOnlySpan<T> Recompute<V, K>(int l, int b, AlignedArray<T> buffer)
         where V : unmanaged, ISimd<V, T>
+        where K : struct, IActivationKind
     {
-        var act = _net.Layers[l].Activation;
+        var act = K.Resolve(_net.Layers[l].Activation);
         int ld = _aLd[l];
         var z = Z(l, b);
         var a = buffer.AsSpan(0, _cb * ld);
@@ -171,10 +191,24 @@ public sealed partial class JetEngine<T>
     /// A layer's z̄ (all channels of one block) from ā and the stored jet of z; the value channel's rows are the
     /// contiguous first B·ld entries, and channel c of the entry at o is at o + c·B·ld.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ActivationBackward<V>(Activation act, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, Span<T> zBar, int ld)
         where V : unmanaged, ISimd<V, T>
     {
+        switch (act)
+        {
+            case Activation.Tanh: ActivationBackward<V, TanhKind>(act, aBar, z, zBar, ld); break;
+            case Activation.Sigmoid: ActivationBackward<V, SigmoidKind>(act, aBar, z, zBar, ld); break;
+            default: ActivationBackward<V, AnyKind>(act, aBar, z, zBar, ld); break;
+        }
+    }
+
+    /// <summary><see cref="ActivationBackward{V}"/> compiled per activation kind <typeparamref name="K"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ActivationBackward<V, K>(Activation kind, ReadOnlySpan<T> aBar, ReadOnlySpan<T> z, Span<T> zBar, int ld)
+        where V : unmanaged, ISimd<V, T>
+        where K : struct, IActivationKind
+    {
+        Activation act = K.Resolve(kind);
         ref T abr = ref MemoryMarshal.GetReference(aBar);
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T zbr = ref MemoryMarshal.GetReference(zBar);
