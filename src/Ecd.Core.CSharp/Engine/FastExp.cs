@@ -16,6 +16,12 @@ internal static class FastExp
     private const float FLo = -87.0f, FHi = 88.0f, FInf = 88.72283f;
     private const double DLo = -708.0, DHi = 709.0, DInf = 709.782712893384;
 
+    // t = x·log2(e) + 1.5·2²³ (2⁵²) holds n = round(x·log2(e)) in its low mantissa bits, so t's bits minus the
+    // shifter's bits are n as an integer: the scale 2ⁿ without a float-to-integer conversion (whose saturating
+    // semantics cost four more instructions per register, and which AVX2 has no instruction for at 64 bits).
+    private const int FShifterBits = 0x4B400000;
+    private const long DShifterBits = 0x4338000000000000;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
@@ -33,7 +39,7 @@ internal static class FastExp
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f));
-        var scale = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
+        var scale = ((t.AsInt32() + Vector512.Create(127 - FShifterBits)) << 23).AsSingle();
         var e = p * scale;
         e = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(FInf)), Vector512.Create(float.PositiveInfinity), e);
         e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(FLo)), Vector512<float>.Zero, e);
@@ -50,7 +56,7 @@ internal static class FastExp
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.6931471803691238), xc);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-1.9082149292705877e-10), r);
         var p = Poly13(r);
-        var scale = ((Vector512.ConvertToInt64(n) + Vector512.Create(1023L)) << 52).AsDouble();
+        var scale = ((t.AsInt64() + Vector512.Create(1023L - DShifterBits)) << 52).AsDouble();
         var e = p * scale;
         e = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(DInf)), Vector512.Create(double.PositiveInfinity), e);
         e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(DLo)), Vector512<double>.Zero, e);
@@ -74,7 +80,7 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f));
-        var scale = ((Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23).AsSingle();
+        var scale = ((t.AsInt32() + Vector256.Create(127 - FShifterBits)) << 23).AsSingle();
         var e = p * scale;
         e = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(FInf)), Vector256.Create(float.PositiveInfinity), e);
         e = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(FLo)), Vector256<float>.Zero, e);
@@ -104,7 +110,7 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0));
-        var scale = ((Vector256.ConvertToInt64(n) + Vector256.Create(1023L)) << 52).AsDouble();
+        var scale = ((t.AsInt64() + Vector256.Create(1023L - DShifterBits)) << 52).AsDouble();
         var e = p * scale;
         e = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(DInf)), Vector256.Create(double.PositiveInfinity), e);
         e = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(DLo)), Vector256<double>.Zero, e);
