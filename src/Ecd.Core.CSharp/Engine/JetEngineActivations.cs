@@ -131,7 +131,7 @@ public sealed partial class JetEngine<T>
         ref T zr = ref MemoryMarshal.GetReference(z);
         ref T ar = ref MemoryMarshal.GetReference(a);
         var shape = new ChannelShape(Channels, (nuint)(_b * ld), (nuint)(_b * ld));
-        for (int o = 0; o < _b * ld; o += V.Count)
+        for (int o = 0, end = _b * ld; o < end; o += V.Count)
         {
             ref T zo = ref Unsafe.Add(ref zr, o);
             ref T ao = ref Unsafe.Add(ref ar, o);
