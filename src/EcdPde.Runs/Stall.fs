@@ -156,11 +156,7 @@ let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss:
             let progress = Double.IsNaN s.Best || mean <= s.Best - needed
 
             // the convergence check: at every block's end, or (UntilFlat) only once the loss has stopped falling
-            let met =
-                if rule.UntilFlat && progress then
-                    None
-                else
-                    converged ()
+            let met = if rule.UntilFlat && progress then None else converged ()
 
             match met with
             | Some why ->

@@ -43,7 +43,9 @@ let ``the caller's convergence check ends a run at a block's end, and is not a p
         Assert.Equal(s, Stall.ofJson (Stall.toJson s))
     | None -> failwith "the check must end the run"
 
-let ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block`` () =
+let ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block``
+    ()
+    =
     let rule = Stall.ofSteps 1000L
     // 10% lower in each block of 100 steps up to block 6 (steps 500–599), flat after: the check holds from the start
     let losses = Seq.init 3000 (fun k -> 0.9 ** float (min (k / 100) 5))
@@ -70,7 +72,11 @@ let ``under UntilFlat a run meeting the check trains on while its loss falls, an
         Assert.True(Stall.plateau s)
     | None -> failwith "a flat loss must stall"
 
-    Assert.Contains("converged only in a block without progress", Stall.describe { rule with UntilFlat = true })
+    Assert.Contains(
+        "converged only in a block without progress",
+        Stall.describe { rule with UntilFlat = true }
+    )
+
     Assert.DoesNotContain("converged only", Stall.describe rule)
 
 let ``a flat loss stalls after the patience; a falling one does not`` () =
