@@ -12,7 +12,11 @@
 /// budget: not enough to change a gate's verdict (the gates and the distinctness threshold are relative, 5–10%),
 /// which is what the polish and the deflation rounds are for. Blocks start after the exploratory phase: a run with a
 /// fixed bounce schedule (BBI's N_b bounces every T0 steps, read from the optimizer's options) is not judged before
-/// its last fixed bounce.
+/// its last fixed bounce. The caller's convergence check (e.g. the gates hold) is asked at every block's end; under
+/// `UntilFlat` only at the end of a block without progress, so a run that meets the gates trains on while its loss
+/// still falls by the same measure (the fraction, or two standard errors of the block's mean): for a run whose loss is
+/// an unbiased estimate of what it is judged on (fresh points every step), stopping at the first block end where the
+/// gates hold left its field 16% from its Newton solution at the paper's PDE k = 10 (docs/discovery.md).
 module EcdPde.Runs.Stall
 
 open System
@@ -30,6 +34,10 @@ type Rule =
         Fraction: float
         /// No block starts before this step (the exploratory phase).
         NotBefore: int64
+        /// Whether the caller's convergence check waits for the loss to stop falling: asked only at the end of a block
+        /// that made no progress (for a run whose loss is an unbiased estimate of the residual it is judged on, e.g.
+        /// on fresh points every step, the gates holding is no reason to stop while that estimate still falls).
+        UntilFlat: bool
     }
 
 /// The rule for a run of nominal budget `steps`: blocks of a tenth of it (at least 20 steps), two blocks without a
@@ -43,6 +51,7 @@ let ofSteps (steps: int64) =
         Patience = 2
         Fraction = 0.05
         NotBefore = 0L
+        UntilFlat = false
     }
 
 /// The rule in words (for run identities and messages).
@@ -53,6 +62,10 @@ let describe (r: Rule) =
         r.NotBefore
         r.Patience
         (100.0 * r.Fraction)
+    + (if r.UntilFlat then
+           ", converged only in a block without progress"
+       else
+           "")
 
 /// The end of the exploratory phase of an optimizer with a fixed bounce schedule, from its options as a run's
 /// identity lists them ("option threshold0" = T0, "option nFixedBounces" = N_b): T0·N_b; 0 without such options.
@@ -109,7 +122,8 @@ let stalled (s: State) = s.Reason <> ""
 let plateau (s: State) = stalled s && not s.Met
 
 /// The state after the report of step `step` with loss `loss` (non-finite losses are skipped); at the end of every
-/// block, `converged ()` is asked first: Some reason stops the run as converged (e.g. the discovery gates are met).
+/// block — or, when the rule is `UntilFlat`, of every block without progress — `converged ()` is asked first: Some
+/// reason stops the run as converged (e.g. the discovery gates are met).
 let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss: float) (s: State) =
     if step < rule.NotBefore || stalled s || not (Double.IsFinite loss) then
         s
@@ -139,13 +153,18 @@ let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss:
                     Blocks = s.Blocks + 1
                 }
 
-            match converged () with
+            let progress = Double.IsNaN s.Best || mean <= s.Best - needed
+
+            // the convergence check: at every block's end, or (UntilFlat) only once the loss has stopped falling
+            let met = if rule.UntilFlat && progress then None else converged ()
+
+            match met with
             | Some why ->
                 { next with
                     Reason = sprintf "converged at step %d: %s" step why
                     Met = true
                 }
-            | None when Double.IsNaN s.Best || mean <= s.Best - needed -> { next with Best = mean; Since = 0 }
+            | None when progress -> { next with Best = mean; Since = 0 }
             | None when s.Since + 1 >= rule.Patience ->
                 { next with
                     Since = s.Since + 1

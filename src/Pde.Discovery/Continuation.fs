@@ -153,7 +153,8 @@ let private discover (subject: Subject) (s: DiscoverySettings) progress (nextNum
     let root = outcome.RunsFolder
 
     let folderOf (c: Candidate) =
-        if s.PolishSteps > 0L then
+        // a grown attempt on fresh points is not polished (Capacity.attemptSettings): its run's own folder
+        if s.PolishSteps > 0L && Directory.Exists(RunFolders.polishFolder root c.Run) then
             RunFolders.polishFolder root c.Run
         else
             RunFolders.runFolder (Path.Combine(root, RunFolders.roundFolder c.Run.Round)) c.Run.Index

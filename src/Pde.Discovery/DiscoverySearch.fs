@@ -215,9 +215,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             objectiveOn: int -> unit -> IObjective<float>,
             known: float[] list,
             steps: int64,
-            (optimizer: string, settings: (string * string) list),
+            optimizer: string * (string * string) list,
             budget: RunBudget
         ) =
+        let optimizerName, optimizerSettings = optimizer
         let atOnce = max 1 (min runs cores)
 
         let problem: Ensemble.EnsembleProblem =
@@ -238,8 +239,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     match budget with
                     | FixedSteps -> steps
                     | UntilStall factor -> int64 (ceil (factor * float steps))
-                Optimizer = optimizer
-                Settings = settings
+                Optimizer = optimizerName
+                Settings = optimizerSettings
                 Seed = Xoshiro256.DeriveSeed(s.Seed, uint64 (round + 1))
                 Parallel = atOnce
                 Round = round
@@ -249,7 +250,15 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Stall =
                     match budget with
                     | FixedSteps -> None
-                    | UntilStall _ -> Some(EcdPde.Runs.Stall.ofSteps steps)
+                    | UntilStall _ ->
+                        // on fresh points every step the loss estimates the residual between points too (Resampling):
+                        // a run meeting the gates trains on while it still falls
+                        Some
+                            { EcdPde.Runs.Stall.ofSteps steps with
+                                UntilFlat =
+                                    example.Points.ResampleEvery.IsSome
+                                    && Resampling.tolerates (fst optimizer)
+                            }
             }
 
         Ensemble.runWithStops problem settings (fun p ->

@@ -41,7 +41,8 @@ type EnsembleProblem =
         /// Quadrature weights of the evaluation grid.
         Weights: float[]
         /// Whether trained θ is converged (Some reason: e.g. it passes the gates away from the known solutions);
-        /// asked at the end of every block of the stall rule, it ends the run.
+        /// asked at the end of every block of the stall rule (of every block without progress when the rule is
+        /// `UntilFlat`: runs on fresh points), it ends the run.
         Converged: float[] -> string option
     }
 

@@ -364,14 +364,11 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
     let search, example, attempt, candidates, stopReason =
         Capacity.searchGrowing first example s progress
 
+    // with the last attempt's settings: a network on fresh points is not polished on fixed ones (k = 10: 57 → 117)
+    let judge = judgeAll search example s
+
     let candidates, judged =
-        warmStarts
-            search
-            example
-            s
-            (judgeAll search example s)
-            candidates
-            (judgeAll search example s candidates)
+        warmStarts search example attempt judge candidates (judge candidates)
 
     let found, rejected, certifications, nearMisses, classicalOnly = judged
 

@@ -43,6 +43,42 @@ let ``the caller's convergence check ends a run at a block's end, and is not a p
         Assert.Equal(s, Stall.ofJson (Stall.toJson s))
     | None -> failwith "the check must end the run"
 
+let ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block``
+    ()
+    =
+    let rule = Stall.ofSteps 1000L
+    // 10% lower in each block of 100 steps up to block 6 (steps 500–599), flat after: the check holds from the start
+    let losses = Seq.init 3000 (fun k -> 0.9 ** float (min (k / 100) 5))
+
+    let always _ = Some "passes"
+    // without UntilFlat: the first block's end
+    Assert.Equal(Some 99L, firedWith always rule losses |> Option.map snd)
+
+    match firedWith always { rule with UntilFlat = true } losses with
+    | Some(s, k) ->
+        // blocks 1–6 fall by 10% (progress), block 7 (steps 600–699) is flat: asked there, converged
+        Assert.Equal(699L, k)
+        Assert.True(s.Met && not (Stall.plateau s))
+        Assert.Equal(7, s.Blocks)
+    | None -> failwith "the check must end the run once the loss is flat"
+
+    // falling by 3% per block (under the 5% fraction): no progress, so the check is asked at block 2
+    let slow = Seq.init 3000 (fun k -> 0.97 ** (float k / 100.0))
+    Assert.Equal(Some 199L, firedWith always { rule with UntilFlat = true } slow |> Option.map snd)
+    // the check never holding: a flat loss still stalls after the patience, as a plateau
+    match firedWith (fun _ -> None) { rule with UntilFlat = true } (Seq.replicate 1000 0.5) with
+    | Some(s, k) ->
+        Assert.Equal(299L, k)
+        Assert.True(Stall.plateau s)
+    | None -> failwith "a flat loss must stall"
+
+    Assert.Contains(
+        "converged only in a block without progress",
+        Stall.describe { rule with UntilFlat = true }
+    )
+
+    Assert.DoesNotContain("converged only", Stall.describe rule)
+
 let ``a flat loss stalls after the patience; a falling one does not`` () =
     let rule = Stall.ofSteps 1000L
     Assert.Equal(100L, rule.Block)
@@ -157,4 +193,7 @@ let tests =
             testCase
                 "convergence"
                 ``the caller's convergence check ends a run at a block's end, and is not a plateau``
+            testCase
+                "convergence once flat"
+                ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block``
         ]
