@@ -49,13 +49,13 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let solves =
         Collections.Generic.Dictionary<string, Result<Certify.Solve, Certify.SolveFailure>>()
 
-    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
-    /// its optimizer minimizes.
+    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid, distances in units
+    /// of `radius`), as the potential its optimizer minimizes.
     let objective
         (engineThreads: int)
         (deflate: float[] list)
+        (radius: float)
         (potential: Deflation.Potential)
-        ()
         : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
 
@@ -63,7 +63,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
 
         let deflated =
-            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
+            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool, radius)
 
         let minimized: IObjective<float> =
             match potential with
@@ -85,7 +85,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =
-        let f = objective 1 [] Deflation.DeflatedLoss ()
+        let f = objective 1 [] 1.0 Deflation.DeflatedLoss
         let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
 
         match box f with
@@ -204,7 +204,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
-    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// of one run, then the run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
     /// away from the `known` fields): the candidates with how their runs ended.
     member _.EnsembleOn
         (
@@ -212,7 +212,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             dir: string,
             runs: int,
             start: int -> float[],
-            objectiveOn: int -> unit -> IObjective<float>,
+            objectiveOn: int -> int -> IObjective<float>,
             known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
@@ -260,8 +260,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     Note = ""
                 })
 
-    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
-    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid; or run i by its
+    /// own `perRun i`: the fields and the deflation's radius), in `dir`, under the settings' budget — training runs,
+    /// whose ends `Stopped` tells — or under `budget` (the polish). A run also stops once it passes the gates away
+    /// from `deflate`.
     member this.Ensemble
         (
             round: int,
@@ -272,9 +274,11 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential
+            ?potential: Deflation.Potential,
+            ?perRun: int -> float[] list * float
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
+        let perRun = defaultArg perRun (fun _ -> deflate, 1.0)
 
         let ended =
             this.EnsembleOn(
@@ -282,7 +286,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 dir,
                 runs,
                 start,
-                (fun threads -> objective threads deflate potential),
+                (fun threads run ->
+                    let fields, radius = perRun run
+                    objective threads fields radius potential),
                 deflate,
                 steps,
                 optimizer,
