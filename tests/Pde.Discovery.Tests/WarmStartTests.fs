@@ -1,11 +1,10 @@
 /// The deflation of a warm start (WarmStart.deflationOf): every known solution but its own target, within a radius of
-/// half the distance to the nearest of them; and the deflation's radius (Deflation.DeflatedObjective).
+/// half the distance to the nearest of them (the radius itself: DiscoveryTests, the deflated objective's gradient).
 module Pde.Discovery.Tests.WarmStartTests
 
 open System
 open Xunit
 open Expecto
-open Ecd.Core.Objectives
 open Pde.Discovery
 
 let private rms (a: float[]) (b: float[]) =
@@ -37,76 +36,6 @@ let ``a warm start is deflated by every known solution but its own target`` () =
     Assert.Empty none
     Assert.Equal(1.0, one)
 
-let ``the deflation's radius scales the distance: the factor is the one of the scaled fields, its gradient exact``
-    ()
-    =
-    let net =
-        Ecd.Core.Engine.Network<float>(
-            Ecd.Core.Engine.NetworkSpec.Mlp(2, [| 5 |], 1, Ecd.Core.Engine.Activation.Tanh),
-            0UL
-        )
-
-    let theta = net.NewParameters 3UL
-    let r = Ecd.Core.Randomness.Xoshiro256.FromSeed 4UL
-    let points = Array.init 40 (fun _ -> r.NextUniform(-1.0, 1.0))
-
-    let known =
-        [
-            Array.init 20 (fun _ -> r.NextNormal())
-            Array.init 20 (fun _ -> 0.3 * r.NextNormal())
-        ]
-
-    let inner = Quadratic<float>(net.ParameterCount, 3.0)
-    let radius = 0.2
-
-    use scaled =
-        new Deflation.DeflatedObjective(inner, net, points, known, 2.0, 1.0, None, radius)
-
-    // the factor with radius r is Π((‖u − uᵢ‖/r)⁻² + 1), ‖·‖ the root mean square over the points, from the network's
-    // values computed apart
-    let u = Array.zeroCreate<float> 20
-
-    do
-        use engine =
-            new Ecd.Core.Engine.JetEngine<float>(
-                net,
-                Ecd.Core.Engine.JetRequest.ValueOnly,
-                Ecd.Core.Engine.EngineOptions(Threads = 1)
-            )
-
-        let jets = engine.NewJets 20
-        engine.Forward(ReadOnlySpan theta, ReadOnlySpan points, jets)
-        jets.Value(0).CopyTo(Span u)
-
-    let expected =
-        known |> List.fold (fun acc k -> acc * ((rms u k / radius) ** -2.0 + 1.0)) 1.0
-
-    let factor = scaled.Factor(ReadOnlySpan theta)
-    Assert.True(abs (factor - expected) <= 1e-10 * expected, sprintf "%g vs %g" factor expected)
-    let f = scaled :> IObjective<float>
-    let g = Array.zeroCreate net.ParameterCount
-    f.Evaluate(ReadOnlySpan theta, Span g) |> ignore
-    let h = 1e-6
-
-    for q in 0 .. net.ParameterCount - 1 do
-        let tp = Array.copy theta
-        let tm = Array.copy theta
-        tp[q] <- tp[q] + h
-        tm[q] <- tm[q] - h
-        let scratch = Array.zeroCreate net.ParameterCount
-
-        let fd =
-            (f.Evaluate(ReadOnlySpan tp, Span scratch)
-             - f.Evaluate(ReadOnlySpan tm, Span scratch))
-            / (2.0 * h)
-
-        Assert.True(abs (fd - g[q]) <= 1e-6 * max 1.0 (abs fd), sprintf "θ[%d]: %g vs %g" q g[q] fd)
-
-    Assert.Throws<ArgumentException>(fun () ->
-        new Deflation.DeflatedObjective(inner, net, points, known, 2.0, 1.0, None, 0.0)
-        |> ignore)
-    |> ignore
-
 [<Tests>]
 let tests =
     testList
@@ -115,8 +44,5 @@ let tests =
             testCase
                 "a warm start is deflated by every known solution but its own target"
                 ``a warm start is deflated by every known solution but its own target``
-            testCase
-                "the deflation's radius scales the distance: the factor is the one of the scaled fields, its gradient exact"
-                ``the deflation's radius scales the distance: the factor is the one of the scaled fields, its gradient exact``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.WarmStartTests"
