@@ -12,9 +12,7 @@ open Ecd.Core.Objectives
 
 /// A deflated objective: `inner` (θ ↦ L, ∇L, with the network weights first in θ), the network, the points
 /// (N × d) where the distance to the known solutions is measured, and the known solutions' values there (every
-/// output of the network in turn: N values of output 0, then of output 1, …). The distance is measured in units of
-/// `radius` (default 1): M = Π((‖u − uᵢ‖/r)^−p + σ), whose repulsion is strong within r of a known solution and fades
-/// beyond it (the pull of ∇log M away from uᵢ is ≈ p·r^p/‖u − uᵢ‖^(p+1) there).
+/// output of the network in turn: N values of output 0, then of output 1, …).
 type DeflatedObjective
     (
         inner: IObjective<float>,
@@ -23,13 +21,11 @@ type DeflatedObjective
         known: float[] list,
         power: float,
         shift: float,
-        pool: WorkerPool option,
-        ?radius: float
+        pool: WorkerPool option
     ) =
     let d = network.InputDimension
     let n = points.Length / d
     let outputs = network.Outputs
-    let radius = defaultArg radius 1.0
 
     do
         if points.Length = 0 || points.Length % d <> 0 then
@@ -45,9 +41,6 @@ type DeflatedObjective
         if not (power > 0.0) || not (shift >= 0.0) then
             invalidArg "power" (sprintf "deflation needs power > 0 and shift ≥ 0 (got %g, %g)" power shift)
 
-        if not (radius > 0.0) || Double.IsInfinity radius then
-            invalidArg "radius" (sprintf "the deflation's radius must be finite and > 0 (got %g)" radius)
-
 
     let ownPool = pool.IsNone
     let workers = defaultArg pool (new WorkerPool(1))
@@ -59,7 +52,7 @@ type DeflatedObjective
     let sens = engine.NewJets n
 
     /// The network's values u at the points, and for every known solution (d²ᵢ, tᵢ) with d²ᵢ the mean square of
-    /// u − uᵢ over r² and tᵢ = (d²ᵢ)^(−p/2) + σ, so that M = Π tᵢ.
+    /// u − uᵢ and tᵢ = (d²ᵢ)^(−p/2) + σ, so that M = Π tᵢ.
     let termsAt (theta: ReadOnlySpan<float>) =
         engine.Forward(theta.Slice(0, network.ParameterCount), ReadOnlySpan points, jets)
         let u = Array.init outputs (fun o -> jets.Value(o).ToArray()) |> Array.concat
@@ -72,7 +65,7 @@ type DeflatedObjective
                 for p in 0 .. u.Length - 1 do
                     s <- s + (u[p] - k[p]) * (u[p] - k[p])
 
-                let d2 = s / (float u.Length * radius * radius)
+                let d2 = s / float u.Length
                 d2, d2 ** (-power / 2.0) + shift)
 
         u, terms
@@ -98,7 +91,7 @@ type DeflatedObjective
                 let u, terms = termsAt theta
                 let m = terms |> List.fold (fun acc (_, t) -> acc * t) 1.0
                 sens.Clear()
-                let total = float u.Length * radius * radius
+                let total = float u.Length
 
                 let dlogs =
                     Array.init u.Length (fun q ->

@@ -49,12 +49,11 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let solves =
         Collections.Generic.Dictionary<string, Result<Certify.Solve, Certify.SolveFailure>>()
 
-    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid, distances in units
-    /// of `radius`), as the potential its optimizer minimizes.
+    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
+    /// its optimizer minimizes.
     let objective
         (engineThreads: int)
         (deflate: float[] list)
-        (radius: float)
         (potential: Deflation.Potential)
         : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
@@ -63,7 +62,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             Objective.lossOn s.Backend discretization network example.WeightDecay (Some pool)
 
         let deflated =
-            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool, radius)
+            new Deflation.DeflatedObjective(loss, network, gridPoints, deflate, 2.0, 1.0, Some pool)
 
         let minimized: IObjective<float> =
             match potential with
@@ -85,7 +84,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =
-        let f = objective 1 [] 1.0 Deflation.DeflatedLoss
+        let f = objective 1 [] Deflation.DeflatedLoss
         let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
 
         match box f with
@@ -261,7 +260,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 })
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid; or run i by its
-    /// own `perRun i`: the fields and the deflation's radius), in `dir`, under the settings' budget — training runs,
+    /// own `perRun i`), in `dir`, under the settings' budget — training runs,
     /// whose ends `Stopped` tells — or under `budget` (the polish). A run also stops once it passes the gates away
     /// from `deflate`.
     member this.Ensemble
@@ -275,10 +274,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
             ?potential: Deflation.Potential,
-            ?perRun: int -> float[] list * float
+            ?perRun: int -> float[] list
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
-        let perRun = defaultArg perRun (fun _ -> deflate, 1.0)
+        let perRun = defaultArg perRun (fun _ -> deflate)
 
         let ended =
             this.EnsembleOn(
@@ -286,9 +285,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 dir,
                 runs,
                 start,
-                (fun threads run ->
-                    let fields, radius = perRun run
-                    objective threads fields radius potential),
+                (fun threads run -> objective threads (perRun run) potential),
                 deflate,
                 steps,
                 optimizer,

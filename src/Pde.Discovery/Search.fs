@@ -100,8 +100,8 @@ let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: 
     else
         runs
 
-/// `runs` runs of round `round` from `start i`, in its folder, run i on the loss deflated as `deflation i` says (the
-/// fields, values on the grid, and the deflation's radius) with the deflation rounds' optimizer — its settings filled
+/// `runs` runs of round `round` from `start i`, in its folder, run i on the loss deflated by `deflation i` (values on
+/// the grid) with the deflation rounds' optimizer — its settings filled
 /// in for the network (Deflation.optimizerSettings), its potential (Deflation.potentialFor) —, steps and budget, each
 /// stopping once it passes the gates away from `known`; then polished on the plain loss.
 let deflatedEnsemble
@@ -111,7 +111,7 @@ let deflatedEnsemble
     (runs: int)
     (start: int -> float[])
     (known: float[] list)
-    (deflation: int -> float[] list * float)
+    (deflation: int -> float[] list)
     =
     search.Ensemble(
         round,
@@ -145,8 +145,7 @@ let private deflationRound
     // every run is a fresh optimizer: an energy-conserving one takes its energy from its own start (re-based per run)
     let fields = known |> List.map _.Values
 
-    deflatedEnsemble search s round s.DeflationRuns (fun i -> (snd (startOf i)) ()) fields (fun _ ->
-        fields, 1.0)
+    deflatedEnsemble search s round s.DeflationRuns (fun i -> (snd (startOf i)) ()) fields (fun _ -> fields)
 
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =

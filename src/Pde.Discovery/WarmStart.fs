@@ -3,10 +3,9 @@
 /// field by least squares on the evaluation grid — the problem's own domain and fields with the classical values as
 /// observations (`Problem.data`), compiled by the one objective builder and minimized by the polish optimizer
 /// (L-BFGS) for a few hundred steps —, then trained on the PDE loss deflated by every known solution but its own
-/// target — the network solutions and the classical ones, so that it cannot slide to another known solution — within
-/// a radius of half the distance from its target to the nearest of them, so that the deflation repels it from them
-/// without pushing it off its target (the deflation rounds' optimizer and budget), and polished on the plain loss,
-/// like any deflated run. A run that ends there is a network solution, labelled in solutions.json by how it started.
+/// target — the network solutions and the classical ones, so that it cannot slide to another known solution — (the
+/// deflation rounds' optimizer and budget), and polished on the plain loss, like any deflated run. A run that ends
+/// there is a network solution, labelled in solutions.json by how it started.
 module Pde.Discovery.WarmStart
 
 open System.IO
@@ -65,32 +64,12 @@ let private fitObjective
     let loss = Objective.lossOn s.Backend discretization search.Network 0.0 (Some pool)
     new OwnedObjective(loss, [ loss; pool ])
 
-/// The root mean square of a − b over the grid's points and fields (the deflation's distance).
-let private rmsDistance (a: float[]) (b: float[]) =
-    sqrt (
-        Array.fold2 (fun acc x y -> acc + (x - y) * (x - y)) 0.0 a b
-        / float (max 1 a.Length)
-    )
-
-/// The deflation of the warm start from `target` (values on the grid): every field of `known` (the network solutions,
-/// then the classical ones) that is not its target — at a relative distance of at least the threshold from it, with
-/// the distance floor `floor` (Solutions.relativeDistance) —, and the deflation's radius: half the root mean square
-/// distance from the target to the nearest of them (1, the deflation rounds' radius, when there is none).
+/// What the warm start from `target` (values on the grid) is deflated by: every field of `known` (the network
+/// solutions, then the classical ones) that is not its target — at a relative distance of at least the threshold
+/// from it, with the distance floor `floor` (Solutions.relativeDistance).
 let deflationOf (weights: float[]) (floor: float) (threshold: float) (known: float[] list) (target: float[]) =
-    let others =
-        known
-        |> List.filter (fun k -> relativeDistance weights floor k target >= threshold)
-
-    let radius =
-        match others with
-        | [] -> 1.0
-        | _ -> 0.5 * (others |> List.map (rmsDistance target) |> List.min)
-
-    others,
-    (if radius > 0.0 && System.Double.IsFinite radius then
-         radius
-     else
-         1.0)
+    known
+    |> List.filter (fun k -> relativeDistance weights floor k target >= threshold)
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
 /// `round-k/fit-i`), then trained on the PDE loss deflated by every solution of `known` (the network solutions) and
