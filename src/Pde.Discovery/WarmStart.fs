@@ -71,9 +71,17 @@ let deflationOf (weights: float[]) (floor: float) (threshold: float) (known: flo
     known
     |> List.filter (fun k -> relativeDistance weights floor k target >= threshold)
 
+/// Whether `values` lie farther than the floor `floor` (absolute L²) from every `known` network solution: nearer, the
+/// deflation's pole of that solution dominates the loss — no warm start from there (Workflow), and no pole of its own
+/// in a warm start's deflation (Allen–Cahn ε = 0.1: with the small solutions 0.075 from u = 0 deflated too, all six
+/// warm starts ended at residuals 2–30).
+let beyondFloor (weights: float[]) (floor: float) (known: float[] list) (values: float[]) =
+    known
+    |> List.forall (fun k -> normL2 weights (Array.map2 (-) values k) >= floor)
+
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
 /// `round-k/fit-i`), then trained on the PDE loss deflated by every solution of `known` (the network solutions) and
-/// `classical` (the classical ones, values on the grid) but its target (`deflationOf`), stopping once it passes the
+/// `classical` (the classical ones, values on the grid, those `beyondFloor`) but its target (`deflationOf`), stopping once it passes the
 /// gates away from `known`; then polished; the polished candidates.
 let round
     (search: DiscoverySearch)
@@ -112,6 +120,12 @@ let round
     let deflation =
         targets
         |> Array.map (fun (_, target) ->
-            deflationOf example.Weights search.Floor s.Threshold (known @ classical) target)
+            deflationOf
+                example.Weights
+                search.Floor
+                s.Threshold
+                (known
+                 @ (classical |> List.filter (beyondFloor example.Weights search.Floor known)))
+                target)
 
     deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known (fun i -> deflation[i])

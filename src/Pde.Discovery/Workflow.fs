@@ -277,11 +277,10 @@ let private untried
     |> List.filter (fun (_, values) ->
         tried
         |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold)
-        && known
-           |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
+        && WarmStart.beyondFloor example.Weights floor known values)
 
 /// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
-/// deflated by every solution found so far but its target (network and classical, WarmStart.deflationOf),
+/// deflated by every solution found so far but its target (network and classical, WarmStart.round),
 /// judged again after each (which may certify new classical solutions: they seed the next round) until none is
 /// untried (at most one round per classical solution the first judgement listed, at least one). Returns the
 /// candidates with the warm rounds' runs and the last judgement.

@@ -1,4 +1,5 @@
-/// The deflation of a warm start (WarmStart.deflationOf): every known solution but its own target.
+/// The deflation of a warm start (WarmStart.deflationOf, WarmStart.beyondFloor): every known solution but its own
+/// target, classical ones only beyond the floor of the network solutions.
 module Pde.Discovery.Tests.WarmStartTests
 
 open System
@@ -25,6 +26,12 @@ let ``a warm start is deflated by every known solution but its own target`` () =
     Assert.Equal<float[] list>([ zero; first; third ], others)
     // a target whose only other known solution is itself: nothing deflated
     Assert.Empty(WarmStart.deflationOf weights floor 0.1 [ copy ] second)
+
+    // a classical solution within the floor (absolute L²) of a network solution gets no pole of its own (u = 0's
+    // covers it); one beyond it does
+    let tiny = first |> Array.map (fun v -> 0.05 * v)
+    Assert.False(WarmStart.beyondFloor weights floor [ zero ] tiny)
+    Assert.True(WarmStart.beyondFloor weights floor [ zero ] third)
 
 [<Tests>]
 let tests =
