@@ -55,6 +55,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         (engineThreads: int)
         (deflate: float[] list)
         (potential: Deflation.Potential)
+        ()
         : IObjective<float> =
         let pool = new WorkerPool(engineThreads)
 
@@ -84,7 +85,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =
-        let f = objective 1 [] Deflation.DeflatedLoss
+        let f = objective 1 [] Deflation.DeflatedLoss ()
         let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
 
         match box f with
@@ -203,7 +204,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
-    /// of one run, then the run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
     /// away from the `known` fields): the candidates with how their runs ended.
     member _.EnsembleOn
         (
@@ -211,7 +212,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             dir: string,
             runs: int,
             start: int -> float[],
-            objectiveOn: int -> int -> IObjective<float>,
+            objectiveOn: int -> unit -> IObjective<float>,
             known: float[] list,
             steps: int64,
             (optimizer: string, settings: (string * string) list),
@@ -259,10 +260,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     Note = ""
                 })
 
-    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid; or run i by its
-    /// own `perRun i`), in `dir`, under the settings' budget — training runs,
-    /// whose ends `Stopped` tells — or under `budget` (the polish). A run also stops once it passes the gates away
-    /// from `deflate`.
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
     member this.Ensemble
         (
             round: int,
@@ -273,11 +272,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential,
-            ?perRun: int -> float[] list
+            ?potential: Deflation.Potential
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
-        let perRun = defaultArg perRun (fun _ -> deflate)
 
         let ended =
             this.EnsembleOn(
@@ -285,7 +282,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 dir,
                 runs,
                 start,
-                (fun threads run -> objective threads (perRun run) potential),
+                (fun threads -> objective threads deflate potential),
                 deflate,
                 steps,
                 optimizer,

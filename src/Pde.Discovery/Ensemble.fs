@@ -34,9 +34,8 @@ type EnsembleProblem =
         Parameters: (string * float) list
         /// The starting point of run i (the same θ for every run in the paper's protocol).
         InitialTheta: int -> float[]
-        /// A fresh objective for run i (runs execute in parallel, so each gets its own; a run may minimize its own
-        /// objective, e.g. a warm start deflated by every known solution but its target).
-        Objective: int -> IObjective<float>
+        /// A fresh objective for one run (runs execute in parallel, so each gets its own).
+        Objective: unit -> IObjective<float>
         /// Measures a trained θ on the evaluation grid.
         Measure: float[] -> FieldMeasurement
         /// Quadrature weights of the evaluation grid.
@@ -108,7 +107,7 @@ let private runOne
                 s.Settings |> List.map Collections.Generic.KeyValuePair
             )
 
-        let objective = problem.Objective i
+        let objective = problem.Objective()
 
         // fresh points by (seed, step) for the optimizers that follow them: a resumed run rebinds the same (Resampling)
         let pointsIdentity, draw = Resampling.hooks objective s.Optimizer seed

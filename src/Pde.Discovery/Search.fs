@@ -100,10 +100,9 @@ let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: 
     else
         runs
 
-/// `runs` runs of round `round` from `start i`, in its folder, run i on the loss deflated by `deflation i` (values on
-/// the grid) with the deflation rounds' optimizer — its settings filled
-/// in for the network (Deflation.optimizerSettings), its potential (Deflation.potentialFor) —, steps and budget, each
-/// stopping once it passes the gates away from `known`; then polished on the plain loss.
+/// `runs` runs of round `round` from `start i`, in its folder, on the loss deflated by `known` (values on the grid)
+/// with the deflation rounds' optimizer — its settings filled in for the network (Deflation.optimizerSettings), its
+/// potential (Deflation.potentialFor) —, steps and budget; then polished on the plain loss.
 let deflatedEnsemble
     (search: DiscoverySearch)
     (s: DiscoverySettings)
@@ -111,7 +110,6 @@ let deflatedEnsemble
     (runs: int)
     (start: int -> float[])
     (known: float[] list)
-    (deflation: int -> float[] list)
     =
     search.Ensemble(
         round,
@@ -122,8 +120,7 @@ let deflatedEnsemble
         s.DeflationSteps,
         (s.DeflationOptimizer,
          Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
-        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale,
-        perRun = deflation
+        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
     )
     |> polish search s round
 
@@ -143,9 +140,13 @@ let private deflationRound
         search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
 
     // every run is a fresh optimizer: an energy-conserving one takes its energy from its own start (re-based per run)
-    let fields = known |> List.map _.Values
-
-    deflatedEnsemble search s round s.DeflationRuns (fun i -> (snd (startOf i)) ()) fields (fun _ -> fields)
+    deflatedEnsemble
+        search
+        s
+        round
+        s.DeflationRuns
+        (fun i -> (snd (startOf i)) ())
+        (known |> List.map _.Values)
 
 /// Why the search stopped.
 let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =

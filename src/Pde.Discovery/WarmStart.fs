@@ -2,9 +2,8 @@
 /// classical completion's and the near misses') becomes a warm start. The network is first fitted to the classical
 /// field by least squares on the evaluation grid — the problem's own domain and fields with the classical values as
 /// observations (`Problem.data`), compiled by the one objective builder and minimized by the polish optimizer
-/// (L-BFGS) for a few hundred steps —, then trained on the PDE loss deflated by every known solution but its own
-/// target — the network solutions and the classical ones, so that it cannot slide to another known solution — (the
-/// deflation rounds' optimizer and budget), and polished on the plain loss, like any deflated run. A run that ends
+/// (L-BFGS) for a few hundred steps —, then trained on the PDE loss deflated by the known network solutions (the
+/// deflation rounds' optimizer and budget) and polished on the plain loss, like any deflated run. A run that ends
 /// there is a network solution, labelled in solutions.json by how it started.
 module Pde.Discovery.WarmStart
 
@@ -57,32 +56,16 @@ let private fitObjective
     (s: DiscoverySettings)
     (target: float[])
     (threads: int)
-    (_run: int)
+    ()
     : IObjective<float> =
     let discretization = Discretize.run example.Points (fitProblem example target)
     let pool = new WorkerPool(threads)
     let loss = Objective.lossOn s.Backend discretization search.Network 0.0 (Some pool)
     new OwnedObjective(loss, [ loss; pool ])
 
-/// What the warm start from `target` (values on the grid) is deflated by: every field of `known` (the network
-/// solutions, then the classical ones) that is not its target — at a relative distance of at least the threshold
-/// from it, with the distance floor `floor` (Solutions.relativeDistance).
-let deflationOf (weights: float[]) (floor: float) (threshold: float) (known: float[] list) (target: float[]) =
-    known
-    |> List.filter (fun k -> relativeDistance weights floor k target >= threshold)
-
-/// Whether `values` lie farther than the floor `floor` (absolute L²) from every `known` network solution: nearer, the
-/// deflation's pole of that solution dominates the loss — no warm start from there (Workflow), and no pole of its own
-/// in a warm start's deflation (Allen–Cahn ε = 0.1: with the small solutions 0.075 from u = 0 deflated too, all six
-/// warm starts ended at residuals 2–30).
-let beyondFloor (weights: float[]) (floor: float) (known: float[] list) (values: float[]) =
-    known
-    |> List.forall (fun k -> normL2 weights (Array.map2 (-) values k) >= floor)
-
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted (in
-/// `round-k/fit-i`), then trained on the PDE loss deflated by every solution of `known` (the network solutions) and
-/// `classical` (the classical ones, values on the grid, those `beyondFloor`) but its target (`deflationOf`), stopping once it passes the
-/// gates away from `known`; then polished; the polished candidates.
+/// `round-k/fit-i`), then trained on the PDE loss deflated by `known` (values on the grid), then polished; the
+/// polished candidates.
 let round
     (search: DiscoverySearch)
     (example: Subject)
@@ -90,7 +73,6 @@ let round
     (round: int)
     (targets: (string * float[]) list)
     (known: float[] list)
-    (classical: float[] list)
     =
     let targets = Array.ofList targets
 
@@ -117,15 +99,4 @@ let round
             sprintf "warm start: fitted to %s, then trained on the deflated PDE loss" label
         )
 
-    let deflation =
-        targets
-        |> Array.map (fun (_, target) ->
-            deflationOf
-                example.Weights
-                search.Floor
-                s.Threshold
-                (known
-                 @ (classical |> List.filter (beyondFloor example.Weights search.Floor known)))
-                target)
-
-    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known (fun i -> deflation[i])
+    deflatedEnsemble search s round targets.Length (fun i -> fitted[i].Theta) known

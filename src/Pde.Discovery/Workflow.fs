@@ -277,10 +277,11 @@ let private untried
     |> List.filter (fun (_, values) ->
         tried
         |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold)
-        && WarmStart.beyondFloor example.Weights floor known values)
+        && known
+           |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
 
 /// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
-/// deflated by every solution found so far but its target (network and classical, WarmStart.round),
+/// deflated by the network solutions found so far (if any: else the completion's solutions are the only way in),
 /// judged again after each (which may certify new classical solutions: they seed the next round) until none is
 /// untried (at most one round per classical solution the first judgement listed, at least one). Returns the
 /// candidates with the warm rounds' runs and the last judgement.
@@ -325,8 +326,8 @@ let private warmStarts
                     (targets
                      |> List.map (fun (r, values) ->
                          sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
-                    known
-                    ((classicalOnly |> List.map snd) @ moved)
+                    (found
+                     |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
 
             let candidates = candidates @ warm
             go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)

@@ -184,7 +184,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
         Name = "two-basin"
         Parameters = []
         InitialTheta = fun _ -> [| 10.0; -10.0 |]
-        Objective = fun _ -> f
+        Objective = fun () -> f
         Measure =
             fun theta ->
                 let loss = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate 2))
@@ -259,9 +259,9 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
     let counting =
         { problem with
             Objective =
-                fun i ->
+                fun () ->
                     calls <- calls + 1
-                    problem.Objective i
+                    problem.Objective()
         }
 
     let again = Ensemble.run counting (settings dir 12) ignore
