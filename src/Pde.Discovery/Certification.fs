@@ -83,8 +83,7 @@ let record (subject: Subject) (c: Certify.Certification) : SolutionsFile.Certifi
             Detail =
                 sprintf
                     "Newton converged to another solution (max |u| %.4g), %.2g from the network's field: the network's field is not a solution itself"
-                    (s.Values subject.Problem.Fields.Head subject.Grid
-                     |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                    (s.Values subject.Problem.Fields.Head subject.Grid |> maxAbs)
                     d
             Distance = d
             ErrorEstimate = s.ErrorEstimate
@@ -118,7 +117,7 @@ let nearMissRecord
 
     {
         FoundBy = sprintf "Newton from the field of %O (a near miss)" run
-        MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
+        MaxAbs = maxAbs values
         L2Norm = normL2 subject.Weights values
         ErrorEstimate = sol.ErrorEstimate
         Field = sol.Values subject.Problem.Fields.Head subject.Grid
@@ -189,7 +188,7 @@ let complete
         ({
             FoundBy =
                 "deflated Newton on the finite-difference problem, seeded by the network runs' solutions and fields"
-            MaxAbs = values |> Array.fold (fun m v -> max m (abs v)) 0.0
+            MaxAbs = maxAbs values
             L2Norm = normL2 subject.Weights values
             ErrorEstimate = s.ErrorEstimate
             Field = s.Values subject.Problem.Fields.Head subject.Grid

@@ -92,6 +92,10 @@ let judge (gates: QualityGates) (c: Candidate) =
     else
         Accepted
 
+/// The largest |v| of a field's values (0 for none): the max norm solutions are listed by.
+let maxAbs (v: float[]) =
+    v |> Array.fold (fun m x -> max m (abs x)) 0.0
+
 /// Weighted L² norm on the evaluation grid (the classical solvers' discrete L² norm).
 let normL2 (weights: float[]) (v: float[]) =
     Pde.FSharp.Classical.Newton.norm weights v
@@ -145,7 +149,7 @@ let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: 
         {
             Representative = best
             Members = members
-            MaxAbs = best.Values |> Array.fold (fun m v -> max m (abs v)) 0.0
+            MaxAbs = maxAbs best.Values
             L2Norm = normL2 weights best.Values
         })
 

@@ -221,8 +221,7 @@ let private certifyAll
              @ Certification.modeSeeds
                  example
                  (classical
-                  |> Seq.map (fun k ->
-                      Certification.onGrid example k |> Array.fold (fun m v -> max m (abs v)) 0.0)
+                  |> Seq.map (fun k -> Certification.onGrid example k |> maxAbs)
                   |> Seq.fold max 0.0))
             floor
             (networkValues
