@@ -123,6 +123,32 @@ let private settingsOf (common: Shared) (args: ParseResults<DiscoverArgs>) (defa
     DiscoverySettings.validate s
     s
 
+/// "N distinct solution(s)" when Newton certified every listed network solution; otherwise how many it certified,
+/// moved onto another solution (that field is no distinct solution itself) or could not certify.
+let private foundSummary (outcome: Workflow.DiscoveryOutcome) =
+    let count f =
+        outcome.Certifications |> List.filter f |> List.length
+
+    let moved =
+        count (function
+            | Pde.FSharp.Classical.Certify.Moved _ -> true
+            | _ -> false)
+
+    let notCertified =
+        count (function
+            | Pde.FSharp.Classical.Certify.NotCertified _ -> true
+            | _ -> false)
+
+    if moved = 0 && notCertified = 0 then
+        sprintf "%d distinct solution(s)" outcome.Found.Length
+    else
+        sprintf
+            "%d network field(s) passed the gates: %d certified, %d moved (Newton took the field to another solution, so it is no distinct solution itself), %d not certified"
+            outcome.Found.Length
+            (outcome.Certifications.Length - moved - notCertified)
+            moved
+            notCertified
+
 /// A progress line on stderr at most every 2 s (none with --quiet).
 let private progressPrinter (common: Shared) =
     if common.Quiet then
@@ -270,8 +296,8 @@ let run (cluster: Cluster.Cluster) (common: Shared) (args: ParseResults<Discover
     let report = DiscoveryReport.write outDir
 
     printfn
-        "%d distinct solution(s), %d unconverged run(s), %.0f s; results in %s"
-        outcome.Found.Length
+        "%s, %d unconverged run(s), %.0f s; results in %s"
+        (foundSummary outcome)
         outcome.Rejected.Length
         clock.Elapsed.TotalSeconds
         outcome.Path
