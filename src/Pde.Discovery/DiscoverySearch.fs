@@ -256,8 +256,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                         Some
                             { EcdPde.Runs.Stall.ofSteps steps with
                                 UntilFlat =
-                                    example.Points.ResampleEvery.IsSome
-                                    && Resampling.tolerates (fst optimizer)
+                                    example.Points.ResampleEvery.IsSome && Resampling.tolerates optimizerName
                             }
             }
 

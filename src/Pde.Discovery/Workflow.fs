@@ -325,8 +325,7 @@ let private warmStarts
                     (targets
                      |> List.map (fun (r, values) ->
                          sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
-                    (found
-                     |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values))
+                    known
 
             let candidates = candidates @ warm
             go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)
