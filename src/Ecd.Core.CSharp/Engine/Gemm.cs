@@ -34,6 +34,51 @@ public static class Gemm
     }
 
     /// <summary>
+    /// <see cref="MultiplyNN{T}"/> with B given as <see cref="PackPanels{T}"/> made it: for a B that many products use
+    /// (a layer's weights in every block), so that no product copies its panels again.
+    /// </summary>
+    public static void MultiplyNNPacked<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> packedB,
+        Span<T> c, int ldc, int m, int n, int k, bool accumulate, ReadOnlySpan<T> prefetch = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckNN(a.Length, lda, k * n, n, c.Length, ldc, m, n, k);
+        if (n % Lanes<T>(width) != 0 || packedB.Length < k * n)
+            throw new ArgumentException("a packed B holds k × n values, n a multiple of the register width", nameof(packedB));
+        Product(width, a, lda, 1, packedB, -1, c, ldc, m, n, k, accumulate, prefetch);
+    }
+
+    /// <summary>
+    /// B[k×n] (row stride <paramref name="ldb"/>) in the order the kernels of <paramref name="width"/> read it: panels of
+    /// two registers of columns (the last one of one register when n is odd in registers), each k rows deep and
+    /// contiguous, panel after panel. n must be a whole number of registers.
+    /// </summary>
+    public static void PackPanels<T>(SimdWidth width, ReadOnlySpan<T> b, int ldb, int k, int n, Span<T> packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Lanes<T>(width), nr = 2 * w, vectorColumns = n / nr * nr;
+        CheckNN(0, 0, b.Length, ldb, 0, 0, 0, n, k);
+        if (n % w != 0 || packed.Length < k * n)
+            throw new ArgumentException("n must be a multiple of the register width and packed hold k × n values", nameof(packed));
+        for (int n0 = 0; n0 < n; n0 += nr)
+        {
+            int pw = n0 < vectorColumns ? nr : w;
+            var dst = packed.Slice(n0 * k, k * pw);
+            for (int q = 0; q < k; q++)
+                b.Slice(q * ldb + n0, pw).CopyTo(dst.Slice(q * pw, pw));
+        }
+    }
+
+    /// <summary>Values of T in one register of <paramref name="width"/>.</summary>
+    private static int Lanes<T>(SimdWidth width)
+        where T : unmanaged =>
+        SimdSelect.Resolve(width) switch
+        {
+            SimdWidth.Bits512 => 64 / Unsafe.SizeOf<T>(),
+            SimdWidth.Bits256 => 32 / Unsafe.SizeOf<T>(),
+            _ => 1,
+        };
+
+    /// <summary>
     /// C[m×n] (+)= Aᵀ·B[k×n] with A stored k × m (row stride <paramref name="lda"/>): the weight gradient of the
     /// point-major layout, Σ over the rows (channel·point) of a block of the outer products of two rows.
     /// </summary>
@@ -144,6 +189,7 @@ public static class Gemm
         ref T br = ref MemoryMarshal.GetReference(b);
         ref T cr = ref MemoryMarshal.GetReference(c);
         int nr = 2 * V.Count;
+        bool packed = ldb < 0; // B as PackPanels left it
         // 32 registers (AVX-512) hold an 8 × 2 tile of accumulators; with 16 (AVX2, scalar) a 6 × 2 tile fits without
         // spilling (12 accumulators, two registers of B and a broadcast).
         bool wide = V.Count * Unsafe.SizeOf<T>() == 64;
@@ -170,14 +216,19 @@ public static class Gemm
             int kc = Math.Min(kPass, k - k0);
             bool accPass = acc || k0 > 0;
             ref T ak = ref Unsafe.Add(ref ar, k0 * sak);
-            ref T bk = ref Unsafe.Add(ref br, k0 * ldb);
+            ref T bk = ref Unsafe.Add(ref br, packed ? 0 : k0 * ldb);
             for (int n0 = 0; n0 < vectorColumns; n0 += nr)
             {
                 // The panel of B (kc rows × nr columns) is copied into a contiguous buffer when enough row tiles use it:
                 // rows of B a power of two apart (ldb = 256 floats) would fall into a few L1 sets and evict each other.
                 ref T panel = ref Unsafe.Add(ref bk, n0);
                 int ldp = ldb;
-                if (m >= 12)
+                if (packed)
+                {
+                    panel = ref Unsafe.Add(ref br, n0 * k + k0 * nr);
+                    ldp = nr;
+                }
+                else if (m >= 12)
                 {
                     panel = ref PackBuffer.Panel<T>();
                     for (int q = 0; q < kc; q++)
@@ -211,19 +262,20 @@ public static class Gemm
             // One register of columns left (e.g. a width of 208 = 6·32 + 16 floats).
             if (one)
             {
-                int n0 = vectorColumns, m0 = 0;
+                int n0 = vectorColumns, m0 = 0, ldb1 = packed ? V.Count : ldb;
+                ref T b1 = ref packed ? ref Unsafe.Add(ref br, n0 * k + k0 * V.Count) : ref Unsafe.Add(ref bk, n0);
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
                     {
                         if (m0 + 2 * MR <= m)
                             Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cr, (m0 + MR) * ldc + n0)), cStride, MR, cLines / 2);
-                        Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                         Prefetch.ToL2(ref pf, ref pfDone, pfPerTile, pfLines);
                     }
                 for (; m0 + MR <= m; m0 += MR)
-                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
                 for (; m0 < m; m0++)
-                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref Unsafe.Add(ref bk, n0), ldb, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
             }
         }
         int done = one ? vectorColumns + V.Count : vectorColumns;

@@ -32,6 +32,8 @@ public sealed partial class JetEngine<T> : IDisposable
     // Per layer, packed from θ: Wᵀ (In × zLd) and the bias (zLd) for the forward product, W (Out × inLd) for the
     // input adjoint; zero in the padding.
     private readonly AlignedArray<T>[] _wT, _bias, _wP;
+    // The same two, as Gemm.PackPanels lays them out for the products' kernels (once per pass, not per block).
+    private readonly AlignedArray<T>[] _wTPanels, _wPPanels;
     // Layers with at most NarrowOutputs units (the output layer): forward by dot products instead of a padded product.
     private readonly bool[] _narrow;
     // Weight gradient per worker and layer: Gᵀ (In × zLd) when In < Out (a 2-D input layer), else G (Out × inLd).
@@ -79,6 +81,8 @@ public sealed partial class JetEngine<T> : IDisposable
         _wT = new AlignedArray<T>[count];
         _bias = new AlignedArray<T>[count];
         _wP = new AlignedArray<T>[count];
+        _wTPanels = new AlignedArray<T>[count];
+        _wPPanels = new AlignedArray<T>[count];
         _gwOffset = new int[count];
         _gwCols = new int[count];
         _gbOffset = new int[count];
@@ -88,6 +92,7 @@ public sealed partial class JetEngine<T> : IDisposable
             var L = layers[l];
             _bias[l] = new(_zLd[l]);
             _wP[l] = new(l > _firstTrainable ? L.Out * InLd(l) : 0);
+            _wPPanels[l] = new(l > _firstTrainable ? L.Out * InLd(l) : 0);
             if (L.Kind == LayerKind.Fourier)
             {
                 _wT[l] = new(_d * _zLd[l]);
@@ -97,6 +102,7 @@ public sealed partial class JetEngine<T> : IDisposable
                 continue;
             }
             _wT[l] = new(L.In * _zLd[l]);
+            _wTPanels[l] = new(_narrow[l] ? 0 : L.In * _zLd[l]);
             _gwOffset[l] = gw;
             _gwCols[l] = _gradTransposed[l] ? _zLd[l] : InLd(l);
             gw += (_gradTransposed[l] ? L.In : L.Out) * _gwCols[l];
@@ -264,9 +270,12 @@ public sealed partial class JetEngine<T> : IDisposable
             var w = _theta.AsSpan(L.WeightOffset, L.In * L.Out);
             var t = _wT[l];
             if (!_narrow[l])
+            {
                 for (int o = 0; o < L.Out; o++)
                     for (int i = 0; i < L.In; i++)
                         t[i * ld + o] = w[o * L.In + i];
+                Gemm.PackPanels<T>(_width, t, ld, L.In, ld, _wTPanels[l]);
+            }
             _theta.AsSpan(L.BiasOffset, L.Out).CopyTo(_bias[l]);
         }
     }
@@ -283,6 +292,7 @@ public sealed partial class JetEngine<T> : IDisposable
             var w = _theta.AsSpan(L.WeightOffset, L.In * L.Out);
             for (int o = 0; o < L.Out; o++)
                 w.Slice(o * L.In, L.In).CopyTo(_wP[l].AsSpan(o * ld, L.In));
+            Gemm.PackPanels<T>(_width, _wP[l], ld, L.Out, ld, _wPPanels[l]);
         }
     }
 
@@ -347,9 +357,11 @@ public sealed partial class JetEngine<T> : IDisposable
                 z.Clear();
                 Gemm.AccumulateNT<T>(_width, hin, ldIn, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, z, ld, _cb, L.Out, L.In);
             }
+            else if (L.Kind == LayerKind.Fourier)
+                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false, prefetch: A(l, b));
             else
                 // the block's stored activation jets, which the activation pass writes next
-                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false,
+                Gemm.MultiplyNNPacked<T>(_width, hin, ldIn, _wTPanels[l], z, ld, _cb, ld, L.In, accumulate: false,
                     prefetch: L.Kind != LayerKind.Output && _keepA[l] ? A(l, b) : default);
             if (L.Kind == LayerKind.Fourier)
             {
@@ -432,10 +444,10 @@ public sealed partial class JetEngine<T> : IDisposable
                 if (L.Kind == LayerKind.Residual)
                 {
                     // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
-                    Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true, prefetch: next);
+                    Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true, prefetch: next);
                     continue;
                 }
-                Gemm.MultiplyNN<T>(_width, zb, ld, _wP[l], ldIn, hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false, prefetch: next);
+                Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false, prefetch: next);
                 var swap = aBar;
                 aBar = hBar;
                 hBar = swap;

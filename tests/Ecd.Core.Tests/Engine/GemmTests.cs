@@ -116,11 +116,36 @@ public class GemmTests
         }
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void MultiplyNN_with_B_packed_once_is_bit_identical(SimdWidth width, int m, int n, int k)
+    {
+        // B packed in advance (a layer's weights, once per pass): the same sums in the same order as packing per
+        // product, for one pass over k and for several (k = 300), with B's rows padded (ldb > n).
+        int lanes = width switch { SimdWidth.Bits512 => 8, SimdWidth.Bits256 => 4, _ => 1 };
+        if (n % lanes != 0)
+            return;
+        int ldb = n + 8;
+        var a = Random(m * k, 31);
+        var b = Random(k * ldb, 32);
+        var packed = new double[k * n];
+        Gemm.PackPanels<double>(width, b, ldb, k, n, packed);
+        foreach (bool acc in new[] { false, true })
+        {
+            var plain = Random(m * n, 33);
+            var fromPacked = (double[])plain.Clone();
+            Gemm.MultiplyNN<double>(width, a, k, b, ldb, plain, n, m, n, k, acc);
+            Gemm.MultiplyNNPacked<double>(width, a, k, packed, fromPacked, n, m, n, k, acc);
+            Assert.Equal(plain, fromPacked);
+        }
+    }
+
     [Fact]
     public void Short_buffers_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyNN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyTN<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2, false));
         Assert.Throws<ArgumentException>(() => Gemm.AccumulateNT<double>(SimdWidth.Auto, new double[3], 2, new double[4], 2, new double[4], 2, 2, 2, 2));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyNNPacked<double>(SimdWidth.Bits512, new double[4], 2, new double[3], new double[4], 2, 2, 2, 2, false));
+        Assert.Throws<ArgumentException>(() => Gemm.PackPanels<double>(SimdWidth.Bits512, new double[12], 6, 2, 6, new double[12]));
     }
 }
