@@ -48,6 +48,32 @@ public static class Gemm
     }
 
     /// <summary>
+    /// <see cref="MultiplyTN{T}"/> into a C (m × n) kept in <see cref="PackPanels{T}"/>'s order (read it with
+    /// <see cref="PanelOffset{T}"/>): an accumulator that many products add to (a weight gradient over the blocks), whose
+    /// register tiles are then contiguous. n must be a whole number of registers.
+    /// </summary>
+    public static void MultiplyTNIntoPanels<T>(SimdWidth width, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        Span<T> cPanels, int m, int n, int k, bool accumulate, ReadOnlySpan<T> prefetch = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckNN(0, 0, b.Length, ldb, cPanels.Length, n, m, n, k);
+        if (m > 0 && k > 0 && a.Length < (k - 1) * lda + m)
+            throw new ArgumentException("a matrix is shorter than its dimensions");
+        if (n % Lanes<T>(width) != 0)
+            throw new ArgumentException("n must be a multiple of the register width", nameof(n));
+        Product(width, a, 1, lda, b, ldb, cPanels, -1, m, n, k, accumulate, prefetch);
+    }
+
+    /// <summary>Where entry (i, j) of an m × n matrix sits in <see cref="PackPanels{T}"/>'s order for <paramref name="width"/>.</summary>
+    public static int PanelOffset<T>(SimdWidth width, int m, int n, int i, int j)
+        where T : unmanaged
+    {
+        int w = Lanes<T>(width), nr = 2 * w, vectorColumns = n / nr * nr;
+        int n0 = j < vectorColumns ? j / nr * nr : vectorColumns, pw = j < vectorColumns ? nr : w;
+        return n0 * m + i * pw + (j - n0);
+    }
+
+    /// <summary>
     /// B[k×n] (row stride <paramref name="ldb"/>) in the order the kernels of <paramref name="width"/> read it: panels of
     /// two registers of columns (the last one of one register when n is odd in registers), each k rows deep and
     /// contiguous, panel after panel. n must be a whole number of registers.
@@ -69,7 +95,7 @@ public static class Gemm
     }
 
     /// <summary>Values of T in one register of <paramref name="width"/>.</summary>
-    private static int Lanes<T>(SimdWidth width)
+    internal static int Lanes<T>(SimdWidth width)
         where T : unmanaged =>
         SimdSelect.Resolve(width) switch
         {
@@ -190,6 +216,7 @@ public static class Gemm
         ref T cr = ref MemoryMarshal.GetReference(c);
         int nr = 2 * V.Count;
         bool packed = ldb < 0; // B as PackPanels left it
+        bool packedC = ldc < 0; // C in the same panel order (m rows per panel)
         // 32 registers (AVX-512) hold an 8 × 2 tile of accumulators; with 16 (AVX2, scalar) a 6 × 2 tile fits without
         // spilling (12 accumulators, two registers of B and a broadcast).
         bool wide = V.Count * Unsafe.SizeOf<T>() == 64;
@@ -198,7 +225,9 @@ public static class Gemm
         if (k == 0)
         {
             // An empty sum: C = 0, or C unchanged when accumulating.
-            if (!acc)
+            if (!acc && packedC)
+                c.Slice(0, m * n).Clear();
+            else if (!acc)
                 for (int i = 0; i < m; i++)
                     c.Slice(i * ldc, n).Clear();
             return;
@@ -209,7 +238,6 @@ public static class Gemm
         int kPass = k <= KMax ? k : KC;
         nint tiles = (nint)((k + kPass - 1) / kPass) * ((n + nr - 1) / nr) * ((m + MR - 1) / MR);
         nint pfPerTile = tiles == 0 ? 0 : (pfLines + tiles - 1) / tiles;
-        nint cStride = (nint)ldc * Unsafe.SizeOf<T>();
         int cLines = nr * Unsafe.SizeOf<T>() / Prefetch.Line;
         for (int k0 = 0; k0 < k; k0 += kPass)
         {
@@ -239,43 +267,47 @@ public static class Gemm
                     }
                     ldp = nr;
                 }
-                int m0 = 0;
+                int m0 = 0, ldcp = packedC ? nr : ldc;
+                ref T cp = ref packedC ? ref Unsafe.Add(ref cr, n0 * m) : ref Unsafe.Add(ref cr, n0);
+                nint cStride = (nint)ldcp * Unsafe.SizeOf<T>();
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
                     {
                         // the next tile's C (on the first pass a block's fresh jets: a store would wait for the line)
                         if (m0 + 2 * MR <= m)
-                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cr, (m0 + MR) * ldc + n0)), cStride, MR, cLines);
-                        Kernel8x2<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cp, (m0 + MR) * ldcp)), cStride, MR, cLines);
+                        Kernel8x2<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cp, m0 * ldcp), ldcp, kc, accPass);
                         Prefetch.ToL2(ref pf, ref pfDone, pfPerTile, pfLines);
                     }
                 else
                 {
                     for (; m0 + 6 <= m; m0 += 6)
-                        Kernel6x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel6x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cp, m0 * ldcp), ldcp, kc, accPass);
                     for (; m0 + 3 <= m; m0 += 3)
-                        Kernel3x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                        Kernel3x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref panel, ldp, ref Unsafe.Add(ref cp, m0 * ldcp), ldcp, kc, accPass);
                 }
                 for (; m0 < m; m0++)
-                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref panel, ldp, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x2<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref panel, ldp, ref Unsafe.Add(ref cp, m0 * ldcp), kc, accPass);
             }
             // One register of columns left (e.g. a width of 208 = 6·32 + 16 floats).
             if (one)
             {
-                int n0 = vectorColumns, m0 = 0, ldb1 = packed ? V.Count : ldb;
+                int n0 = vectorColumns, m0 = 0, ldb1 = packed ? V.Count : ldb, ldc1 = packedC ? V.Count : ldc;
+                ref T c1 = ref packedC ? ref Unsafe.Add(ref cr, n0 * m) : ref Unsafe.Add(ref cr, n0);
+                nint cStride1 = (nint)ldc1 * Unsafe.SizeOf<T>();
                 ref T b1 = ref packed ? ref Unsafe.Add(ref br, n0 * k + k0 * V.Count) : ref Unsafe.Add(ref bk, n0);
                 if (wide)
                     for (; m0 + MR <= m; m0 += MR)
                     {
                         if (m0 + 2 * MR <= m)
-                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref cr, (m0 + MR) * ldc + n0)), cStride, MR, cLines / 2);
-                        Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                            Prefetch.TileToL1(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref c1, (m0 + MR) * ldc1)), cStride1, MR, cLines / 2);
+                        Kernel8x1<T>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref c1, m0 * ldc1), ldc1, kc, accPass);
                         Prefetch.ToL2(ref pf, ref pfDone, pfPerTile, pfLines);
                     }
                 for (; m0 + MR <= m; m0 += MR)
-                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), ldc, kc, accPass);
+                    Kernel8x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sam, sak, ref b1, ldb1, ref Unsafe.Add(ref c1, m0 * ldc1), ldc1, kc, accPass);
                 for (; m0 < m; m0++)
-                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref b1, ldb1, ref Unsafe.Add(ref cr, m0 * ldc + n0), kc, accPass);
+                    Kernel1x1<T, V>(ref Unsafe.Add(ref ak, m0 * sam), sak, ref b1, ldb1, ref Unsafe.Add(ref c1, m0 * ldc1), kc, accPass);
             }
         }
         int done = one ? vectorColumns + V.Count : vectorColumns;

@@ -39,6 +39,8 @@ public sealed partial class JetEngine<T> : IDisposable
     // Weight gradient per worker and layer: Gᵀ (In × zLd) when In < Out (a 2-D input layer), else G (Out × inLd).
     private readonly bool[] _gradTransposed;
     private readonly int[] _gwOffset, _gwCols, _gbOffset;
+    // Weight gradients kept in the products' panel order (Gemm.MultiplyTNIntoPanels; when a whole number of registers wide).
+    private readonly bool[] _gradPanels;
     private readonly AlignedArray<T>[] _gradW, _gradB;
     private readonly AlignedArray<T>[] _zBar, _aBar, _hBar;
     // Layers whose activation jets are kept for the reverse sweep; the others (dense tanh/sigmoid layers) are
@@ -85,6 +87,7 @@ public sealed partial class JetEngine<T> : IDisposable
         _wPPanels = new AlignedArray<T>[count];
         _gwOffset = new int[count];
         _gwCols = new int[count];
+        _gradPanels = new bool[count];
         _gbOffset = new int[count];
         int gw = 0, gb = 0;
         for (int l = 0; l < count; l++)
@@ -105,6 +108,7 @@ public sealed partial class JetEngine<T> : IDisposable
             _wTPanels[l] = new(_narrow[l] ? 0 : L.In * _zLd[l]);
             _gwOffset[l] = gw;
             _gwCols[l] = _gradTransposed[l] ? _zLd[l] : InLd(l);
+            _gradPanels[l] = _gwCols[l] % Gemm.Lanes<T>(_width) == 0;
             gw += (_gradTransposed[l] ? L.In : L.Out) * _gwCols[l];
             _gbOffset[l] = gb;
             gb += _zLd[l];
@@ -215,7 +219,9 @@ public sealed partial class JetEngine<T> : IDisposable
             int cols = _gwCols[l];
             var g = _gradW[w].AsSpan(_gwOffset[l]);
             var dst = gradient.Slice(L.WeightOffset, L.Out * L.In);
-            if (_gradTransposed[l])
+            if (_gradPanels[l])
+                AddPanels(g, _gradTransposed[l] ? L.In : L.Out, cols, _gradTransposed[l], L.In, L.Out, dst);
+            else if (_gradTransposed[l])
                 for (int i = 0; i < L.In; i++)
                     for (int o = 0; o < L.Out; o++)
                         dst[o * L.In + i] += g[i * cols + o];
@@ -227,6 +233,28 @@ public sealed partial class JetEngine<T> : IDisposable
             var db = gradient.Slice(L.BiasOffset, L.Out);
             for (int o = 0; o < L.Out; o++)
                 db[o] += gb[o];
+        }
+    }
+
+    /// <summary>
+    /// Adds a weight gradient kept in panel order (rows × cols, Gemm.PanelOffset's layout) into θ's W (Out × In), skipping
+    /// the padding: G (rows = Out, cols ⊇ In) or, <paramref name="transposed"/>, Gᵀ (rows = In, cols ⊇ Out).
+    /// </summary>
+    private void AddPanels(ReadOnlySpan<T> g, int rows, int cols, bool transposed, int inputs, int outputs, Span<T> dst)
+    {
+        int lanes = Gemm.Lanes<T>(_width), nr = 2 * lanes, vectorColumns = cols / nr * nr, used = transposed ? outputs : inputs;
+        for (int n0 = 0; n0 < cols; n0 += nr)
+        {
+            int pw = n0 < vectorColumns ? nr : lanes, width = Math.Min(pw, used - n0);
+            for (int r = 0; r < rows; r++)
+            {
+                var src = g.Slice(n0 * rows + r * pw, pw);
+                for (int j = 0; j < width; j++)
+                    if (transposed)
+                        dst[(n0 + j) * inputs + r] += src[j];
+                    else
+                        dst[r * inputs + n0 + j] += src[j];
+            }
         }
     }
 
@@ -433,8 +461,12 @@ public sealed partial class JetEngine<T> : IDisposable
                 // While the weight gradient runs, the jet of z that the next layer's activation adjoint reads (after
                 // the first layer: the input jets of the next block's output layer), from beyond L2.
                 ReadOnlySpan<T> next = l > _firstTrainable ? Z(l - 1, b) : b > s ? StoredInput(last, b - 1) : default;
-                if (_gradTransposed[l])
+                if (_gradTransposed[l] && _gradPanels[l])
+                    Gemm.MultiplyTNIntoPanels<T>(_width, hin, ldIn, zb, ld, g, L.In, ld, _cb, accumulate: true, prefetch: next);
+                else if (_gradTransposed[l])
                     Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true, prefetch: next);
+                else if (_gradPanels[l])
+                    Gemm.MultiplyTNIntoPanels<T>(_width, zb, ld, hin, ldIn, g, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
                 else
                     Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
                 if (l == _firstTrainable)

@@ -139,6 +139,31 @@ public class GemmTests
         }
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void MultiplyTN_into_panels_is_bit_identical(SimdWidth width, int m, int n, int k)
+    {
+        // C kept in panel order (a weight gradient accumulated over blocks): the same sums as the row-major product.
+        int lanes = width switch { SimdWidth.Bits512 => 8, SimdWidth.Bits256 => 4, _ => 1 };
+        if (n % lanes != 0)
+            return;
+        var a = Random(k * m, 41);
+        var b = Random(k * n, 42);
+        var start = Random(m * n, 43);
+        var rowMajor = (double[])start.Clone();
+        var panels = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                panels[Gemm.PanelOffset<double>(width, m, n, i, j)] = start[i * n + j];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            Gemm.MultiplyTN<double>(width, a, m, b, n, rowMajor, n, m, n, k, accumulate: true);
+            Gemm.MultiplyTNIntoPanels<double>(width, a, m, b, n, panels, m, n, k, accumulate: true);
+        }
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                Assert.Equal(rowMajor[i * n + j], panels[Gemm.PanelOffset<double>(width, m, n, i, j)]);
+    }
+
     [Fact]
     public void Short_buffers_are_rejected()
     {
