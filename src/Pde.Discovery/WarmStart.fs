@@ -140,6 +140,34 @@ let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candi
         (example.Gates.ResidualBound c)
         (relativeDistance example.Weights (floorOf example.Weights floor [ target ]) c.Values target)
 
+/// A warm run's field before its polish instead of after, when the polish took it farther than the distinctness
+/// threshold from the classical solution it was fitted to while the field before it met the gates within the
+/// threshold of it: the polish (on the plain loss) is there to undo minima the deflation factor made, and a field that
+/// passes the gates at a certified classical solution is none (measured, Bratu λ = 6.5 at the continuation test's
+/// size: the warm start met the gates at max 1.845 against the upper branch's 1.858, and 300 L-BFGS steps slid it to
+/// the lower branch, max 1.000). The classical review still judges the field kept.
+let private keepReached
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (round: int)
+    (targets: float[][])
+    (polished: Candidate list)
+    =
+    let near (c: Candidate) =
+        let target = targets[c.Run.Index]
+
+        relativeDistance example.Weights (floorOf example.Weights search.Floor [ target ]) c.Values target <
+            s.Threshold
+
+    let before = search.BeforePolish |> List.filter (fun c -> c.Run.Round = round)
+
+    polished
+    |> List.map (fun p ->
+        match before |> List.tryFind (fun b -> b.Run = p.Run) with
+        | Some b when not (near p) && near b && judge example.Gates b = Accepted -> b
+        | _ -> p)
+
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted to the
 /// values (in `round-k/fit-i`), then with the equation (`round-k/fit-equation-i`), then trained on the PDE loss
 /// deflated by `known` (values on the grid), then polished; the polished candidates.
@@ -173,6 +201,7 @@ let round
 
     let trained =
         deflatedEnsemble search s round targets.Length (fun i -> (snd fits[i]).Theta) known
+        |> keepReached search example s round (Array.map snd targets)
 
     for c in trained do
         let target = snd targets[c.Run.Index]
