@@ -1,15 +1,16 @@
 /// Starts from classical solutions: after certification, every classical solution that no network reached (the
 /// classical completion's and the near misses') becomes a warm start. The network is first fitted to the classical
 /// field by least squares on the evaluation grid — the problem's own domain and fields with the classical values as
-/// observations (`Problem.data`), compiled by the one objective builder and minimized by the polish optimizer
-/// (L-BFGS) for a few hundred steps —, then fitted again with the equation: the problem itself (its equations and
-/// boundary conditions at their weights) plus the same observations, weighted so that a field a relative distance δ
-/// from the target costs what a residual δ of the equations' scale costs (`dataWeight`). The values alone leave the
-/// derivatives free: at the paper's PDE k = 10 the fit of the bowl interpolated its 5 000 grid values (misfit 3e-10)
-/// with an equation residual of 6 361 against a gate of 61. Then trained on the PDE loss deflated by the known network
-/// solutions (the deflation rounds' optimizer and budget) and polished on the plain loss, like any deflated run. A run
-/// that ends there is a network solution, labelled in solutions.json by how it started (with both fits' residual
-/// against its gate and distance to the target, and the trained run's distance).
+/// observations (`Problem.data`), compiled by the one objective builder and minimized by the polish optimizer (L-BFGS)
+/// for a few hundred steps —, then fitted again with the equation: the problem itself (its equations and boundary
+/// conditions at their weights) plus the same observations, weighted so that a field a relative distance δ from the
+/// target costs what a residual δ of the equations' scale costs (`dataWeight`). The values alone leave the derivatives
+/// free: at the paper's PDE k = 10 the fit of the bowl interpolated its grid values (misfit 8e-11) with an equation
+/// residual of 6 369 against its gate of 351 (examples/warm-fit.fsx; with the equation: 344 against 66). Then trained
+/// on the PDE loss deflated by the known network solutions (the deflation rounds' optimizer and budget) and polished on
+/// the plain loss, like any deflated run. A run that ends there is a network solution, labelled in solutions.json by
+/// how it started (with both fits' residual against its gate and distance to the target, and the trained run's
+/// distance).
 module Pde.Discovery.WarmStart
 
 open System.IO
@@ -140,33 +141,46 @@ let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candi
         (example.Gates.ResidualBound c)
         (relativeDistance example.Weights (floorOf example.Weights floor [ target ]) c.Values target)
 
-/// A warm run's field before its polish instead of after, when the polish took it farther than the distinctness
-/// threshold from the classical solution it was fitted to while the field before it met the gates within the
-/// threshold of it: the polish (on the plain loss) is there to undo minima the deflation factor made, and a field that
-/// passes the gates at a certified classical solution is none (measured, Bratu λ = 6.5 at the continuation test's
-/// size: the warm start met the gates at max 1.845 against the upper branch's 1.858, and 300 L-BFGS steps slid it to
-/// the lower branch, max 1.000). The classical review still judges the field kept.
+/// A warm run's result: the last of its stages — polished, trained (before the polish), fitted with the equation —
+/// whose field met the gates within the distinctness threshold of the classical solution it was fitted to (else the
+/// polished run), with the polished run and what was kept in words. Training is there to improve a field, the polish (on the plain loss) to
+/// undo minima the deflation factor made; a field that passes the gates at a certified classical solution is none, and
+/// neither may take it away. Measured: Bratu λ = 6.5 at the continuation test's size — the warm start met the gates at
+/// max 1.845 against the upper branch's 1.858, and 300 L-BFGS steps slid it to the lower branch (max 1.000);
+/// Allen–Cahn ε = 0.1 — a fit met the gates 0.04 from a (2,2) solution, the deflated training took it 0.12 away (max
+/// 0.62 → 0.69). The classical review still judges the field kept.
 let private keepReached
     (search: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
     (round: int)
     (targets: float[][])
+    (fitted: Candidate[])
     (polished: Candidate list)
     =
-    let near (c: Candidate) =
+    let reached (c: Candidate) =
         let target = targets[c.Run.Index]
+        let floor = floorOf example.Weights search.Floor [ target ]
 
-        relativeDistance example.Weights (floorOf example.Weights search.Floor [ target ]) c.Values target <
-            s.Threshold
+        relativeDistance example.Weights floor c.Values target < s.Threshold
+        && judge example.Gates c = Accepted
 
     let before = search.BeforePolish |> List.filter (fun c -> c.Run.Round = round)
 
     polished
     |> List.map (fun p ->
-        match before |> List.tryFind (fun b -> b.Run = p.Run) with
-        | Some b when not (near p) && near b && judge example.Gates b = Accepted -> b
-        | _ -> p)
+        [
+            yield p, ""
+            match before |> List.tryFind (fun b -> b.Run = p.Run) with
+            | Some b -> yield b, " (kept: the field before its polish, which left the target)"
+            | None -> ()
+            yield
+                { fitted[p.Run.Index] with Run = p.Run },
+                " (kept: the fit with the equation, which met the gates at the target the training left)"
+        ]
+        |> List.tryFind (fst >> reached)
+        |> Option.defaultValue (p, "")
+        |> fun (kept, why) -> kept, p, why)
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted to the
 /// values (in `round-k/fit-i`), then with the equation (`round-k/fit-equation-i`), then trained on the PDE loss
@@ -201,9 +215,9 @@ let round
 
     let trained =
         deflatedEnsemble search s round targets.Length (fun i -> (snd fits[i]).Theta) known
-        |> keepReached search example s round (Array.map snd targets)
+        |> keepReached search example s round (Array.map snd targets) (Array.map snd fits)
 
-    for c in trained do
+    for _, c, kept in trained do
         let target = snd targets[c.Run.Index]
         let floor = floorOf example.Weights search.Floor [ target ]
 
@@ -215,7 +229,8 @@ let round
                     " (then residual %.3g against its gate %.3g, %.3g from it)"
                     c.ResidualL2
                     (example.Gates.ResidualBound c)
-                    (relativeDistance example.Weights floor c.Values target))
+                    (relativeDistance example.Weights floor c.Values target)
+                 + kept)
         )
 
-    trained
+    trained |> List.map (fun (kept, _, _) -> kept)
