@@ -262,6 +262,38 @@ let ``a classical solution no network reached becomes a network solution when wa
     | Pde.FSharp.Classical.Certify.Certified(_, d) -> Assert.True(d < 0.1)
     | c -> failwithf "the warm-started solution is not certified: %A" c
 
+let ``the fit with the equation is the problem plus the observations, weighted by the scales`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+    let subject = Subject.compile problem (settings "equation-fit")
+
+    let target =
+        subject.Grid |> Array.map (fun p -> sin (Math.PI * p[0]) * sin (Math.PI * p[1]))
+
+    let size = normL2 subject.Weights target
+    // a relative misfit δ weighs (S/D)²·δ²D² = δ²S², as a residual δ·S does
+    let w = WarmStart.dataWeight subject 0.01 target 30.0
+    Assert.True(abs (w / (30.0 / size) ** 2.0 - 1.0) < 1e-12, sprintf "weight %g" w)
+    // a target smaller than the floor is measured against the floor
+    let tiny = target |> Array.map (fun v -> 1e-6 * v)
+    Assert.True(abs (WarmStart.dataWeight subject 0.5 tiny 30.0 / 3600.0 - 1.0) < 1e-12)
+    Assert.Equal(1.0, WarmStart.dataWeight subject 0.5 target nan)
+    let fitted = WarmStart.equationFitProblem subject target w
+    let own = subject.Problem.Conditions
+    Assert.Equal(own.Length + 1, fitted.Conditions.Length)
+
+    for a, b in List.zip own (List.take own.Length fitted.Conditions) do
+        Assert.Equal(a.Name, b.Name)
+        Assert.Equal(a.Weight, b.Weight)
+
+    let data = List.last fitted.Conditions
+    Assert.Equal(w, data.Weight)
+
+    match data.Placement with
+    | Observations(points, values) ->
+        Assert.Equal(subject.Grid.Length, points.Length)
+        Assert.Equal<float[]>(target, values)
+    | _ -> failwith "the last condition is not the observations"
+
 [<Tests>]
 let tests =
     testList
@@ -283,4 +315,7 @@ let tests =
             testCase
                 "warm starts"
                 ``a classical solution no network reached becomes a network solution when warm-started``
+            testCase
+                "equation fit"
+                ``the fit with the equation is the problem plus the observations, weighted by the scales``
         ]
