@@ -105,6 +105,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     member _.Reference = reference
     member _.Discretization = discretization
 
+    /// The compiled problem this search runs on.
+    member _.Subject = example
+
     /// The plain loss at the shared initialization θ₀ (the scale of BBI's compressed potential in deflated rounds).
     member _.PlainScale = plainScale.Force()
 

@@ -75,11 +75,63 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
         | Some Fresh
         | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
 
+/// Whether two fields on the grid are one solution by the one floor's rule (`DiscoverySearch.Floor`, as
+/// `Certify.judge`): relative L² distance below the threshold, over max(‖a‖, ‖b‖, the floor).
+let private sameByFloor (search: DiscoverySearch) (a: float[]) (b: float[]) =
+    relativeDistance search.Subject.Weights search.Floor a b < search.Subject.Threshold
+
+/// The Newton solution (on the grid) that certification finds from a candidate's field, when Newton converged.
+let private newtonOf (search: DiscoverySearch) (c: Candidate) =
+    search.CertifyAt(c.Theta, search.Floor)
+    |> Certification.solutionOf
+    |> Option.map (Certification.onGrid search.Subject)
+
+/// Issue 14's item 5, never discard a new solution in the polish: when the polished field of a deflated run lies
+/// within the floor of solution j of the ones it was deflated from (`known`, numbered from 1) but Newton from its
+/// unpolished field (`before`) converges within the floor of that field (certified) to a solution none of `known` is,
+/// the polish slid a new solution back to a known one: the unpolished run is the candidate. The label for its run's
+/// description, or None (certification off, nothing known, or the rule does not apply).
+let keptUnpolished
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (known: float[] list)
+    (before: Candidate)
+    (after: Candidate)
+    =
+    if not s.Certify || known.IsEmpty || before.Theta.Length <> search.Theta0.Length then
+        None
+    else
+        match known |> List.tryFindIndex (sameByFloor search after.Values) with
+        | None -> None
+        | Some j ->
+            match search.CertifyAt(before.Theta, search.Floor) with
+            | Certify.Certified(solution, d) when
+                known
+                |> List.forall (sameByFloor search (Certification.onGrid search.Subject solution) >> not)
+                ->
+                Some(
+                    sprintf
+                        "kept unpolished: the polish slid to solution %d it was deflated from (max |u| %.4g), but Newton certified the unpolished field %.2g from a solution not known (max |u| %.4g)"
+                        (j + 1)
+                        (maxAbs known[j])
+                        d
+                        (maxAbs before.Values)
+                )
+            | _ -> None
+
 /// The runs of a round polished on the plain loss with the polish optimizer (when PolishSteps > 0 and their weights
 /// were kept), in the round's polish folder: an energy-conserving run ends wherever its trajectory is, and a deflated
 /// run where the deflation factor left it; the polish takes either to the nearest minimum of the plain loss. The
-/// fields before the polish are kept for the near-miss check.
-let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: Candidate list) =
+/// fields before the polish are kept for the near-miss check. A deflated run (deflated from `known`, values on the
+/// grid) whose polish slid a certified new solution back to a known one stays unpolished (`keptUnpolished`), its run
+/// description saying so.
+let polish
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (round: int)
+    (known: float[] list)
+    (runs: Candidate list)
+    =
     if
         s.PolishSteps > 0L
         && runs |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
@@ -97,6 +149,14 @@ let polish (search: DiscoverySearch) (s: DiscoverySettings) (round: int) (runs: 
             s.PolishOptimizer,
             FixedSteps
         )
+        |> List.map (fun after ->
+            let before = byIndex[after.Run.Index]
+
+            match keptUnpolished search s known before after with
+            | Some label ->
+                search.Start(before.Run, search.Started before.Run + "; " + label)
+                before
+            | None -> after)
     else
         runs
 
@@ -122,7 +182,7 @@ let deflatedEnsemble
          Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
         potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
     )
-    |> polish search s round
+    |> polish search s round known
 
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
@@ -148,8 +208,47 @@ let private deflationRound
         (fun i -> (snd (startOf i)) ())
         (known |> List.map _.Values)
 
+/// Whether a deflation round found something new: `after` (the distinct solutions of every candidate so far) has more
+/// than `before` (those of the `earlier` candidates) and — certification on — one of its solutions founded by this
+/// round's runs alone is new by the classical judge: certified (Newton converged within the floor of its field), or
+/// a field that Newton moved (or could not certify) to a solution (or that is itself a field) not within the one floor
+/// of anything known — the earlier solutions' fields and their Newton solutions. A field that Newton moves to a known
+/// solution is that solution again, not something new (k = 10: rounds 3 and 4, ≈ 1 000 CPU s, ran on such fields).
+/// Certification off: more distinct solutions than before.
+let roundFoundNew
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (earlier: Candidate list)
+    (before: DistinctSolution list)
+    (after: DistinctSolution list)
+    =
+    if not (after.Length > before.Length) then
+        false
+    elif not s.Certify then
+        true
+    else
+        let seen = earlier |> List.map _.Run |> Set.ofList
+
+        let known =
+            before
+            |> List.collect (fun x ->
+                x.Representative.Values :: Option.toList (newtonOf search x.Representative))
+
+        let isKnown (v: float[]) =
+            known |> List.exists (sameByFloor search v)
+
+        after
+        |> List.filter (fun x -> x.Members |> List.forall (fun c -> not (seen.Contains c.Run)))
+        |> List.exists (fun x ->
+            let r = x.Representative
+
+            match search.CertifyAt(r.Theta, search.Floor) with
+            | Certify.Certified _ -> true
+            | Certify.Moved(solution, _) -> not (isKnown (Certification.onGrid search.Subject solution))
+            | Certify.NotCertified _ -> not (isKnown r.Values))
+
 /// Why the search stopped.
-let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) =
+let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) (note: string) =
     if solutions = 0 then
         "no run of the first ensemble was accepted (by the gates and the classical review), so there was nothing to deflate: deflation skipped"
     elif s.DeflationRounds = 0 then
@@ -159,10 +258,10 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
             "the round cap: all %d deflation round(s) ran, the last one found something new"
             s.DeflationRounds
     else
-        sprintf "deflation round %d found nothing new" round
+        sprintf "deflation round %d found nothing new%s" round note
 
-/// The bounce ensemble, then deflation rounds until a round finds nothing new (or the round cap); every candidate
-/// and why the search stopped.
+/// The bounce ensemble, then deflation rounds until a round finds nothing new (`roundFoundNew`; or the round cap);
+/// every candidate and why the search stopped.
 let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
     let classify' cands =
         classifyWith search.Review example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
@@ -185,23 +284,31 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             s.Steps,
             (s.Optimizer, s.OptimizerSettings)
         )
-        |> polish search s 0
+        |> polish search s 0 []
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1
     let mutable searching = not solutions.IsEmpty
     let mutable foundNew = true
+    let mutable note = ""
 
     while searching && round <= s.DeflationRounds do
         let known = solutions |> List.map (fun x -> x.Representative)
+        let earlier = candidates
         candidates <- candidates @ deflationRound search example s round known
         let next, _ = classify' candidates
 
-        if next.Length > solutions.Length then
+        if roundFoundNew search s earlier solutions next then
             solutions <- next
             round <- round + 1
         else
+            if next.Length > solutions.Length then
+                note <-
+                    sprintf
+                        " (%d more field(s) passed the gates, but each was a solution already known to the classical judge: Newton moved it there, or it lies within the floor of one)"
+                        (next.Length - solutions.Length)
+
             foundNew <- false
             searching <- false
 
-    candidates, stopReason s solutions.Length round foundNew
+    candidates, stopReason s solutions.Length round foundNew note

@@ -1,0 +1,192 @@
+/// The classical judge inside the search's rounds (Search): a round counts as new only when it adds a solution the
+/// classical judge calls new (`roundFoundNew`), and the polish never discards a certified new solution
+/// (`keptUnpolished`). Bratu at λ = 3 (two solutions), small sizes (AnyProblemTests.small); the runs' fields are made
+/// here (scaled initializations, a network fitted to the upper solution) instead of trained.
+module Pde.Discovery.Tests.SearchTests
+
+open System.IO
+open Ecd.Core.Engine
+open Ecd.Core.Objectives
+open Expecto
+open Pde.FSharp.Language
+open Xunit
+open Pde.FSharp.Discretization
+open Pde.FSharp.Training
+open Pde.FSharp.Classical
+open Pde.Discovery
+open Pde.Discovery.Solutions
+open Pde.Discovery.Tests.AnyProblemTests
+
+/// Bratu at λ = 3: its subject, a search on it, the lower and upper classical solutions on the grid, and a run whose
+/// network was fitted (least squares, 300 L-BFGS steps) to the upper one.
+type private Fixture =
+    {
+        Settings: DiscoverySettings
+        Subject: Subject.Subject
+        Search: DiscoverySearch
+        Lower: float[]
+        Upper: float[]
+        FittedUpper: Candidate
+    }
+
+/// A candidate with the fields of weights θ (run `run`), as a run that ended there.
+let private candidate (f: Fixture) (run: RunId) (theta: float[]) =
+    let values =
+        Model.evaluate (f.Search.Model theta) (Field f.Subject.Problem.Fields.Head) f.Subject.Grid
+
+    {
+        Run = run
+        Seed = 0UL
+        Values = values
+        ResidualL2 = 0.0
+        ResidualMax = 0.0
+        ResidualScale = 1.0
+        BoundaryMax = 0.0
+        BoundaryScale = 1.0
+        FinalLoss = 0.0
+        Probes = []
+        Theta = theta
+    }
+
+let private fixture =
+    lazy
+        (let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+         let s = small "search-judge"
+         let subject = Subject.compile problem s
+         let search = DiscoverySearch(subject, s, ignore)
+         let options = Certification.options subject search.Floor
+
+         let zero =
+             fun (_: string) (points: float[][]) -> Array.zeroCreate<float> points.Length
+
+         let lower =
+             match Certify.solve problem options zero with
+             | Ok z -> z.Solution
+             | Error e -> failwith e.Reason
+
+         let upper =
+             Certification.complete
+                 subject
+                 options
+                 [ lower ]
+                 (Certification.modeSeeds subject 1.0)
+                 search.Floor
+                 []
+             |> List.map snd
+             |> List.maxBy maxAbs
+
+         let fitOn (threads: int) () : IObjective<float> =
+             let d = Discretize.run subject.Points (WarmStart.fitProblem subject upper)
+             let pool = new WorkerPool(threads)
+             let loss = Objective.lossOn s.Backend d search.Network 0.0 (Some pool)
+             new OwnedObjective(loss, [ loss; pool ])
+
+         let fitted =
+             search.EnsembleOn(
+                 0,
+                 Path.Combine("round-0", "fit"),
+                 1,
+                 (fun _ -> search.Theta0),
+                 fitOn,
+                 [],
+                 300L,
+                 s.PolishOptimizer,
+                 FixedSteps
+             )
+             |> List.head
+             |> fst
+
+         {
+             Settings = s
+             Subject = subject
+             Search = search
+             Lower = Certification.onGrid subject lower
+             Upper = upper
+             FittedUpper = fitted
+         })
+
+let private isCertified (c: Certify.Certification) =
+    match c with
+    | Certify.Certified _ -> true
+    | _ -> false
+
+/// A round whose only new distinct field is one Newton moves to a solution already known (the field of an earlier
+/// run moved there too) found nothing new — by the count of distinct fields it did, as before the change; a round
+/// that adds a certified new solution found something new; with certification off, the count decides.
+let ``a field that Newton moves to a known solution is not something new`` () =
+    let f = fixture.Force()
+    let search = f.Search
+
+    let scaled (a: float) =
+        Deflation.scaleOutput search.Network a search.Theta0
+
+    let a = candidate f { Round = 0; Index = 0 } (scaled 5.0)
+    let b = candidate f { Round = 1; Index = 0 } (scaled 2.0)
+
+    // both fields moved by Newton to the lower solution
+    for c in [ a; b ] do
+        match search.CertifyAt(c.Theta, search.Floor) with
+        | Certify.Moved(solution, _) ->
+            let d =
+                relativeDistance
+                    f.Subject.Weights
+                    search.Floor
+                    (Certification.onGrid f.Subject solution)
+                    f.Lower
+
+            Assert.True(d < 0.01, sprintf "%O moved %g from the lower solution" c.Run d)
+        | other -> failwithf "%O: %A" c.Run other
+
+    let distinct (cs: Candidate list) =
+        deduplicate f.Subject.Weights f.Settings.Threshold search.Reference.FieldFloor cs
+
+    let before = distinct [ a ]
+    let after = distinct [ a; b ]
+    // the count alone (the rule before the change) calls the round new
+    Assert.Equal(2, after.Length)
+    Assert.False(Search.roundFoundNew search f.Settings [ a ] before after)
+
+    Assert.True(Search.roundFoundNew search { f.Settings with Certify = false } [ a ] before after)
+
+    let fitted =
+        { f.FittedUpper with
+            Run = { Round = 1; Index = 1 }
+        }
+
+    Assert.True(isCertified (search.CertifyAt(fitted.Theta, search.Floor)))
+    Assert.True(Search.roundFoundNew search f.Settings [ a ] before (distinct [ a; b; fitted ]))
+
+/// A deflated run that reached the upper solution (certified) and whose polish slid to the lower one it was deflated
+/// from stays unpolished, labelled; not when the upper solution is known too, nor when the polish kept it there.
+let ``a certified new solution is kept when the polish slides it to a known one`` () =
+    let f = fixture.Force()
+    let search = f.Search
+    let before = f.FittedUpper
+    Assert.True(isCertified (search.CertifyAt(before.Theta, search.Floor)))
+    let slid = { before with Values = f.Lower }
+
+    match Search.keptUnpolished search f.Settings [ f.Lower ] before slid with
+    | Some label -> Assert.StartsWith("kept unpolished: the polish slid to solution 1", label)
+    | None -> failwith "the polish's slide discarded a certified new solution"
+
+    Assert.Equal(None, Search.keptUnpolished search f.Settings [ f.Lower; f.Upper ] before slid)
+    Assert.Equal(None, Search.keptUnpolished search f.Settings [ f.Lower ] before before)
+
+    Assert.Equal(
+        None,
+        Search.keptUnpolished search { f.Settings with Certify = false } [ f.Lower ] before slid
+    )
+
+[<Tests>]
+let tests =
+    testList
+        "Pde.Discovery.Tests.SearchTests"
+        [
+            testCase
+                "a field that Newton moves to a known solution is not something new"
+                ``a field that Newton moves to a known solution is not something new``
+            testCase
+                "a certified new solution is kept when the polish slides it to a known one"
+                ``a certified new solution is kept when the polish slides it to a known one``
+        ]
+    |> testSequencedGroup "Pde.Discovery.Tests.SearchTests"
