@@ -133,13 +133,17 @@ let fits
     let problem = equationFitProblem example target w
     values, fit search example s s.Budget round "fit-equation" i values.Theta problem
 
-/// A fit's residual against its gate and its distance from the target, in words.
+/// The relative distance of a field from its warm start's target (as distances are judged, at least `floor`).
+let private fromTarget (example: Subject) (floor: float) (target: float[]) (values: float[]) =
+    relativeDistance example.Weights (floorOf example.Weights floor [ target ]) values target
+
+/// A run's residual against its gate and its distance from the target, in words.
 let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candidate) =
     sprintf
         "residual %.3g against its gate %.3g, %.3g from it"
         c.ResidualL2
         (example.Gates.ResidualBound c)
-        (relativeDistance example.Weights (floorOf example.Weights floor [ target ]) c.Values target)
+        (fromTarget example floor target c.Values)
 
 /// A warm run's result: the last of its stages — polished, trained (before the polish), fitted with the equation —
 /// whose field met the gates within the distinctness threshold of the classical solution it was fitted to (else the
@@ -159,10 +163,7 @@ let private keepReached
     (polished: Candidate list)
     =
     let reached (c: Candidate) =
-        let target = targets[c.Run.Index]
-        let floor = floorOf example.Weights search.Floor [ target ]
-
-        relativeDistance example.Weights floor c.Values target < s.Threshold
+        fromTarget example search.Floor targets[c.Run.Index] c.Values < s.Threshold
         && judge example.Gates c = Accepted
 
     let before = search.BeforePolish |> List.filter (fun c -> c.Run.Round = round)
@@ -218,19 +219,7 @@ let round
         |> keepReached search example s round (Array.map snd targets) (Array.map snd fits)
 
     for _, c, kept in trained do
-        let target = snd targets[c.Run.Index]
-        let floor = floorOf example.Weights search.Floor [ target ]
-
-        search.Start(
-            c.Run,
-            describe
-                c.Run.Index
-                (sprintf
-                    " (then residual %.3g against its gate %.3g, %.3g from it)"
-                    c.ResidualL2
-                    (example.Gates.ResidualBound c)
-                    (relativeDistance example.Weights floor c.Values target)
-                 + kept)
-        )
+        let after = fitted example search.Floor (snd targets[c.Run.Index]) c
+        search.Start(c.Run, describe c.Run.Index (sprintf " (then %s)%s" after kept))
 
     trained |> List.map (fun (kept, _, _) -> kept)
