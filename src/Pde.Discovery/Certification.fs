@@ -181,7 +181,7 @@ let complete
         let values = onGrid subject s
 
         networkSolutions
-        |> List.forall (fun n -> relativeDistance subject.Weights floor values n >= subject.Threshold))
+        |> List.forall (fun n -> not (sameSolution subject.Weights floor subject.Threshold values n)))
     |> List.map (fun s ->
         let values = onGrid subject s
 

@@ -131,8 +131,7 @@ let private sameAs
     (c: Candidate)
     (cert: Certify.Certification option)
     =
-    let near a b =
-        relativeDistance subject.Weights floor a b < s.Threshold
+    let near = sameSolution subject.Weights floor s.Threshold
 
     near p.Candidate.Values c.Values
     || (match p.Certification, cert with

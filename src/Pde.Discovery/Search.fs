@@ -78,7 +78,7 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
 /// Whether two fields on the grid are one solution by the one floor's rule (`DiscoverySearch.Floor`, as
 /// `Certify.judge`): relative L² distance below the threshold, over max(‖a‖, ‖b‖, the floor).
 let private sameByFloor (search: DiscoverySearch) (a: float[]) (b: float[]) =
-    relativeDistance search.Subject.Weights search.Floor a b < search.Subject.Threshold
+    sameSolution search.Subject.Weights search.Floor search.Subject.Threshold a b
 
 /// The Newton solution (on the grid) that certification finds from a candidate's field, when Newton converged.
 let private newtonOf (search: DiscoverySearch) (c: Candidate) =

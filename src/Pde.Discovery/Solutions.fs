@@ -105,6 +105,11 @@ let relativeDistance (weights: float[]) (floor: float) (a: float[]) (b: float[])
     let d = normL2 weights (Array.map2 (-) a b)
     d / (max floor (max (normL2 weights a) (normL2 weights b)))
 
+/// Whether two fields on the grid are one solution: their relative L² distance (over max(‖a‖, ‖b‖, `floor`)) is below
+/// `threshold`. The one test of sameness every stage uses (deduplication, certification, rounds, continuation).
+let sameSolution (weights: float[]) (floor: float) (threshold: float) (a: float[]) (b: float[]) =
+    relativeDistance weights floor a b < threshold
+
 /// One distinct solution and the runs that found it.
 type DistinctSolution =
     {
@@ -136,7 +141,7 @@ let deduplicate (weights: float[]) (threshold: float) (floor: float) (accepted: 
                 match
                     groups
                     |> List.tryFindIndex (fun g ->
-                        relativeDistance weights floor (List.head g).Values c.Values < threshold)
+                        sameSolution weights floor threshold (List.head g).Values c.Values)
                 with
                 | Some i -> groups |> List.mapi (fun j g -> if j = i then g @ [ c ] else g)
                 | None -> groups @ [ [ c ] ])

@@ -339,7 +339,7 @@ let gatesMet (s: Subject) (reference: Reference) (known: float[] list) (m: Ensem
         m.ResidualL2 <= residual
         && m.BoundaryMax <= boundary
         && known
-           |> List.forall (fun k -> relativeDistance s.Weights floor m.Values k >= s.Threshold)
+           |> List.forall (fun k -> not (sameSolution s.Weights floor s.Threshold m.Values k))
     then
         Some(
             sprintf

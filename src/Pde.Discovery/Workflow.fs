@@ -201,7 +201,7 @@ let private certifyAll
 
     let isNew (v: float[]) =
         (networkValues @ [ for k in classical -> Certification.onGrid example k ])
-        |> List.forall (fun n -> relativeDistance example.Weights floor v n >= s.Threshold)
+        |> List.forall (fun n -> not (sameSolution example.Weights floor s.Threshold v n))
 
     let others =
         (rejected |> List.map (fun (c, reason) -> c, "failed a gate (" + reason + ")"))
@@ -275,7 +275,7 @@ let private untried
     classicalOnly
     |> List.filter (fun (_, values) ->
         tried
-        |> List.forall (fun t -> relativeDistance example.Weights floor values t >= s.Threshold)
+        |> List.forall (fun t -> not (sameSolution example.Weights floor s.Threshold values t))
         && known
            |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
 

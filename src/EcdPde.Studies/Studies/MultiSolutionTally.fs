@@ -22,7 +22,7 @@ let distinctCertified (weights: float[]) (threshold: float) (certified: float[] 
     certified
     |> List.fold
         (fun (kept: float[] list) v ->
-            if kept |> List.exists (fun k -> relativeDistance weights floor v k < threshold) then
+            if kept |> List.exists (sameSolution weights floor threshold v) then
                 kept
             else
                 kept @ [ v ])
