@@ -256,7 +256,12 @@ type PinnLoss<'T
                     readParameters theta
 
                     for e in evaluators do
-                        e.ForwardBackward(theta.Slice(0, networkSize), parameterValues, net, parameterGradient)
+                        e.ForwardBackward(
+                            theta.Slice(0, networkSize),
+                            parameterValues,
+                            net,
+                            parameterGradient
+                        )
 
                     collect theta
 

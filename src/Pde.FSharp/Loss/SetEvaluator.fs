@@ -57,6 +57,44 @@ type internal SetEvaluator<'T
     let mutable blockParameters: float[] = [||]
     let noParameterGradient: float[] = Array.zeroCreate 0
 
+    /// The tape's jet inputs at points [first, first + count) from the engine's jets `j` (at points 0…count − 1: a
+    /// block's, or all of them with first = 0).
+    let readJets (j: Jets<'T>) (first: int) (count: int) =
+        for k in 0 .. keys.Length - 1 do
+            let (o, c) = channelOf[k]
+            let source = j.Channel(o, c)
+            let target = jetValues[k]
+
+            for p in 0 .. count - 1 do
+                target[first + p] <- Numeric.toFloat source[p]
+
+    /// Seeds ∂/∂r = 2·w·r/N of every term, the tape's reverse pass and the engine's sensitivities `s` (at points
+    /// 0…count − 1) from the jet adjoints, at points [first, first + count); `parameterGradient` as for Tape.Reverse.
+    let reverse (s: Jets<'T> option) (first: int) (count: int) (parameterGradient: float[]) =
+        for i in 0 .. terms.Length - 1 do
+            let r = tape.Value i
+            let seed = seeds[i]
+            let c = 2.0 * terms[i].Condition.Weight / float n
+
+            for p in first .. first + count - 1 do
+                seed[p] <- c * r[p]
+
+        for a in jetAdjoints do
+            a.AsSpan(first, count).Clear()
+
+        tape.Reverse(seeds, jetAdjoints, parameterGradient, first, count)
+
+        match s with
+        | Some sens ->
+            for k in 0 .. keys.Length - 1 do
+                let (o, c) = channelOf[k]
+                let target = sens.Channel(o, c)
+                let source = jetAdjoints[k]
+
+                for p in 0 .. count - 1 do
+                    target[p] <- Numeric.ofFloat source[first + p]
+        | None -> ()
+
     /// The tape.
     member _.Tape = tape
 
@@ -84,14 +122,7 @@ type internal SetEvaluator<'T
         match engine, jets with
         | Some e, Some j ->
             e.Forward(theta, ReadOnlySpan points, j)
-
-            for k in 0 .. keys.Length - 1 do
-                let (o, c) = channelOf[k]
-                let source = j.Channel(o, c)
-                let target = jetValues[k]
-
-                for p in 0 .. n - 1 do
-                    target[p] <- Numeric.toFloat source[p]
+            readJets j 0 n
         | _ -> ()
 
         tape.Forward(jetValues, parameters)
@@ -108,73 +139,27 @@ type internal SetEvaluator<'T
 
     /// Reverse: seeds ∂/∂r = 2·w·r/N for every term, through the tape and the engine into the gradient.
     member _.Backward(gradient: Span<'T>, parameterGradient: float[]) =
-        for i in 0 .. terms.Length - 1 do
-            let r = tape.Value i
-            let s = seeds[i]
-            let c = 2.0 * terms[i].Condition.Weight / float n
-
-            for p in 0 .. n - 1 do
-                s[p] <- c * r[p]
-
-        for a in jetAdjoints do
-            Array.Clear a
-
-        tape.Reverse(seeds, jetAdjoints, parameterGradient)
+        sensitivities |> Option.iter (fun s -> s.Clear())
+        reverse sensitivities 0 n parameterGradient
 
         match engine, sensitivities with
-        | Some e, Some sens ->
-            sens.Clear()
-
-            for k in 0 .. keys.Length - 1 do
-                let (o, c) = channelOf[k]
-                let target = sens.Channel(o, c)
-                let source = jetAdjoints[k]
-
-                for p in 0 .. n - 1 do
-                    target[p] <- Numeric.ofFloat source[p]
-
-            e.Backward(sens, gradient)
+        | Some e, Some sens -> e.Backward(sens, gradient)
         | _ -> ()
 
     /// One block of the fused path, called by an engine worker for points [first, first + count): the block's jets
     /// into the tape's arrays, the tape forward, the seeds ∂/∂r = 2·w·r/N, the tape reverse, and the jet adjoints
     /// back as the block's sensitivities. Workers' blocks touch disjoint points of the same arrays.
     member _.Block(first: int, count: int, blockJets: Jets<'T>, blockSensitivities: Jets<'T>) =
-        for k in 0 .. keys.Length - 1 do
-            let (o, c) = channelOf[k]
-            let source = blockJets.Channel(o, c)
-            let target = jetValues[k]
-
-            for p in 0 .. count - 1 do
-                target[first + p] <- Numeric.toFloat source[p]
-
+        readJets blockJets first count
         tape.Forward(jetValues, blockParameters, first, count)
-
-        for i in 0 .. terms.Length - 1 do
-            let r = tape.Value i
-            let s = seeds[i]
-            let c = 2.0 * terms[i].Condition.Weight / float n
-
-            for p in first .. first + count - 1 do
-                s[p] <- c * r[p]
-
-        for a in jetAdjoints do
-            a.AsSpan(first, count).Clear()
-
-        tape.Reverse(seeds, jetAdjoints, noParameterGradient, first, count)
-
-        for k in 0 .. keys.Length - 1 do
-            let (o, c) = channelOf[k]
-            let target = blockSensitivities.Channel(o, c)
-            let source = jetAdjoints[k]
-
-            for p in 0 .. count - 1 do
-                target[p] <- Numeric.ofFloat source[first + p]
+        reverse (Some blockSensitivities) first count noParameterGradient
 
     /// Forward and Backward in one: the engine's fused pass with the tape per block (every term is a weighted mean
     /// over points of a function of that point's jets, coordinates, data and the parameters: pointwise-local). The
     /// same values, sensitivities and sums in the same order as Forward then Backward: bit-identical results.
-    member this.ForwardBackward(theta: ReadOnlySpan<'T>, parameters: float[], gradient: Span<'T>, parameterGradient: float[]) =
+    member this.ForwardBackward
+        (theta: ReadOnlySpan<'T>, parameters: float[], gradient: Span<'T>, parameterGradient: float[])
+        =
         match engine with
         | Some e ->
             blockParameters <- parameters
@@ -192,4 +177,3 @@ type internal SetEvaluator<'T
     interface IDisposable with
         member _.Dispose() =
             engine |> Option.iter (fun e -> e.Dispose())
-

@@ -330,7 +330,9 @@ type Tape(roots: Node[]) =
 
     /// Reverse at points [first, first + count) only. An empty parameterGradient leaves the parameters' adjoints per
     /// point (no sum shared between engine workers); AddParameterGradient sums them once every block is done.
-    member _.Reverse(seeds: float[][], jetAdjoints: float[][], parameterGradient: float[], first: int, count: int) =
+    member _.Reverse
+        (seeds: float[][], jetAdjoints: float[][], parameterGradient: float[], first: int, count: int)
+        =
         let lo, hi = first, first + count
 
         for i in 0 .. program.Length - 1 do

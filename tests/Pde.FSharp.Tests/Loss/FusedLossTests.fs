@@ -13,9 +13,9 @@ open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Loss
 open Pde.FSharp.Training
+open Pde.FSharp.Tests.Support
 
 let private u = field "u"
-let private v = field "v"
 
 /// Enough points for several blocks of 64 per set, the last one partial.
 let private points =
@@ -25,36 +25,15 @@ let private points =
         Seed = 5UL
     }
 
-/// The paper's PDE at k = 2 (unit disk), Bratu at λ = 6 (unit square), and a system of two fields with a hard
-/// constraint, a trainable parameter, a Neumann term and data.
+/// Bratu at λ = 6 (a discovery example, unit square), and a system of two fields with a hard constraint, a trainable
+/// parameter, a Neumann term and data.
 let private problems =
-    let k = 2.0
-    let r2 = x * x + y * y
-
-    let f =
-        (3.0 - 4.0 * (1.0 + 16.0 * k * k * r2) * cos (2.0 * k * r2) + cos (4.0 * k * r2)
-         - 32.0 * k * sin (2.0 * k * r2))
-        / 8.0
-
-    let a = parameter "a"
-
     [
-        "paper-pde",
-        Problem.create (Domain.disk (0.0, 0.0) 1.0) [ u ]
-        |> Problem.equation (-laplacian u + u * u - f)
-        |> Problem.dirichlet Boundary.all u (num (sin k ** 2.0))
         "bratu",
         Problem.create Domain.unitSquare [ u ]
         |> Problem.equation (laplacian u + 6.0 * exp u)
         |> Problem.dirichlet Boundary.all u (num 0.0)
-        "system",
-        Problem.create (Domain.difference Domain.unitSquare (Domain.disk (0.5, 0.5) 0.2)) [ u; v ]
-        |> Problem.parameter "a" 0.7
-        |> Problem.hardConstraint u (fun n -> sin (pi * x) + x * (1.0 - x) * y * n)
-        |> Problem.equation (-div(a * grad u) + v * u - 1.0)
-        |> Problem.equation (dxy v + dyy u * tanh v - a ** 2 * x)
-        |> Problem.neumann (Boundary.part "circle") v (a * x)
-        |> Problem.data (u + v) [| [| 0.2; 0.3 |]; [| 0.7; 0.1 |]; [| 0.5; 0.9 |] |] [| 0.1; 0.2; 0.3 |]
+        "system", SystemProblem.create ()
     ]
 
 /// (loss, breakdown, gradient) of `problem` on `threads` workers by the two-pass or the fused path.
@@ -62,7 +41,10 @@ let private evaluate (problem: Problem) (threads: int) (twoPass: bool) =
     let d = Discretize.run points problem
 
     let spec =
-        Architecture.spec problem.Scope.Coordinates.Length problem.Fields.Length (Architecture.mlp [ 16; 16 ] Activation.Tanh)
+        Architecture.spec
+            problem.Scope.Coordinates.Length
+            problem.Fields.Length
+            (Architecture.mlp [ 16; 16 ] Activation.Tanh)
 
     let network = Network<float>(spec, 7UL)
     use pool = new WorkerPool(threads)
@@ -98,7 +80,10 @@ let ``thread counts agree on the fused path`` () =
         Assert.True(abs (f1 - f2) <= 1e-12 * abs f1, sprintf "%s: loss %.17g vs %.17g" name f1 f2)
 
         for i in 0 .. g1.Length - 1 do
-            Assert.True(abs (g1[i] - g2[i]) <= 1e-12 * scale, sprintf "%s: θ[%d] %.17g vs %.17g" name i g1[i] g2[i])
+            Assert.True(
+                abs (g1[i] - g2[i]) <= 1e-12 * scale,
+                sprintf "%s: θ[%d] %.17g vs %.17g" name i g1[i] g2[i]
+            )
 
 [<Tests>]
 let tests =
