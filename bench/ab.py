@@ -4,7 +4,8 @@ B/A ratios. Prints a Markdown table with the load average before and after.
 
 Usage (each build: `dotnet build -c Release bench/EcdPde.Bench` in its work tree):
     /usr/bin/python3 bench/ab.py A_TREE B_TREE [--rounds 5] [--configs small,paper] [--threads 1,2]
-        [--precisions float32,float64]
+        [--precisions float32,float64] [--a-args "--two-pass"] [--b-args ...]
+    (--a-args/--b-args: extra arguments of that build's `step`, e.g. A = B's tree with --two-pass)
 """
 import argparse, json, os, statistics, subprocess
 
@@ -15,14 +16,16 @@ ap.add_argument("--rounds", type=int, default=5)
 ap.add_argument("--configs", default="small,paper")
 ap.add_argument("--threads", default="1,2")
 ap.add_argument("--precisions", default="float32,float64")
+ap.add_argument("--a-args", default="")
+ap.add_argument("--b-args", default="")
 args = ap.parse_args()
 
 
-def step(tree, config, threads, precision):
+def step(tree, extra, config, threads, precision):
     exe = os.path.join(tree, "bench/EcdPde.Bench/bin/Release/net10.0/EcdPde.Bench")
     steps = "20" if config == "small" else "4"
     out = subprocess.run([exe, "step", "--config", config, "--threads", str(threads), "--precision", precision,
-                          "--steps", steps], check=True, capture_output=True, text=True).stdout
+                          "--steps", steps] + extra.split(), check=True, capture_output=True, text=True).stdout
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")][-1]
 
 
@@ -31,11 +34,11 @@ load_before = open("/proc/loadavg").read().split()[:3]
 runs = {}
 for _ in range(args.rounds):
     for case in cases:
-        for name, tree in (("a", args.a), ("b", args.b)):
-            runs.setdefault((case, name), []).append(step(tree, *case))
+        for name, tree, extra in (("a", args.a, args.a_args), ("b", args.b, args.b_args)):
+            runs.setdefault((case, name), []).append(step(tree, extra, *case))
 load_after = open("/proc/loadavg").read().split()[:3]
 
-print(f"A = {args.a}, B = {args.b}; {args.rounds} alternating rounds, medians; load average {' '.join(load_before)} "
+print(f"A = {args.a} {args.a_args}, B = {args.b} {args.b_args}; {args.rounds} alternating rounds, medians; load average {' '.join(load_before)} "
       f"before, {' '.join(load_after)} after\n")
 print("| config | float | threads | A wall ms | B wall ms | B/A wall | A CPU ms | B CPU ms | B/A CPU | B fraction of peak (wall) | B allocated bytes/step |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -6,7 +6,8 @@ using BenchmarkDotNet.Running;
 using Ecd.Core.Optimizers;
 using EcdPde.Bench;
 
-// dotnet run -c Release --project bench/EcdPde.Bench -- step --config small|paper --threads T --precision float32|float64 [--steps S]
+// dotnet run -c Release --project bench/EcdPde.Bench -- step --config small|paper --threads T --precision float32|float64 [--steps S] [--two-pass]
+//   (--two-pass: Forward, the loss, then Backward, instead of the fused ForwardBackward; also for profile)
 // dotnet run -c Release --project bench/EcdPde.Bench -- peak       (one core and all cores at once, float32 and float64)
 // dotnet run -c Release --project bench/EcdPde.Bench -- profile --config small|paper [--threads T] [--precision P]
 // dotnet run -c Release --project bench/EcdPde.Bench -- kernels [BenchmarkDotNet arguments]
@@ -18,6 +19,7 @@ string Arg(string name, string fallback)
 }
 
 string command = args.Length > 0 ? args[0] : "step";
+bool twoPass = args.Contains("--two-pass");
 switch (command)
 {
     case "peak":
@@ -60,8 +62,10 @@ switch (command)
             var config = PinnConfig.Get(Arg("--config", "small"));
             int threads = int.Parse(Arg("--threads", "1")), block = int.Parse(Arg("--block", "64"));
             string precision = Arg("--precision", "float32");
-            var (f, b, bc) = precision == "float64" ? ProfileStep<double>(config, threads, block) : ProfileStep<float>(config, threads, block);
-            Console.WriteLine($"{config.Name} {precision}: CPU ms (medians): interior forward {f:F2}, interior backward {b:F2}, boundary {bc:F2}");
+            var (f, b, bc) = precision == "float64" ? ProfileStep<double>(config, threads, block, twoPass) : ProfileStep<float>(config, threads, block, twoPass);
+            Console.WriteLine(twoPass
+                ? $"{config.Name} {precision}: CPU ms (medians): interior forward {f:F2}, interior backward {b:F2}, boundary {bc:F2}"
+                : $"{config.Name} {precision}: CPU ms (medians): interior fused forward and backward {f:F2}, boundary {bc:F2}");
             return 0;
         }
     case "kernels":
@@ -76,11 +80,11 @@ switch (command)
             int block = int.Parse(Arg("--block", "64"));
             var result = precision switch
             {
-                "float32" => Step<float>(config, threads, steps, block),
-                "float64" => Step<double>(config, threads, steps, block),
+                "float32" => Step<float>(config, threads, steps, block, twoPass),
+                "float64" => Step<double>(config, threads, steps, block, twoPass),
                 _ => throw new ArgumentException($"--precision must be float32 or float64 (got {precision})"),
             };
-            Console.WriteLine(JsonSerializer.Serialize(result with { precision = precision }));
+            Console.WriteLine(JsonSerializer.Serialize(result with { precision = precision, path = twoPass ? "two-pass" : "fused" }));
             return 0;
         }
     default:
@@ -122,10 +126,10 @@ static (double Forward, double WeightGradient, double InputAdjoint) GemmTimes<T>
     return (fwd, wg, adj);
 }
 
-static (double Forward, double Backward, double Boundary) ProfileStep<T>(PinnConfig config, int threads, int block)
+static (double Forward, double Backward, double Boundary) ProfileStep<T>(PinnConfig config, int threads, int block, bool twoPass)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    using var objective = new PinnObjective<T>(config, threads, 0, block);
+    using var objective = new PinnObjective<T>(config, threads, 0, block, twoPass);
     var theta = objective.Network.NewParameters(1);
     objective.Evaluate(theta, new T[objective.Dimension]);
     return objective.Profile(theta, 20);
@@ -148,10 +152,10 @@ static double Time(Action a)
     return best;
 }
 
-static StepResult Step<T>(PinnConfig config, int threads, int steps, int block)
+static StepResult Step<T>(PinnConfig config, int threads, int steps, int block, bool twoPass)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    using var objective = new PinnObjective<T>(config, threads, 0, block);
+    using var objective = new PinnObjective<T>(config, threads, 0, block, twoPass);
     // The same step as the PyTorch script: loss, exact gradient, SGD with momentum 0.9, lr 1e-6.
     var optimizer = new Gdm<T>(new GdmOptions { Lr = 1e-6, Momentum = 0.9 });
     var state = optimizer.Init(objective.Network.NewParameters(1), 0);
@@ -193,4 +197,4 @@ static StepResult Step<T>(PinnConfig config, int threads, int steps, int block)
 /// </summary>
 internal sealed record StepResult(string config, string precision, int threads, int @params, int n_int, int n_bc,
     double ms_per_step, double gflops, long alloc_bytes_per_step, double gflop_per_step,
-    double fraction_of_peak, double peak_gflops, string peak_method, double rss_mib, double cpu_ms_per_step);
+    double fraction_of_peak, double peak_gflops, string peak_method, double rss_mib, double cpu_ms_per_step, string path = "");

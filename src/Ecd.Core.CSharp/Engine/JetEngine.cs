@@ -266,24 +266,27 @@ public sealed partial class JetEngine<T> : IDisposable
                 $"{name} holds {jets.Outputs} outputs × {jets.Channels.Count} channels × {jets.Points} points; expected {_net.Outputs} × {_c} × {n}", name);
     }
 
-    private void EnsureCapacity(int n)
+    /// <summary>Room for n points and the stored jets of <paramref name="slots"/> blocks (by default, all of them).</summary>
+    private void EnsureCapacity(int n, int slots = int.MaxValue)
     {
         _n = n;
         _blocks = (n + _b - 1) / _b;
         if (_points.Length != n * _d)
             _points = new T[n * _d];
-        if (_blocks <= _capacityBlocks)
+        if (slots == int.MaxValue)
+            slots = _blocks;
+        if (slots <= _capacityBlocks)
             return;
         var layers = _net.Layers;
         _z = new AlignedArray<T>[layers.Count];
         _a = new AlignedArray<T>[layers.Count];
         for (int l = 0; l < layers.Count; l++)
         {
-            _z[l] = new(_blocks * _cb * _zLd[l]);
-            _a[l] = new(_keepA[l] ? _blocks * _cb * _aLd[l] : 0);
+            _z[l] = new(slots * _cb * _zLd[l]);
+            _a[l] = new(_keepA[l] ? slots * _cb * _aLd[l] : 0);
         }
-        _h0 = new T[_blocks * _cb * _d];
-        _capacityBlocks = _blocks;
+        _h0 = new T[slots * _cb * _d];
+        _capacityBlocks = slots;
     }
 
     /// <summary>Wᵀ and the bias of every trainable layer, padded to whole registers, from θ.</summary>
@@ -331,9 +334,9 @@ public sealed partial class JetEngine<T> : IDisposable
         for (int b = s; b < e; b++)
             switch (_width)
             {
-                case SimdWidth.Bits512: ForwardBlock<V512<T>>(b, w); break;
-                case SimdWidth.Bits256: ForwardBlock<V256<T>>(b, w); break;
-                default: ForwardBlock<VScalar<T>>(b, w); break;
+                case SimdWidth.Bits512: ForwardBlock<V512<T>>(b, b, w, _out!, b * _b); break;
+                case SimdWidth.Bits256: ForwardBlock<V256<T>>(b, b, w, _out!, b * _b); break;
+                default: ForwardBlock<VScalar<T>>(b, b, w, _out!, b * _b); break;
             }
     }
 
@@ -351,20 +354,25 @@ public sealed partial class JetEngine<T> : IDisposable
         }
     }
 
-    private Span<T> H0(int b) => _h0.AsSpan(b * _cb * _d, _cb * _d);
-    private Span<T> Z(int l, int b) => _z[l].AsSpan(b * _cb * _zLd[l], _cb * _zLd[l]);
-    private Span<T> A(int l, int b) => _a[l].AsSpan(b * _cb * _aLd[l], _cb * _aLd[l]);
+    // A block's stored jets by storage slot k: the block's index in the two-pass path, the worker's in the fused one.
+    private Span<T> H0(int k) => _h0.AsSpan(k * _cb * _d, _cb * _d);
+    private Span<T> Z(int l, int k) => _z[l].AsSpan(k * _cb * _zLd[l], _cb * _zLd[l]);
+    private Span<T> A(int l, int k) => _a[l].AsSpan(k * _cb * _aLd[l], _cb * _aLd[l]);
 
-    /// <summary>Where the forward pass of worker <paramref name="w"/> puts layer l's activation jets of block b.</summary>
-    private Span<T> ForwardA(int l, int b, int w) =>
-        _keepA[l] ? A(l, b) : _scratchA[w][l % 2].AsSpan(0, _cb * _aLd[l]);
+    /// <summary>Where the forward pass of worker <paramref name="w"/> puts layer l's activation jets of slot k.</summary>
+    private Span<T> ForwardA(int l, int k, int w) =>
+        _keepA[l] ? A(l, k) : _scratchA[w][l % 2].AsSpan(0, _cb * _aLd[l]);
 
+    /// <summary>
+    /// The forward pass of block b (points b·B…) into storage slot k, its output jets into <paramref name="jets"/> from
+    /// point <paramref name="first"/> on.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ForwardBlock<V>(int b, int w)
+    private void ForwardBlock<V>(int b, int k, int w, Jets<T> jets, int first)
         where V : unmanaged, ISimd<V, T>
     {
         int p0 = b * _b, valid = Math.Min(_b, _n - p0);
-        var h0 = H0(b);
+        var h0 = H0(k);
         h0.Clear();
         for (int p = 0; p < valid; p++)
             _points.AsSpan((p0 + p) * _d, _d).CopyTo(h0.Slice(p * _d, _d));
@@ -378,7 +386,7 @@ public sealed partial class JetEngine<T> : IDisposable
         for (int l = 0; l < layers.Count; l++)
         {
             var L = layers[l];
-            var z = Z(l, b);
+            var z = Z(l, k);
             int ld = _zLd[l];
             if (_narrow[l])
             {
@@ -386,14 +394,14 @@ public sealed partial class JetEngine<T> : IDisposable
                 Gemm.AccumulateNT<T>(_width, hin, ldIn, _theta.AsSpan(L.WeightOffset, L.Out * L.In), L.In, z, ld, _cb, L.Out, L.In);
             }
             else if (L.Kind == LayerKind.Fourier)
-                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false, prefetch: A(l, b));
+                Gemm.MultiplyNN<T>(_width, hin, ldIn, _wT[l], ld, z, ld, _cb, ld, L.In, accumulate: false, prefetch: A(l, k));
             else
                 // the block's stored activation jets, which the activation pass writes next
                 Gemm.MultiplyNNPacked<T>(_width, hin, ldIn, _wTPanels[l], z, ld, _cb, ld, L.In, accumulate: false,
-                    prefetch: L.Kind != LayerKind.Output && _keepA[l] ? A(l, b) : default);
+                    prefetch: L.Kind != LayerKind.Output && _keepA[l] ? A(l, k) : default);
             if (L.Kind == LayerKind.Fourier)
             {
-                var a = A(l, b);
+                var a = A(l, k);
                 FourierForward<V>(z, a);
                 hin = a;
                 ldIn = _aLd[l];
@@ -401,10 +409,10 @@ public sealed partial class JetEngine<T> : IDisposable
             }
             if (L.Kind == LayerKind.Output)
             {
-                WriteOutputs(z, ld, p0, valid);
+                WriteOutputs(z, ld, jets, first, valid);
                 break;
             }
-            var act = ForwardA(l, b, w);
+            var act = ForwardA(l, k, w);
             ActivationForward<V>(L.Activation, _bias[l], z, act, ld, L.Kind == LayerKind.Residual ? hin : default);
             hin = act;
             ldIn = ld;
@@ -413,9 +421,8 @@ public sealed partial class JetEngine<T> : IDisposable
 
     /// <summary>The output layer's jets of one block (rows [channel·B + point], units along a row) into the caller's jets.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteOutputs(ReadOnlySpan<T> z, int ld, int p0, int valid)
+    private void WriteOutputs(ReadOnlySpan<T> z, int ld, Jets<T> jets, int p0, int valid)
     {
-        var jets = _out!;
         for (int o = 0; o < _net.Outputs; o++)
         {
             T bias = _bias[^1][o];
@@ -433,70 +440,79 @@ public sealed partial class JetEngine<T> : IDisposable
 
     /// <summary>
     /// The reverse sweep over blocks [s, e), one block at a time through all layers, so that a block's adjoints
-    /// stay in cache: activation adjoints, bias sums, the weight gradient (Σ of outer products of the rows of Z̄ᵀ and
-    /// Hᵀ), then the input adjoints Z̄ᵀ·W.
+    /// stay in cache.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardBlocks<V>(int s, int e, int w)
+        where V : unmanaged, ISimd<V, T>
+    {
+        for (int b = e - 1; b >= s; b--)
+            // after the first layer: the input jets of the next block's output layer, from beyond L2
+            BackwardBlock<V>(b, b, w, _sens!, b * _b, b > s ? StoredInput(_net.Layers.Count - 1, b - 1) : default);
+    }
+
+    /// <summary>
+    /// The reverse sweep of block b (stored in slot k) through all layers, from its sensitivities in
+    /// <paramref name="sens"/> at point <paramref name="first"/> on: activation adjoints, bias sums, the weight gradient
+    /// (Σ of outer products of the rows of Z̄ᵀ and Hᵀ), then the input adjoints Z̄ᵀ·W. <paramref name="after"/> is
+    /// prefetched while the first layer's weight gradient runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BackwardBlock<V>(int b, int k, int w, Jets<T> sens, int first, ReadOnlySpan<T> after)
         where V : unmanaged, ISimd<V, T>
     {
         var layers = _net.Layers;
         var gradW = _gradW[w];
         var zb0 = _zBar[w];
         int last = layers.Count - 1;
-        for (int b = e - 1; b >= s; b--)
+        Span<T> aBar = _aBar[w], hBar = _hBar[w];
+        ReadSensitivities(zb0.AsSpan(0, _cb * _zLd[last]), _zLd[last], sens, first, Math.Min(_b, _n - b * _b));
+        for (int l = last; l >= _firstTrainable; l--)
         {
-            Span<T> aBar = _aBar[w], hBar = _hBar[w];
-            ReadSensitivities(zb0.AsSpan(0, _cb * _zLd[last]), _zLd[last], b);
-            for (int l = last; l >= _firstTrainable; l--)
+            var L = layers[l];
+            int ld = _zLd[l], ldIn = InLd(l);
+            var zb = zb0.AsSpan(0, _cb * ld);
+            if (L.Kind != LayerKind.Output)
+                ActivationBackward<V>(L.Activation, aBar.Slice(0, _cb * ld), Z(l, k), zb, ld);
+            SumValueRows<V>(zb, ld, _gradB[w].AsSpan(_gbOffset[l], ld));
+            ReadOnlySpan<T> hin = l == 0 ? H0(k) : _keepA[l - 1] ? A(l - 1, k) : Recompute<V>(l - 1, k, _scratchA[w][0]);
+            var g = gradW.AsSpan(_gwOffset[l]);
+            // While the weight gradient runs, the jet of z that the next layer's activation adjoint reads.
+            ReadOnlySpan<T> next = l > _firstTrainable ? Z(l - 1, k) : after;
+            if (_gradTransposed[l] && _gradPanels[l])
+                Gemm.MultiplyTNIntoPanels<T>(_width, hin, ldIn, zb, ld, g, L.In, ld, _cb, accumulate: true, prefetch: next);
+            else if (_gradTransposed[l])
+                Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true, prefetch: next);
+            else if (_gradPanels[l])
+                Gemm.MultiplyTNIntoPanels<T>(_width, zb, ld, hin, ldIn, g, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
+            else
+                Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
+            if (l == _firstTrainable)
+                break;
+            // while the input adjoint runs, what the next layer's weight gradient reads
+            next = StoredInput(l - 1, k);
+            if (L.Kind == LayerKind.Residual)
             {
-                var L = layers[l];
-                int ld = _zLd[l], ldIn = InLd(l);
-                var zb = zb0.AsSpan(0, _cb * ld);
-                if (L.Kind != LayerKind.Output)
-                    ActivationBackward<V>(L.Activation, aBar.Slice(0, _cb * ld), Z(l, b), zb, ld);
-                SumValueRows<V>(zb, ld, _gradB[w].AsSpan(_gbOffset[l], ld));
-                ReadOnlySpan<T> hin = l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Recompute<V>(l - 1, b, _scratchA[w][0]);
-                var g = gradW.AsSpan(_gwOffset[l]);
-                // While the weight gradient runs, the jet of z that the next layer's activation adjoint reads (after
-                // the first layer: the input jets of the next block's output layer), from beyond L2.
-                ReadOnlySpan<T> next = l > _firstTrainable ? Z(l - 1, b) : b > s ? StoredInput(last, b - 1) : default;
-                if (_gradTransposed[l] && _gradPanels[l])
-                    Gemm.MultiplyTNIntoPanels<T>(_width, hin, ldIn, zb, ld, g, L.In, ld, _cb, accumulate: true, prefetch: next);
-                else if (_gradTransposed[l])
-                    Gemm.MultiplyTN<T>(_width, hin, ldIn, zb, ld, g, ld, L.In, ld, _cb, accumulate: true, prefetch: next);
-                else if (_gradPanels[l])
-                    Gemm.MultiplyTNIntoPanels<T>(_width, zb, ld, hin, ldIn, g, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
-                else
-                    Gemm.MultiplyTN<T>(_width, zb, ld, hin, ldIn, g, ldIn, L.Out, ldIn, _cb, accumulate: true, prefetch: next);
-                if (l == _firstTrainable)
-                    break;
-                // while the input adjoint runs, what the next layer's weight gradient reads
-                next = StoredInput(l - 1, b);
-                if (L.Kind == LayerKind.Residual)
-                {
-                    // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
-                    Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true, prefetch: next);
-                    continue;
-                }
-                Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false, prefetch: next);
-                var swap = aBar;
-                aBar = hBar;
-                hBar = swap;
+                // H̄ = Z̄ᵀ·W + Ā: the product added to Ā, whose buffer the activation adjoint has consumed
+                Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], aBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: true, prefetch: next);
+                continue;
             }
+            Gemm.MultiplyNNPacked<T>(_width, zb, ld, _wPPanels[l], hBar.Slice(0, _cb * ldIn), ldIn, _cb, ldIn, L.Out, accumulate: false, prefetch: next);
+            var swap = aBar;
+            aBar = hBar;
+            hBar = swap;
         }
     }
 
-    /// <summary>The stored jets from which layer l's weight gradient of block b gets its input: the coordinates, the
+    /// <summary>The stored jets from which layer l's weight gradient of slot k gets its input: the coordinates, the
     /// previous layer's kept activation jets, or the jet of z from which they are recomputed.</summary>
-    private ReadOnlySpan<T> StoredInput(int l, int b) => l == 0 ? H0(b) : _keepA[l - 1] ? A(l - 1, b) : Z(l - 1, b);
+    private ReadOnlySpan<T> StoredInput(int l, int k) => l == 0 ? H0(k) : _keepA[l - 1] ? A(l - 1, k) : Z(l - 1, k);
 
-    /// <summary>Block b's sensitivities into Z̄ᵀ of the output layer (rows [channel·B + point], zero in the padding).</summary>
+    /// <summary>A block's sensitivities (<paramref name="valid"/> points of <paramref name="sens"/> from p0 on) into Z̄ᵀ of
+    /// the output layer (rows [channel·B + point], zero in the padding).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReadSensitivities(Span<T> zb, int ld, int b)
+    private void ReadSensitivities(Span<T> zb, int ld, Jets<T> sens, int p0, int valid)
     {
-        var sens = _sens!;
-        int p0 = b * _b, valid = Math.Min(_b, _n - p0);
         zb.Clear();
         for (int o = 0; o < _net.Outputs; o++)
             for (int c = 0; c < _c; c++)

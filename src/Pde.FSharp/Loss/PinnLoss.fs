@@ -7,124 +7,6 @@ open Ecd.Core.Objectives
 open Pde.FSharp.Symbolic
 open Pde.FSharp.Discretization
 
-/// Conversions between the engine's precision and the tape's float64.
-module internal Numeric =
-    let inline toFloat<'T when 'T :> INumberBase<'T>> (v: 'T) : float = Double.CreateTruncating<'T> v
-    let inline ofFloat<'T when 'T :> INumberBase<'T>> (v: float) : 'T = 'T.CreateTruncating<float> v
-
-/// The terms evaluated on one point set: one engine pass (forward jets, one reverse sweep) for all of them.
-type internal SetEvaluator<'T
-    when 'T: unmanaged
-    and 'T: struct
-    and 'T: (new: unit -> 'T)
-    and 'T :> ValueType
-    and 'T :> IFloatingPointIeee754<'T>>
-    (network: Network<'T>, terms: Term[], options: EngineOptions, pool: WorkerPool) =
-    let tape = Tape(terms |> Array.map (fun t -> t.Residual))
-    let keys = tape.JetKeys
-
-    let engine =
-        if keys.Length = 0 then
-            None
-        else
-            Some(new JetEngine<'T>(network, Channels.request (Set.ofArray keys), options, pool))
-
-    let channelOf =
-        match engine with
-        | Some e -> keys |> Array.map (fun (o, c) -> o, Channels.index e.Channels c)
-        | None -> [||]
-
-    let mutable n = 0
-    let mutable points: 'T[] = [||]
-    let mutable jets: Jets<'T> option = None
-    let mutable sensitivities: Jets<'T> option = None
-    let mutable jetValues: float[][] = [||]
-    let mutable jetAdjoints: float[][] = [||]
-    let mutable seeds: float[][] = [||]
-
-    /// The tape.
-    member _.Tape = tape
-
-    /// The terms.
-    member _.Terms = terms
-
-    /// Binds the points of a set (a redraw of as many points reuses the buffers: nothing is allocated per draw).
-    member _.Bind(set: PointSet) =
-        tape.Bind(set.Samples, set.Observed)
-
-        if set.Samples.Count = n && points.Length = set.Samples.Points.Length then
-            for i in 0 .. points.Length - 1 do
-                points[i] <- Numeric.ofFloat<'T> set.Samples.Points[i]
-        else
-            n <- set.Samples.Count
-            points <- set.Samples.Points |> Array.map Numeric.ofFloat<'T>
-            jets <- engine |> Option.map (fun e -> e.NewJets n)
-            sensitivities <- engine |> Option.map (fun e -> e.NewJets n)
-            jetValues <- keys |> Array.map (fun _ -> Array.zeroCreate n)
-            jetAdjoints <- keys |> Array.map (fun _ -> Array.zeroCreate n)
-            seeds <- terms |> Array.map (fun _ -> Array.zeroCreate n)
-
-    /// Forward: engine jets at θ (network part), then the tape with the parameter values.
-    member _.Forward(theta: ReadOnlySpan<'T>, parameters: float[]) =
-        match engine, jets with
-        | Some e, Some j ->
-            e.Forward(theta, ReadOnlySpan points, j)
-
-            for k in 0 .. keys.Length - 1 do
-                let (o, c) = channelOf[k]
-                let source = j.Channel(o, c)
-                let target = jetValues[k]
-
-                for p in 0 .. n - 1 do
-                    target[p] <- Numeric.toFloat source[p]
-        | _ -> ()
-
-        tape.Forward(jetValues, parameters)
-
-    /// Weight·mean(r²) of term i (after Forward).
-    member _.TermLoss(i: int) =
-        let r = tape.Value i
-        let mutable s = 0.0
-
-        for p in 0 .. n - 1 do
-            s <- s + r[p] * r[p]
-
-        s / float n
-
-    /// Reverse: seeds ∂/∂r = 2·w·r/N for every term, through the tape and the engine into the gradient.
-    member _.Backward(gradient: Span<'T>, parameterGradient: float[]) =
-        for i in 0 .. terms.Length - 1 do
-            let r = tape.Value i
-            let s = seeds[i]
-            let c = 2.0 * terms[i].Condition.Weight / float n
-
-            for p in 0 .. n - 1 do
-                s[p] <- c * r[p]
-
-        for a in jetAdjoints do
-            Array.Clear a
-
-        tape.Reverse(seeds, jetAdjoints, parameterGradient)
-
-        match engine, sensitivities with
-        | Some e, Some sens ->
-            sens.Clear()
-
-            for k in 0 .. keys.Length - 1 do
-                let (o, c) = channelOf[k]
-                let target = sens.Channel(o, c)
-                let source = jetAdjoints[k]
-
-                for p in 0 .. n - 1 do
-                    target[p] <- Numeric.ofFloat source[p]
-
-            e.Backward(sens, gradient)
-        | _ -> ()
-
-    interface IDisposable with
-        member _.Dispose() =
-            engine |> Option.iter (fun e -> e.Dispose())
-
 /// <summary>
 /// The physics-informed loss of a discretized problem as an objective of the optimizer core:
 /// F(θ) = Σ_terms w·mean(r²) + λ·Σ θ_net², where θ holds the network weights followed by the trainable
@@ -209,16 +91,12 @@ type PinnLoss<'T
                     networkSize
                     parameterCount)
 
-    /// Forward passes of every set; fills the breakdown and returns the total loss.
-    let forward (theta: ReadOnlySpan<'T>) =
-        checkLength theta
-        readParameters theta
-        let net = theta.Slice(0, networkSize)
+    /// The breakdown and the total loss from the tapes' residuals (after the forward passes).
+    let collect (theta: ReadOnlySpan<'T>) =
         let mutable total = 0.0
 
         for s in 0 .. evaluators.Length - 1 do
             let e = evaluators[s]
-            e.Forward(net, parameterValues)
 
             for i in 0 .. e.Terms.Length - 1 do
                 let t = e.Terms[i]
@@ -251,8 +129,23 @@ type PinnLoss<'T
 
         total + weightDecay * squares
 
+    /// Forward passes of every set; fills the breakdown and returns the total loss.
+    let forward (theta: ReadOnlySpan<'T>) =
+        checkLength theta
+        readParameters theta
+        let net = theta.Slice(0, networkSize)
+
+        for e in evaluators do
+            e.Forward(net, parameterValues)
+
+        collect theta
+
     /// The discretization currently bound.
     member _.Discretization = current
+
+    /// Evaluate by forward passes of every set, then reverse sweeps (else, the default, each set's fused pass: every
+    /// term here is pointwise-local; the results are bit-identical, the fused pass keeps one block's jets per worker).
+    member val TwoPass = false with get, set
 
     /// The network.
     member _.Network = network
@@ -345,14 +238,32 @@ type PinnLoss<'T
     interface IObjective<'T> with
         member this.Dimension = this.Dimension
 
-        member _.Evaluate(theta, gradient) =
-            let total = forward theta
+        member this.Evaluate(theta, gradient) =
             gradient.Clear()
             Array.Clear parameterGradient
             let net = gradient.Slice(0, networkSize)
 
-            for e in evaluators do
-                e.Backward(net, parameterGradient)
+            let total =
+                if this.TwoPass then
+                    let total = forward theta
+
+                    for e in evaluators do
+                        e.Backward(net, parameterGradient)
+
+                    total
+                else
+                    checkLength theta
+                    readParameters theta
+
+                    for e in evaluators do
+                        e.ForwardBackward(
+                            theta.Slice(0, networkSize),
+                            parameterValues,
+                            net,
+                            parameterGradient
+                        )
+
+                    collect theta
 
             if weightDecay > 0.0 then
                 let two = 2.0 * weightDecay

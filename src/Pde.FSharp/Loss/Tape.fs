@@ -126,54 +126,55 @@ type Tape(roots: Node[]) =
     let mutable values: float[][] = [||]
     let mutable adjoints: float[][] = [||]
 
-    let run (i: int) (jets: float[][]) (parameters: float[]) =
+    /// Instruction i at points [lo, hi).
+    let run (i: int) (jets: float[][]) (parameters: float[]) (lo: int) (hi: int) =
         let v = values[i]
 
         match program[i] with
-        | Const c -> Array.Fill(v, c)
-        | Param k -> Array.Fill(v, parameters[k])
-        | JetInput k -> Array.Copy(jets[k], v, n)
+        | Const c -> v.AsSpan(lo, hi - lo).Fill c
+        | Param k -> v.AsSpan(lo, hi - lo).Fill parameters[k]
+        | JetInput k -> Array.Copy(jets[k], lo, v, lo, hi - lo)
         | Coord _
         | NormalComponent _
         | ObservedValue -> () // filled by Bind
         | Plus(a, b) ->
             let a, b = values[a], values[b]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- a[p] + b[p]
         | Minus(a, b) ->
             let a, b = values[a], values[b]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- a[p] - b[p]
         | Times(a, b) ->
             let a, b = values[a], values[b]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- a[p] * b[p]
         | Over(a, b) ->
             let a, b = values[a], values[b]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- a[p] / b[p]
         | Negative a ->
             let a = values[a]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- -a[p]
         | PowerConst(a, e) ->
             let a = values[a]
 
             if e = 2.0 then
-                for p in 0 .. n - 1 do
+                for p in lo .. hi - 1 do
                     v[p] <- a[p] * a[p]
             else
-                for p in 0 .. n - 1 do
+                for p in lo .. hi - 1 do
                     v[p] <- Math.Pow(a[p], e)
         | PowerOf(a, b) ->
             let a, b = values[a], values[b]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- Math.Pow(a[p], b[p])
         | Call(f, a) ->
             let a = values[a]
@@ -189,12 +190,13 @@ type Tape(roots: Node[]) =
                 | Abs -> Math.Abs
                 | Sign -> fun q -> float (Math.Sign q)
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 v[p] <- g a[p]
 
-    /// Adds instruction i's adjoint into its operands' adjoints (and into the jet adjoints or the parameter gradient
-    /// for an input).
-    let backward (i: int) (jetAdjoints: float[][]) (parameterGradient: float[]) =
+    /// Adds instruction i's adjoint at points [lo, hi) into its operands' adjoints (and into the jet adjoints or the
+    /// parameter gradient for an input; an empty parameterGradient leaves a parameter's adjoint per point, for
+    /// AddParameterGradient).
+    let backward (i: int) (jetAdjoints: float[][]) (parameterGradient: float[]) (lo: int) (hi: int) =
         let g = adjoints[i]
         let v = values[i]
 
@@ -203,22 +205,23 @@ type Tape(roots: Node[]) =
             if dynamic[a] then
                 let ga = adjoints[a]
 
-                for p in 0 .. n - 1 do
+                for p in lo .. hi - 1 do
                     ga[p] <- ga[p] + g[p] * f p
 
         match program[i] with
         | JetInput k ->
             let ja = jetAdjoints[k]
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 ja[p] <- ja[p] + g[p]
-        | Param k ->
+        | Param k when parameterGradient.Length > 0 ->
             let mutable s = 0.0
 
-            for p in 0 .. n - 1 do
+            for p in lo .. hi - 1 do
                 s <- s + g[p]
 
             parameterGradient[k] <- parameterGradient[k] + s
+        | Param _ -> ()
         | Plus(a, b) ->
             into a (fun _ -> 1.0)
             into b (fun _ -> 1.0)
@@ -303,25 +306,38 @@ type Tape(roots: Node[]) =
                     invalidOp "the tape reads observed values but the point set has none"
 
                 Array.Copy(observed, values[i], n)
-            | _ when not dynamic[i] -> run i [||] [||]
+            | _ when not dynamic[i] -> run i [||] [||] 0 n
             | _ -> ()
 
     /// Evaluates the dynamic instructions given the jet inputs (one array of the bound length per JetKeys entry)
     /// and the parameter values.
-    member _.Forward(jets: float[][], parameters: float[]) =
+    member this.Forward(jets: float[][], parameters: float[]) = this.Forward(jets, parameters, 0, n)
+
+    /// Forward at points [first, first + count) only (the fused path: one block of points, from one engine worker;
+    /// blocks of different workers touch disjoint points of the same arrays).
+    member _.Forward(jets: float[][], parameters: float[], first: int, count: int) =
         for i in 0 .. program.Length - 1 do
             if dynamic[i] then
-                run i jets parameters
+                run i jets parameters first (first + count)
 
     /// Values of root r at every point (after Forward).
     member _.Value(r: int) = values[rootIndex[r]]
 
     /// Reverse pass: given ∂L/∂(root r at point p) in seeds[r], adds ∂L/∂(jet input k at p) into jetAdjoints[k]
     /// and ∂L/∂(parameter k) into parameterGradient[k].
-    member _.Reverse(seeds: float[][], jetAdjoints: float[][], parameterGradient: float[]) =
+    member this.Reverse(seeds: float[][], jetAdjoints: float[][], parameterGradient: float[]) =
+        this.Reverse(seeds, jetAdjoints, parameterGradient, 0, n)
+
+    /// Reverse at points [first, first + count) only. An empty parameterGradient leaves the parameters' adjoints per
+    /// point (no sum shared between engine workers); AddParameterGradient sums them once every block is done.
+    member _.Reverse
+        (seeds: float[][], jetAdjoints: float[][], parameterGradient: float[], first: int, count: int)
+        =
+        let lo, hi = first, first + count
+
         for i in 0 .. program.Length - 1 do
             if dynamic[i] then
-                Array.Clear adjoints[i]
+                adjoints[i].AsSpan(lo, count).Clear()
 
         for r in 0 .. rootIndex.Length - 1 do
             let i = rootIndex[r]
@@ -329,12 +345,27 @@ type Tape(roots: Node[]) =
             if dynamic[i] then
                 let g, s = adjoints[i], seeds[r]
 
-                for p in 0 .. n - 1 do
+                for p in lo .. hi - 1 do
                     g[p] <- g[p] + s[p]
 
         for i in program.Length - 1 .. -1 .. 0 do
             if dynamic[i] then
-                backward i jetAdjoints parameterGradient
+                backward i jetAdjoints parameterGradient lo hi
+
+    /// Adds ∂L/∂(parameter k), the sum over every point of its adjoint left by Reverse with an empty parameter
+    /// gradient, into parameterGradient[k] (the same sum in the same order as Reverse over all points).
+    member _.AddParameterGradient(parameterGradient: float[]) =
+        for i in 0 .. program.Length - 1 do
+            match program[i] with
+            | Param k when dynamic[i] ->
+                let g = adjoints[i]
+                let mutable s = 0.0
+
+                for p in 0 .. n - 1 do
+                    s <- s + g[p]
+
+                parameterGradient[k] <- parameterGradient[k] + s
+            | _ -> ()
 
     /// Where point p first turns non-finite: the first instruction whose value is NaN or infinite although its
     /// operands are finite, described with its operand values (after Forward).

@@ -78,19 +78,7 @@ let ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and 
 let ``gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences``
     ()
     =
-    let a = parameter "a"
-    let obs = [| [| 0.2; 0.3 |]; [| 0.7; 0.1 |]; [| 0.5; 0.9 |] |]
-
-    let problem =
-        Problem.create (Domain.difference Domain.unitSquare (Domain.disk (0.5, 0.5) 0.2)) [ u; v ]
-        |> Problem.parameter "a" 0.7
-        |> Problem.hardConstraint u (fun n -> sin (pi * x) + x * (1.0 - x) * y * n)
-        |> Problem.equation (-div(a * grad u) + v * u - 1.0)
-        |> Problem.equation (dxy v + dyy u * tanh v - a ** 2 * x)
-        |> Problem.neumann (Boundary.part "circle") v (a * x)
-        |> Problem.data (u + v) obs [| 0.1; 0.2; 0.3 |]
-
-    let loss, theta = lossOf smallNetwork 0.0 fewPoints problem
+    let loss, theta = lossOf smallNetwork 0.0 fewPoints (SystemProblem.create ())
     use _ = loss
 
     let f = value loss theta
