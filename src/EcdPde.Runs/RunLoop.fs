@@ -72,6 +72,10 @@ type Run<'T
         /// Asked at the end of every block of the stall rule (with the state after the block's last step): Some
         /// reason ends the run as converged (e.g. a discovery run whose field passes the gates).
         Converged: OptimizerState<'T> -> string option
+        /// Asked at the end of every block of the stall rule before `Converged`, whatever the rule's UntilFlat: Some
+        /// reason ends the run as converged even while its loss still falls (a state that is done, e.g. a warm start
+        /// meeting the gates within the threshold of its target).
+        Reached: OptimizerState<'T> -> string option
         /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
         /// objective's name): a checkpoint of another identity is refused.
         Identity: Checkpoint.Identity
@@ -126,6 +130,7 @@ let create
         StopWhen = fun _ -> false
         Stall = None
         Converged = fun _ -> None
+        Reached = fun _ -> None
         Identity = []
     }
 
@@ -259,6 +264,10 @@ type private FiniteCheckpoints<'T
     member _.LastFinite = good
     member _.LastSaved = lastSaved
 
+/// The stall rule's state after report `r`, the run's checks asked of `state` (the state after the report's step).
+let private observeStall (run: Run<'T>) (state: OptimizerState<'T>) rule (r: StepReport) s =
+    Stall.observeReaching rule (fun () -> run.Reached state) (fun () -> run.Converged state) r.Step r.Loss s
+
 /// Executes (or resumes) the run.
 let execute (run: Run<'T>) : RunOutcome<'T> =
     if run.Steps < 0L then
@@ -299,7 +308,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
 
         match stallRule, stall.Value with
         | Some(rule, _), Some s when r.Status <> StepStatus.NonFinite ->
-            stall.Value <- Some(Stall.observe rule (fun () -> run.Converged state) r.Step r.Loss s)
+            stall.Value <- Some(observeStall run state rule r s)
         | _ -> ()
 
         checkpoints.Observe r

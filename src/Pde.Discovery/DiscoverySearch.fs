@@ -208,7 +208,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
     /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
-    /// away from the `known` fields): the candidates with how their runs ended.
+    /// away from the `known` fields, or — at any block end of the stall rule — once `reached i` says run i's
+    /// measured field is done): the candidates with how their runs ended.
     member _.EnsembleOn
         (
             round: int,
@@ -219,7 +220,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             known: float[] list,
             steps: int64,
             optimizer: string * (string * string) list,
-            budget: RunBudget
+            budget: RunBudget,
+            ?reached: int -> Ensemble.FieldMeasurement -> string option
         ) =
         let optimizerName, optimizerSettings = optimizer
         let atOnce = max 1 (min runs cores)
@@ -233,6 +235,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Measure = measure
                 Weights = example.Weights
                 Converged = fun theta -> gatesMet example reference known (measure theta)
+                Reached =
+                    match reached with
+                    | Some r -> fun i theta -> r i (measure theta)
+                    | None -> fun _ _ -> None
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -272,7 +278,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 })
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
-    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish); run i
+    /// also stops at a block end where `reached i` says its measured field is done.
     member this.Ensemble
         (
             round: int,
@@ -283,7 +290,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential
+            ?potential: Deflation.Potential,
+            ?reached: int -> Ensemble.FieldMeasurement -> string option
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
 
@@ -297,7 +305,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 deflate,
                 steps,
                 optimizer,
-                defaultArg budget s.Budget
+                defaultArg budget s.Budget,
+                defaultArg reached (fun _ _ -> None)
             )
 
         if budget.IsNone then

@@ -44,6 +44,10 @@ type EnsembleProblem =
         /// asked at the end of every block of the stall rule (of every block without progress when the rule is
         /// `UntilFlat`: runs on fresh points), it ends the run.
         Converged: float[] -> string option
+        /// Whether run i's trained θ is done whatever its loss still does (Some reason: e.g. a warm start meeting the
+        /// gates within the threshold of its target); asked at the end of every block of the stall rule, even under
+        /// `UntilFlat`, before `Converged`, it ends the run.
+        Reached: int -> float[] -> string option
     }
 
 /// How to run the ensemble.
@@ -126,6 +130,7 @@ let private runOne
                             progress i r
                     Stall = s.Stall
                     Converged = fun st -> problem.Converged st.Theta
+                    Reached = fun st -> problem.Reached i st.Theta
                 }
 
         let state = outcome.State

@@ -79,6 +79,40 @@ let ``under UntilFlat a run meeting the check trains on while its loss falls, an
 
     Assert.DoesNotContain("converged only", Stall.describe rule)
 
+let ``a reached state ends a run at a block's end even under UntilFlat, while its loss still falls`` () =
+    let rule =
+        { Stall.ofSteps 1000L with
+            UntilFlat = true
+        }
+    // 10% lower in each block of 100 steps: progress in every block, so the convergence check is never asked
+    let losses = Seq.init 3000 (fun k -> 0.9 ** float (k / 100))
+
+    let fired (reached: int64 -> string option) =
+        losses
+        |> Seq.indexed
+        |> Seq.scan
+            (fun (s, _) (k, l) ->
+                Stall.observeReaching
+                    rule
+                    (fun () -> reached (int64 k))
+                    (fun () -> Some "passes")
+                    (int64 k)
+                    l
+                    s,
+                int64 k)
+            (Stall.start, -1L)
+        |> Seq.tryFind (fun (s, _) -> Stall.stalled s)
+
+    Assert.Equal(None, fired (fun _ -> None) |> Option.map snd)
+
+    match fired (fun k -> if k >= 250L then Some "at its target" else None) with
+    | Some(s, k) ->
+        // reached from step 250: asked at the end of block 3 (step 299), though that block made progress
+        Assert.Equal(299L, k)
+        Assert.True(s.Met && not (Stall.plateau s))
+        Assert.Equal("converged at step 299: at its target", s.Reason)
+    | None -> failwith "a reached state must end the run"
+
 let ``a flat loss stalls after the patience; a falling one does not`` () =
     let rule = Stall.ofSteps 1000L
     Assert.Equal(100L, rule.Block)
@@ -196,4 +230,7 @@ let tests =
             testCase
                 "convergence once flat"
                 ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block``
+            testCase
+                "reached under UntilFlat"
+                ``a reached state ends a run at a block's end even under UntilFlat, while its loss still falls``
         ]

@@ -200,6 +200,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                 }
         Weights = [| 1.0; 1.0 |]
         Converged = fun _ -> None
+        Reached = fun _ _ -> None
     }
 
 let private settings dir runs : Ensemble.EnsembleSettings =

@@ -120,6 +120,7 @@ let private ensembleCaller =
                     }
             Weights = [| 1.0; 1.0 |]
             Converged = fun _ -> None
+            Reached = fun _ _ -> None
         }
 
     {
