@@ -194,6 +194,20 @@ let observeReaching
                 }
             | None -> { next with Since = s.Since + 1 }
 
+/// The state of a run before its first step: stopped as converged at step 0 when `reached ()` says its start is
+/// already done (asked once, of a run that has taken no step: a resumed run carries its state), so it takes no step.
+let atStart (reached: unit -> string option) (s: State) =
+    if stalled s then
+        s
+    else
+        match reached () with
+        | Some why ->
+            { s with
+                Reason = sprintf "converged at step 0: %s" why
+                Met = true
+            }
+        | None -> s
+
 /// The state after the report of step `step` with loss `loss`: `observeReaching` with nothing reached early.
 let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss: float) (s: State) =
     observeReaching rule (fun () -> None) converged step loss s

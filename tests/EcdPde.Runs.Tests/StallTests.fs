@@ -113,6 +113,13 @@ let ``a reached state ends a run at a block's end even under UntilFlat, while it
         Assert.Equal("converged at step 299: at its target", s.Reason)
     | None -> failwith "a reached state must end the run"
 
+    // a start already reached takes no step; one that is not, and a run already stopped, are left as they are
+    let started = Stall.atStart (fun () -> Some "at its target") Stall.start
+    Assert.Equal("converged at step 0: at its target", started.Reason)
+    Assert.True(started.Met && Stall.stalled started)
+    Assert.Equal(Stall.start, Stall.atStart (fun () -> None) Stall.start)
+    Assert.Equal(started, Stall.atStart (fun () -> Some "again") started)
+
 let ``a flat loss stalls after the patience; a falling one does not`` () =
     let rule = Stall.ofSteps 1000L
     Assert.Equal(100L, rule.Block)

@@ -106,7 +106,7 @@ let private ensembleCaller =
             Name = "quadratic"
             Parameters = []
             InitialTheta = fun _ -> [| 1.5; -2.0 |]
-            Objective = fun () -> Quadratic<float>(2, 9.0) :> IObjective<float>
+            Objective = fun _ -> Quadratic<float>(2, 9.0) :> IObjective<float>
             Measure =
                 fun theta ->
                     {
