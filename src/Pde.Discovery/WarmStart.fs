@@ -241,7 +241,7 @@ let round
         let values, equation = fits[i]
 
         sprintf
-            "warm start: fitted to %s (to its values: %s; with the equation: %s), then trained on the deflated PDE loss%s"
+            "warm start: fitted to %s (to its values: %s; with the equation: %s), then trained on the deflated PDE loss with its observations%s"
             label
             (fitted example search.Floor target values)
             (fitted example search.Floor target equation)
