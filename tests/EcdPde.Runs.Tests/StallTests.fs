@@ -216,6 +216,42 @@ let ``a resumed run stalls at the step and θ of an uninterrupted one`` () =
     let again = RunLoop.execute (stallRun dir 5000L)
     Assert.Equal(stopped, again.State.Steps)
 
+/// A run whose start is already reached takes no step, keeps its start, and a rerun from its folder stays stopped;
+/// one reached later (|θ| small) stops at the end of the first block where it is, before its loss is flat.
+let ``a run reached at its start takes no step, and stays stopped when rerun`` () =
+    let dir =
+        Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+
+    Directory.CreateDirectory dir |> ignore
+
+    let reachedRun (steps: int64) =
+        { stallRun dir steps with
+            Reached = fun _ -> Some "at its target"
+        }
+
+    let started = RunLoop.execute (reachedRun 5000L)
+    Assert.Equal(0L, started.State.Steps)
+    Assert.Equal<float[]>([| 3.0; -2.0 |], started.State.Theta)
+    Assert.Equal("converged at step 0: at its target", RunLoop.stopReason started)
+    let again = RunLoop.execute (reachedRun 5000L)
+    Assert.True(again.Resumed)
+    Assert.Equal(0L, again.State.Steps)
+
+    let later =
+        { stallRun (Path.Combine(dir, "later")) 5000L with
+            Reached =
+                fun st ->
+                    if abs st.Theta[0] < 1.0 then
+                        Some "near the minimum"
+                    else
+                        None
+        }
+        |> RunLoop.execute
+
+    Assert.Equal(0L, later.State.Steps % 50L)
+    Assert.True(later.State.Steps < 5000L && abs later.State.Theta[0] < 1.0)
+    Assert.StartsWith("converged at step", RunLoop.stopReason later)
+
 [<Tests>]
 let tests =
     testList
@@ -240,4 +276,7 @@ let tests =
             testCase
                 "reached under UntilFlat"
                 ``a reached state ends a run at a block's end even under UntilFlat, while its loss still falls``
+            testCase
+                "reached at the start"
+                ``a run reached at its start takes no step, and stays stopped when rerun``
         ]
