@@ -72,6 +72,11 @@ type Run<'T
         /// Asked at the end of every block of the stall rule (with the state after the block's last step): Some
         /// reason ends the run as converged (e.g. a discovery run whose field passes the gates).
         Converged: OptimizerState<'T> -> string option
+        /// Asked before the first step and at the end of every block of the stall rule before `Converged`, whatever
+        /// the rule's UntilFlat: Some reason ends the run as converged even while its loss still falls (a state that
+        /// is done, e.g. a warm start meeting the gates within the threshold of its target); a start that is takes no
+        /// step.
+        Reached: OptimizerState<'T> -> string option
         /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
         /// objective's name): a checkpoint of another identity is refused.
         Identity: Checkpoint.Identity
@@ -126,6 +131,7 @@ let create
         StopWhen = fun _ -> false
         Stall = None
         Converged = fun _ -> None
+        Reached = fun _ -> None
         Identity = []
     }
 
@@ -259,6 +265,18 @@ type private FiniteCheckpoints<'T
     member _.LastFinite = good
     member _.LastSaved = lastSaved
 
+/// The stall rule's state after report `r`, the run's checks asked of `state` (the state after the report's step).
+let private observeStall (run: Run<'T>) (state: OptimizerState<'T>) rule (r: StepReport) s =
+    Stall.observeReaching rule (fun () -> run.Reached state) (fun () -> run.Converged state) r.Step r.Loss s
+
+/// The stall state before the run's next step: a run that has taken no step and whose start is already reached
+/// (`Reached`) takes none (Stall.atStart).
+let private reachedAtStart (run: Run<'T>) (state: OptimizerState<'T>) (s: Stall.State) =
+    if state.Steps = 0L then
+        Stall.atStart (fun () -> run.Reached state) s
+    else
+        s
+
 /// Executes (or resumes) the run.
 let execute (run: Run<'T>) : RunOutcome<'T> =
     if run.Steps < 0L then
@@ -286,7 +304,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
         }
 
     let stallRule = stallOf run identity resumed
-    let stall = ref (stallRule |> Option.map snd)
+    let stall = ref (stallRule |> Option.map (snd >> reachedAtStart run state))
 
     let extras () =
         stall.Value |> Option.map (fun s -> "stall", Stall.toJson s) |> Option.toList
@@ -299,7 +317,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
 
         match stallRule, stall.Value with
         | Some(rule, _), Some s when r.Status <> StepStatus.NonFinite ->
-            stall.Value <- Some(Stall.observe rule (fun () -> run.Converged state) r.Step r.Loss s)
+            stall.Value <- Some(observeStall run state rule r s)
         | _ -> ()
 
         checkpoints.Observe r

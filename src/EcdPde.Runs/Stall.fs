@@ -122,9 +122,19 @@ let stalled (s: State) = s.Reason <> ""
 let plateau (s: State) = stalled s && not s.Met
 
 /// The state after the report of step `step` with loss `loss` (non-finite losses are skipped); at the end of every
-/// block — or, when the rule is `UntilFlat`, of every block without progress — `converged ()` is asked first: Some
-/// reason stops the run as converged (e.g. the discovery gates are met).
-let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss: float) (s: State) =
+/// block `reached ()` is asked first, whatever the rule's `UntilFlat` — Some reason stops the run as converged: a
+/// state that is done however its loss goes on (e.g. a warm start that meets the gates within the threshold of the
+/// classical solution it started from) —, then, at the end of every block — or, when the rule is `UntilFlat`, of
+/// every block without progress — `converged ()`: Some reason stops the run as converged (e.g. the discovery gates
+/// are met).
+let observeReaching
+    (rule: Rule)
+    (reached: unit -> string option)
+    (converged: unit -> string option)
+    (step: int64)
+    (loss: float)
+    (s: State)
+    =
     if step < rule.NotBefore || stalled s || not (Double.IsFinite loss) then
         s
     else
@@ -156,7 +166,11 @@ let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss:
             let progress = Double.IsNaN s.Best || mean <= s.Best - needed
 
             // the convergence check: at every block's end, or (UntilFlat) only once the loss has stopped falling
-            let met = if rule.UntilFlat && progress then None else converged ()
+            let met =
+                match reached () with
+                | Some why -> Some why
+                | None when rule.UntilFlat && progress -> None
+                | None -> converged ()
 
             match met with
             | Some why ->
@@ -179,6 +193,24 @@ let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss:
                             (s.Since + 1)
                 }
             | None -> { next with Since = s.Since + 1 }
+
+/// The state of a run before its first step: stopped as converged at step 0 when `reached ()` says its start is
+/// already done (asked once, of a run that has taken no step: a resumed run carries its state), so it takes no step.
+let atStart (reached: unit -> string option) (s: State) =
+    if stalled s then
+        s
+    else
+        match reached () with
+        | Some why ->
+            { s with
+                Reason = sprintf "converged at step 0: %s" why
+                Met = true
+            }
+        | None -> s
+
+/// The state after the report of step `step` with loss `loss`: `observeReaching` with nothing reached early.
+let observe (rule: Rule) (converged: unit -> string option) (step: int64) (loss: float) (s: State) =
+    observeReaching rule (fun () -> None) converged step loss s
 
 /// The state as JSON (in a checkpoint).
 let toJson (s: State) : JsonNode =

@@ -79,6 +79,47 @@ let ``under UntilFlat a run meeting the check trains on while its loss falls, an
 
     Assert.DoesNotContain("converged only", Stall.describe rule)
 
+let ``a reached state ends a run at a block's end even under UntilFlat, while its loss still falls`` () =
+    let rule =
+        { Stall.ofSteps 1000L with
+            UntilFlat = true
+        }
+    // 10% lower in each block of 100 steps: progress in every block, so the convergence check is never asked
+    let losses = Seq.init 3000 (fun k -> 0.9 ** float (k / 100))
+
+    let fired (reached: int64 -> string option) =
+        losses
+        |> Seq.indexed
+        |> Seq.scan
+            (fun (s, _) (k, l) ->
+                Stall.observeReaching
+                    rule
+                    (fun () -> reached (int64 k))
+                    (fun () -> Some "passes")
+                    (int64 k)
+                    l
+                    s,
+                int64 k)
+            (Stall.start, -1L)
+        |> Seq.tryFind (fun (s, _) -> Stall.stalled s)
+
+    Assert.Equal(None, fired (fun _ -> None) |> Option.map snd)
+
+    match fired (fun k -> if k >= 250L then Some "at its target" else None) with
+    | Some(s, k) ->
+        // reached from step 250: asked at the end of block 3 (step 299), though that block made progress
+        Assert.Equal(299L, k)
+        Assert.True(s.Met && not (Stall.plateau s))
+        Assert.Equal("converged at step 299: at its target", s.Reason)
+    | None -> failwith "a reached state must end the run"
+
+    // a start already reached takes no step; one that is not, and a run already stopped, are left as they are
+    let started = Stall.atStart (fun () -> Some "at its target") Stall.start
+    Assert.Equal("converged at step 0: at its target", started.Reason)
+    Assert.True(started.Met && Stall.stalled started)
+    Assert.Equal(Stall.start, Stall.atStart (fun () -> None) Stall.start)
+    Assert.Equal(started, Stall.atStart (fun () -> Some "again") started)
+
 let ``a flat loss stalls after the patience; a falling one does not`` () =
     let rule = Stall.ofSteps 1000L
     Assert.Equal(100L, rule.Block)
@@ -175,6 +216,42 @@ let ``a resumed run stalls at the step and θ of an uninterrupted one`` () =
     let again = RunLoop.execute (stallRun dir 5000L)
     Assert.Equal(stopped, again.State.Steps)
 
+/// A run whose start is already reached takes no step, keeps its start, and a rerun from its folder stays stopped;
+/// one reached later (|θ| small) stops at the end of the first block where it is, before its loss is flat.
+let ``a run reached at its start takes no step, and stays stopped when rerun`` () =
+    let dir =
+        Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+
+    Directory.CreateDirectory dir |> ignore
+
+    let reachedRun (steps: int64) =
+        { stallRun dir steps with
+            Reached = fun _ -> Some "at its target"
+        }
+
+    let started = RunLoop.execute (reachedRun 5000L)
+    Assert.Equal(0L, started.State.Steps)
+    Assert.Equal<float[]>([| 3.0; -2.0 |], started.State.Theta)
+    Assert.Equal("converged at step 0: at its target", RunLoop.stopReason started)
+    let again = RunLoop.execute (reachedRun 5000L)
+    Assert.True(again.Resumed)
+    Assert.Equal(0L, again.State.Steps)
+
+    let later =
+        { stallRun (Path.Combine(dir, "later")) 5000L with
+            Reached =
+                fun st ->
+                    if abs st.Theta[0] < 1.0 then
+                        Some "near the minimum"
+                    else
+                        None
+        }
+        |> RunLoop.execute
+
+    Assert.Equal(0L, later.State.Steps % 50L)
+    Assert.True(later.State.Steps < 5000L && abs later.State.Theta[0] < 1.0)
+    Assert.StartsWith("converged at step", RunLoop.stopReason later)
+
 [<Tests>]
 let tests =
     testList
@@ -196,4 +273,10 @@ let tests =
             testCase
                 "convergence once flat"
                 ``under UntilFlat a run meeting the check trains on while its loss falls, and stops in the first flat block``
+            testCase
+                "reached under UntilFlat"
+                ``a reached state ends a run at a block's end even under UntilFlat, while its loss still falls``
+            testCase
+                "reached at the start"
+                ``a run reached at its start takes no step, and stays stopped when rerun``
         ]

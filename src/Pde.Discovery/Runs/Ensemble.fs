@@ -34,8 +34,8 @@ type EnsembleProblem =
         Parameters: (string * float) list
         /// The starting point of run i (the same θ for every run in the paper's protocol).
         InitialTheta: int -> float[]
-        /// A fresh objective for one run (runs execute in parallel, so each gets its own).
-        Objective: unit -> IObjective<float>
+        /// A fresh objective for run i (runs execute in parallel, so each gets its own).
+        Objective: int -> IObjective<float>
         /// Measures a trained θ on the evaluation grid.
         Measure: float[] -> FieldMeasurement
         /// Quadrature weights of the evaluation grid.
@@ -44,6 +44,10 @@ type EnsembleProblem =
         /// asked at the end of every block of the stall rule (of every block without progress when the rule is
         /// `UntilFlat`: runs on fresh points), it ends the run.
         Converged: float[] -> string option
+        /// Whether run i's θ is done whatever its loss still does (Some reason: e.g. a warm start meeting the gates
+        /// within the threshold of its target); asked before the first step (a start that is done takes no step) and
+        /// at the end of every block of the stall rule, even under `UntilFlat`, before `Converged`, it ends the run.
+        Reached: int -> float[] -> string option
     }
 
 /// How to run the ensemble.
@@ -108,7 +112,7 @@ let private runOne
                 s.Settings |> List.map Collections.Generic.KeyValuePair
             )
 
-        let objective = problem.Objective()
+        let objective = problem.Objective i
 
         // fresh points by (seed, step) for the optimizers that follow them: a resumed run rebinds the same (Resampling)
         let pointsIdentity, draw = Resampling.hooks objective s.Optimizer seed
@@ -126,6 +130,7 @@ let private runOne
                             progress i r
                     Stall = s.Stall
                     Converged = fun st -> problem.Converged st.Theta
+                    Reached = fun st -> problem.Reached i st.Theta
                 }
 
         let state = outcome.State

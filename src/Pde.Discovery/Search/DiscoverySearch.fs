@@ -49,14 +49,20 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let solves =
         Collections.Generic.Dictionary<string, Result<Certify.Solve, Certify.SolveFailure>>()
 
-    /// The deflated loss of one run on its own pool (the factor over `deflate`, values on the grid), as the potential
-    /// its optimizer minimizes.
+    /// The deflated loss of run i on its own pool (the factor over `deflate`, values on the grid), as the potential
+    /// its optimizer minimizes: the loss of the subject's problem, or of `problemOf i` when given.
     let objective
         (engineThreads: int)
         (deflate: float[] list)
         (potential: Deflation.Potential)
-        ()
+        (problemOf: (int -> Pde.FSharp.Problems.Problem) option)
+        (i: int)
         : IObjective<float> =
+        let discretization =
+            match problemOf with
+            | Some p -> Discretize.run example.Points (p i)
+            | None -> discretization
+
         let pool = new WorkerPool(engineThreads)
 
         let loss =
@@ -85,7 +91,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
 
     /// The plain loss at θ.
     let plainLossAt (theta: float[]) =
-        let f = objective 1 [] Deflation.DeflatedLoss ()
+        let f = objective 1 [] Deflation.DeflatedLoss None 0
         let l = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate theta.Length))
 
         match box f with
@@ -207,19 +213,21 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
         |> List.sortBy fst
 
     /// One ensemble of `runs` runs from `start i` on the objectives `objectiveOn` makes (given the engine threads
-    /// of one run), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
-    /// away from the `known` fields): the candidates with how their runs ended.
+    /// of one run and its index), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
+    /// away from the `known` fields, or — at any block end of the stall rule — once `reached i` says run i's
+    /// measured field is done): the candidates with how their runs ended.
     member _.EnsembleOn
         (
             round: int,
             dir: string,
             runs: int,
             start: int -> float[],
-            objectiveOn: int -> unit -> IObjective<float>,
+            objectiveOn: int -> int -> IObjective<float>,
             known: float[] list,
             steps: int64,
             optimizer: string * (string * string) list,
-            budget: RunBudget
+            budget: RunBudget,
+            ?reached: int -> Ensemble.FieldMeasurement -> string option
         ) =
         let optimizerName, optimizerSettings = optimizer
         let atOnce = max 1 (min runs cores)
@@ -233,6 +241,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Measure = measure
                 Weights = example.Weights
                 Converged = fun theta -> gatesMet example reference known (measure theta)
+                Reached =
+                    match reached with
+                    | Some r -> fun i theta -> r i (measure theta)
+                    | None -> fun _ _ -> None
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -271,8 +283,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     Note = ""
                 })
 
-    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid), in `dir`,
-    /// under the settings' budget — training runs, whose ends `Stopped` tells — or under `budget` (the polish).
+    /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid) — the
+    /// subject's problem's, or run i's own `problemOf i` —, in `dir`, under the settings' budget — training runs,
+    /// whose ends `Stopped` tells — or under `budget` (the polish); run i also stops where `reached i` says its
+    /// measured field is done.
     member this.Ensemble
         (
             round: int,
@@ -283,7 +297,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
-            ?potential: Deflation.Potential
+            ?potential: Deflation.Potential,
+            ?reached: int -> Ensemble.FieldMeasurement -> string option,
+            ?problemOf: int -> Pde.FSharp.Problems.Problem
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
 
@@ -293,11 +309,12 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 dir,
                 runs,
                 start,
-                (fun threads -> objective threads deflate potential),
+                (fun threads -> objective threads deflate potential problemOf),
                 deflate,
                 steps,
                 optimizer,
-                defaultArg budget s.Budget
+                defaultArg budget s.Budget,
+                defaultArg reached (fun _ _ -> None)
             )
 
         if budget.IsNone then

@@ -162,7 +162,9 @@ let polish
 
 /// `runs` runs of round `round` from `start i`, in its folder, on the loss deflated by `known` (values on the grid)
 /// with the deflation rounds' optimizer — its settings filled in for the network (Deflation.optimizerSettings), its
-/// potential (Deflation.potentialFor) —, steps and budget; then polished on the plain loss.
+/// potential (Deflation.potentialFor) —, steps and budget (run i also stops where `reached i` says its measured field
+/// is done; `problemOf i`, when given, is the problem of its loss instead of the subject's); then polished on the
+/// plain loss.
 let deflatedEnsemble
     (search: DiscoverySearch)
     (s: DiscoverySettings)
@@ -170,6 +172,8 @@ let deflatedEnsemble
     (runs: int)
     (start: int -> float[])
     (known: float[] list)
+    (reached: int -> Ensemble.FieldMeasurement -> string option)
+    (problemOf: (int -> Pde.FSharp.Problems.Problem) option)
     =
     search.Ensemble(
         round,
@@ -180,7 +184,9 @@ let deflatedEnsemble
         s.DeflationSteps,
         (s.DeflationOptimizer,
          Deflation.optimizerSettings s.DeflationOptimizer search.Theta0.Length s.DeflationOptimizerSettings),
-        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale
+        potential = Deflation.potentialFor s.DeflationOptimizer search.PlainScale,
+        reached = reached,
+        ?problemOf = problemOf
     )
     |> polish search s round known
 
@@ -207,6 +213,8 @@ let private deflationRound
         s.DeflationRuns
         (fun i -> (snd (startOf i)) ())
         (known |> List.map _.Values)
+        (fun _ _ -> None)
+        None
 
 /// Whether a deflation round found something new: `after` (the distinct solutions of every candidate so far) has more
 /// than `before` (those of the `earlier` candidates) and — certification on — one of its solutions founded by this

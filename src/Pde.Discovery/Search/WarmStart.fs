@@ -7,10 +7,15 @@
 /// target costs what a residual δ of the equations' scale costs (`dataWeight`). The values alone leave the derivatives
 /// free: at the paper's PDE k = 10 the fit of the bowl interpolated its grid values (misfit 8e-11) with an equation
 /// residual of 6 369 against its gate of 351 (examples/warm-fit.fsx; with the equation: 344 against 66). Then trained
-/// on the PDE loss deflated by the known network solutions (the deflation rounds' optimizer and budget) and polished on
-/// the plain loss, like any deflated run. A run that ends there is a network solution, labelled in solutions.json by
-/// how it started (with both fits' residual against its gate and distance to the target, and the trained run's
-/// distance).
+/// on the loss of the fit with the equation — the problem plus the observations at the same weight — deflated by the
+/// known network solutions (the deflation rounds' optimizer and budget), stopping at the first check (before the first
+/// step, then every block of the stall rule) where the gates hold within the threshold of the target
+/// (`reachedTarget`), and polished on the plain loss, like any deflated run. Without the observations the training
+/// left the target within its first block (k = 10: 0.002 → 0.19 in 400 Adam steps, and 0.15 at the end; Allen–Cahn
+/// ε = 0.12: 0.02–0.03 → 0.25–0.56 in 1 000) and never met the gates within the threshold; with them the bowl at k = 10
+/// stayed 0.002–0.005 away and met the gates at step 2 000 (docs/discovery.md). A run that ends there is a network
+/// solution, labelled in solutions.json by how it started (with both fits' residual against its gate and distance to
+/// the target, and the trained run's distance).
 module Pde.Discovery.WarmStart
 
 open System.IO
@@ -72,6 +77,16 @@ let equationFitProblem (example: Subject) (target: float[]) (weight: float) =
     (fitProblem example target).Conditions
     |> List.fold (fun p c -> p |> Problem.add (Condition.weighted weight c)) example.Problem
 
+/// The problem of the fit with the equation to `target` after the values fit `values`: the observations weighted by
+/// `dataWeight` at the gates' scale of `values` — also the problem of the warm run's training (`round`).
+let private withObservations
+    (search: DiscoverySearch)
+    (example: Subject)
+    (target: float[])
+    (values: Candidate)
+    =
+    equationFitProblem example target (dataWeight example search.Floor target values.ResidualScale)
+
 /// The least-squares objective of `problem` on the search's network, on its own pool of `threads` threads.
 let private fitObjective
     (search: DiscoverySearch)
@@ -79,7 +94,7 @@ let private fitObjective
     (s: DiscoverySettings)
     problem
     (threads: int)
-    ()
+    (_: int)
     =
     let discretization = Discretize.run example.Points problem
     let pool = new WorkerPool(threads)
@@ -129,13 +144,32 @@ let fits
     let values =
         fit search example s FixedSteps round "fit" i search.Theta0 (fitProblem example target)
 
-    let w = dataWeight example search.Floor target values.ResidualScale
-    let problem = equationFitProblem example target w
+    let problem = withObservations search example target values
     values, fit search example s s.Budget round "fit-equation" i values.Theta problem
 
 /// The relative distance of a field from its warm start's target (as distances are judged, at least `floor`).
 let private fromTarget (example: Subject) (floor: float) (target: float[]) (values: float[]) =
     relativeDistance example.Weights (floorOf example.Weights floor [ target ]) values target
+
+/// Whether a warm run's measured field is done: it meets the gates (residual and boundary error, as `gatesMet` with
+/// nothing known) within the distinctness threshold of the classical solution it started from. That target is a
+/// classical solution, so this is what certification would conclude (no Newton needed); training on can only trade
+/// the distance for residual (k = 10: the bowl's run drifted 0.002 → 0.147 from it while its residual fell 368 → 31).
+/// Asked before the warm run's first step (a fit that is done is not trained) and at every block end of its stall
+/// rule, it stops the run there, keeping that field.
+let reachedTarget
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (target: float[])
+    (m: Ensemble.FieldMeasurement)
+    =
+    let d = fromTarget example search.Floor target m.Values
+
+    match gatesMet example search.Reference [] m with
+    | Some gates when d < s.Threshold ->
+        Some(sprintf "%s, %.3g from its target (within the threshold %g)" gates d s.Threshold)
+    | _ -> None
 
 /// A run's residual against its gate and its distance from the target, in words.
 let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candidate) =
@@ -184,8 +218,10 @@ let private keepReached
         |> fun (kept, why) -> kept, p, why)
 
 /// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted to the
-/// values (in `round-k/fit-i`), then with the equation (`round-k/fit-equation-i`), then trained on the PDE loss
-/// deflated by `known` (values on the grid), then polished; the polished candidates.
+/// values (in `round-k/fit-i`), then with the equation (`round-k/fit-equation-i`), then trained on the problem plus its
+/// observations (as the fit with the equation) deflated by `known` (values on the grid) until it meets the gates
+/// within the threshold of its target (`reachedTarget`, asked before the first step too) or its stall rule ends it,
+/// then polished; the kept candidates (`keepReached`).
 let round
     (search: DiscoverySearch)
     (example: Subject)
@@ -205,7 +241,7 @@ let round
         let values, equation = fits[i]
 
         sprintf
-            "warm start: fitted to %s (to its values: %s; with the equation: %s), then trained on the deflated PDE loss%s"
+            "warm start: fitted to %s (to its values: %s; with the equation: %s), then trained on the deflated PDE loss with its observations%s"
             label
             (fitted example search.Floor target values)
             (fitted example search.Floor target equation)
@@ -215,7 +251,15 @@ let round
         search.Start({ Round = round; Index = i }, describe i "")
 
     let trained =
-        deflatedEnsemble search s round targets.Length (fun i -> (snd fits[i]).Theta) known
+        deflatedEnsemble
+            search
+            s
+            round
+            targets.Length
+            (fun i -> (snd fits[i]).Theta)
+            known
+            (fun i -> reachedTarget search example s (snd targets[i]))
+            (Some(fun i -> withObservations search example (snd targets[i]) (fst fits[i])))
         |> keepReached search example s round (Array.map snd targets) (Array.map snd fits)
 
     for _, c, kept in trained do

@@ -106,7 +106,7 @@ let private ensembleCaller =
             Name = "quadratic"
             Parameters = []
             InitialTheta = fun _ -> [| 1.5; -2.0 |]
-            Objective = fun () -> Quadratic<float>(2, 9.0) :> IObjective<float>
+            Objective = fun _ -> Quadratic<float>(2, 9.0) :> IObjective<float>
             Measure =
                 fun theta ->
                     {
@@ -120,6 +120,7 @@ let private ensembleCaller =
                     }
             Weights = [| 1.0; 1.0 |]
             Converged = fun _ -> None
+            Reached = fun _ _ -> None
         }
 
     {

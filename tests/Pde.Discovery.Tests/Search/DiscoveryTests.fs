@@ -184,7 +184,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
         Name = "two-basin"
         Parameters = []
         InitialTheta = fun _ -> [| 10.0; -10.0 |]
-        Objective = fun () -> f
+        Objective = fun _ -> f
         Measure =
             fun theta ->
                 let loss = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate 2))
@@ -200,6 +200,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                 }
         Weights = [| 1.0; 1.0 |]
         Converged = fun _ -> None
+        Reached = fun _ _ -> None
     }
 
 let private settings dir runs : Ensemble.EnsembleSettings =
@@ -259,9 +260,9 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
     let counting =
         { problem with
             Objective =
-                fun () ->
+                fun i ->
                     calls <- calls + 1
-                    problem.Objective()
+                    problem.Objective i
         }
 
     let again = Ensemble.run counting (settings dir 12) ignore

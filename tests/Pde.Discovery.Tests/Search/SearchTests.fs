@@ -75,7 +75,7 @@ let private fixture =
              |> List.map snd
              |> List.maxBy maxAbs
 
-         let fitOn (threads: int) () : IObjective<float> =
+         let fitOn (threads: int) (_: int) : IObjective<float> =
              let d = Discretize.run subject.Points (WarmStart.fitProblem subject upper)
              let pool = new WorkerPool(threads)
              let loss = Objective.lossOn s.Backend d search.Network 0.0 (Some pool)
@@ -177,6 +177,48 @@ let ``a certified new solution is kept when the polish slides it to a known one`
         Search.keptUnpolished search { f.Settings with Certify = false } [ f.Lower ] before slid
     )
 
+/// A warm start from the lower solution (deflated by the upper one; its fits are ≈ 0.01 from it, the gates all but
+/// met) stops at the first check — before its first step, or at a block end of its deflated training — where the gates
+/// hold within the threshold of its target, not once its loss is flat, nor at its budget (600 nominal steps, 1 800 at
+/// most), and keeps that field: within the threshold of the target, certified.
+let ``a warm start that meets the gates at its target stops at the first check`` () =
+    let f = fixture.Force()
+    let s = f.Settings
+    let block = (EcdPde.Runs.Stall.ofSteps s.DeflationSteps).Block
+
+    // on fresh points every step, as the paper's PDE at k = 10 trains: the gates alone stop a run only once its loss
+    // is flat (Stall.UntilFlat)
+    let subject =
+        { f.Subject with
+            Points =
+                { f.Subject.Points with
+                    ResampleEvery = Some Resampling.every
+                }
+        }
+
+    let search = DiscoverySearch(subject, s, ignore)
+
+    let kept =
+        WarmStart.round search subject s 2 [ "the lower solution", f.Lower ] [ f.Upper ]
+        |> List.exactlyOne
+
+    match search.Stopped kept.Run with
+    | Some stop ->
+        // measured: at step 0, its fit with the equation already meeting the gates 0.009 from the target (without the
+        // check before the first step: 60 steps; main: 180, the first block whose loss was flat); up to two blocks
+        // allowed, the fit's boundary error being within 2% of its gate
+        Assert.True(
+            stop.Steps <= 2L * block,
+            sprintf "%d steps (checks every %d): %s" stop.Steps block stop.Reason
+        )
+
+        Assert.Contains("from its target", stop.Reason)
+    | None -> failwith "the warm run's end was not recorded"
+
+    let d = relativeDistance subject.Weights search.Floor kept.Values f.Lower
+    Assert.True(d < s.Threshold, sprintf "kept %g from the target" d)
+    Assert.True(isCertified (search.CertifyAt(kept.Theta, search.Floor)))
+
 [<Tests>]
 let tests =
     testList
@@ -188,5 +230,8 @@ let tests =
             testCase
                 "a certified new solution is kept when the polish slides it to a known one"
                 ``a certified new solution is kept when the polish slides it to a known one``
+            testCase
+                "a warm start that meets the gates at its target stops at the first check"
+                ``a warm start that meets the gates at its target stops at the first check``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.SearchTests"
