@@ -168,11 +168,7 @@ public sealed partial class JetEngine<T> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<T> theta, ReadOnlySpan<T> points, Jets<T> jets)
     {
-        if (theta.Length != _net.ParameterCount)
-            throw new ArgumentException($"θ has length {theta.Length}; the network has {_net.ParameterCount} parameters", nameof(theta));
-        if (points.Length == 0 || points.Length % _d != 0)
-            throw new ArgumentException($"points must hold N × {_d} coordinates (got {points.Length} values)", nameof(points));
-        int n = points.Length / _d;
+        int n = CheckInputs(theta, points);
         CheckJets(jets, n, nameof(jets));
         theta.CopyTo(_theta);
         PackForward();
@@ -193,19 +189,41 @@ public sealed partial class JetEngine<T> : IDisposable
     {
         if (!_forwardDone)
             throw new InvalidOperationException("Backward needs a Forward pass first");
-        if (gradient.Length != _net.ParameterCount)
-            throw new ArgumentException($"the gradient has length {gradient.Length}; the network has {_net.ParameterCount} parameters", nameof(gradient));
+        CheckGradient(gradient);
         CheckJets(sensitivities, _n, nameof(sensitivities));
         PackBackward();
-        foreach (var g in _gradW)
-            g.Clear();
-        foreach (var g in _gradB)
-            g.Clear();
+        ClearWorkerGradients();
         _sens = sensitivities;
         _pool.Run(_backwardJob);
         _sens = null;
         for (int w = 0; w < _gradW.Length; w++)
             AddWorkerGradient(w, gradient);
+    }
+
+    /// <summary>Checks θ and the points (N × d coordinates) of a pass; returns N.</summary>
+    private int CheckInputs(ReadOnlySpan<T> theta, ReadOnlySpan<T> points)
+    {
+        if (theta.Length != _net.ParameterCount)
+            throw new ArgumentException($"θ has length {theta.Length}; the network has {_net.ParameterCount} parameters", nameof(theta));
+        if (points.Length == 0 || points.Length % _d != 0)
+            throw new ArgumentException($"points must hold N × {_d} coordinates (got {points.Length} values)", nameof(points));
+        return points.Length / _d;
+    }
+
+    /// <summary>Checks the length of a gradient the pass adds into.</summary>
+    private void CheckGradient(Span<T> gradient)
+    {
+        if (gradient.Length != _net.ParameterCount)
+            throw new ArgumentException($"the gradient has length {gradient.Length}; the network has {_net.ParameterCount} parameters", nameof(gradient));
+    }
+
+    /// <summary>Zeroes every worker's partial weight and bias gradients before a reverse sweep.</summary>
+    private void ClearWorkerGradients()
+    {
+        foreach (var g in _gradW)
+            g.Clear();
+        foreach (var g in _gradB)
+            g.Clear();
     }
 
     /// <summary>Adds worker w's weight and bias gradients (padded, some transposed) into θ's layout.</summary>

@@ -41,27 +41,20 @@ public sealed partial class JetEngine<T>
     public void ForwardBackward<C>(ReadOnlySpan<T> theta, ReadOnlySpan<T> points, ref C callback, Span<T> gradient)
         where C : struct, IBlockSensitivity<T>
     {
-        if (theta.Length != _net.ParameterCount)
-            throw new ArgumentException($"θ has length {theta.Length}; the network has {_net.ParameterCount} parameters", nameof(theta));
-        if (points.Length == 0 || points.Length % _d != 0)
-            throw new ArgumentException($"points must hold N × {_d} coordinates (got {points.Length} values)", nameof(points));
-        if (gradient.Length != _net.ParameterCount)
-            throw new ArgumentException($"the gradient has length {gradient.Length}; the network has {_net.ParameterCount} parameters", nameof(gradient));
+        int n = CheckInputs(theta, points);
+        CheckGradient(gradient);
         _forwardDone = false;
         theta.CopyTo(_theta);
         PackForward();
         PackBackward();
-        EnsureCapacity(points.Length / _d, Threads);
+        EnsureCapacity(n, Threads);
         points.CopyTo(_points);
         if (_blockJets.Length == 0)
         {
             _blockJets = Enumerable.Range(0, Threads).Select(_ => NewJets(_b)).ToArray();
             _blockSens = Enumerable.Range(0, Threads).Select(_ => NewJets(_b)).ToArray();
         }
-        foreach (var g in _gradW)
-            g.Clear();
-        foreach (var g in _gradB)
-            g.Clear();
+        ClearWorkerGradients();
         if (_fused is not FusedJob<C> job)
             _fused = job = new FusedJob<C>(this);
         job.Callback = callback;

@@ -77,10 +77,6 @@ type PinnLoss<'T
     let parameterGradient = Array.zeroCreate<float> parameterCount
     let lastTerms = Array.zeroCreate<TermLoss>(discretization.Terms.Length + 1)
 
-    let readParameters (theta: ReadOnlySpan<'T>) =
-        for k in 0 .. parameterCount - 1 do
-            parameterValues[k] <- Numeric.toFloat theta[networkSize + k]
-
     let checkLength (theta: ReadOnlySpan<'T>) =
         if theta.Length <> networkSize + parameterCount then
             invalidArg
@@ -90,6 +86,13 @@ type PinnLoss<'T
                     theta.Length
                     networkSize
                     parameterCount)
+
+    /// θ's length checked and its trainable parameters read (the start of every evaluation).
+    let readParameters (theta: ReadOnlySpan<'T>) =
+        checkLength theta
+
+        for k in 0 .. parameterCount - 1 do
+            parameterValues[k] <- Numeric.toFloat theta[networkSize + k]
 
     /// The breakdown and the total loss from the tapes' residuals (after the forward passes).
     let collect (theta: ReadOnlySpan<'T>) =
@@ -131,7 +134,6 @@ type PinnLoss<'T
 
     /// Forward passes of every set; fills the breakdown and returns the total loss.
     let forward (theta: ReadOnlySpan<'T>) =
-        checkLength theta
         readParameters theta
         let net = theta.Slice(0, networkSize)
 
@@ -252,7 +254,6 @@ type PinnLoss<'T
 
                     total
                 else
-                    checkLength theta
                     readParameters theta
 
                     for e in evaluators do

@@ -193,6 +193,15 @@ type Tape(roots: Node[]) =
             for p in lo .. hi - 1 do
                 v[p] <- g a[p]
 
+    /// Σ g[p] over points [lo, hi), in point order (a parameter's adjoint summed into its gradient).
+    let sumOver (g: float[]) (lo: int) (hi: int) =
+        let mutable s = 0.0
+
+        for p in lo .. hi - 1 do
+            s <- s + g[p]
+
+        s
+
     /// Adds instruction i's adjoint at points [lo, hi) into its operands' adjoints (and into the jet adjoints or the
     /// parameter gradient for an input; an empty parameterGradient leaves a parameter's adjoint per point, for
     /// AddParameterGradient).
@@ -215,12 +224,7 @@ type Tape(roots: Node[]) =
             for p in lo .. hi - 1 do
                 ja[p] <- ja[p] + g[p]
         | Param k when parameterGradient.Length > 0 ->
-            let mutable s = 0.0
-
-            for p in lo .. hi - 1 do
-                s <- s + g[p]
-
-            parameterGradient[k] <- parameterGradient[k] + s
+            parameterGradient[k] <- parameterGradient[k] + sumOver g lo hi
         | Param _ -> ()
         | Plus(a, b) ->
             into a (fun _ -> 1.0)
@@ -358,13 +362,7 @@ type Tape(roots: Node[]) =
         for i in 0 .. program.Length - 1 do
             match program[i] with
             | Param k when dynamic[i] ->
-                let g = adjoints[i]
-                let mutable s = 0.0
-
-                for p in 0 .. n - 1 do
-                    s <- s + g[p]
-
-                parameterGradient[k] <- parameterGradient[k] + s
+                parameterGradient[k] <- parameterGradient[k] + sumOver adjoints[i] 0 n
             | _ -> ()
 
     /// Where point p first turns non-finite: the first instruction whose value is NaN or infinite although its
