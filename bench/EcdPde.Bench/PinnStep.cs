@@ -136,33 +136,17 @@ public sealed class PinnObjective<T> : IObjective<T>, IDisposable
     {
         _interior.Forward(theta, _xi, _ji);
         _boundary.Forward(theta, _xb, _jb);
-        var u = _ji.Value();
-        var lap = _ji.Laplacian();
-        var su = _si.Value();
-        var sl = _si.Laplacian();
-        T n = T.CreateTruncating(u.Length), two = T.CreateTruncating(2), one = T.One;
-        T li = T.Zero;
-        for (int p = 0; p < u.Length; p++)
-        {
-            T r = -lap[p] + u[p] * u[p] - one;
-            li += r * r;
-            su[p] = two * r * two * u[p] / n;
-            sl[p] = -two * r / n;
-        }
-        var ub = _jb.Value();
-        var sb = _sb.Value();
-        T nb = T.CreateTruncating(ub.Length), w = T.CreateTruncating(100);
-        T lb = T.Zero;
-        for (int p = 0; p < ub.Length; p++)
-        {
-            T e = ub[p] - T.CreateTruncating(0.5);
-            lb += e * e;
-            sb[p] = w * two * e / nb;
-        }
+        // the same per-point loss as the fused path's, over all points at once (as worker 0)
+        Array.Clear(_partialI);
+        Array.Clear(_partialB);
+        var interior = new InteriorLoss(_partialI, T.CreateTruncating(_ji.Points));
+        var boundary = new BoundaryLoss(_partialB, T.CreateTruncating(_jb.Points));
+        interior.Sensitivities(0, 0, _ji.Points, _ji, _si);
+        boundary.Sensitivities(0, 0, _jb.Points, _jb, _sb);
         gradient.Clear();
         _interior.Backward(_si, gradient);
         _boundary.Backward(_sb, gradient);
-        return double.CreateTruncating(li / n + w * lb / nb);
+        return double.CreateTruncating(_partialI[0] + _partialB[0]);
     }
 
     /// <summary>
