@@ -97,17 +97,7 @@ let inverse =
     |> Problem.data u observed values
 
 /// A hard constraint, a hole, a normal derivative of the second field, a parameter and data (GradientTests' problem).
-let constrained =
-    let a = parameter "a"
-    let obs = [| [| 0.2; 0.3 |]; [| 0.7; 0.1 |]; [| 0.5; 0.9 |] |]
-
-    Problem.create (Domain.difference Domain.unitSquare (Domain.disk (0.5, 0.5) 0.2)) [ u; v ]
-    |> Problem.parameter "a" 0.7
-    |> Problem.hardConstraint u (fun n -> sin (pi * x) + x * (1.0 - x) * y * n)
-    |> Problem.equation (-div(a * grad u) + v * u - 1.0)
-    |> Problem.equation (dxy v + dyy u * tanh v - a ** 2 * x)
-    |> Problem.neumann (Boundary.part "circle") v (a * x)
-    |> Problem.data (u + v) obs [| 0.1; 0.2; 0.3 |]
+let constrained = Pde.Tests.Shared.SystemProblem.create ()
 
 /// The heat equation on a space-time domain (the Laplacian leaves t out).
 let heat =

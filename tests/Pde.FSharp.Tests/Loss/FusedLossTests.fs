@@ -33,7 +33,7 @@ let private problems =
         Problem.create Domain.unitSquare [ u ]
         |> Problem.equation (laplacian u + 6.0 * exp u)
         |> Problem.dirichlet Boundary.all u (num 0.0)
-        "system", SystemProblem.create ()
+        "system", Pde.Tests.Shared.SystemProblem.create ()
     ]
 
 /// (loss, breakdown, gradient) of `problem` on `threads` workers by the two-pass or the fused path.

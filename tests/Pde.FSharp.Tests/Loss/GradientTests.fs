@@ -78,7 +78,9 @@ let ``the compiled gradient of a nonlinear PDE loss with Dirichlet, Neumann and 
 let ``gradients through a hard constraint, a system of two fields, a trainable parameter and data match finite differences``
     ()
     =
-    let loss, theta = lossOf smallNetwork 0.0 fewPoints (SystemProblem.create ())
+    let loss, theta =
+        lossOf smallNetwork 0.0 fewPoints (Pde.Tests.Shared.SystemProblem.create ())
+
     use _ = loss
 
     let f = value loss theta
