@@ -75,7 +75,7 @@ type Run<'T
         /// Asked before the first step and at the end of every block of the stall rule before `Converged`, whatever
         /// the rule's UntilFlat: Some reason ends the run as converged even while its loss still falls (a state that
         /// is done, e.g. a warm start meeting the gates within the threshold of its target); a start that is takes no
-        /// step.
+        /// step, with or without a stall rule (a polish of a field that is done).
         Reached: OptimizerState<'T> -> string option
         /// What identifies the run beyond its optimizer, options, seed, starting point and dimension (e.g. the
         /// objective's name): a checkpoint of another identity is refused.
@@ -270,12 +270,17 @@ let private observeStall (run: Run<'T>) (state: OptimizerState<'T>) rule (r: Ste
     Stall.observeReaching rule (fun () -> run.Reached state) (fun () -> run.Converged state) r.Step r.Loss s
 
 /// The stall state before the run's next step: a run that has taken no step and whose start is already reached
-/// (`Reached`) takes none (Stall.atStart).
-let private reachedAtStart (run: Run<'T>) (state: OptimizerState<'T>) (s: Stall.State) =
-    if state.Steps = 0L then
-        Stall.atStart (fun () -> run.Reached state) s
-    else
+/// (`Reached`) takes none (Stall.atStart) — with a stall rule or without one (a fixed budget, e.g. a polish of a
+/// field that is already done: its state then records the stop, which `stopReason` gives).
+let private reachedAtStart (run: Run<'T>) (state: OptimizerState<'T>) (s: Stall.State option) =
+    if state.Steps > 0L then
         s
+    else
+        match s with
+        | Some s -> Some(Stall.atStart (fun () -> run.Reached state) s)
+        | None ->
+            let stopped = Stall.atStart (fun () -> run.Reached state) Stall.start
+            if Stall.stalled stopped then Some stopped else None
 
 /// Executes (or resumes) the run.
 let execute (run: Run<'T>) : RunOutcome<'T> =
@@ -304,7 +309,7 @@ let execute (run: Run<'T>) : RunOutcome<'T> =
         }
 
     let stallRule = stallOf run identity resumed
-    let stall = ref (stallRule |> Option.map (snd >> reachedAtStart run state))
+    let stall = ref (reachedAtStart run state (stallRule |> Option.map snd))
 
     let extras () =
         stall.Value |> Option.map (fun s -> "stall", Stall.toJson s) |> Option.toList

@@ -252,6 +252,28 @@ let ``a run reached at its start takes no step, and stays stopped when rerun`` (
     Assert.True(later.State.Steps < 5000L && abs later.State.Theta[0] < 1.0)
     Assert.StartsWith("converged at step", RunLoop.stopReason later)
 
+/// A fixed budget (no stall rule, like a polish): a start that is reached takes no step either, and says why; one that
+/// is not takes its whole budget.
+let ``a fixed-budget run reached at its start takes no step`` () =
+    let dir =
+        Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+
+    let fixedRun (sub: string) (reached: bool) =
+        { stallRun (Path.Combine(dir, sub)) 300L with
+            Stall = None
+            Reached = fun _ -> if reached then Some "at its target" else None
+        }
+        |> RunLoop.execute
+
+    let skipped = fixedRun "reached" true
+    Assert.Equal(0L, skipped.State.Steps)
+    Assert.Equal<float[]>([| 3.0; -2.0 |], skipped.State.Theta)
+    Assert.Equal("converged at step 0: at its target", RunLoop.stopReason skipped)
+    Assert.Equal(0L, (fixedRun "reached" true).State.Steps)
+    let polished = fixedRun "not" false
+    Assert.Equal(300L, polished.State.Steps)
+    Assert.Equal("the step budget (300 steps)", RunLoop.stopReason polished)
+
 [<Tests>]
 let tests =
     testList
@@ -279,4 +301,7 @@ let tests =
             testCase
                 "reached at the start"
                 ``a run reached at its start takes no step, and stays stopped when rerun``
+            testCase
+                "reached at the start of a fixed budget"
+                ``a fixed-budget run reached at its start takes no step``
         ]

@@ -124,12 +124,16 @@ let keptUnpolished
 /// run where the deflation factor left it; the polish takes either to the nearest minimum of the plain loss. The
 /// fields before the polish are kept for the near-miss check. A deflated run (deflated from `known`, values on the
 /// grid) whose polish slid a certified new solution back to a known one stays unpolished (`keptUnpolished`), its run
-/// description saying so.
+/// description saying so. A run whose field `reached` says is done (the check its training stopped on, e.g. a warm
+/// start at its target) takes no polish step: its polish run stops at step 0 (before, on the unseen disk problem of
+/// docs/discovery.md, two warm runs that stopped at step 0 at their targets took 300 L-BFGS steps each, whose result
+/// `WarmStart.keepReached` then set aside for the unpolished field).
 let polish
     (search: DiscoverySearch)
     (s: DiscoverySettings)
     (round: int)
     (known: float[] list)
+    (reached: int -> Ensemble.FieldMeasurement -> string option)
     (runs: Candidate list)
     =
     if
@@ -147,7 +151,8 @@ let polish
             [],
             s.PolishSteps,
             s.PolishOptimizer,
-            FixedSteps
+            FixedSteps,
+            reached = reached
         )
         |> List.map (fun after ->
             let before = byIndex[after.Run.Index]
@@ -188,7 +193,7 @@ let deflatedEnsemble
         reached = reached,
         ?problemOf = problemOf
     )
-    |> polish search s round known
+    |> polish search s round known reached
 
 /// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
 /// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
@@ -292,7 +297,7 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             s.Steps,
             (s.Optimizer, s.OptimizerSettings)
         )
-        |> polish search s 0 []
+        |> polish search s 0 [] (fun _ _ -> None)
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1

@@ -218,6 +218,13 @@ let ``a warm start that meets the gates at its target stops at the first check``
     let d = relativeDistance subject.Weights search.Floor kept.Values f.Lower
     Assert.True(d < s.Threshold, sprintf "kept %g from the target" d)
     Assert.True(isCertified (search.CertifyAt(kept.Theta, search.Floor)))
+    // a run at its target takes no polish step (the settings' polish has 100): its polish run stopped at step 0
+    let _, polished =
+        Path.Combine(DiscoverySettings.outDir s, "round-2", "polish", "runs", "run-000", "result.json")
+        |> RunResultFile.readWithStop
+
+    Assert.Equal(0L, polished.Steps)
+    Assert.StartsWith("converged at step 0", polished.Reason)
 
 [<Tests>]
 let tests =
