@@ -327,11 +327,8 @@ let measure
 /// Whether a measured field passes the gates at least the distinctness threshold away from every `known` field (values
 /// on the grid): Some reason when it does — a training run there has converged to a solution not known yet.
 let gatesMet (s: Subject) (reference: Reference) (known: float[] list) (m: Ensemble.FieldMeasurement) =
-    let residual =
-        defaultArg s.Gates.MaxResidualL2 (s.Gates.RelativeResidual * m.ResidualScale)
-
-    let boundary =
-        defaultArg s.Gates.MaxBoundary (s.Gates.RelativeBoundary * m.BoundaryScale)
+    let residual = s.Gates.ResidualBoundAt m.ResidualScale
+    let boundary = s.Gates.BoundaryBoundAt m.BoundaryScale
 
     let floor = floorOf s.Weights reference.FieldFloor (m.Values :: known)
 

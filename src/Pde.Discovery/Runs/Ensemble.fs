@@ -27,6 +27,18 @@ type FieldMeasurement =
         Probes: (float * float * float) list
     }
 
+/// A candidate's measurement (what the checks during training see of a field).
+let measurementOf (c: Candidate) =
+    {
+        Values = c.Values
+        ResidualL2 = c.ResidualL2
+        ResidualMax = c.ResidualMax
+        ResidualScale = c.ResidualScale
+        BoundaryMax = c.BoundaryMax
+        BoundaryScale = c.BoundaryScale
+        Probes = c.Probes
+    }
+
 /// A problem as the ensemble sees it.
 type EnsembleProblem =
     {

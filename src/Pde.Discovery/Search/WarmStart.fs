@@ -197,8 +197,7 @@ let private keepReached
     (polished: Candidate list)
     =
     let reached (c: Candidate) =
-        fromTarget example search.Floor targets[c.Run.Index] c.Values < s.Threshold
-        && judge example.Gates c = Accepted
+        (reachedTarget search example s targets[c.Run.Index] (Ensemble.measurementOf c)).IsSome
 
     let before = search.BeforePolish |> List.filter (fun c -> c.Run.Round = round)
 

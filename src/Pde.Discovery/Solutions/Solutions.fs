@@ -67,13 +67,19 @@ type QualityGates =
             MaxBoundary = None
         }
 
+    /// The residual bound for a residual scale (a candidate's, or a field's measured during training).
+    member g.ResidualBoundAt(scale: float) =
+        defaultArg g.MaxResidualL2 (g.RelativeResidual * scale)
+
+    /// The boundary bound for a boundary scale.
+    member g.BoundaryBoundAt(scale: float) =
+        defaultArg g.MaxBoundary (g.RelativeBoundary * scale)
+
     /// The residual bound for a candidate.
-    member g.ResidualBound(c: Candidate) =
-        defaultArg g.MaxResidualL2 (g.RelativeResidual * c.ResidualScale)
+    member g.ResidualBound(c: Candidate) = g.ResidualBoundAt c.ResidualScale
 
     /// The boundary bound for a candidate.
-    member g.BoundaryBound(c: Candidate) =
-        defaultArg g.MaxBoundary (g.RelativeBoundary * c.BoundaryScale)
+    member g.BoundaryBound(c: Candidate) = g.BoundaryBoundAt c.BoundaryScale
 
 /// Why a run is not a solution.
 type GateVerdict =
