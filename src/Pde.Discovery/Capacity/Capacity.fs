@@ -8,8 +8,9 @@
 /// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
 /// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
 /// run from its own initialization; the progress lines and the stop reason in solutions.json say what grew and why.
-/// The interior collocation points grow with the data too (`resolvingPoints`: `pointsPerWavelength` per wavelength
-/// 2π/ω along each coordinate over the domain's area, never fewer than the settings'), and a plateau is judged on
+/// The interior collocation points grow with the data too (`resolvingPointsAt`: `pointsPerWavelength` per wavelength
+/// 2π/ω along each coordinate over the domain's area for fixed points, `freshPointsPerWavelength` for points drawn
+/// afresh every step, never fewer than the settings'), and a plateau is judged on
 /// what matters: when every stalled run's residual on the evaluation grid is more than `overfitRatio` times its
 /// residual on its own collocation points, the network fits its points and not the field between them — that attempt
 /// grows the points (twice per wavelength along each coordinate, and to at least `pointsPerParameter` per weight),
@@ -147,10 +148,21 @@ let private morePoints (d: DataScale) (example: Subject) (weights: int) (resolvi
         Costly = true
     }
 
-/// The network grown (`grow`), with the data's points (`resolvingPoints`), fresh every step by Resampling's rule.
-let private wider (d: DataScale) (example: Subject) (resolving: int) (plateau: string) =
+/// The network grown (`grow`), with the data's points — `freshPointsPerWavelength` when it draws them afresh every step
+/// (Resampling's rule), else `pointsPerWavelength`.
+let private wider (d: DataScale) (example: Subject) (plateau: string) =
     let was = example.Points.Interior
     let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
+
+    // fresh points every step need fewer per wavelength than fixed ones (PointRules.freshPointsPerWavelength)
+    let perWavelength =
+        if (Resampling.rule grown).IsSome then
+            freshPointsPerWavelength
+        else
+            pointsPerWavelength
+
+    let resolving =
+        resolvingPointsAt perWavelength d.Omega d.Area d.Dimensions example.Points.Interior
 
     let points =
         Resampling.apply
@@ -173,7 +185,7 @@ let private wider (d: DataScale) (example: Subject) (resolving: int) (plateau: s
                 resolving
                 fresh
                 was
-                pointsPerWavelength
+                perWavelength
                 d.Area
                 (if resolving >= maxResolvingPoints then ", capped" else "")
 
@@ -212,11 +224,19 @@ let growth
 
     let g =
         if overfitting && example.Points.ResampleEvery.IsNone then
-            resampled example resolving plateau
+            resampled
+                example
+                (resolvingPointsAt
+                    freshPointsPerWavelength
+                    d.Omega
+                    d.Area
+                    d.Dimensions
+                    example.Points.Interior)
+                plateau
         elif overfitting then
             morePoints d example weights resolving plateau
         else
-            wider d example resolving plateau
+            wider d example plateau
 
     match balancedBoundaryWeight example stalled with
     | Some w when

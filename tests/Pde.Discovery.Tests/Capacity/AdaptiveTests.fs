@@ -176,12 +176,16 @@ let ``a plateau that fits its points and not the field grows the points, not the
     // 40 / 2π ≈ 6.4 wavelengths along each side: the data's rule asks for ⌈64 · 6.37²⌉ = 2594 points
     let resolving = PointRules.resolvingPoints 40.0 1.0 2 subject.Points.Interior
     Assert.Equal(2594, resolving)
+    // fresh every step: ⌈16 · 6.37²⌉ = 649 (4 per wavelength), at least the settings' count
+    Assert.Equal(649, PointRules.resolvingPointsAt PointRules.freshPointsPerWavelength 40.0 1.0 2 1)
+    let fresh = max 649 subject.Points.Interior
+    Assert.True(fresh < resolving)
     // the grid's residual 100 against 1 on the points: overfitting — on fixed points: same network, fresh points
-    // every step, the data's points, not counted as a growth (a step costs what it cost)
+    // every step, the data's points for fresh draws, not counted as a growth (a step costs what it cost)
     let g = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
     Assert.Equal(subject.Architecture, g.Architecture)
     Assert.Equal(Some Resampling.every, g.Points.ResampleEvery)
-    Assert.Equal(resolving, g.Points.Interior)
+    Assert.Equal(fresh, g.Points.Interior)
     Assert.False(g.Costly)
     Assert.Contains("overfitting", g.Note)
     Assert.Contains("drawn afresh", g.Note)
@@ -190,7 +194,7 @@ let ``a plateau that fits its points and not the field grows the points, not the
 
     let g2 = Capacity.growth data resampling 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
     Assert.Equal(subject.Architecture, g2.Architecture)
-    Assert.Equal(max 6000 (4 * resolving), g2.Points.Interior)
+    Assert.Equal(List.max [ 6000; 4 * fresh; resolving ], g2.Points.Interior)
     Assert.True(g2.Costly)
     // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points; the grown
     // network has Fourier features: fresh points
@@ -201,7 +205,7 @@ let ``a plateau that fits its points and not the field grows the points, not the
         NetworkGrowth.describe g3.Architecture
     )
 
-    Assert.Equal(resolving, g3.Points.Interior)
+    Assert.Equal(fresh, g3.Points.Interior)
     Assert.Equal(Some Resampling.every, g3.Points.ResampleEvery)
     Assert.True(g3.Costly)
     Assert.DoesNotContain("overfitting", g3.Note)
