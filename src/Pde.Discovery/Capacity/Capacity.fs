@@ -9,8 +9,8 @@
 /// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
 /// run from its own initialization; the progress lines and the stop reason in solutions.json say what grew and why.
 /// The interior collocation points grow with the data too (`resolvingPointsAt`: `pointsPerWavelength` per wavelength
-/// 2π/ω along each coordinate over the domain's area for fixed points, `freshPointsPerWavelength` for points drawn
-/// afresh every step, never fewer than the settings'), and a plateau is judged on
+/// 2π/ω along each coordinate over the domain's area for fixed points; `freshPoints` for points drawn afresh every
+/// step, with half a point per weight at least; never fewer than the settings'), and a plateau is judged on
 /// what matters: when every stalled run's residual on the evaluation grid is more than `overfitRatio` times its
 /// residual on its own collocation points, the network fits its points and not the field between them — that attempt
 /// grows the points (twice per wavelength along each coordinate, and to at least `pointsPerParameter` per weight),
@@ -24,6 +24,7 @@ open Pde.FSharp.Geometry
 open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Training
+open Ecd.Core.Engine
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 open Pde.Discovery.Terms
@@ -148,21 +149,21 @@ let private morePoints (d: DataScale) (example: Subject) (weights: int) (resolvi
         Costly = true
     }
 
-/// The network grown (`grow`), with the data's points — `freshPointsPerWavelength` when it draws them afresh every step
-/// (Resampling's rule), else `pointsPerWavelength`.
+/// The network grown (`grow`), with the data's points — `freshPoints` when it draws them afresh every step (Resampling's
+/// rule), else `resolvingPoints`.
 let private wider (d: DataScale) (example: Subject) (plateau: string) =
     let was = example.Points.Interior
     let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
 
-    // fresh points every step need fewer per wavelength than fixed ones (PointRules.freshPointsPerWavelength)
-    let perWavelength =
-        if (Resampling.rule grown).IsSome then
-            freshPointsPerWavelength
-        else
-            pointsPerWavelength
+    let fresh = (Resampling.rule grown).IsSome
 
+    // fresh points every step need fewer than fixed ones (PointRules.freshPoints)
     let resolving =
-        resolvingPointsAt perWavelength d.Omega d.Area d.Dimensions example.Points.Interior
+        if fresh then
+            let weights = Network<float>(Objective.spec example.Problem grown).ParameterCount
+            freshPoints d.Omega d.Area d.Dimensions weights example.Points.Interior
+        else
+            resolvingPoints d.Omega d.Area d.Dimensions example.Points.Interior
 
     let points =
         Resampling.apply
@@ -171,21 +172,29 @@ let private wider (d: DataScale) (example: Subject) (plateau: string) =
                 Interior = resolving
             }
 
-    let fresh =
+    let freshText =
         match points.ResampleEvery with
         | Some k -> sprintf ", drawn afresh every %d step(s)" k
         | None -> ""
 
     let pointsText =
         if resolving = was then
-            sprintf "%d interior points%s" resolving fresh
+            sprintf "%d interior points%s" resolving freshText
         else
             sprintf
-                "%d interior points%s (from %d: %g per wavelength along each coordinate of the data's wavenumber, over an area %.3g%s)"
+                "%d interior points%s (from %d: %s, over an area %.3g%s)"
                 resolving
-                fresh
+                freshText
                 was
-                perWavelength
+                (if fresh then
+                     sprintf
+                         "%g per wavelength along each coordinate of the data's wavenumber, at least %g per weight"
+                         freshPointsPerWavelength
+                         freshPointsPerParameter
+                 else
+                     sprintf
+                         "%g per wavelength along each coordinate of the data's wavenumber"
+                         pointsPerWavelength)
                 d.Area
                 (if resolving >= maxResolvingPoints then ", capped" else "")
 
@@ -226,12 +235,7 @@ let growth
         if overfitting && example.Points.ResampleEvery.IsNone then
             resampled
                 example
-                (resolvingPointsAt
-                    freshPointsPerWavelength
-                    d.Omega
-                    d.Area
-                    d.Dimensions
-                    example.Points.Interior)
+                (freshPoints d.Omega d.Area d.Dimensions weights example.Points.Interior)
                 plateau
         elif overfitting then
             morePoints d example weights resolving plateau

@@ -95,6 +95,12 @@ let ``the interior points follow the data's wavenumber, with the settings' count
     Assert.Equal(PointRules.maxResolvingPoints, PointRules.resolvingPoints 1e4 1.0 2 1000)
     // the paper's disk (area π) at the measured ω = 33.1 (k = 10): 87 square wavelengths, 5 580 points
     Assert.Equal(5580, PointRules.resolvingPoints 33.1 Math.PI 2 1000)
+    // drawn afresh every step by the grown network (12 545 weights): 4 per wavelength gives 1 395 at k = 10, so half a
+    // point per weight decides (6 273); at ω = 77.5 (k = 20) the wavelengths decide (7 648)
+    Assert.Equal(1395, PointRules.resolvingPointsAt PointRules.freshPointsPerWavelength 33.1 Math.PI 2 1000)
+    Assert.Equal(6273, PointRules.freshPoints 33.1 Math.PI 2 12545 1000)
+    Assert.Equal(7648, PointRules.freshPoints 77.5 Math.PI 2 12545 1000)
+    Assert.Equal(PointRules.maxResolvingPoints, PointRules.freshPoints 33.1 Math.PI 2 1_000_000 1000)
 
 let ``the residual on the collocation points is the grid's for a network that fits the field`` () =
     let u = field "u"
@@ -176,9 +182,10 @@ let ``a plateau that fits its points and not the field grows the points, not the
     // 40 / 2π ≈ 6.4 wavelengths along each side: the data's rule asks for ⌈64 · 6.37²⌉ = 2594 points
     let resolving = PointRules.resolvingPoints 40.0 1.0 2 subject.Points.Interior
     Assert.Equal(2594, resolving)
-    // fresh every step: ⌈16 · 6.37²⌉ = 649 (4 per wavelength), at least the settings' count
+    // fresh every step: ⌈16 · 6.37²⌉ = 649 (4 per wavelength), at least half a point per weight (3000: 1500) and the
+    // settings' count
     Assert.Equal(649, PointRules.resolvingPointsAt PointRules.freshPointsPerWavelength 40.0 1.0 2 1)
-    let fresh = max 649 subject.Points.Interior
+    let fresh = List.max [ 649; 1500; subject.Points.Interior ]
     Assert.True(fresh < resolving)
     // the grid's residual 100 against 1 on the points: overfitting — on fixed points: same network, fresh points
     // every step, the data's points for fresh draws, not counted as a growth (a step costs what it cost)
@@ -205,7 +212,10 @@ let ``a plateau that fits its points and not the field grows the points, not the
         NetworkGrowth.describe g3.Architecture
     )
 
-    Assert.Equal(fresh, g3.Points.Interior)
+    let grownWeights =
+        Ecd.Core.Engine.Network<float>(Objective.spec subject.Problem g3.Architecture).ParameterCount
+
+    Assert.Equal(List.max [ 649; (grownWeights + 1) / 2; subject.Points.Interior ], g3.Points.Interior)
     Assert.Equal(Some Resampling.every, g3.Points.ResampleEvery)
     Assert.True(g3.Costly)
     Assert.DoesNotContain("overfitting", g3.Note)
