@@ -11,6 +11,7 @@ module Pde.FSharp.Classical.Certify
 open System
 open Pde.FSharp.Geometry
 open Pde.FSharp.Problems
+open Pde.FSharp.Symbolic
 
 /// Settings of a certification.
 type CertifyOptions =
@@ -76,23 +77,55 @@ let private dataResolved (problem: Problem) (parameters: Map<string, float>) (ce
             df
     | _ -> true // the compile error surfaces in certify
 
+/// The largest band LU that `defaults` lets the fine grid need: 2^27 doubles (1 GiB). The band storage of N unknowns
+/// with b sub- and b super-diagonals is N·(3b + 1) doubles (LAPACK gbtrf's layout: the pivoting widens the upper band
+/// by b), its factorization N·b·2b multiply-adds; one doubling of the cells multiplies both by 8 (4× the nodes, 2×
+/// the band), so this cap admits a one-field disk or square at 257 nodes across (≈ 0.5 GiB) and not at 513 (≈ 4 GiB).
+let maxFactorDoubles = 1 <<< 27
+
+/// The band storage (doubles, see maxFactorDoubles) of the problem's system on the grid of `nodes` nodes across:
+/// N = grid nodes × F unknowns, b = F × the reach of the Laplacian's stencil at an interior node (one ring of a
+/// polar grid, one row of a rectangle grid). A normal derivative on a boundary can double the lower band there; the
+/// interior reach is what every problem on the grid needs. 0 for a domain without a grid.
+let factorDoubles (problem: Problem) (nodes: int) =
+    match DomainGrid.ofDomain problem.Domain nodes with
+    | Error _ -> 0.0
+    | Ok g ->
+        let fields = problem.Fields.Length
+        let middle = g.Count / 2
+
+        let reach =
+            g.Jet middle CollapsedLaplacian
+            |> Array.fold (fun r (k, _) -> max r (abs (k - middle))) 0
+
+        let band = fields * (reach + 1) - 1
+        float (g.Count * fields) * float (3 * band + 1)
+
+/// The coarse grid's cells: m₀ = round(32/F^¾) (at least 12), doubled while the problem's data are not resolved
+/// (dataResolved) and the fine grid of the doubled count (4m + 1 nodes) stays within maxFactorDoubles.
+let private cellsOf (problem: Problem) (parameters: Map<string, float>) =
+    let mutable cells =
+        max 12 (int (round (32.0 / float problem.Fields.Length ** 0.75)))
+
+    while not (dataResolved problem parameters cells)
+          && factorDoubles problem (4 * cells + 1) <= float maxFactorDoubles do
+        cells <- 2 * cells
+
+    cells
+
 /// The default settings of a problem. Rule: the coarse grid has m + 1 nodes across the domain's longest extent with
 /// m = m₀ = round(32/F^¾) cells for F fields (at least 12), so that the banded LU's cost (∝ F³m⁴) stays that of one
-/// field on 33 nodes — doubled once (m = 2m₀) when the problem's data (the sources of its equations) are not
-/// resolved at m₀ (see FdCompile.data: interpolated to the twice finer grid they differ by more than 1%); the fine
-/// grid has 2m + 1 nodes (twice finer, for Richardson). Disks and annuli use the same count across their diameter
-/// (DomainGrid.ofDomain), rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance
-/// of 0.1; floor: an RMS of 0.1; parameters: the problem's declared values.
+/// field on 33 nodes — doubled while the problem's data (the sources of its equations) are not resolved at m (see
+/// FdCompile.data: interpolated to the twice finer grid they differ by more than 1%) and the doubled fine grid's band
+/// LU fits in maxFactorDoubles (1 GiB); the fine grid has 2m + 1 nodes (twice finer, for Richardson). Why this test:
+/// cubic interpolation of a wave e^{iκx} errs by ≈ 3(κh)⁴/128 between nodes, so data within 1% have κh ≲ 0.8 on the
+/// coarse grid, and a solution oscillating like them has a second-order error ≈ (κh/2)²/12 ≲ 1.4% on the fine grid,
+/// well inside NearDistance. Disks and annuli use the same count across their diameter (DomainGrid.ofDomain),
+/// rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance of 0.1; floor: an
+/// RMS of 0.1; parameters: the problem's declared values.
 let defaults (problem: Problem) : CertifyOptions =
-    let fields = float problem.Fields.Length
     let parameters = problem.Parameters |> Map.ofList
-    let base' = max 12 (int (round (32.0 / fields ** 0.75)))
-
-    let cells =
-        if dataResolved problem parameters base' then
-            base'
-        else
-            2 * base'
+    let cells = cellsOf problem parameters
 
     {
         Resolution = cells + 1
