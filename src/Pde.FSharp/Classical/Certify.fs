@@ -80,7 +80,7 @@ let private dataResolved (problem: Problem) (parameters: Map<string, float>) (ce
 /// The largest band LU that `defaults` lets the fine grid need: 2^27 doubles (1 GiB). The band storage of N unknowns
 /// with b sub- and b super-diagonals is N·(3b + 1) doubles (LAPACK gbtrf's layout: the pivoting widens the upper band
 /// by b), its factorization N·b·2b multiply-adds; one doubling of the cells multiplies both by 8 (4× the nodes, 2×
-/// the band), so this cap admits a one-field disk or square at 257 nodes across (≈ 0.5 GiB) and not at 513 (≈ 4 GiB).
+/// the band), so this cap admits a one-field disk or square at 257 nodes across (0.4–0.5 GiB) and not at 513 (3–4 GiB).
 let maxFactorDoubles = 1 <<< 27
 
 /// The band storage (doubles, see maxFactorDoubles) of the problem's system on the grid of `nodes` nodes across:
@@ -118,9 +118,9 @@ let private cellsOf (problem: Problem) (parameters: Map<string, float>) =
 /// field on 33 nodes — doubled while the problem's data (the sources of its equations) are not resolved at m (see
 /// FdCompile.data: interpolated to the twice finer grid they differ by more than 1%) and the doubled fine grid's band
 /// LU fits in maxFactorDoubles (1 GiB); the fine grid has 2m + 1 nodes (twice finer, for Richardson). Why this test:
-/// cubic interpolation of a wave e^{iκx} errs by ≈ 3(κh)⁴/128 between nodes, so data within 1% have κh ≲ 0.8 on the
-/// coarse grid, and a solution oscillating like them has a second-order error ≈ (κh/2)²/12 ≲ 1.4% on the fine grid,
-/// well inside NearDistance. Disks and annuli use the same count across their diameter (DomainGrid.ofDomain),
+/// cubic interpolation of a wave e^{iκx} errs by ≈ 3(κh)⁴/128 at the midpoints (0 at the nodes), so data within 1%
+/// have κh ≲ 0.9 on the coarse grid, and a solution oscillating like them has a second-order error ≈ (κh/2)²/12 ≲ 2%
+/// on the fine grid, well inside NearDistance. Disks and annuli use the same count across their diameter (DomainGrid.ofDomain),
 /// rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance of 0.1; floor: an
 /// RMS of 0.1; parameters: the problem's declared values.
 let defaults (problem: Problem) : CertifyOptions =
