@@ -216,9 +216,9 @@ let ``defaults: the cells double until data of a known wavenumber are resolved, 
     // κ = 300 would need 512 cells: the fine grid of 513 × 513 nodes needs ≈ 405 million doubles, over the cap
     let capped = Certify.defaults (wave 300.0)
     Assert.Equal(129, capped.Resolution)
-    let fine = Certify.factorDoubles (wave 300.0)
-    Assert.InRange(fine capped.FineResolution, 1.0, float Certify.maxFactorDoubles)
-    Assert.True(fine (2 * capped.FineResolution - 1) > float Certify.maxFactorDoubles)
+    let fine = ResolutionRule.factorDoubles (wave 300.0)
+    Assert.InRange(fine capped.FineResolution, 1.0, float ResolutionRule.maxFactorDoubles)
+    Assert.True(fine (2 * capped.FineResolution - 1) > float ResolutionRule.maxFactorDoubles)
     // the band estimate: 257 × 257 nodes, one row of nodes each side
     Assert.Equal(257.0 * 257.0 * float (3 * 257 + 1), fine 257)
 
