@@ -32,10 +32,10 @@ let maxFactorDoubles = 1 <<< 27
 /// The band storage (doubles, see maxFactorDoubles) of the problem's system on the grid of `nodes` nodes across:
 /// N = grid nodes × F unknowns, b = F × the reach of the Laplacian's stencil at an interior node (one ring of a
 /// polar grid, one row of a rectangle grid). A normal derivative on a boundary can double the lower band there; the
-/// interior reach is what every problem on the grid needs. 0 for a domain without a grid.
+/// interior reach is what every problem on the grid needs. Infinite for a domain without a grid (nothing to double).
 let factorDoubles (problem: Problem) (nodes: int) =
     match DomainGrid.ofDomain problem.Domain nodes with
-    | Error _ -> 0.0
+    | Error _ -> infinity
     | Ok g ->
         let fields = problem.Fields.Length
         let middle = g.Count / 2
