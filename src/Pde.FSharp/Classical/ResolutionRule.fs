@@ -7,11 +7,13 @@ open Pde.FSharp.Problems
 open Pde.FSharp.Symbolic
 
 /// Whether the problem's data (FdCompile.data: the sources of its equations) are resolved with `cells` cells: their
-/// values interpolated from that grid to the grid with twice as many cells differ from the values there by at most
-/// 1% (relative L², absolute below 1e-12).
+/// values interpolated from that grid to a grid of 2·cells + 1 cells differ from the values there by at most 1%
+/// (relative L², absolute below 1e-12). The finer grid is not nested in the coarse one (spacings in the ratio
+/// (2m + 1)/m): on nested grids, data whose wavenumber is a multiple of 2π/h of the finer grid alias to the same
+/// slow wave on both and would pass (sin(2π·64·x) is 0 at every node of 33 and of 65 nodes across [0, 1]).
 let private dataResolved (problem: Problem) (parameters: Map<string, float>) (cells: int) =
     match
-        FdCompile.data problem parameters (cells + 1), FdCompile.data problem parameters (2 * cells + 1)
+        FdCompile.data problem parameters (cells + 1), FdCompile.data problem parameters (2 * cells + 2)
     with
     | Ok(coarse, dc), Ok(fine, df) ->
         List.forall2

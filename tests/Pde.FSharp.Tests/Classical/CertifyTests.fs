@@ -203,7 +203,7 @@ let ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the s
 
 let ``defaults: the cells double until data of a known wavenumber are resolved, up to the band LU's cap`` () =
     // data sin(κx): cubic interpolation to the midpoints errs by 1 − (9cos(κh/2) − cos(3κh/2))/8 ≈ 3(κh)⁴/128 there
-    // (0 at the old nodes), so the 1% test holds up to κh ≈ 0.89: κ ≤ 28 at 32 cells, 57 at 64, 114 at 128
+    // (less elsewhere), so the 1% test holds up to κh ≈ 0.9: κ ≤ 28 at 32 cells, 57 at 64, 114 at 128 (roughly)
     let wave (k: float) =
         Problem.create Domain.unitSquare [ u ]
         |> Problem.equation (laplacian u + sin (k * x))
@@ -213,6 +213,8 @@ let ``defaults: the cells double until data of a known wavenumber are resolved, 
         let options = Certify.defaults (wave k)
         Assert.Equal((coarse, 2 * coarse - 1), (options.Resolution, options.FineResolution))
 
+    // zero at every node of the nested grids (33, 65, 129 nodes): only the grid of 2m + 1 cells sees it
+    Assert.Equal(129, (Certify.defaults (wave (2.0 * Math.PI * 64.0))).Resolution)
     // κ = 300 would need 512 cells: the fine grid of 513 × 513 nodes needs ≈ 405 million doubles, over the cap
     let capped = Certify.defaults (wave 300.0)
     Assert.Equal(129, capped.Resolution)
