@@ -59,40 +59,20 @@ type Certification =
     /// Unsupported domain or operator, no convergence, …
     | NotCertified of reason: string
 
-/// Whether the problem's data (FdCompile.data: the sources of its equations) are resolved with `cells` cells: their
-/// values interpolated from that grid to the grid with twice as many cells differ from the values there by at most
-/// 1% (relative L², absolute below 1e-12).
-let private dataResolved (problem: Problem) (parameters: Map<string, float>) (cells: int) =
-    match
-        FdCompile.data problem parameters (cells + 1), FdCompile.data problem parameters (2 * cells + 1)
-    with
-    | Ok(coarse, dc), Ok(fine, df) ->
-        List.forall2
-            (fun (c: float[]) (f: float[]) ->
-                let interpolated = coarse.Interpolate c fine.Points
-                let norm = Newton.norm fine.Weights
-                norm (Array.map2 (-) interpolated f) <= 0.01 * norm f + 1e-12)
-            dc
-            df
-    | _ -> true // the compile error surfaces in certify
-
-/// The default settings of a problem. Rule: the coarse grid has m + 1 nodes across the domain's longest extent with
-/// m = m₀ = round(32/F^¾) cells for F fields (at least 12), so that the banded LU's cost (∝ F³m⁴) stays that of one
-/// field on 33 nodes — doubled once (m = 2m₀) when the problem's data (the sources of its equations) are not
-/// resolved at m₀ (see FdCompile.data: interpolated to the twice finer grid they differ by more than 1%); the fine
-/// grid has 2m + 1 nodes (twice finer, for Richardson). Disks and annuli use the same count across their diameter
-/// (DomainGrid.ofDomain), rectangles across their longer side. Newton: NewtonOptions.Default; near: a relative distance
-/// of 0.1; floor: an RMS of 0.1; parameters: the problem's declared values.
+/// The default settings of a problem. Rule (ResolutionRule.cells): the coarse grid has m + 1 nodes across the
+/// domain's longest extent with m = m₀ = round(32/F^¾) cells for F fields (at least 12), so that the banded LU's cost
+/// (∝ F³m⁴) stays that of one field on 33 nodes — doubled while the problem's data (the sources of its equations, see
+/// FdCompile.data) are not resolved at m (interpolated to a grid of 2m + 1 cells they differ by more than 1%) and the
+/// doubled fine grid's band LU fits in ResolutionRule.maxFactorDoubles (1 GiB); the fine grid has 2m + 1 nodes (twice
+/// finer, for Richardson). Why this test: cubic interpolation of a wave e^{iκx} errs by at most ≈ 3(κh)⁴/128 (at the
+/// midpoints), so data within 1% have κh ≲ 0.9 on the coarse grid, and a solution oscillating like them has a
+/// second-order error ≈ (κh/2)²/12 ≲ 2% on the fine grid, well inside NearDistance. Disks and annuli use the same
+/// count across their diameter (DomainGrid.ofDomain), rectangles across their longer side. Newton:
+/// NewtonOptions.Default; near: a relative distance of 0.1; floor: an RMS of 0.1; parameters: the problem's declared
+/// values.
 let defaults (problem: Problem) : CertifyOptions =
-    let fields = float problem.Fields.Length
     let parameters = problem.Parameters |> Map.ofList
-    let base' = max 12 (int (round (32.0 / fields ** 0.75)))
-
-    let cells =
-        if dataResolved problem parameters base' then
-            base'
-        else
-            2 * base'
+    let cells = ResolutionRule.cells problem parameters
 
     {
         Resolution = cells + 1
@@ -295,7 +275,8 @@ let certify
 /// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed — each start first by plain Newton
 /// (kept when it converges to a new solution), then deflating every known solution and every one found so far; from
 /// each start it solves again after each converged solve (as Newton.deflate), at
-/// most `known + seeds + 8` times, up to that many new solutions in all. Each new coarse solution is refined on the fine grid; the result lists
+/// most `known + seeds + 8` times, up to that many new solutions in all. Each new coarse solution is refined on the fine grid
+/// (once: a coarse solution within 1e-8 of one refined before is not refined again); the result lists
 /// only the solutions farther than NearDistance from every known and earlier one. Empty when the problem cannot
 /// be compiled.
 let complete
@@ -325,13 +306,32 @@ let complete
             |> List.forall (fun k ->
                 distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
 
+        // the coarse solutions refined so far: Newton from many starts lands on the same few, and refining one again
+        // (Newton on the fine grid, the costly part: 354 of the 561 s of a k = 20 discovery's certification) gives
+        // the same verdict — new ones were added to onFine, the others were not new or did not refine
+        let mutable refined: float[] list = []
+
+        let seen (u: float[]) =
+            refined
+            |> List.exists (fun v -> distanceOnGrid coarse.System.Weights options.DistanceFloor u v <= 1e-8)
+
+        /// Refines a coarse solution not refined before; true (and the solution found) when it is new.
+        let refineNew (u: float[]) =
+            if seen u then
+                false
+            else
+                refined <- u :: refined
+
+                match refine options coarse fine u |> Result.map (fun (s, _, _, _) -> s) with
+                | Ok s when isNew (fine.Sample s.Values) ->
+                    found.Add s
+                    onFine <- onFine @ [ fine.Sample s.Values ]
+                    true
+                | _ -> false
+
         let keep (r: Newton.NewtonResult) =
-            match refine options coarse fine r.Solution |> Result.map (fun (s, _, _, _) -> s) with
-            | Ok s when isNew (fine.Sample s.Values) ->
+            if refineNew r.Solution then
                 deflated <- deflated @ [ r.Solution ]
-                found.Add s
-                onFine <- onFine @ [ fine.Sample s.Values ]
-            | _ -> ()
 
         for guess in starts do
             // plain Newton first: deflating the known solutions can keep Newton from a solution a start is close to
@@ -350,11 +350,6 @@ let complete
                 | Error _ -> go <- false
                 | Ok r ->
                     deflated <- deflated @ [ r.Solution ]
-
-                    match refine options coarse fine r.Solution |> Result.map (fun (s, _, _, _) -> s) with
-                    | Ok s when isNew (fine.Sample s.Values) ->
-                        found.Add s
-                        onFine <- onFine @ [ fine.Sample s.Values ]
-                    | _ -> ()
+                    refineNew r.Solution |> ignore
 
         List.ofSeq found

@@ -201,6 +201,29 @@ let ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the s
     Assert.Equal(33, (Certify.defaults (oscillating 3.0)).Resolution)
     Assert.Equal(65, (Certify.defaults (oscillating 40.0)).Resolution)
 
+let ``defaults: the cells double until data of a known wavenumber are resolved, up to the band LU's cap`` () =
+    // data sin(κx): cubic interpolation to the midpoints errs by 1 − (9cos(κh/2) − cos(3κh/2))/8 ≈ 3(κh)⁴/128 there
+    // (less elsewhere), so the 1% test holds up to κh ≈ 0.9: κ ≤ 28 at 32 cells, 57 at 64, 114 at 128 (roughly)
+    let wave (k: float) =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation (laplacian u + sin (k * x))
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    for k, coarse in [ 20.0, 33; 40.0, 65; 80.0, 129 ] do
+        let options = Certify.defaults (wave k)
+        Assert.Equal((coarse, 2 * coarse - 1), (options.Resolution, options.FineResolution))
+
+    // zero at every node of the nested grids (33, 65, 129 nodes): only the grid of 2m + 1 cells sees it
+    Assert.Equal(129, (Certify.defaults (wave (2.0 * Math.PI * 64.0))).Resolution)
+    // κ = 300 would need 512 cells: the fine grid of 513 × 513 nodes needs ≈ 405 million doubles, over the cap
+    let capped = Certify.defaults (wave 300.0)
+    Assert.Equal(129, capped.Resolution)
+    let fine = ResolutionRule.factorDoubles (wave 300.0)
+    Assert.InRange(fine capped.FineResolution, 1.0, float ResolutionRule.maxFactorDoubles)
+    Assert.True(fine (2 * capped.FineResolution - 1) > float ResolutionRule.maxFactorDoubles)
+    // the band estimate: 257 × 257 nodes, one row of nodes each side
+    Assert.Equal(257.0 * 257.0 * float (3 * 257 + 1), fine 257)
+
 let ``distance is relative, with an absolute floor for small fields`` () =
     let problem = allenCahn
     let options = Certify.defaults problem
@@ -241,6 +264,9 @@ let tests =
             testCase
                 "defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved"
                 ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved``
+            testCase
+                "defaults: the cells double until data of a known wavenumber are resolved, up to the band LU's cap"
+                ``defaults: the cells double until data of a known wavenumber are resolved, up to the band LU's cap``
             testCase
                 "distance is relative, with an absolute floor for small fields"
                 ``distance is relative, with an absolute floor for small fields``
