@@ -38,7 +38,33 @@ if parts.Contains "grids" then
             "allen-cahn ε = 0.1", BuiltInExamples.allenCahnProblem 0.1
         ] do
         let o, wall, _ = timed (fun () -> Certify.defaults problem)
-        printfn "%-20s coarse %4d  fine %4d nodes across  (rule %.2f s)" name o.Resolution o.FineResolution wall
+        let parameters = problem.Parameters |> Map.ofList
+
+        // the data's interpolation error as ResolutionRule's test computes it: m grid → grid of 2m + 1 cells
+        let dataError cells =
+            match
+                FdCompile.data problem parameters (cells + 1),
+                FdCompile.data problem parameters (2 * cells + 2)
+            with
+            | Ok(coarse, dc), Ok(fine, df) ->
+                List.map2
+                    (fun (c: float[]) (f: float[]) ->
+                        let norm = Newton.norm fine.Weights
+                        norm (Array.map2 (-) (coarse.Interpolate c fine.Points) f) / max (norm f) 1e-300)
+                    dc
+                    df
+                |> List.max
+            | _ -> nan
+
+        printfn
+            "%-20s coarse %4d  fine %4d nodes across  (rule %.2f s); data error at 32 / 64 / 128 cells: %.3g / %.3g / %.3g"
+            name
+            o.Resolution
+            o.FineResolution
+            wall
+            (dataError 32)
+            (dataError 64)
+            (dataError 128)
 
 let manufactured (k: float) =
     fun (_: string) (p: float[][]) -> p |> Array.map (fun q -> sin (k * (q[0] * q[0] + q[1] * q[1])) ** 2.0)
@@ -100,7 +126,8 @@ if parts.Contains "solve" then
         let radial =
             fun (_: string) (p: float[][]) ->
                 p
-                |> Array.map (fun q -> RadialPaperPde.interpolate k shot[0 .. steps - 1] (sqrt (q[0] * q[0] + q[1] * q[1])))
+                |> Array.map (fun q ->
+                    RadialPaperPde.interpolate k shot[0 .. steps - 1] (sqrt (q[0] * q[0] + q[1] * q[1])))
 
         let options = Certify.defaults problem
 

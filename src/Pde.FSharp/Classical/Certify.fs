@@ -62,11 +62,12 @@ type Certification =
 /// The default settings of a problem. Rule (ResolutionRule.cells): the coarse grid has m + 1 nodes across the
 /// domain's longest extent with m = m₀ = round(32/F^¾) cells for F fields (at least 12), so that the banded LU's cost
 /// (∝ F³m⁴) stays that of one field on 33 nodes — doubled while the problem's data (the sources of its equations, see
-/// FdCompile.data) are not resolved at m (interpolated to a grid of 2m + 1 cells they differ by more than 1%) and the
-/// doubled fine grid's band LU fits in ResolutionRule.maxFactorDoubles (1 GiB); the fine grid has 2m + 1 nodes (twice
-/// finer, for Richardson). Why this test: cubic interpolation of a wave e^{iκx} errs by at most ≈ 3(κh)⁴/128 (at the
-/// midpoints), so data within 1% have κh ≲ 0.9 on the coarse grid, and a solution oscillating like them has a
-/// second-order error ≈ (κh/2)²/12 ≲ 2% on the fine grid, well inside NearDistance. Disks and annuli use the same
+/// FdCompile.data) are not resolved at m (interpolated to a grid of 2m + 1 cells they differ by more than
+/// ResolutionRule.dataTolerance, 5%) and the doubled fine grid's band LU fits in ResolutionRule.maxFactorDoubles
+/// (1 GiB); the fine grid has 2m + 1 nodes (twice finer, for Richardson). Why this test: cubic interpolation of a wave
+/// e^{iκx} errs by at most ≈ 3(κh)⁴/128 (at the midpoints), so data within 5% have κh ≲ 1.2 on the coarse grid, and a
+/// solution oscillating like them has a second-order error ≈ (κh/2)²/12 ≲ 3% on the fine grid, a third of
+/// NearDistance. Disks and annuli use the same
 /// count across their diameter (DomainGrid.ofDomain), rectangles across their longer side. Newton:
 /// NewtonOptions.Default; near: a relative distance of 0.1; floor: an RMS of 0.1; parameters: the problem's declared
 /// values.
