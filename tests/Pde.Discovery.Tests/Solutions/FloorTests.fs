@@ -57,6 +57,49 @@ let ``the floor keeps Allen–Cahn's small solutions apart from zero`` () =
         sprintf "at the largest solution's floor: %A, at the search's: %A" atLargest atFloor
     )
 
+/// The classical check's distance is the solution's own (relative to the larger of it and the classical field), as
+/// certification measures, whatever else was found: a field 30% off its classical solution reads 0.3/1.3, not 0.3/10
+/// beside a solution ten times larger (the one floor of sameness made a k = 20 field 0.376 off read 0.0755).
+let ``the classical check measures a solution against its own size`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+    let s = small "classical-check"
+
+    let subject =
+        Subject.compile
+            problem
+            { s with
+                Classical = Some(fun grid -> [ "one", Array.create grid.Length 1.0 ])
+            }
+
+    let found (level: float) =
+        let c: Candidate =
+            {
+                Run = { Round = 0; Index = 0 }
+                Seed = 0UL
+                Values = Array.create subject.Grid.Length level
+                ResidualL2 = 0.0
+                ResidualMax = 0.0
+                ResidualScale = 1.0
+                BoundaryMax = 0.0
+                BoundaryScale = 1.0
+                FinalLoss = 0.0
+                Probes = []
+                Theta = [||]
+            }
+
+        {
+            Representative = c
+            Members = [ c ]
+            MaxAbs = level
+            L2Norm = level
+        }
+
+    match ClassicalCheck.checkAll subject 0.0 [ found 1.3; found 10.0 ] with
+    | [ near; _ ] ->
+        Assert.Equal("one", fst near.Classical)
+        Assert.InRange(snd near.Classical, 0.3 / 1.3 - 1e-12, 0.3 / 1.3 + 1e-12)
+    | other -> failwithf "%d checked solutions" other.Length
+
 [<Tests>]
 let tests =
     testList
@@ -65,5 +108,8 @@ let tests =
             testCase
                 "the floor keeps Allen–Cahn's small solutions apart from zero"
                 ``the floor keeps Allen–Cahn's small solutions apart from zero``
+            testCase
+                "the classical check measures a solution against its own size"
+                ``the classical check measures a solution against its own size``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.FloorTests"
