@@ -13,7 +13,8 @@ open Ecd.Core.Objectives
 open Pde.Discovery
 open Pde.Discovery.Solutions
 
-let private candidate (run: int) (values: float[]) residual boundary =
+/// A candidate of run `run` with these values, residual and boundary error (scales 1), as a run that ended there.
+let candidate (run: int) (values: float[]) residual boundary =
     {
         Run = { Round = 0; Index = run }
         Seed = uint64 run

@@ -72,20 +72,7 @@ let ``the classical check measures a solution against its own size`` () =
             }
 
     let found (level: float) =
-        let c: Candidate =
-            {
-                Run = { Round = 0; Index = 0 }
-                Seed = 0UL
-                Values = Array.create subject.Grid.Length level
-                ResidualL2 = 0.0
-                ResidualMax = 0.0
-                ResidualScale = 1.0
-                BoundaryMax = 0.0
-                BoundaryScale = 1.0
-                FinalLoss = 0.0
-                Probes = []
-                Theta = [||]
-            }
+        let c = DiscoveryTests.candidate 0 (Array.create subject.Grid.Length level) 0.0 0.0
 
         {
             Representative = c
