@@ -67,10 +67,9 @@ type Certification =
 /// (1 GiB); the fine grid has 2m + 1 nodes (twice finer, for Richardson). Why this test: cubic interpolation of a wave
 /// e^{iκx} errs by at most ≈ 3(κh)⁴/128 (at the midpoints), so data within 5% have κh ≲ 1.2 on the coarse grid, and a
 /// solution oscillating like them has a second-order error ≈ (κh/2)²/12 ≲ 3% on the fine grid, a third of
-/// NearDistance. Disks and annuli use the same
-/// count across their diameter (DomainGrid.ofDomain), rectangles across their longer side. Newton:
-/// NewtonOptions.Default; near: a relative distance of 0.1; floor: an RMS of 0.1; parameters: the problem's declared
-/// values.
+/// NearDistance. Disks and annuli use the same count across their diameter (DomainGrid.ofDomain), rectangles across
+/// their longer side. Newton: NewtonOptions.Default; near: a relative distance of 0.1; floor: an RMS of 0.1;
+/// parameters: the problem's declared values.
 let defaults (problem: Problem) : CertifyOptions =
     let parameters = problem.Parameters |> Map.ofList
     let cells = ResolutionRule.cells problem parameters
