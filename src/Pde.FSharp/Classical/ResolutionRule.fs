@@ -13,7 +13,7 @@ open Pde.FSharp.Symbolic
 /// the judge's own error cannot decide a verdict. Measured on the paper's PDE (docs/classical.md, "Resolving the
 /// data"): data within 2.6% (k = 10, 64 cells) and 3.0% (k = 20, 128 cells) gave Richardson estimates of 0.016 and
 /// 0.022 on the fine grid; 26% (k = 20, 64 cells) gave 0.115. A stricter 1% doubled k = 10 to 129/257 nodes for an
-/// estimate of 0.0037, at 5–10× the cost of every solve.
+/// estimate of 0.0037, each band factorisation 10× dearer (1.38 s against 0.14 s, blocked).
 let dataTolerance = 0.05
 
 /// Whether the problem's data (FdCompile.data: the sources of its equations) are resolved with `cells` cells: their
