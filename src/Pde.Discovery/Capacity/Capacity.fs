@@ -41,6 +41,14 @@ let private stalledRuns (search: DiscoverySearch) (candidates: Candidate list) =
         | Some stop when stop.Stalled -> Some(c, stop)
         | _ -> None)
 
+/// The training runs of the first ensemble that diverged (a non-finite loss or gradient: RunLoop.stopReason's words).
+let private divergedRuns (search: DiscoverySearch) (candidates: Candidate list) =
+    candidates
+    |> List.filter (fun c ->
+        c.Run.Round = 0
+        && (search.Stopped c.Run
+            |> Option.exists (fun stop -> stop.Reason.StartsWith "diverged")))
+
 /// What happened to one attempt that found no solution, in words.
 let private plateauText
     (example: Subject)
@@ -365,10 +373,20 @@ let searchGrowing
                 + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
             )
         elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
-            finish (
-                stopReason
-                + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
-            )
+            match divergedRuns search candidates with
+            | [] ->
+                finish (
+                    stopReason
+                    + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
+                )
+            | diverged ->
+                finish (
+                    stopReason
+                    + sprintf
+                        " (no run stalled, and %d of %d diverged — a non-finite loss or gradient: the optimizer's steps are too large for this loss, so a smaller learning rate (--set lr=…) or a normalized optimizer (--optimizer adam) is what they lack, not a longer budget nor a larger network)"
+                        diverged.Length
+                        (candidates |> List.filter (fun c -> c.Run.Round = 0) |> List.length)
+                )
         elif not solutions.IsEmpty || stalled.IsEmpty then
             finish stopReason
         else

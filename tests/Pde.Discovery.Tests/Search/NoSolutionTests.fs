@@ -19,6 +19,26 @@ let ``Bratu beyond its fold: no solution found`` () =
     Assert.StartsWith("no solution found", outcome.StopReason)
     Assert.Contains("no solution found", File.ReadAllText outcome.Path)
 
+/// A first ensemble whose runs diverge (gradient descent with an absurd step) stalls nowhere: the stop reason says they
+/// diverged and names the remedy (a smaller step), not "they were still improving" (a longer budget), and no network
+/// grows. Measured on the paper's PDE at k = 20 with one BBI run: it diverged at step 1 458 and the output said the runs
+/// were still improving.
+let ``runs that diverge are said to diverge`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+
+    let s =
+        { small "bratu-diverged" with
+            Optimizer = "gdm"
+            OptimizerSettings = [ "lr", "1e6" ]
+            WarmStarts = false
+        }
+
+    let outcome = Discovery.run problem s
+    Assert.Empty(outcome.Found)
+    Assert.Contains("diverged", outcome.StopReason)
+    Assert.Contains("smaller learning rate", outcome.StopReason)
+    Assert.DoesNotContain("still improving", outcome.StopReason)
+
 /// The review of the gates, the certification and the near-miss check judge one solve per run: at every floor the
 /// cached solve's distance is the one Certify.distance measures afresh between the network's field and the solution
 /// (its own compile of the fine grid), and its status follows from it.
@@ -63,6 +83,7 @@ let tests =
         "Pde.Discovery.Tests.NoSolutionTests"
         [
             testCase "Bratu beyond its fold: no solution found" ``Bratu beyond its fold: no solution found``
+            testCase "runs that diverge are said to diverge" ``runs that diverge are said to diverge``
             testCase
                 "one solve per run, judged at every floor as a fresh certification"
                 ``one solve per run, judged at every floor as a fresh certification``
