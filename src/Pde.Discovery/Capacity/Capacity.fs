@@ -1,20 +1,16 @@
 /// Capacity that grows: when every run of the first ensemble ended without a solution and runs stalled (their loss
 /// plateaued) above the gates, the network cannot represent a solution or cannot be trained to one at its size; the
 /// search is redone with a larger network, up to `CapacityGrowths` times. Growth rule (nothing tuned to an example):
-/// every hidden width doubles; a problem whose data oscillate across the domain (the root-mean-square wavenumber ω of
-/// its sources and boundary data, measured on the grid, gives more than one wavelength across the domain's diameter)
-/// also gets random Fourier features in front, as many frequencies as half the grown first width, with scale
-/// σ = ω / (2π√d) for d coordinates, so that the features' wavevectors 2πσ·z (z standard normal) have the data's
-/// root-mean-square wavenumber. Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with
-/// the deflation rounds' optimizer (Adam: normalized steps, where the features multiply the gradients) and every
-/// run from its own initialization; the progress lines and the stop reason in solutions.json say what grew and why.
-/// The interior collocation points grow with the data too (`resolvingPointsAt`: `pointsPerWavelength` per wavelength
-/// 2π/ω along each coordinate over the domain's area for fixed points; `freshPoints` for points drawn afresh every
-/// step, with half a point per weight at least; never fewer than the settings'), and a plateau is judged on
-/// what matters: when every stalled run's residual on the evaluation grid is more than `overfitRatio` times its
-/// residual on its own collocation points, the network fits its points and not the field between them — that attempt
-/// grows the points (twice per wavelength along each coordinate, and to at least `pointsPerParameter` per weight),
-/// not the network.
+/// every hidden width doubles; data that oscillate across the domain (the root-mean-square wavenumber ω of the sources
+/// and boundary data gives more than one wavelength across the diameter) add random Fourier features in front, half
+/// the grown first width, σ = ω / (2π√d) for d coordinates (the features' wavevectors 2πσ·z then have the data's ω).
+/// Each grown attempt runs in its own folder (`capacity-1`, …), its first ensemble with the deflation rounds'
+/// optimizer (Adam: normalized steps, where the features multiply the gradients), every run from its own
+/// initialization; the progress lines and the stop reason say what grew and why. The interior points grow with the
+/// data too (PointRules: `resolvingPoints` for fixed points, `freshPoints` for points drawn afresh every step), and a
+/// plateau is judged on what matters: when every stalled run's residual on the grid is more than `overfitRatio` times
+/// its residual on its own collocation points, the network fits its points, not the field — that attempt grows the
+/// points (twice per wavelength along each coordinate, at least `pointsPerParameter` per weight), not the network.
 module Pde.Discovery.Capacity
 
 open System
@@ -32,22 +28,19 @@ open Pde.Discovery.Search
 open Pde.Discovery.PointRules
 open Pde.Discovery.NetworkGrowth
 
-/// The training runs of the first ensemble that stalled, with how they ended.
-let private stalledRuns (search: DiscoverySearch) (candidates: Candidate list) =
+/// The training runs of the first ensemble whose end `picked` selects (stalled, diverged: RunLoop.stopReason's words),
+/// with how they ended.
+let private firstRuns
+    (search: DiscoverySearch)
+    (candidates: Candidate list)
+    (picked: RunResultFile.RunStop -> bool)
+    =
     candidates
     |> List.filter (fun c -> c.Run.Round = 0)
     |> List.choose (fun c ->
         match search.Stopped c.Run with
-        | Some stop when stop.Stalled -> Some(c, stop)
+        | Some stop when picked stop -> Some(c, stop)
         | _ -> None)
-
-/// The training runs of the first ensemble that diverged (a non-finite loss or gradient: RunLoop.stopReason's words).
-let private divergedRuns (search: DiscoverySearch) (candidates: Candidate list) =
-    candidates
-    |> List.filter (fun c ->
-        c.Run.Round = 0
-        && (search.Stopped c.Run
-            |> Option.exists (fun stop -> stop.Reason.StartsWith "diverged")))
 
 /// What happened to one attempt that found no solution, in words.
 let private plateauText
@@ -354,7 +347,7 @@ let searchGrowing
                 search.Reference.FieldFloor
                 candidates
 
-        let stalled = stalledRuns search candidates
+        let stalled = firstRuns search candidates _.Stalled
 
         let pointResidual (c: Candidate) =
             collocationResidual example search c.Theta
@@ -373,7 +366,7 @@ let searchGrowing
                 + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
             )
         elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
-            match divergedRuns search candidates with
+            match firstRuns search candidates (fun stop -> stop.Reason.StartsWith "diverged") with
             | [] ->
                 finish (
                     stopReason
@@ -385,7 +378,7 @@ let searchGrowing
                     + sprintf
                         " (no run stalled, and %d of %d diverged — a non-finite loss or gradient: the optimizer's steps are too large for this loss, so a smaller learning rate (--set lr=…) or a normalized optimizer (--optimizer adam) is what they lack, not a longer budget nor a larger network)"
                         diverged.Length
-                        (candidates |> List.filter (fun c -> c.Run.Round = 0) |> List.length)
+                        (firstRuns search candidates (fun _ -> true)).Length
                 )
         elif not solutions.IsEmpty || stalled.IsEmpty then
             finish stopReason
