@@ -39,22 +39,7 @@ if parts.Contains "grids" then
         ] do
         let o, wall, _ = timed (fun () -> Certify.defaults problem)
         let parameters = problem.Parameters |> Map.ofList
-
-        // the data's interpolation error as ResolutionRule's test computes it: m grid → grid of 2m + 1 cells
-        let dataError cells =
-            match
-                FdCompile.data problem parameters (cells + 1),
-                FdCompile.data problem parameters (2 * cells + 2)
-            with
-            | Ok(coarse, dc), Ok(fine, df) ->
-                List.map2
-                    (fun (c: float[]) (f: float[]) ->
-                        let norm = Newton.norm fine.Weights
-                        norm (Array.map2 (-) (coarse.Interpolate c fine.Points) f) / max (norm f) 1e-300)
-                    dc
-                    df
-                |> List.max
-            | _ -> nan
+        let dataError = ResolutionRule.dataError problem parameters
 
         printfn
             "%-20s coarse %4d  fine %4d nodes across  (rule %.2f s); data error at 32 / 64 / 128 cells: %.3g / %.3g / %.3g"

@@ -16,24 +16,40 @@ open Pde.FSharp.Symbolic
 /// estimate of 0.0037, each band factorisation 10× dearer (1.38 s against 0.14 s, blocked).
 let dataTolerance = 0.05
 
-/// Whether the problem's data (FdCompile.data: the sources of its equations) are resolved with `cells` cells: their
-/// values interpolated from that grid to a grid of 2·cells + 1 cells differ from the values there by at most
-/// `dataTolerance` (relative L², absolute below 1e-12). The finer grid is not nested in the coarse one (spacings in the ratio
-/// (2m + 1)/m): on nested grids, data whose wavenumber is a multiple of 2π/h of the finer grid alias to the same
-/// slow wave on both and would pass (sin(2π·64·x) is 0 at every node of 33 and of 65 nodes across [0, 1]).
-let private dataResolved (problem: Problem) (parameters: Map<string, float>) (cells: int) =
+/// The problem's data (FdCompile.data: the sources of its equations) interpolated from the grid of `cells` cells to a
+/// grid of 2·cells + 1 cells, against their values there: per equation the L² norm of the difference and of the data
+/// (None when the problem cannot be compiled). The finer grid is not nested in the coarse one (spacings in the ratio
+/// (2m + 1)/m): on nested grids, data whose wavenumber is a multiple of 2π/h of the finer grid alias to the same slow
+/// wave on both and would pass (sin(2π·64·x) is 0 at every node of 33 and of 65 nodes across [0, 1]).
+let private dataMisfits (problem: Problem) (parameters: Map<string, float>) (cells: int) =
     match
         FdCompile.data problem parameters (cells + 1), FdCompile.data problem parameters (2 * cells + 2)
     with
     | Ok(coarse, dc), Ok(fine, df) ->
-        List.forall2
+        let norm = Newton.norm fine.Weights
+
+        List.map2
             (fun (c: float[]) (f: float[]) ->
-                let interpolated = coarse.Interpolate c fine.Points
-                let norm = Newton.norm fine.Weights
-                norm (Array.map2 (-) interpolated f) <= dataTolerance * norm f + 1e-12)
+                norm (Array.map2 (-) (coarse.Interpolate c fine.Points) f), norm f)
             dc
             df
-    | _ -> true // the compile error surfaces in certify
+        |> Some
+    | _ -> None
+
+/// The data's largest relative interpolation error with `cells` cells (`dataMisfits`; 0 for data that vanish, NaN
+/// when the problem cannot be compiled): what `dataResolved` holds against `dataTolerance`.
+let dataError (problem: Problem) (parameters: Map<string, float>) (cells: int) =
+    match dataMisfits problem parameters cells with
+    | Some misfits -> misfits |> List.fold (fun m (e, f) -> if e = 0.0 then m else max m (e / f)) 0.0
+    | None -> nan
+
+/// Whether the problem's data are resolved with `cells` cells: every equation's misfit (`dataMisfits`) at most
+/// `dataTolerance` of its data (relative L², absolute below 1e-12); a problem that cannot be compiled counts as
+/// resolved (the compile error surfaces in certify).
+let private dataResolved (problem: Problem) (parameters: Map<string, float>) (cells: int) =
+    match dataMisfits problem parameters cells with
+    | Some misfits -> misfits |> List.forall (fun (e, f) -> e <= dataTolerance * f + 1e-12)
+    | None -> true
 
 /// The largest band LU that `Certify.defaults` lets the fine grid need: 2^27 doubles (1 GiB). The band storage of N unknowns
 /// with b sub- and b super-diagonals is N·(3b + 1) doubles (LAPACK gbtrf's layout: the pivoting widens the upper band
