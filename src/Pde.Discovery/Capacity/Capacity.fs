@@ -10,7 +10,10 @@
 /// data too (PointRules: `resolvingPoints` for fixed points, `freshPoints` for points drawn afresh every step), and a
 /// plateau is judged on what matters: when every stalled run's residual on the grid is more than `overfitRatio` times
 /// its residual on its own collocation points, the network fits its points, not the field — that attempt grows the
-/// points (twice per wavelength along each coordinate, at least `pointsPerParameter` per weight), not the network.
+/// points (twice per wavelength along each coordinate, at least `pointsPerParameter` per weight), not the network
+/// (Growth). When no run stalled because runs diverged (a non-finite loss or gradient: the optimizer's steps are too
+/// large for the loss), the same network is trained again with the deflation rounds' optimizer (normalized steps) in
+/// the next attempt's folder, not counted as a growth; when that optimizer diverged too, the stop reason says so.
 module Pde.Discovery.Capacity
 
 open System
@@ -27,6 +30,7 @@ open Pde.Discovery.Terms
 open Pde.Discovery.Search
 open Pde.Discovery.PointRules
 open Pde.Discovery.NetworkGrowth
+open Pde.Discovery.Growth
 
 /// The training runs of the first ensemble whose end `picked` selects (stalled, diverged: RunLoop.stopReason's words),
 /// with how they ended.
@@ -41,218 +45,6 @@ let private firstRuns
         match search.Stopped c.Run with
         | Some stop when picked stop -> Some(c, stop)
         | _ -> None)
-
-/// What happened to one attempt that found no solution, in words.
-let private plateauText
-    (example: Subject)
-    (a: Architecture)
-    (stalled: (Candidate * RunResultFile.RunStop) list)
-    (pointResidual: Candidate -> float)
-    =
-    let runs =
-        stalled
-        |> List.map (fun (c, stop) ->
-            sprintf
-                "run %d: residual %.3g on the grid (%.3g on its %d collocation points) against a gate of %.3g after %d steps"
-                c.Run.Index
-                c.ResidualL2
-                (pointResidual c)
-                example.Points.Interior
-                (example.Gates.ResidualBound c)
-                stop.Steps)
-
-    sprintf "the network (%s) plateaued above the gates (%s)" (describe a) (String.Join("; ", runs))
-
-/// The boundary conditions' weight at which a field just at both gates loses as much on the boundary as in the
-/// interior: the interior term is the mean square residual, (residual gate)² / area at the gate, the boundary term the
-/// weight times the mean square error, at most (boundary gate)²; so w = (residual gate)² / (area · (boundary gate)²),
-/// the smallest over the stalled runs' gates. Measured on the paper's PDE at k = 10: with the settings' 100 the grown
-/// network reached residual 11.9 on a lattice (gate ≈ 50) and left 0.65 on the circle (gate ≈ 0.05) after 6 000
-/// steps: the source's scale, ~ω² times a smooth problem's, outweighed the boundary.
-let balancedBoundaryWeight (example: Subject) (stalled: (Candidate * RunResultFile.RunStop) list) =
-    stalled
-    |> List.map (fun (c, _) ->
-        let r = example.Gates.ResidualBound c
-        let b = example.Gates.BoundaryBound c
-        r * r / (area example.Problem.Domain * b * b))
-    |> List.filter (fun w -> Double.IsFinite w && w > 0.0)
-    |> function
-        | [] -> None
-        | ws -> Some(List.min ws)
-
-/// What an attempt that plateaued grows to: the network and points of the next attempt, why in words, and whether the
-/// growth makes a step dearer (a wider network, more points: it counts against `CapacityGrowths`).
-type Growth =
-    {
-        Architecture: Architecture
-        Points: PointSettings
-        /// The problem with its boundary conditions weighted for the gates (`balancedBoundaryWeight`).
-        Problem: Problem
-        Note: string
-        Costly: bool
-    }
-
-/// The network of an attempt that fit its points grown no further, on fresh points every step (Resampling).
-let private resampled (example: Subject) (resolving: int) (plateau: string) =
-    let points =
-        { example.Points with
-            Interior = max example.Points.Interior resolving
-            ResampleEvery = Some Resampling.every
-        }
-
-    {
-        Architecture = example.Architecture
-        Points = points
-        Problem = example.Problem
-        Note =
-            sprintf
-                "%s: the runs fit their collocation points and not the field between them (overfitting), so the points are drawn afresh every %d step(s) from the run's seed, not the network grown: %d interior points (the data's wavenumber asks for %d)"
-                plateau
-                Resampling.every
-                points.Interior
-                resolving
-        Costly = false
-    }
-
-/// The network of an attempt that fit its points on fresh ones already, on more points: twice per wavelength along
-/// each coordinate, at least the data's rule, and at least `pointsPerParameter` per trained weight, so that the
-/// residual equations overdetermine the weights (measured, paper's PDE at k = 10: 12 545 weights fitted 5 591 fixed
-/// points to a residual of 0.6 and left 854 on the grid).
-let private morePoints (d: DataScale) (example: Subject) (weights: int) (resolving: int) (plateau: string) =
-    let was = example.Points.Interior
-
-    let points =
-        [
-            resolving
-            was * pown 2 d.Dimensions
-            int (pointsPerParameter * float weights)
-        ]
-        |> List.max
-        |> min maxResolvingPoints
-
-    {
-        Architecture = example.Architecture
-        Points =
-            { example.Points with
-                Interior = points
-            }
-        Problem = example.Problem
-        Note =
-            sprintf
-                "%s: the runs fit their collocation points and not the field between them (overfitting), so the points grow, not the network: %d interior points (from %d: twice per wavelength along each coordinate, at least %g per weight of its %d and %d from the data's wavenumber%s)"
-                plateau
-                points
-                was
-                pointsPerParameter
-                weights
-                resolving
-                (if points >= maxResolvingPoints then ", capped" else "")
-        Costly = true
-    }
-
-/// The network grown (`grow`), with the data's points — `freshPoints` when it draws them afresh every step (Resampling's
-/// rule), else `resolvingPoints`.
-let private wider (d: DataScale) (example: Subject) (plateau: string) =
-    let was = example.Points.Interior
-    let grown = grow d.Omega d.Diameter d.Dimensions example.Architecture
-
-    let fresh = (Resampling.rule grown).IsSome
-
-    // fresh points every step need fewer than fixed ones (PointRules.freshPoints)
-    let resolving =
-        if fresh then
-            let weights = Network<float>(Objective.spec example.Problem grown).ParameterCount
-            freshPoints d.Omega d.Area d.Dimensions weights example.Points.Interior
-        else
-            resolvingPoints d.Omega d.Area d.Dimensions example.Points.Interior
-
-    let points =
-        Resampling.apply
-            grown
-            { example.Points with
-                Interior = resolving
-            }
-
-    let freshText =
-        match points.ResampleEvery with
-        | Some k -> sprintf ", drawn afresh every %d step(s)" k
-        | None -> ""
-
-    let pointsText =
-        if resolving = was then
-            sprintf "%d interior points%s" resolving freshText
-        else
-            sprintf
-                "%d interior points%s (from %d: %s, over an area %.3g%s)"
-                resolving
-                freshText
-                was
-                (if fresh then
-                     sprintf
-                         "%g per wavelength along each coordinate of the data's wavenumber, at least %g per weight"
-                         freshPointsPerWavelength
-                         freshPointsPerParameter
-                 else
-                     sprintf
-                         "%g per wavelength along each coordinate of the data's wavenumber"
-                         pointsPerWavelength)
-                d.Area
-                (if resolving >= maxResolvingPoints then ", capped" else "")
-
-    {
-        Architecture = grown
-        Points = points
-        Problem = example.Problem
-        Note =
-            sprintf
-                "%s; grown to %s and %s (the data's root-mean-square wavenumber %.3g over a diameter %.3g)"
-                plateau
-                (describe grown)
-                pointsText
-                d.Omega
-                d.Diameter
-        Costly = true
-    }
-
-/// What an attempt whose runs stalled without a solution grows to. Runs that fit their collocation points and not the
-/// field between them (every stalled run's grid residual more than `overfitRatio` times its residual on its points)
-/// lack points, not width: on fixed points they get fresh points every step (Resampling) — at the cost per step of
-/// the points they have, so not counted as a growth —; already resampling, more points. Otherwise the network grows.
-let growth
-    (d: DataScale)
-    (example: Subject)
-    (weights: int)
-    (stalled: (Candidate * RunResultFile.RunStop) list)
-    (pointResidual: Candidate -> float)
-    =
-    let overfitting =
-        stalled |> List.forall (fun (c, _) -> overfits c.ResidualL2 (pointResidual c))
-
-    let resolving = resolvingPoints d.Omega d.Area d.Dimensions example.Points.Interior
-
-    let plateau = plateauText example example.Architecture stalled pointResidual
-
-    let g =
-        if overfitting && example.Points.ResampleEvery.IsNone then
-            resampled
-                example
-                (freshPoints d.Omega d.Area d.Dimensions weights example.Points.Interior)
-                plateau
-        elif overfitting then
-            morePoints d example weights resolving plateau
-        else
-            wider d example plateau
-
-    match balancedBoundaryWeight example stalled with
-    | Some w when
-        example.Problem.Conditions
-        |> List.exists (fun c -> c.Placement.IsOnBoundary && c.Weight < w)
-        ->
-        { g with
-            Problem = reweightBoundary (max w) example.Problem
-            Note = sprintf "%s; boundary conditions weighted %.3g (the gates balanced)" g.Note w
-        }
-    | _ -> g
 
 /// The settings of attempt j: the first in the settings' folder, the grown ones in capacity-j.
 let private attemptSettings (s: DiscoverySettings) (j: int) (example: Subject) =
@@ -317,6 +109,62 @@ let private grownSearch
 
     next, DiscoverySearch(next, attemptSettings s j next, (fun p -> progress { p with Note = label }))
 
+/// Why an attempt whose runs diverged is retried, and with what (`remedy`: an optimizer's name or a remedy in words).
+let private divergedText
+    (search: DiscoverySearch)
+    (candidates: Candidate list)
+    (diverged: (Candidate * RunResultFile.RunStop) list)
+    (optimizer: string)
+    (remedy: string)
+    =
+    sprintf
+        "%d of %d runs of the first ensemble diverged (a non-finite loss or gradient: %s's steps are too large for this loss), so %s"
+        diverged.Length
+        (firstRuns search candidates (fun _ -> true)).Length
+        optimizer
+        remedy
+
+/// What follows attempt j when it found no solution and none of its first runs stalled: Ok the same network and
+/// points again with the deflation rounds' optimizer (normalized steps; not counted as a growth) when runs diverged
+/// under another optimizer; Error why the search stops (appended to its stop reason).
+let private unstalled
+    (search: DiscoverySearch)
+    (candidates: Candidate list)
+    (s: DiscoverySettings)
+    (j: int)
+    (example: Subject)
+    : Result<Growth, string> =
+    let optimizer = (attemptSettings s j example).Optimizer
+
+    match firstRuns search candidates (fun stop -> stop.Reason.StartsWith "diverged") with
+    | [] when j = 0 ->
+        Error
+            " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
+    | [] -> Error ""
+    | diverged when optimizer <> s.DeflationOptimizer ->
+        Ok
+            {
+                Architecture = example.Architecture
+                Points = example.Points
+                Problem = example.Problem
+                Note =
+                    divergedText
+                        search
+                        candidates
+                        diverged
+                        optimizer
+                        (sprintf
+                            "the same network is trained again with %s (the deflation rounds' optimizer, whose steps are normalized)"
+                            s.DeflationOptimizer)
+                Costly = false
+            }
+    | diverged ->
+        Error(
+            sprintf
+                " (no run stalled, and %s is what they lack, not a longer budget nor a larger network)"
+                (divergedText search candidates diverged optimizer "a smaller learning rate (--set lr=…)")
+        )
+
 /// The search with capacity growth: `searchAll` with the first network; while no run of the first ensemble passed
 /// the gates, runs stalled and growths remain, again with the grown network (and points, see `growth`) in the folder
 /// `capacity-j`. Returns the last attempt's search, subject, settings (its network, points and folder) and
@@ -360,26 +208,19 @@ let searchGrowing
         let finish (why: string) =
             search, example, attemptSettings s j example, candidates, withNotes why
 
+        let grow (g: Growth) =
+            let next, search' = grownSearch s progress (j + 1) example g
+            attempt (j + 1) (growths + (if g.Costly then 1 else 0)) search' next (g.Note :: notes)
+
         if solutions.IsEmpty && metGatesOnly search candidates then
             finish (
                 stopReason
                 + " (every run met the gates and the classical review rejected it: Newton found no solution near any of them, so neither a longer budget nor a larger network is indicated)"
             )
-        elif solutions.IsEmpty && stalled.IsEmpty && j = 0 && s.Budget <> FixedSteps then
-            match firstRuns search candidates (fun stop -> stop.Reason.StartsWith "diverged") with
-            | [] ->
-                finish (
-                    stopReason
-                    + " (no run stalled: they were still improving when their budget ended, so a longer budget, not a larger network, is what they lack)"
-                )
-            | diverged ->
-                finish (
-                    stopReason
-                    + sprintf
-                        " (no run stalled, and %d of %d diverged — a non-finite loss or gradient: the optimizer's steps are too large for this loss, so a smaller learning rate (--set lr=…) or a normalized optimizer (--optimizer adam) is what they lack, not a longer budget nor a larger network)"
-                        diverged.Length
-                        (firstRuns search candidates (fun _ -> true)).Length
-                )
+        elif solutions.IsEmpty && stalled.IsEmpty && s.Budget <> FixedSteps then
+            match unstalled search candidates s j example with
+            | Ok g -> grow g
+            | Error why -> finish (stopReason + why)
         elif not solutions.IsEmpty || stalled.IsEmpty then
             finish stopReason
         else
@@ -393,8 +234,6 @@ let searchGrowing
                     + " and no growth remains"
                 )
             else
-                let next, search' = grownSearch s progress (j + 1) example g
-
-                attempt (j + 1) (growths + (if g.Costly then 1 else 0)) search' next (g.Note :: notes)
+                grow g
 
     attempt 0 0 first example []

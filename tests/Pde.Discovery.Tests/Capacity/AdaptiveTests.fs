@@ -189,7 +189,7 @@ let ``a plateau that fits its points and not the field grows the points, not the
     Assert.True(fresh < resolving)
     // the grid's residual 100 against 1 on the points: overfitting — on fixed points: same network, fresh points
     // every step, the data's points for fresh draws, not counted as a growth (a step costs what it cost)
-    let g = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+    let g = Growth.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
     Assert.Equal(subject.Architecture, g.Architecture)
     Assert.Equal(Some Resampling.every, g.Points.ResampleEvery)
     Assert.Equal(fresh, g.Points.Interior)
@@ -199,13 +199,13 @@ let ``a plateau that fits its points and not the field grows the points, not the
     // overfitting again while resampling: same network, points ×4 and ≥ 2 per weight, a growth
     let resampling = { subject with Points = g.Points }
 
-    let g2 = Capacity.growth data resampling 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
+    let g2 = Growth.growth data resampling 3000 [ stalledRun 100.0 ] (fun _ -> 1.0)
     Assert.Equal(subject.Architecture, g2.Architecture)
     Assert.Equal(List.max [ 6000; 4 * fresh; resolving ], g2.Points.Interior)
     Assert.True(g2.Costly)
     // 100 against 90: a plateau of the network — widths doubled, Fourier features, the data's points; the grown
     // network has Fourier features: fresh points
-    let g3 = Capacity.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
+    let g3 = Growth.growth data subject 3000 [ stalledRun 100.0 ] (fun _ -> 90.0)
 
     Assert.Equal(
         NetworkGrowth.describe (NetworkGrowth.grow 40.0 (sqrt 2.0) 2 subject.Architecture),
@@ -232,7 +232,7 @@ let ``a plateau that fits its points and not the field grows the points, not the
         },
         stop
 
-    let g4 = Capacity.growth data subject 3000 [ scaled ] (fun _ -> 90.0)
+    let g4 = Growth.growth data subject 3000 [ scaled ] (fun _ -> 90.0)
     let ws = boundaryWeights g4.Problem
     Assert.NotEmpty ws
     Assert.All(ws, fun w -> Assert.True(abs (w / (2500.0 / 9e-4) - 1.0) < 1e-9, sprintf "weight %g" w))

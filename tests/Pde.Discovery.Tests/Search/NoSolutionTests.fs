@@ -19,17 +19,38 @@ let ``Bratu beyond its fold: no solution found`` () =
     Assert.StartsWith("no solution found", outcome.StopReason)
     Assert.Contains("no solution found", File.ReadAllText outcome.Path)
 
-/// A first ensemble whose runs diverge (gradient descent with an absurd step) stalls nowhere: the stop reason says they
-/// diverged and names the remedy (a smaller step), not "they were still improving" (a longer budget), and no network
-/// grows. Measured on the paper's PDE at k = 20 with one BBI run: it diverged at step 1 458 and the output said the runs
-/// were still improving.
-let ``runs that diverge are said to diverge`` () =
+/// A first ensemble whose runs diverge (gradient descent with an absurd step) stalls nowhere: the same network is
+/// trained again with the deflation rounds' optimizer (Adam, normalized steps), which finds Bratu's solution, and the
+/// stop reason says why. Measured on the paper's PDE at k = 20 with one BBI run: it diverged at step 1 458 and the
+/// output said the runs were still improving.
+let ``runs that diverge are trained again with a normalized optimizer`` () =
     let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
 
     let s =
         { small "bratu-diverged" with
             Optimizer = "gdm"
             OptimizerSettings = [ "lr", "1e6" ]
+            WarmStarts = false
+        }
+
+    let outcome = Discovery.run problem s
+    Assert.NotEmpty(outcome.Found)
+    Assert.Contains("diverged", outcome.StopReason)
+    Assert.Contains("trained again with adam", outcome.StopReason)
+    Assert.DoesNotContain("still improving", outcome.StopReason)
+
+/// When the deflation rounds' optimizer diverges too, nothing is left to retry with: the stop reason says the runs
+/// diverged and names the remedy (a smaller step), not "they were still improving" (a longer budget), and no network
+/// grows.
+let ``runs that diverge with every optimizer are said to diverge`` () =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+
+    let s =
+        { small "bratu-diverged-twice" with
+            Optimizer = "gdm"
+            OptimizerSettings = [ "lr", "1e6" ]
+            DeflationOptimizer = "gdm"
+            DeflationOptimizerSettings = [ "lr", "1e6" ]
             WarmStarts = false
         }
 
@@ -83,7 +104,12 @@ let tests =
         "Pde.Discovery.Tests.NoSolutionTests"
         [
             testCase "Bratu beyond its fold: no solution found" ``Bratu beyond its fold: no solution found``
-            testCase "runs that diverge are said to diverge" ``runs that diverge are said to diverge``
+            testCase
+                "runs that diverge are trained again with a normalized optimizer"
+                ``runs that diverge are trained again with a normalized optimizer``
+            testCase
+                "runs that diverge with every optimizer are said to diverge"
+                ``runs that diverge with every optimizer are said to diverge``
             testCase
                 "one solve per run, judged at every floor as a fresh certification"
                 ``one solve per run, judged at every floor as a fresh certification``
