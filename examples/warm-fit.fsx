@@ -48,7 +48,9 @@ printfn
     label
 
 let sw = Diagnostics.Stopwatch.StartNew()
-let values, equation = WarmStart.fits search example s 1 0 bowl
+
+let values, equation =
+    WarmStart.fits search example s 1 0 (WarmStart.onGrid example bowl)
 
 for name, c in [ "to the values", values; "with the equation", equation ] do
     let floor = floorOf example.Weights search.Floor [ bowl ]

@@ -33,27 +33,63 @@ open Pde.Discovery.Search
 /// grid's accuracy).
 let fitSteps (s: DiscoverySettings) = max 300L s.PolishSteps
 
-/// The problem whose loss is the mean square misfit of the network's fields to `target` (every field's values on the
-/// grid in turn) at the grid points: the subject's domain, fields and trainable parameters, one observation term per
-/// field.
-let fitProblem (example: Subject) (target: float[]) =
-    let n = example.Grid.Length
+/// A warm start's target: its fields on the evaluation grid (`Values`, every field in turn: where gates and distances
+/// are judged), and where the fits observe it (`Points`, with every field's values there in turn, `Observed`).
+type Target =
+    {
+        Values: float[]
+        Points: float[][]
+        Observed: float[]
+    }
 
-    if target.Length <> n * example.Fields.Length then
+/// A target known on the grid only, observed there.
+let onGrid (example: Subject) (values: float[]) =
+    {
+        Values = values
+        Points = example.Grid
+        Observed = values
+    }
+
+/// A classical solution as a target, observed on the grid and at the subject's collocation points: those resolve the
+/// data (PointRules), the grid need not — at the paper's PDE k = 20 its 1 976 points are 2 per wavelength of
+/// sin²(20r²) at the rim, and a warm start observed there alone met its target on the grid (0.03) and not between
+/// (Newton from its field did not certify).
+let ofSolution
+    (search: DiscoverySearch)
+    (example: Subject)
+    (solution: Pde.FSharp.Classical.Certify.ClassicalSolution)
+    =
+    let points = Array.append example.Grid (interiorPoints search.Discretization)
+
+    {
+        Values = Pde.Discovery.Certification.onGrid example solution
+        Points = points
+        Observed =
+            example.Problem.Fields
+            |> List.map (fun f -> solution.Values f points)
+            |> Array.concat
+    }
+
+/// The problem whose loss is the mean square misfit of the network's fields to `target` at its observation points:
+/// the subject's domain, fields and trainable parameters, one observation term per field.
+let fitProblem (example: Subject) (target: Target) =
+    let n = target.Points.Length
+
+    if target.Observed.Length <> n * example.Fields.Length then
         invalidArg
             "target"
             (sprintf
-                "a warm start needs %d values (%d grid points × %d fields), got %d"
+                "a warm start needs %d values (%d points × %d fields), got %d"
                 (n * example.Fields.Length)
                 n
                 example.Fields.Length
-                target.Length)
+                target.Observed.Length)
 
     let fitted =
         example.Fields
         |> List.indexed
         |> List.fold
-            (fun p (k, f) -> p |> Problem.data f example.Grid target[k * n .. (k + 1) * n - 1])
+            (fun p (k, f) -> p |> Problem.data f target.Points target.Observed[k * n .. (k + 1) * n - 1])
             (Problem.create example.Problem.Domain example.Fields)
 
     { fitted with
@@ -73,7 +109,7 @@ let dataWeight (example: Subject) (floor: float) (target: float[]) (scale: float
 
 /// The problem of the fit with the equation: the subject's own problem (its equations, boundary conditions at their
 /// weights, constants and trainable parameters) plus the observations of `target` weighted by `weight`.
-let equationFitProblem (example: Subject) (target: float[]) (weight: float) =
+let equationFitProblem (example: Subject) (target: Target) (weight: float) =
     (fitProblem example target).Conditions
     |> List.fold (fun p c -> p |> Problem.add (Condition.weighted weight c)) example.Problem
 
@@ -82,10 +118,10 @@ let equationFitProblem (example: Subject) (target: float[]) (weight: float) =
 let private withObservations
     (search: DiscoverySearch)
     (example: Subject)
-    (target: float[])
+    (target: Target)
     (values: Candidate)
     =
-    equationFitProblem example target (dataWeight example search.Floor target values.ResidualScale)
+    equationFitProblem example target (dataWeight example search.Floor target.Values values.ResidualScale)
 
 /// The least-squares objective of `problem` on the search's network, on its own pool of `threads` threads.
 let private fitObjective
@@ -128,7 +164,7 @@ let private fit
     |> List.head
     |> fst
 
-/// The fits of run i of warm round `round` to `target` (the classical fields on the grid): to its values from the
+/// The fits of run i of warm round `round` to `target` (observed at its points): to its values from the
 /// initialization (`round-k/fit-i`, a fixed number of steps: the values are met to the grid's accuracy), then with
 /// the equation from there (`round-k/fit-equation-i`, observations weighted by `dataWeight`) under the settings'
 /// budget — it stops once the gates hold or the loss stalls: measured at k = 10, 300 L-BFGS steps took the loss
@@ -139,7 +175,7 @@ let fits
     (s: DiscoverySettings)
     (round: int)
     (i: int)
-    (target: float[])
+    (target: Target)
     =
     let values =
         fit search example s FixedSteps round "fit" i search.Theta0 (fitProblem example target)
@@ -216,7 +252,7 @@ let private keepReached
         |> Option.defaultValue (p, "")
         |> fun (kept, why) -> kept, p, why)
 
-/// A round of warm starts (run i from `targets[i]`: a label and the classical fields on the grid): each fitted to the
+/// A round of warm starts (run i from `targets[i]`: a label and a Target): each fitted to the
 /// values (in `round-k/fit-i`), then with the equation (`round-k/fit-equation-i`), then trained on the problem plus its
 /// observations (as the fit with the equation) deflated by `known` (values on the grid) until it meets the gates
 /// within the threshold of its target (`reachedTarget`, asked before the first step too) or its stall rule ends it,
@@ -226,7 +262,7 @@ let round
     (example: Subject)
     (s: DiscoverySettings)
     (round: int)
-    (targets: (string * float[]) list)
+    (targets: (string * Target) list)
     (known: float[] list)
     =
     let targets = Array.ofList targets
@@ -242,8 +278,8 @@ let round
         sprintf
             "warm start: fitted to %s (to its values: %s; with the equation: %s), then trained on the deflated PDE loss with its observations%s"
             label
-            (fitted example search.Floor target values)
-            (fitted example search.Floor target equation)
+            (fitted example search.Floor target.Values values)
+            (fitted example search.Floor target.Values equation)
             after
 
     for i in 0 .. targets.Length - 1 do
@@ -257,12 +293,18 @@ let round
             targets.Length
             (fun i -> (snd fits[i]).Theta)
             known
-            (fun i -> reachedTarget search example s (snd targets[i]))
+            (fun i -> reachedTarget search example s (snd targets[i]).Values)
             (Some(fun i -> withObservations search example (snd targets[i]) (fst fits[i])))
-        |> keepReached search example s round (Array.map snd targets) (Array.map snd fits)
+        |> keepReached
+            search
+            example
+            s
+            round
+            (targets |> Array.map (fun (_, t) -> t.Values))
+            (Array.map snd fits)
 
     for _, c, kept in trained do
-        let after = fitted example search.Floor (snd targets[c.Run.Index]) c
+        let after = fitted example search.Floor (snd targets[c.Run.Index]).Values c
         search.Start(c.Run, describe c.Run.Index (sprintf " (then %s)%s" after kept))
 
     trained |> List.map (fun (kept, _, _) -> kept)

@@ -230,9 +230,36 @@ let private certifyAll
     certifications,
     nearMisses |> List.map (fun (run, _, what) -> run, what),
     (nearMisses
-     |> List.map (fun (run, sol, _) ->
-         Certification.nearMissRecord example run sol, Certification.onGrid example sol))
+     |> List.map (fun (run, sol, _) -> Certification.nearMissRecord example run sol, sol))
     @ completed
+
+/// A distinct solution whose representative (its least residual member) Newton does not certify, represented by its
+/// first member in order of residual that Newton certifies, if any: members are the same solution within the threshold
+/// of the largest solution's size (the floor), so at the paper's PDE k = 20 a field 0.36 from sin²(20r²) (moved) and a
+/// warm start 0.04 from it (certified) were one solution beside the bowl, ten times larger, and the moved one stood for
+/// it. Solves are cached per run (DiscoverySearch.CertifyAt).
+let representedCertified (search: DiscoverySearch) (example: Subject) (solution: DistinctSolution) =
+    let certified (c: Candidate) =
+        c.Theta.Length = search.Theta0.Length
+        && (match search.CertifyAt(c.Theta, search.Floor) with
+            | Certify.Certified _ -> true
+            | _ -> false)
+
+    if certified solution.Representative then
+        solution
+    else
+        match
+            solution.Members
+            |> List.sortBy _.ResidualL2
+            |> List.tryFind (fun c -> c.Run <> solution.Representative.Run && certified c)
+        with
+        | Some c ->
+            { solution with
+                Representative = c
+                MaxAbs = maxAbs c.Values
+                L2Norm = normL2 example.Weights c.Values
+            }
+        | None -> solution
 
 /// Gates, deduplication, the user's classical check and the certification of a search's candidates.
 let private judgeAll
@@ -250,6 +277,12 @@ let private judgeAll
             search.Reference.FieldFloor
             candidates
 
+    let solutions =
+        if s.Certify then
+            solutions |> List.map (representedCertified search example)
+        else
+            solutions
+
     let found = ClassicalCheck.checkAll example search.Reference.FieldFloor solutions
 
     let certifications, nearMisses, classicalOnly =
@@ -259,78 +292,6 @@ let private judgeAll
             [], [], []
 
     found, rejected, certifications, nearMisses, classicalOnly
-
-/// The classical solutions no network reached, not tried (`tried`: by an earlier warm round, or a network solution
-/// that Newton moved there — a warm start deflated by it diverged in its pole), farther than the floor
-/// (absolute L²) from every `known` network solution: nearer, the deflation's pole dominates the loss (Allen–Cahn
-/// ε = 0.1: every warm start 0.075 from u = 0 diverged to residual 2–18 after 12 000–30 000 steps).
-let private untried
-    (example: Subject)
-    (s: DiscoverySettings)
-    (floor: float)
-    (known: float[] list)
-    (tried: float[] list)
-    (classicalOnly: (SolutionsFile.ClassicalOnlyRecord * float[]) list)
-    =
-    classicalOnly
-    |> List.filter (fun (_, values) ->
-        tried
-        |> List.forall (fun t -> not (sameSolution example.Weights floor s.Threshold values t))
-        && known
-           |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
-
-/// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
-/// deflated by the network solutions found so far (if any: else the completion's solutions are the only way in),
-/// judged again after each (which may certify new classical solutions: they seed the next round) until none is
-/// untried (at most one round per classical solution the first judgement listed, at least one). Returns the
-/// candidates with the warm rounds' runs and the last judgement.
-let private warmStarts
-    (search: DiscoverySearch)
-    (example: Subject)
-    (s: DiscoverySettings)
-    (judge: Candidate list -> _)
-    (candidates: Candidate list)
-    judged
-    =
-    let _, _, _, _, classicalOnly0 = judged
-    let cap = max 1 (List.length classicalOnly0)
-
-    let rec go (k: int) (tried: float[] list) candidates judged =
-        let found, _, certifications, _, classicalOnly = judged
-
-        let known =
-            found
-            |> List.map (fun (f: ClassicalCheck.Found) -> f.Solution.Representative.Values)
-
-        let moved =
-            certifications
-            |> List.choose (function
-                | Certify.Moved(sol, _) -> Some(Certification.onGrid example sol)
-                | _ -> None)
-
-        let targets = untried example s search.Floor known (tried @ moved) classicalOnly
-
-        if not s.WarmStarts || targets.IsEmpty || k >= cap then
-            candidates, judged
-        else
-            let round =
-                1 + (candidates |> List.fold (fun m (c: Candidate) -> max m c.Run.Round) 0)
-
-            let warm =
-                WarmStart.round
-                    search
-                    example
-                    s
-                    round
-                    (targets
-                     |> List.map (fun (r, values) ->
-                         sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs, values))
-                    known
-
-            let candidates = candidates @ warm
-            go (k + 1) (tried @ (targets |> List.map snd)) candidates (judge candidates)
-
-    go 0 [] candidates judged
 
 /// What the search concluded when no network found a solution, said plainly before why it stopped ("" otherwise).
 let private verdict
@@ -366,7 +327,7 @@ let runSubject (example: Subject) (s: DiscoverySettings) (progress: DiscoveryPro
     let judge = judgeAll search example s
 
     let candidates, judged =
-        warmStarts search example attempt judge candidates (judge candidates)
+        WarmTargets.rounds search example attempt judge candidates (judge candidates)
 
     let found, rejected, certifications, nearMisses, classicalOnly = judged
 

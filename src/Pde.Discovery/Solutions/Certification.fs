@@ -107,21 +107,25 @@ let solutionOf (c: Certify.Certification) =
     | Certify.Moved(s, _) -> Some s
     | Certify.NotCertified _ -> None
 
-/// The record of a solution that Newton reached from the field of run `run` (a near miss): no network solution.
-let nearMissRecord
+/// The record of a classical solution that no network solution is, found as `foundBy` says.
+let classicalRecord
     (subject: Subject)
-    (run: RunId)
+    (foundBy: string)
     (sol: Certify.ClassicalSolution)
     : SolutionsFile.ClassicalOnlyRecord =
     let values = onGrid subject sol
 
     {
-        FoundBy = sprintf "Newton from the field of %O (a near miss)" run
+        FoundBy = foundBy
         MaxAbs = maxAbs values
         L2Norm = normL2 subject.Weights values
         ErrorEstimate = sol.ErrorEstimate
         Field = sol.Values subject.Problem.Fields.Head subject.Grid
     }
+
+/// The record of a solution that Newton reached from the field of run `run` (a near miss): no network solution.
+let nearMissRecord (subject: Subject) (run: RunId) (sol: Certify.ClassicalSolution) =
+    classicalRecord subject (sprintf "Newton from the field of %O (a near miss)" run) sol
 
 /// Seeds of the classical completion from the domain: ± the lowest sine modes sin(mπ(x − x₀)/Lx)·sin(nπ(y − y₀)/Ly),
 /// m, n = 1..3, of the evaluation grid's bounding box [x₀, x₀ + Lx] × [y₀, y₀ + Ly] (every field alike), scaled to
@@ -194,4 +198,4 @@ let complete
             Field = s.Values subject.Problem.Fields.Head subject.Grid
         }
         : SolutionsFile.ClassicalOnlyRecord),
-        values)
+        s)

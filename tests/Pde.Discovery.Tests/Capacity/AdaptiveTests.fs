@@ -291,7 +291,10 @@ let ``the fit with the equation is the problem plus the observations, weighted b
     let tiny = target |> Array.map (fun v -> 1e-6 * v)
     Assert.True(abs (WarmStart.dataWeight subject 0.5 tiny 30.0 / 3600.0 - 1.0) < 1e-12)
     Assert.Equal(1.0, WarmStart.dataWeight subject 0.5 target nan)
-    let fitted = WarmStart.equationFitProblem subject target w
+
+    let fitted =
+        WarmStart.equationFitProblem subject (WarmStart.onGrid subject target) w
+
     let own = subject.Problem.Conditions
     Assert.Equal(own.Length + 1, fitted.Conditions.Length)
 

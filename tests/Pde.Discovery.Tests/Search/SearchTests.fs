@@ -26,6 +26,8 @@ type private Fixture =
         Search: DiscoverySearch
         Lower: float[]
         Upper: float[]
+        /// The classical solutions themselves.
+        Solutions: Certify.ClassicalSolution list
         FittedUpper: Candidate
     }
 
@@ -64,7 +66,7 @@ let private fixture =
              | Ok z -> z.Solution
              | Error e -> failwith e.Reason
 
-         let upper =
+         let upperSolution =
              Certification.complete
                  subject
                  options
@@ -73,10 +75,14 @@ let private fixture =
                  search.Floor
                  []
              |> List.map snd
-             |> List.maxBy maxAbs
+             |> List.maxBy (Certification.onGrid subject >> maxAbs)
+
+         let upper = Certification.onGrid subject upperSolution
 
          let fitOn (threads: int) (_: int) : IObjective<float> =
-             let d = Discretize.run subject.Points (WarmStart.fitProblem subject upper)
+             let d =
+                 Discretize.run subject.Points (WarmStart.fitProblem subject (WarmStart.onGrid subject upper))
+
              let pool = new WorkerPool(threads)
              let loss = Objective.lossOn s.Backend d search.Network 0.0 (Some pool)
              new OwnedObjective(loss, [ loss; pool ])
@@ -102,6 +108,7 @@ let private fixture =
              Search = search
              Lower = Certification.onGrid subject lower
              Upper = upper
+             Solutions = [ lower; upperSolution ]
              FittedUpper = fitted
          })
 
@@ -199,7 +206,13 @@ let ``a warm start that meets the gates at its target stops at the first check``
     let search = DiscoverySearch(subject, s, ignore)
 
     let kept =
-        WarmStart.round search subject s 2 [ "the lower solution", f.Lower ] [ f.Upper ]
+        WarmStart.round
+            search
+            subject
+            s
+            2
+            [ "the lower solution", WarmStart.onGrid subject f.Lower ]
+            [ f.Upper ]
         |> List.exactlyOne
 
     match search.Stopped kept.Run with
@@ -226,6 +239,97 @@ let ``a warm start that meets the gates at its target stops at the first check``
     Assert.Equal(0L, polished.Steps)
     Assert.StartsWith("converged at step 0", polished.Reason)
 
+/// A classical solution as a warm start's target is observed on the grid and at the subject's collocation points (which
+/// resolve the data where the grid need not), with the solution's own values there; the fit's observation term has
+/// every one of those points.
+let ``a classical target is observed at the collocation points too`` () =
+    let f = fixture.Force()
+    let lower = f.Solutions.Head
+    let t = WarmStart.ofSolution f.Search f.Subject lower
+    let interior = Subject.interiorPoints f.Search.Discretization
+    let n = f.Subject.Grid.Length
+    Assert.Equal(n + interior.Length, t.Points.Length)
+    Assert.Equal<float[]>(f.Lower, t.Values)
+    Assert.Equal<float[]>(lower.Values f.Subject.Problem.Fields.Head interior, t.Observed[n..])
+    let d = Discretize.run f.Subject.Points (WarmStart.fitProblem f.Subject t)
+    Assert.Contains(d.Sets, (fun set -> set.Observed.Length = t.Points.Length))
+
+/// The Newton solution of a network field that Newton moved is a warm start's target (no network reached it), once
+/// however many fields moved there, and none when another field is certified to it.
+let ``a moved field's Newton solution is a warm start's target`` () =
+    let f = fixture.Force()
+    let lower, upper = f.Solutions[0], f.Solutions[1]
+
+    let foundAt (i: int) : ClassicalCheck.Found =
+        let c = candidate f { Round = 0; Index = i } f.Search.Theta0
+
+        let solution: DistinctSolution =
+            {
+                Representative = c
+                Members = [ c ]
+                MaxAbs = maxAbs c.Values
+                L2Norm = normL2 f.Subject.Weights c.Values
+            }
+
+        {
+            Solution = solution
+            Classical = ("", nan)
+            Round = 0
+        }
+
+    let found = [ foundAt 0; foundAt 1 ]
+
+    let targets certifications =
+        WarmTargets.movedTargets f.Subject f.Settings f.Search.Floor found certifications
+        |> List.map (fun (_, sol) -> Certification.onGrid f.Subject sol)
+
+    Assert.Equal<float[] list>([ f.Upper ], targets [ Certify.Moved(upper, 0.5); Certify.Moved(upper, 0.4) ])
+
+    Assert.Equal<float[] list>(
+        [ f.Lower; f.Upper ],
+        targets [ Certify.Moved(lower, 0.5); Certify.Moved(upper, 0.4) ]
+    )
+
+    Assert.Empty(targets [ Certify.Certified(upper, 0.01); Certify.Moved(upper, 0.5) ])
+
+/// A distinct solution whose least-residual member Newton moves is represented by a member Newton certifies (the next
+/// in order of residual), with that member's size; one whose representative certifies keeps it.
+let ``a solution is represented by a member Newton certifies`` () =
+    let f = fixture.Force()
+    let search = f.Search
+
+    let moved =
+        candidate f { Round = 0; Index = 0 } (Deflation.scaleOutput search.Network 5.0 search.Theta0)
+
+    let certified =
+        { f.FittedUpper with
+            Run = { Round = 2; Index = 1 }
+            ResidualL2 = 1.0
+        }
+
+    let solution: DistinctSolution =
+        {
+            Representative = moved
+            Members = [ moved; certified ]
+            MaxAbs = maxAbs moved.Values
+            L2Norm = normL2 f.Subject.Weights moved.Values
+        }
+
+    let represented = Workflow.representedCertified search f.Subject solution
+    Assert.Equal(certified.Run, represented.Representative.Run)
+    Assert.Equal(maxAbs certified.Values, represented.MaxAbs)
+    Assert.Equal<Candidate list>(solution.Members, represented.Members)
+
+    let kept =
+        Workflow.representedCertified
+            search
+            f.Subject
+            { solution with
+                Representative = certified
+            }
+
+    Assert.Equal(certified.Run, kept.Representative.Run)
+
 [<Tests>]
 let tests =
     testList
@@ -240,5 +344,14 @@ let tests =
             testCase
                 "a warm start that meets the gates at its target stops at the first check"
                 ``a warm start that meets the gates at its target stops at the first check``
+            testCase
+                "a classical target is observed at the collocation points too"
+                ``a classical target is observed at the collocation points too``
+            testCase
+                "a solution is represented by a member Newton certifies"
+                ``a solution is represented by a member Newton certifies``
+            testCase
+                "a moved field's Newton solution is a warm start's target"
+                ``a moved field's Newton solution is a warm start's target``
         ]
     |> testSequencedGroup "Pde.Discovery.Tests.SearchTests"
