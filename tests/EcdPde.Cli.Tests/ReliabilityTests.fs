@@ -15,7 +15,8 @@ let private ecdpde = CliTests.ecdpde
 let private fst3 (a, _, _) = a
 let private tempDir = CliTests.tempDir
 
-/// `discover EXAMPLE` with 1 run of 3 steps, no deflation, on one core, into `dir`.
+/// `discover EXAMPLE` with 1 run of 3 steps, no deflation, no warm starts (a third of the process's CPU time, and
+/// nothing these tests check), on one core, into `dir`.
 let private tinyDiscoverOf (example: string) (dir: string) (extra: string list) =
     ecdpde (
         [
@@ -27,6 +28,7 @@ let private tinyDiscoverOf (example: string) (dir: string) (extra: string list) 
             "3"
             "--deflation-rounds"
             "0"
+            "--no-warm-starts"
             "--threads"
             "1"
             "--out"
