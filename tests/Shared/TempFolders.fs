@@ -22,15 +22,13 @@ let private deleteOne (path: string) =
         () // still held by a process the test left running: nothing more to do at exit
 
 /// Deletes every folder and file made through this module so far, and what the code under test put beside one under
-/// its name (`--force` moves a folder aside to FOLDER.replaced-TIME).
+/// its name (`--force` moves a folder aside to FOLDER.replaced-TIME; a test may name a second folder FOLDER-partial).
 let deleteAll () =
     for path in made do
         deleteOne path
 
-
-
         for beside in
-            Directory.EnumerateFileSystemEntries(Path.GetTempPath(), nonNull (Path.GetFileName path) + ".*") do
+            Directory.EnumerateFileSystemEntries(Path.GetTempPath(), nonNull (Path.GetFileName path) + "?*") do
             deleteOne beside
 
 let private atExit =
