@@ -226,8 +226,7 @@ let ``every F# src project has a test project whose folders mirror the src folde
         )
 
 let ``the mirror check names test files in folders the src project lacks`` () =
-    let root =
-        Path.Combine(Path.GetTempPath(), "ecdpde-mirror-" + Guid.NewGuid().ToString "N")
+    let root = TempFolders.path "ecdpde-mirror-"
 
     let src = Path.Combine(root, "src")
     let test = Path.Combine(root, "test")

@@ -33,8 +33,7 @@ let ecdpde (args: string list) =
 
 /// A fresh temporary folder.
 let tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-tests-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-tests-"
 
     Directory.CreateDirectory d |> ignore
     d

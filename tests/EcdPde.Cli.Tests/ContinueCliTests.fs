@@ -48,7 +48,7 @@ let problem =
 
 /// Bratu from λ = 3 down to 2.5 in two values at a tiny size: one L-BFGS run of 300 steps, no deflation round (the
 /// warm starts find the upper solution), continued runs of 200 steps polished for 50; both branches at both values
-/// (19 s on one thread). The Slurm test (SlurmContinuationTests) runs it too.
+/// (19 s on one thread). Run once (localBratu) for this file's test and the Slurm test (SlurmContinuationTests).
 let bratuArgs (out: string) =
     [
         "continue"
@@ -80,31 +80,40 @@ let bratuArgs (out: string) =
         out
     ]
 
+/// The local run of bratuArgs, once per test process: its folder, exit code, stdout and stderr. Shared by the test
+/// below and the Slurm test (SlurmContinuationTests), which compares its own run with it; neither changes the folder.
+let localBratu =
+    lazy
+        (let dir = tempDir ()
+         let code, out, err = ecdpde (bratuArgs dir)
+         dir, code, out, err)
+
+/// Copies every file under `source` to the same place under `target`.
+let private copy (source: string) (target: string) =
+    for f in Directory.GetFiles(source, "*", SearchOption.AllDirectories) do
+        let t = Path.Combine(target, Path.GetRelativePath(source, f))
+        Directory.CreateDirectory(Path.GetDirectoryName t |> nonNull) |> ignore
+        File.Copy(f, t)
+
 let ``a short continuation of Bratu writes continuation.json, a line per value and the report, and status reads it``
     ()
     =
-    let dir = tempDir ()
-
-    let code, out, err = ecdpde (bratuArgs dir)
-
+    let shared, code, out, err = localBratu.Value
     Assert.True((code = 0 || code = 1), sprintf "exit code %d: %s" code err)
     Assert.Contains("lambda = 3 [1/2]", out)
     Assert.Contains("lambda = 2.5 [2/2]", out)
-    let file = ContinuationFile.read (Path.Combine(dir, ContinuationFile.name))
+    let file = ContinuationFile.read (Path.Combine(shared, ContinuationFile.name))
     Assert.True(file.Complete)
     Assert.Equal<float list>([ 3.0; 2.5 ], file.Values |> List.map _.Value)
     Assert.Equal("lambda", file.Parameter)
-    let report = File.ReadAllText(Path.Combine(dir, "report.html"))
+    let report = File.ReadAllText(Path.Combine(shared, "report.html"))
     Assert.Contains("Bifurcation diagrams", report)
     Assert.Contains("ecdpdePlot(", report)
     Assert.Contains("value-000/round-0/runs/run-000", report)
-    // a grown attempt's runs (capacity-j, here a copy of round 0) are listed with the value's own
-    let copy (source: string) (target: string) =
-        for f in Directory.GetFiles(source, "*", SearchOption.AllDirectories) do
-            let t = Path.Combine(target, Path.GetRelativePath(source, f))
-            Directory.CreateDirectory(Path.GetDirectoryName t |> nonNull) |> ignore
-            File.Copy(f, t)
-
+    // a grown attempt's runs (capacity-j, here a copy of round 0) are listed with the value's own: on a copy of the
+    // shared folder, which the Slurm test compares with
+    let dir = tempDir ()
+    copy shared dir
     copy (Path.Combine(dir, "value-000", "round-0")) (Path.Combine(dir, "value-000", "capacity-1", "round-0"))
     let code, _, err = ecdpde [ "report"; dir ]
     Assert.True((code = 0), sprintf "report exit code %d: %s" code err)

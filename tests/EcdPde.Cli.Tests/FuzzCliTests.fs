@@ -256,10 +256,7 @@ let invocations (n: int) =
                             "0"
                             "--quiet"
                         ]
-                        [
-                            "--out"
-                            Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString "N")
-                        ]
+                        [ "--out"; TempFolders.path "ecdpde-fuzz-" ]
                     ]
                 | "list"
                 | "report" -> []

@@ -14,8 +14,7 @@ let private continueArgs = ContinueCliTests.bratuArgs
 let ``continue with --scheduler slurm chains its values' arrays and writes the local run's continuation.json``
     ()
     =
-    let local = CliTests.tempDir ()
-    let code, _, err = ecdpde (continueArgs local)
+    let local, code, _, err = ContinueCliTests.localBratu.Value
     Expect.equal code 0 (sprintf "the local continuation finds a branch: %s" err)
     let localFile = ContinuationFile.read (Path.Combine(local, ContinuationFile.name))
     Expect.isTrue localFile.Complete "the local continuation is complete"

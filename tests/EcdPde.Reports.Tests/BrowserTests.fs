@@ -201,8 +201,7 @@ let consoleLines (stderr: string) =
 
 /// Screenshots `file` at width × height; returns the decoded PNG and Chromium's console lines.
 let screenshot (file: string) (width: int) (height: int) =
-    let png =
-        Path.Combine(Path.GetTempPath(), "ecdpde-shot-" + Guid.NewGuid().ToString("N") + ".png")
+    let png = TempFolders.pathWith "ecdpde-shot-" ".png"
 
     let code, _, err =
         runChromium [ "--screenshot=" + png; sprintf "--window-size=%d,%d" width height ] file

@@ -89,8 +89,7 @@ let assertRenders (plots: int) (page: string) =
     Assert.DoesNotContain("<img", dom)
     Assert.DoesNotContain("<script>alert", dom)
 
-    let png =
-        Path.Combine(Path.GetTempPath(), "ecdpde-shot-" + Guid.NewGuid().ToString("N") + ".png")
+    let png = TempFolders.pathWith "ecdpde-shot-" ".png"
 
     Chromium.screenshot 1400 1600 png page |> ignore
     let shot = BrowserTests.decodePng (File.ReadAllBytes png)

@@ -15,8 +15,7 @@ open Pde.Discovery
 
 /// A fresh temporary folder (with an optional name inside a fresh parent).
 let fresh (name: string option) =
-    let parent =
-        Path.Combine(Path.GetTempPath(), "ecdpde-report-tests-" + Guid.NewGuid().ToString("N"))
+    let parent = TempFolders.path "ecdpde-report-tests-"
 
     let dir =
         match name with

@@ -10,8 +10,7 @@ open Ecd.Core.Optimizers
 open EcdPde.Runs
 
 let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-checkpoint-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-checkpoint-"
 
     Directory.CreateDirectory d |> ignore
     d

@@ -10,8 +10,7 @@ open Expecto
 open EcdPde.Runs
 
 let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-optimize-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-optimize-"
 
     Directory.CreateDirectory d |> ignore
     d

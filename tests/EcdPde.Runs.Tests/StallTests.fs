@@ -192,8 +192,7 @@ let private stallRun (dir: string) (steps: int64) =
 
 let ``a resumed run stalls at the step and θ of an uninterrupted one`` () =
     let fresh () =
-        let d =
-            Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+        let d = TempFolders.path "ecdpde-stall-"
 
         Directory.CreateDirectory d |> ignore
         d
@@ -219,8 +218,7 @@ let ``a resumed run stalls at the step and θ of an uninterrupted one`` () =
 /// A run whose start is already reached takes no step, keeps its start, and a rerun from its folder stays stopped;
 /// one reached later (|θ| small) stops at the end of the first block where it is, before its loss is flat.
 let ``a run reached at its start takes no step, and stays stopped when rerun`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-stall-"
 
     Directory.CreateDirectory dir |> ignore
 
@@ -255,8 +253,7 @@ let ``a run reached at its start takes no step, and stays stopped when rerun`` (
 /// A fixed budget (no stall rule, like a polish): a start that is reached takes no step either, and says why; one that
 /// is not takes its whole budget.
 let ``a fixed-budget run reached at its start takes no step`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-stall-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-stall-"
 
     let fixedRun (sub: string) (reached: bool) =
         { stallRun (Path.Combine(dir, sub)) 300L with

@@ -94,7 +94,7 @@ let tests =
 
             testCase "checkpoints and traces in the run directory; a second run resumes from them" (fun () ->
                 oneThread ()
-                let dir = Directory.CreateTempSubdirectory("pde-torch-run").FullName
+                let dir = TempFolders.create "pde-torch-run-"
 
                 try
                     let o =

@@ -52,10 +52,7 @@ let expectoTests () : TheoryData<ExpectoTest> =
     data
 
 /// Runs one Expecto test by its full name; Expecto's failure message becomes the xunit failure.
-/// All rows belong to one theory of one class, so xunit runs them one after another.
-[<Theory>]
-[<MemberData(nameof expectoTests)>]
-let expecto (test: ExpectoTest) =
+let private run (test: ExpectoTest) =
     let flat = flatTests.Value[test.Name]
 
     let summary =
@@ -67,6 +64,23 @@ let expecto (test: ExpectoTest) =
         raise (Sdk.XunitException(sprintf "%s is marked pending or skipped: %s" test.Name reason))
     | Failed message -> raise (Sdk.XunitException message)
     | Error e -> ExceptionDispatchInfo.Capture(e).Throw()
+
+/// Deletes the tests' temporary folders (TempFolders) when xunit is done with the theory: the test host may end
+/// without the process exit that deletes them under Expecto's own runner.
+type TempFolderCleanup() =
+    interface IDisposable with
+        member _.Dispose() = TempFolders.deleteAll ()
+
+/// The xunit theory: one row per Expecto test. All rows belong to one theory of one class, so xunit runs them one
+/// after another.
+type Bridge() =
+    interface IClassFixture<TempFolderCleanup>
+
+    static member Tests() = expectoTests ()
+
+    [<Theory>]
+    [<MemberData(nameof Bridge.Tests)>]
+    member _.expecto(test: ExpectoTest) = run test
 
 /// `dotnet run --project tests/<project> -- [Expecto options]` runs the same tests under Expecto's runner.
 [<EntryPoint>]

@@ -39,8 +39,7 @@ let private tiny =
     }
 
 let ``the bounce-only page shows where the runs ended per k, phase and schedule`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-bounce-report-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-bounce-report-"
 
     let result, cells, _ =
         BounceStudyRun.run tiny EcdPde.Runs.TaskBatch.inProcess dir 2 (fun _ _ -> ())

@@ -11,8 +11,7 @@ open EcdPde.Reports
 open EcdPde.Studies
 open EcdPde.Studies.Study
 
-let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
+let private temp () = TempFolders.path "ecdpde-pde-study-"
 
 let private solver label optimizer settings =
     {

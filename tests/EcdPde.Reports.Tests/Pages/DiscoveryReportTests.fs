@@ -13,8 +13,7 @@ open Pde.Discovery.Solutions
 let ``discovery on the paper's PDE finds both classical solutions from one initialization, and a rerun reads the runs back``
     ()
     =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-disc-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-disc-"
 
     let problem, defaults = BuiltInExamples.paperPde BuiltInExamples.Default 2.0
 

@@ -8,8 +8,7 @@ open Xunit
 open Expecto
 open EcdPde.Runs
 
-let private scratch () =
-    (Directory.CreateTempSubdirectory "ecdpde-cluster-").FullName
+let private scratch () = TempFolders.create "ecdpde-cluster-"
 
 /// A batch of `count` tasks under `root/key` whose task i is finished once `result-i.txt` exists; RunHere writes
 /// the result files and records which tasks ran.

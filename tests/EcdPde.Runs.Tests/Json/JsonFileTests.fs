@@ -17,8 +17,7 @@ type Sample =
     }
 
 let private temp (name: string) =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-json-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-json-"
 
     Directory.CreateDirectory d |> ignore
     Path.Combine(d, name)

@@ -9,8 +9,7 @@ open Expecto
 open EcdPde.Runs
 
 let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-safety-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-safety-"
 
     Directory.CreateDirectory d |> ignore
     d

@@ -10,8 +10,7 @@ open Expecto
 open EcdPde.Studies
 open EcdPde.Studies.BounceStudy
 
-let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-bounce-study-" + Guid.NewGuid().ToString("N"))
+let private temp () = TempFolders.path "ecdpde-bounce-study-"
 
 /// Two bounce schedules at k = 2, two seeds each, 40 BBI steps and 10 polish steps: far too short to reach a solution.
 /// The first schedule bounces exactly twice (a fixed bounce after 10 moves, N_b = 2, no progress bounce within

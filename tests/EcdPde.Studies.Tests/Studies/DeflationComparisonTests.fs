@@ -11,7 +11,7 @@ open EcdPde.Studies
 open EcdPde.Studies.MultiSolution
 
 let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-deflation-study-" + Guid.NewGuid().ToString("N"))
+    TempFolders.path "ecdpde-deflation-study-"
 
 let ``deflated strategies share their round 0, and the comparison counts certified solutions`` () =
     let settings =

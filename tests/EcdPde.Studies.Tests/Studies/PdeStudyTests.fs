@@ -10,8 +10,7 @@ open EcdPde.Runs
 open EcdPde.Studies
 open EcdPde.Studies.Study
 
-let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-pde-study-" + Guid.NewGuid().ToString("N"))
+let private temp () = TempFolders.path "ecdpde-pde-study-"
 
 let private solver label optimizer settings =
     {

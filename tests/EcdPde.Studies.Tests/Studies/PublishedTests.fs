@@ -7,11 +7,7 @@ open Ecd.Core.Objectives
 open EcdPde.Studies
 open EcdPde.Runs.Statistics
 
-let private temp () =
-    System.IO.Path.Combine(
-        System.IO.Path.GetTempPath(),
-        "ecdpde-published-" + System.Guid.NewGuid().ToString("N")
-    )
+let private temp () = TempFolders.path "ecdpde-published-"
 
 /// The built-in Ackley study with `starts` starts, `tries` bounce seeds per start and `steps` steps.
 let private ackley starts tries steps =

@@ -13,7 +13,7 @@ open EcdPde.Studies.Study
 open Pde.FSharp.Training
 
 let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-study-backend-" + Guid.NewGuid().ToString("N"))
+    TempFolders.path "ecdpde-study-backend-"
 
 /// A backend named "counting" that computes the native loss and counts the losses it made.
 type private Counting() =

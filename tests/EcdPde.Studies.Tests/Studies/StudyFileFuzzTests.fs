@@ -12,8 +12,7 @@ open Pde.Discovery.Solutions
 let private seed = 20240615
 
 let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-fuzz-"
 
     Directory.CreateDirectory d |> ignore
     d

@@ -65,8 +65,7 @@ let private tiny =
         Seed = 5UL
     }
 
-let private temp () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-study-" + Guid.NewGuid().ToString("N"))
+let private temp () = TempFolders.path "ecdpde-study-"
 
 let ``a study runs every cell once; a rerun skips the finished cells and reads the same results`` () =
     let dir = temp ()

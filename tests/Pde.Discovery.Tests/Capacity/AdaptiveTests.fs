@@ -21,7 +21,7 @@ let private settings (name: string) =
     { AnyProblemTests.small name with
         DeflationRounds = 0
         CapacityGrowths = 0
-        OutDir = Some(Path.Combine(Path.GetTempPath(), "ecdpde-adaptive-" + Guid.NewGuid().ToString("N")))
+        OutDir = Some(TempFolders.path "ecdpde-adaptive-")
     }
 
 let private wavenumberOf (problem: Problem) =

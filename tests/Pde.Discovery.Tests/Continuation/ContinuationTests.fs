@@ -114,8 +114,7 @@ let private bratuCentres (lambda: float) =
 
     found |> List.map (fun u -> Semilinear.interpolate n u 0.5 0.5)
 
-let private tempDir () =
-    Path.Combine(Path.GetTempPath(), "ecdpde-continuation-" + Guid.NewGuid().ToString("N"))
+let private tempDir () = TempFolders.path "ecdpde-continuation-"
 
 let ``Bratu along lambda: both branches at every value, certified, equal to the classical solutions`` () =
     let dir = tempDir ()

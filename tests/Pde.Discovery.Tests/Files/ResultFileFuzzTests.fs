@@ -14,8 +14,7 @@ let private seed = 20240615
 /// A finished tiny discovery of paper-pde (1 run of 3 steps, no deflation): its folder and settings.
 let private folder =
     lazy
-        (let dir =
-            Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-discover-" + Guid.NewGuid().ToString("N"))
+        (let dir = TempFolders.path "ecdpde-fuzz-discover-"
 
          let problem, d =
              BuiltInExamples.byName "paper-pde" BuiltInExamples.Default Map.empty
@@ -42,8 +41,7 @@ let private fuzz (file: string) (count: int) (read: string -> string -> unit) =
     let dir, _, _ = folder.Value
     let valid = File.ReadAllText(Path.Combine(dir, file))
 
-    let work =
-        Path.Combine(Path.GetTempPath(), "ecdpde-fuzz-" + Guid.NewGuid().ToString("N"))
+    let work = TempFolders.path "ecdpde-fuzz-"
 
     Corruption.run seed count valid work (nonNull (Path.GetFileName file)) (read work)
     |> Corruption.expectNone
@@ -137,8 +135,7 @@ let ``a solution with no classical solution to compare is written as null with i
             Residual = None
         }
 
-    let out =
-        Path.Combine(Path.GetTempPath(), "ecdpde-no-classical-" + Guid.NewGuid().ToString("N"))
+    let out = TempFolders.path "ecdpde-no-classical-"
 
     Directory.CreateDirectory out |> ignore
     let path = SolutionsFile.write out { file with Solutions = [ record ] }

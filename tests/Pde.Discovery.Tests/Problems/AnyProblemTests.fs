@@ -34,7 +34,7 @@ let small (name: string) =
         DeflationSteps = 600L
         PolishSteps = 100L
         Threads = 2
-        OutDir = Some(Path.Combine(Path.GetTempPath(), "ecdpde-any-" + Guid.NewGuid().ToString("N")))
+        OutDir = Some(TempFolders.path "ecdpde-any-")
     }
 
 /// The certified classical solutions of an outcome, with their distance to the network's field.

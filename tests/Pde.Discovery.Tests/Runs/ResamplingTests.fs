@@ -88,8 +88,7 @@ let private identical (a: float[]) (b: float[]) =
     Assert.True(distance a b = 0.0, sprintf "θ differ by %g (relative)" (distance a b))
 
 let ``a resumed resampling run is bit-identical to an uninterrupted one`` () =
-    let folder =
-        Path.Combine(Path.GetTempPath(), "ecdpde-resampling-" + Guid.NewGuid().ToString("N"))
+    let folder = TempFolders.path "ecdpde-resampling-"
 
     let subject, s = subjectOf folder
     Assert.Equal(Some Resampling.every, subject.Points.ResampleEvery)

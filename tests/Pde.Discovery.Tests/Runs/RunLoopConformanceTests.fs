@@ -156,11 +156,7 @@ let private ensembleCaller =
 let private callers = [ optimizeCaller; trainingCaller; ensembleCaller ]
 
 let private tempDir (name: string) =
-    let d =
-        Path.Combine(
-            Path.GetTempPath(),
-            sprintf "ecdpde-conformance-%s-%s" name (Guid.NewGuid().ToString("N"))
-        )
+    let d = TempFolders.path (sprintf "ecdpde-conformance-%s-" name)
 
     Directory.CreateDirectory d |> ignore
     d

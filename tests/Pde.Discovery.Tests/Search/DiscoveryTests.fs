@@ -78,8 +78,7 @@ let ``relative distance is symmetric, zero on equal fields and at most 2`` () =
 let ``solutions.json has the problem, the solutions with their statistics and probes, and the unconverged runs``
     ()
     =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-sol-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-sol-"
 
     let cs =
         [
@@ -227,8 +226,7 @@ let private settings dir runs : Ensemble.EnsembleSettings =
     }
 
 let ``an ensemble from one start finds both basins as distinct solutions, and a rerun redoes nothing`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-ens-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-ens-"
 
     let problem = twoBasin ()
     let first = Ensemble.run problem (settings dir 12) ignore
@@ -271,8 +269,7 @@ let ``an ensemble from one start finds both basins as distinct solutions, and a 
     Assert.Equal<float[] list>(first |> List.map (fun c -> c.Values), again |> List.map (fun c -> c.Values))
 
 let ``an interrupted run resumes from its checkpoint and ends exactly where an uninterrupted one does`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-ens-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-ens-"
 
     let problem = twoBasin ()
     let straight = Ensemble.run problem (settings dir 2) ignore

@@ -223,8 +223,7 @@ let ``a problem without conditions, without fields, or with a field declared twi
     Assert.Contains("expects fields", e.Message)
 
 let ``training options are checked before anything runs or is written`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-pde-errors-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-pde-errors-"
 
     let d = Discretize.run points poisson
 
@@ -287,8 +286,7 @@ let ``training options are checked before anything runs or is written`` () =
     Assert.False(Directory.Exists dir, "a refused run must not write anything")
 
 let ``a checkpoint of another network is refused by name`` () =
-    let dir =
-        Path.Combine(Path.GetTempPath(), "ecdpde-pde-errors-" + Guid.NewGuid().ToString("N"))
+    let dir = TempFolders.path "ecdpde-pde-errors-"
 
     let d = Discretize.run points poisson
 

@@ -35,8 +35,7 @@ let private small =
     }
 
 let private tempDir () =
-    let d =
-        Path.Combine(Path.GetTempPath(), "ecdpde-pde-" + Guid.NewGuid().ToString("N"))
+    let d = TempFolders.path "ecdpde-pde-"
 
     Directory.CreateDirectory d |> ignore
     d
