@@ -239,19 +239,38 @@ let ``a warm start that meets the gates at its target stops at the first check``
     Assert.Equal(0L, polished.Steps)
     Assert.StartsWith("converged at step 0", polished.Reason)
 
-/// A classical solution as a warm start's target is observed on the grid and at the subject's collocation points (which
-/// resolve the data where the grid need not), with the solution's own values there; the fit's observation term has
-/// every one of those points.
-let ``a classical target is observed at the collocation points too`` () =
+/// A classical solution as a warm start's target is observed on the grid where the grid resolves the data (Bratu: the
+/// grid alone); where it does not (the paper's PDE at k = 5 on a 400-point grid, below its 8 per wavelength), at the
+/// subject's collocation points too, with the solution's own values there, and the fit's observation term has every
+/// one of those points.
+let ``a classical target is observed at the collocation points where the grid does not resolve the data`` () =
     let f = fixture.Force()
-    let lower = f.Solutions.Head
-    let t = WarmStart.ofSolution f.Search f.Subject lower
-    let interior = Subject.interiorPoints f.Search.Discretization
-    let n = f.Subject.Grid.Length
+    let bratu = WarmStart.ofSolution f.Search f.Subject f.Solutions.Head
+    Assert.Equal<float[][]>(f.Subject.Grid, bratu.Points)
+    Assert.Equal<float[]>(f.Lower, bratu.Values)
+    Assert.Equal<float[]>(f.Lower, bratu.Observed)
+
+    let problem, _ = BuiltInExamples.paperPde BuiltInExamples.Default 5.0
+    let s = small "search-observed"
+    let subject = Subject.compile problem s
+    let search = DiscoverySearch(subject, s, ignore)
+
+    let exact =
+        fun (_: string) (points: float[][]) ->
+            points |> Array.map (fun p -> sin (5.0 * (p[0] * p[0] + p[1] * p[1])) ** 2.0)
+
+    let solution =
+        match Certify.solve problem (Certification.options subject search.Floor) exact with
+        | Ok z -> z.Solution
+        | Error e -> failwith e.Reason
+
+    let t = WarmStart.ofSolution search subject solution
+    let interior = Subject.interiorPoints search.Discretization
+    let n = subject.Grid.Length
     Assert.Equal(n + interior.Length, t.Points.Length)
-    Assert.Equal<float[]>(f.Lower, t.Values)
-    Assert.Equal<float[]>(lower.Values f.Subject.Problem.Fields.Head interior, t.Observed[n..])
-    let d = Discretize.run f.Subject.Points (WarmStart.fitProblem f.Subject t)
+    Assert.Equal<float[]>(Certification.onGrid subject solution, t.Values)
+    Assert.Equal<float[]>(solution.Values subject.Problem.Fields.Head interior, t.Observed[n..])
+    let d = Discretize.run subject.Points (WarmStart.fitProblem subject t)
     Assert.Contains(d.Sets, (fun set -> set.Observed.Length = t.Points.Length))
 
 /// The Newton solution of a network field that Newton moved is a warm start's target (no network reached it), once
@@ -345,8 +364,8 @@ let tests =
                 "a warm start that meets the gates at its target stops at the first check"
                 ``a warm start that meets the gates at its target stops at the first check``
             testCase
-                "a classical target is observed at the collocation points too"
-                ``a classical target is observed at the collocation points too``
+                "a classical target is observed at the collocation points where the grid does not resolve the data"
+                ``a classical target is observed at the collocation points where the grid does not resolve the data``
             testCase
                 "a solution is represented by a member Newton certifies"
                 ``a solution is represented by a member Newton certifies``
