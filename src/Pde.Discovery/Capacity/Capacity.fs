@@ -18,15 +18,9 @@ module Pde.Discovery.Capacity
 
 open System
 open System.IO
-open Pde.FSharp.Language
-open Pde.FSharp.Geometry
-open Pde.FSharp.Problems
-open Pde.FSharp.Discretization
 open Pde.FSharp.Training
-open Ecd.Core.Engine
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
-open Pde.Discovery.Terms
 open Pde.Discovery.Search
 open Pde.Discovery.PointRules
 open Pde.Discovery.NetworkGrowth

@@ -4,9 +4,6 @@
 module Pde.Discovery.Growth
 
 open System
-open System.IO
-open Pde.FSharp.Language
-open Pde.FSharp.Geometry
 open Pde.FSharp.Problems
 open Pde.FSharp.Discretization
 open Pde.FSharp.Training
@@ -14,7 +11,6 @@ open Ecd.Core.Engine
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 open Pde.Discovery.Terms
-open Pde.Discovery.Search
 open Pde.Discovery.PointRules
 open Pde.Discovery.NetworkGrowth
 

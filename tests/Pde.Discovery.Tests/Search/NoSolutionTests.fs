@@ -19,21 +19,23 @@ let ``Bratu beyond its fold: no solution found`` () =
     Assert.StartsWith("no solution found", outcome.StopReason)
     Assert.Contains("no solution found", File.ReadAllText outcome.Path)
 
+/// Bratu at λ = 3 (settings `small name`) whose first ensemble diverges: gradient descent at lr 10⁶, no warm starts.
+let private diverging (name: string) =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+
+    problem,
+    { small name with
+        Optimizer = "gdm"
+        OptimizerSettings = [ "lr", "1e6" ]
+        WarmStarts = false
+    }
+
 /// A first ensemble whose runs diverge (gradient descent with an absurd step) stalls nowhere: the same network is
 /// trained again with the deflation rounds' optimizer (Adam, normalized steps), which finds Bratu's solution, and the
 /// stop reason says why. Measured on the paper's PDE at k = 20 with one BBI run: it diverged at step 1 458 and the
 /// output said the runs were still improving.
 let ``runs that diverge are trained again with a normalized optimizer`` () =
-    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
-
-    let s =
-        { small "bratu-diverged" with
-            Optimizer = "gdm"
-            OptimizerSettings = [ "lr", "1e6" ]
-            WarmStarts = false
-        }
-
-    let outcome = Discovery.run problem s
+    let outcome = diverging "bratu-diverged" ||> Discovery.run
     Assert.NotEmpty(outcome.Found)
     Assert.Contains("diverged", outcome.StopReason)
     Assert.Contains("trained again with adam", outcome.StopReason)
@@ -43,18 +45,16 @@ let ``runs that diverge are trained again with a normalized optimizer`` () =
 /// diverged and names the remedy (a smaller step), not "they were still improving" (a longer budget), and no network
 /// grows.
 let ``runs that diverge with every optimizer are said to diverge`` () =
-    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+    let problem, s = diverging "bratu-diverged-twice"
 
-    let s =
-        { small "bratu-diverged-twice" with
-            Optimizer = "gdm"
-            OptimizerSettings = [ "lr", "1e6" ]
-            DeflationOptimizer = "gdm"
-            DeflationOptimizerSettings = [ "lr", "1e6" ]
-            WarmStarts = false
-        }
+    let outcome =
+        Discovery.run
+            problem
+            { s with
+                DeflationOptimizer = "gdm"
+                DeflationOptimizerSettings = [ "lr", "1e6" ]
+            }
 
-    let outcome = Discovery.run problem s
     Assert.Empty(outcome.Found)
     Assert.Contains("diverged", outcome.StopReason)
     Assert.Contains("smaller learning rate", outcome.StopReason)
