@@ -29,6 +29,16 @@ let private untried
         && known
            |> List.forall (fun k -> normL2 example.Weights (Array.map2 (-) values k) >= floor))
 
+/// Each distinct solution with its certification (None for all when certification is off: no certifications).
+let private withCertifications
+    (found: ClassicalCheck.Found list)
+    (certifications: Certify.Certification list)
+    =
+    if certifications.Length = found.Length then
+        List.zip found (List.map Some certifications)
+    else
+        found |> List.map (fun f -> f, None)
+
 /// The Newton solutions of network fields that Newton moved farther than the threshold, as classical solutions no
 /// network reached (a moved field is no network solution): one per solution, none that a certified field is.
 let movedTargets
@@ -44,11 +54,11 @@ let movedTargets
             | Certify.Certified(sol, _) -> Some sol
             | _ -> None)
 
-    List.zip found certifications
+    withCertifications found certifications
     |> List.fold
         (fun targets (f, c) ->
             match c with
-            | Certify.Moved(sol, d) ->
+            | Some(Certify.Moved(sol, d)) ->
                 let values = Certification.onGrid example sol
 
                 if
@@ -91,10 +101,10 @@ let rounds
 
         // a field that Newton moved is no solution: not deflated (its pole would lie beside its Newton solution)
         let known =
-            List.zip found certifications
-            |> List.choose (fun (f: ClassicalCheck.Found, c) ->
+            withCertifications found certifications
+            |> List.choose (fun (f, c) ->
                 match c with
-                | Certify.Moved _ -> None
+                | Some(Certify.Moved _) -> None
                 | _ -> Some f.Solution.Representative.Values)
 
         let targets =

@@ -310,6 +310,8 @@ let ``a moved field's Newton solution is a warm start's target`` () =
     )
 
     Assert.Empty(targets [ Certify.Certified(upper, 0.01); Certify.Moved(upper, 0.5) ])
+    // certification off: no certifications, no targets
+    Assert.Empty(targets [])
 
 /// A distinct solution whose least-residual member Newton moves is represented by a member Newton certifies (the next
 /// in order of residual), with that member's size; one whose representative certifies keeps it.
