@@ -51,9 +51,10 @@ let movedTargets
     let certified =
         certifications
         |> List.choose (function
-            | Certify.Certified(sol, _) -> Some sol
+            | Certify.Certified(sol, _) -> Some(Certification.onGrid example sol)
             | _ -> None)
 
+    // each target with its fields on the grid, computed once
     withCertifications found certifications
     |> List.fold
         (fun targets (f, c) ->
@@ -62,11 +63,8 @@ let movedTargets
                 let values = Certification.onGrid example sol
 
                 if
-                    (certified @ List.map snd targets)
-                    |> List.exists (
-                        Certification.onGrid example
-                        >> sameSolution example.Weights floor s.Threshold values
-                    )
+                    (certified @ List.map (fun (_, _, v) -> v) targets)
+                    |> List.exists (sameSolution example.Weights floor s.Threshold values)
                 then
                     targets
                 else
@@ -76,9 +74,10 @@ let movedTargets
                             f.Solution.Representative.Run
                             d
 
-                    targets @ [ Certification.classicalRecord example by sol, sol ]
+                    targets @ [ Certification.classicalRecord example by sol, sol, values ]
             | _ -> targets)
         []
+    |> List.map (fun (record, sol, _) -> record, sol)
 
 /// Warm-start rounds (WarmStart.round) after the search's last round: each from the `untried` classical solutions,
 /// deflated by the network solutions found so far (if any: else the completion's solutions are the only way in),

@@ -187,15 +187,8 @@ let complete
         networkSolutions
         |> List.forall (fun n -> not (sameSolution subject.Weights floor subject.Threshold values n)))
     |> List.map (fun s ->
-        let values = onGrid subject s
-
-        ({
-            FoundBy =
-                "deflated Newton on the finite-difference problem, seeded by the network runs' solutions and fields"
-            MaxAbs = maxAbs values
-            L2Norm = normL2 subject.Weights values
-            ErrorEstimate = s.ErrorEstimate
-            Field = s.Values subject.Problem.Fields.Head subject.Grid
-        }
-        : SolutionsFile.ClassicalOnlyRecord),
+        classicalRecord
+            subject
+            "deflated Newton on the finite-difference problem, seeded by the network runs' solutions and fields"
+            s,
         s)
