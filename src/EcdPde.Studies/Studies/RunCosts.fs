@@ -124,7 +124,7 @@ let measure (example: Example) (ws: DiscoverySettings) =
             write (DiscoverySettings.outDir ws) costs
         | None -> ()
 
-    let progress (p: Workflow.DiscoveryProgress) =
+    let training (p: Workflow.TrainingProgress) =
         let id =
             {
                 Round = p.Round
@@ -157,6 +157,14 @@ let measure (example: Example) (ws: DiscoverySettings) =
                         Thread = thread
                         LastCpu = cpu
                     }
+
+    // the judgement between trainings is no run's cost
+    let progress =
+        function
+        | DiscoveryProgress.Training p -> training p
+        | DiscoveryProgress.Judging _ ->
+            close clock.Elapsed.TotalSeconds
+            current <- None
 
     let outcome = Workflow.runSubject example.Subject ws progress
     close clock.Elapsed.TotalSeconds

@@ -101,7 +101,12 @@ let private grownSearch
              else
                  "")
 
-    next, DiscoverySearch(next, attemptSettings s j next, (fun p -> progress { p with Note = label }))
+    let labelled =
+        function
+        | Training p -> progress (Training { p with Note = label })
+        | Judging what -> progress (Judging(sprintf "[%s]  %s" label what))
+
+    next, DiscoverySearch(next, attemptSettings s j next, labelled)
 
 /// Why an attempt whose runs diverged is retried, and with what (`remedy`: an optimizer's name or a remedy in words).
 let private divergedText

@@ -313,6 +313,7 @@ let measure
         Model.evaluate m s.Fields.Head (s.Probes |> List.map (fun (px, py) -> [| px; py |]) |> Array.ofList)
 
     {
+        Theta = theta
         Values = values
         ResidualL2 = sqrt (residuals |> List.sumBy (fun r -> normL2 s.GridWeights r ** 2.0))
         ResidualMax =

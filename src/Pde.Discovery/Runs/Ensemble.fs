@@ -18,6 +18,8 @@ open Pde.Discovery.Solutions
 /// What a problem measures of a trained θ.
 type FieldMeasurement =
     {
+        /// The weights measured.
+        Theta: float[]
         Values: float[]
         ResidualL2: float
         ResidualMax: float
@@ -30,6 +32,7 @@ type FieldMeasurement =
 /// A candidate's measurement (what the checks during training see of a field).
 let measurementOf (c: Candidate) =
     {
+        Theta = c.Theta
         Values = c.Values
         ResidualL2 = c.ResidualL2
         ResidualMax = c.ResidualMax
@@ -56,10 +59,11 @@ type EnsembleProblem =
         /// asked at the end of every block of the stall rule (of every block without progress when the rule is
         /// `UntilFlat`: runs on fresh points), it ends the run.
         Converged: float[] -> string option
-        /// Whether run i's θ is done whatever its loss still does (Some reason: e.g. a warm start meeting the gates
-        /// within the threshold of its target); asked before the first step (a start that is done takes no step) and
-        /// at the end of every block of the stall rule, even under `UntilFlat`, before `Converged`, it ends the run.
-        Reached: int -> float[] -> string option
+        /// Whether run i's θ after the steps it took is done whatever its loss still does (Some reason: e.g. a warm
+        /// start meeting the gates within the threshold of its target); asked before the first step (a start that is
+        /// done takes no step) and at the end of every block of the stall rule, even under `UntilFlat`, before
+        /// `Converged`, it ends the run.
+        Reached: int -> int64 -> float[] -> string option
     }
 
 /// How to run the ensemble.
@@ -142,7 +146,7 @@ let private runOne
                             progress i r
                     Stall = s.Stall
                     Converged = fun st -> problem.Converged st.Theta
-                    Reached = fun st -> problem.Reached i st.Theta
+                    Reached = fun st -> problem.Reached i st.Steps st.Theta
                 }
 
         let state = outcome.State

@@ -12,15 +12,17 @@ let defaults = DiscoverySettings.defaults
 let runWith (progress: Workflow.DiscoveryProgress -> unit) (problem: Problem) (settings: DiscoverySettings) =
     Workflow.run problem settings progress
 
-/// A progress display: a line on stderr at most every `interval` (what the search is doing beyond its rounds — the
-/// network it grew to —, round, runs done, the current run's step, loss and energy, steps per second).
+/// A progress display on stderr: a training line at most every `interval` (what the search is doing beyond its rounds
+/// — the network it grew to —, round, runs done, the current run's step, loss and energy, steps per second), and each
+/// stage of the judgement as it starts, with the time since the display began.
 let progressPrinter (interval: System.TimeSpan) =
     let clock = System.Diagnostics.Stopwatch.StartNew()
     let mutable last = System.TimeSpan.Zero
     let mutable lastSteps = 0L
     let mutable steps = 0L
 
-    fun (p: Workflow.DiscoveryProgress) ->
+    function
+    | DiscoveryProgress.Training p ->
         steps <- steps + 1L
 
         if clock.Elapsed - last >= interval then
@@ -39,6 +41,7 @@ let progressPrinter (interval: System.TimeSpan) =
                 p.Ensemble.Report.Loss
                 p.Ensemble.Report.Energy
                 rate
+    | DiscoveryProgress.Judging what -> eprintfn "%s  (at %.0f s)" what clock.Elapsed.TotalSeconds
 
 /// Discovers (or resumes the discovery of) the solutions of `problem`, printing a progress line every 5 s on stderr.
 let run (problem: Problem) (settings: DiscoverySettings) =

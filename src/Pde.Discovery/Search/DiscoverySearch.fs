@@ -15,14 +15,20 @@ open Pde.FSharp.Classical
 open Pde.Discovery.Solutions
 open Pde.Discovery.Subject
 
-/// Progress (for a live display).
-type DiscoveryProgress =
+/// A training step's progress.
+type TrainingProgress =
     {
         Round: int
         Ensemble: Ensemble.EnsembleProgress
         /// What the search is doing beyond its rounds ("" normally; e.g. the network it grew to, see Capacity).
         Note: string
     }
+
+/// Progress (for a live display): a training step, or a stage of the judgement between trainings (the gates' review,
+/// certification, the classical completion, warm starts' fits), in words, as it starts.
+type DiscoveryProgress =
+    | Training of TrainingProgress
+    | Judging of string
 
 /// One discovery in progress: the problem compiled once (network, θ₀, discretization, measurement) and how every run
 /// started (for solutions.json).
@@ -46,8 +52,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     let beforePolish = ResizeArray<Candidate>()
     let rescued = Collections.Generic.Dictionary<RunId, float>()
 
+    // one solve per θ, solved once even when asked from parallel runs at once, different θs side by side
     let solves =
-        Collections.Generic.Dictionary<string, Result<Certify.Solve, Certify.SolveFailure>>()
+        Collections.Concurrent.ConcurrentDictionary<string, Lazy<Result<Certify.Solve, Certify.SolveFailure>>>()
 
     /// The deflated loss of run i on its own pool (the factor over `deflate`, values on the grid), as the potential
     /// its optimizer minimizes: the loss of the subject's problem, or of `problemOf i` when given.
@@ -120,6 +127,9 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// The model of trained weights θ.
     member _.Model(theta: float[]) = model example spec s.Seed theta
 
+    /// Says what the judgement starts doing (a progress line).
+    member _.Judging(what: string) = progress (Judging what)
+
     /// How run `id` started.
     member _.Started(id: RunId) =
         match starts.TryGetValue id with
@@ -150,20 +160,19 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     member _.Solve(theta: float[]) =
         let key = EcdPde.Runs.Checkpoint.hashOf theta
 
-        lock solves (fun () ->
-            match solves.TryGetValue key with
-            | true, solved -> solved
-            | _ ->
-                let solved =
-                    Certification.solveNetwork
-                        example
-                        spec
-                        s.Seed
-                        (Certification.options example reference.FieldFloor)
-                        theta
-
-                solves[key] <- solved
-                solved)
+        solves
+            .GetOrAdd(
+                key,
+                fun _ ->
+                    lazy
+                        (Certification.solveNetwork
+                            example
+                            spec
+                            s.Seed
+                            (Certification.options example reference.FieldFloor)
+                            theta)
+            )
+            .Force()
 
     /// The one distance floor of the classical judgements (the review's rescue, the certification of the solutions,
     /// the near-miss check, the classical completion's distinctness): the reference's (the threshold times the L²
@@ -227,7 +236,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             steps: int64,
             optimizer: string * (string * string) list,
             budget: RunBudget,
-            ?reached: int -> Ensemble.FieldMeasurement -> string option
+            ?reached: int -> int64 -> Ensemble.FieldMeasurement -> string option
         ) =
         let optimizerName, optimizerSettings = optimizer
         let atOnce = max 1 (min runs cores)
@@ -243,8 +252,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 Converged = fun theta -> gatesMet example reference known (measure theta)
                 Reached =
                     match reached with
-                    | Some r -> fun i theta -> r i (measure theta)
-                    | None -> fun _ _ -> None
+                    | Some r -> fun i steps theta -> r i steps (measure theta)
+                    | None -> fun _ _ _ -> None
             }
 
         let settings: Ensemble.EnsembleSettings =
@@ -276,12 +285,14 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             }
 
         Ensemble.runWithStops problem settings (fun p ->
-            progress
-                {
-                    Round = round
-                    Ensemble = p
-                    Note = ""
-                })
+            progress (
+                Training
+                    {
+                        Round = round
+                        Ensemble = p
+                        Note = ""
+                    }
+            ))
 
     /// One ensemble: `runs` runs from `start i`, on the loss deflated by `deflate` (values on the grid) — the
     /// subject's problem's, or run i's own `problemOf i` —, in `dir`, under the settings' budget — training runs,
@@ -298,7 +309,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
             optimizer: string * (string * string) list,
             ?budget: RunBudget,
             ?potential: Deflation.Potential,
-            ?reached: int -> Ensemble.FieldMeasurement -> string option,
+            ?reached: int -> int64 -> Ensemble.FieldMeasurement -> string option,
             ?problemOf: int -> Pde.FSharp.Problems.Problem
         ) =
         let potential = defaultArg potential Deflation.DeflatedLoss
@@ -314,7 +325,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                 steps,
                 optimizer,
                 defaultArg budget s.Budget,
-                defaultArg reached (fun _ _ -> None)
+                defaultArg reached (fun _ _ _ -> None)
             )
 
         if budget.IsNone then

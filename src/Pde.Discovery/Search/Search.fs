@@ -133,7 +133,7 @@ let polish
     (s: DiscoverySettings)
     (round: int)
     (known: float[] list)
-    (reached: int -> Ensemble.FieldMeasurement -> string option)
+    (reached: int -> int64 -> Ensemble.FieldMeasurement -> string option)
     (runs: Candidate list)
     =
     if
@@ -177,7 +177,7 @@ let deflatedEnsemble
     (runs: int)
     (start: int -> float[])
     (known: float[] list)
-    (reached: int -> Ensemble.FieldMeasurement -> string option)
+    (reached: int -> int64 -> Ensemble.FieldMeasurement -> string option)
     (problemOf: (int -> Pde.FSharp.Problems.Problem) option)
     =
     search.Ensemble(
@@ -218,7 +218,7 @@ let private deflationRound
         s.DeflationRuns
         (fun i -> (snd (startOf i)) ())
         (known |> List.map _.Values)
-        (fun _ _ -> None)
+        (fun _ _ _ -> None)
         None
 
 /// Whether a deflation round found something new: `after` (the distinct solutions of every candidate so far) has more
@@ -297,7 +297,7 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             s.Steps,
             (s.Optimizer, s.OptimizerSettings)
         )
-        |> polish search s 0 [] (fun _ _ -> None)
+        |> polish search s 0 [] (fun _ _ _ -> None)
 
     let mutable solutions, _ = classify' candidates
     let mutable round = 1

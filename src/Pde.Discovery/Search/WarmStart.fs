@@ -196,16 +196,17 @@ let private fromTarget (example: Subject) (floor: float) (target: float[]) (valu
     relativeDistance example.Weights (floorOf example.Weights floor [ target ]) values target
 
 /// Whether a warm run's measured field is done: it meets the gates (residual and boundary error, as `gatesMet` with
-/// nothing known) within the distinctness threshold of the classical solution it started from. That target is a
+/// nothing known) within the distinctness threshold of the classical solution it started from — that target is a
 /// classical solution, so this is what certification would conclude (no Newton needed); training on can only trade
-/// the distance for residual (k = 10: the bowl's run drifted 0.002 → 0.147 from it while its residual fell 368 → 31).
-/// Asked before the warm run's first step (a fit that is done is not trained) and at every block end of its stall
-/// rule, it stops the run there, keeping that field.
-let reachedTarget
+/// the distance for residual (k = 10: the bowl's run drifted 0.002 → 0.147 from it while its residual fell 368 → 31)
+/// —, or, when `newton` says (certification on), Newton from its field converges within the threshold of it and of
+/// the target: what the judgement accepts of a field that fails a gate (`DiscoverySearch.Review`).
+let private atTarget
     (search: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
     (target: float[])
+    (newton: bool)
     (m: Ensemble.FieldMeasurement)
     =
     let d = fromTarget example search.Floor target m.Values
@@ -213,7 +214,32 @@ let reachedTarget
     match gatesMet example search.Reference [] m with
     | Some gates when d < s.Threshold ->
         Some(sprintf "%s, %.3g from its target (within the threshold %g)" gates d s.Threshold)
+    | _ when newton && s.Certify && d < s.Threshold ->
+        match search.CertifyAt(m.Theta, search.Floor) with
+        | Pde.FSharp.Classical.Certify.Certified(solution, moved) ->
+            let fromIt =
+                fromTarget example search.Floor target (Pde.Discovery.Certification.onGrid example solution)
+
+            if fromIt < s.Threshold then
+                Some(
+                    sprintf
+                        "Newton on the finite-difference problem converged %.3g from its field, %.3g from its target (within the threshold %g; the field is %.3g from it)"
+                        moved
+                        fromIt
+                        s.Threshold
+                        d
+                )
+            else
+                None
+        | _ -> None
     | _ -> None
+
+/// Whether a warm run's field after `steps` steps is done (`atTarget`), Newton asked before its first step only (the
+/// fit with the equation, or a trained field before its polish): a solve costs 10–30 s at k = 20, a block of the stall
+/// rule 13 s. Asked before the warm run's first step (a fit that is done is not trained) and at every block end of its
+/// stall rule, it stops the run there, keeping that field.
+let reachedTarget search example s target (steps: int64) m =
+    atTarget search example s target (steps = 0L) m
 
 /// A run's residual against its gate and its distance from the target, in words.
 let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candidate) =
@@ -241,7 +267,7 @@ let private keepReached
     (polished: Candidate list)
     =
     let reached (c: Candidate) =
-        (reachedTarget search example s targets[c.Run.Index] (Ensemble.measurementOf c)).IsSome
+        (atTarget search example s targets[c.Run.Index] false (Ensemble.measurementOf c)).IsSome
 
     let before = search.BeforePolish |> List.filter (fun c -> c.Run.Round = round)
 
@@ -274,6 +300,12 @@ let round
     (known: float[] list)
     =
     let targets = Array.ofList targets
+
+    search.Judging(
+        sprintf
+            "warm starts: fitting networks to %d classical solution(s) that no network reached, then training them"
+            targets.Length
+    )
 
     let fits =
         targets

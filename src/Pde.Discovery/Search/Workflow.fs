@@ -40,6 +40,7 @@ type DiscoveryOutcome =
 
 /// Progress (for a live display).
 type DiscoveryProgress = Pde.Discovery.DiscoveryProgress
+type TrainingProgress = Pde.Discovery.TrainingProgress
 
 /// The search settings as the user gave them (the output folder's identity).
 let settingsRecord (s: DiscoverySettings) : SolutionsFile.SearchSettings =
@@ -172,6 +173,21 @@ let private nearMissesOf
                 | _ -> ()
     ]
 
+/// Newton from the fields of `candidates` (their weights kept), side by side on the search's cores, each solve cached
+/// for the whole search (`DiscoverySearch.Solve`): the judgement's solves are independent of each other.
+let private solveAll (search: DiscoverySearch) (candidates: Candidate list) =
+    let kept =
+        candidates
+        |> List.filter (fun c -> c.Theta.Length = search.Theta0.Length)
+        |> Array.ofList
+
+    System.Threading.Tasks.Parallel.ForEach(
+        kept,
+        System.Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = search.Cores),
+        fun (c: Candidate) -> search.Solve c.Theta |> ignore
+    )
+    |> ignore
+
 /// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
 /// solutions, and completes the set classically (deflated Newton seeded by every classical solution, those runs'
 /// fields and fresh initializations): the certifications (in the order of `found`), the near misses, and the
@@ -209,20 +225,39 @@ let private certifyAll
            |> List.map (fun c -> c, "slid back to a known solution in the polish on the plain loss"))
         |> List.filter (fun (c, _) -> kept c)
 
+    search.Judging(
+        sprintf
+            "certification: Newton from the fields of %d run(s) that were not solutions (near misses)"
+            (others |> List.filter (fst >> _.Values >> isNew) |> List.length)
+    )
+
+    solveAll search (others |> List.map fst |> List.filter (_.Values >> isNew))
     let nearMisses = nearMissesOf example isNew certify classical others
+
+    let fresh = [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
+
+    let modes =
+        Certification.modeSeeds
+            example
+            (classical
+             |> Seq.map (fun k -> Certification.onGrid example k |> maxAbs)
+             |> Seq.fold max 0.0)
+
+    search.Judging(
+        sprintf
+            "classical completion: deflated Newton from %d classical solution(s), the fields of %d run(s), %d fresh initializations and %d sine modes"
+            classical.Count
+            others.Length
+            fresh.Length
+            modes.Length
+    )
 
     let completed =
         Certification.complete
             example
             options
             (List.ofSeq classical)
-            ((others |> List.map (fun (c, _) -> fieldsOf c.Theta))
-             @ [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
-             @ Certification.modeSeeds
-                 example
-                 (classical
-                  |> Seq.map (fun k -> Certification.onGrid example k |> maxAbs)
-                  |> Seq.fold max 0.0))
+            ((others |> List.map (fun (c, _) -> fieldsOf c.Theta)) @ fresh @ modes)
             floor
             (networkValues
              @ (nearMisses |> List.map (fun (_, sol, _) -> Certification.onGrid example sol)))
@@ -268,6 +303,15 @@ let private judgeAll
     (s: DiscoverySettings)
     (candidates: Candidate list)
     =
+    if s.Certify then
+        search.Judging(
+            sprintf
+                "judging %d run(s): the gates, and Newton on the finite-difference problem from each field"
+                candidates.Length
+        )
+
+        solveAll search candidates
+
     let solutions, rejected =
         classifyWith
             search.Review

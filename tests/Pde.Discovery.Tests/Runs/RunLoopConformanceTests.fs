@@ -110,6 +110,7 @@ let private ensembleCaller =
             Measure =
                 fun theta ->
                     {
+                        Theta = theta
                         Values = Array.copy theta
                         ResidualL2 = 0.0
                         ResidualMax = 0.0
@@ -120,7 +121,7 @@ let private ensembleCaller =
                     }
             Weights = [| 1.0; 1.0 |]
             Converged = fun _ -> None
-            Reached = fun _ _ -> None
+            Reached = fun _ _ _ -> None
         }
 
     {

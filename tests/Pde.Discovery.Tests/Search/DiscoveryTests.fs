@@ -190,6 +190,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                 let loss = f.Evaluate(ReadOnlySpan theta, Span(Array.zeroCreate 2))
 
                 {
+                    Theta = theta
                     Values = Array.copy theta
                     ResidualL2 = loss
                     ResidualMax = loss
@@ -200,7 +201,7 @@ let private twoBasin () : Ensemble.EnsembleProblem =
                 }
         Weights = [| 1.0; 1.0 |]
         Converged = fun _ -> None
-        Reached = fun _ _ -> None
+        Reached = fun _ _ _ -> None
     }
 
 let private settings dir runs : Ensemble.EnsembleSettings =

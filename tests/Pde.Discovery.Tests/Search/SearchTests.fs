@@ -239,6 +239,54 @@ let ``a warm start that meets the gates at its target stops at the first check``
     Assert.Equal(0L, polished.Steps)
     Assert.StartsWith("converged at step 0", polished.Reason)
 
+/// A warm start whose fit fails the gates (here a residual bound no field meets) but from whose field Newton converges
+/// within the threshold of it and of its target is done before its first step: what the judgement accepts of such a
+/// field (DiscoverySearch.Review), asked once, instead of a whole training (the paper's PDE k = 20: 10 400–12 000
+/// steps per warm run, accepted by Newton all the same). It takes no training step and no polish step.
+let ``a warm start that Newton certifies at its target takes no step`` () =
+    let f = fixture.Force()
+    // a folder of its own: the warm run of the test above is round 2 of the fixture's folder
+    let s =
+        { f.Settings with
+            OutDir = Some(TempFolders.path "ecdpde-warm-newton-")
+        }
+
+    let subject =
+        { f.Subject with
+            Gates =
+                { f.Subject.Gates with
+                    MaxResidualL2 = Some 1e-12
+                }
+        }
+
+    let search = DiscoverySearch(subject, s, ignore)
+
+    let kept =
+        WarmStart.round
+            search
+            subject
+            s
+            2
+            [ "the lower solution", WarmStart.onGrid subject f.Lower ]
+            [ f.Upper ]
+        |> List.exactlyOne
+
+    match search.Stopped kept.Run with
+    | Some stop ->
+        Assert.Equal(0L, stop.Steps)
+        Assert.Contains("Newton on the finite-difference problem converged", stop.Reason)
+    | None -> failwith "the warm run's end was not recorded"
+
+    Assert.True(kept.ResidualL2 > 1e-12, "the fit met the impossible gate")
+    let d = relativeDistance subject.Weights search.Floor kept.Values f.Lower
+    Assert.True(d < s.Threshold, sprintf "kept %g from the target" d)
+
+    let _, polished =
+        Path.Combine(DiscoverySettings.outDir s, "round-2", "polish", "runs", "run-000", "result.json")
+        |> RunResultFile.readWithStop
+
+    Assert.Equal(0L, polished.Steps)
+
 /// A classical solution as a warm start's target is observed on the grid where the grid resolves the data (Bratu: the
 /// grid alone); where it does not (the paper's PDE at k = 5 on a 400-point grid, below its 8 per wavelength), at the
 /// subject's collocation points too, with the solution's own values there, and the fit's observation term has every
@@ -365,6 +413,9 @@ let tests =
             testCase
                 "a warm start that meets the gates at its target stops at the first check"
                 ``a warm start that meets the gates at its target stops at the first check``
+            testCase
+                "a warm start that Newton certifies at its target takes no step"
+                ``a warm start that Newton certifies at its target takes no step``
             testCase
                 "a classical target is observed at the collocation points where the grid does not resolve the data"
                 ``a classical target is observed at the collocation points where the grid does not resolve the data``
