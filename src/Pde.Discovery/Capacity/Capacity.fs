@@ -185,14 +185,7 @@ let searchGrowing
         =
         let candidates, stopReason = searchAll search example (attemptSettings s j example)
 
-        let solutions, _ =
-            classifyWith
-                search.Review
-                example.Gates
-                example.Weights
-                example.Threshold
-                search.Reference.FieldFloor
-                candidates
+        let solutions, _ = search.Classify candidates
 
         let stalled = firstRuns search candidates _.Stalled
 

@@ -216,6 +216,35 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                     Accepted
                 | _ -> verdict
 
+    /// Newton from the fields of `candidates` (their weights kept; certification on), side by side on the search's
+    /// cores: the solves are independent, each cached for the whole search (`Solve`).
+    member this.SolveAll(candidates: Candidate list) =
+        if s.Certify then
+            let kept =
+                candidates
+                |> List.filter (fun c -> c.Theta.Length = theta0.Length)
+                |> Array.ofList
+
+            Threading.Tasks.Parallel.ForEach(
+                kept,
+                Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = cores),
+                fun (c: Candidate) -> this.Solve c.Theta |> ignore
+            )
+            |> ignore
+
+    /// The gates and the deduplication of `candidates` with the classical solve's say (`Review`; its solves first,
+    /// side by side): the distinct solutions and the runs that were not solutions, with why.
+    member this.Classify(candidates: Candidate list) =
+        this.SolveAll candidates
+
+        classifyWith
+            this.Review
+            example.Gates
+            example.Weights
+            example.Threshold
+            reference.FieldFloor
+            candidates
+
     /// The runs accepted by certification after failing a gate, with the network ↔ classical distance.
     member _.Rescued =
         lock rescued (fun () -> [ for KeyValue(run, d) in rescued -> run, d ])

@@ -276,8 +276,7 @@ let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (fou
 /// The bounce ensemble, then deflation rounds until a round finds nothing new (`roundFoundNew`; or the round cap);
 /// every candidate and why the search stopped.
 let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings) =
-    let classify' cands =
-        classifyWith search.Review example.Gates example.Weights s.Threshold search.Reference.FieldFloor cands
+    let classify' (cands: Candidate list) = search.Classify cands
 
     for i in 0 .. s.Runs - 1 do
         search.Start(

@@ -173,21 +173,6 @@ let private nearMissesOf
                 | _ -> ()
     ]
 
-/// Newton from the fields of `candidates` (their weights kept), side by side on the search's cores, each solve cached
-/// for the whole search (`DiscoverySearch.Solve`): the judgement's solves are independent of each other.
-let private solveAll (search: DiscoverySearch) (candidates: Candidate list) =
-    let kept =
-        candidates
-        |> List.filter (fun c -> c.Theta.Length = search.Theta0.Length)
-        |> Array.ofList
-
-    System.Threading.Tasks.Parallel.ForEach(
-        kept,
-        System.Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = search.Cores),
-        fun (c: Candidate) -> search.Solve c.Theta |> ignore
-    )
-    |> ignore
-
 /// Certifies every distinct solution (Newton from its field), looks for near misses among the runs that were not
 /// solutions, and completes the set classically (deflated Newton seeded by every classical solution, those runs'
 /// fields and fresh initializations): the certifications (in the order of `found`), the near misses, and the
@@ -231,7 +216,7 @@ let private certifyAll
             (others |> List.filter (fst >> _.Values >> isNew) |> List.length)
     )
 
-    solveAll search (others |> List.map fst |> List.filter (_.Values >> isNew))
+    search.SolveAll(others |> List.map fst |> List.filter (_.Values >> isNew))
     let nearMisses = nearMissesOf example isNew certify classical others
 
     let fresh = [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
@@ -310,16 +295,7 @@ let private judgeAll
                 candidates.Length
         )
 
-        solveAll search candidates
-
-    let solutions, rejected =
-        classifyWith
-            search.Review
-            example.Gates
-            example.Weights
-            s.Threshold
-            search.Reference.FieldFloor
-            candidates
+    let solutions, rejected = search.Classify candidates
 
     let solutions =
         if s.Certify then
