@@ -151,7 +151,7 @@ match Certify.certify bratu options zero with
         options.FineResolution
         sw.Elapsed.TotalSeconds
 
-    for other in Certify.complete bratu options [ s ] [] do
+    for other in Completion.complete bratu options 1 [ s ] [] do
         let middle = (other.Values "u" [| [| 0.5; 0.5 |] |])[0]
 
         printfn

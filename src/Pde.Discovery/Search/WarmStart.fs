@@ -234,12 +234,23 @@ let private atTarget
         | _ -> None
     | _ -> None
 
-/// Whether a warm run's field after `steps` steps is done (`atTarget`), Newton asked before its first step only (the
-/// fit with the equation, or a trained field before its polish): a solve costs 10–30 s at k = 20, a block of the stall
-/// rule 13 s. Asked before the warm run's first step (a fit that is done is not trained) and at every block end of its
-/// stall rule, it stops the run there, keeping that field.
-let reachedTarget search example s target (steps: int64) m =
-    atTarget search example s target (steps = 0L) m
+/// Whether Newton is asked of a warm run's field after `steps` steps: before its first step (the fit with the
+/// equation, or a trained field before its polish) and at the end of the blocks of its stall rule (`block` steps each)
+/// whose number is a power of two (steps B, 2B, 4B, …) — at most log₂ of its blocks solves, a fraction of the training
+/// they may save: a solve costs 10–30 s at the paper's PDE k = 20, a block 13 s. The rule depends on the steps alone,
+/// so a resumed run asks where an uninterrupted one does.
+let newtonAt (block: int64) (steps: int64) =
+    steps = 0L
+    || (block > 0L
+        && steps % block = 0L
+        && (let n = steps / block in n &&& (n - 1L) = 0L))
+
+/// Whether a warm run's field after `steps` steps is done (`atTarget`, Newton asked where `newtonAt` says, blocks of
+/// the deflation rounds' stall rule). Asked before the warm run's first step (a fit that is done is not trained) and at
+/// every block end of its stall rule, it stops the run there, keeping that field.
+let reachedTarget search example (s: DiscoverySettings) target (steps: int64) m =
+    let block = (EcdPde.Runs.Stall.ofSteps (max 1L s.DeflationSteps)).Block
+    atTarget search example s target (newtonAt block steps) m
 
 /// A run's residual against its gate and its distance from the target, in words.
 let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candidate) =

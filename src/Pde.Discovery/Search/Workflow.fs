@@ -241,6 +241,7 @@ let private certifyAll
         Certification.complete
             example
             options
+            search.Cores
             (List.ofSeq classical)
             ((others |> List.map (fun (c, _) -> fieldsOf c.Theta)) @ fresh @ modes)
             floor

@@ -160,10 +160,12 @@ let modeSeeds (subject: Subject) (amplitude: float) : (string -> float[][] -> fl
 /// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the
 /// fields of runs that were not solutions, and of fresh initializations), repeated from what each pass finds until a
 /// pass finds nothing new; the new solutions that are also distinct from every network solution, each with its fields
-/// on the evaluation grid (every field in turn, like a candidate's values).
+/// on the evaluation grid (every field in turn, like a candidate's values). Its solves on `threads` threads
+/// (Completion.complete: the same result as on one).
 let complete
     (subject: Subject)
     (options: Certify.CertifyOptions)
+    (threads: int)
     (known: Certify.ClassicalSolution list)
     (seeds: (string -> float[][] -> float[]) list)
     (floor: float)
@@ -175,7 +177,7 @@ let complete
         (known: Certify.ClassicalSolution list)
         (seeds: (string -> float[][] -> float[]) list)
         =
-        match Certify.complete subject.Problem options known seeds with
+        match Completion.complete subject.Problem options threads known seeds with
         | [] -> []
         | found when k >= 4 -> found
         | found -> found @ passes (k + 1) (known @ found) []

@@ -3,8 +3,8 @@
 /// (<see cref="FdCompile"/>), Newton starts from the network's fields on a coarse grid, the converged solution is
 /// refined on a fine grid, and the discretization error is estimated by Richardson extrapolation. The result says
 /// whether Newton stayed near the network's field (Certified), converged to a solution far from it (Moved), or
-/// could not run or converge (NotCertified). <c>complete</c> searches for further solutions by deflated Newton
-/// (Farrell, Birkisson &amp; Funke 2015) from scalings of the known ones and from given seeds.
+/// could not run or converge (NotCertified). <see cref="Completion"/> searches for further solutions by deflated
+/// Newton from scalings of the known ones and from given seeds.
 /// </summary>
 module Pde.FSharp.Classical.Certify
 
@@ -111,7 +111,7 @@ let private check (options: CertifyOptions) =
         Ok()
 
 /// The coarse and fine systems of a problem (or why it cannot be compiled).
-let private systems (problem: Problem) (options: CertifyOptions) =
+let internal systems (problem: Problem) (options: CertifyOptions) =
     check options
     |> Result.bind (fun () -> FdCompile.compile problem options.Parameters options.Resolution)
     |> Result.bind (fun coarse ->
@@ -128,7 +128,7 @@ let distance (problem: Problem) (options: CertifyOptions) (a: string -> float[][
         distanceOnGrid fine.System.Weights options.DistanceFloor (fine.Sample a) (fine.Sample b))
 
 /// Newton on one system; Error names the grid when it does not converge or the Jacobian is singular.
-let private newton (options: CertifyOptions) (known: float[] list) (s: FdSystem) (guess: float[]) =
+let internal newton (options: CertifyOptions) (known: float[] list) (s: FdSystem) (guess: float[]) =
     if not (Array.forall Double.IsFinite guess) then
         Error(sprintf "the start is not finite at some node of the %s" s.Grid.Description)
     else
@@ -191,7 +191,7 @@ type SolveFailure =
         | NotConverged r -> r
 
 /// Refines a coarse solution on the fine grid and estimates the discretization error by Richardson; the raw parts.
-let private refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem) (uc: float[]) =
+let internal refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem) (uc: float[]) =
     let coarseValues = valuesOf coarse uc
 
     newton options [] fine (fine.Sample coarseValues)
@@ -270,86 +270,3 @@ let certify
     match solve problem options start with
     | Ok s -> judge options s
     | Error failure -> NotCertified failure.Reason
-
-/// Classical completion: deflated Newton (p and σ from options.Newton; defcon's p = 2, σ = 1 by default) on the
-/// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed — each start first by plain Newton
-/// (kept when it converges to a new solution), then deflating every known solution and every one found so far; from
-/// each start it solves again after each converged solve (as Newton.deflate), at
-/// most `known + seeds + 8` times, up to that many new solutions in all. Each new coarse solution is refined on the fine grid
-/// (once: a coarse solution within 1e-8 of one refined before is not refined again); the result lists
-/// only the solutions farther than NearDistance from every known and earlier one. Empty when the problem cannot
-/// be compiled.
-let complete
-    (problem: Problem)
-    (options: CertifyOptions)
-    (known: ClassicalSolution list)
-    (seeds: (string -> float[][] -> float[]) list)
-    : ClassicalSolution list =
-    match systems problem options with
-    | Error _ -> []
-    | Ok(coarse, fine) ->
-        let scaled (factor: float) (s: ClassicalSolution) =
-            fun name points -> s.Values name points |> Array.map ((*) factor)
-
-        let starts =
-            (known |> List.collect (fun s -> [ scaled 2.0 s; scaled -1.0 s; scaled 0.5 s ]))
-            @ seeds
-            |> List.map coarse.Sample
-
-        let mutable deflated = known |> List.map (fun s -> coarse.Sample s.Values)
-        let mutable onFine = known |> List.map (fun s -> fine.Sample s.Values)
-        let found = ResizeArray<ClassicalSolution>()
-        let limit = known.Length + seeds.Length + 8
-
-        let isNew (u: float[]) =
-            onFine
-            |> List.forall (fun k ->
-                distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
-
-        // the coarse solutions refined so far: Newton from many starts lands on the same few, and refining one again
-        // (Newton on the fine grid, the costly part: 354 of the 561 s of a k = 20 discovery's certification) gives
-        // the same verdict — new ones were added to onFine, the others were not new or did not refine
-        let mutable refined: float[] list = []
-
-        let seen (u: float[]) =
-            refined
-            |> List.exists (fun v -> distanceOnGrid coarse.System.Weights options.DistanceFloor u v <= 1e-8)
-
-        /// Refines a coarse solution not refined before; true (and the solution found) when it is new.
-        let refineNew (u: float[]) =
-            if seen u then
-                false
-            else
-                refined <- u :: refined
-
-                match refine options coarse fine u |> Result.map (fun (s, _, _, _) -> s) with
-                | Ok s when isNew (fine.Sample s.Values) ->
-                    found.Add s
-                    onFine <- onFine @ [ fine.Sample s.Values ]
-                    true
-                | _ -> false
-
-        let keep (r: Newton.NewtonResult) =
-            if refineNew r.Solution then
-                deflated <- deflated @ [ r.Solution ]
-
-        for guess in starts do
-            // plain Newton first: deflating the known solutions can keep Newton from a solution a start is close to
-            // (measured: ± the sine modes on the disk reach 6 solutions plainly, none with 3 known ones deflated)
-            match newton options [] coarse guess with
-            | Ok r when found.Count < limit -> keep r
-            | _ -> ()
-
-            let mutable go = true
-            let mutable tries = 0
-
-            while go && found.Count < limit && tries < limit do
-                tries <- tries + 1
-
-                match newton options deflated coarse guess with
-                | Error _ -> go <- false
-                | Ok r ->
-                    deflated <- deflated @ [ r.Solution ]
-                    refineNew r.Solution |> ignore
-
-        List.ofSeq found

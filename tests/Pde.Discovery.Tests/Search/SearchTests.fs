@@ -70,6 +70,7 @@ let private fixture =
              Certification.complete
                  subject
                  options
+                 2
                  [ lower ]
                  (Certification.modeSeeds subject 1.0)
                  search.Floor

@@ -43,7 +43,14 @@ let ``the floor keeps Allen–Cahn's small solutions apart from zero`` () =
 
         match Certify.solve problem (Certification.options subject floor) zero with
         | Ok z ->
-            Certification.complete subject (Certification.options subject floor) [ z.Solution ] seeds floor []
+            Certification.complete
+                subject
+                (Certification.options subject floor)
+                2
+                [ z.Solution ]
+                seeds
+                floor
+                []
             |> List.map (fun (r, _) -> r.MaxAbs)
             |> List.filter (fun m -> m > 1e-3 && m < 0.3)
         | Error e -> failwith e.Reason

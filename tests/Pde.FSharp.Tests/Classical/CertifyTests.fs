@@ -75,7 +75,7 @@ let ``Bratu at λ = 6: certify finds max u ≈ 0.797, completion the upper branc
     Assert.True(lower.ErrorEstimate < 1e-3, sprintf "error estimate %g" lower.ErrorEstimate)
 
     let upper =
-        match Certify.complete problem options [ lower ] [] with
+        match Completion.complete problem options 1 [ lower ] [] with
         | [ upper ] -> upper
         | other -> failwithf "expected one new solution, got %d" other.Length
 
@@ -173,11 +173,47 @@ let ``Allen–Cahn at ε = 0.15: completion from one solution finds the other tw
     let options = Certify.defaults allenCahn
     let plus = Certify.certify allenCahn options (bump 1.0) |> solutionOf
     Assert.InRange((plus.Values "u" centre)[0], 0.85, 0.95)
-    let others = Certify.complete allenCahn options [ plus ] []
+    let others = Completion.complete allenCahn options 1 [ plus ] []
     let centres = others |> List.map (fun s -> (s.Values "u" centre)[0]) |> List.sort
     Assert.Equal(2, centres.Length)
     Assert.Equal(-(plus.Values "u" centre)[0], centres[0], 6)
     Assert.Equal(0.0, centres[1], 6)
+
+/// The completion on several threads is the completion on one: the same solutions in the same order, bit for bit —
+/// Allen–Cahn at ε = 0.1 (six solutions) from u = 0 and ± four sine modes.
+let ``completion on three threads finds what it finds on one, bit for bit`` () =
+    let problem =
+        Problem.create Domain.unitSquare [ u ]
+        |> Problem.equation (0.1 ** 2 * laplacian u + u - u ** 3)
+        |> Problem.dirichlet Boundary.all u (num 0.0)
+
+    let options = Certify.defaults problem
+
+    let zero =
+        Certify.certify problem options (fun _ points -> Array.zeroCreate points.Length)
+        |> solutionOf
+
+    let mode (m: float) (n: float) (a: float) =
+        fun (_: string) (points: float[][]) ->
+            points
+            |> Array.map (fun p -> a * sin (m * Math.PI * p[0]) * sin (n * Math.PI * p[1]))
+
+    let seeds =
+        [
+            for m, n in [ 1.0, 1.0; 1.0, 2.0; 2.0, 1.0; 2.0, 2.0 ] do
+                for a in [ 1.0; -1.0 ] -> mode m n a
+        ]
+
+    let points = [| for i in 1..9 -> [| 0.1 * float i; 0.37 |] |]
+
+    let run threads =
+        Completion.complete problem options threads [ zero ] seeds
+        |> List.map (fun s -> s.Values "u" points)
+
+    let one, three = run 1, run 3
+    Assert.True(one.Length >= 4, sprintf "%d solutions" one.Length)
+    Assert.Equal(one.Length, three.Length)
+    List.iter2 (fun (a: float[]) (b: float[]) -> Assert.Equal<float[]>(a, b)) one three
 
 let ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved`` () =
     let options = Certify.defaults (bratu 6.0)
@@ -262,6 +298,9 @@ let tests =
             testCase
                 "Allen–Cahn at ε = 0.15: completion from one solution finds the other two"
                 ``Allen–Cahn at ε = 0.15: completion from one solution finds the other two``
+            testCase
+                "completion on three threads finds what it finds on one, bit for bit"
+                ``completion on three threads finds what it finds on one, bit for bit``
             testCase
                 "defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved"
                 ``defaults: 33 and 65 nodes for one field, fewer for two, doubled when the sources are not resolved``
