@@ -36,6 +36,48 @@ let private solveEach
 
     results
 
+/// What a completion has found so far: the new solutions, the coarse solutions it deflates (the known ones first, the
+/// set only grows), and the coarse solutions it refined.
+type private Found(options: CertifyOptions, coarse: FdSystem, fine: FdSystem, known: ClassicalSolution list) =
+    let mutable deflated = known |> List.map (fun s -> coarse.Sample s.Values)
+    let mutable onFine = known |> List.map (fun s -> fine.Sample s.Values)
+    let found = ResizeArray<ClassicalSolution>()
+
+    // the coarse solutions refined so far: Newton from many starts lands on the same few, and refining one again
+    // (Newton on the fine grid, the costly part: 354 of the 561 s of a k = 20 discovery's certification) gives the
+    // same verdict — new ones were added to onFine, the others were not new or did not refine
+    let mutable refined: float[] list = []
+
+    let isNew (u: float[]) =
+        onFine
+        |> List.forall (fun k ->
+            distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
+
+    let seen (u: float[]) =
+        refined
+        |> List.exists (fun v -> distanceOnGrid coarse.System.Weights options.DistanceFloor u v <= 1e-8)
+
+    member _.Deflated = deflated
+    member _.Solutions = List.ofSeq found
+    member _.Count = found.Count
+
+    /// Deflates a coarse solution from now on.
+    member _.Deflate(u: float[]) = deflated <- deflated @ [ u ]
+
+    /// Refines a coarse solution not refined before; true (and the solution found) when it is new.
+    member _.RefineNew(u: float[]) =
+        if seen u then
+            false
+        else
+            refined <- u :: refined
+
+            match refine options coarse fine u |> Result.map (fun (s, _, _, _) -> s) with
+            | Ok s when isNew (fine.Sample s.Values) ->
+                found.Add s
+                onFine <- onFine @ [ fine.Sample s.Values ]
+                true
+            | _ -> false
+
 /// Classical completion: deflated Newton (p and σ from options.Newton; defcon's p = 2, σ = 1 by default) on the
 /// coarse grid from every known solution scaled by 2, −1 and ½ and from every seed — each start first by plain Newton
 /// (kept when it converges to a new solution), then deflating every known solution and every one found so far; from
@@ -75,42 +117,8 @@ let complete
             |> List.map coarse.Sample
             |> Array.ofList
 
-        let mutable deflated = known |> List.map (fun s -> coarse.Sample s.Values)
-        let mutable onFine = known |> List.map (fun s -> fine.Sample s.Values)
-        let found = ResizeArray<ClassicalSolution>()
+        let state = Found(options, coarse, fine, known)
         let limit = known.Length + seeds.Length + 8
-
-        let isNew (u: float[]) =
-            onFine
-            |> List.forall (fun k ->
-                distanceOnGrid fine.System.Weights options.DistanceFloor u k > options.NearDistance)
-
-        // the coarse solutions refined so far: Newton from many starts lands on the same few, and refining one again
-        // (Newton on the fine grid, the costly part: 354 of the 561 s of a k = 20 discovery's certification) gives
-        // the same verdict — new ones were added to onFine, the others were not new or did not refine
-        let mutable refined: float[] list = []
-
-        let seen (u: float[]) =
-            refined
-            |> List.exists (fun v -> distanceOnGrid coarse.System.Weights options.DistanceFloor u v <= 1e-8)
-
-        /// Refines a coarse solution not refined before; true (and the solution found) when it is new.
-        let refineNew (u: float[]) =
-            if seen u then
-                false
-            else
-                refined <- u :: refined
-
-                match refine options coarse fine u |> Result.map (fun (s, _, _, _) -> s) with
-                | Ok s when isNew (fine.Sample s.Values) ->
-                    found.Add s
-                    onFine <- onFine @ [ fine.Sample s.Values ]
-                    true
-                | _ -> false
-
-        let keep (r: Newton.NewtonResult) =
-            if refineNew r.Solution then
-                deflated <- deflated @ [ r.Solution ]
 
         let plain = solveEach workers options [] guesses (Array.init guesses.Length id)
 
@@ -119,13 +127,13 @@ let complete
 
         let firstDeflated (j: int) =
             match first[j] with
-            | Some(size, r) when size = List.length deflated -> r
+            | Some(size, r) when size = state.Deflated.Length -> r
             | _ ->
                 let batch = [| j .. min (guesses.Length - 1) (j + workers.Length - 1) |]
-                let results = solveEach workers options deflated guesses batch
+                let results = solveEach workers options state.Deflated guesses batch
 
                 batch
-                |> Array.iteri (fun k i -> first[i] <- Some(List.length deflated, results[k]))
+                |> Array.iteri (fun k i -> first[i] <- Some(state.Deflated.Length, results[k]))
 
                 results[0]
 
@@ -133,25 +141,25 @@ let complete
             // plain Newton first: deflating the known solutions can keep Newton from a solution a start is close to
             // (measured: ± the sine modes on the disk reach 6 solutions plainly, none with 3 known ones deflated)
             match plain[j] with
-            | Ok r when found.Count < limit -> keep r
+            | Ok r when state.Count < limit && state.RefineNew r.Solution -> state.Deflate r.Solution
             | _ -> ()
 
             let mutable go = true
             let mutable tries = 0
 
-            while go && found.Count < limit && tries < limit do
+            while go && state.Count < limit && tries < limit do
                 tries <- tries + 1
 
                 let attempt =
                     if tries = 1 then
                         firstDeflated j
                     else
-                        newton options deflated coarse guesses[j]
+                        newton options state.Deflated coarse guesses[j]
 
                 match attempt with
                 | Error _ -> go <- false
                 | Ok r ->
-                    deflated <- deflated @ [ r.Solution ]
-                    refineNew r.Solution |> ignore
+                    state.Deflate r.Solution
+                    state.RefineNew r.Solution |> ignore
 
-        List.ofSeq found
+        state.Solutions
