@@ -12,9 +12,10 @@ let defaults = DiscoverySettings.defaults
 let runWith (progress: Workflow.DiscoveryProgress -> unit) (problem: Problem) (settings: DiscoverySettings) =
     Workflow.run problem settings progress
 
-/// A progress display on stderr: a training line at most every `interval` (what the search is doing beyond its rounds
-/// — the network it grew to —, round, runs done, the current run's step, loss and energy, steps per second), and each
-/// stage of the judgement as it starts, with the time since the display began.
+/// A progress display on stderr: a training line at most every `interval` (what the search is doing beyond its
+/// rounds — the network it grew to —, round, runs done, the current run's step, loss and energy, and the steps per
+/// second of all its runs together), and each stage of the judgement as it starts, with the time since the display
+/// began.
 let progressPrinter (interval: System.TimeSpan) =
     let clock = System.Diagnostics.Stopwatch.StartNew()
     let mutable last = System.TimeSpan.Zero
@@ -31,7 +32,7 @@ let progressPrinter (interval: System.TimeSpan) =
             lastSteps <- steps
 
             eprintfn
-                "%sround %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s"
+                "%sround %d  runs done %d/%d  run %d step %d  loss %.4g  energy %.4g  %.0f steps/s (all runs)"
                 (if p.Note = "" then "" else "[" + p.Note + "]  ")
                 p.Round
                 p.Ensemble.RunsDone

@@ -235,10 +235,10 @@ let private atTarget
     | _ -> None
 
 /// Whether Newton is asked of a warm run's field after `steps` steps: before its first step (the fit with the
-/// equation, or a trained field before its polish) and at the end of the blocks of its stall rule (`block` steps each)
-/// whose number is a power of two (steps B, 2B, 4B, …) — at most log₂ of its blocks solves, a fraction of the training
-/// they may save: a solve costs 10–30 s at the paper's PDE k = 20, a block 13 s. The rule depends on the steps alone,
-/// so a resumed run asks where an uninterrupted one does.
+/// equation, or a trained field before its polish) and at the end of the blocks of its stall rule (`block` steps
+/// each) whose number is a power of two (steps B, 2B, 4B, …) — at most log₂ of its blocks solves, a fraction of the
+/// training they may save: a solve costs 10–30 s at the paper's PDE k = 20, a block 13–25 s. The rule depends on the
+/// steps alone, so a resumed run asks where an uninterrupted one does.
 let newtonAt (block: int64) (steps: int64) =
     steps = 0L
     || (block > 0L
