@@ -185,6 +185,23 @@ let ``a certified new solution is kept when the polish slides it to a known one`
         Search.keptUnpolished search { f.Settings with Certify = false } [ f.Lower ] before slid
     )
 
+/// A warm round of one run from the lower solution, deflated by the upper one, on `subject`: the search, the kept
+/// candidate and how its training ended.
+let private warmFromLower (f: Fixture) (subject: Subject.Subject) (s: DiscoverySettings) =
+    let search = DiscoverySearch(subject, s, ignore)
+
+    let kept =
+        WarmStart.round
+            search
+            subject
+            s
+            2
+            [ "the lower solution", WarmStart.onGrid subject f.Lower ]
+            [ f.Upper ]
+        |> List.exactlyOne
+
+    search, kept, search.Stopped kept.Run
+
 /// A warm start from the lower solution (deflated by the upper one; its fits are ≈ 0.01 from it, the gates all but
 /// met) stops at the first check — before its first step, or at a block end of its deflated training — where the gates
 /// hold within the threshold of its target, not once its loss is flat, nor at its budget (600 nominal steps, 1 800 at
@@ -204,19 +221,9 @@ let ``a warm start that meets the gates at its target stops at the first check``
                 }
         }
 
-    let search = DiscoverySearch(subject, s, ignore)
+    let search, kept, stopped = warmFromLower f subject s
 
-    let kept =
-        WarmStart.round
-            search
-            subject
-            s
-            2
-            [ "the lower solution", WarmStart.onGrid subject f.Lower ]
-            [ f.Upper ]
-        |> List.exactlyOne
-
-    match search.Stopped kept.Run with
+    match stopped with
     | Some stop ->
         // measured: at step 0, its fit with the equation already meeting the gates 0.009 from the target (without the
         // check before the first step: 60 steps; main: 180, the first block whose loss was flat); up to two blocks
@@ -260,19 +267,9 @@ let ``a warm start that Newton certifies at its target takes no step`` () =
                 }
         }
 
-    let search = DiscoverySearch(subject, s, ignore)
+    let search, kept, stopped = warmFromLower f subject s
 
-    let kept =
-        WarmStart.round
-            search
-            subject
-            s
-            2
-            [ "the lower solution", WarmStart.onGrid subject f.Lower ]
-            [ f.Upper ]
-        |> List.exactlyOne
-
-    match search.Stopped kept.Run with
+    match stopped with
     | Some stop ->
         Assert.Equal(0L, stop.Steps)
         Assert.Contains("Newton on the finite-difference problem converged", stop.Reason)
