@@ -127,6 +127,10 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// The model of trained weights θ.
     member _.Model(theta: float[]) = model example spec s.Seed theta
 
+    /// Whether a candidate's weights are this search's network's (a run of an earlier, smaller attempt's network, or a
+    /// result file written before weights were kept, has others): only those can be measured, solved or polished here.
+    member _.Keeps(c: Candidate) = c.Theta.Length = theta0.Length
+
     /// Says what the judgement starts doing (a progress line).
     member _.Judging(what: string) = progress (Judging what)
 
@@ -196,7 +200,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// not one when Newton from its field does not converge at all (no solution near it: e.g. Bratu beyond its fold,
     /// where a network still fits the equation to 0.4% of its scale). Unsupported problems keep the gates' verdict.
     member this.Review (c: Candidate) (verdict: GateVerdict) =
-        if not s.Certify || c.Theta.Length <> theta0.Length then
+        if not s.Certify || not (this.Keeps c) then
             verdict
         else
             match verdict with
@@ -220,13 +224,8 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// cores: the solves are independent, each cached for the whole search (`Solve`).
     member this.SolveAll(candidates: Candidate list) =
         if s.Certify then
-            let kept =
-                candidates
-                |> List.filter (fun c -> c.Theta.Length = theta0.Length)
-                |> Array.ofList
-
             Threading.Tasks.Parallel.ForEach(
-                kept,
+                candidates |> List.filter this.Keeps,
                 Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = cores),
                 fun (c: Candidate) -> this.Solve c.Theta |> ignore
             )

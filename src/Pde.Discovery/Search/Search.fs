@@ -34,7 +34,7 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
     let nearZero, scalable =
         known
         |> List.indexed
-        |> List.filter (fun (_, c) -> c.Theta.Length = ds.Theta0.Length)
+        |> List.filter (snd >> ds.Keeps)
         |> List.partition (fun (_, c) ->
             normL2 example.Weights c.Values <
                 0.1
@@ -98,7 +98,7 @@ let keptUnpolished
     (before: Candidate)
     (after: Candidate)
     =
-    if not s.Certify || known.IsEmpty || before.Theta.Length <> search.Theta0.Length then
+    if not s.Certify || known.IsEmpty || not (search.Keeps before) then
         None
     else
         match known |> List.tryFindIndex (sameByFloor search after.Values) with
@@ -136,10 +136,7 @@ let polish
     (reached: int -> int64 -> Ensemble.FieldMeasurement -> string option)
     (runs: Candidate list)
     =
-    if
-        s.PolishSteps > 0L
-        && runs |> List.forall (fun c -> c.Theta.Length = search.Theta0.Length)
-    then
+    if s.PolishSteps > 0L && runs |> List.forall search.Keeps then
         let byIndex = Array.ofList runs
         search.KeepBeforePolish runs
 

@@ -94,7 +94,7 @@ let private solutionsFile
     // the PDE residual of a run's final network on the grid (for the residual map); None when its weights were not
     // kept (result files written before they were)
     let residualOf (c: Candidate) =
-        if c.Theta.Length = search.Theta0.Length then
+        if search.Keeps c then
             Some(residualMap example search.Spec s.Seed c.Theta)
         else
             None
@@ -188,7 +188,6 @@ let private certifyAll
     // the one floor of every classical judgement (DiscoverySearch.Floor): each field against its own size
     let floor = search.Floor
     let options = Certification.options example floor
-    let kept (c: Candidate) = c.Theta.Length = search.Theta0.Length
 
     let fieldsOf (theta: float[]) =
         Certification.fieldsOf example search.Spec s.Seed theta
@@ -208,15 +207,18 @@ let private certifyAll
         (rejected |> List.map (fun (c, reason) -> c, "failed a gate (" + reason + ")"))
         @ (search.BeforePolish
            |> List.map (fun c -> c, "slid back to a known solution in the polish on the plain loss"))
-        |> List.filter (fun (c, _) -> kept c)
+        |> List.filter (fst >> search.Keeps)
+
+    // the near-miss check solves only fields not known yet: those solves first, side by side
+    let unknown = others |> List.map fst |> List.filter (_.Values >> isNew)
 
     search.Judging(
         sprintf
             "certification: Newton from the fields of %d run(s) that were not solutions (near misses)"
-            (others |> List.filter (fst >> _.Values >> isNew) |> List.length)
+            unknown.Length
     )
 
-    search.SolveAll(others |> List.map fst |> List.filter (_.Values >> isNew))
+    search.SolveAll unknown
     let nearMisses = nearMissesOf example isNew certify classical others
 
     let fresh = [ for i in 0..3 -> fieldsOf (search.Fresh(-1, i)) ]
@@ -260,11 +262,11 @@ let private certifyAll
 /// warm start 0.04 from it (certified) were one solution beside the bowl, ten times larger, and the moved one stood for
 /// it. Solves are cached per run (DiscoverySearch.CertifyAt).
 let representedCertified (search: DiscoverySearch) (example: Subject) (solution: DistinctSolution) =
+    // weights of another network are NotCertified by CertifyAt
     let certified (c: Candidate) =
-        c.Theta.Length = search.Theta0.Length
-        && (match search.CertifyAt(c.Theta, search.Floor) with
-            | Certify.Certified _ -> true
-            | _ -> false)
+        match search.CertifyAt(c.Theta, search.Floor) with
+        | Certify.Certified _ -> true
+        | _ -> false
 
     if certified solution.Representative then
         solution
