@@ -72,7 +72,7 @@ let private metGatesOnly (search: DiscoverySearch) (candidates: Candidate list) 
     && candidates
        |> List.forall (fun c ->
            match search.Stopped c.Run with
-           | Some stop -> stop.Reason.StartsWith "converged"
+           | Some stop -> stop.Reason.StartsWith "converged" && stop.Reason.Contains "the gates are met"
            | None -> false)
 
 /// Attempt j's subject (`g`'s network and points) and its search, its progress lines labelled with what grew.

@@ -192,17 +192,20 @@ let deflatedEnsemble
     )
     |> polish search s round known reached
 
-/// A deflation round: its runs on the loss deflated by every known solution; then every run is polished on the
-/// plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known solution instead
-/// of being reported.
+/// A deflation round: its runs on the loss deflated by every known solution — the network solutions `known` and the
+/// solutions Newton reached from runs that `NewtonStop.found` ended (`reached`, values on the grid) —; then every run
+/// is polished on the plain loss, so that a minimum the deflation factor made (not a solution) slides back to a known
+/// solution instead of being reported.
 let private deflationRound
     (search: DiscoverySearch)
     (example: Subject)
     (s: DiscoverySettings)
     (round: int)
     (known: Candidate list)
+    (reached: float[] list)
     =
     let startOf = deflationStarts search example round known
+    let deflated = (known |> List.map _.Values) @ reached
 
     for i in 0 .. s.DeflationRuns - 1 do
         search.Start({ Round = round; Index = i }, sprintf "deflated, from %s" (fst (startOf i)))
@@ -214,8 +217,8 @@ let private deflationRound
         round
         s.DeflationRuns
         (fun i -> (snd (startOf i)) ())
-        (known |> List.map _.Values)
-        (fun _ _ _ -> None)
+        deflated
+        (NewtonStop.found search s s.DeflationOptimizer s.DeflationSteps deflated)
         None
 
 /// Whether a deflation round found something new: `after` (the distinct solutions of every candidate so far) has more
@@ -257,18 +260,55 @@ let roundFoundNew
             | Certify.Moved(solution, _) -> not (isKnown (Certification.onGrid search.Subject solution))
             | Certify.NotCertified _ -> not (isKnown r.Values))
 
-/// Why the search stopped.
-let private stopReason (s: DiscoverySettings) (solutions: int) (round: int) (foundNew: bool) (note: string) =
-    if solutions = 0 then
+/// The solutions (values on the grid) that Newton converged to from the fields of the `runs` that `NewtonStop.found`
+/// ended farther than the threshold from them (moved: no network solutions), each once, none the same (the one floor's
+/// rule) as one of `known`.
+let private reachedByNewton (search: DiscoverySearch) (runs: Candidate list) (known: float[] list) =
+    runs
+    |> List.filter (fun c ->
+        search.Stopped c.Run
+        |> Option.exists (fun stop -> stop.Reason.Contains NewtonStop.words))
+    |> List.choose (fun c ->
+        match search.CertifyAt(c.Theta, search.Floor) with
+        | Certify.Moved(solution, _) -> Some(Certification.onGrid search.Subject solution)
+        | _ -> None)
+    |> List.fold
+        (fun found v ->
+            if (known @ found) |> List.exists (sameByFloor search v) then
+                found
+            else
+                found @ [ v ])
+        []
+
+/// Why the search stopped: `deflated` solutions to deflate after the first ensemble (network solutions and solutions
+/// Newton reached from ended runs), `reached` of those found by Newton (`reachedByNewton`).
+let private stopReason
+    (s: DiscoverySettings)
+    (deflated: int)
+    (reached: int)
+    (round: int)
+    (foundNew: bool)
+    (note: string)
+    =
+    let byNewton =
+        if reached > 0 then
+            sprintf
+                "; %d solution(s) no network solution is were found by Newton on the finite-difference problem from the fields of runs it ended (deflated as known; warm starts fitted at their nodes represent them)"
+                reached
+        else
+            ""
+
+    if deflated = 0 then
         "no run of the first ensemble was accepted (by the gates and the classical review), so there was nothing to deflate: deflation skipped"
     elif s.DeflationRounds = 0 then
-        "no deflation rounds were asked for (DeflationRounds = 0)"
+        "no deflation rounds were asked for (DeflationRounds = 0)" + byNewton
     elif foundNew then
         sprintf
-            "the round cap: all %d deflation round(s) ran, the last one found something new"
+            "the round cap: all %d deflation round(s) ran, the last one found something new%s"
             s.DeflationRounds
+            byNewton
     else
-        sprintf "deflation round %d found nothing new%s" round note
+        sprintf "deflation round %d found nothing new%s%s" round note byNewton
 
 /// The bounce ensemble, then deflation rounds until a round finds nothing new (`roundFoundNew`; or the round cap);
 /// every candidate and why the search stopped.
@@ -291,24 +331,32 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             search.Initial 0,
             [],
             s.Steps,
-            (s.Optimizer, s.OptimizerSettings)
+            (s.Optimizer, s.OptimizerSettings),
+            reached = NewtonStop.found search s s.Optimizer s.Steps []
         )
         |> polish search s 0 [] (fun _ _ _ -> None)
 
     let mutable solutions, _ = classify' candidates
+    let valuesOf (xs: DistinctSolution list) = xs |> List.map _.Representative.Values
+    let mutable reached = reachedByNewton search candidates (valuesOf solutions)
+    let deflated = solutions.Length + reached.Length
     let mutable round = 1
-    let mutable searching = not solutions.IsEmpty
+    let mutable searching = deflated > 0
     let mutable foundNew = true
     let mutable note = ""
 
     while searching && round <= s.DeflationRounds do
         let known = solutions |> List.map (fun x -> x.Representative)
         let earlier = candidates
-        candidates <- candidates @ deflationRound search example s round known
+        let ran = deflationRound search example s round known reached
+        candidates <- candidates @ ran
         let next, _ = classify' candidates
+        // a run of this round that Newton ended at a solution not known is something new too
+        let more = reachedByNewton search ran (valuesOf next @ reached)
 
-        if roundFoundNew search s earlier solutions next then
+        if roundFoundNew search s earlier solutions next || not more.IsEmpty then
             solutions <- next
+            reached <- reached @ more
             round <- round + 1
         else
             if next.Length > solutions.Length then
@@ -320,4 +368,4 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
             foundNew <- false
             searching <- false
 
-    candidates, stopReason s solutions.Length round foundNew note
+    candidates, stopReason s deflated reached.Length round foundNew note

@@ -1,6 +1,6 @@
 /// Starts from classical solutions: after certification, every classical solution that no network reached (the
 /// classical completion's and the near misses') becomes a warm start. The network is first fitted to the classical
-/// field by least squares on the evaluation grid — the problem's own domain and fields with the classical values as
+/// field by least squares at the nodes of its fine grid (`ofSolution`) — the problem's own domain and fields with the classical values as
 /// observations (`Problem.data`), compiled by the one objective builder and minimized by the polish optimizer (L-BFGS)
 /// for a few hundred steps —, then fitted again with the equation: the problem itself (its equations and boundary
 /// conditions at their weights) plus the same observations, weighted so that a field a relative distance δ from the
@@ -50,31 +50,20 @@ let onGrid (example: Subject) (values: float[]) =
         Observed = values
     }
 
-/// A classical solution as a target, observed on the grid — and, when the grid does not resolve the data (fewer points
-/// than `PointRules.resolvingPoints`, 8 per wavelength of the data's wavenumber along each coordinate: what a fixed set
-/// needs to pin a field between its points), at the subject's collocation points too, with the solution's own values
-/// there. At the paper's PDE k = 20 the 1 976-point grid is 2 per wavelength of sin²(20r²) at the rim: a warm start
-/// observed there alone met its target on the grid (0.03) and not between (Newton from its field did not certify);
-/// observed at the 7 651 collocation points too, it was certified (0.044).
-let ofSolution
-    (search: DiscoverySearch)
-    (example: Subject)
-    (solution: Pde.FSharp.Classical.Certify.ClassicalSolution)
-    =
-    let d = PointRules.dataScale example search.Discretization
-
-    let points =
-        if example.Grid.Length >= PointRules.resolvingPoints d.Omega d.Area d.Dimensions 0 then
-            example.Grid
-        else
-            Array.append example.Grid (interiorPoints search.Discretization)
-
+/// A classical solution as a target, observed at the nodes of its own fine grid (`ClassicalSolution.Nodes`), with its
+/// own values there: the nodes where certification judges a field against it, so that a fit that meets them is
+/// certified (Newton converges within the threshold of it) and needs no training. Observed on the evaluation grid,
+/// where its values are interpolated, and at the collocation points, a fit met its target there and not between: at
+/// the paper's PDE k = 20 the fits with the equation were 0.061 (sin²(20r²)) and 0.056 (the bowl) from their targets
+/// on the grid, and Newton moved them 0.297 on the 257-node grid; observed at that grid's 52 116 nodes, they were
+/// certified 0.075 and 0.070 from it (docs/discovery.md).
+let ofSolution (example: Subject) (solution: Pde.FSharp.Classical.Certify.ClassicalSolution) =
     {
         Values = Pde.Discovery.Certification.onGrid example solution
-        Points = points
+        Points = solution.Nodes
         Observed =
             example.Problem.Fields
-            |> List.map (fun f -> solution.Values f points)
+            |> List.map (fun f -> solution.Values f solution.Nodes)
             |> Array.concat
     }
 
@@ -145,52 +134,6 @@ let private fitObjective
     let loss = Objective.lossOn s.Backend discretization search.Network 0.0 (Some pool)
     new OwnedObjective(loss, [ loss; pool ]) :> IObjective<float>
 
-/// One fit of run i (folder `round-k/NAME-i`) from `start` on `problem`: the polish optimizer for `fitSteps` under
-/// `budget`.
-let private fit
-    (search: DiscoverySearch)
-    (example: Subject)
-    (s: DiscoverySettings)
-    budget
-    round
-    name
-    i
-    start
-    problem
-    =
-    search.EnsembleOn(
-        round,
-        Path.Combine(RunFolders.roundFolder round, sprintf "%s-%d" name i),
-        1,
-        (fun _ -> start),
-        fitObjective search example s problem,
-        [],
-        fitSteps s,
-        s.PolishOptimizer,
-        budget
-    )
-    |> List.head
-    |> fst
-
-/// The fits of run i of warm round `round` to `target` (observed at its points): to its values from the
-/// initialization (`round-k/fit-i`, a fixed number of steps: the values are met to the grid's accuracy), then with
-/// the equation from there (`round-k/fit-equation-i`, observations weighted by `dataWeight`) under the settings'
-/// budget — it stops once the gates hold or the loss stalls: measured at k = 10, 300 L-BFGS steps took the loss
-/// 1.9e7 → 1.1e3 still falling 25% per 30 steps —; both fitted candidates.
-let fits
-    (search: DiscoverySearch)
-    (example: Subject)
-    (s: DiscoverySettings)
-    (round: int)
-    (i: int)
-    (target: Target)
-    =
-    let values =
-        fit search example s FixedSteps round "fit" i search.Theta0 (fitProblem example target)
-
-    let problem = withObservations search example target values
-    values, fit search example s s.Budget round "fit-equation" i values.Theta problem
-
 /// The relative distance of a field from its warm start's target (as distances are judged, at least `floor`).
 let private fromTarget (example: Subject) (floor: float) (target: float[]) (values: float[]) =
     relativeDistance example.Weights (floorOf example.Weights floor [ target ]) values target
@@ -234,23 +177,68 @@ let private atTarget
         | _ -> None
     | _ -> None
 
-/// Whether Newton is asked of a warm run's field after `steps` steps: before its first step (the fit with the
-/// equation, or a trained field before its polish) and at the end of the blocks of its stall rule (`block` steps
-/// each) whose number is a power of two (steps B, 2B, 4B, …) — at most log₂ of its blocks solves, a fraction of the
-/// training they may save: a solve costs 10–30 s at the paper's PDE k = 20, a block 13–25 s. The rule depends on the
-/// steps alone, so a resumed run asks where an uninterrupted one does.
-let newtonAt (block: int64) (steps: int64) =
-    steps = 0L
-    || (block > 0L
-        && steps % block = 0L
-        && (let n = steps / block in n &&& (n - 1L) = 0L))
+/// One fit of run i (folder `round-k/NAME-i`) from `start` on `problem`: the polish optimizer for `fitSteps` under
+/// `budget`, stopping where `reached` says its field is done.
+let private fit
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    budget
+    round
+    name
+    i
+    start
+    problem
+    reached
+    =
+    search.EnsembleOn(
+        round,
+        Path.Combine(RunFolders.roundFolder round, sprintf "%s-%d" name i),
+        1,
+        (fun _ -> start),
+        fitObjective search example s problem,
+        [],
+        fitSteps s,
+        s.PolishOptimizer,
+        budget,
+        reached
+    )
+    |> List.head
+    |> fst
 
-/// Whether a warm run's field after `steps` steps is done (`atTarget`, Newton asked where `newtonAt` says, blocks of
+/// The fits of run i of warm round `round` to `target` (observed at its points): to its values from the
+/// initialization (`round-k/fit-i`, a fixed number of steps: the values are met to the grid's accuracy), then with
+/// the equation from there (`round-k/fit-equation-i`, observations weighted by `dataWeight`) under the settings'
+/// budget — it stops once the gates hold or the loss stalls: measured at k = 10, 300 L-BFGS steps took the loss
+/// 1.9e7 → 1.1e3 still falling 25% per 30 steps —, stopping where its field is done (`atTarget`, Newton asked where
+/// `NewtonStop.at` says, blocks of its stall rule: at k = 20 the 900 steps of a fit with the equation took 2 min); both
+/// fitted candidates.
+let fits
+    (search: DiscoverySearch)
+    (example: Subject)
+    (s: DiscoverySettings)
+    (round: int)
+    (i: int)
+    (target: Target)
+    =
+    let values =
+        fit search example s FixedSteps round "fit" i search.Theta0 (fitProblem example target) (fun _ _ _ ->
+            None)
+
+    let problem = withObservations search example target values
+    let block = (EcdPde.Runs.Stall.ofSteps (fitSteps s)).Block
+
+    let atItsTarget _ steps m =
+        atTarget search example s target.Values (NewtonStop.at block steps) m
+
+    values, fit search example s s.Budget round "fit-equation" i values.Theta problem atItsTarget
+
+/// Whether a warm run's field after `steps` steps is done (`atTarget`, Newton asked where `NewtonStop.at` says, blocks of
 /// the deflation rounds' stall rule). Asked before the warm run's first step (a fit that is done is not trained) and at
 /// every block end of its stall rule, it stops the run there, keeping that field.
 let reachedTarget search example (s: DiscoverySettings) target (steps: int64) m =
     let block = (EcdPde.Runs.Stall.ofSteps (max 1L s.DeflationSteps)).Block
-    atTarget search example s target (newtonAt block steps) m
+    atTarget search example s target (NewtonStop.at block steps) m
 
 /// A run's residual against its gate and its distance from the target, in words.
 let private fitted (example: Subject) (floor: float) (target: float[]) (c: Candidate) =

@@ -130,7 +130,7 @@ let rounds
                     (targets
                      |> List.map (fun (r, solution) ->
                          sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs,
-                         WarmStart.ofSolution search example solution))
+                         WarmStart.ofSolution example solution))
                     known
 
             let candidates = candidates @ warm

@@ -131,7 +131,11 @@ let nearMissRecord (subject: Subject) (run: RunId) (sol: Certify.ClassicalSoluti
 /// m, n = 1..3, of the evaluation grid's bounding box [x₀, x₀ + Lx] × [y₀, y₀ + Ly] (every field alike), scaled to
 /// `amplitude` (the largest known solution's max |u|, 1 when none is known). Solutions of semilinear problems
 /// bifurcate from such modes; the scaled known solutions and the runs' fields alone miss the sign-changing ones
-/// (measured: Allen–Cahn at ε = 0.1 on the square, 3 of 6 without these seeds).
+/// (measured: Allen–Cahn at ε = 0.1 on the square, 3 of 6 without these seeds). The lowest mode (m = n = 1, of one
+/// sign) is seeded at the larger sizes of `Deflation.initializationScales` too: an unknown solution is often larger
+/// than the known ones and of one sign (the upper Bratu branch, the paper's bowl) — at the paper's PDE k = 20, plain
+/// Newton from −4 × the lowest mode (sin²(20r²) known, max 1) reached the bowl (u(0) −10.20), from ±1 and ±2 × it
+/// sin²(20r²) (docs/discovery.md).
 let modeSeeds (subject: Subject) (amplitude: float) : (string -> float[][] -> float[]) list =
     let xs = subject.Grid |> Array.map (fun p -> p[0])
     let ys = subject.Grid |> Array.map (fun p -> p[1])
@@ -144,17 +148,21 @@ let modeSeeds (subject: Subject) (amplitude: float) : (string -> float[][] -> fl
         else
             1.0
 
+    let mode (m: int) (n: int) (size: float) =
+        fun (_: string) (points: float[][]) ->
+            points
+            |> Array.map (fun p ->
+                size
+                * sin (float m * System.Math.PI * (p[0] - x0) / lx)
+                * sin (float n * System.Math.PI * (p[1] - y0) / ly))
+
     [
         for m in 1..3 do
             for n in 1..3 do
-                for sign in [ 1.0; -1.0 ] ->
-                    fun (_: string) (points: float[][]) ->
-                        points
-                        |> Array.map (fun p ->
-                            sign
-                            * a
-                            * sin (float m * System.Math.PI * (p[0] - x0) / lx)
-                            * sin (float n * System.Math.PI * (p[1] - y0) / ly))
+                for sign in [ 1.0; -1.0 ] -> mode m n (sign * a)
+        for scale in Deflation.initializationScales do
+            if scale > 1.0 then
+                for sign in [ 1.0; -1.0 ] -> mode 1 1 (sign * scale * a)
     ]
 
 /// Classical completion: deflated Newton from the classical solutions (scaled ×2, ×−1, ×½) and from `seeds` (the

@@ -47,6 +47,9 @@ type ClassicalSolution =
         ResidualNorm: float
         /// The fine grid's resolution (nodes across).
         Resolution: int
+        /// The fine grid's nodes: where `Values` are the solution's own, not interpolated (and where a field is judged
+        /// against it, `distance`).
+        Nodes: float[][]
     }
 
 /// The outcome of a certification.
@@ -212,6 +215,7 @@ let internal refine (options: CertifyOptions) (coarse: FdSystem) (fine: FdSystem
             Iterations = r.Iterations
             ResidualNorm = r.ResidualNorm
             Resolution = options.FineResolution
+            Nodes = fine.Grid.Points
         },
         errorNorm,
         coarseNorm,

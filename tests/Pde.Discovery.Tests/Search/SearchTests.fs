@@ -285,39 +285,141 @@ let ``a warm start that Newton certifies at its target takes no step`` () =
 
     Assert.Equal(0L, polished.Steps)
 
-/// A classical solution as a warm start's target is observed on the grid where the grid resolves the data (Bratu: the
-/// grid alone); where it does not (the paper's PDE at k = 5 on a 400-point grid, below its 8 per wavelength), at the
-/// subject's collocation points too, with the solution's own values there, and the fit's observation term has every
-/// one of those points.
-let ``a classical target is observed at the collocation points where the grid does not resolve the data`` () =
-    let f = fixture.Force()
-    let bratu = WarmStart.ofSolution f.Search f.Subject f.Solutions.Head
-    Assert.Equal<float[][]>(f.Subject.Grid, bratu.Points)
-    Assert.Equal<float[]>(f.Lower, bratu.Values)
-    Assert.Equal<float[]>(f.Lower, bratu.Observed)
-
+/// A classical solution as a warm start's target is observed at the nodes of its own fine grid (the paper's PDE at
+/// k = 5: the grid of the certification's FineResolution nodes across the disk), with its values there, and the fit's
+/// observation term has every one of those points; its values for gates and distances are on the evaluation grid.
+let ``a classical target is observed at the nodes of its fine grid`` () =
     let problem, _ = BuiltInExamples.paperPde BuiltInExamples.Default 5.0
     let s = small "search-observed"
     let subject = Subject.compile problem s
     let search = DiscoverySearch(subject, s, ignore)
+    let options = Certification.options subject search.Floor
 
     let exact =
         fun (_: string) (points: float[][]) ->
             points |> Array.map (fun p -> sin (5.0 * (p[0] * p[0] + p[1] * p[1])) ** 2.0)
 
     let solution =
-        match Certify.solve problem (Certification.options subject search.Floor) exact with
+        match Certify.solve problem options exact with
         | Ok z -> z.Solution
         | Error e -> failwith e.Reason
 
-    let t = WarmStart.ofSolution search subject solution
-    let interior = Subject.interiorPoints search.Discretization
-    let n = subject.Grid.Length
-    Assert.Equal(n + interior.Length, t.Points.Length)
+    let t = WarmStart.ofSolution subject solution
+
+    let nodes =
+        match DomainGrid.ofDomain problem.Domain options.FineResolution with
+        | Ok g -> g.Points
+        | Error e -> failwith e
+
+    Assert.Equal<float[][]>(nodes, t.Points)
+
+    Assert.True(
+        nodes.Length > subject.Grid.Length,
+        sprintf "%d nodes, %d grid points" nodes.Length subject.Grid.Length
+    )
+
     Assert.Equal<float[]>(Certification.onGrid subject solution, t.Values)
-    Assert.Equal<float[]>(solution.Values subject.Problem.Fields.Head interior, t.Observed[n..])
+    Assert.Equal<float[]>(solution.Values subject.Problem.Fields.Head nodes, t.Observed)
+    // the node values are sin²(5r²)'s within the certification's own error
+    let misfit =
+        Array.map2 (-) t.Observed (exact "u" nodes) |> Array.map abs |> Array.max
+
+    Assert.True(misfit < 0.05, sprintf "the nodes' values are %g from sin²(5r²)" misfit)
     let d = Discretize.run subject.Points (WarmStart.fitProblem subject t)
     Assert.Contains(d.Sets, (fun set -> set.Observed.Length = t.Points.Length))
+
+/// Bratu at λ = 3 on a small network with Fourier features, so on fresh points every step, trained by Adam under a
+/// stall budget (`Stall.UntilFlat`): settings, subject and search.
+let private onFreshPoints (name: string) (change: DiscoverySettings -> DiscoverySettings) =
+    let problem, _ = BuiltInExamples.bratu BuiltInExamples.Default 3.0
+
+    let s =
+        change
+            { small name with
+                Network =
+                    Architecture.mlp [ 16; 16 ] Ecd.Core.Engine.Activation.Tanh
+                    |> Architecture.withFourierFeatures 8 0.5
+                Optimizer = "adam"
+                OptimizerSettings = []
+                DeflationOptimizer = "adam"
+                Steps = 200L
+                DeflationSteps = 200L
+            }
+
+    let subject = Subject.compile problem s
+    Assert.True(subject.Points.ResampleEvery.IsSome, "fresh points every step")
+    s, subject, DiscoverySearch(subject, s, ignore)
+
+/// A run on fresh points (Fourier features, Adam, a stall budget: `Stall.UntilFlat`) ends at the first Newton check
+/// after its first step (block 1 of its stall rule) where Newton converges from its field to a solution it is not
+/// deflated from (`NewtonStop.found`); deflated from that solution, the same run trains past that check.
+let ``a run on fresh points stops once Newton converges from its field`` () =
+    let f = fixture.Force()
+    let s, subject, search = onFreshPoints "search-newton-stop" id
+    let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
+
+    let train round (known: float[] list) =
+        search.Ensemble(
+            round,
+            sprintf "round-%d" round,
+            1,
+            (fun _ -> search.Theta0),
+            known,
+            s.Steps,
+            ("adam", []),
+            reached = NewtonStop.found search s "adam" s.Steps known
+        )
+        |> List.head
+
+    let plain = train 0 []
+    let stop = (search.Stopped plain.Run).Value
+    Assert.True(stop.Reason.Contains NewtonStop.words, stop.Reason)
+    Assert.Equal(block, stop.Steps)
+
+    let reached =
+        match search.CertifyAt(plain.Theta, search.Floor) with
+        | Certify.Certified(sol, _)
+        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
+        | Certify.NotCertified r -> failwith r
+
+    Assert.True(
+        sameSolution subject.Weights search.Floor s.Threshold reached f.Lower,
+        "Newton reached the lower solution"
+    )
+
+    let deflated = train 1 [ reached ]
+    let deflatedStop = (search.Stopped deflated.Run).Value
+    Assert.True(deflatedStop.Steps > block, deflatedStop.Reason)
+
+/// The search deflates the solution Newton reached from a run it ended: the first ensemble on fresh points stops at
+/// Newton's first check, Newton having moved its field to the lower solution (a distinctness threshold of 0.1% makes
+/// it "moved"); the deflation round runs deflated by that solution too, and the stop reason says so.
+let ``a solution Newton reached from an ended run is deflated`` () =
+    let f = fixture.Force()
+    // a distinctness threshold of 0.1% makes Newton's solution of a briefly trained field "moved", not certified
+    let s, subject, search =
+        onFreshPoints "search-newton-deflated" (fun s -> { s with Threshold = 1e-3 })
+
+    let candidates, why = Search.searchAll search subject s
+    let first = candidates |> List.filter (fun c -> c.Run.Round = 0)
+    Assert.NotEmpty first
+
+    for c in first do
+        let stop = (search.Stopped c.Run).Value
+        Assert.True(stop.Reason.Contains NewtonStop.words, stop.Reason)
+
+    Assert.Contains(candidates, (fun c -> c.Run.Round = 1))
+    Assert.Contains("found by Newton on the finite-difference problem from the fields of runs it ended", why)
+    // what the deflation round was deflated from: the lower solution
+    let deflatedFrom =
+        match search.CertifyAt(first.Head.Theta, search.Floor) with
+        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
+        | other -> failwithf "%A" other
+
+    Assert.True(
+        sameSolution subject.Weights search.Floor f.Settings.Threshold deflatedFrom f.Lower,
+        "the lower solution"
+    )
 
 /// The Newton solution of a network field that Newton moved is a warm start's target (no network reached it), once
 /// however many fields moved there, and none when another field is certified to it.
@@ -415,8 +517,14 @@ let tests =
                 "a warm start that Newton certifies at its target takes no step"
                 ``a warm start that Newton certifies at its target takes no step``
             testCase
-                "a classical target is observed at the collocation points where the grid does not resolve the data"
-                ``a classical target is observed at the collocation points where the grid does not resolve the data``
+                "a run on fresh points stops once Newton converges from its field"
+                ``a run on fresh points stops once Newton converges from its field``
+            testCase
+                "a solution Newton reached from an ended run is deflated"
+                ``a solution Newton reached from an ended run is deflated``
+            testCase
+                "a classical target is observed at the nodes of its fine grid"
+                ``a classical target is observed at the nodes of its fine grid``
             testCase
                 "a solution is represented by a member Newton certifies"
                 ``a solution is represented by a member Newton certifies``
