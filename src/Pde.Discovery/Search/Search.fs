@@ -223,10 +223,12 @@ let private deflationRound
 
 /// Whether a deflation round found something new: `after` (the distinct solutions of every candidate so far) has more
 /// than `before` (those of the `earlier` candidates) and — certification on — one of its solutions founded by this
-/// round's runs alone is new by the classical judge: certified (Newton converged within the floor of its field), or
-/// a field that Newton moved (or could not certify) to a solution (or that is itself a field) not within the one floor
-/// of anything known — the earlier solutions' fields and their Newton solutions. A field that Newton moves to a known
-/// solution is that solution again, not something new (k = 10: rounds 3 and 4, ≈ 1 000 CPU s, ran on such fields).
+/// round's runs alone is new by the classical judge: a field that Newton certified or moved (or could not certify) to
+/// a solution (or that is itself a field) not within the one floor of anything known — the earlier solutions' fields,
+/// their Newton solutions and the solutions Newton reached from ended runs (`reached`, values on the grid). A field
+/// that Newton moves to a known solution is that solution again, not something new (k = 10: rounds 3 and 4, ≈ 1 000
+/// CPU s, ran on such fields), and so is one it certifies at a known solution (k = 10, 2026-12-05 evening: a round's
+/// run certified at the bowl that Newton had reached from round 1's field, and a third round ran).
 /// Certification off: more distinct solutions than before.
 let roundFoundNew
     (search: DiscoverySearch)
@@ -234,6 +236,7 @@ let roundFoundNew
     (earlier: Candidate list)
     (before: DistinctSolution list)
     (after: DistinctSolution list)
+    (reached: float[] list)
     =
     if not (after.Length > before.Length) then
         false
@@ -243,9 +246,10 @@ let roundFoundNew
         let seen = earlier |> List.map _.Run |> Set.ofList
 
         let known =
-            before
-            |> List.collect (fun x ->
-                x.Representative.Values :: Option.toList (newtonOf search x.Representative))
+            (before
+             |> List.collect (fun x ->
+                 x.Representative.Values :: Option.toList (newtonOf search x.Representative)))
+            @ reached
 
         let isKnown (v: float[]) =
             known |> List.exists (sameByFloor search v)
@@ -256,7 +260,7 @@ let roundFoundNew
             let r = x.Representative
 
             match search.CertifyAt(r.Theta, search.Floor) with
-            | Certify.Certified _ -> true
+            | Certify.Certified(solution, _)
             | Certify.Moved(solution, _) -> not (isKnown (Certification.onGrid search.Subject solution))
             | Certify.NotCertified _ -> not (isKnown r.Values))
 
@@ -354,7 +358,7 @@ let searchAll (search: DiscoverySearch) (example: Subject) (s: DiscoverySettings
         // a run of this round that Newton ended at a solution not known is something new too
         let more = reachedByNewton search ran (valuesOf next @ reached)
 
-        if roundFoundNew search s earlier solutions next || not more.IsEmpty then
+        if roundFoundNew search s earlier solutions next reached || not more.IsEmpty then
             solutions <- next
             reached <- reached @ more
             round <- round + 1

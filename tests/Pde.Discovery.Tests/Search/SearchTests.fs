@@ -120,7 +120,8 @@ let private isCertified (c: Certify.Certification) =
 
 /// A round whose only new distinct field is one Newton moves to a solution already known (the field of an earlier
 /// run moved there too) found nothing new — by the count of distinct fields it did, as before the change; a round
-/// that adds a certified new solution found something new; with certification off, the count decides.
+/// that adds a certified new solution found something new, and nothing new when Newton had reached that solution
+/// from an ended run already; with certification off, the count decides.
 let ``a field that Newton moves to a known solution is not something new`` () =
     let f = fixture.Force()
     let search = f.Search
@@ -152,9 +153,9 @@ let ``a field that Newton moves to a known solution is not something new`` () =
     let after = distinct [ a; b ]
     // the count alone (the rule before the change) calls the round new
     Assert.Equal(2, after.Length)
-    Assert.False(Search.roundFoundNew search f.Settings [ a ] before after)
+    Assert.False(Search.roundFoundNew search f.Settings [ a ] before after [])
 
-    Assert.True(Search.roundFoundNew search { f.Settings with Certify = false } [ a ] before after)
+    Assert.True(Search.roundFoundNew search { f.Settings with Certify = false } [ a ] before after [])
 
     let fitted =
         { f.FittedUpper with
@@ -162,7 +163,9 @@ let ``a field that Newton moves to a known solution is not something new`` () =
         }
 
     Assert.True(isCertified (search.CertifyAt(fitted.Theta, search.Floor)))
-    Assert.True(Search.roundFoundNew search f.Settings [ a ] before (distinct [ a; b; fitted ]))
+    Assert.True(Search.roundFoundNew search f.Settings [ a ] before (distinct [ a; b; fitted ]) [])
+    // certified at a solution Newton reached from an ended run: that solution again, not something new
+    Assert.False(Search.roundFoundNew search f.Settings [ a ] before (distinct [ a; b; fitted ]) [ f.Upper ])
 
 /// A deflated run that reached the upper solution (certified) and whose polish slid to the lower one it was deflated
 /// from stays unpolished, labelled; not when the upper solution is known too, nor when the polish kept it there.
