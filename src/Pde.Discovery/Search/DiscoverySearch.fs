@@ -185,6 +185,16 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// small distinct solutions with u = 0 (Allen–Cahn ε = 0.1: max |u| 0.16, L² 0.05 < 0.1 × 0.69).
     member _.Floor = reference.FieldFloor
 
+    /// Whether two fields on the grid are one solution by the one floor's rule (`Floor`, as `Certify.judge`): relative
+    /// L² distance below the threshold, over max(‖a‖, ‖b‖, the floor).
+    member _.Same(a: float[], b: float[]) =
+        sameSolution example.Weights reference.FieldFloor example.Threshold a b
+
+    /// Whether runs of `optimizer` train on fresh points every step, so that their stall rule waits for the loss to
+    /// stop falling (`Stall.UntilFlat`): the subject draws fresh points and the optimizer follows a moving loss.
+    member _.OnFreshPoints(optimizer: string) =
+        example.Points.ResampleEvery.IsSome && Resampling.tolerates optimizer
+
     /// The certification of weights θ with the distance floor `floor` (Certification.options), from the one solve.
     member this.CertifyAt(theta: float[], floor: float) =
         if theta.Length <> theta0.Length then
@@ -253,7 +263,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
     /// of one run and its index), in `dir`, for `steps` nominal steps under `budget` (a run also stops once it passes the gates
     /// away from the `known` fields, or — at any block end of the stall rule — once `reached i` says run i's
     /// measured field is done): the candidates with how their runs ended.
-    member _.EnsembleOn
+    member this.EnsembleOn
         (
             round: int,
             dir: string,
@@ -307,8 +317,7 @@ type DiscoverySearch(example: Subject, s: DiscoverySettings, progress: Discovery
                         // a run meeting the gates trains on while it still falls
                         Some
                             { EcdPde.Runs.Stall.ofSteps steps with
-                                UntilFlat =
-                                    example.Points.ResampleEvery.IsSome && Resampling.tolerates optimizerName
+                                UntilFlat = this.OnFreshPoints optimizerName
                             }
             }
 

@@ -18,11 +18,9 @@ let at (block: int64) (steps: int64) =
         && (let n = steps / block in n &&& (n - 1L) = 0L))
 
 /// Whether a run of `optimizer` trains on fresh points every step under a stall rule that waits for its loss to stop
-/// falling (`Stall.UntilFlat`, as `DiscoverySearch.EnsembleOn` sets it).
+/// falling (`Stall.UntilFlat`: a stall budget, and `DiscoverySearch.OnFreshPoints`).
 let private untilFlat (search: DiscoverySearch) (s: DiscoverySettings) (optimizer: string) =
-    s.Budget <> FixedSteps
-    && search.Subject.Points.ResampleEvery.IsSome
-    && Resampling.tolerates optimizer
+    s.Budget <> FixedSteps && search.OnFreshPoints optimizer
 
 /// The words of a run's stop reason when `found` ended it.
 let words = "its solution found by Newton on the finite-difference problem"
@@ -46,8 +44,7 @@ let found
     let block = (EcdPde.Runs.Stall.ofSteps (max 1L steps)).Block
 
     let isKnown (v: float[]) =
-        known
-        |> List.exists (sameSolution search.Subject.Weights search.Floor search.Subject.Threshold v)
+        known |> List.exists (fun k -> search.Same(v, k))
 
     if not (s.Certify && untilFlat search s optimizer) then
         fun _ _ _ -> None

@@ -75,11 +75,6 @@ let private deflationStarts (ds: DiscoverySearch) (example: Subject) (round: int
         | Some Fresh
         | None -> "a fresh initialization", (fun () -> ds.Fresh(round, i))
 
-/// Whether two fields on the grid are one solution by the one floor's rule (`DiscoverySearch.Floor`, as
-/// `Certify.judge`): relative L² distance below the threshold, over max(‖a‖, ‖b‖, the floor).
-let private sameByFloor (search: DiscoverySearch) (a: float[]) (b: float[]) =
-    sameSolution search.Subject.Weights search.Floor search.Subject.Threshold a b
-
 /// The Newton solution (on the grid) that certification finds from a candidate's field, when Newton converged.
 let private newtonOf (search: DiscoverySearch) (c: Candidate) =
     search.CertifyAt(c.Theta, search.Floor)
@@ -101,13 +96,13 @@ let keptUnpolished
     if not s.Certify || known.IsEmpty || not (search.Keeps before) then
         None
     else
-        match known |> List.tryFindIndex (sameByFloor search after.Values) with
+        match known |> List.tryFindIndex (fun k -> search.Same(after.Values, k)) with
         | None -> None
         | Some j ->
             match search.CertifyAt(before.Theta, search.Floor) with
             | Certify.Certified(solution, d) when
                 known
-                |> List.forall (sameByFloor search (Certification.onGrid search.Subject solution) >> not)
+                |> List.forall (fun k -> not (search.Same(Certification.onGrid search.Subject solution, k)))
                 ->
                 Some(
                     sprintf
@@ -252,7 +247,7 @@ let roundFoundNew
             @ reached
 
         let isKnown (v: float[]) =
-            known |> List.exists (sameByFloor search v)
+            known |> List.exists (fun k -> search.Same(v, k))
 
         after
         |> List.filter (fun x -> x.Members |> List.forall (fun c -> not (seen.Contains c.Run)))
@@ -278,7 +273,7 @@ let private reachedByNewton (search: DiscoverySearch) (runs: Candidate list) (kn
         | _ -> None)
     |> List.fold
         (fun found v ->
-            if (known @ found) |> List.exists (sameByFloor search v) then
+            if (known @ found) |> List.exists (fun k -> search.Same(v, k)) then
                 found
             else
                 found @ [ v ])
