@@ -1,6 +1,6 @@
 /// When Newton on the finite-difference problem ends a run: the steps at which it is asked (`at`), and the end of a run
 /// on fresh points once Newton from its field converges to a solution (`found`) — the warm starts (WarmStart) then
-/// represent that solution.
+/// represent that solution — or, past its nominal steps, to a solution it is deflated from.
 module Pde.Discovery.NewtonStop
 
 open Pde.FSharp.Classical
@@ -25,15 +25,26 @@ let private untilFlat (search: DiscoverySearch) (s: DiscoverySettings) (optimize
 /// The words of a run's stop reason when `found` ended it.
 let words = "its solution found by Newton on the finite-difference problem"
 
+/// The words of a run's stop reason when `found` ended it at or past its nominal steps in a known solution's basin.
+let knownWords =
+    "its nominal steps trained, Newton on the finite-difference problem takes its field to a solution it is deflated from"
+
 /// The end of a run on fresh points (`untilFlat`) once Newton has found what it reached: at the first Newton check
-/// after its first step (`at`, blocks of the stall rule of `steps` nominal steps) where Newton on the
-/// finite-difference problem converges from its field — certified (a solution), or moved to a solution that none of
-/// `known` (the fields the run is deflated from) is: that solution is then known, and a warm start fitted at its
-/// nodes represents it (WarmTargets, WarmStart.ofSolution). On fresh points a run's loss falls for long: at the
-/// paper's PDE k = 20 the grown network's first run trained 12 000 steps (14 min beside its twin) and Newton still
-/// moved its field 0.36 to sin²(20r²), while Newton moved the same run's field to sin²(20r²) at step 400 already, and
-/// the warm start fitted at that solution's nodes was certified without a step (docs/discovery.md). None for runs on
-/// fixed points (the gates end them) and with certification off.
+/// after its first step (`at`, blocks of the stall rule of `steps` nominal steps, and at the nominal steps themselves)
+/// where Newton on the finite-difference problem converges from its field — certified (a solution), or moved to a
+/// solution that none of `known` (the fields the run is deflated from) is: that solution is then known, and a warm
+/// start fitted at its nodes represents it (WarmTargets, WarmStart.ofSolution). On fresh points a run's loss falls for
+/// long: at the paper's PDE k = 20 the grown network's first run trained 12 000 steps (14 min beside its twin) and
+/// Newton still moved its field 0.36 to sin²(20r²), while Newton moved the same run's field to sin²(20r²) at step 400
+/// already, and the warm start fitted at that solution's nodes was certified without a step (docs/discovery.md).
+///
+/// A run also ends at a check at or past its nominal steps where Newton moves its field to one of `known`: the
+/// budget's extension past the nominal steps (`UntilStall`, while the loss still falls) is for runs approaching
+/// something, and a deflated run whose field lies in the Newton basin of a solution it is deflated from approaches
+/// that one, held off by the deflation factor (k = 20: the deflated round's run, deflated from sin²(20r²), trained on
+/// to its cap of 12 000 steps, 7 min 48 s, its loss still falling, and Newton took its last field 1.08 to
+/// sin²(20r²)). Before its nominal steps, it trains on: deflation may yet push it out. None for runs on fixed points
+/// (the gates end them) and with certification off.
 let found
     (search: DiscoverySearch)
     (s: DiscoverySettings)
@@ -43,14 +54,14 @@ let found
     : int -> int64 -> Ensemble.FieldMeasurement -> string option =
     let block = (EcdPde.Runs.Stall.ofSteps (max 1L steps)).Block
 
-    let isKnown (v: float[]) =
-        known |> List.exists (fun k -> search.Same(v, k))
+    let knownIndex (v: float[]) =
+        known |> List.tryFindIndex (fun k -> search.Same(v, k))
 
     if not (s.Certify && untilFlat search s optimizer) then
         fun _ _ _ -> None
     else
         fun _ n m ->
-            if n = 0L || not (at block n) then
+            if n = 0L || not (at block n || n = steps) then
                 None
             else
                 match search.CertifyAt(m.Theta, search.Floor) with
@@ -58,9 +69,8 @@ let found
                 | Certify.Moved(solution, d) ->
                     let v = Certification.onGrid search.Subject solution
 
-                    if isKnown v then
-                        None
-                    else
+                    match knownIndex v with
+                    | None ->
                         Some(
                             sprintf
                                 "%s: a solution not known (max |u| %.4g), %.3g from its field, which a warm start fitted at its nodes represents"
@@ -68,4 +78,14 @@ let found
                                 (maxAbs v)
                                 d
                         )
+                    | Some j when n >= steps ->
+                        Some(
+                            sprintf
+                                "%s (number %d of them, max |u| %.4g), %.3g from its field"
+                                knownWords
+                                (j + 1)
+                                (maxAbs v)
+                                d
+                        )
+                    | Some _ -> None
                 | Certify.NotCertified _ -> None

@@ -129,7 +129,10 @@ let rounds
                     round
                     (targets
                      |> List.map (fun (r, solution) ->
-                         sprintf "the classical solution no network reached (max |u| %.4g)" r.MaxAbs,
+                         sprintf
+                             "the classical solution no network reached (max |u| %.4g, found by %s)"
+                             r.MaxAbs
+                             r.FoundBy,
                          WarmStart.ofSolution example solution))
                     known
 

@@ -394,6 +394,51 @@ let ``a run on fresh points stops once Newton converges from its field`` () =
     let deflatedStop = (search.Stopped deflated.Run).Value
     Assert.True(deflatedStop.Steps > block, deflatedStop.Reason)
 
+/// A deflated run on fresh points whose field Newton takes to a solution it is deflated from trains on to its nominal
+/// steps, not past them (`NewtonStop.found`): started at the field of a run Newton took to the lower solution and
+/// deflated from that solution, it stops at exactly its nominal steps, saying so; deflated from nothing, the same
+/// start stops at Newton's first check (block 1).
+let ``a deflated run in a known solution's basin stops at its nominal steps`` () =
+    let f = fixture.Force()
+    let s, subject, search = onFreshPoints "search-newton-known" id
+    let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
+
+    let train round (start: float[]) (known: float[] list) =
+        let c =
+            search.Ensemble(
+                round,
+                sprintf "round-%d" round,
+                1,
+                (fun _ -> start),
+                known,
+                s.Steps,
+                ("adam", []),
+                reached = NewtonStop.found search s "adam" s.Steps known
+            )
+            |> List.head
+
+        c, (search.Stopped c.Run).Value
+
+    let plain, _ = train 0 search.Theta0 []
+
+    let lower =
+        match search.CertifyAt(plain.Theta, search.Floor) with
+        | Certify.Certified(sol, _)
+        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
+        | Certify.NotCertified r -> failwith r
+
+    Assert.True(
+        sameSolution subject.Weights search.Floor s.Threshold lower f.Lower,
+        "Newton reached the lower solution"
+    )
+
+    let _, deflated = train 1 plain.Theta [ lower ]
+    Assert.True(deflated.Reason.Contains NewtonStop.knownWords, deflated.Reason)
+    Assert.Equal(s.Steps, deflated.Steps)
+    let _, undeflated = train 2 plain.Theta []
+    Assert.True(undeflated.Reason.Contains NewtonStop.words, undeflated.Reason)
+    Assert.Equal(block, undeflated.Steps)
+
 /// The search deflates the solution Newton reached from a run it ended: the first ensemble on fresh points stops at
 /// Newton's first check, Newton having moved its field to the lower solution (a distinctness threshold of 0.1% makes
 /// it "moved"); the deflation round runs deflated by that solution too, and the stop reason says so.
@@ -522,6 +567,9 @@ let tests =
             testCase
                 "a run on fresh points stops once Newton converges from its field"
                 ``a run on fresh points stops once Newton converges from its field``
+            testCase
+                "a deflated run in a known solution's basin stops at its nominal steps"
+                ``a deflated run in a known solution's basin stops at its nominal steps``
             testCase
                 "a solution Newton reached from an ended run is deflated"
                 ``a solution Newton reached from an ended run is deflated``
