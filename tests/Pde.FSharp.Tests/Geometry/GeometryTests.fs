@@ -210,6 +210,39 @@ let ``Halton points fill a box more evenly than uniform random ones`` () =
         Assert.InRange(fraction Uniform seed, 0.15 - 0.023, 0.15 + 0.023)
         Assert.InRange(fraction Halton seed, 0.15 - 0.003, 0.15 + 0.003)
 
+/// The radical inverse by its definition: the base-b digits of i, least significant first, times b^−1, b^−2, … (each
+/// power the previous one divided by b), summed in that order, by 64-bit division.
+let private radicalInverseByDefinition (b: int) (i: int64) =
+    let mutable n = i
+    let mutable f = 1.0 / float b
+    let mutable r = 0.0
+
+    while n > 0L do
+        r <- r + f * float (n % int64 b)
+        n <- n / int64 b
+        f <- f / float b
+
+    r
+
+let ``the radical inverse reverses the digits of its index, bit for bit as its definition`` () =
+    Assert.Equal(0.5, Sampling.radicalInverse 2 1L)
+    Assert.Equal(0.75, Sampling.radicalInverse 2 3L)
+    Assert.Equal(2.0 / 3.0 + 1.0 / 9.0, Sampling.radicalInverse 3 5L, 15)
+
+    for b in [ 2; 3; 5; 7; 11 ] do
+        for i in
+            [ 0L .. 5000L ]
+            @ [ int64 System.Int32.MaxValue - 2L .. int64 System.Int32.MaxValue + 2L ]
+            @ [ 1L <<< 40; (1L <<< 52) + 12345L; System.Int64.MaxValue ] do
+            let expected = radicalInverseByDefinition b i
+            let actual = Sampling.radicalInverse b i
+
+            if
+                System.BitConverter.DoubleToInt64Bits expected
+                <> System.BitConverter.DoubleToInt64Bits actual
+            then
+                failwithf "base %d, index %d: %.17g against %.17g by the definition" b i actual expected
+
 let ``degenerate shapes are rejected when built`` () =
     let fails (f: unit -> Domain) (text: string) =
         let e = Assert.Throws<ProblemError>(fun () -> f () |> ignore)
@@ -258,6 +291,9 @@ let tests =
             testCase
                 "Halton points fill a box more evenly than uniform random ones"
                 ``Halton points fill a box more evenly than uniform random ones``
+            testCase
+                "the radical inverse reverses the digits of its index, bit for bit as its definition"
+                ``the radical inverse reverses the digits of its index, bit for bit as its definition``
             testCase "degenerate shapes are rejected when built" ``degenerate shapes are rejected when built``
         ]
     |> testSequencedGroup "Pde.FSharp.Tests.GeometryTests"
