@@ -353,6 +353,51 @@ let private onFreshPoints (name: string) (change: DiscoverySettings -> Discovery
     Assert.True(subject.Points.ResampleEvery.IsSome, "fresh points every step")
     s, subject, DiscoverySearch(subject, s, ignore)
 
+/// One Adam run of round `round` (its own folder) from `start`, deflated from `known`, ended where `NewtonStop.found`
+/// says: the candidate and how its run stopped.
+let private trainOnFreshPoints
+    (search: DiscoverySearch)
+    (s: DiscoverySettings)
+    (round: int)
+    (start: float[])
+    (known: float[] list)
+    =
+    let c =
+        search.Ensemble(
+            round,
+            sprintf "round-%d" round,
+            1,
+            (fun _ -> start),
+            known,
+            s.Steps,
+            ("adam", []),
+            reached = NewtonStop.found search s "adam" s.Steps known
+        )
+        |> List.head
+
+    c, (search.Stopped c.Run).Value
+
+/// The solution Newton converges to from a candidate's field (values on the grid), asserted to be the lower one.
+let private lowerByNewton
+    (search: DiscoverySearch)
+    (subject: Subject.Subject)
+    (s: DiscoverySettings)
+    lower
+    (c: Candidate)
+    =
+    let reached =
+        match search.CertifyAt(c.Theta, search.Floor) with
+        | Certify.Certified(sol, _)
+        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
+        | Certify.NotCertified r -> failwith r
+
+    Assert.True(
+        sameSolution subject.Weights search.Floor s.Threshold reached lower,
+        "Newton reached the lower solution"
+    )
+
+    reached
+
 /// A run on fresh points (Fourier features, Adam, a stall budget: `Stall.UntilFlat`) ends at the first Newton check
 /// after its first step (block 1 of its stall rule) where Newton converges from its field to a solution it is not
 /// deflated from (`NewtonStop.found`); deflated from that solution, the same run trains past that check.
@@ -361,37 +406,13 @@ let ``a run on fresh points stops once Newton converges from its field`` () =
     let s, subject, search = onFreshPoints "search-newton-stop" id
     let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
 
-    let train round (known: float[] list) =
-        search.Ensemble(
-            round,
-            sprintf "round-%d" round,
-            1,
-            (fun _ -> search.Theta0),
-            known,
-            s.Steps,
-            ("adam", []),
-            reached = NewtonStop.found search s "adam" s.Steps known
-        )
-        |> List.head
-
-    let plain = train 0 []
-    let stop = (search.Stopped plain.Run).Value
+    let plain, stop = trainOnFreshPoints search s 0 search.Theta0 []
     Assert.True(stop.Reason.Contains NewtonStop.words, stop.Reason)
     Assert.Equal(block, stop.Steps)
 
-    let reached =
-        match search.CertifyAt(plain.Theta, search.Floor) with
-        | Certify.Certified(sol, _)
-        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
-        | Certify.NotCertified r -> failwith r
+    let reached = lowerByNewton search subject s f.Lower plain
 
-    Assert.True(
-        sameSolution subject.Weights search.Floor s.Threshold reached f.Lower,
-        "Newton reached the lower solution"
-    )
-
-    let deflated = train 1 [ reached ]
-    let deflatedStop = (search.Stopped deflated.Run).Value
+    let _, deflatedStop = trainOnFreshPoints search s 1 search.Theta0 [ reached ]
     Assert.True(deflatedStop.Steps > block, deflatedStop.Reason)
 
 /// A deflated run on fresh points whose field Newton takes to a solution it is deflated from trains on to its nominal
@@ -403,39 +424,14 @@ let ``a deflated run in a known solution's basin stops at its nominal steps`` ()
     let s, subject, search = onFreshPoints "search-newton-known" id
     let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
 
-    let train round (start: float[]) (known: float[] list) =
-        let c =
-            search.Ensemble(
-                round,
-                sprintf "round-%d" round,
-                1,
-                (fun _ -> start),
-                known,
-                s.Steps,
-                ("adam", []),
-                reached = NewtonStop.found search s "adam" s.Steps known
-            )
-            |> List.head
+    let plain, _ = trainOnFreshPoints search s 0 search.Theta0 []
 
-        c, (search.Stopped c.Run).Value
+    let lower = lowerByNewton search subject s f.Lower plain
 
-    let plain, _ = train 0 search.Theta0 []
-
-    let lower =
-        match search.CertifyAt(plain.Theta, search.Floor) with
-        | Certify.Certified(sol, _)
-        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
-        | Certify.NotCertified r -> failwith r
-
-    Assert.True(
-        sameSolution subject.Weights search.Floor s.Threshold lower f.Lower,
-        "Newton reached the lower solution"
-    )
-
-    let _, deflated = train 1 plain.Theta [ lower ]
+    let _, deflated = trainOnFreshPoints search s 1 plain.Theta [ lower ]
     Assert.True(deflated.Reason.Contains NewtonStop.knownWords, deflated.Reason)
     Assert.Equal(s.Steps, deflated.Steps)
-    let _, undeflated = train 2 plain.Theta []
+    let _, undeflated = trainOnFreshPoints search s 2 plain.Theta []
     Assert.True(undeflated.Reason.Contains NewtonStop.words, undeflated.Reason)
     Assert.Equal(block, undeflated.Steps)
 
