@@ -377,24 +377,16 @@ let private trainOnFreshPoints
 
     c, (search.Stopped c.Run).Value
 
-/// The solution Newton converges to from a candidate's field (values on the grid), asserted to be the lower one.
-let private lowerByNewton
-    (search: DiscoverySearch)
-    (subject: Subject.Subject)
-    (s: DiscoverySettings)
-    lower
-    (c: Candidate)
-    =
+/// The solution Newton converges to from a candidate's field (values on the grid), asserted to be the lower one by the
+/// search's one sameness rule (`DiscoverySearch.Same`).
+let private lowerByNewton (search: DiscoverySearch) lower (c: Candidate) =
     let reached =
         match search.CertifyAt(c.Theta, search.Floor) with
         | Certify.Certified(sol, _)
-        | Certify.Moved(sol, _) -> Certification.onGrid subject sol
+        | Certify.Moved(sol, _) -> Certification.onGrid search.Subject sol
         | Certify.NotCertified r -> failwith r
 
-    Assert.True(
-        sameSolution subject.Weights search.Floor s.Threshold reached lower,
-        "Newton reached the lower solution"
-    )
+    Assert.True(search.Same(reached, lower), "Newton reached the lower solution")
 
     reached
 
@@ -403,14 +395,14 @@ let private lowerByNewton
 /// deflated from (`NewtonStop.found`); deflated from that solution, the same run trains past that check.
 let ``a run on fresh points stops once Newton converges from its field`` () =
     let f = fixture.Force()
-    let s, subject, search = onFreshPoints "search-newton-stop" id
+    let s, _, search = onFreshPoints "search-newton-stop" id
     let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
 
     let plain, stop = trainOnFreshPoints search s 0 search.Theta0 []
     Assert.True(stop.Reason.Contains NewtonStop.words, stop.Reason)
     Assert.Equal(block, stop.Steps)
 
-    let reached = lowerByNewton search subject s f.Lower plain
+    let reached = lowerByNewton search f.Lower plain
 
     let _, deflatedStop = trainOnFreshPoints search s 1 search.Theta0 [ reached ]
     Assert.True(deflatedStop.Steps > block, deflatedStop.Reason)
@@ -421,12 +413,12 @@ let ``a run on fresh points stops once Newton converges from its field`` () =
 /// start stops at Newton's first check (block 1).
 let ``a deflated run in a known solution's basin stops at its nominal steps`` () =
     let f = fixture.Force()
-    let s, subject, search = onFreshPoints "search-newton-known" id
+    let s, _, search = onFreshPoints "search-newton-known" id
     let block = (EcdPde.Runs.Stall.ofSteps s.Steps).Block
 
     let plain, _ = trainOnFreshPoints search s 0 search.Theta0 []
 
-    let lower = lowerByNewton search subject s f.Lower plain
+    let lower = lowerByNewton search f.Lower plain
 
     let _, deflated = trainOnFreshPoints search s 1 plain.Theta [ lower ]
     Assert.True(deflated.Reason.Contains NewtonStop.knownWords, deflated.Reason)
